@@ -1,0 +1,29 @@
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """Known values of Channel.
+
+    HubSpot adds and removes enum values in place, so a value this client does not know is not an
+    error: it becomes a member of its own, whose ``name`` and ``value`` are the raw string, so it is
+    readable by the caller and survives ``to_dict()``. ``is_known`` tells the two apart.
+    """
+
+    EMAIL = "EMAIL"
+
+    @classmethod
+    def _missing_(cls, value: object) -> "Channel | None":
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        return member
+
+    @property
+    def is_known(self) -> bool:
+        """Whether this value is one the spec lists."""
+        return self._value_ in type(self)._value2member_map_
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,124 @@
+"""Rebuild ``generated/hubspot_commprefs_client`` from the spec, or check that it is up to date.
+
+Usage: ``scripts/regenerate [--check] [--spec PATH]``.
+
+The output depends only on the spec, ``scripts/codegen/`` and the pinned versions of openapi-python-client
+and ruff: the generator's own post-hooks are off (they would run whatever ruff is on PATH, with whatever
+configuration is nearest), and formatting is done here with the pinned ruff in isolated mode.
+
+Besides the generator's output the package gets ``py.typed`` and a copy of the spec as ``openapi.yaml``,
+so that an installed package carries the very spec it was generated from (the fake server and the
+conformance suite read it from there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "hubspot_commprefs_client"
+CODEGEN = ROOT / "scripts" / "codegen"
+TARGET = ROOT / "generated" / PACKAGE
+
+
+def find_spec(spec_dir: Path = ROOT / "spec") -> Path:
+    """The one OpenAPI document in ``spec/`` (its name carries the API version, which may change)."""
+    specs = sorted(spec_dir.glob("*.yaml"))
+    if len(specs) != 1:
+        names = ", ".join(p.name for p in specs) or "none"
+        raise SystemExit(f"regenerate: expected exactly one spec/*.yaml, found {names}")
+    return specs[0]
+
+
+def _run(*args: str, cwd: Path) -> None:
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"regenerate: {' '.join(args[:3])} failed:\n{result.stdout}{result.stderr}")
+
+
+def generate(spec: Path, package_dir: Path) -> None:
+    """Write the generated package for ``spec`` into ``package_dir`` (which must not exist)."""
+    python = sys.executable
+    _run(
+        python, "-m", "openapi_python_client", "generate",
+        "--path", str(spec),
+        "--output-path", str(package_dir),
+        "--meta", "none",
+        "--config", str(CODEGEN / "config.yaml"),
+        "--custom-template-path", str(CODEGEN / "templates"),
+        "--fail-on-warning",
+        cwd=package_dir.parent,
+    )  # fmt: skip
+    (package_dir / "py.typed").write_text("")
+    (package_dir / "openapi.yaml").write_bytes(spec.read_bytes())
+    ruff = (python, "-m", "ruff")
+    style = ("--isolated", "--target-version", "py311", "--line-length", "120")
+    _run(
+        *ruff,
+        "check",
+        *style,
+        "--select",
+        "I,F401",
+        "--fix-only",
+        "--exit-zero",
+        "--quiet",
+        package_dir.name,
+        cwd=package_dir.parent,
+    )
+    _run(*ruff, "format", *style, "--quiet", package_dir.name, cwd=package_dir.parent)
+
+
+def _files(directory: Path) -> set[str]:
+    return {
+        p.relative_to(directory).as_posix()
+        for p in directory.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def stale_files(fresh: Path, current: Path) -> list[str]:
+    """Paths (relative to the package) that differ between a fresh generation and the checked-in one."""
+    fresh_files, current_files = _files(fresh), _files(current) if current.exists() else set()
+    changed = {
+        name
+        for name in fresh_files & current_files
+        if not filecmp.cmp(fresh / name, current / name, shallow=False)
+    }
+    return sorted(changed | (fresh_files ^ current_files))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/regenerate", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report whether generated/ is stale")
+    parser.add_argument("--spec", type=Path, help="the OpenAPI document (default: the one in spec/)")
+    args = parser.parse_args(argv)
+    spec = (args.spec or find_spec()).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / PACKAGE
+        generate(spec, fresh)
+        stale = stale_files(fresh, TARGET)
+        if args.check:
+            if stale:
+                print(
+                    f"generated/{PACKAGE} is stale against {spec.name}; run scripts/regenerate. Differing files:"
+                )
+                for name in stale:
+                    print(f"  generated/{PACKAGE}/{name}")
+                return 1
+            print(f"generated/{PACKAGE} is up to date with spec/{spec.name}")
+            return 0
+        if TARGET.exists():
+            shutil.rmtree(TARGET)
+        shutil.copytree(fresh, TARGET)
+        print(f"regenerated generated/{PACKAGE} from spec/{spec.name} ({len(stale)} files changed)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""generated/ matches the spec, and moving to a new API version needs nothing hand-written to change."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from typing import TYPE_CHECKING
+
+from tests.spec_helpers import ROOT, SPEC_PATH, load_spec
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+REGENERATE = ROOT / "scripts" / "regenerate.py"
+
+
+def _run(*args: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: PLW1510 - the callers assert on returncode
+        [sys.executable, *map(str, args)], capture_output=True, text=True, timeout=180, **kwargs
+    )
+
+
+def test_generated_package_matches_the_spec() -> None:
+    result = _run(REGENERATE, "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_names_the_stale_files_when_the_spec_changes(tmp_path: Path) -> None:
+    changed = tmp_path / "communication-preferences-2026-03.yaml"
+    changed.write_text(SPEC_PATH.read_text().replace("The contact's email address.", "The contact's e-mail."))
+    result = _run(REGENERATE, "--check", "--spec", changed)
+    assert result.returncode == 1
+    assert "generated/hubspot_commprefs_client/openapi.yaml" in result.stdout
+    assert "generated/hubspot_commprefs_client/models/public_status.py" in result.stdout
+
+
+def test_a_new_api_version_is_only_a_spec_edit_and_a_regeneration(tmp_path: Path) -> None:
+    old = load_spec()["info"]["version"]
+    new = "2026-09"
+    spec = tmp_path / "spec" / f"communication-preferences-{new}.yaml"
+    spec.parent.mkdir()
+    spec.write_text(SPEC_PATH.read_text().replace(old, new))
+    out = tmp_path / "site" / "hubspot_commprefs_client"
+    out.parent.mkdir()
+    code = f"import sys; sys.path.insert(0, {str(ROOT / 'scripts')!r}); import regenerate; "
+    code += f"regenerate.generate(__import__('pathlib').Path({str(spec)!r}), __import__('pathlib').Path({str(out)!r}))"
+    made = _run("-c", code)
+    assert made.returncode == 0, made.stderr
+    # In a fresh interpreter whose path puts the new package first, call its endpoint on a fake transport.
+    probe = textwrap.dedent(
+        """
+        import json, httpx, hubspot_commprefs_client
+        from hubspot_commprefs_client import AuthenticatedClient
+        from hubspot_commprefs_client.api.subscription_statuses import get_unsubscribe_all_status
+        from hubspot_commprefs_client.models import Channel
+        seen = []
+        def handler(request):
+            seen.append(str(request.url))
+            return httpx.Response(200, json={"status": "COMPLETE", "results": [],
+                "startedAt": "2026-09-01T00:00:00Z", "completedAt": "2026-09-01T00:00:01Z"})
+        client = AuthenticatedClient(base_url="https://api.example.test", token="t",
+                                     httpx_args={"transport": httpx.MockTransport(handler)})
+        parsed = get_unsubscribe_all_status.sync("a@example.com", client=client, channel=Channel.EMAIL)
+        print(json.dumps({"file": hubspot_commprefs_client.__file__, "urls": seen, "status": parsed.status.value}))
+        """
+    )
+    called = _run("-c", probe, env={"PYTHONPATH": str(out.parent), "PATH": ""})
+    assert called.returncode == 0, called.stderr
+    assert str(out) in called.stdout
+    assert f"/communication-preferences/{new}/statuses/a%40example.com/unsubscribe-all" in called.stdout
+    assert '"status": "COMPLETE"' in called.stdout

@@ -1,0 +1,167 @@
+"""The spec is valid OpenAPI, its examples validate, and it says every fact of HubSpot's 2026-03 API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+from openapi_spec_validator import validate
+
+from tests.spec_helpers import SPEC_PATH, component_schema, load_spec, operations
+
+SCHEMAS = load_spec()["components"]["schemas"]
+
+
+def test_spec_is_valid_openapi() -> None:
+    validate(load_spec())
+
+
+def _examples() -> list[tuple[str, dict[str, Any], Any]]:
+    found = []
+    spec = load_spec()
+    responses = [("components/Error", spec["components"]["responses"]["Error"])]
+    for op_id, (_, op) in operations().items():
+        responses += [(f"{op_id}/{code}", r) for code, r in op["responses"].items() if "content" in r]
+    for where, response in responses:
+        for media in response["content"].values():
+            for name, example in media.get("examples", {}).items():
+                found.append((f"{where}/{name}", media["schema"], example["value"]))
+    return found
+
+
+@pytest.mark.parametrize(("where", "schema", "value"), _examples(), ids=[e[0] for e in _examples()])
+def test_every_example_validates_against_its_schema(where: str, schema: dict[str, Any], value: Any) -> None:
+    name = schema["$ref"].rsplit("/", 1)[-1]
+    jsonschema.validate(
+        value, component_schema(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def test_each_response_has_an_example() -> None:
+    for op_id, (_, op) in operations().items():
+        media = op["responses"]["200"]["content"]["application/json"]
+        assert media.get("examples"), op_id
+
+
+# The facts of ../shared/api-facts.md, written out once more so that the spec cannot lose one silently.
+REQUIRED = {
+    "ActionResponseWithResultsPublicStatus": {"completedAt", "results", "startedAt", "status"},
+    "ActionResponseWithResultsPublicWideStatus": {"completedAt", "results", "startedAt", "status"},
+    "PublicStatus": {"channel", "source", "status", "subscriberIdString", "subscriptionId", "timestamp"},
+    "PublicWideStatus": {"channel", "status", "subscriberIdString", "timestamp", "wideStatusType"},
+    "StandardError": {"category", "context", "errors", "links", "message", "status"},
+    "ErrorDetail": {"message"},
+    "Error": {"category", "correlationId", "message"},
+}
+PROPERTIES = {
+    "ActionResponseWithResultsPublicStatus": REQUIRED["ActionResponseWithResultsPublicStatus"]
+    | {"errors", "links", "numErrors", "requestedAt"},
+    "PublicStatus": REQUIRED["PublicStatus"]
+    | {"businessUnitId", "legalBasis", "legalBasisExplanation", "setStatusSuccessReason", "subscriptionName"},
+    "PublicWideStatus": REQUIRED["PublicWideStatus"] | {"businessUnitId"},
+    "StandardError": REQUIRED["StandardError"] | {"id", "subCategory"},
+    "ErrorDetail": {"message", "code", "context", "in", "subCategory"},
+    "Error": REQUIRED["Error"] | {"context", "errors", "links", "subCategory"},
+}
+ENUMS = {
+    "Channel": ["EMAIL"],
+    "ActionResponseStatus": ["CANCELED", "COMPLETE", "PENDING", "PROCESSING"],
+    "SubscriptionStatus": ["NOT_SPECIFIED", "SUBSCRIBED", "UNSUBSCRIBED"],
+    "WideStatusType": ["BUSINESS_UNIT_WIDE", "PORTAL_WIDE"],
+    "LegalBasis": [
+        "CONSENT_WITH_NOTICE", "LEGITIMATE_INTEREST_CLIENT", "LEGITIMATE_INTEREST_OTHER",
+        "LEGITIMATE_INTEREST_PQL", "NON_GDPR", "PERFORMANCE_OF_CONTRACT", "PROCESS_AND_STORE",
+    ],
+    "SetStatusSuccessReason": [
+        "NO_STATUS_CHANGE", "REQUESTED_CHANGE_OCCURRED", "RESUBSCRIBE_OCCURRED", "UNSUBSCRIBE_FROM_ALL_OCCURRED",
+    ],
+}  # fmt: skip
+FORMATS = {
+    ("PublicStatus", "subscriptionId"): ("integer", "int64"),
+    ("PublicStatus", "businessUnitId"): ("integer", "int64"),
+    ("PublicWideStatus", "businessUnitId"): ("integer", "int64"),
+    ("ActionResponseWithResultsPublicStatus", "numErrors"): ("integer", "int32"),
+    ("ActionResponseWithResultsPublicWideStatus", "numErrors"): ("integer", "int32"),
+    ("PublicStatus", "timestamp"): ("string", "date-time"),
+    ("PublicWideStatus", "timestamp"): ("string", "date-time"),
+    ("Error", "correlationId"): ("string", "uuid"),
+    **{
+        (schema, field): ("string", "date-time")
+        for schema in ("ActionResponseWithResultsPublicStatus", "ActionResponseWithResultsPublicWideStatus")
+        for field in ("completedAt", "startedAt", "requestedAt")
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED))
+def test_required_fields_are_as_documented(name: str) -> None:
+    assert set(SCHEMAS[name].get("required", [])) == REQUIRED[name]
+
+
+@pytest.mark.parametrize("name", sorted(PROPERTIES))
+def test_fields_are_as_documented(name: str) -> None:
+    assert set(SCHEMAS[name]["properties"]) == PROPERTIES[name]
+
+
+@pytest.mark.parametrize("name", sorted(ENUMS))
+def test_enums_list_every_documented_value(name: str) -> None:
+    assert SCHEMAS[name]["enum"] == ENUMS[name]
+
+
+@pytest.mark.parametrize(("where", "expected"), sorted(FORMATS.items()))
+def test_types_and_formats_are_as_documented(where: tuple[str, str], expected: tuple[str, str]) -> None:
+    schema, field = where
+    prop = SCHEMAS[schema]["properties"][field]
+    assert (prop["type"], prop["format"]) == expected
+
+
+def test_source_is_free_text_and_error_subcategories_differ() -> None:
+    assert SCHEMAS["PublicStatus"]["properties"]["source"] == {
+        "type": "string",
+        "description": SCHEMAS["PublicStatus"]["properties"]["source"]["description"],
+    }
+    assert SCHEMAS["StandardError"]["properties"]["subCategory"]["type"] == "object"
+    assert SCHEMAS["ErrorDetail"]["properties"]["subCategory"]["type"] == "string"
+
+
+def test_parameters_are_as_documented() -> None:
+    spec = load_spec()
+    params = spec["components"]["parameters"]
+    assert params["SubscriberIdString"] | {"description": None, "example": None} == {
+        "name": "subscriberIdString", "in": "path", "required": True, "schema": {"type": "string"},
+        "description": None, "example": None,
+    }  # fmt: skip
+    assert params["Channel"]["required"] is True
+    assert params["Channel"]["schema"] == {"$ref": "#/components/schemas/Channel"}
+    assert params["BusinessUnitId"]["required"] is False
+    assert params["BusinessUnitId"]["schema"] == {"type": "integer", "format": "int64"}
+    ops = operations()
+    assert set(ops) == {"getStatuses", "getUnsubscribeAllStatus"}
+    version = spec["info"]["version"]
+    assert ops["getStatuses"][0] == f"/communication-preferences/{version}/statuses/{{subscriberIdString}}"
+    assert ops["getUnsubscribeAllStatus"][0] == ops["getStatuses"][0] + "/unsubscribe-all"
+    verbose = [p for p in ops["getUnsubscribeAllStatus"][1]["parameters"] if p.get("name") == "verbose"]
+    assert verbose == [verbose[0]]
+    assert verbose[0]["schema"] == {"type": "boolean", "default": False}
+    assert verbose[0]["in"] == "query"
+    for _, op in ops.values():
+        assert set(op["responses"]) == {"200", "default"}
+        assert op["responses"]["default"] == {"$ref": "#/components/responses/Error"}
+
+
+def test_security_is_bearer_with_either_scope() -> None:
+    spec = load_spec()
+    assert spec["components"]["securitySchemes"]["bearerAuth"] | {"description": ""} == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "",
+    }
+    assert spec["security"] == [
+        {"bearerAuth": ["communication_preferences.read"]},
+        {"bearerAuth": ["communication_preferences.read_write"]},
+    ]
+
+
+def test_spec_file_is_named_after_its_version() -> None:
+    assert SPEC_PATH.name == f"communication-preferences-{load_spec()['info']['version']}.yaml"
