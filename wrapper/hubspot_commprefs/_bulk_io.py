@@ -1,0 +1,372 @@
+"""Reading the subscribers of a bulk lookup, and writing one output row per input row, crash-safe.
+
+Input: a CSV file whose email column is found by name (or given), a file with one id per line (blank
+lines skipped), or ``-`` for standard input; either kind is recognised from its first line. Each input row
+becomes an ``InputRow``; an id that cannot be looked up, or that repeats an earlier row, says so on its row.
+
+Output: CSV or JSON Lines, one record per input row, in input order. A finished row is on disk at once:
+in order in the output when every row before it is written, otherwise in a journal beside the output
+(``OUTPUT.journal``), from which the next ``--resume`` takes it. ``load_resume`` reads both back (and
+drops a last line cut short by a crash), so that a resumed run looks up only the rows not yet done.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "COLUMNS",
+    "EMAIL_COLUMN_NAMES",
+    "BulkInputError",
+    "InputRow",
+    "OrderedSink",
+    "OutputFormat",
+    "RecordWriter",
+    "ResumeError",
+    "ResumeState",
+    "id_problem",
+    "journal_path",
+    "load_resume",
+    "open_writer",
+    "output_format_for",
+    "parse_input",
+    "read_input",
+]
+
+OutputFormat = Literal["csv", "jsonl"]
+
+# The output's fields, in order: the input row's number (1-based, the header not counted), its id, what
+# happened, the answers, and the error of a row that failed.
+COLUMNS = (
+    "row",
+    "subscriber",
+    "outcome",
+    "unsubscribed_from_all",
+    "wide_status_type",
+    "subscribed",
+    "unsubscribed",
+    "statuses",
+    "error",
+)
+# Header names that hold the subscriber's id, compared case-insensitively without spaces, '-' and '_'.
+EMAIL_COLUMN_NAMES = (
+    "email",
+    "emailaddress",
+    "e-mail",
+    "mail",
+    "subscriber",
+    "subscriberid",
+    "subscriberidstring",
+    "contactemail",
+)
+_CSV_SUFFIXES = (".csv", ".tsv")
+
+
+class BulkInputError(ValueError):
+    """The input cannot be read as a list of subscribers (the message says why)."""
+
+
+class ResumeError(ValueError):
+    """The output to resume does not belong to this input, or cannot be read."""
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One input row: its number (1-based), the id as written, and why it is not looked up (if so)."""
+
+    number: int
+    subscriber: str
+    problem: str | None = None
+    duplicate_of: int | None = None
+
+
+def _normalise_header(name: str) -> str:
+    return "".join(ch for ch in name.strip().lower() if ch not in " -_")
+
+
+def id_problem(subscriber: str) -> str | None:
+    """Why ``subscriber`` cannot be an email address HubSpot knows, or None when it may be one."""
+    if not subscriber:
+        return "empty subscriber id"
+    if any(ch.isspace() for ch in subscriber):
+        return "the subscriber id contains whitespace"
+    if any(unicodedata.category(ch).startswith("C") for ch in subscriber):
+        return "the subscriber id contains a control character"
+    local, at, domain = subscriber.rpartition("@")
+    if not at or not local or not domain:
+        return "not an email address (HubSpot identifies subscribers by email)"
+    return None
+
+
+def _rows_from_ids(ids: Iterable[str]) -> list[InputRow]:
+    rows: list[InputRow] = []
+    first_seen: dict[str, int] = {}
+    for number, raw in enumerate(ids, start=1):
+        subscriber = raw.strip()
+        problem = id_problem(subscriber)
+        if problem is not None:
+            rows.append(InputRow(number, subscriber, problem))
+            continue
+        key = subscriber.casefold()
+        if key in first_seen:
+            rows.append(InputRow(number, subscriber, f"duplicate of row {first_seen[key]}", first_seen[key]))
+            continue
+        first_seen[key] = number
+        rows.append(InputRow(number, subscriber))
+    return rows
+
+
+def rows_from_ids(ids: Iterable[str]) -> list[InputRow]:
+    """Number ``ids`` and mark the invalid and repeated ones (case-insensitively: emails are)."""
+    return _rows_from_ids(ids)
+
+
+def _dialect(first_line: str, *, suffix: str) -> type[csv.Dialect] | csv.Dialect:
+    if suffix == ".tsv" or ("\t" in first_line and "," not in first_line):
+        return csv.excel_tab
+    if ";" in first_line and "," not in first_line:
+        dialect = csv.excel()
+        dialect.delimiter = ";"
+        return dialect
+    return csv.excel
+
+
+def parse_input(
+    text: str, *, column: str | None = None, suffix: str = "", name: str = "input"
+) -> list[InputRow]:
+    """Read the subscribers of ``text``: a CSV with a header, or one id per line."""
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), None)
+    if first is None:
+        return []
+    dialect = _dialect(first, suffix=suffix)
+    header = next(csv.reader([first], dialect))
+    wanted = _normalise_header(column) if column is not None else None
+    names = [_normalise_header(cell) for cell in header]
+    is_csv = (
+        suffix in _CSV_SUFFIXES or column is not None or len(header) > 1 or names[0] in EMAIL_COLUMN_NAMES
+    )
+    if not is_csv:
+        return _rows_from_ids(line for line in lines if line.strip())
+    if wanted is not None:
+        if wanted not in names:
+            raise BulkInputError(f"{name}: no column named {column!r}; its columns are {', '.join(header)}")
+        index = names.index(wanted)
+    else:
+        found = [i for i, cell in enumerate(names) if cell in EMAIL_COLUMN_NAMES]
+        if not found:
+            raise BulkInputError(f"{name}: no email column among {', '.join(header)}; name it with --column")
+        index = found[0]
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        records = [record for record in reader if any(cell.strip() for cell in record)]
+    except csv.Error as error:
+        raise BulkInputError(f"{name}: not a readable CSV file (line {reader.line_num}): {error}") from None
+    return _rows_from_ids(record[index] if index < len(record) else "" for record in records[1:])
+
+
+def read_input(source: str, *, column: str | None = None, stdin: IO[str] | None = None) -> list[InputRow]:
+    """Read the subscribers of the file ``source``, or of standard input when it is ``-``."""
+    if source == "-":
+        stream = stdin if stdin is not None else sys.stdin
+        return parse_input(stream.read(), column=column, name="standard input")
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BulkInputError(f"{source}: no such file") from None
+    except UnicodeDecodeError as error:
+        raise BulkInputError(f"{source}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise BulkInputError(f"{source}: cannot be read ({error.strerror})") from None
+    return parse_input(text, column=column, suffix=path.suffix.lower(), name=source)
+
+
+def output_format_for(path: str | None, chosen: str | None) -> OutputFormat:
+    """The output format: the one chosen, else from the output's suffix (.jsonl, .ndjson), else CSV."""
+    if chosen is not None:
+        if chosen not in ("csv", "jsonl"):
+            raise BulkInputError(f"unknown output format {chosen!r}: choose csv or jsonl")
+        return "jsonl" if chosen == "jsonl" else "csv"
+    if path is not None and Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    return "csv"
+
+
+def journal_path(output: Path) -> Path:
+    return output.with_name(output.name + ".journal")
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return " ".join(str(value).splitlines())
+
+
+class RecordWriter:
+    """Writes records (dicts keyed by ``COLUMNS``) as CSV or JSON Lines, flushing after each."""
+
+    def __init__(
+        self, stream: IO[str], output_format: OutputFormat, *, write_header: bool, owns_stream: bool = False
+    ) -> None:
+        self.stream = stream
+        self.owns_stream = owns_stream
+        self.format = output_format
+        self._csv = csv.writer(stream, lineterminator="\n") if output_format == "csv" else None
+        if self._csv is not None and write_header:
+            self._csv.writerow(COLUMNS)
+            stream.flush()
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._csv is not None:
+            self._csv.writerow([_csv_cell(record.get(name)) for name in COLUMNS])
+        else:
+            self.stream.write(json.dumps({name: record.get(name) for name in COLUMNS}, ensure_ascii=False))
+            self.stream.write("\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.owns_stream:
+            self.stream.close()
+        else:
+            self.stream.flush()
+
+
+def open_writer(output: Path, output_format: OutputFormat, *, resume: bool) -> RecordWriter:
+    exists = output.exists() and output.stat().st_size > 0
+    stream = output.open("a" if resume else "w", encoding="utf-8", newline="")
+    return RecordWriter(stream, output_format, write_header=not exists or not resume, owns_stream=True)
+
+
+@dataclass
+class ResumeState:
+    """What an earlier run left: rows 1..``written`` are in the output, ``journaled`` rows beside it."""
+
+    written: int
+    journaled: dict[int, dict[str, Any]]
+
+
+def _cut_partial_line(path: Path) -> str:
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        with path.open("r+b") as handle:
+            handle.truncate(keep)
+        data = data[:keep]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ResumeError(f"{path}: not UTF-8 text (byte {error.start})") from None
+
+
+def _record_from_csv(cells: list[str]) -> dict[str, Any]:
+    return dict(zip(COLUMNS, cells, strict=False))
+
+
+def _check_row(path: Path, record: Any, rows: list[InputRow], expected: int | None) -> int:
+    if not isinstance(record, dict):
+        raise ResumeError(f"{path}: a line is not a record of this tool")
+    try:
+        number = int(record["row"])
+    except (KeyError, TypeError, ValueError):
+        raise ResumeError(f"{path}: a record has no row number") from None
+    if expected is not None and number != expected:
+        raise ResumeError(f"{path}: row {expected} expected, found row {number}")
+    if not 1 <= number <= len(rows) or record.get("subscriber") != rows[number - 1].subscriber:
+        raise ResumeError(
+            f"{path}: row {number} does not match the input (was the input changed since that run?)"
+        )
+    return number
+
+
+def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow]) -> ResumeState:
+    """Read back an interrupted run's output and journal, checking both against ``rows``."""
+    written = 0
+    if output.exists():
+        text = _cut_partial_line(output)
+        if output_format == "csv":
+            records = list(csv.reader(io.StringIO(text, newline="")))
+            if records and tuple(records[0]) != COLUMNS:
+                raise ResumeError(f"{output}: not a CSV output of this tool (its header differs)")
+            parsed: list[Any] = [_record_from_csv(cells) for cells in records[1:]]
+        else:
+            try:
+                parsed = [json.loads(line) for line in text.splitlines() if line.strip()]
+            except json.JSONDecodeError as error:
+                raise ResumeError(f"{output}: not a JSON Lines output of this tool ({error.msg})") from None
+        for expected, record in enumerate(parsed, start=1):
+            written = _check_row(output, record, rows, expected)
+    journaled: dict[int, dict[str, Any]] = {}
+    journal = journal_path(output)
+    if journal.exists():
+        for line in _cut_partial_line(journal).splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                raise ResumeError(f"{journal}: a line is not JSON") from None
+            number = _check_row(journal, record, rows, None)
+            if number > written:
+                journaled[number] = record
+    return ResumeState(written=written, journaled=journaled)
+
+
+class OrderedSink:
+    """Takes finished rows in any order; writes them in input order, journaling the early ones."""
+
+    def __init__(
+        self,
+        writer: RecordWriter,
+        *,
+        journal: Path | None,
+        next_row: int = 1,
+        ready: dict[int, dict[str, Any]] | None = None,
+    ) -> None:
+        self.writer = writer
+        self.next_row = next_row
+        self._waiting: dict[int, dict[str, Any]] = dict(ready or {})
+        self._journal_path = journal
+        self._journal: IO[str] | None = None
+        self._drain()
+
+    def finish(self, number: int, record: dict[str, Any]) -> None:
+        if number < self.next_row or number in self._waiting:
+            raise ValueError(f"row {number} finished twice")
+        if number != self.next_row and self._journal_path is not None:
+            if self._journal is None:
+                self._journal = self._journal_path.open("a", encoding="utf-8")
+            self._journal.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._journal.flush()
+        self._waiting[number] = record
+        self._drain()
+
+    def _drain(self) -> None:
+        while self.next_row in self._waiting:
+            self.writer.write(self._waiting.pop(self.next_row))
+            self.next_row += 1
+
+    @property
+    def pending(self) -> int:
+        """Rows finished but not yet written in order (they are in the journal)."""
+        return len(self._waiting)
+
+    def close(self, *, complete: bool) -> None:
+        """Close the files; when every row is written in order, the journal is no longer needed."""
+        if self._journal is not None:
+            self._journal.close()
+        if complete and not self._waiting and self._journal_path is not None:
+            self._journal_path.unlink(missing_ok=True)
+        self.writer.close()
