@@ -1,0 +1,94 @@
+"""``hubspot-commprefs mock-server``: run the fake HubSpot server until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+
+ORDER = 80
+TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
+EXIT_USAGE = 2
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "mock-server",
+        help="run a fake HubSpot server, driven by the spec, for offline tests",
+        description="Serve both endpoints of the spec with seeded, deterministic contacts. It accepts the "
+        f"token in {TOKEN_ENV} when set, else the fake token it prints; any other token gets 401.",
+        epilog="Faults: enum-value, wrong-type, missing-field, bad-date-time, int32-overflow, int64-overflow, "
+        "extra-field (drift of a 200 body); server-error, html-error, wrong-content-type, undocumented-status. "
+        "Exit codes: 0 stopped, 2 a usage error (a bad flag, a bad data file, a taken port).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8089, help="the port; 0 picks a free one (default 8089)")
+    parser.add_argument("--data", metavar="FILE", help="a JSON dataset to serve instead of the seeded one")
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="NAME", help="misbehave this way (repeatable)"
+    )
+    parser.add_argument(
+        "--fault-every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="apply the faults to every N-th answer (default 1)",
+    )
+    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer")
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=190,
+        metavar="N",
+        help="requests per token per rolling window before a 429 (default 190, HubSpot's Professional tier)",
+    )
+    parser.add_argument(
+        "--rate-limit-window-ms", type=int, default=10_000, metavar="MS", help="the window (default 10000)"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hubspot_commprefs.testing import (  # noqa: PLC0415 - keep --help fast
+        DEFAULT_TOKEN,
+        DEFAULT_TOKEN_WITHOUT_SCOPE,
+        DatasetError,
+        FakeHubSpot,
+        FakeServerError,
+        RateLimit,
+        load_dataset,
+    )
+    from hubspot_commprefs.testing._bodies import SCOPES  # noqa: PLC0415
+
+    env_token = os.environ.get(TOKEN_ENV)
+    try:
+        dataset = load_dataset(args.data) if args.data else None
+        rate_limit = RateLimit(max_requests=args.rate_limit, interval_ms=args.rate_limit_window_ms)
+        tokens = {env_token or DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()}
+        server = FakeHubSpot(
+            dataset=dataset,
+            tokens=tokens,
+            faults=args.fault,
+            fault_every=args.fault_every,
+            latency=args.latency,
+            rate_limit=rate_limit,
+            host=args.host,
+            port=args.port,
+        )
+        server.bind()
+    except (DatasetError, ValueError, FakeServerError) as exc:
+        print(f"hubspot-commprefs mock-server: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Fake HubSpot on {server.base_url}  (Ctrl-C stops it)")
+    if env_token:
+        print(f"  token: the one in {TOKEN_ENV}")
+    else:
+        print(f"  token: {DEFAULT_TOKEN}  (a fake one; set {TOKEN_ENV} to use your own)")
+    print(f"  token without the scope (403): {DEFAULT_TOKEN_WITHOUT_SCOPE}")
+    print(f"  contacts: {len(server.state.dataset.contacts)}, faults: {', '.join(args.fault) or 'none'}")
+    sys.stdout.flush()
+    server.serve_forever()
+    return 0

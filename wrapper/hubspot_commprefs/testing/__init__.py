@@ -1,0 +1,53 @@
+"""A fake HubSpot Communication Preferences server for tests, driven by the spec (needs the ``harness`` extra).
+
+    from hubspot_commprefs.testing import FakeHubSpot
+
+    with FakeHubSpot(faults=["enum-value"]) as server:
+        ...  # point your code at server.base_url with server.token
+
+pytest users: ``from hubspot_commprefs.testing.pytest_plugin import fake_hubspot`` in a conftest.py.
+"""
+
+from hubspot_commprefs.testing._app import RecordedRequest
+from hubspot_commprefs.testing._data import (
+    BusinessUnit,
+    Contact,
+    Dataset,
+    DatasetError,
+    OptOut,
+    SubscriptionStatus,
+    SubscriptionType,
+    dataset_from_dict,
+    default_dataset,
+    load_dataset,
+)
+from hubspot_commprefs.testing._faults import DRIFT_FIELDS, FAULT_HELP, Fault
+from hubspot_commprefs.testing._rate_limit import RateLimit
+from hubspot_commprefs.testing._server import (
+    DEFAULT_TOKEN,
+    DEFAULT_TOKEN_WITHOUT_SCOPE,
+    FakeHubSpot,
+    FakeServerError,
+)
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "DEFAULT_TOKEN_WITHOUT_SCOPE",
+    "DRIFT_FIELDS",
+    "FAULT_HELP",
+    "BusinessUnit",
+    "Contact",
+    "Dataset",
+    "DatasetError",
+    "FakeHubSpot",
+    "FakeServerError",
+    "Fault",
+    "OptOut",
+    "RateLimit",
+    "RecordedRequest",
+    "SubscriptionStatus",
+    "SubscriptionType",
+    "dataset_from_dict",
+    "default_dataset",
+    "load_dataset",
+]

@@ -1,0 +1,222 @@
+"""The JSON bodies the fake server sends: HubSpot's ActionResponse of both endpoints, and its error bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hubspot_commprefs.testing._data import Contact, Dataset, OptOut
+
+CHANNEL = "EMAIL"
+SCOPES = ("communication_preferences.read", "communication_preferences.read_write")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _action_response(
+    results: list[dict[str, Any]], errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    now = _now()
+    body: dict[str, Any] = {
+        "status": "COMPLETE",
+        "requestedAt": now,
+        "startedAt": now,
+        "completedAt": now,
+        "results": results,
+        "links": {},
+    }
+    if errors:
+        body["errors"] = errors
+        body["numErrors"] = len(errors)
+    return body
+
+
+def unknown_business_unit(business_unit_id: int) -> dict[str, Any]:
+    """A completed operation that carries an error, as HubSpot answers for a business unit it lacks."""
+    error = {
+        "status": "error",
+        "category": "VALIDATION_ERROR",
+        "message": f"Business unit {business_unit_id} does not exist.",
+        "context": {"businessUnitId": [str(business_unit_id)]},
+        "errors": [
+            {"message": "Unknown business unit.", "code": "INVALID_BUSINESS_UNIT", "in": "businessUnitId"}
+        ],
+        "links": {},
+        "subCategory": {},
+    }
+    return _action_response([], [error])
+
+
+def _opt_out_applies(opt_out: OptOut, business_unit_id: int) -> bool:
+    return opt_out.wide_status_type == "PORTAL_WIDE" or opt_out.business_unit_id == business_unit_id
+
+
+def statuses(dataset: Dataset, subscriber: str, business_unit_id: int) -> dict[str, Any]:
+    """The contact's status for every subscription type of the business unit (NOT_SPECIFIED when unset)."""
+    contact = dataset.contact(subscriber)
+    by_id = {s.subscription_id: s for s in contact.statuses} if contact else {}
+    opt_out = _wide_opt_out(contact, business_unit_id)
+    results = []
+    for subscription_type in dataset.subscription_types_of(business_unit_id):
+        item: dict[str, Any] = {
+            "channel": CHANNEL,
+            "subscriberIdString": subscriber,
+            "subscriptionId": subscription_type.id,
+            "subscriptionName": subscription_type.name,
+            "businessUnitId": business_unit_id,
+        }
+        known = by_id.get(subscription_type.id)
+        if opt_out is not None:
+            item.update(
+                status="UNSUBSCRIBED",
+                source="Unsubscribe from all",
+                timestamp=opt_out.timestamp,
+                setStatusSuccessReason="UNSUBSCRIBE_FROM_ALL_OCCURRED",
+            )
+        elif known is None:
+            item.update(status="NOT_SPECIFIED", source="Not set", timestamp=dataset.epoch)
+        else:
+            item.update(status=known.status, source=known.source, timestamp=known.timestamp)
+            optional = {
+                "legalBasis": known.legal_basis,
+                "legalBasisExplanation": known.legal_basis_explanation,
+                "setStatusSuccessReason": known.set_status_success_reason,
+            }
+            item.update({key: value for key, value in optional.items() if value is not None})
+        results.append(item)
+    return _action_response(results)
+
+
+def _wide_opt_out(contact: Contact | None, business_unit_id: int) -> OptOut | None:
+    if contact is None:
+        return None
+    return next((o for o in contact.opt_outs if _opt_out_applies(o, business_unit_id)), None)
+
+
+def unsubscribe_all(
+    dataset: Dataset, subscriber: str, business_unit_id: int, *, verbose: bool
+) -> dict[str, Any]:
+    """The contact's wide opt-outs that cover the business unit; empty when none (unless ``verbose``)."""
+    contact = dataset.contact(subscriber)
+    results = []
+    for opt_out in contact.opt_outs if contact else ():
+        if _opt_out_applies(opt_out, business_unit_id):
+            item: dict[str, Any] = {
+                "channel": CHANNEL,
+                "status": "UNSUBSCRIBED",
+                "subscriberIdString": subscriber,
+                "timestamp": opt_out.timestamp,
+                "wideStatusType": opt_out.wide_status_type,
+            }
+            if opt_out.wide_status_type == "BUSINESS_UNIT_WIDE":
+                item["businessUnitId"] = opt_out.business_unit_id
+            results.append(item)
+    if not results and verbose:
+        item = {
+            "channel": CHANNEL,
+            "status": "SUBSCRIBED" if contact else "NOT_SPECIFIED",
+            "subscriberIdString": subscriber,
+            "timestamp": dataset.epoch,
+            "wideStatusType": "PORTAL_WIDE" if business_unit_id == 0 else "BUSINESS_UNIT_WIDE",
+        }
+        if business_unit_id != 0:
+            item["businessUnitId"] = business_unit_id
+        results.append(item)
+    return _action_response(results)
+
+
+# --- error bodies (every non-2xx answer) -----------------------------------------------------------------
+
+
+def error(
+    category: str,
+    message: str,
+    *,
+    context: dict[str, list[str]] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    links: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "status": "error",
+        "message": message,
+        "correlationId": str(uuid.uuid4()),
+        "category": category,
+    }
+    if context is not None:
+        body["context"] = context
+    if errors is not None:
+        body["errors"] = errors
+    if links is not None:
+        body["links"] = links
+    return body
+
+
+def unauthenticated() -> dict[str, Any]:
+    return error(
+        "INVALID_AUTHENTICATION",
+        "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find "
+        "more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+    )
+
+
+def missing_scopes() -> dict[str, Any]:
+    return error(
+        "MISSING_SCOPES",
+        "This app hasn't been granted all required scopes to make this call.",
+        errors=[
+            {
+                "message": "One or more of the following scopes are required.",
+                "context": {"requiredGranularScopes": list(SCOPES)},
+            }
+        ],
+        links={"scopes": "https://developers.hubspot.com/scopes"},
+    )
+
+
+def invalid_parameter(name: str, value: str | None, expected: str, code: str) -> dict[str, Any]:
+    detail = f"{name} is required" if value is None else f"{name} must be {expected}"
+    return error(
+        "VALIDATION_ERROR",
+        f"Invalid input JSON on line 1, column 1: {detail}",
+        context={name: [] if value is None else [value]},
+        errors=[{"message": detail, "in": name, "code": code}],
+    )
+
+
+def rate_limited(policy: str) -> dict[str, Any]:
+    """HubSpot's real 429 body; note that it has no ``category``."""
+    daily = policy == "DAILY"
+    return {
+        "status": "error",
+        "message": "You have reached your daily limit."
+        if daily
+        else "You have reached your ten_secondly_rolling limit.",
+        "errorType": "RATE_LIMIT",
+        "correlationId": str(uuid.uuid4()),
+        "policyName": policy,
+        "groupName": "publicapi:private-app-api-calls-daily:1234"
+        if daily
+        else "publicapi:private-app-api-calls-ten-secondly:1234",
+    }
+
+
+def not_found() -> dict[str, Any]:
+    return error("OBJECT_NOT_FOUND", "No route matches this path. Check the path and the API version.")
+
+
+def method_not_allowed(method: str) -> dict[str, Any]:
+    return error("METHOD_NOT_ALLOWED", f"{method} is not supported here; this fake server answers GET only.")
+
+
+def server_error() -> dict[str, Any]:
+    return error("INTERNAL_ERROR", "An internal error occurred (a fault the fake server was told to inject).")
+
+
+HTML_ERROR_PAGE = (
+    "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    "<body><h1>502 Bad Gateway</h1><p>The fake server was told to answer like a load balancer.</p></body></html>"
+)

@@ -1,0 +1,353 @@
+"""The fake server's dataset: business units, subscription types and contacts, seeded or loaded from JSON.
+
+The default dataset is built from a fixed seed, so every run serves the same contacts. A JSON file with the
+shape of :meth:`Dataset.to_dict` replaces it; :func:`load_dataset` checks it and names the first bad field.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hubspot_commprefs.testing._spec import enum_values
+
+DEFAULT_SEED = 2026
+DEFAULT_BUSINESS_UNIT_ID = 0
+INT64_MAX = 2**63 - 1
+# The timestamp of statuses nobody has set (NOT_SPECIFIED).
+DEFAULT_EPOCH = "2025-01-01T00:00:00Z"
+
+
+class DatasetError(ValueError):
+    """A dataset (usually a JSON file) that the fake server cannot serve; the message names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessUnit:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionType:
+    id: int
+    name: str
+    business_unit_id: int = DEFAULT_BUSINESS_UNIT_ID
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionStatus:
+    """A contact's status for one subscription type."""
+
+    subscription_id: int
+    status: str
+    source: str
+    timestamp: str
+    legal_basis: str | None = None
+    legal_basis_explanation: str | None = None
+    set_status_success_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """An unsubscribe from all email: portal-wide, or for one business unit."""
+
+    wide_status_type: str
+    timestamp: str
+    business_unit_id: int = DEFAULT_BUSINESS_UNIT_ID
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    email: str
+    statuses: tuple[SubscriptionStatus, ...] = ()
+    opt_outs: tuple[OptOut, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    business_units: tuple[BusinessUnit, ...]
+    subscription_types: tuple[SubscriptionType, ...]
+    contacts: tuple[Contact, ...]
+    epoch: str = DEFAULT_EPOCH
+    _by_email: dict[str, Contact] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_email", {c.email.lower(): c for c in self.contacts})
+
+    def contact(self, email: str) -> Contact | None:
+        """The contact with this email address (case-insensitive), or None for an unknown one."""
+        return self._by_email.get(email.lower())
+
+    def business_unit(self, business_unit_id: int) -> BusinessUnit | None:
+        return next((b for b in self.business_units if b.id == business_unit_id), None)
+
+    def subscription_types_of(self, business_unit_id: int) -> tuple[SubscriptionType, ...]:
+        return tuple(t for t in self.subscription_types if t.business_unit_id == business_unit_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape :func:`load_dataset` reads."""
+        return {
+            "epoch": self.epoch,
+            "businessUnits": [{"id": b.id, "name": b.name} for b in self.business_units],
+            "subscriptionTypes": [
+                {"id": t.id, "name": t.name, "businessUnitId": t.business_unit_id}
+                for t in self.subscription_types
+            ],
+            "contacts": [
+                {
+                    "email": c.email,
+                    "statuses": [_status_to_dict(s) for s in c.statuses],
+                    "optOuts": [
+                        {
+                            "wideStatusType": o.wide_status_type,
+                            "timestamp": o.timestamp,
+                            "businessUnitId": o.business_unit_id,
+                        }
+                        for o in c.opt_outs
+                    ],
+                }
+                for c in self.contacts
+            ],
+        }
+
+
+def _status_to_dict(status: SubscriptionStatus) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "subscriptionId": status.subscription_id,
+        "status": status.status,
+        "source": status.source,
+        "timestamp": status.timestamp,
+    }
+    optional = {
+        "legalBasis": status.legal_basis,
+        "legalBasisExplanation": status.legal_basis_explanation,
+        "setStatusSuccessReason": status.set_status_success_reason,
+    }
+    out.update({key: value for key, value in optional.items() if value is not None})
+    return out
+
+
+# --- the seeded default ----------------------------------------------------------------------------------
+
+_BUSINESS_UNITS = (BusinessUnit(0, "Default"), BusinessUnit(1021, "Acme Europe"))
+_SUBSCRIPTION_TYPES = (
+    SubscriptionType(167233, "Newsletter", 0),
+    SubscriptionType(167240, "Billing notices", 0),
+    # Wider than int32 on purpose: HubSpot moved subscriptionId from int32 to int64 in April 2026.
+    SubscriptionType(3000000000, "Product updates", 0),
+    SubscriptionType(2045, "Acme Europe newsletter", 1021),
+    SubscriptionType(2046, "Acme Europe events", 1021),
+)
+_SOURCES = (
+    "Self service resubscription",
+    "Unsubscribe link in email",
+    "Imported from CRM",
+    "Subscription preferences page",
+    "API",
+)
+_NAMES = (
+    "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj", "olivia",
+    "peggy", "rupert", "sybil", "trent", "victor", "walter", "xena", "yusuf", "zoe", "quentin",
+)  # fmt: skip
+
+
+def _timestamp(rng: random.Random) -> str:
+    moment = datetime(2024, 6, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(0, 60 * 60 * 24 * 640))
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _handmade_contacts() -> tuple[Contact, ...]:
+    """The contacts of the spec's examples: one subscribed, one opted out portal-wide, one for a unit."""
+    alice = Contact(
+        "alice@example.com",
+        statuses=(
+            SubscriptionStatus(
+                167233,
+                "SUBSCRIBED",
+                "Self service resubscription",
+                "2026-02-11T16:40:12Z",
+                "CONSENT_WITH_NOTICE",
+                "Signed up on the pricing page.",
+                "RESUBSCRIBE_OCCURRED",
+            ),
+            SubscriptionStatus(
+                3000000000,
+                "UNSUBSCRIBED",
+                "Unsubscribe link in email",
+                "2025-11-02T08:03:55Z",
+                set_status_success_reason="REQUESTED_CHANGE_OCCURRED",
+            ),
+        ),
+    )
+    bob = Contact(
+        "bob@example.com",
+        statuses=(SubscriptionStatus(167233, "SUBSCRIBED", "Imported from CRM", "2025-03-01T12:00:00Z"),),
+        opt_outs=(OptOut("PORTAL_WIDE", "2025-12-24T21:07:44Z"),),
+    )
+    carol = Contact(
+        "carol@example.com",
+        statuses=(
+            SubscriptionStatus(
+                2045, "SUBSCRIBED", "API", "2025-09-09T09:09:09Z", "LEGITIMATE_INTEREST_CLIENT"
+            ),
+        ),
+        opt_outs=(OptOut("BUSINESS_UNIT_WIDE", "2026-01-05T10:00:00Z", 1021),),
+    )
+    return (alice, bob, carol)
+
+
+def default_dataset(seed: int = DEFAULT_SEED, contacts: int = len(_NAMES)) -> Dataset:
+    """The seeded dataset: the spec's example contacts plus ``contacts`` generated ones."""
+    rng = random.Random(seed)  # noqa: S311 - test data, not cryptography
+    statuses = enum_values("SubscriptionStatus")
+    legal_bases = enum_values("LegalBasis")
+    reasons = enum_values("SetStatusSuccessReason")
+    generated = []
+    for index in range(contacts):
+        name = _NAMES[index % len(_NAMES)] + ("" if index < len(_NAMES) else str(index))
+        chosen = rng.sample(_SUBSCRIPTION_TYPES, rng.randint(0, len(_SUBSCRIPTION_TYPES)))
+        contact_statuses = tuple(
+            SubscriptionStatus(
+                t.id,
+                rng.choice(statuses),
+                rng.choice(_SOURCES),
+                _timestamp(rng),
+                rng.choice((None, *legal_bases)),
+                rng.choice((None, "Recorded by the fake server.")),
+                rng.choice((None, *reasons)),
+            )
+            for t in sorted(chosen, key=lambda t: t.id)
+        )
+        roll = rng.random()
+        if roll < 0.15:  # noqa: PLR2004 - share of contacts opted out portal-wide
+            opt_outs: tuple[OptOut, ...] = (OptOut("PORTAL_WIDE", _timestamp(rng)),)
+        elif roll < 0.3:  # noqa: PLR2004 - share opted out of one business unit
+            opt_outs = (OptOut("BUSINESS_UNIT_WIDE", _timestamp(rng), 1021),)
+        else:
+            opt_outs = ()
+        generated.append(Contact(f"{name}@example.com", contact_statuses, opt_outs))
+    return Dataset(_BUSINESS_UNITS, _SUBSCRIPTION_TYPES, (*_handmade_contacts(), *generated))
+
+
+# --- loading from JSON -----------------------------------------------------------------------------------
+
+
+def _get(obj: Any, key: str, where: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
+    if not isinstance(obj, dict):
+        raise DatasetError(f"{where}: expected an object, got {type(obj).__name__}")
+    if key not in obj:
+        if required:
+            raise DatasetError(f"{where}.{key}: missing")
+        return None
+    value = obj[key]
+    if isinstance(value, bool) or not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise DatasetError(f"{where}.{key}: expected {names}, got {json.dumps(value)}")
+    return value
+
+
+def _int64(obj: Any, key: str, where: str, *, required: bool = True) -> int | None:
+    value = _get(obj, key, where, int, required=required)
+    if value is not None and not 0 <= value <= INT64_MAX:
+        raise DatasetError(f"{where}.{key}: {value} is outside int64 (0 to {INT64_MAX})")
+    return value  # type: ignore[no-any-return]
+
+
+def _enum(obj: Any, key: str, where: str, schema: str, *, required: bool = True) -> str | None:
+    value = _get(obj, key, where, str, required=required)
+    allowed = enum_values(schema)
+    if value is not None and value not in allowed:
+        raise DatasetError(f"{where}.{key}: {value!r} is not one of {', '.join(allowed)}")
+    return value  # type: ignore[no-any-return]
+
+
+def _date_time(obj: Any, key: str, where: str) -> str:
+    value: str = _get(obj, key, where, str)
+    try:
+        parsed = datetime.fromisoformat(value.upper())
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None or "T" not in value.upper():
+        raise DatasetError(
+            f"{where}.{key}: {value!r} is not an RFC 3339 date-time such as 2026-03-18T09:14:02Z"
+        )
+    return value
+
+
+def _list(obj: Any, key: str, where: str) -> list[Any]:
+    value = _get(obj, key, where, list, required=False)
+    return [] if value is None else value
+
+
+def dataset_from_dict(data: Any) -> Dataset:
+    """A :class:`Dataset` from the JSON shape of :meth:`Dataset.to_dict`; raises :class:`DatasetError`."""
+    units = tuple(
+        BusinessUnit(_int64(u, "id", f"businessUnits[{i}]") or 0, _get(u, "name", f"businessUnits[{i}]", str))
+        for i, u in enumerate(_list(data, "businessUnits", "$"))
+    )
+    unit_ids = {u.id for u in units} | {DEFAULT_BUSINESS_UNIT_ID}
+    if not any(u.id == DEFAULT_BUSINESS_UNIT_ID for u in units):
+        units = (BusinessUnit(DEFAULT_BUSINESS_UNIT_ID, "Default"), *units)
+    types = []
+    for i, t in enumerate(_list(data, "subscriptionTypes", "$")):
+        where = f"subscriptionTypes[{i}]"
+        unit = _int64(t, "businessUnitId", where, required=False)
+        unit = DEFAULT_BUSINESS_UNIT_ID if unit is None else unit
+        if unit not in unit_ids:
+            raise DatasetError(f"{where}.businessUnitId: {unit} is not one of businessUnits")
+        types.append(SubscriptionType(_int64(t, "id", where) or 0, _get(t, "name", where, str), unit))
+    type_ids = {t.id for t in types}
+    contacts = []
+    for i, c in enumerate(_list(data, "contacts", "$")):
+        where = f"contacts[{i}]"
+        statuses = []
+        for j, s in enumerate(_list(c, "statuses", where)):
+            at = f"{where}.statuses[{j}]"
+            subscription_id = _int64(s, "subscriptionId", at) or 0
+            if subscription_id not in type_ids:
+                raise DatasetError(f"{at}.subscriptionId: {subscription_id} is not one of subscriptionTypes")
+            statuses.append(
+                SubscriptionStatus(
+                    subscription_id,
+                    _enum(s, "status", at, "SubscriptionStatus") or "",
+                    _get(s, "source", at, str),
+                    _date_time(s, "timestamp", at),
+                    _enum(s, "legalBasis", at, "LegalBasis", required=False),
+                    _get(s, "legalBasisExplanation", at, str, required=False),
+                    _enum(s, "setStatusSuccessReason", at, "SetStatusSuccessReason", required=False),
+                )
+            )
+        opt_outs = []
+        for j, o in enumerate(_list(c, "optOuts", where)):
+            at = f"{where}.optOuts[{j}]"
+            unit = _int64(o, "businessUnitId", at, required=False)
+            unit = DEFAULT_BUSINESS_UNIT_ID if unit is None else unit
+            if unit not in unit_ids:
+                raise DatasetError(f"{at}.businessUnitId: {unit} is not one of businessUnits")
+            kind = _enum(o, "wideStatusType", at, "WideStatusType") or ""
+            opt_outs.append(OptOut(kind, _date_time(o, "timestamp", at), unit))
+        email = _get(c, "email", where, str)
+        if not email or "/" in email:
+            raise DatasetError(f"{where}.email: {email!r} cannot be a path segment")
+        contacts.append(Contact(email, tuple(statuses), tuple(opt_outs)))
+    epoch = _date_time(data, "epoch", "$") if isinstance(data, dict) and "epoch" in data else DEFAULT_EPOCH
+    return Dataset(units, tuple(types), tuple(contacts), epoch)
+
+
+def load_dataset(path: str | Path) -> Dataset:
+    """Read a dataset from a JSON file; raises :class:`DatasetError` naming the file and the bad field."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{path}: not JSON: {exc}") from None
+    try:
+        return dataset_from_dict(data)
+    except DatasetError as exc:
+        raise DatasetError(f"{path}: {exc}") from None

@@ -1,0 +1,205 @@
+"""Run the fake server: uvicorn in a background thread, on 127.0.0.1 and a free port by default.
+
+with FakeHubSpot() as server:
+    client = httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.token}"})
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Self
+
+import uvicorn
+
+from hubspot_commprefs.testing._app import ALL_METHODS, RecordedRequest, ServerState, build_app
+from hubspot_commprefs.testing._bodies import SCOPES
+from hubspot_commprefs.testing._data import Dataset, default_dataset
+from hubspot_commprefs.testing._faults import Fault, parse_faults
+from hubspot_commprefs.testing._rate_limit import RateLimit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from types import TracebackType
+
+    from starlette.applications import Starlette
+
+# Fake credentials, not secrets: the fake server accepts them and nothing else does.
+DEFAULT_TOKEN = "fake-hubspot-token"  # noqa: S105
+DEFAULT_TOKEN_WITHOUT_SCOPE = "fake-hubspot-token-without-scope"  # noqa: S105
+DEFAULT_HOST = "127.0.0.1"
+STARTUP_TIMEOUT = 15.0
+SHUTDOWN_TIMEOUT = 10.0
+
+__all__ = ["ALL_METHODS", "FakeHubSpot", "FakeServerError"]
+
+
+class FakeServerError(RuntimeError):
+    """The fake server could not start (the port is taken, or it did not come up in time)."""
+
+
+def _faults(faults: Iterable[Fault | str]) -> tuple[Fault, ...]:
+    return parse_faults([f.value if isinstance(f, Fault) else f for f in faults])
+
+
+class FakeHubSpot:
+    """A fake HubSpot Communication Preferences API over real HTTP, driven by the spec.
+
+    ``token`` is accepted with the read scope and ``token_without_scope`` is answered 403; any other token
+    401. ``tokens`` replaces both (token -> its scopes). ``faults`` (names or :class:`Fault`) apply to every
+    ``fault_every``-th answer that would be a 200; ``latency`` (seconds) delays those answers.
+    """
+
+    def __init__(
+        self,
+        *,
+        dataset: Dataset | None = None,
+        tokens: Mapping[str, Iterable[str]] | None = None,
+        faults: Iterable[Fault | str] = (),
+        fault_every: int = 1,
+        latency: float = 0.0,
+        rate_limit: RateLimit | None = None,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+    ) -> None:
+        if tokens is None:
+            tokens = {DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()}
+        if fault_every < 1:
+            raise ValueError("fault_every must be at least 1")
+        if latency < 0:
+            raise ValueError("latency must not be negative")
+        self.state = ServerState(
+            dataset=dataset if dataset is not None else default_dataset(),
+            tokens={token: frozenset(scopes) for token, scopes in tokens.items()},
+            rate_limit=rate_limit or RateLimit(),
+            faults=_faults(faults),
+            fault_every=fault_every,
+            latency=latency,
+        )
+        self.host = host
+        self._port = port
+        self._socket: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        where = self.base_url if self._socket is not None else "not running"
+        return f"<FakeHubSpot {where} faults={[f.value for f in self.state.faults]}>"
+
+    @property
+    def app(self) -> Starlette:
+        """The ASGI app, for in-process use without a socket."""
+        return build_app(self.state)
+
+    @property
+    def token(self) -> str:
+        """A token the server accepts, with the read scope."""
+        return next(t for t, scopes in self.state.tokens.items() if scopes & set(SCOPES))
+
+    @property
+    def token_without_scope(self) -> str | None:
+        return next((t for t, scopes in self.state.tokens.items() if not scopes & set(SCOPES)), None)
+
+    @property
+    def port(self) -> int:
+        if self._socket is None:
+            raise FakeServerError("the fake server is not running")
+        port: int = self._socket.getsockname()[1]
+        return port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request the server has seen (method, path, query), oldest first."""
+        with self.state.lock:
+            return list(self.state.requests)
+
+    def configure(
+        self,
+        *,
+        faults: Iterable[Fault | str] | None = None,
+        fault_every: int | None = None,
+        latency: float | None = None,
+    ) -> None:
+        """Change faults, their frequency or the latency while the server runs."""
+        with self.state.lock:
+            if faults is not None:
+                self.state.faults = _faults(faults)
+            if fault_every is not None:
+                self.state.fault_every = max(1, fault_every)
+            if latency is not None:
+                self.state.latency = max(0.0, latency)
+
+    def bind(self) -> socket.socket:
+        """Bind the listening socket (so that the port is known before serving)."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._port))
+        except OSError as exc:
+            sock.close()
+            raise FakeServerError(f"cannot listen on {self.host}:{self._port}: {exc.strerror}") from None
+        self._socket = sock
+        return sock
+
+    def _uvicorn(self) -> uvicorn.Server:
+        config = uvicorn.Config(
+            build_app(self.state),
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+        return self._server
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted (what ``hubspot-commprefs mock-server`` does)."""
+        sock = self._socket or self.bind()
+        try:
+            self._uvicorn().run(sockets=[sock])
+        finally:
+            sock.close()
+            self._socket = None
+
+    def start(self) -> Self:
+        """Serve in a background thread; returns once the server accepts connections."""
+        if self._thread is not None:
+            raise FakeServerError("the fake server is already running")
+        sock = self.bind()
+        server = self._uvicorn()
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="fake-hubspot", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise FakeServerError("the fake server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port; safe to call twice."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(SHUTDOWN_TIMEOUT)
+            self._thread = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
