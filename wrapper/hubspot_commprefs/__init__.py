@@ -1,5 +1,115 @@
-"""hubspot-commprefs: a typed client for HubSpot's Communication Preferences API, and its test harness."""
+"""hubspot-commprefs: a typed client for HubSpot's Communication Preferences API, and its test harness.
 
+    from hubspot_commprefs import CommPrefs
+    with CommPrefs() as client:  # the token comes from HUBSPOT_ACCESS_TOKEN
+        client.is_unsubscribed_from_all("alice@example.com")
+
+The generated models and enums listed in ``__all__`` (``PublicStatus``, ``SubscriptionStatus``, ...) are
+loaded on first access: importing this package does not import the generated client.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from hubspot_commprefs._async_client import AsyncCommPrefs
+from hubspot_commprefs._client import CommPrefs
+from hubspot_commprefs._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CHANNEL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+)
+from hubspot_commprefs._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CommPrefsError,
+    IncompleteResultError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnexpectedResponseError,
+)
+from hubspot_commprefs._rate_limit import RateLimitInfo
+from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
 from hubspot_commprefs._version import __version__
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from hubspot_commprefs_client.models import (
+        ActionResponseStatus,
+        Channel,
+        LegalBasis,
+        PublicStatus,
+        PublicWideStatus,
+        SetStatusSuccessReason,
+        StandardError,
+        SubscriptionStatus,
+        WideStatusType,
+    )
+
+_GENERATED = frozenset(
+    {
+        "ActionResponseStatus",
+        "Channel",
+        "LegalBasis",
+        "PublicStatus",
+        "PublicWideStatus",
+        "SetStatusSuccessReason",
+        "StandardError",
+        "SubscriptionStatus",
+        "WideStatusType",
+    }
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CHANNEL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "ActionResponseStatus",
+    "AsyncCommPrefs",
+    "AuthenticationError",
+    "BadRequestError",
+    "Channel",
+    "CommPrefs",
+    "CommPrefsError",
+    "IncompleteResultError",
+    "InternalServerError",
+    "LegalBasis",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PublicStatus",
+    "PublicWideStatus",
+    "RateLimitError",
+    "RateLimitInfo",
+    "SetStatusSuccessReason",
+    "StandardError",
+    "SubscriptionStatus",
+    "SubscriptionStatuses",
+    "UnexpectedResponseError",
+    "UnsubscribeAllStatus",
+    "WideStatusType",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _GENERATED:
+        value = getattr(importlib.import_module("hubspot_commprefs_client.models"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _GENERATED)

@@ -1,0 +1,136 @@
+"""``AsyncCommPrefs``: the asynchronous client, with the same methods as ``CommPrefs``, awaitable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+import httpx
+
+from hubspot_commprefs._base import (
+    NOT_GIVEN,
+    BaseClient,
+    TimeoutTypes,
+    log_request,
+    log_response,
+    parse_response,
+    transport_error,
+)
+from hubspot_commprefs._config import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES
+from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
+from hubspot_commprefs._retry import async_call_with_retries
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from types import TracebackType
+
+    from hubspot_commprefs._operations import Operation
+    from hubspot_commprefs._results import _ActionResult
+
+ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
+
+
+class AsyncCommPrefs(BaseClient):
+    """An asynchronous client of HubSpot's Communication Preferences API.
+
+    ``access_token`` defaults to ``$HUBSPOT_ACCESS_TOKEN``; ``base_url`` to ``$HUBSPOT_BASE_URL`` or
+    ``https://api.hubapi.com``; ``timeout`` to ``DEFAULT_TIMEOUT`` (or, with ``http_client``, that client's
+    own timeout); ``max_retries`` to 2. An ``http_client`` you pass is used as given and never closed here.
+    ``default_headers`` are sent with every request. Use it as an async context manager, or await ``aclose()``.
+    """
+
+    def __init__(
+        self,
+        *,
+        access_token: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
+        super().__init__(
+            access_token=access_token,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            own_client=http_client is None,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
+
+    async def get_statuses(
+        self, subscriber_id: str, *, business_unit_id: int | None = None, channel: str = DEFAULT_CHANNEL
+    ) -> SubscriptionStatuses:
+        """The contact's status for every subscription type (of one business unit, if given)."""
+        return await self._call(
+            self._ops.get_statuses, SubscriptionStatuses, subscriber_id, channel, business_unit_id
+        )
+
+    async def get_unsubscribe_all_status(
+        self,
+        subscriber_id: str,
+        *,
+        business_unit_id: int | None = None,
+        verbose: bool = False,
+        channel: str = DEFAULT_CHANNEL,
+    ) -> UnsubscribeAllStatus:
+        """Whether the contact opted out of all email, portal-wide or for a business unit."""
+        if not isinstance(verbose, bool):
+            raise TypeError(f"verbose must be a bool, not {type(verbose).__name__}")
+        return await self._call(
+            self._ops.get_unsubscribe_all_status,
+            UnsubscribeAllStatus,
+            subscriber_id,
+            channel,
+            business_unit_id,
+            verbose=verbose,
+        )
+
+    async def is_unsubscribed_from_all(
+        self, subscriber_id: str, *, business_unit_id: int | None = None, channel: str = DEFAULT_CHANNEL
+    ) -> bool:
+        """Whether the contact opted out of all email; raises ``IncompleteResultError`` rather than answer
+        from an operation that is not COMPLETE or that carries errors."""
+        status = await self.get_unsubscribe_all_status(
+            subscriber_id, business_unit_id=business_unit_id, channel=channel
+        )
+        return status.raise_if_incomplete().is_unsubscribed_from_all
+
+    async def _call(
+        self,
+        operation: Operation,
+        result_type: type[ResultT],
+        subscriber_id: str,
+        channel: str,
+        business_unit_id: int | None,
+        **extra: Any,
+    ) -> ResultT:
+        """One lookup, with retries: the typed result, or a typed error raised (arguments are checked first)."""
+        request = self._build(self._http, operation, subscriber_id, channel, business_unit_id, **extra)
+
+        async def attempt() -> ResultT:
+            log_request(request)
+            try:
+                response = await self._http.send(request)
+            except httpx.HTTPError as exc:
+                raise transport_error(exc, request) from exc
+            log_response(request, response)
+            return parse_response(response, operation, result_type)
+
+        return await async_call_with_retries(attempt, self.max_retries)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client, unless it was passed in (its owner closes it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

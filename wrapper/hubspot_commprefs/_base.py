@@ -1,0 +1,275 @@
+"""What the sync and async clients share: options, request building, and turning answers into results or
+typed errors. Only sending (and sleeping between retries) differs between ``CommPrefs`` and
+``AsyncCommPrefs``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+
+from hubspot_commprefs._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    ENV_ACCESS_TOKEN,
+    ENV_BASE_URL,
+    USER_AGENT,
+)
+from hubspot_commprefs._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CommPrefsError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnexpectedResponseError,
+)
+from hubspot_commprefs._logging import logger, redact_headers, setup_logging
+from hubspot_commprefs._operations import Operation, Operations, load_operations
+from hubspot_commprefs._paths import check_request_path, check_subscriber_id
+from hubspot_commprefs._rate_limit import RateLimitInfo
+from hubspot_commprefs._validation import INT64_MAX, INT64_MIN, BodyMismatch, validate
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from hubspot_commprefs._results import _ActionResult
+
+ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
+TimeoutTypes = httpx.Timeout | float | None
+
+NOT_GIVEN: Any = object()
+_SNIPPET = 200
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+_CORRELATION_HEADER = "X-HubSpot-Correlation-Id"
+
+setup_logging()
+
+
+def _snippet(response: httpx.Response) -> str:
+    text = response.text
+    return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
+
+
+def _resolve_token(access_token: str | None) -> str:
+    token = access_token if access_token is not None else os.environ.get(ENV_ACCESS_TOKEN)
+    if not token:
+        raise CommPrefsError(
+            f"no HubSpot access token: pass access_token=... or set the {ENV_ACCESS_TOKEN} environment variable"
+        )
+    if not isinstance(token, str):
+        raise TypeError(f"access_token must be a str, not {type(token).__name__}")
+    if not token.isascii() or not token.isprintable() or " " in token:
+        # Never echo the token itself.
+        raise ValueError("the access token holds spaces, control or non-ASCII characters")
+    return token
+
+
+def _resolve_base_url(base_url: str | None) -> str:
+    url = base_url if base_url is not None else (os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ValueError(f"base_url {url!r} is not a valid URL: {exc}") from None
+    if parsed.scheme not in {"http", "https"} or not parsed.host or parsed.query or parsed.fragment:
+        raise ValueError(f"base_url {url!r} must be an http(s) URL with a host and no query")
+    return str(parsed).rstrip("/")
+
+
+def _check_int64(name: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{name} {value} is out of the int64 range")
+    return value
+
+
+def status_error(response: httpx.Response) -> APIStatusError:
+    """The typed error for a 4xx or 5xx answer; every field of the body is optional."""
+    code = response.status_code
+    text = response.text
+    try:
+        body: Any = json.loads(response.content)
+    except (ValueError, RecursionError):
+        body = None
+    fields: Mapping[str, Any] = body if isinstance(body, dict) else {}
+
+    def text_field(name: str) -> str | None:
+        value = fields.get(name)
+        return value if isinstance(value, str) else None
+
+    message = text_field("message")
+    if message is None:
+        message = (
+            f"{response.reason_phrase or 'error'} (the body is not a JSON error object: {_snippet(response)!r})"
+            if text.strip() and not fields
+            else (response.reason_phrase or "error")
+        )
+    cls = _STATUS_ERRORS.get(code) or (InternalServerError if code >= 500 else APIStatusError)  # noqa: PLR2004
+    error = cls(
+        message,
+        status_code=code,
+        category=text_field("category"),
+        sub_category=text_field("subCategory"),
+        correlation_id=text_field("correlationId") or response.headers.get(_CORRELATION_HEADER),
+        body=body if body is not None else text,
+        headers=response.headers,
+        rate_limit=RateLimitInfo.from_headers(response.headers),
+    )
+    if isinstance(error, PermissionDeniedError):
+        error.missing_scopes = _scopes(fields)
+    if isinstance(error, RateLimitError):
+        error.policy_name = text_field("policyName")
+    return error
+
+
+def _scopes(fields: Mapping[str, Any]) -> tuple[str, ...]:
+    """Scope names from the error body's contexts (HubSpot puts them under ``requiredGranularScopes``)."""
+    contexts = [fields.get("context")]
+    details = fields.get("errors")
+    if isinstance(details, list):
+        contexts += [d.get("context") for d in details if isinstance(d, dict)]
+    found: dict[str, None] = {}
+    for context in contexts:
+        if isinstance(context, dict):
+            for key, values in context.items():
+                if "scope" in str(key).lower() and isinstance(values, list):
+                    found.update((v, None) for v in values if isinstance(v, str))
+    return tuple(found)
+
+
+def parse_response(response: httpx.Response, operation: Operation, result_type: type[ResultT]) -> ResultT:
+    """The typed result of a 200 answer, or the typed error of any other."""
+    code = response.status_code
+    if code == 200:  # noqa: PLR2004
+        try:
+            body = json.loads(response.content)
+        except (ValueError, RecursionError):
+            content_type = response.headers.get("content-type", "no content type")
+            raise UnexpectedResponseError(
+                f"HTTP 200 with a body that is not JSON ({content_type}): {_snippet(response)!r}",
+                status_code=code,
+                text=response.text,
+                headers=response.headers,
+            ) from None
+        try:
+            validate(operation.model, body)
+            model = operation.model.from_dict(body)
+        except (BodyMismatch, KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise UnexpectedResponseError(
+                f"HTTP 200 with a body the spec does not allow: {exc}",
+                status_code=code,
+                text=response.text,
+                headers=response.headers,
+            ) from None
+        return result_type(
+            model, rate_limit=RateLimitInfo.from_headers(response.headers), headers=response.headers
+        )
+    if 400 <= code <= 599:  # noqa: PLR2004
+        raise status_error(response)
+    raise UnexpectedResponseError(
+        f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here",
+        status_code=code,
+        text=response.text,
+        headers=response.headers,
+    )
+
+
+def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIConnectionError:
+    """The typed error for an httpx failure to get an answer."""
+    where = f"{request.method} {request.url.copy_with(query=None)}"
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"no answer in time from {where}: {type(exc).__name__}")
+    return APIConnectionError(f"no answer from {where}: {type(exc).__name__}: {exc}")
+
+
+def log_request(request: httpx.Request) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "request: %s %s headers=%s", request.method, request.url, redact_headers(request.headers.items())
+        )
+
+
+def log_response(request: httpx.Request, response: httpx.Response) -> None:
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("%s %s -> %s", request.method, request.url, response.status_code)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("response headers=%s", redact_headers(response.headers.items()))
+
+
+class BaseClient:
+    """Options and request building shared by the sync and async clients."""
+
+    max_retries: int
+    base_url: str
+
+    def __init__(
+        self,
+        *,
+        access_token: str | None,
+        base_url: str | None,
+        timeout: TimeoutTypes,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        own_client: bool,
+    ) -> None:
+        token = _resolve_token(access_token)
+        self.base_url = _resolve_base_url(base_url)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
+        self.max_retries = max_retries
+        if timeout is NOT_GIVEN:
+            self.timeout: TimeoutTypes | Any = DEFAULT_TIMEOUT if own_client else httpx.USE_CLIENT_DEFAULT
+        else:
+            self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        headers.update(default_headers or {})
+        headers["Authorization"] = f"Bearer {token}"
+        # httpx.Headers hides the Authorization value in its repr.
+        self._headers = httpx.Headers(headers)
+        self._ops: Operations = load_operations()
+
+    def _build(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        operation: Operation,
+        subscriber_id: str,
+        channel: object,
+        business_unit_id: object,
+        **extra: Any,
+    ) -> httpx.Request:
+        """Check the arguments and build the request; raises TypeError/ValueError before any I/O."""
+        check_subscriber_id(subscriber_id)
+        if not isinstance(channel, str):
+            raise TypeError(f"channel must be a str, not {type(channel).__name__}")
+        kwargs = operation.get_kwargs(
+            subscriber_id,
+            channel=self._ops.channel(channel),
+            business_unit_id=_check_int64("business_unit_id", business_unit_id),
+            **extra,
+        )
+        path: str = kwargs["url"]
+        request = http.build_request(
+            "GET", self.base_url + path, params=kwargs["params"], headers=self._headers, timeout=self.timeout
+        )
+        check_request_path(request.url.raw_path, path)
+        return request
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"

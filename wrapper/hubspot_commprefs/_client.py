@@ -1,0 +1,136 @@
+"""``CommPrefs``: the synchronous client."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+import httpx
+
+from hubspot_commprefs._base import (
+    NOT_GIVEN,
+    BaseClient,
+    TimeoutTypes,
+    log_request,
+    log_response,
+    parse_response,
+    transport_error,
+)
+from hubspot_commprefs._config import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES
+from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
+from hubspot_commprefs._retry import call_with_retries
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from types import TracebackType
+
+    from hubspot_commprefs._operations import Operation
+    from hubspot_commprefs._results import _ActionResult
+
+ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
+
+
+class CommPrefs(BaseClient):
+    """A synchronous client of HubSpot's Communication Preferences API.
+
+    ``access_token`` defaults to ``$HUBSPOT_ACCESS_TOKEN``; ``base_url`` to ``$HUBSPOT_BASE_URL`` or
+    ``https://api.hubapi.com``; ``timeout`` to ``DEFAULT_TIMEOUT`` (or, with ``http_client``, that client's
+    own timeout); ``max_retries`` to 2. An ``http_client`` you pass is used as given and never closed here.
+    ``default_headers`` are sent with every request. Use it as a context manager, or call ``close()``.
+    """
+
+    def __init__(
+        self,
+        *,
+        access_token: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
+        super().__init__(
+            access_token=access_token,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            own_client=http_client is None,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client(follow_redirects=False)
+
+    def get_statuses(
+        self, subscriber_id: str, *, business_unit_id: int | None = None, channel: str = DEFAULT_CHANNEL
+    ) -> SubscriptionStatuses:
+        """The contact's status for every subscription type (of one business unit, if given)."""
+        return self._call(
+            self._ops.get_statuses, SubscriptionStatuses, subscriber_id, channel, business_unit_id
+        )
+
+    def get_unsubscribe_all_status(
+        self,
+        subscriber_id: str,
+        *,
+        business_unit_id: int | None = None,
+        verbose: bool = False,
+        channel: str = DEFAULT_CHANNEL,
+    ) -> UnsubscribeAllStatus:
+        """Whether the contact opted out of all email, portal-wide or for a business unit."""
+        if not isinstance(verbose, bool):
+            raise TypeError(f"verbose must be a bool, not {type(verbose).__name__}")
+        return self._call(
+            self._ops.get_unsubscribe_all_status,
+            UnsubscribeAllStatus,
+            subscriber_id,
+            channel,
+            business_unit_id,
+            verbose=verbose,
+        )
+
+    def is_unsubscribed_from_all(
+        self, subscriber_id: str, *, business_unit_id: int | None = None, channel: str = DEFAULT_CHANNEL
+    ) -> bool:
+        """Whether the contact opted out of all email; raises ``IncompleteResultError`` rather than answer
+        from an operation that is not COMPLETE or that carries errors."""
+        status = self.get_unsubscribe_all_status(
+            subscriber_id, business_unit_id=business_unit_id, channel=channel
+        )
+        return status.raise_if_incomplete().is_unsubscribed_from_all
+
+    def _call(
+        self,
+        operation: Operation,
+        result_type: type[ResultT],
+        subscriber_id: str,
+        channel: str,
+        business_unit_id: int | None,
+        **extra: Any,
+    ) -> ResultT:
+        """One lookup, with retries: the typed result, or a typed error raised (arguments are checked first)."""
+        request = self._build(self._http, operation, subscriber_id, channel, business_unit_id, **extra)
+
+        def attempt() -> ResultT:
+            log_request(request)
+            try:
+                response = self._http.send(request)
+            except httpx.HTTPError as exc:
+                raise transport_error(exc, request) from exc
+            log_response(request, response)
+            return parse_response(response, operation, result_type)
+
+        return call_with_retries(attempt, self.max_retries)
+
+    def close(self) -> None:
+        """Close the HTTP client, unless it was passed in (its owner closes it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,147 @@
+"""The exceptions the client raises. Every one of them is a ``CommPrefsError``::
+
+    CommPrefsError
+    ├── IncompleteResultError      a 200 whose operation is not COMPLETE or that carries errors
+    │                              (raised only on request: ``result.raise_if_incomplete()``)
+    └── APIError                   anything that went wrong talking to HubSpot
+        ├── APIStatusError         HubSpot answered 4xx or 5xx (status_code, category, correlation_id,
+        │   │                      message, body, headers, rate_limit)
+        │   ├── BadRequestError            400
+        │   ├── AuthenticationError        401
+        │   ├── PermissionDeniedError      403 (missing_scopes)
+        │   ├── NotFoundError              404
+        │   ├── RateLimitError             429 (policy_name, retry_after)
+        │   └── InternalServerError        500-599
+        ├── APIConnectionError     no answer: DNS, refused or reset connection, protocol error
+        │   └── APITimeoutError    no answer in time
+        └── UnexpectedResponseError  an answer the spec does not allow: a body that is not JSON or does not
+                                     match the schema (the message names the field and the problem), or a
+                                     1xx, 3xx or 2xx status other than 200
+
+Other 4xx codes (402, 405, 409, 422, ...) raise ``APIStatusError`` itself. No call ends in a raw
+``KeyError``, ``ValueError``, ``json.JSONDecodeError`` or ``httpx`` exception; ``ValueError`` and
+``TypeError`` are raised only for bad arguments, before any request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+    from hubspot_commprefs._rate_limit import RateLimitInfo
+
+
+class CommPrefsError(Exception):
+    """The base of every exception this package raises."""
+
+
+class APIError(CommPrefsError):
+    """Something went wrong talking to HubSpot."""
+
+    message: str
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class APIConnectionError(APIError):
+    """No HTTP answer arrived: the connection failed or broke."""
+
+
+class APITimeoutError(APIConnectionError):
+    """No HTTP answer arrived within the timeout."""
+
+
+class UnexpectedResponseError(APIError):
+    """HubSpot answered with something the spec does not allow (``status_code`` and ``text`` show it)."""
+
+    def __init__(self, message: str, *, status_code: int, text: str, headers: httpx.Headers | None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.text = text
+        self.headers = headers
+
+
+class APIStatusError(APIError):
+    """HubSpot answered with a 4xx or 5xx status.
+
+    Every field of HubSpot's error body is optional: what the body lacks is ``None`` here.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        category: str | None,
+        sub_category: str | None,
+        correlation_id: str | None,
+        body: Any,
+        headers: httpx.Headers,
+        rate_limit: RateLimitInfo,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.category = category
+        self.sub_category = sub_category
+        self.correlation_id = correlation_id
+        self.body = body
+        self.headers = headers
+        self.rate_limit = rate_limit
+
+    def __str__(self) -> str:
+        parts = [f"HTTP {self.status_code}"]
+        if self.category:
+            parts.append(self.category)
+        text = " ".join(parts) + f": {self.message}"
+        if self.correlation_id:
+            text += f" (correlation id {self.correlation_id})"
+        return text
+
+
+class BadRequestError(APIStatusError):
+    """400: HubSpot refused the request's parameters."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the access token is missing, invalid or expired."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token lacks a scope; ``missing_scopes`` names them when the body does."""
+
+    missing_scopes: tuple[str, ...] = ()
+
+
+class NotFoundError(APIStatusError):
+    """404."""
+
+
+class RateLimitError(APIStatusError):
+    """429: a rate limit was hit. ``policy_name`` says which (e.g. TEN_SECONDLY_ROLLING or DAILY);
+    ``retry_after`` is the server's delay in seconds, when it gave one."""
+
+    policy_name: str | None = None
+
+    @property
+    def retry_after(self) -> float | None:
+        return self.rate_limit.retry_after
+
+
+class InternalServerError(APIStatusError):
+    """500-599: HubSpot (or a proxy in front of it) failed."""
+
+
+class IncompleteResultError(CommPrefsError):
+    """A 200 answer whose operation ``status`` is not COMPLETE, or that carries ``errors``.
+
+    Raised by ``result.raise_if_incomplete()`` (and by ``is_unsubscribed_from_all``, whose yes/no answer
+    must not rest on an incomplete operation). ``result`` is the whole typed result.
+    """
+
+    def __init__(self, message: str, *, result: Any) -> None:
+        super().__init__(message)
+        self.result = result

@@ -1,0 +1,216 @@
+"""Typed results: the generated models of a 200 answer, with the helpers callers need.
+
+A 200 answer is an *operation* whose ``status`` may be other than COMPLETE and that may carry ``errors``;
+``is_complete`` says whether it is a clean answer and ``raise_if_incomplete()`` turns the other case into
+an ``IncompleteResultError``. Unknown enum values and fields never fail: each generated enum member keeps
+its raw ``value`` (``is_known`` is False for a value the spec does not list) and ``extra_fields`` holds
+what the spec does not name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
+
+from hubspot_commprefs._errors import IncompleteResultError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import httpx
+    from hubspot_commprefs_client.models import (
+        ActionResponseStatus,
+        ActionResponseWithResultsPublicStatus,  # noqa: F401 - named in a string below
+        ActionResponseWithResultsPublicWideStatus,  # noqa: F401 - named in a string below
+        PublicStatus,
+        PublicWideStatus,
+        StandardError,
+    )
+
+    from hubspot_commprefs._rate_limit import RateLimitInfo
+
+COMPLETE = "COMPLETE"
+SUBSCRIBED = "SUBSCRIBED"
+UNSUBSCRIBED = "UNSUBSCRIBED"
+NOT_SPECIFIED = "NOT_SPECIFIED"
+PORTAL_WIDE = "PORTAL_WIDE"
+BUSINESS_UNIT_WIDE = "BUSINESS_UNIT_WIDE"
+
+
+class _ActionResponse(Protocol):
+    @property
+    def status(self) -> ActionResponseStatus: ...
+    @property
+    def errors(self) -> Any: ...
+    @property
+    def additional_properties(self) -> dict[str, Any]: ...
+
+
+ModelT = TypeVar("ModelT", bound=_ActionResponse)
+
+
+class _ActionResult(Generic[ModelT]):
+    __slots__ = ("headers", "model", "rate_limit")
+
+    def __init__(self, model: ModelT, *, rate_limit: RateLimitInfo, headers: httpx.Headers) -> None:
+        self.model = model
+        """The generated model of the whole body."""
+        self.rate_limit = rate_limit
+        """HubSpot's rate-limit headers of this answer."""
+        self.headers = headers
+        """The answer's HTTP headers."""
+
+    @property
+    def status(self) -> ActionResponseStatus:
+        """The operation's status (COMPLETE, PENDING, PROCESSING, CANCELED, or a raw unknown value)."""
+        return self.model.status
+
+    @property
+    def errors(self) -> list[StandardError]:
+        """Errors HubSpot reported inside this 200 answer (empty when none)."""
+        errors = self.model.errors
+        return list(errors) if isinstance(errors, list) else []
+
+    @property
+    def is_complete(self) -> bool:
+        """True only for a clean answer: the operation is COMPLETE and carries no errors."""
+        return self.model.status == COMPLETE and not self.errors
+
+    @property
+    def extra_fields(self) -> dict[str, Any]:
+        """Top-level fields of the body that the spec does not name (kept, never fatal)."""
+        return self.model.additional_properties
+
+    def raise_if_incomplete(self) -> Self:
+        """Return this result if ``is_complete``; otherwise raise ``IncompleteResultError``."""
+        if self.is_complete:
+            return self
+        problems = [f"operation status {self.model.status.value}"] if self.model.status != COMPLETE else []
+        problems += [f"error: {getattr(e, 'message', e)}" for e in self.errors]
+        raise IncompleteResultError(
+            "HubSpot's answer is not a clean one: " + "; ".join(problems), result=self
+        )
+
+
+class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"]):
+    """A contact's status for every subscription type (the answer of ``get_statuses``).
+
+    Iterating yields each ``PublicStatus``; ``len()`` counts them.
+    """
+
+    __slots__ = ()
+
+    @property
+    def all(self) -> list[PublicStatus]:
+        """Every subscription status, in HubSpot's order."""
+        return self.model.results
+
+    def __iter__(self) -> Iterator[PublicStatus]:
+        return iter(self.model.results)
+
+    def __len__(self) -> int:
+        return len(self.model.results)
+
+    def by_id(self, subscription_id: int) -> PublicStatus | None:
+        """The status for one subscription type id, or None if the answer has none."""
+        return next((s for s in self.model.results if s.subscription_id == subscription_id), None)
+
+    def by_name(self, name: str) -> PublicStatus | None:
+        """The status for the subscription type of this name (exact match first, then ignoring case)."""
+        results = self.model.results
+        found = next((s for s in results if s.subscription_name == name), None)
+        if found is None:
+            folded = name.casefold()
+            found = next(
+                (
+                    s
+                    for s in results
+                    if isinstance(s.subscription_name, str) and s.subscription_name.casefold() == folded
+                ),
+                None,
+            )
+        return found
+
+    @property
+    def subscribed(self) -> list[PublicStatus]:
+        """The subscription types the contact is SUBSCRIBED to."""
+        return [s for s in self.model.results if s.status == SUBSCRIBED]
+
+    @property
+    def unsubscribed(self) -> list[PublicStatus]:
+        """The subscription types the contact is UNSUBSCRIBED from."""
+        return [s for s in self.model.results if s.status == UNSUBSCRIBED]
+
+    @property
+    def not_specified(self) -> list[PublicStatus]:
+        """The subscription types with no status set (NOT_SPECIFIED)."""
+        return [s for s in self.model.results if s.status == NOT_SPECIFIED]
+
+    @property
+    def unknown_statuses(self) -> list[PublicStatus]:
+        """Statuses whose value this client does not know (HubSpot added one): the raw value is ``.status.value``."""
+        return [s for s in self.model.results if not s.status.is_known]
+
+    def __repr__(self) -> str:
+        return (
+            f"<SubscriptionStatuses status={self.model.status.value} subscriptions={len(self)} "
+            f"subscribed={len(self.subscribed)} unsubscribed={len(self.unsubscribed)} errors={len(self.errors)}>"
+        )
+
+
+class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideStatus"]):
+    """Whether a contact opted out of all email (the answer of ``get_unsubscribe_all_status``).
+
+    HubSpot answers with no wide status at all when the contact has not opted out (unless ``verbose``).
+    """
+
+    __slots__ = ()
+
+    @property
+    def wide_statuses(self) -> list[PublicWideStatus]:
+        """The wide statuses of the answer (empty when the contact has not opted out, without ``verbose``)."""
+        return self.model.results
+
+    def __iter__(self) -> Iterator[PublicWideStatus]:
+        return iter(self.model.results)
+
+    def __len__(self) -> int:
+        return len(self.model.results)
+
+    @property
+    def _opted_out(self) -> list[PublicWideStatus]:
+        return [w for w in self.model.results if w.status == UNSUBSCRIBED]
+
+    @property
+    def is_unsubscribed_from_all(self) -> bool:
+        """Whether any wide status says UNSUBSCRIBED (portal-wide or for a business unit)."""
+        return bool(self._opted_out)
+
+    @property
+    def is_portal_wide(self) -> bool:
+        """Whether the contact opted out of all email of the whole portal."""
+        return any(w.wide_status_type == PORTAL_WIDE for w in self._opted_out)
+
+    @property
+    def is_business_unit_wide(self) -> bool:
+        """Whether the contact opted out of all email of a business unit (see ``business_unit_ids``)."""
+        return any(w.wide_status_type == BUSINESS_UNIT_WIDE for w in self._opted_out)
+
+    @property
+    def business_unit_ids(self) -> list[int]:
+        """The business units the contact opted out of all email of."""
+        return [
+            w.business_unit_id
+            for w in self._opted_out
+            if w.wide_status_type == BUSINESS_UNIT_WIDE and isinstance(w.business_unit_id, int)
+        ]
+
+    def for_business_unit(self, business_unit_id: int) -> PublicWideStatus | None:
+        """The wide status of one business unit, or None."""
+        return next((w for w in self.model.results if w.business_unit_id == business_unit_id), None)
+
+    def __repr__(self) -> str:
+        return (
+            f"<UnsubscribeAllStatus status={self.model.status.value} "
+            f"unsubscribed_from_all={self.is_unsubscribed_from_all} portal_wide={self.is_portal_wide} "
+            f"errors={len(self.errors)}>"
+        )

@@ -1,0 +1,268 @@
+"""Check a decoded JSON body against a generated model before the model is built from it.
+
+The generated models raise ``KeyError`` on a missing field, accept wrong types silently and let
+``datetime.fromisoformat`` raise ``ValueError``. This module reads each generated (attrs) model's fields
+and type hints, so it follows the spec through regeneration with no hand-written schema: required
+fields, strings, integers (not booleans, within int64), booleans, RFC 3339 date-times, UUIDs, enums
+(any string: unknown values are kept), nested models, lists and maps. Extra fields are allowed.
+A mismatch raises ``BodyMismatch`` naming the field path (``results[0].subscriptionId``) and the problem.
+
+The JSON name of each field is read from the model's own ``to_dict()`` on a placeholder instance, so the
+generator's naming rules are never re-implemented here. Plans are built once per model class.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import sys
+import types
+import typing
+import uuid
+from typing import Any, Union
+
+import attrs
+
+Checker = typing.Callable[[Any, str], None]
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII)
+_PLANS: dict[type, Checker] = {}
+
+
+class BodyMismatch(Exception):  # noqa: N818 - internal signal, turned into UnexpectedResponseError
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path or 'the body'}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+_KINDS = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+    dict: "an object",
+}
+
+
+def _kind(value: Any) -> str:
+    """How a JSON value is named in messages (never the value itself: it may be personal data)."""
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def validate(model: type, value: Any) -> None:
+    """Raise ``BodyMismatch`` unless ``value`` (decoded JSON) is a valid body for ``model``."""
+    _checker_for_model(model)(value, "")
+
+
+def _check_str(value: Any, path: str) -> None:
+    if not isinstance(value, str):
+        raise BodyMismatch(path, f"expected a string, got {_kind(value)}")
+
+
+def _check_int(value: Any, path: str) -> None:
+    if type(value) is not int:
+        raise BodyMismatch(path, f"expected an integer, got {_kind(value)}")
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise BodyMismatch(path, "integer out of the int64 range")
+
+
+def _check_bool(value: Any, path: str) -> None:
+    if not isinstance(value, bool):
+        raise BodyMismatch(path, f"expected a boolean, got {_kind(value)}")
+
+
+def _check_float(value: Any, path: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BodyMismatch(path, f"expected a number, got {_kind(value)}")
+
+
+def _check_datetime(value: Any, path: str) -> None:
+    if not isinstance(value, str):
+        raise BodyMismatch(path, f"expected a date-time string, got {_kind(value)}")
+    if _RFC3339.fullmatch(value) is None:
+        raise BodyMismatch(path, f"not an RFC 3339 date-time: {value[:40]!r}")
+    try:
+        dt.datetime.fromisoformat(value.upper())
+    except ValueError as exc:
+        raise BodyMismatch(path, f"not a valid date-time: {value[:40]!r} ({exc})") from None
+
+
+def _check_uuid(value: Any, path: str) -> None:
+    if not isinstance(value, str):
+        raise BodyMismatch(path, f"expected a UUID string, got {_kind(value)}")
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise BodyMismatch(path, f"not a UUID: {value[:40]!r}") from None
+
+
+def _check_any(value: Any, path: str) -> None:
+    pass
+
+
+_SCALARS: dict[Any, Checker] = {
+    str: _check_str,
+    int: _check_int,
+    bool: _check_bool,
+    float: _check_float,
+    dt.datetime: _check_datetime,
+    uuid.UUID: _check_uuid,
+    Any: _check_any,
+    object: _check_any,
+}
+
+
+def _list_checker(item: Checker) -> Checker:
+    def check(value: Any, path: str) -> None:
+        if not isinstance(value, list):
+            raise BodyMismatch(path, f"expected an array, got {_kind(value)}")
+        for i, element in enumerate(value):
+            item(element, f"{path}[{i}]")
+
+    return check
+
+
+def _map_checker(item: Checker) -> Checker:
+    def check(value: Any, path: str) -> None:
+        if not isinstance(value, dict):
+            raise BodyMismatch(path, f"expected an object, got {_kind(value)}")
+        for key, element in value.items():
+            item(element, _join(path, key))
+
+    return check
+
+
+def _union_checker(options: list[Checker]) -> Checker:
+    def check(value: Any, path: str) -> None:
+        problems = []
+        for option in options:
+            try:
+                option(value, path)
+            except BodyMismatch as exc:
+                problems.append(exc.problem)
+            else:
+                return
+        raise BodyMismatch(path, " or ".join(dict.fromkeys(problems)))
+
+    return check
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _is_unset(tp: Any) -> bool:
+    return isinstance(tp, type) and tp.__name__ == "Unset"
+
+
+def _checker_for_type(tp: Any) -> Checker:
+    if tp in _SCALARS:
+        return _SCALARS[tp]
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, Union):
+        args = [a for a in typing.get_args(tp) if not _is_unset(a)]
+        nullable = type(None) in args
+        options = [_checker_for_type(a) for a in args if a is not type(None)]
+        check = options[0] if len(options) == 1 else _union_checker(options)
+        if nullable:
+            inner = check
+
+            def check(value: Any, path: str) -> None:
+                if value is not None:
+                    inner(value, path)
+
+        return check
+    if origin is list:
+        return _list_checker(_checker_for_type(typing.get_args(tp)[0]))
+    if origin is dict:
+        return _map_checker(_checker_for_type(typing.get_args(tp)[1]))
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        # Generated enums keep unknown strings, so any string is valid.
+        return _check_str if issubclass(tp, str) else _check_any
+    if isinstance(tp, type) and attrs.has(tp):
+        return _checker_for_model(tp)
+    raise TypeError(f"hubspot_commprefs: no validator for the generated type {tp!r}")
+
+
+def _hints(model: type) -> dict[str, Any]:
+    package = sys.modules[model.__module__.rsplit(".", 1)[0]]
+    return typing.get_type_hints(model, globalns=vars(sys.modules[model.__module__]), localns=vars(package))
+
+
+def _placeholder(tp: Any) -> Any:  # noqa: PLR0911 - one return per kind of type
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, Union):
+        return _placeholder(next(a for a in typing.get_args(tp) if not _is_unset(a) and a is not type(None)))
+    if origin is list:
+        return []
+    if origin is dict:
+        return {}
+    simple = {str: "x", int: 0, bool: False, float: 0.0, uuid.UUID: uuid.UUID(int=0)}
+    if tp in simple:
+        return simple[tp]
+    if tp is dt.datetime:
+        return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return next(iter(tp))
+    if isinstance(tp, type) and attrs.has(tp):
+        hints = _hints(tp)
+        return tp(**{f.alias: _placeholder(hints[f.name]) for f in attrs.fields(tp) if f.init})
+    return None
+
+
+def _normal(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def _plan(model: type) -> list[tuple[str, bool, Checker]]:
+    """(JSON name, required, checker) for each field of a generated model."""
+    hints = _hints(model)
+    fields = [f for f in attrs.fields(model) if f.init]
+    json_names = list(_placeholder(model).to_dict())
+    by_normal = {_normal(name): name for name in json_names}
+    plan: list[tuple[str, bool, Checker]] = []
+    for f in fields:
+        key = by_normal.get(_normal(f.name))
+        if key is None:
+            raise TypeError(f"hubspot_commprefs: cannot find the JSON name of {model.__name__}.{f.name}")
+        required = f.default is attrs.NOTHING
+        plan.append((key, required, _checker_for_type(hints[f.name])))
+    return plan
+
+
+def _checker_for_model(model: type) -> Checker:
+    cached = _PLANS.get(model)
+    if cached is not None:
+        return cached
+    _PLANS[model] = _check_any  # a self-referencing model is checked one level deep while being planned
+    try:
+        plan = _plan(model)
+    except BaseException:
+        del _PLANS[model]
+        raise
+    hints = _hints(model)
+    known = frozenset(key for key, _, _ in plan)
+    extra_type = hints.get("additional_properties", dict[str, Any])
+    extra_item = _checker_for_type(typing.get_args(extra_type)[1])
+    check_extras = extra_item is not _check_any
+
+    def check(value: Any, path: str) -> None:
+        if not isinstance(value, dict):
+            raise BodyMismatch(path, f"expected an object, got {_kind(value)}")
+        for key, required, checker in plan:
+            if key in value:
+                checker(value[key], _join(path, key))
+            elif required:
+                raise BodyMismatch(_join(path, key), "required field is missing")
+        if check_extras:
+            for key, element in value.items():
+                if key not in known:
+                    extra_item(element, _join(path, key))
+
+    _PLANS[model] = check
+    return check
