@@ -113,18 +113,28 @@ def test_remaining_lower_than_expected_marks_slots_busy() -> None:
     state = RollingWindow(Rate(10, 1000))
     state.take(0)
     state.release(5)
+    assert state.observe(5, sent_at=0, remaining=9) == 0
     # Nine slots are free by our count; HubSpot says three: six requests are someone else's.
     assert state.observe(5, sent_at=0, remaining=3) == 6
     assert state.busy(5) == 7
     assert state.busy(1005) == 0
 
 
-def test_a_smaller_max_or_longer_interval_from_hubspot_wins() -> None:
-    state = RollingWindow(Rate(190, 10))
-    state.observe(0, sent_at=0, limit=100, window=20)
-    assert (state.limit, state.window) == (100, 20)
-    state.observe(0, sent_at=0, limit=500, window=1)
-    assert (state.limit, state.window) == (100, 20)
+async def test_a_limit_hubspot_announces_is_held_as_well_as_the_configured_one() -> None:
+    clock = FakeClock()
+    limiter = RollingWindowLimiter(Rate(50, 1.0), clock=clock)
+    first = await limiter.acquire()
+    limiter.release(first)
+    limiter.observe(first, remaining=None, limit=3, interval=10.0)  # HubSpot: 3 per 10 s
+    assert limiter.hubspot is not None
+    assert limiter.hubspot.busy(clock.now()) == 1
+    sent = []
+    for _ in range(4):
+        async with limiter.slot():
+            sent.append(clock.now())
+    assert sent == [0, 0, 10, 10]
+    limiter.observe(first, remaining=None, limit=50, interval=1.0)  # the same as configured
+    assert limiter.hubspot is None
 
 
 @pytest.mark.parametrize(

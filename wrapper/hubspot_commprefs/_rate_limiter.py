@@ -13,10 +13,11 @@ frees only after HubSpot's window has forgotten its request, whatever the networ
 at no moment can more than ``limit`` requests be in any of HubSpot's windows. The cost is one latency
 per window (a 50 ms round trip costs 0.5 % of a 10 s window).
 
-It slows down when HubSpot says the budget is shared (other processes using the same app): a response's
-``X-HubSpot-RateLimit-Remaining`` lower than what this limiter knows to be free fills the difference with
-busy slots, a lower ``X-HubSpot-RateLimit-Max`` or a longer interval replaces the configured one, and a 429
-pauses every request (for ``Retry-After`` when given, otherwise until a window has passed).
+It slows down when HubSpot says so: a limit announced in ``X-HubSpot-RateLimit-Max`` and
+``-Interval-Milliseconds`` that differs from the configured one is held as well (a request must fit in
+both windows); an ``X-HubSpot-RateLimit-Remaining`` lower than what this limiter knows to be free (other
+processes share the app's budget) marks the difference busy for a window; a 429 pauses every request, for
+``Retry-After`` when given, otherwise until a window has passed.
 
 ``RollingWindow`` is the bookkeeping alone, a pure object driven by the caller's clock readings (the
 property tests drive it with arbitrary timings); ``RollingWindowLimiter`` is its asyncio face.
@@ -122,37 +123,51 @@ class Slot:
 
 
 class RollingWindow:
-    """The slot bookkeeping, with no clock of its own: every method takes the current time."""
+    """The slot bookkeeping of one rolling window, with no clock of its own: methods take the time."""
 
     def __init__(self, rate: Rate) -> None:
         self.limit = rate.limit
         self.window = rate.window
         self.in_flight = 0
         self.paused_until = -math.inf
-        self._busy_until: list[float] = []  # heap: when each finished slot frees
-        self._freed: deque[float] = deque()  # when recently freed slots freed (for ``observe``)
+        self._done: list[tuple[float, int]] = []  # heap of (when requests ended, how many)
+        self._done_count = 0
+        self._freed: deque[tuple[float, int]] = deque()  # (when slots freed, how many), for ``observe``
+
+    def copy(self, rate: Rate) -> RollingWindow:
+        """The same requests, counted against another rate (HubSpot's, when it differs from ours)."""
+        other = RollingWindow(rate)
+        other.in_flight = self.in_flight
+        other._done = list(self._done)
+        other._done_count = self._done_count
+        return other
 
     def _expire(self, now: float) -> None:
-        while self._busy_until and self._busy_until[0] <= now:
-            self._freed.append(heapq.heappop(self._busy_until))
-        while self._freed and self._freed[0] <= now - 2 * self.window:
+        while self._done and self._done[0][0] + self.window <= now:
+            ended, count = heapq.heappop(self._done)
+            self._done_count -= count
+            self._freed.append((ended + self.window, count))
+        while self._freed and self._freed[0][0] <= now - 2 * self.window:
             self._freed.popleft()
 
     def busy(self, now: float) -> int:
         self._expire(now)
-        return self.in_flight + len(self._busy_until)
+        return self.in_flight + self._done_count
 
     def wait_time(self, now: float) -> float:
         """0 when a slot is free now; otherwise how long until one may be (``inf``: when a request ends)."""
-        self._expire(now)
+        excess = self.busy(now) - self.limit  # slots that must free before one is ours
         if now < self.paused_until:
             return self.paused_until - now
-        if self.in_flight + len(self._busy_until) < self.limit:
+        if excess < 0:
             return 0.0
-        if self._busy_until and len(self._busy_until) > self.in_flight + len(self._busy_until) - self.limit:
+        if self._done_count > excess:
             # Enough finished slots exist that freeing some of them makes room: wait for the right one.
-            excess = self.in_flight + len(self._busy_until) - self.limit
-            return heapq.nsmallest(excess + 1, self._busy_until)[-1] - now
+            freed = 0
+            for ended, count in sorted(self._done):
+                freed += count
+                if freed > excess:
+                    return ended + self.window - now
         return math.inf
 
     def take(self, now: float) -> None:
@@ -165,34 +180,24 @@ class RollingWindow:
         if self.in_flight < 1:
             raise RuntimeError("release() without a matching take()")
         self.in_flight -= 1
-        heapq.heappush(self._busy_until, now + self.window)
+        self._mark_busy(now, 1)
 
-    def observe(
-        self,
-        now: float,
-        *,
-        sent_at: float,
-        remaining: int | None = None,
-        limit: int | None = None,
-        window: float | None = None,
-    ) -> int:
-        """Take in HubSpot's view of the window from a response to a request sent at ``sent_at``.
+    def _mark_busy(self, now: float, count: int) -> None:
+        heapq.heappush(self._done, (now, count))
+        self._done_count += count
+
+    def observe(self, now: float, *, sent_at: float, remaining: int) -> int:
+        """Take in HubSpot's count of what is left, from the answer to a request sent at ``sent_at``.
 
         Returns how many slots were marked busy because HubSpot counts requests this limiter did not send.
         """
-        if limit is not None and 1 <= limit < self.limit:
-            self.limit = limit
-        if window is not None and self.window < window < math.inf:
-            self.window = window
-        if remaining is None or remaining < 0:
-            return 0
         self._expire(now)
         # Everything HubSpot may have counted from us when it answered: slots busy now, and slots that
         # freed after the request was sent (HubSpot may have answered before they freed).
-        ours = self.in_flight + len(self._busy_until) + sum(1 for freed in self._freed if freed > sent_at)
-        unknown = self.limit - ours - remaining
-        for _ in range(max(0, unknown)):
-            heapq.heappush(self._busy_until, now + self.window)
+        recently_freed = sum(count for freed, count in self._freed if freed > sent_at)
+        unknown = self.limit - self.in_flight - self._done_count - recently_freed - max(0, remaining)
+        if unknown > 0:
+            self._mark_busy(now, unknown)
         return max(0, unknown)
 
     def pause(self, now: float, seconds: float) -> None:
@@ -200,36 +205,49 @@ class RollingWindow:
 
     def fill(self, now: float) -> None:
         """HubSpot says the window is full: mark every free slot busy for a window from ``now``."""
-        for _ in range(max(0, self.limit - self.busy(now))):
-            heapq.heappush(self._busy_until, now + self.window)
+        free = self.limit - self.busy(now)
+        if free > 0:
+            self._mark_busy(now, free)
 
 
 class RollingWindowLimiter:
     """Waits until a request may be sent without going over ``rate`` in any rolling window.
 
     Use ``async with limiter.slot() as slot:`` around one request; tell it about HubSpot's rate-limit
-    headers with ``observe`` and about a 429 with ``rate_limited``. One event loop only (not thread-safe).
+    headers with ``observe`` and about a 429 with ``rate_limited``. When HubSpot's headers announce a limit
+    of their own (``X-HubSpot-RateLimit-Max`` per ``-Interval-Milliseconds``) that differs from ``rate``,
+    a request must fit in both. One event loop only (not thread-safe).
     """
 
     def __init__(self, rate: Rate, *, clock: Clock | None = None) -> None:
         self.rate = rate
         self.clock: Clock = clock or MonotonicClock()
-        self.state = RollingWindow(rate)
+        self.configured = RollingWindow(rate)
+        self.hubspot: RollingWindow | None = None  # HubSpot's own limit, once its headers name one
         self.sent = 0
         self.rate_limited_count = 0
         self._turn = asyncio.Lock()  # first come, first served
         self._released = asyncio.Event()
 
+    @property
+    def windows(self) -> tuple[RollingWindow, ...]:
+        return (self.configured,) if self.hubspot is None else (self.configured, self.hubspot)
+
+    def wait_time(self) -> float:
+        now = self.clock.now()
+        return max(window.wait_time(now) for window in self.windows)
+
     async def acquire(self) -> Slot:
         async with self._turn:
-            while (delay := self.state.wait_time(self.clock.now())) > 0:
+            while (delay := self.wait_time()) > 0:
                 if math.isinf(delay):
                     self._released.clear()
                     await self._released.wait()
                 else:
                     await self.clock.sleep(delay)
             now = self.clock.now()
-            self.state.take(now)
+            for window in self.windows:
+                window.take(now)
             self.sent += 1
             return Slot(taken_at=now)
 
@@ -237,7 +255,9 @@ class RollingWindowLimiter:
         if slot.released:
             return
         slot.released = True
-        self.state.release(self.clock.now())
+        now = self.clock.now()
+        for window in self.windows:
+            window.release(now)
         self._released.set()
 
     @contextlib.asynccontextmanager
@@ -249,17 +269,27 @@ class RollingWindowLimiter:
             self.release(taken)
 
     def observe(
-        self, slot: Slot, *, remaining: int | None, limit: int | None = None, window: float | None = None
-    ) -> None:
-        self.state.observe(
-            self.clock.now(), sent_at=slot.taken_at, remaining=remaining, limit=limit, window=window
-        )
+        self, slot: Slot, *, remaining: int | None, limit: int | None = None, interval: float | None = None
+    ) -> int:
+        """Take in one answer's rate-limit headers (``interval`` in seconds). Returns the slots marked
+        busy for requests HubSpot counts that this limiter did not send."""
+        if limit is not None and interval is not None and limit >= 1 and 0 < interval < math.inf:
+            announced = Rate(limit, interval)
+            if announced == self.rate:
+                self.hubspot = None
+            elif self.hubspot is None or (self.hubspot.limit, self.hubspot.window) != (limit, interval):
+                self.hubspot = self.configured.copy(announced)
+        if remaining is None:
+            return 0
+        window = self.hubspot or self.configured
+        return window.observe(self.clock.now(), sent_at=slot.taken_at, remaining=remaining)
 
     def rate_limited(self, retry_after: float | None = None) -> None:
         """HubSpot answered 429: hold every request for ``retry_after`` s, or until a window has passed."""
         self.rate_limited_count += 1
         now = self.clock.now()
-        if retry_after is not None and 0 < retry_after < math.inf:
-            self.state.pause(now, retry_after)
-        else:
-            self.state.fill(now)
+        for window in self.windows:
+            if retry_after is not None and 0 < retry_after < math.inf:
+                window.pause(now, retry_after)
+            else:
+                window.fill(now)

@@ -1,0 +1,350 @@
+"""Bulk lookups: many subscribers, one outcome each, at HubSpot's rate-limit ceiling and never over it.
+
+``BulkLookup`` runs ``concurrency`` workers over the rows. Every request goes through one
+``RollingWindowLimiter``, which holds the configured rate and slows down on HubSpot's rate-limit headers
+and 429s. A row that was rate limited, or met a 502/503/504 or a broken connection, is tried again (the
+client's own retries are off here, so that every request the limiter did not admit is never sent); a row
+that fails otherwise carries its error. A rejected token (401, 403) or an exhausted daily allowance stops
+the run: every other row would fail the same way, so they are left for ``--resume``.
+
+``outcomes()`` yields outcomes as they finish; ``in_input_order()`` puts them back in input order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from hubspot_commprefs._bulk_io import InputRow, rows_from_ids
+from hubspot_commprefs._errors import (
+    APIConnectionError,
+    AuthenticationError,
+    CommPrefsError,
+    IncompleteResultError,
+    InternalServerError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from hubspot_commprefs._rate_limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+
+    from hubspot_commprefs._rate_limit import RateLimitInfo
+    from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
+
+__all__ = [
+    "CHECKS",
+    "DEFAULT_CONCURRENCY",
+    "BulkLookup",
+    "BulkStats",
+    "Check",
+    "LookupOutcome",
+    "Operation",
+    "in_input_order",
+]
+
+Check = Literal["both", "unsubscribe-all", "statuses"]
+CHECKS: tuple[Check, ...] = ("both", "unsubscribe-all", "statuses")
+Operation = Literal["statuses", "unsubscribe-all"]
+
+DEFAULT_CONCURRENCY = 10
+"""Requests in flight at once: enough to hold 250 per 10 s at up to 400 ms per answer."""
+
+MAX_RATE_LIMITED = 10
+"""How many 429s one request may meet before its row is given up (each pauses the whole run first)."""
+
+MAX_FAILURES = 3
+"""Retries of one request after a 502/503/504, a broken connection or a timeout."""
+
+_RETRY_STATUSES = frozenset({502, 503, 504})
+_FIRST_BACKOFF = 0.5
+_MAX_BACKOFF = 8.0
+
+
+@dataclass(frozen=True)
+class LookupOutcome:
+    """What one input row came to.
+
+    ``outcome`` is ``ok``, ``error`` (the lookup failed: ``error`` says why), ``invalid`` or ``duplicate``
+    (not looked up: ``problem`` says why). A 200 whose operation is not COMPLETE, or that carries errors,
+    keeps its result and is an ``error`` (an ``IncompleteResultError``).
+    """
+
+    row: int
+    subscriber: str
+    statuses: SubscriptionStatuses | None = None
+    unsubscribe_all: UnsubscribeAllStatus | None = None
+    error: Exception | None = None
+    problem: str | None = None
+    duplicate_of: int | None = None
+    requests: int = 0
+
+    @property
+    def outcome(self) -> str:
+        if self.duplicate_of is not None:
+            return "duplicate"
+        if self.problem is not None:
+            return "invalid"
+        return "error" if self.error is not None else "ok"
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+    @property
+    def unsubscribed_from_all(self) -> bool | None:
+        """Whether the contact opted out of all email; None when that was not (or could not be) asked."""
+        if self.unsubscribe_all is None:
+            return None
+        return self.unsubscribe_all.is_unsubscribed_from_all
+
+    @property
+    def error_message(self) -> str | None:
+        if self.problem is not None:
+            return self.problem
+        if self.error is None:
+            return None
+        return f"{type(self.error).__name__}: {self.error}"
+
+    def to_record(self) -> dict[str, Any]:
+        """The output row: plain JSON values, keyed by the columns of ``hubspot-commprefs bulk``."""
+        wide = self.unsubscribe_all
+        opted_out = (
+            [status for status in wide.wide_statuses if status.status.value == "UNSUBSCRIBED"] if wide else []
+        )
+        statuses = self.statuses
+        return {
+            "row": self.row,
+            "subscriber": self.subscriber,
+            "outcome": self.outcome,
+            "unsubscribed_from_all": self.unsubscribed_from_all,
+            "wide_status_type": ";".join(sorted({status.wide_status_type.value for status in opted_out}))
+            or None,
+            "subscribed": len(statuses.subscribed) if statuses else None,
+            "unsubscribed": len(statuses.unsubscribed) if statuses else None,
+            "statuses": [
+                {
+                    "subscriptionId": status.subscription_id,
+                    "name": status.subscription_name if isinstance(status.subscription_name, str) else None,
+                    "status": status.status.value,
+                }
+                for status in statuses
+            ]
+            if statuses
+            else None,
+            "error": self.error_message,
+        }
+
+
+@dataclass
+class BulkStats:
+    """Counts of one run, for the summary line and the benchmark."""
+
+    rows: int = 0
+    looked_up: int = 0
+    failed: int = 0
+    skipped: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    retried: int = 0
+    by_outcome: dict[str, int] = field(default_factory=dict)
+
+
+class _StopRunError(Exception):
+    """A failure that every further request would meet too (its ``__cause__`` is HubSpot's error)."""
+
+
+def _stops_the_run(error: CommPrefsError) -> bool:
+    if isinstance(error, (AuthenticationError, PermissionDeniedError)):
+        return True
+    if isinstance(error, RateLimitError):
+        policy = (error.policy_name or "").upper()
+        return "DAILY" in policy or error.rate_limit.daily_exhausted
+    return False
+
+
+def _retryable(error: CommPrefsError) -> bool:
+    if isinstance(error, APIConnectionError):
+        return True
+    return isinstance(error, InternalServerError) and error.status_code in _RETRY_STATUSES
+
+
+class BulkLookup:
+    """Looks many subscribers up through ``call(operation, subscriber)``, an awaitable single lookup
+    (``"statuses"`` or ``"unsubscribe-all"``) that makes exactly one request and raises the client's
+    typed errors. ``check`` picks which of the two each row asks."""
+
+    def __init__(
+        self,
+        call: Callable[[Operation, str], Awaitable[Any]],
+        *,
+        rate: Rate | str = DEFAULT_RATE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        check: Check = "both",
+        limiter: RollingWindowLimiter | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+        if check not in CHECKS:
+            raise ValueError(f"check must be one of {', '.join(CHECKS)}, not {check!r}")
+        self.call = call
+        self.limiter = limiter or RollingWindowLimiter(Rate.parse(rate) if isinstance(rate, str) else rate)
+        self.concurrency = concurrency
+        self.operations: tuple[Operation, ...] = (
+            ("unsubscribe-all", "statuses") if check == "both" else (check,)
+        )
+        self.stats = BulkStats()
+        self._sleep = sleep
+
+    def _observe(self, slot: Any, rate_limit: RateLimitInfo | None) -> None:
+        if rate_limit is None:
+            return
+        interval = rate_limit.interval_ms / 1000 if rate_limit.interval_ms else None
+        self.limiter.observe(slot, remaining=rate_limit.remaining, limit=rate_limit.max, interval=interval)
+
+    async def _request(self, operation: Operation, subscriber: str) -> tuple[Any, int]:
+        """One lookup, retried as the module says; returns the result and how many requests it took."""
+        rate_limited = failures = requests = 0
+        while True:
+            backoff = 0.0
+            async with self.limiter.slot() as slot:
+                requests += 1
+                try:
+                    result = await self.call(operation, subscriber)
+                except CommPrefsError as error:
+                    self._observe(slot, getattr(error, "rate_limit", None))
+                    if _stops_the_run(error):
+                        raise _StopRunError from error
+                    if isinstance(error, RateLimitError) and rate_limited < MAX_RATE_LIMITED:
+                        rate_limited += 1
+                        self.stats.rate_limited += 1
+                        self.limiter.rate_limited(error.retry_after)
+                    elif _retryable(error) and failures < MAX_FAILURES:
+                        failures += 1
+                        backoff = min(_MAX_BACKOFF, _FIRST_BACKOFF * 2 ** (failures - 1))
+                        backoff += random.uniform(0, _FIRST_BACKOFF)  # noqa: S311 - jitter, not secrecy
+                    else:
+                        raise
+                    self.stats.retried += 1
+                else:
+                    self._observe(slot, getattr(result, "rate_limit", None))
+                    return result, requests
+            if backoff:
+                await self._sleep(backoff)
+
+    async def _lookup(self, row: InputRow) -> LookupOutcome:
+        results: dict[str, Any] = {}
+        requests = 0
+        error: Exception | None = None
+        for operation in self.operations:
+            try:
+                results[operation], made = await self._request(operation, row.subscriber)
+                requests += made
+            except (CommPrefsError, ValueError) as failure:
+                # ValueError: the client refused the id before sending anything.
+                error = failure
+                break
+        outcome = LookupOutcome(
+            row=row.number,
+            subscriber=row.subscriber,
+            statuses=results.get("statuses"),
+            unsubscribe_all=results.get("unsubscribe-all"),
+            error=error,
+            requests=requests,
+        )
+        if error is None:
+            for result in results.values():
+                if not result.is_complete:
+                    try:
+                        result.raise_if_incomplete()
+                    except IncompleteResultError as incomplete:
+                        return dataclasses.replace(outcome, error=incomplete)
+        return outcome
+
+    async def outcomes(
+        self, rows: list[InputRow], *, skip: Iterable[int] = ()
+    ) -> AsyncGenerator[LookupOutcome, None]:
+        """Yield one outcome per row not in ``skip`` (row numbers), as each finishes.
+
+        Rows with a problem (invalid, duplicate) come first, without a request. Raises the client's error
+        when the run had to stop (401, 403, daily limit), after yielding every row that finished.
+        """
+        done = set(skip)
+        self.stats.rows += len(rows) - len(done)
+        for row in rows:
+            if row.number not in done and row.problem is not None:
+                self._count("duplicate" if row.duplicate_of is not None else "invalid")
+                yield LookupOutcome(
+                    row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of
+                )
+        todo = [row for row in rows if row.number not in done and row.problem is None]
+        async for outcome in self._looked_up(todo):
+            self.stats.looked_up += 1
+            self._count(outcome.outcome)
+            yield outcome
+
+    async def _looked_up(self, todo: list[InputRow]) -> AsyncGenerator[LookupOutcome, None]:
+        finished: asyncio.Queue[LookupOutcome | None] = asyncio.Queue()
+        pending = iter(todo)
+        stop: list[BaseException] = []
+
+        async def worker() -> None:
+            try:
+                for row in pending:
+                    if stop:
+                        return
+                    try:
+                        finished.put_nowait(await self._lookup(row))
+                    except _StopRunError as error:
+                        stop.append(error.__cause__ or error)
+                    except Exception as error:  # noqa: BLE001 - a bug: stop the run, report it at the end
+                        stop.append(error)
+            finally:
+                finished.put_nowait(None)
+
+        workers = [asyncio.create_task(worker()) for _ in range(min(self.concurrency, len(todo)))]
+        running = len(workers)
+        try:
+            while running:
+                outcome = await finished.get()
+                if outcome is None:
+                    running -= 1
+                else:
+                    yield outcome
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            self.stats.requests = self.limiter.sent
+        if stop:
+            raise stop[0]
+
+    def _count(self, outcome: str) -> None:
+        self.stats.by_outcome[outcome] = self.stats.by_outcome.get(outcome, 0) + 1
+        if outcome == "error":
+            self.stats.failed += 1
+
+
+async def in_input_order(
+    outcomes: AsyncGenerator[LookupOutcome, None], *, first_row: int = 1
+) -> AsyncGenerator[LookupOutcome, None]:
+    """Re-order outcomes that arrive as they finish into input order (rows numbered from ``first_row``)."""
+    waiting: dict[int, LookupOutcome] = {}
+    following = first_row
+    async for outcome in outcomes:
+        waiting[outcome.row] = outcome
+        while following in waiting:
+            yield waiting.pop(following)
+            following += 1
+
+
+def input_rows(subscribers: Iterable[str]) -> list[InputRow]:
+    """Number the ids of the Python API's bulk methods and mark invalid and duplicate ones."""
+    if isinstance(subscribers, str):
+        raise TypeError("pass an iterable of subscriber ids, not one string")
+    return rows_from_ids(subscribers)

@@ -1,0 +1,193 @@
+"""The Python face of bulk lookups: many ids in, one ``LookupOutcome`` per id out, in input order.
+
+``CommPrefs.lookup_many`` and ``AsyncCommPrefs.lookup_many`` call these. Each lookup makes exactly one
+request (the client's own retries are bypassed: the bulk limiter decides when a rate-limited or failed
+request is sent again, so that no request escapes it). The sync version runs the same engine on an event
+loop in a background thread, the client's blocking calls in a pool of ``concurrency`` threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from hubspot_commprefs._base import log_request, log_response, parse_response, transport_error
+from hubspot_commprefs._bulk import (
+    DEFAULT_CONCURRENCY,
+    BulkLookup,
+    Check,
+    LookupOutcome,
+    Operation,
+    in_input_order,
+    input_rows,
+)
+from hubspot_commprefs._config import DEFAULT_CHANNEL
+from hubspot_commprefs._rate_limiter import DEFAULT_RATE, Rate
+from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+
+    from hubspot_commprefs._async_client import AsyncCommPrefs
+    from hubspot_commprefs._client import CommPrefs
+
+__all__ = ["async_call", "lookup_many", "lookup_many_async", "sync_call"]
+
+
+def _request(
+    client: CommPrefs | AsyncCommPrefs, operation: Operation, subscriber: str, business_unit_id: int | None
+) -> tuple[httpx.Request, Any, type[Any]]:
+    ops = client._ops  # noqa: SLF001 - the bulk engine is part of the client
+    op: Any
+    result_type: type[Any]
+    extra: dict[str, Any]
+    if operation == "statuses":
+        op, result_type, extra = ops.get_statuses, SubscriptionStatuses, {}
+    else:
+        op, result_type, extra = ops.get_unsubscribe_all_status, UnsubscribeAllStatus, {"verbose": False}
+    http = client._http  # noqa: SLF001
+    request = client._build(http, op, subscriber, DEFAULT_CHANNEL, business_unit_id, **extra)  # noqa: SLF001
+    return request, op, result_type
+
+
+def async_call(
+    client: AsyncCommPrefs, *, business_unit_id: int | None = None
+) -> Callable[[Operation, str], Awaitable[Any]]:
+    """One request per call, no retries, typed result or typed error: what ``BulkLookup`` needs."""
+
+    async def call(operation: Operation, subscriber: str) -> Any:
+        request, op, result_type = _request(client, operation, subscriber, business_unit_id)
+        log_request(request)
+        try:
+            response = await client._http.send(request)  # noqa: SLF001
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, request) from exc
+        log_response(request, response)
+        return parse_response(response, op, result_type)
+
+    return call
+
+
+def sync_call(client: CommPrefs, *, business_unit_id: int | None = None) -> Callable[[Operation, str], Any]:
+    """The blocking twin of ``async_call``."""
+
+    def call(operation: Operation, subscriber: str) -> Any:
+        request, op, result_type = _request(client, operation, subscriber, business_unit_id)
+        log_request(request)
+        try:
+            response = client._http.send(request)  # noqa: SLF001
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, request) from exc
+        log_response(request, response)
+        return parse_response(response, op, result_type)
+
+    return call
+
+
+async def lookup_many_async(
+    client: AsyncCommPrefs,
+    subscriber_ids: Iterable[str],
+    *,
+    business_unit_id: int | None = None,
+    rate: Rate | str = DEFAULT_RATE,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    check: Check = "both",
+) -> AsyncIterator[LookupOutcome]:
+    rows = input_rows(subscriber_ids)
+    engine = BulkLookup(
+        async_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
+    )
+    outcomes = engine.outcomes(rows)
+    try:
+        async for outcome in in_input_order(outcomes):
+            yield outcome
+    finally:
+        await outcomes.aclose()
+
+
+def lookup_many(
+    client: CommPrefs,
+    subscriber_ids: Iterable[str],
+    *,
+    business_unit_id: int | None = None,
+    rate: Rate | str = DEFAULT_RATE,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    check: Check = "both",
+) -> Iterator[LookupOutcome]:
+    rows = input_rows(subscriber_ids)
+    blocking = sync_call(client, business_unit_id=business_unit_id)
+    engine_args: dict[str, Any] = {"rate": rate, "concurrency": concurrency, "check": check}
+    BulkLookup(blocking, **engine_args)  # check the options here, in the caller's thread
+    return _background(rows, blocking, engine_args)
+
+
+_END = object()
+
+
+class _Background:
+    """The engine on its own event loop in a thread, handing outcomes over through a queue."""
+
+    def __init__(
+        self, rows: list[Any], blocking: Callable[[Operation, str], Any], engine_args: dict[str, Any]
+    ) -> None:
+        self.rows = rows
+        self.blocking = blocking
+        self.engine_args = engine_args
+        self.handoff: queue.Queue[Any] = queue.Queue()
+        self.loop = asyncio.new_event_loop()
+        self.pool = ThreadPoolExecutor(
+            max_workers=engine_args["concurrency"], thread_name_prefix="bulk-lookup"
+        )
+        self.tasks: list[asyncio.Task[None]] = []
+        self.thread = threading.Thread(target=self._run, name="bulk-lookup", daemon=True)
+
+    async def _call(self, operation: Operation, subscriber: str) -> Any:
+        return await self.loop.run_in_executor(self.pool, self.blocking, operation, subscriber)
+
+    async def _pump(self) -> None:
+        outcomes = BulkLookup(self._call, **self.engine_args).outcomes(self.rows)
+        try:
+            async for outcome in in_input_order(outcomes):
+                self.handoff.put(outcome)
+        except Exception as error:  # noqa: BLE001 - handed to the caller's thread and raised there
+            self.handoff.put(error)
+        finally:
+            await outcomes.aclose()
+            self.handoff.put(_END)
+
+    def _run(self) -> None:
+        self.tasks.append(self.loop.create_task(self._pump()))
+        with contextlib.suppress(asyncio.CancelledError):
+            self.loop.run_until_complete(self.tasks[0])
+        self.loop.close()
+
+    def _cancel(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+
+    def __iter__(self) -> Iterator[LookupOutcome]:
+        self.thread.start()
+        try:
+            while (item := self.handoff.get()) is not _END:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            if self.thread.is_alive():
+                with contextlib.suppress(RuntimeError):  # the loop closed in the meantime
+                    self.loop.call_soon_threadsafe(self._cancel)
+            self.thread.join()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _background(
+    rows: list[Any], blocking: Callable[[Operation, str], Any], engine_args: dict[str, Any]
+) -> Iterator[LookupOutcome]:
+    # A generator, so that nothing starts (no loop, no threads) until the caller iterates.
+    yield from _Background(rows, blocking, engine_args)
