@@ -8,7 +8,8 @@ fields, strings, integers (not booleans, within int64), booleans, RFC 3339 date-
 A mismatch raises ``BodyMismatch`` naming the field path (``results[0].subscriptionId``) and the problem.
 
 The JSON name of each field is read from the model's own ``to_dict()`` on a placeholder instance, so the
-generator's naming rules are never re-implemented here. Plans are built once per model class.
+generator's naming rules are never re-implemented here. Plans are built once per model class, on the
+first answer; ``attrs`` is imported then, not when the package is imported.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ import types
 import typing
 import uuid
 from typing import Any, Union
-
-import attrs
 
 Checker = typing.Callable[[Any, str], None]
 
@@ -160,6 +159,12 @@ def _is_unset(tp: Any) -> bool:
     return isinstance(tp, type) and tp.__name__ == "Unset"
 
 
+def _is_model(tp: Any) -> bool:
+    import attrs  # noqa: PLC0415 - see the module docstring
+
+    return isinstance(tp, type) and attrs.has(tp)
+
+
 def _checker_for_type(tp: Any) -> Checker:
     if tp in _SCALARS:
         return _SCALARS[tp]
@@ -184,7 +189,7 @@ def _checker_for_type(tp: Any) -> Checker:
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         # Generated enums keep unknown strings, so any string is valid.
         return _check_str if issubclass(tp, str) else _check_any
-    if isinstance(tp, type) and attrs.has(tp):
+    if _is_model(tp):
         return _checker_for_model(tp)
     raise TypeError(f"hubspot_commprefs: no validator for the generated type {tp!r}")
 
@@ -209,10 +214,22 @@ def _placeholder(tp: Any) -> Any:  # noqa: PLR0911 - one return per kind of type
         return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return next(iter(tp))
-    if isinstance(tp, type) and attrs.has(tp):
+    if _is_model(tp):
         hints = _hints(tp)
-        return tp(**{f.alias: _placeholder(hints[f.name]) for f in attrs.fields(tp) if f.init})
+        return tp(**{f.alias: _placeholder(hints[f.name]) for f in _fields(tp)})
     return None
+
+
+def _fields(model: type) -> list[Any]:
+    import attrs  # noqa: PLC0415
+
+    return [f for f in attrs.fields(model) if f.init]
+
+
+def _nothing() -> Any:
+    import attrs  # noqa: PLC0415
+
+    return attrs.NOTHING
 
 
 def _normal(name: str) -> str:
@@ -222,7 +239,7 @@ def _normal(name: str) -> str:
 def _plan(model: type) -> list[tuple[str, bool, Checker]]:
     """(JSON name, required, checker) for each field of a generated model."""
     hints = _hints(model)
-    fields = [f for f in attrs.fields(model) if f.init]
+    fields = _fields(model)
     json_names = list(_placeholder(model).to_dict())
     by_normal = {_normal(name): name for name in json_names}
     plan: list[tuple[str, bool, Checker]] = []
@@ -230,7 +247,7 @@ def _plan(model: type) -> list[tuple[str, bool, Checker]]:
         key = by_normal.get(_normal(f.name))
         if key is None:
             raise TypeError(f"hubspot_commprefs: cannot find the JSON name of {model.__name__}.{f.name}")
-        required = f.default is attrs.NOTHING
+        required = f.default is _nothing()
         plan.append((key, required, _checker_for_type(hints[f.name])))
     return plan
 
@@ -239,15 +256,24 @@ def _checker_for_model(model: type) -> Checker:
     cached = _PLANS.get(model)
     if cached is not None:
         return cached
-    _PLANS[model] = _check_any  # a self-referencing model is checked one level deep while being planned
+
+    def deferred(value: Any, path: str) -> None:  # a model that refers to itself, while being planned
+        _PLANS[model](value, path)
+
+    _PLANS[model] = deferred
     try:
-        plan = _plan(model)
+        check = _model_checker(model)
     except BaseException:
         del _PLANS[model]
         raise
-    hints = _hints(model)
+    _PLANS[model] = check
+    return check
+
+
+def _model_checker(model: type) -> Checker:
+    plan = _plan(model)
     known = frozenset(key for key, _, _ in plan)
-    extra_type = hints.get("additional_properties", dict[str, Any])
+    extra_type = _hints(model).get("additional_properties", dict[str, Any])
     extra_item = _checker_for_type(typing.get_args(extra_type)[1])
     check_extras = extra_item is not _check_any
 
@@ -264,5 +290,4 @@ def _checker_for_model(model: type) -> Checker:
                 if key not in known:
                     extra_item(element, _join(path, key))
 
-    _PLANS[model] = check
     return check

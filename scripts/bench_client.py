@@ -1,0 +1,183 @@
+"""Benchmark of the client: per-call CPU cost of ``CommPrefs.get_statuses`` and import times.
+
+Per call: ``time.process_time`` over many calls after a warm-up, on an in-process transport
+(``httpx.MockTransport``) answering the same 200 body, for
+  - a raw ``httpx.Client.get`` + ``json.loads`` (the floor),
+  - ``hubspot_commprefs.CommPrefs.get_statuses`` (validated, typed result),
+  - ``hubspot_sdk.HubSpot().communication_preferences.get_statuses`` (HubSpot's Stainless SDK 0.1.0a9).
+Import: each module imported in fresh interpreters, median of several runs.
+Targets: get_statuses <= 1.5x the raw call; importing hubspot_commprefs adds <= 30 ms over httpx.
+
+    python scripts/bench_client.py [--calls N] [--rounds N] [--imports N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+import httpx
+
+BASE_URL = "https://api.hubapi.com"
+TOKEN = "bench-token"  # noqa: S105 - a placeholder; the transport is in-process
+SUBSCRIBER = "alice@example.com"
+TARGET_RATIO = 1.5
+TARGET_IMPORT_MS = 30.0
+
+
+def _body() -> bytes:
+    """A realistic answer: five subscription types with the optional fields HubSpot fills in."""
+    results = [
+        {
+            "channel": "EMAIL",
+            "source": "Self Service Resubscription",
+            "status": ["SUBSCRIBED", "UNSUBSCRIBED", "NOT_SPECIFIED"][i % 3],
+            "subscriberIdString": SUBSCRIBER,
+            "subscriptionId": 7000 + i,
+            "subscriptionName": f"Newsletter {i}",
+            "timestamp": "2026-03-12T14:02:11.530Z",
+            "businessUnitId": 0,
+            "legalBasis": "CONSENT_WITH_NOTICE",
+            "legalBasisExplanation": "Signed up on the website.",
+            "setStatusSuccessReason": "REQUESTED_CHANGE_OCCURRED",
+        }
+        for i in range(5)
+    ]
+    return json.dumps(
+        {
+            "status": "COMPLETE",
+            "requestedAt": "2026-03-18T09:20:31.004Z",
+            "startedAt": "2026-03-18T09:20:31.010Z",
+            "completedAt": "2026-03-18T09:20:31.051Z",
+            "results": results,
+        }
+    ).encode()
+
+
+BODY = _body()
+HEADERS = {
+    "content-type": "application/json;charset=utf-8",
+    "X-HubSpot-RateLimit-Max": "190",
+    "X-HubSpot-RateLimit-Remaining": "189",
+    "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+}
+
+
+def _transport() -> httpx.MockTransport:
+    return httpx.MockTransport(lambda _request: httpx.Response(200, content=BODY, headers=HEADERS))
+
+
+def _cpu_per_call(call, calls: int, rounds: int) -> float:
+    """Median over rounds of CPU microseconds per call, after a warm-up."""
+    for _ in range(max(calls // 10, 50)):
+        call()
+    samples = []
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(calls):
+            call()
+        samples.append((time.process_time() - start) / calls * 1e6)
+    return statistics.median(samples)
+
+
+def _raw_call():
+    client = httpx.Client(transport=_transport(), base_url=BASE_URL)
+    path = "/communication-preferences/2026-03/statuses/alice%40example.com"
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    def call() -> object:
+        response = client.get(path, params={"channel": "EMAIL"}, headers=headers)
+        return json.loads(response.content)
+
+    return call
+
+
+def _commprefs_call():
+    from hubspot_commprefs import CommPrefs
+
+    client = CommPrefs(access_token=TOKEN, http_client=httpx.Client(transport=_transport()))
+    assert len(client.get_statuses(SUBSCRIBER)) == 5
+
+    def call() -> object:
+        return client.get_statuses(SUBSCRIBER)
+
+    return call
+
+
+def _sdk_call():
+    from hubspot_sdk import HubSpot
+
+    client = HubSpot(access_token=TOKEN, base_url=BASE_URL, http_client=httpx.Client(transport=_transport()))
+    resource = client.communication_preferences
+    assert len(resource.get_statuses(SUBSCRIBER, channel="EMAIL").results) == 5
+
+    def call() -> object:
+        return resource.get_statuses(SUBSCRIBER, channel="EMAIL")
+
+    return call
+
+
+def _import_ms(statement: str, runs: int) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        samples.append(float(out.stdout) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000, help="calls per round (default 2000)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds; the median is reported (default 5)")
+    parser.add_argument("--imports", type=int, default=9, help="fresh interpreters per import (default 9)")
+    args = parser.parse_args()
+
+    raw = _cpu_per_call(_raw_call(), args.calls, args.rounds)
+    ours = _cpu_per_call(_commprefs_call(), args.calls, args.rounds)
+    sdk = _cpu_per_call(_sdk_call(), args.calls, args.rounds)
+
+    imp_httpx = _import_ms("import httpx", args.imports)
+    imp_ours = _import_ms("import hubspot_commprefs", args.imports)
+    imp_ours_client = _import_ms(
+        "import hubspot_commprefs; hubspot_commprefs.CommPrefs(access_token='t')", args.imports
+    )
+    imp_sdk = _import_ms("import hubspot_sdk", args.imports)
+
+    rows = [
+        ("per call: raw httpx GET + json.loads", f"{raw:8.1f} us", "1.00x"),
+        ("per call: CommPrefs.get_statuses", f"{ours:8.1f} us", f"{ours / raw:.2f}x"),
+        ("per call: hubspot_sdk get_statuses", f"{sdk:8.1f} us", f"{sdk / raw:.2f}x"),
+        ("import httpx", f"{imp_httpx:8.1f} ms", "+0.0 ms"),
+        ("import hubspot_commprefs", f"{imp_ours:8.1f} ms", f"{imp_ours - imp_httpx:+.1f} ms"),
+        (
+            "import hubspot_commprefs + first CommPrefs()",
+            f"{imp_ours_client:8.1f} ms",
+            f"{imp_ours_client - imp_httpx:+.1f} ms",
+        ),
+        ("import hubspot_sdk", f"{imp_sdk:8.1f} ms", f"{imp_sdk - imp_httpx:+.1f} ms"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'value':>11}  {'vs raw / httpx':>14}")
+    for name, value, ratio in rows:
+        print(f"{name:<{width}}  {value:>11}  {ratio:>14}")
+    per_call_ok = ours / raw <= TARGET_RATIO
+    import_ok = imp_ours - imp_httpx <= TARGET_IMPORT_MS
+    print(
+        f"target per call <= {TARGET_RATIO}x raw: {'met' if per_call_ok else 'NOT met'} ({ours / raw:.2f}x); "
+        f"hubspot_sdk is {sdk / ours:.1f}x the cost of CommPrefs"
+    )
+    print(
+        f"target import <= +{TARGET_IMPORT_MS:.0f} ms over httpx: {'met' if import_ok else 'NOT met'} "
+        f"({imp_ours - imp_httpx:+.1f} ms; the generated client loads with the first CommPrefs(): "
+        f"{imp_ours_client - imp_httpx:+.1f} ms)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
