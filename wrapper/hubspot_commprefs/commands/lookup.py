@@ -1,0 +1,164 @@
+"""``hubspot-commprefs statuses SUBSCRIBER`` and ``hubspot-commprefs unsubscribe-all SUBSCRIBER``.
+
+A readable table by default, HubSpot's answer as JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from hubspot_commprefs.commands._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    TOKEN_ENV,
+    client_options,
+    fail,
+)
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
+ORDER = 10
+EXIT_CODES = (
+    "Exit codes: 0 HubSpot answered (the answer is printed); 1 HubSpot answered with an error, or with an "
+    "operation that is not COMPLETE or carries errors (printed, with a warning on stderr), or could not be "
+    f"reached; 2 a usage error (a missing {TOKEN_ENV}, a subscriber id that cannot be sent); 130 interrupted."
+)
+
+
+def register(subparsers: Any) -> None:
+    statuses = subparsers.add_parser(
+        "statuses",
+        help="a contact's status for every subscription type",
+        description="Ask HubSpot for SUBSCRIBER's status for every subscription type (email channel). "
+        f"The token is read from {TOKEN_ENV}.",
+        epilog=EXIT_CODES,
+    )
+    statuses.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
+    statuses.add_argument("--json", action="store_true", help="print HubSpot's answer as JSON")
+    statuses.set_defaults(run=run_statuses)
+
+    wide = subparsers.add_parser(
+        "unsubscribe-all",
+        help="whether a contact opted out of all email",
+        description="Ask HubSpot whether SUBSCRIBER opted out of all email, portal-wide or for a business "
+        f"unit. The token is read from {TOKEN_ENV}.",
+        epilog=EXIT_CODES,
+    )
+    wide.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
+    wide.add_argument(
+        "--verbose", action="store_true", help="ask HubSpot for the wide statuses even when not opted out"
+    )
+    wide.add_argument("--json", action="store_true", help="print HubSpot's answer as JSON")
+    wide.set_defaults(run=run_unsubscribe_all)
+
+
+def _text(value: Any) -> str:
+    """A model's field for a table: raw enum values (known or not), '-' when absent."""
+    if value is None or type(value).__name__ == "Unset":
+        return "-"
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(getattr(value, "value", value))
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [header, *rows]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
+    from hubspot_commprefs import APIError, CommPrefs, CommPrefsError  # noqa: PLC0415 - keep --help fast
+
+    result: Any
+    try:
+        with CommPrefs(**client_options(args)) as client:
+            if operation == "statuses":
+                result = client.get_statuses(args.subscriber, business_unit_id=args.business_unit_id)
+            else:
+                result = client.get_unsubscribe_all_status(
+                    args.subscriber, business_unit_id=args.business_unit_id, verbose=args.verbose
+                )
+    except (ValueError, TypeError) as error:
+        return fail(str(error), EXIT_USAGE), None
+    except APIError as error:
+        return fail(f"{type(error).__name__}: {error}"), None
+    except CommPrefsError as error:  # no token
+        return fail(str(error), EXIT_USAGE), None
+    return EXIT_OK, result
+
+
+def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
+    if args.json:
+        print(json.dumps(result.model.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(text)
+    if not result.is_complete:
+        problems = [f"operation status {result.status.value}"] if result.status.value != "COMPLETE" else []
+        problems += [str(getattr(error, "message", error)) for error in result.errors]
+        return fail("HubSpot's answer is not a clean one: " + "; ".join(problems))
+    return EXIT_OK
+
+
+def _unit(args: argparse.Namespace) -> str:
+    return (
+        "the default business unit"
+        if args.business_unit_id is None
+        else f"business unit {args.business_unit_id}"
+    )
+
+
+def run_statuses(args: argparse.Namespace) -> int:
+    code, result = _lookup(args, "statuses")
+    if result is None:
+        return code
+    rows = [
+        (
+            _text(status.subscription_id),
+            _text(status.subscription_name),
+            _text(status.status),
+            _text(status.legal_basis),
+            _text(status.source),
+            _text(status.timestamp),
+        )
+        for status in result
+    ]
+    title = f"{args.subscriber}, {_unit(args)}: {len(result.subscribed)} subscribed, {len(result.unsubscribed)} unsubscribed, {len(rows)} subscription types"
+    text = title
+    if rows:
+        text += "\n\n" + table(("ID", "SUBSCRIPTION", "STATUS", "LEGAL BASIS", "SOURCE", "UPDATED"), rows)
+    return _finish(args, result, text)
+
+
+def run_unsubscribe_all(args: argparse.Namespace) -> int:
+    code, result = _lookup(args, "unsubscribe-all")
+    if result is None:
+        return code
+    if result.is_portal_wide:
+        verdict = "UNSUBSCRIBED from all email, portal-wide"
+    elif result.is_business_unit_wide:
+        units = ", ".join(str(unit) for unit in result.business_unit_ids) or "?"
+        verdict = f"UNSUBSCRIBED from all email of business unit {units}"
+    elif result.is_unsubscribed_from_all:
+        verdict = "UNSUBSCRIBED from all email"
+    else:
+        verdict = "not unsubscribed from all email"
+    text = f"{args.subscriber}, {_unit(args)}: {verdict}"
+    rows = [
+        (
+            _text(wide.wide_status_type),
+            _text(wide.business_unit_id),
+            _text(wide.status),
+            _text(wide.timestamp),
+        )
+        for wide in result.wide_statuses
+    ]
+    if rows:
+        text += "\n\n" + table(("SCOPE", "BUSINESS UNIT", "STATUS", "UPDATED"), rows)
+    return _finish(args, result, text)
