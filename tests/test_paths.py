@@ -1,0 +1,120 @@
+"""Path safety: any text is either refused with ValueError before a request, or arrives as exactly that id
+in exactly the documented path; checked on an in-process transport and over a real socket."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote
+
+import httpx
+import pytest
+from hubspot_commprefs import CommPrefs
+from hubspot_commprefs._paths import check_request_path, check_subscriber_id
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.client_fixtures import TOKEN, LocalServer, action_body, ok, sync_client
+
+ids = st.text() | st.sampled_from(["", ".", "..", "%2e", "%2E%2e", ".%2e", "%252e%252e", "a/../b", "%"])
+DOT_SEGMENTS = {"", ".", ".."}
+
+
+def _refused(subscriber_id: str) -> bool:
+    decoded = subscriber_id
+    for _ in range(8):
+        if decoded in DOT_SEGMENTS:
+            return True
+        decoded, previous = unquote(decoded), decoded
+        if decoded == previous:
+            break
+    return decoded in DOT_SEGMENTS
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LocalServer() as running:
+        yield running
+
+
+@pytest.mark.parametrize("bad", ["", ".", "..", "%2e", "%2E%2E", ".%2e", "%252e%252E", "%25252e"])
+def test_dot_segments_and_their_encodings_are_refused_before_any_request(bad):
+    client, recorder = sync_client(ok())
+    with pytest.raises(ValueError, match="URL"):
+        client.get_statuses(bad)
+    with pytest.raises(ValueError, match="URL"):
+        client.get_unsubscribe_all_status(bad)
+    assert recorder.requests == []
+
+
+def test_a_lone_surrogate_and_a_non_string_are_refused():
+    with pytest.raises(ValueError, match="surrogate"):
+        check_subscriber_id("a\ud800b")
+    with pytest.raises(TypeError, match="str"):
+        check_subscriber_id(42)
+
+
+def test_a_rewritten_path_is_refused():
+    with pytest.raises(ValueError, match="documented path"):
+        check_request_path(b"/x/y?channel=EMAIL", "/x/../y")
+    check_request_path(b"/base/x/a%40b?q", "/x/a%40b")
+
+
+@given(subscriber_id=ids)
+def test_any_text_is_refused_or_arrives_exactly_in_process(subscriber_id):
+    client, recorder = sync_client(ok())
+    try:
+        client.get_statuses(subscriber_id)
+    except ValueError:
+        assert recorder.requests == []
+        assert _refused(subscriber_id) or not _encodable(subscriber_id)
+        return
+    assert not _refused(subscriber_id)
+    (request,) = recorder.requests
+    path = request.url.raw_path.decode("ascii").split("?", 1)[0]
+    prefix, _, segment = path.rpartition("/")
+    assert prefix.endswith("/statuses")
+    assert "/" not in segment
+    assert unquote(segment, errors="strict") == subscriber_id
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@settings(max_examples=40)
+@given(subscriber_id=ids)
+def test_any_text_is_refused_or_arrives_exactly_over_a_socket(server, subscriber_id):
+    before = len(server.seen)
+    with CommPrefs(access_token=TOKEN, base_url=server.url, max_retries=0) as client:
+        try:
+            client.get_statuses(subscriber_id)
+        except ValueError:
+            assert len(server.seen) == before
+            assert _refused(subscriber_id) or not _encodable(subscriber_id)
+            return
+    assert not _refused(subscriber_id)
+    seen = server.seen[-1]
+    assert seen.subscriber_id == subscriber_id
+    assert seen.raw_path.count("/") == 4  # /communication-preferences/<version>/statuses/<id>
+    assert seen.raw_path.startswith("/communication-preferences/")
+
+
+def test_unusual_but_safe_ids_arrive_exactly_over_a_socket(server, monkeypatch):
+    monkeypatch.setattr(server, "body", json.dumps(action_body([])).encode())
+    with CommPrefs(access_token=TOKEN, base_url=server.url) as client:
+        for subscriber_id in ["...", "a/b", "a?b#c", "%", "%41", " spaced ", "\u00e9l\u00e8ve@example.com"]:
+            client.get_unsubscribe_all_status(subscriber_id)
+            assert server.seen[-1].subscriber_id == subscriber_id
+            assert server.seen[-1].raw_path.endswith("/unsubscribe-all")
+
+
+def test_httpx_alone_would_have_sent_dot_dot_elsewhere():
+    # The reason for the checks above: the generated code's quote() keeps dots and httpx drops the segment.
+    assert (
+        httpx.URL("https://h/communication-preferences/v/statuses/..").raw_path
+        == b"/communication-preferences/v"
+    )
