@@ -150,7 +150,7 @@ class FakeHubSpot:
         config = uvicorn.Config(
             build_app(self.state),
             lifespan="off",
-            log_level="warning",
+            log_level="error",
             access_log=False,
             timeout_graceful_shutdown=2,
         )

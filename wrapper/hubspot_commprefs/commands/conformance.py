@@ -1,0 +1,164 @@
+"""``hubspot-commprefs conformance``: check that a server still answers as the spec says.
+
+Without a base URL it starts the bundled fake server and runs against it (that is ``scripts/demo``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+
+ORDER = 70
+TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
+EXIT_USAGE = 2
+# Against the bundled fake server: contacts of every kind its seeded data holds, and one it does not know.
+FAKE_SUBSCRIBERS = ("alice@example.com", "bob@example.com", "carol@example.com", "nobody@example.com")
+FAKE_RATE_LIMIT = 100_000  # the bundled server's limit: high, so that an unpaced run is never answered 429
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "conformance",
+        help="check that HubSpot (or the fake server) still answers as the spec says",
+        description="Drive schemathesis over the spec (examples, coverage and fuzzing phases) and send "
+        "targeted requests for the given subscribers; check every answer's status, content type, body, "
+        "enums, date-times and int32/int64 ranges. Only GET requests are sent, at a bounded pace and count. "
+        f"The token is read from {TOKEN_ENV}. Without --base-url it runs against the bundled fake server.",
+        epilog="Exit codes: 0 every answer conforms; 1 something does not (or the run could not finish); "
+        "2 a usage error. A field the spec does not list is a note, not a failure.",
+    )
+    parser.add_argument(
+        "--base-url",
+        dest="conformance_base_url",
+        metavar="URL",
+        help="the server to check, e.g. https://api.hubapi.com (default: start the bundled fake server)",
+    )
+    parser.add_argument(
+        "--subscriber",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a contact's email address for the targeted cases (repeatable); use real contacts on a portal",
+    )
+    parser.add_argument(
+        "--max-examples", type=int, default=20, metavar="N", help="fuzzing examples per endpoint (default 20)"
+    )
+    parser.add_argument("--report-dir", metavar="DIR", help="write JUnit XML and a JSON summary here")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        metavar="PER_SECOND",
+        help="at most this many requests a second (default 5 against --base-url; 0 for no pacing, the "
+        "default against the bundled fake server)",
+    )
+    parser.add_argument(
+        "--max-requests", type=int, default=1000, metavar="N", help="stop after N requests (default 1000)"
+    )
+    parser.add_argument("--seed", type=int, default=None, metavar="N", help="the generation seed")
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only without --base-url: tell the bundled fake server to misbehave (see mock-server --help)",
+    )
+    parser.set_defaults(run=run)
+
+
+def _usage(message: str) -> int:
+    print(f"hubspot-commprefs conformance: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _check_numbers(args: argparse.Namespace) -> str | None:
+    if args.max_examples < 1:
+        return "--max-examples must be at least 1"
+    if args.max_requests < 1:
+        return "--max-requests must be at least 1"
+    if args.rate is not None and args.rate < 0:
+        return "--rate must not be negative"
+    if args.timeout <= 0:
+        return "--timeout must be more than 0"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = _check_numbers(args)
+    if problem:
+        return _usage(problem)
+    base_url = args.conformance_base_url or args.base_url
+    business_units = [args.business_unit_id] if args.business_unit_id is not None else []
+    if base_url:
+        if args.fault:
+            return _usage("--fault applies to the bundled fake server only; leave out --base-url")
+        token = os.environ.get(TOKEN_ENV, "").strip()
+        if not token:
+            return _usage(f"set {TOKEN_ENV} to a token with the communication_preferences.read scope")
+        rate = 5.0 if args.rate is None else args.rate or None
+        return _run(args, base_url, token, args.subscriber, [None, *business_units], rate, "")
+
+    from hubspot_commprefs.testing import FakeHubSpot, RateLimit  # noqa: PLC0415 - keep --help fast
+
+    try:
+        server = FakeHubSpot(faults=args.fault, rate_limit=RateLimit(max_requests=FAKE_RATE_LIMIT))
+    except ValueError as exc:
+        return _usage(str(exc))
+    units = business_units or [u.id for u in server.state.dataset.business_units if u.id != 0]
+    subscribers = args.subscriber or list(FAKE_SUBSCRIBERS)
+    label = "the bundled fake server" + (f", faults: {', '.join(args.fault)}" if args.fault else "")
+    with server:
+        return _run(
+            args, server.base_url, server.token, subscribers, [None, *units], args.rate or None, label
+        )
+
+
+def _run(  # noqa: PLR0917 - private, called twice, each argument named at the call
+    args: argparse.Namespace,
+    base_url: str,
+    token: str,
+    subscribers: list[str],
+    business_units: list[int | None],
+    rate: float | None,
+    label: str,
+) -> int:
+    from hubspot_commprefs.conformance import (  # noqa: PLC0415 - keep --help fast
+        ConformanceOptions,
+        console_report,
+        run_conformance,
+        write_reports,
+    )
+    from hubspot_commprefs.conformance._runner import DEFAULT_SEED  # noqa: PLC0415
+
+    options = ConformanceOptions(
+        base_url=base_url,
+        token=token,
+        subscribers=subscribers,
+        business_unit_ids=business_units,
+        max_examples=args.max_examples,
+        rate=rate,
+        max_requests=args.max_requests,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
+        timeout=args.timeout,
+        target_label=label,
+    )
+    try:
+        result = run_conformance(options)
+    except ValueError as exc:
+        return _usage(str(exc).replace(token, "***"))
+    print(console_report(result))
+    if args.report_dir:
+        try:
+            paths = write_reports(result, args.report_dir)
+        except OSError as exc:
+            print(f"hubspot-commprefs conformance: cannot write reports: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"Reports: {', '.join(str(p) for p in paths)}")
+    return result.exit_code

@@ -1,0 +1,44 @@
+"""The conformance suite: does a server (HubSpot, or the fake one) still answer as the spec says?
+
+    from hubspot_commprefs.conformance import ConformanceOptions, run_conformance
+
+    result = run_conformance(ConformanceOptions(base_url="https://api.hubapi.com", token=token,
+                                                subscribers=["someone@example.com"]))
+    print(console_report(result)); raise SystemExit(result.exit_code)
+
+Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests``, at most ``rate`` a second.
+"""
+
+from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
+from hubspot_commprefs.conformance._guard import RequestBudgetExhaustedError, RequestGuard, UnsafeRequestError
+from hubspot_commprefs.conformance._report import console_report, junit_xml, summary, write_reports
+from hubspot_commprefs.conformance._runner import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_REQUESTS,
+    DEFAULT_RATE,
+    ConformanceOptions,
+    ConformanceResult,
+    FindingGroup,
+    run_conformance,
+)
+
+__all__ = [
+    "DEFAULT_MAX_EXAMPLES",
+    "DEFAULT_MAX_REQUESTS",
+    "DEFAULT_RATE",
+    "ConformanceOptions",
+    "ConformanceResult",
+    "Exchange",
+    "Finding",
+    "FindingGroup",
+    "Kind",
+    "RequestBudgetExhaustedError",
+    "RequestGuard",
+    "Severity",
+    "UnsafeRequestError",
+    "console_report",
+    "junit_xml",
+    "run_conformance",
+    "summary",
+    "write_reports",
+]

@@ -1,0 +1,90 @@
+"""What the conformance suite reports: one finding per thing an answer got wrong (or merely added)."""
+
+from __future__ import annotations
+
+import enum
+import re
+import shlex
+from dataclasses import dataclass
+
+REDACTED_AUTHORIZATION = "Bearer ***"
+
+
+class Severity(enum.StrEnum):
+    FAILURE = "failure"
+    NOTE = "note"
+
+
+class Kind(enum.StrEnum):
+    """What went wrong; the value is how the report names it."""
+
+    SERVER_ERROR = "server error"
+    UNDOCUMENTED_STATUS = "undocumented status"
+    CONTENT_TYPE = "wrong content type"
+    NOT_JSON = "body is not JSON"
+    ENUM_VALUE = "enum value the spec lacks"
+    MISSING_FIELD = "missing required field"
+    WRONG_TYPE = "wrong type"
+    WRONG_FORMAT = "wrong format"
+    INTEGER_RANGE = "integer outside its format"
+    SCHEMA = "does not match the schema"
+    UNEXPECTED_STATUS = "unexpected status"
+    SCHEMATHESIS = "schemathesis check failed"
+    TRANSPORT = "no answer"
+    # Notes: reported, never a failure.
+    EXTRA_FIELD = "field the spec does not list"
+    ERROR_FIELD_ABSENT = "error body lacks a documented field"
+
+
+NOTE_KINDS = frozenset({Kind.EXTRA_FIELD, Kind.ERROR_FIELD_ABSENT})
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request the suite sent and what came back (``status`` 0 when nothing did)."""
+
+    endpoint: (
+        str  # the spec's path template, e.g. /communication-preferences/2026-03/statuses/{subscriberIdString}
+    )
+    method: str
+    url: str
+    status: int
+    content_type: str | None
+    body: bytes
+    source: str  # examples, coverage, fuzzing, targeted
+    authorized: bool = True  # whether the request carried the token
+
+    @property
+    def endpoint_label(self) -> str:
+        return f"{self.method} {self.endpoint}"
+
+    @property
+    def curl(self) -> str:
+        """A command that repeats the request, with the token filtered."""
+        command = f"curl -X {self.method} {shlex.quote(self.url)}"
+        if self.authorized:
+            command += f" -H {shlex.quote('Authorization: ' + REDACTED_AUTHORIZATION)}"
+        return command
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: Kind
+    endpoint: str
+    field: str  # JSON path in the body, e.g. results[0].channel; "" for the whole answer
+    expected: str  # what the spec says
+    actual: str  # what came back
+    exchange: Exchange
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.NOTE if self.kind in NOTE_KINDS else Severity.FAILURE
+
+    @property
+    def field_pattern(self) -> str:
+        """The field with array indexes generalised (``results[*].channel``), to group findings."""
+        return re.sub(r"\[\d+\]", "[*]", self.field)
+
+    @property
+    def group_key(self) -> tuple[str, str, str]:
+        return (self.endpoint, self.kind.value, self.field_pattern)

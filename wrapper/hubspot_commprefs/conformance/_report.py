@@ -1,0 +1,210 @@
+"""The run's reports: a console report for a person, JUnit XML for CI, and a JSON summary.
+
+Every text goes through :func:`redact` before it is printed or written: the token can appear nowhere.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hubspot_commprefs.conformance._findings import Kind
+
+if TYPE_CHECKING:
+    from hubspot_commprefs.conformance._runner import ConformanceResult, FindingGroup
+
+JUNIT_FILE = "conformance-junit.xml"
+SUMMARY_FILE = "conformance-summary.json"
+WIDTH = 100
+
+# The checks each endpoint is reported under (JUnit test cases), and which kinds of finding fail each one.
+CHECKS: dict[str, frozenset[Kind]] = {
+    "no server errors": frozenset({Kind.SERVER_ERROR, Kind.TRANSPORT}),
+    "documented status": frozenset({Kind.UNDOCUMENTED_STATUS}),
+    "content type": frozenset({Kind.CONTENT_TYPE, Kind.NOT_JSON}),
+    "body matches the schema": frozenset({Kind.ENUM_VALUE, Kind.MISSING_FIELD, Kind.WRONG_TYPE, Kind.SCHEMA}),
+    "date-time and int32/int64 formats": frozenset({Kind.WRONG_FORMAT, Kind.INTEGER_RANGE}),
+    "schemathesis checks (input handling, authentication)": frozenset({Kind.SCHEMATHESIS}),
+    "targeted cases": frozenset({Kind.UNEXPECTED_STATUS}),
+}
+
+
+def redact(text: str, token: str) -> str:
+    return text.replace(token, "***") if token else text
+
+
+def _group_lines(group: FindingGroup) -> list[str]:
+    finding = group.first
+    where = f" at {finding.field_pattern}" if finding.field else ""
+    times = "1 answer" if group.count == 1 else f"{group.count} answers"
+    label = "FAIL" if group.severity.value == "failure" else "note"
+    exchange = finding.exchange
+    lines = [f"  {label}  {finding.kind.value}{where}  ({times})"]
+    lines.append(f"        spec says:  {finding.expected}")
+    shown_at = f" at {finding.field}" if finding.field and finding.field != finding.field_pattern else ""
+    lines.append(
+        f"        came back:  {finding.actual}  (status {exchange.status}{shown_at}, {exchange.source})"
+    )
+    lines.append(f"        reproduce:  {exchange.curl}")
+    return lines
+
+
+def console_report(result: ConformanceResult) -> str:
+    options = result.options
+    by_source = result.requests_by("source")
+    order = ["examples", "coverage", "fuzzing", "targeted"]
+    sources = ", ".join(f"{s} {by_source[s]}" for s in order if s in by_source)
+    pace = "unpaced" if options.rate is None else f"at most {options.rate:g} requests/s"
+    target = f" ({options.target_label})" if options.target_label else ""
+    lines = [
+        "=" * WIDTH,
+        f"Conformance of HubSpot Communication Preferences {result.spec_version} to the spec",
+        f"  server:   {options.base_url}{target}",
+        (
+            f"  sent:     {result.requests_sent} GET requests in {result.elapsed:.1f} s ({sources}); {pace}; "
+            f"budget {options.max_requests}"
+        ),
+        (
+            "  checked:  status, content type, body schema, enums, required fields, date-time and int32/int64 "
+            "formats; schemathesis' input-handling and authentication checks"
+        ),
+        "=" * WIDTH,
+    ]
+    groups = result.groups
+    by_endpoint = result.requests_by("endpoint")
+    for endpoint in result.endpoints:
+        mine = [g for g in groups if g.first.endpoint == endpoint]
+        failing = [g for g in mine if g.severity.value == "failure"]
+        verdict = "FAILS" if failing else "conforms"
+        lines.append("")
+        lines.append(f"GET {endpoint}")
+        lines.append(f"  {by_endpoint.get(endpoint, 0)} answers checked: {verdict}")
+        for group in sorted(mine, key=lambda g: (g.severity.value != "failure", g.first.kind.value)):
+            lines += _group_lines(group)
+    if result.errors:
+        lines.append("")
+        lines.append("Errors (requests that got no answer, or a run that could not finish):")
+        seen: set[str] = set()
+        for error in result.errors:
+            if error not in seen:
+                seen.add(error)
+                lines.append(f"  {error}")
+    if result.budget_exhausted:
+        lines.append("")
+        lines.append(
+            f"The run stopped at its budget of {options.max_requests} requests before it finished: raise "
+            "--max-requests, or lower --max-examples."
+        )
+    lines.append("")
+    failures, notes = len(result.failures), len(result.notes)
+    if result.conforms:
+        verdict = "PASS: every answer conforms to the spec"
+    elif not result.exchanges:
+        verdict = "FAIL: no answer came back"
+    else:
+        verdict = f"FAIL: {failures} kind{'s' if failures != 1 else ''} of failure"
+        if result.errors:
+            verdict += f", {len(set(result.errors))} error{'s' if len(set(result.errors)) != 1 else ''}"
+    note_text = (
+        f"; {notes} note{'s' if notes != 1 else ''} (fields the spec does not list: not failures)"
+        if notes
+        else ""
+    )
+    lines.append(f"{verdict}{note_text}.  Exit code {result.exit_code}.")
+    return redact("\n".join(lines), options.token)
+
+
+def _finding_json(group: FindingGroup) -> dict[str, Any]:
+    finding = group.first
+    exchange = finding.exchange
+    return {
+        "endpoint": f"GET {finding.endpoint}",
+        "kind": finding.kind.value,
+        "field": finding.field_pattern,
+        "example_field": finding.field,
+        "spec_says": finding.expected,
+        "came_back": finding.actual,
+        "answers": group.count,
+        "status": exchange.status,
+        "source": exchange.source,
+        "request": {"method": exchange.method, "url": exchange.url},
+        "curl": exchange.curl,
+    }
+
+
+def summary(result: ConformanceResult) -> dict[str, Any]:
+    options = result.options
+    return {
+        "result": "pass" if result.conforms else "fail",
+        "exit_code": result.exit_code,
+        "spec_version": result.spec_version,
+        "base_url": options.base_url,
+        "elapsed_seconds": round(result.elapsed, 3),
+        "requests": {
+            "sent": result.requests_sent,
+            "methods": sorted({e.method for e in result.exchanges}),
+            "by_source": result.requests_by("source"),
+            "by_endpoint": {f"GET {k}": v for k, v in result.requests_by("endpoint").items()},
+            "budget": options.max_requests,
+            "budget_exhausted": result.budget_exhausted,
+            "rate_per_second": options.rate,
+        },
+        "settings": {
+            "max_examples": options.max_examples,
+            "seed": options.seed,
+            "subscribers": list(options.subscribers),
+            "business_unit_ids": list(options.business_unit_ids),
+        },
+        "failures": [_finding_json(g) for g in result.failures],
+        "notes": [_finding_json(g) for g in result.notes],
+        "errors": sorted(set(result.errors)),
+    }
+
+
+def junit_xml(result: ConformanceResult) -> str:
+    suites = ET.Element("testsuites", name="hubspot-commprefs conformance")
+    total_failures = 0
+    for endpoint in result.endpoints:
+        groups = [g for g in result.groups if g.first.endpoint == endpoint]
+        suite = ET.SubElement(suites, "testsuite", name=f"GET {endpoint}")
+        failures = 0
+        for check, kinds in CHECKS.items():
+            case = ET.SubElement(suite, "testcase", classname=f"GET {endpoint}", name=check)
+            failing = [g for g in groups if g.first.kind in kinds and g.severity.value == "failure"]
+            if failing:
+                failures += 1
+                text = "\n".join("\n".join(_group_lines(g)) for g in failing)
+                failure = ET.SubElement(
+                    case, "failure", message=f"{len(failing)} kind(s) of failure", type="drift"
+                )
+                failure.text = text
+        notes = [g for g in groups if g.severity.value == "note"]
+        if notes:
+            out = ET.SubElement(suite, "system-out")
+            out.text = "\n".join("\n".join(_group_lines(g)) for g in notes)
+        suite.set("tests", str(len(CHECKS)))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        total_failures += failures
+    if result.errors or result.budget_exhausted:
+        suite = ET.SubElement(suites, "testsuite", name="run", tests="1", failures="0", errors="1")
+        case = ET.SubElement(suite, "testcase", classname="run", name="the run finished")
+        error = ET.SubElement(case, "error", message="the run could not check everything")
+        error.text = "\n".join(sorted(set(result.errors))) or "request budget reached"
+    suites.set("failures", str(total_failures))
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+def write_reports(result: ConformanceResult, directory: str | Path) -> list[Path]:
+    """Write the JUnit XML and the JSON summary into ``directory`` (created if needed); returns the paths."""
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    token = result.options.token
+    junit = target / JUNIT_FILE
+    junit.write_text(redact(junit_xml(result), token), encoding="utf-8")
+    summary_path = target / SUMMARY_FILE
+    summary_path.write_text(redact(json.dumps(summary(result), indent=2), token) + "\n", encoding="utf-8")
+    return [junit, summary_path]

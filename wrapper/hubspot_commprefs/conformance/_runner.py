@@ -1,0 +1,165 @@
+"""One conformance run: schemathesis' phases, then the targeted cases, every answer checked against the spec."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from hubspot_commprefs.conformance._checks import SpecChecker
+from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
+from hubspot_commprefs.conformance._guard import RequestGuard
+from hubspot_commprefs.conformance._schemathesis_run import OWN_CHECKS_COVERED, run_schemathesis
+from hubspot_commprefs.conformance._targeted import plan, run_targeted
+from hubspot_commprefs.testing._spec import endpoints, load_spec
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+DEFAULT_MAX_EXAMPLES = 20
+DEFAULT_RATE = 5.0  # requests per second against a real portal: HubSpot allows 10 to 25
+DEFAULT_MAX_REQUESTS = 1000
+DEFAULT_SEED = 20260318
+DEFAULT_TIMEOUT = 10.0
+EXIT_CONFORMS = 0
+EXIT_FAILURES = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ConformanceOptions:
+    base_url: str
+    token: str
+    subscribers: Sequence[str] = ()
+    business_unit_ids: Sequence[int | None] = (None,)
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    rate: float | None = DEFAULT_RATE  # None: no pacing (the bundled fake server)
+    max_requests: int = DEFAULT_MAX_REQUESTS
+    seed: int = DEFAULT_SEED
+    timeout: float = DEFAULT_TIMEOUT
+    target_label: str = ""  # how the report names the server, e.g. "the bundled fake server"
+
+    def __repr__(self) -> str:  # never the token
+        return f"ConformanceOptions(base_url={self.base_url!r}, subscribers={list(self.subscribers)!r}, ...)"
+
+
+@dataclass(frozen=True, slots=True)
+class FindingGroup:
+    """Findings of one kind at one field of one endpoint: the first one, and how many answers had it."""
+
+    first: Finding
+    count: int
+
+    @property
+    def severity(self) -> Severity:
+        return self.first.severity
+
+
+@dataclass(slots=True)
+class ConformanceResult:
+    options: ConformanceOptions
+    spec_version: str
+    endpoints: list[str]
+    exchanges: list[Exchange] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    requests_sent: int = 0
+    requests_refused: int = 0
+    budget_exhausted: bool = False
+    elapsed: float = 0.0
+
+    @property
+    def groups(self) -> list[FindingGroup]:
+        counts: Counter[tuple[str, str, str]] = Counter()
+        first: dict[tuple[str, str, str], Finding] = {}
+        for finding in self.findings:
+            counts[finding.group_key] += 1
+            first.setdefault(finding.group_key, finding)
+        return [FindingGroup(first[key], counts[key]) for key in first]
+
+    @property
+    def failures(self) -> list[FindingGroup]:
+        return [g for g in self.groups if g.severity is Severity.FAILURE]
+
+    @property
+    def notes(self) -> list[FindingGroup]:
+        return [g for g in self.groups if g.severity is Severity.NOTE]
+
+    @property
+    def conforms(self) -> bool:
+        return not self.failures and not self.errors and not self.budget_exhausted and bool(self.exchanges)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CONFORMS if self.conforms else EXIT_FAILURES
+
+    def requests_by(self, attribute: str) -> dict[str, int]:
+        return dict(Counter(str(getattr(e, attribute)) for e in self.exchanges))
+
+
+def _schemathesis_findings(exchange: Exchange, verdicts: list[Any], own: list[Finding]) -> list[Finding]:
+    found = []
+    for verdict in verdicts:
+        if verdict.check in OWN_CHECKS_COVERED and any(f.severity is Severity.FAILURE for f in own):
+            continue  # the suite's own finding on this answer says it with more detail
+        message = verdict.message.strip().splitlines()[0] if verdict.message.strip() else ""
+        found.append(
+            Finding(
+                Kind.SCHEMATHESIS,
+                exchange.endpoint,
+                "",
+                verdict.check,
+                f"{verdict.title}. {message}".strip(),
+                exchange,
+            )
+        )
+    return found
+
+
+def run_conformance(options: ConformanceOptions, *, spec: dict[str, Any] | None = None) -> ConformanceResult:
+    """Run the whole suite against ``options.base_url``; never raises for what the server answers."""
+    spec = load_spec() if spec is None else spec
+    spec_endpoints = endpoints(spec)
+    checker = SpecChecker(spec)
+    guard = RequestGuard(max_requests=options.max_requests, rate=options.rate)
+    result = ConformanceResult(
+        options=options,
+        spec_version=str(spec.get("info", {}).get("version", "?")),
+        endpoints=[e.path_template for e in spec_endpoints],
+    )
+    started = time.monotonic()
+    outcome = run_schemathesis(
+        spec,
+        base_url=options.base_url,
+        token=options.token,
+        guard=guard,
+        max_examples=options.max_examples,
+        seed=options.seed,
+        timeout=options.timeout,
+    )
+    result.errors += outcome.errors
+    for recorded in outcome.exchanges:
+        own = checker.check(recorded.exchange)
+        result.exchanges.append(recorded.exchange)
+        result.findings += own + _schemathesis_findings(
+            recorded.exchange, recorded.schemathesis_failures, own
+        )
+    cases = plan(spec_endpoints, list(options.subscribers), list(options.business_unit_ids))
+    # The targeted cases must not overrun the budget either: send only what it still allows.
+    remaining = max(0, options.max_requests - guard.sent)
+    cut_short = len(cases) > remaining
+    cases = cases[:remaining]
+    if cases:
+        exchanges, unexpected, errors = run_targeted(
+            cases, base_url=options.base_url, token=options.token, guard=guard, timeout=options.timeout
+        )
+        result.errors += errors
+        result.findings += unexpected
+        for exchange in exchanges:
+            result.exchanges.append(exchange)
+            result.findings += checker.check(exchange)
+    result.requests_sent = guard.sent
+    result.requests_refused = guard.refused
+    result.budget_exhausted = cut_short or guard.refused > 0
+    result.elapsed = time.monotonic() - started
+    return result

@@ -1,0 +1,174 @@
+"""Drive schemathesis over the spec: examples, coverage and fuzzing phases, valid and invalid inputs.
+
+Live-safety is set here: the coverage phase's probing of undeclared methods is off (HubSpot has write
+endpoints at these same paths), the stateful phase is off, shrinking is off (it would send more requests),
+nothing is written to disk (no example database, no cache), and every request passes the run's
+:class:`RequestGuard` at schemathesis' HTTP transport: GET only, a bounded total, a steady pace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import schemathesis
+from schemathesis import engine
+from schemathesis.engine import events
+from schemathesis.transport.requests import REQUESTS_TRANSPORT
+
+from hubspot_commprefs.conformance._findings import Exchange
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from hubspot_commprefs.conformance._guard import RequestGuard
+
+# schemathesis' own checks whose failures the suite reports as they are. Status, content type, body and
+# server errors are checked by the suite itself with more detail (see _checks.py); schemathesis' verdicts
+# on those are kept only for an answer the suite found nothing wrong with.
+OWN_CHECKS_COVERED = frozenset(
+    {
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    }
+)
+
+_run_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _guarded_transport(guard: RequestGuard) -> Iterator[None]:
+    """Every request schemathesis sends through its HTTP transport (test cases, and the extra requests of
+    checks such as ignored_auth) passes ``guard`` first. Runs are serialised: the transport is shared."""
+    transport = REQUESTS_TRANSPORT
+    original = transport.send
+
+    def send(case: Any, **kwargs: Any) -> Any:
+        guard.admit(case.method)
+        return original(case, **kwargs)
+
+    with _run_lock:
+        transport.send = send  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            del transport.send
+
+
+@dataclass(slots=True)
+class CheckVerdict:
+    check: str
+    title: str
+    message: str
+
+
+@dataclass(slots=True)
+class RecordedExchange:
+    exchange: Exchange
+    schemathesis_failures: list[CheckVerdict] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SchemathesisOutcome:
+    exchanges: list[RecordedExchange] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _config(*, max_examples: int, seed: int, token: str, timeout: float) -> schemathesis.Config:
+    return schemathesis.Config.from_dict(
+        {
+            "seed": seed,
+            "cache": {"enabled": False},
+            "generation": {"database": "none", "no-shrink": True},
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": True, "unexpected-methods": []},
+                "fuzzing": {"enabled": True, "generation": {"max-examples": max_examples}},
+                "stateful": {"enabled": False},
+            },
+            "checks": {
+                "unsupported_method": {"enabled": False},
+            },
+            "request-timeout": timeout,
+            "headers": {"Authorization": f"Bearer {token}"},
+        }
+    )
+
+
+def _content_type(headers: dict[str, list[str]]) -> str | None:
+    for name, values in headers.items():
+        if name.lower() == "content-type" and values:
+            return values[0]
+    return None
+
+
+def _exchange(label: str, interaction: Any, phase: str) -> Exchange:
+    response = interaction.response
+    endpoint = label.split(" ", 1)[1] if " " in label else label
+    return Exchange(
+        endpoint=endpoint,
+        method=interaction.request.method,
+        url=interaction.request.uri,
+        status=response.status_code if response is not None else 0,
+        content_type=_content_type(response.headers) if response is not None else None,
+        body=(response.content or b"") if response is not None else b"",
+        source=phase,
+        authorized=any(name.lower() == "authorization" for name in interaction.request.headers),
+    )
+
+
+def _record(event: events.ScenarioFinished, outcome: SchemathesisOutcome) -> None:
+    recorder = event.recorder
+    label = recorder.label
+    for case_id, interaction in recorder.interactions.items():
+        exchange = _exchange(label, interaction, event.phase.value)
+        verdicts = [
+            CheckVerdict(check.name, check.failure_info.failure.title, check.failure_info.failure.message)
+            for check in recorder.checks.get(case_id, [])
+            if check.failure_info is not None
+        ]
+        outcome.exchanges.append(RecordedExchange(exchange, verdicts))
+
+
+def _error_text(error: Any) -> str:
+    info = getattr(error, "info", None)
+    title = getattr(info, "title", None) or type(getattr(error, "value", error)).__name__
+    message = getattr(info, "message", None) or str(getattr(error, "value", error))
+    return f"{title}: {message}".strip()
+
+
+def run_schemathesis(
+    spec: dict[str, Any],
+    *,
+    base_url: str,
+    token: str,
+    guard: RequestGuard,
+    max_examples: int,
+    seed: int,
+    timeout: float,
+) -> SchemathesisOutcome:
+    """Run the three phases against ``base_url``; returns every exchange and schemathesis' verdicts."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"not an http(s) base URL: {base_url!r}")
+    config = _config(max_examples=max_examples, seed=seed, token=token, timeout=timeout)
+    loaded = schemathesis.openapi.from_dict(spec, config=config)
+    loaded.config.update(base_url=base_url.rstrip("/"))
+    # Only the spec's GET operations are ever tested.
+    schema = loaded.include(method="GET")
+    outcome = SchemathesisOutcome()
+    with _guarded_transport(guard):
+        stream = engine.from_schema(schema).execute()
+        for event in stream:
+            if isinstance(event, events.ScenarioFinished):
+                _record(event, outcome)
+            elif isinstance(event, (events.NonFatalError, events.FatalError)):
+                outcome.errors.append(_error_text(event))
+            if guard.exhausted:
+                stream.stop()
+    return outcome
