@@ -289,7 +289,7 @@ class RollingWindowLimiter:
         self.rate_limited_count += 1
         now = self.clock.now()
         for window in self.windows:
-            if retry_after is not None and 0 < retry_after < math.inf:
+            if retry_after is not None and 0 <= retry_after < math.inf:
                 window.pause(now, retry_after)
             else:
                 window.fill(now)

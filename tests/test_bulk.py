@@ -1,0 +1,215 @@
+"""The bulk engine over the real client on an in-process transport: order, retries, stops, bad ids."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+import httpx
+import pytest
+from hubspot_commprefs import AsyncCommPrefs, AuthenticationError, CommPrefs, NotFoundError
+from hubspot_commprefs._bulk import BulkLookup, in_input_order
+from hubspot_commprefs._bulk_api import async_call, lookup_many, lookup_many_async
+from hubspot_commprefs._bulk_io import rows_from_ids
+from hubspot_commprefs._rate_limiter import Rate, RollingWindowLimiter
+
+from tests.client_fixtures import action_body, status_item, wide_item
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+TOKEN = "pat-na1-bulk-test-token"
+FAST = Rate(10_000, 1.0)
+PATH = re.compile(r"/statuses/(?P<id>[^/]+)(?P<wide>/unsubscribe-all)?$")
+
+
+class Portal:
+    """An in-process HubSpot: answers per subscriber, with scripted failures before the answer."""
+
+    def __init__(self, *, unsubscribed: set[str] | None = None) -> None:
+        self.unsubscribed = unsubscribed or set()
+        self.failures: dict[str, list[httpx.Response]] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.remaining: int | None = None
+
+    def fail_first(self, subscriber: str, *responses: httpx.Response) -> None:
+        self.failures.setdefault(subscriber, []).extend(responses)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        match = PATH.search(request.url.raw_path.decode().split("?")[0])
+        assert match is not None
+        subscriber = unquote(match["id"])
+        kind = "unsubscribe-all" if match["wide"] else "statuses"
+        self.requests.append((kind, subscriber))
+        queued = self.failures.get(subscriber)
+        if queued:
+            return queued.pop(0)
+        headers = {}
+        if self.remaining is not None:
+            headers = {"X-HubSpot-RateLimit-Remaining": str(self.remaining), "X-HubSpot-RateLimit-Max": "10000"}
+        if kind == "statuses":
+            body = action_body([status_item(subscriberIdString=subscriber)])
+        else:
+            wide = [wide_item(subscriberIdString=subscriber)] if subscriber in self.unsubscribed else []
+            body = action_body(wide)
+        return httpx.Response(200, json=body, headers=headers)
+
+    def async_client(self) -> AsyncCommPrefs:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(self.handle))
+        return AsyncCommPrefs(access_token=TOKEN, base_url="https://api.example.test", http_client=http)
+
+    def sync_client(self) -> CommPrefs:
+        http = httpx.Client(transport=httpx.MockTransport(self.handle))
+        return CommPrefs(access_token=TOKEN, base_url="https://api.example.test", http_client=http)
+
+
+def error(status: int, **body: Any) -> httpx.Response:
+    headers = {"Retry-After": "0"} if status == 429 else {}
+    return httpx.Response(status, content=json.dumps({"message": "no", **body}).encode(), headers=headers)
+
+
+async def collect(portal: Portal, ids: list[str], **options: Any) -> list[Any]:
+    async with portal.async_client() as client:
+        return [outcome async for outcome in lookup_many_async(client, ids, rate=FAST, **options)]
+
+
+async def test_one_outcome_per_id_in_input_order_with_both_answers() -> None:
+    portal = Portal(unsubscribed={"b@x.com"})
+    ids = [f"{name}@x.com" for name in "abcdefghij"]
+    outcomes = await collect(portal, ids, concurrency=4)
+    assert [o.subscriber for o in outcomes] == ids
+    assert [o.row for o in outcomes] == list(range(1, 11))
+    assert [o.unsubscribed_from_all for o in outcomes] == [False, True] + [False] * 8
+    assert all(o.ok and len(o.statuses) == 1 for o in outcomes)
+    assert len(portal.requests) == 20
+    record = outcomes[1].to_record()
+    assert record["wide_status_type"] == "PORTAL_WIDE"
+    assert record["statuses"] == [{"subscriptionId": 1, "name": "Newsletter", "status": "SUBSCRIBED"}]
+
+
+async def test_invalid_and_duplicate_ids_are_reported_on_their_rows_without_a_request() -> None:
+    portal = Portal()
+    outcomes = await collect(portal, ["a@x.com", "nope", "", "A@X.COM", "b@x.com"])
+    assert [o.outcome for o in outcomes] == ["ok", "invalid", "invalid", "duplicate", "ok"]
+    assert outcomes[3].duplicate_of == 1
+    assert outcomes[3].error_message == "duplicate of row 1"
+    assert {subscriber for _, subscriber in portal.requests} == {"a@x.com", "b@x.com"}
+
+
+async def test_429s_are_retried_through_the_limiter_and_the_row_succeeds() -> None:
+    portal = Portal()
+    portal.fail_first("a@x.com", error(429, policyName="TEN_SECONDLY_ROLLING"), error(429))
+    async with portal.async_client() as client:
+        engine = BulkLookup(async_call(client), rate=FAST, check="unsubscribe-all")
+        outcomes = [o async for o in engine.outcomes(rows_from_ids(["a@x.com", "b@x.com"]))]
+    assert all(o.ok for o in outcomes)
+    assert engine.stats.rate_limited == 2
+    assert engine.limiter.rate_limited_count == 2
+    assert engine.stats.requests == 4
+    assert portal.requests.count(("unsubscribe-all", "a@x.com")) == 3
+
+
+async def test_a_503_is_retried_with_backoff_and_a_404_is_the_rows_error() -> None:
+    portal = Portal()
+    portal.fail_first("a@x.com", error(503))
+    portal.fail_first("b@x.com", error(404, category="OBJECT_NOT_FOUND"))
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    async with portal.async_client() as client:
+        engine = BulkLookup(async_call(client), rate=FAST, check="statuses", sleep=no_sleep)
+        outcomes = [o async for o in in_input_order(engine.outcomes(rows_from_ids(["a@x.com", "b@x.com"])))]
+    assert outcomes[0].ok
+    assert outcomes[1].outcome == "error"
+    assert isinstance(outcomes[1].error, NotFoundError)
+    assert outcomes[1].error_message.startswith("NotFoundError: HTTP 404")
+    assert len(waits) == 1
+    assert 0.5 <= waits[0] <= 1.0
+
+
+async def test_a_refused_token_stops_the_run_after_yielding_what_finished() -> None:
+    portal = Portal()
+    portal.fail_first("c@x.com", error(401, category="INVALID_AUTHENTICATION"))
+    ids = ["a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com"]
+    async with portal.async_client() as client:
+        engine = BulkLookup(async_call(client), rate=FAST, concurrency=1, check="statuses")
+        finished = []
+        with pytest.raises(AuthenticationError):
+            async for outcome in engine.outcomes(rows_from_ids(ids)):
+                finished.append(outcome.subscriber)
+    assert finished == ["a@x.com", "b@x.com"]
+    assert ("statuses", "d@x.com") not in portal.requests
+
+
+async def test_a_daily_limit_stops_the_run() -> None:
+    portal = Portal()
+    portal.fail_first("a@x.com", error(429, policyName="DAILY"))
+    async with portal.async_client() as client:
+        engine = BulkLookup(async_call(client), rate=FAST, check="statuses")
+        with pytest.raises(Exception, match="429") as info:
+            [o async for o in engine.outcomes(rows_from_ids(["a@x.com"]))]
+    assert type(info.value).__name__ == "RateLimitError"
+
+
+async def test_an_incomplete_answer_keeps_its_data_and_is_an_error() -> None:
+    portal = Portal()
+    portal.fail_first("a@x.com", httpx.Response(200, json=action_body([], status="PENDING")))
+    outcomes = await collect(portal, ["a@x.com"], check="unsubscribe-all")
+    assert outcomes[0].outcome == "error"
+    assert outcomes[0].unsubscribe_all is not None
+    assert "PENDING" in outcomes[0].error_message
+
+
+async def test_a_low_remaining_header_slows_the_limiter() -> None:
+    portal = Portal()
+    portal.remaining = 0  # HubSpot says someone else used the whole window
+    limiter = RollingWindowLimiter(Rate(10_000, 1.0))
+    async with portal.async_client() as client:
+        engine = BulkLookup(async_call(client), limiter=limiter, check="statuses")
+        [o async for o in engine.outcomes(rows_from_ids(["a@x.com"]))]
+    # No interval header: HubSpot's count is taken against the configured window.
+    assert limiter.hubspot is None
+    assert limiter.configured.busy(limiter.clock.now()) == 10_000
+    assert limiter.wait_time() > 0.5
+
+
+def test_the_sync_api_yields_in_order_and_can_stop_early() -> None:
+    portal = Portal(unsubscribed={"c@x.com"})
+    ids = [f"{name}@x.com" for name in "abcdefgh"]
+    with portal.sync_client() as client:
+        outcomes = list(lookup_many(client, ids, rate=FAST, concurrency=3))
+        assert [o.subscriber for o in outcomes] == ids
+        assert [o.unsubscribed_from_all for o in outcomes][:3] == [False, False, True]
+        first_two = []
+        for outcome in lookup_many(client, ids, rate=FAST, concurrency=2):
+            first_two.append(outcome.row)
+            if len(first_two) == 2:
+                break
+        assert first_two == [1, 2]
+
+
+def test_the_sync_api_raises_the_stop_error_in_the_callers_thread() -> None:
+    portal = Portal()
+    portal.fail_first("a@x.com", error(403, category="MISSING_SCOPES"))
+    with portal.sync_client() as client, pytest.raises(Exception, match="403"):
+        list(lookup_many(client, ["a@x.com"], rate=FAST))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda client: lookup_many(client, "a@x.com"), "iterable"),
+        (lambda client: lookup_many(client, ["a@x.com"], concurrency=0), "concurrency"),
+        (lambda client: lookup_many(client, ["a@x.com"], rate="fast"), "rate"),
+        (lambda client: lookup_many(client, ["a@x.com"], check="all"), "check"),
+    ],
+)
+def test_bad_options_fail_before_any_request(call: Callable[[CommPrefs], Any], message: str) -> None:
+    portal = Portal()
+    with portal.sync_client() as client, pytest.raises((TypeError, ValueError), match=message):
+        call(client)
+    assert portal.requests == []
