@@ -70,12 +70,12 @@ class ConformanceResult:
 
     @property
     def groups(self) -> list[FindingGroup]:
-        counts: Counter[tuple[str, str, str]] = Counter()
+        answers: dict[tuple[str, str, str], set[int]] = {}
         first: dict[tuple[str, str, str], Finding] = {}
         for finding in self.findings:
-            counts[finding.group_key] += 1
+            answers.setdefault(finding.group_key, set()).add(id(finding.exchange))
             first.setdefault(finding.group_key, finding)
-        return [FindingGroup(first[key], counts[key]) for key in first]
+        return [FindingGroup(first[key], len(answers[key])) for key in first]
 
     @property
     def failures(self) -> list[FindingGroup]:
