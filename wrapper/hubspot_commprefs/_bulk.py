@@ -7,7 +7,9 @@ client's own retries are off here, so that every request the limiter did not adm
 that fails otherwise carries its error. A rejected token (401, 403) or an exhausted daily allowance stops
 the run: every other row would fail the same way, so they are left for ``--resume``.
 
-``outcomes()`` yields outcomes as they finish; ``in_input_order()`` puts them back in input order.
+``outcomes()`` yields outcomes as they finish; ``in_input_order()`` puts them back in input order. An
+``on_finish`` callback sees each outcome the moment its row finishes, inside the worker, so that a caller
+that records rows (the ``bulk`` command) loses none when the run is cancelled.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from hubspot_commprefs._errors import (
 from hubspot_commprefs._rate_limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+    from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 
     from hubspot_commprefs._rate_limit import RateLimitInfo
     from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
@@ -187,6 +189,7 @@ class BulkLookup:
         check: Check = "both",
         limiter: RollingWindowLimiter | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_finish: Callable[[LookupOutcome], None] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
@@ -200,6 +203,7 @@ class BulkLookup:
         )
         self.stats = BulkStats()
         self._sleep = sleep
+        self._on_finish = on_finish
 
     def _observe(self, slot: Any, rate_limit: RateLimitInfo | None) -> None:
         if rate_limit is None:
@@ -279,35 +283,50 @@ class BulkLookup:
         for row in rows:
             if row.number not in done and row.problem is not None:
                 self._count("duplicate" if row.duplicate_of is not None else "invalid")
-                yield LookupOutcome(
+                outcome = LookupOutcome(
                     row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of
                 )
+                if self._on_finish is not None:
+                    self._on_finish(outcome)
+                yield outcome
         todo = [row for row in rows if row.number not in done and row.problem is None]
         async for outcome in self._looked_up(todo):
             self.stats.looked_up += 1
             self._count(outcome.outcome)
             yield outcome
 
+    async def _work(
+        self,
+        pending: Iterator[InputRow],
+        finished: asyncio.Queue[LookupOutcome | None],
+        stop: list[BaseException],
+    ) -> None:
+        try:
+            for row in pending:
+                if stop:
+                    return
+                try:
+                    outcome = await self._lookup(row)
+                except _StopRunError as error:
+                    stop.append(error.__cause__ or error)
+                    continue
+                except Exception as error:  # noqa: BLE001 - a bug: stop the run, report it at the end
+                    stop.append(error)
+                    continue
+                if self._on_finish is not None:
+                    self._on_finish(outcome)
+                finished.put_nowait(outcome)
+        finally:
+            finished.put_nowait(None)
+
     async def _looked_up(self, todo: list[InputRow]) -> AsyncGenerator[LookupOutcome, None]:
         finished: asyncio.Queue[LookupOutcome | None] = asyncio.Queue()
         pending = iter(todo)
         stop: list[BaseException] = []
-
-        async def worker() -> None:
-            try:
-                for row in pending:
-                    if stop:
-                        return
-                    try:
-                        finished.put_nowait(await self._lookup(row))
-                    except _StopRunError as error:
-                        stop.append(error.__cause__ or error)
-                    except Exception as error:  # noqa: BLE001 - a bug: stop the run, report it at the end
-                        stop.append(error)
-            finally:
-                finished.put_nowait(None)
-
-        workers = [asyncio.create_task(worker()) for _ in range(min(self.concurrency, len(todo)))]
+        workers = [
+            asyncio.create_task(self._work(pending, finished, stop))
+            for _ in range(min(self.concurrency, len(todo)))
+        ]
         running = len(workers)
         try:
             while running:

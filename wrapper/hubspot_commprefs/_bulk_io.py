@@ -70,6 +70,7 @@ EMAIL_COLUMN_NAMES = (
     "contactemail",
 )
 _CSV_SUFFIXES = (".csv", ".tsv")
+_FAILED_OUTCOMES = ("error", "invalid")
 
 
 class BulkInputError(ValueError):
@@ -258,6 +259,8 @@ class ResumeState:
 
     written: int
     journaled: dict[int, dict[str, Any]]
+    failed: int = 0
+    """Rows already done whose outcome is ``error`` or ``invalid``."""
 
 
 def _cut_partial_line(path: Path) -> str:
@@ -295,7 +298,7 @@ def _check_row(path: Path, record: Any, rows: list[InputRow], expected: int | No
 
 def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow]) -> ResumeState:
     """Read back an interrupted run's output and journal, checking both against ``rows``."""
-    written = 0
+    written = failed = 0
     if output.exists():
         text = _cut_partial_line(output)
         if output_format == "csv":
@@ -310,6 +313,7 @@ def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow])
                 raise ResumeError(f"{output}: not a JSON Lines output of this tool ({error.msg})") from None
         for expected, record in enumerate(parsed, start=1):
             written = _check_row(output, record, rows, expected)
+            failed += record.get("outcome") in _FAILED_OUTCOMES
     journaled: dict[int, dict[str, Any]] = {}
     journal = journal_path(output)
     if journal.exists():
@@ -321,7 +325,8 @@ def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow])
             number = _check_row(journal, record, rows, None)
             if number > written:
                 journaled[number] = record
-    return ResumeState(written=written, journaled=journaled)
+    failed += sum(record.get("outcome") in _FAILED_OUTCOMES for record in journaled.values())
+    return ResumeState(written=written, journaled=journaled, failed=failed)
 
 
 class OrderedSink:

@@ -167,13 +167,19 @@ async def _run(args: argparse.Namespace, client: Any, plan: _Plan) -> int:
         sink = OrderedSink(
             writer, journal=journal_path(output), next_row=resume.written + 1, ready=resume.journaled
         )
+    progress = ProgressBar(len(rows), done=len(done), enabled=args.progress)
+
+    def record(outcome: Any) -> None:
+        sink.finish(outcome.row, outcome.to_record())
+        progress.advance(failed=outcome.outcome in ("error", "invalid"))
+
     engine = BulkLookup(
         async_call(client, business_unit_id=args.business_unit_id),
         rate=rate,
         concurrency=args.concurrency,
         check=args.check,
+        on_finish=record,
     )
-    progress = ProgressBar(len(rows), done=len(done), enabled=args.progress)
     started = time.monotonic()
     complete = False
     stopped: CommPrefsError | None = None
@@ -181,9 +187,8 @@ async def _run(args: argparse.Namespace, client: Any, plan: _Plan) -> int:
     try:
         async with client:
             try:
-                async for outcome in outcomes:
-                    sink.finish(outcome.row, outcome.to_record())
-                    progress.advance(failed=outcome.outcome in ("error", "invalid"))
+                async for _ in outcomes:
+                    pass  # each row was recorded by on_finish the moment it finished
             except CommPrefsError as error:
                 stopped = error
             finally:
@@ -202,7 +207,7 @@ async def _run(args: argparse.Namespace, client: Any, plan: _Plan) -> int:
         print(
             f"hubspot-commprefs: {stats.rows} rows{where} ({counts}) in {elapsed:.1f} s: "
             f"{stats.requests} requests ({stats.requests / elapsed if elapsed else 0:.1f}/s), "
-            f"{stats.rate_limited} answered 429, {len(done)} done before",
+            f"{stats.rate_limited} answered 429; {len(done)} rows done before ({resume.failed} failed)",
             file=sys.stderr,
         )
         if not complete and output is not None:
@@ -213,5 +218,5 @@ async def _run(args: argparse.Namespace, client: Any, plan: _Plan) -> int:
             )
     if stopped is not None:
         return fail(f"stopped: {type(stopped).__name__}: {stopped}", EXIT_STOPPED)
-    failed = stats.by_outcome.get("error", 0) + stats.by_outcome.get("invalid", 0)
+    failed = stats.by_outcome.get("error", 0) + stats.by_outcome.get("invalid", 0) + resume.failed
     return EXIT_FAILED if failed else EXIT_OK

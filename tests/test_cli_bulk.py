@@ -1,0 +1,249 @@
+"""``hubspot-commprefs bulk`` end to end, against the fake HubSpot server over real sockets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+import pytest
+from hubspot_commprefs import _bulk_api
+from hubspot_commprefs._bulk_io import COLUMNS, journal_path
+from hubspot_commprefs.cli import main
+from hubspot_commprefs.testing import FakeHubSpot, RateLimit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+IDS = [f"user{i}@example.com" for i in range(1, 41)]
+FAST = "100000/1s"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeHubSpot]:
+    with FakeHubSpot(rate_limit=RateLimit(max_requests=1_000_000, interval_ms=1000)) as running:
+        yield running
+
+
+@pytest.fixture
+def env(server: FakeHubSpot, monkeypatch: pytest.MonkeyPatch) -> FakeHubSpot:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", server.token)
+    monkeypatch.setenv("HUBSPOT_BASE_URL", server.base_url)
+    server.state.requests.clear()
+    return server
+
+
+def looked_up(server: FakeHubSpot) -> list[str]:
+    """The subscriber of every request the server saw, in order."""
+    return [unquote(request.path.split("/statuses/")[1].split("/")[0]) for request in server.requests]
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def run(*argv: str) -> int:
+    return main(["bulk", *argv, "--no-progress"])
+
+
+def test_csv_in_csv_out_one_row_per_input_row(env: FakeHubSpot, tmp_path: Path) -> None:
+    source = tmp_path / "contacts.csv"
+    source.write_text(
+        "Name,Email Address\nAlice,alice@example.com\nBob,bob@example.com\nNone,not-an-email\n"
+        "Again,ALICE@example.com\nNobody,\n"
+    )
+    output = tmp_path / "out.csv"
+    assert run(str(source), "-o", str(output), "--rate", FAST) == 1  # an invalid id is a failed row
+    rows = list(csv.DictReader(io.StringIO(output.read_text())))
+    assert tuple(rows[0]) == COLUMNS
+    assert [(r["row"], r["subscriber"], r["outcome"]) for r in rows] == [
+        ("1", "alice@example.com", "ok"),
+        ("2", "bob@example.com", "ok"),
+        ("3", "not-an-email", "invalid"),
+        ("4", "ALICE@example.com", "duplicate"),
+        ("5", "", "invalid"),
+    ]
+    assert rows[1]["unsubscribed_from_all"] == "true"
+    assert rows[1]["wide_status_type"] == "PORTAL_WIDE"
+    assert rows[0]["unsubscribed_from_all"] == "false"
+    assert {s["status"] for s in json.loads(rows[0]["statuses"])} >= {"SUBSCRIBED"}
+    assert rows[3]["error"] == "duplicate of row 1"
+    assert sorted(looked_up(env)) == sorted(["alice@example.com", "bob@example.com"] * 2)
+    assert not journal_path(output).exists()
+
+
+def test_stdin_to_stdout_jsonl(
+    env: FakeHubSpot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(IDS[:5]) + "\n"))
+    assert run("-", "--format", "jsonl", "--rate", FAST, "--check", "unsubscribe-all") == 0
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["subscriber"] for r in records] == IDS[:5]
+    assert all(r["statuses"] is None and r["unsubscribed_from_all"] is False for r in records)
+    assert "5 rows (5 ok)" in captured.err
+    assert len(env.requests) == 5
+
+
+def test_usage_errors_exit_2(env: FakeHubSpot, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("a@x.com\n")
+    existing = tmp_path / "out.csv"
+    existing.write_text("something\n")
+    assert run(str(tmp_path / "missing.txt")) == 2
+    assert run(str(ids), "--rate", "fast") == 2
+    assert run(str(ids), "--resume") == 2
+    assert run(str(ids), "-o", str(existing)) == 2
+    assert run(str(ids), "-o", str(existing), "--resume") == 2  # not an output of this tool
+    assert run(str(ids), "--concurrency", "0") == 2
+    err = capsys.readouterr().err
+    assert "no such file" in err
+    assert "cannot read the rate 'fast'" in err
+    assert "--resume needs --output" in err
+    assert "exists: --resume to continue it" in err
+    assert "header differs" in err
+    assert env.requests == []
+
+
+def test_a_refused_token_stops_with_exit_3_and_writes_no_bogus_rows(
+    env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "not-the-fake-token")
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:5]))
+    output = tmp_path / "out.jsonl"
+    assert run(str(ids), "-o", str(output), "--rate", FAST) == 3
+    assert read_jsonl(output) == []
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", env.token)
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 0
+    assert [r["subscriber"] for r in read_jsonl(output)] == IDS[:5]
+
+
+class Interrupt:
+    """Replaces the bulk command's single-request call: after ``after`` requests, Ctrl-C."""
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.count = 0
+        self.real = _bulk_api.async_call
+
+    def __call__(self, client: Any, **options: Any) -> Any:
+        call = self.real(client, **options)
+
+        async def interrupting(operation: Any, subscriber: str) -> Any:
+            self.count += 1
+            if self.count == self.after:
+                signal.raise_signal(signal.SIGINT)  # what Ctrl-C does; asyncio.run cancels the run
+            return await call(operation, subscriber)
+
+        return interrupting
+
+
+@pytest.mark.parametrize(("output_format", "concurrency"), [("csv", 1), ("jsonl", 6)])
+def test_ctrl_c_then_resume_gives_every_row_once_in_order_without_repeating_lookups(
+    env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output_format: str, concurrency: int
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS) + "\nbad-id\n" + IDS[0] + "\n")
+    output = tmp_path / f"out.{output_format}"
+    monkeypatch.setattr(_bulk_api, "async_call", Interrupt(after=31))
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--concurrency", str(concurrency)) == 130
+    monkeypatch.undo()
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", env.token)
+    monkeypatch.setenv("HUBSPOT_BASE_URL", env.base_url)
+
+    def finished_rows() -> dict[int, str]:
+        if output_format == "csv":
+            done = {int(r["row"]): r["subscriber"] for r in csv.DictReader(io.StringIO(output.read_text()))}
+        else:
+            done = {r["row"]: r["subscriber"] for r in read_jsonl(output)}
+        journal = journal_path(output)
+        if journal.exists():
+            done |= {r["row"]: r["subscriber"] for r in read_jsonl(journal)}
+        return done
+
+    first = finished_rows()
+    if concurrency == 1:  # the 31st request is row 16's first: rows 1-15 finished, and the two bad ids
+        assert sorted(first) == [*range(1, 16), 41, 42]
+    else:
+        assert 1 <= len([r for r in first if r <= 40]) < 40
+    env.state.requests.clear()
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 1  # bad-id is a failed row
+    again = set(looked_up(env))
+    assert not again & {subscriber for row, subscriber in first.items() if row <= 40}
+    if output_format == "csv":
+        final = [
+            (int(r["row"]), r["subscriber"], r["outcome"])
+            for r in csv.DictReader(io.StringIO(output.read_text()))
+        ]
+    else:
+        final = [(r["row"], r["subscriber"], r["outcome"]) for r in read_jsonl(output)]
+    assert [row for row, _, _ in final] == list(range(1, 43))
+    assert [subscriber for _, subscriber, _ in final] == [*IDS, "bad-id", IDS[0]]
+    assert [outcome for _, _, outcome in final][-2:] == ["invalid", "duplicate"]
+    assert not journal_path(output).exists()
+
+
+def test_a_hard_crash_then_resume_loses_and_repeats_nothing(env: FakeHubSpot, tmp_path: Path) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS) + "\n")
+    output = tmp_path / "out.jsonl"
+    # A child process that dies at once (os._exit: no cleanup at all) when sending its 25th request.
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        from hubspot_commprefs import _bulk_api
+        from hubspot_commprefs.cli import main
+        real, count = _bulk_api.async_call, [0]
+        def crashing(client, **options):
+            call = real(client, **options)
+            async def inner(operation, subscriber):
+                count[0] += 1
+                if count[0] == 25:
+                    os._exit(9)
+                return await call(operation, subscriber)
+            return inner
+        _bulk_api.async_call = crashing
+        sys.exit(main(["bulk", {str(ids)!r}, "-o", {str(output)!r}, "--rate", "{FAST}", "--concurrency", "1",
+                       "--no-progress"]))
+        """
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script], env=os.environ.copy(), capture_output=True, check=False
+    )
+    assert child.returncode == 9
+    written = read_jsonl(output)
+    journaled = read_jsonl(journal_path(output)) if journal_path(output).exists() else []
+    done = {r["subscriber"] for r in written + journaled}
+    assert done == set(IDS[:12])  # the 25th request is row 13's first
+    env.state.requests.clear()
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 0
+    assert not set(looked_up(env)) & done
+    assert [r["subscriber"] for r in read_jsonl(output)] == IDS
+
+
+def test_429s_from_a_tight_server_are_retried_and_no_row_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server allows 8 requests per rolling 400 ms; the command is told far more, so its first burst
+    # meets 429s until HubSpot's headers teach the limiter the real limit.
+    with FakeHubSpot(rate_limit=RateLimit(max_requests=8, interval_ms=400)) as tight:
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", tight.token)
+        ids = tmp_path / "ids.txt"
+        ids.write_text("\n".join(IDS[:12]))
+        output = tmp_path / "out.jsonl"
+        assert main(["--base-url", tight.base_url, "bulk", str(ids), "-o", str(output), "--rate", "1000/1s",
+                     "--concurrency", "12", "--no-progress", "--check", "unsubscribe-all"]) == 0  # fmt: skip
+        statuses = list(tight.requests)
+    records = read_jsonl(output)
+    assert [r["subscriber"] for r in records] == IDS[:12]
+    assert all(r["outcome"] == "ok" for r in records)
+    assert len(statuses) > 12  # some requests were answered 429 and sent again
