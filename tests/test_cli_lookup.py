@@ -1,0 +1,130 @@
+"""``hubspot-commprefs statuses`` and ``unsubscribe-all`` against the fake HubSpot server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+from hubspot_commprefs.cli import main
+from hubspot_commprefs.testing import FakeHubSpot
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeHubSpot]:
+    with FakeHubSpot() as running:
+        yield running
+
+
+@pytest.fixture
+def env(server: FakeHubSpot, monkeypatch: pytest.MonkeyPatch) -> FakeHubSpot:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", server.token)
+    monkeypatch.setenv("HUBSPOT_BASE_URL", server.base_url)
+    return server
+
+
+def test_statuses_prints_a_table(env: FakeHubSpot, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["statuses", "alice@example.com"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("alice@example.com, the default business unit: 1 subscribed, 1 unsubscribed")
+    header = out.splitlines()[2].split()
+    assert header[:3] == ["ID", "SUBSCRIPTION", "STATUS"]
+    assert "Newsletter" in out
+    assert "SUBSCRIBED" in out
+
+
+def test_statuses_json_is_hubspots_answer(env: FakeHubSpot, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["statuses", "alice@example.com", "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["status"] == "COMPLETE"
+    assert {item["subscriberIdString"] for item in body["results"]} == {"alice@example.com"}
+
+
+def test_unsubscribe_all_says_portal_wide(env: FakeHubSpot, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["unsubscribe-all", "bob@example.com"]) == 0
+    out = capsys.readouterr().out
+    assert "UNSUBSCRIBED from all email, portal-wide" in out
+    assert "PORTAL_WIDE" in out
+
+
+def test_unsubscribe_all_not_opted_out_and_verbose_json(
+    env: FakeHubSpot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["unsubscribe-all", "alice@example.com"]) == 0
+    assert "not unsubscribed from all email" in capsys.readouterr().out
+    assert main(["unsubscribe-all", "alice@example.com", "--verbose", "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["status"] == "COMPLETE"
+    assert "verbose=true" in env.requests[-1].query
+
+
+def test_business_unit_is_sent(env: FakeHubSpot, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--business-unit-id", "0", "statuses", "alice@example.com"])
+    assert "businessUnitId=0" in env.requests[-1].query
+    assert "business unit 0" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "token", "code", "message"),
+    [
+        (["statuses", ".."], "good", 2, "would change which URL"),
+        (["statuses", "a@x.com"], "", 2, "HUBSPOT_ACCESS_TOKEN"),
+        (["statuses", "a@x.com"], "wrong-token", 1, "AuthenticationError: HTTP 401"),
+        (["unsubscribe-all", "a@x.com"], "no-scope", 1, "PermissionDeniedError: HTTP 403"),
+    ],
+)
+def test_failures_exit_with_the_documented_codes(
+    env: FakeHubSpot,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    argv: list[str],
+    token: str,
+    code: int,
+    message: str,
+) -> None:
+    tokens = {
+        "good": env.token,
+        "no-scope": env.token_without_scope or "",
+        "": "",
+        "wrong-token": "wrong-token",
+    }
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", tokens[token])
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert message in err
+    assert env.token not in err
+
+
+def test_an_unreachable_server_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "any")
+    with FakeHubSpot() as stopped:
+        url = stopped.base_url
+    assert main(["--base-url", url, "statuses", "a@x.com"]) == 1
+    assert "APIConnectionError" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["statuses", "unsubscribe-all", "bulk"])
+def test_each_command_documents_its_exit_codes(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out.lower()
+    assert "exit codes" in out
+    assert "130" in out
+
+
+def test_help_does_not_import_the_bulk_machinery() -> None:
+    heavy = ("hubspot_commprefs._bulk", "hubspot_commprefs._rate_limiter", "hubspot_commprefs._progress")
+    code = (
+        "import sys; from hubspot_commprefs.cli import build_parser; build_parser(); "
+        f"print(sorted(m for m in sys.modules if m.startswith({heavy!r})))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
