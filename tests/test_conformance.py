@@ -1,0 +1,301 @@
+"""The conformance suite: it passes against the faithful fake server, fails naming the field for each drift
+fault, sends only GET requests within its budget, and never shows the token."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+from hubspot_commprefs import conformance
+from hubspot_commprefs.cli import main
+from hubspot_commprefs.conformance import (
+    ConformanceOptions,
+    Exchange,
+    Kind,
+    RequestBudgetExhaustedError,
+    RequestGuard,
+    Severity,
+    UnsafeRequestError,
+    console_report,
+    run_conformance,
+    write_reports,
+)
+from hubspot_commprefs.conformance._checks import SpecChecker
+from hubspot_commprefs.testing import DRIFT_FIELDS, FakeHubSpot, Fault, RateLimit
+from hubspot_commprefs.testing._spec import endpoints, load_spec
+
+SUBSCRIBERS = ("alice@example.com", "bob@example.com", "nobody@example.com")
+STATUSES, WIDE = (e.path_template for e in endpoints())
+# Small runs: the coverage phase is complete whatever --max-examples says; fuzzing needs few examples here.
+FAST = {"max_examples": 3, "rate": None, "subscribers": SUBSCRIBERS}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FakeHubSpot(rate_limit=RateLimit(max_requests=100_000)) as running:
+        yield running
+
+
+def _run(server: FakeHubSpot, faults: list[Fault | str] | tuple = (), **options):
+    server.configure(faults=faults)
+    merged = {**FAST, "business_unit_ids": (None, 1021), **options}
+    try:
+        return run_conformance(ConformanceOptions(base_url=server.base_url, token=server.token, **merged))
+    finally:
+        server.configure(faults=())
+
+
+def test_the_faithful_server_conforms_and_sees_only_get(server: FakeHubSpot) -> None:
+    before = len(server.requests)
+    result = _run(server, max_examples=20)
+    report = console_report(result)
+    assert result.exit_code == 0, report
+    assert result.failures == []
+    assert "PASS" in report
+    seen = server.requests[before:]
+    assert {r.method for r in seen} == {"GET"}
+    # Everything the suite sent went through its guard; schemathesis' start-up probes add at most 2 more.
+    assert result.requests_sent <= len(seen) <= result.requests_sent + 2
+    assert set(result.requests_by("source")) == {"examples", "coverage", "fuzzing", "targeted"}
+    # The spec's Error schema lacks the `status` HubSpot sends: a note, never a failure.
+    assert any(g.first.kind is Kind.EXTRA_FIELD and g.first.field == "status" for g in result.notes)
+
+
+@pytest.mark.parametrize("fault", [f for f in Fault if f.is_drift and f is not Fault.EXTRA_FIELD])
+def test_each_drift_fault_fails_naming_its_field(server: FakeHubSpot, fault: Fault) -> None:
+    result = _run(server, [fault])
+    assert result.exit_code == 1
+    named = {g.first.field_pattern for g in result.failures}
+    assert DRIFT_FIELDS[fault] in named, console_report(result)
+    assert DRIFT_FIELDS[fault] in console_report(result)
+
+
+def test_an_extra_field_is_a_note_not_a_failure(server: FakeHubSpot) -> None:
+    result = _run(server, [Fault.EXTRA_FIELD])
+    assert result.exit_code == 0, console_report(result)
+    assert DRIFT_FIELDS[Fault.EXTRA_FIELD] in {g.first.field_pattern for g in result.notes}
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [
+        (Fault.SERVER_ERROR, Kind.SERVER_ERROR),
+        (Fault.HTML_ERROR, Kind.CONTENT_TYPE),
+        (Fault.WRONG_CONTENT_TYPE, Kind.CONTENT_TYPE),
+        (Fault.UNDOCUMENTED_STATUS, Kind.UNDOCUMENTED_STATUS),
+    ],
+)
+def test_outages_fail(server: FakeHubSpot, fault: Fault, kind: Kind) -> None:
+    result = _run(server, [fault])
+    assert result.exit_code == 1
+    assert kind in {g.first.kind for g in result.failures}, console_report(result)
+
+
+def test_the_budget_bounds_the_run(server: FakeHubSpot) -> None:
+    before = len(server.requests)
+    result = _run(server, max_requests=15)
+    assert result.requests_sent <= 15
+    assert len(server.requests) - before <= 15 + 2
+    assert result.budget_exhausted
+    assert result.exit_code == 1
+    assert "budget of 15 requests" in console_report(result)
+
+
+def test_the_token_never_appears_in_output_or_reports(tmp_path, capsys, monkeypatch) -> None:
+    token = "pat-na1-RECOGNISABLE-0123456789"
+    with FakeHubSpot(tokens={token: ["communication_preferences.read"]}) as fake:
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", token)
+        fake.configure(faults=["enum-value"])  # failures print curl commands: they must not carry it
+        code = main(
+            ["conformance", "--base-url", fake.base_url, "--subscriber", "alice@example.com", "--rate", "0",
+             "--max-examples", "3", "--report-dir", str(tmp_path)]
+        )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "Bearer ***" in captured.out
+    files = list(tmp_path.iterdir())
+    assert {f.name for f in files} == {"conformance-junit.xml", "conformance-summary.json"}
+    for text in [captured.out, captured.err, *(f.read_text(encoding="utf-8") for f in files)]:
+        assert token not in text
+        assert "RECOGNISABLE" not in text
+
+
+def test_reports_are_well_formed(server: FakeHubSpot, tmp_path) -> None:
+    result = _run(server, [Fault.INT64_OVERFLOW])
+    write_reports(result, tmp_path)
+    summary = json.loads((tmp_path / "conformance-summary.json").read_text(encoding="utf-8"))
+    assert summary["result"] == "fail"
+    assert summary["exit_code"] == 1
+    assert summary["requests"]["methods"] == ["GET"]
+    failure = next(f for f in summary["failures"] if f["field"] == "results[*].subscriptionId")
+    assert failure["came_back"] == str(2**63)
+    assert failure["curl"].endswith("-H 'Authorization: Bearer ***'")
+    suites = ET.fromstring((tmp_path / "conformance-junit.xml").read_text(encoding="utf-8"))
+    assert int(suites.get("failures")) >= 1
+    names = {case.get("name") for case in suites.iter("testcase")}
+    assert "date-time and int32/int64 formats" in names
+
+
+def _exchange(status: int, body: object, *, content_type: str = "application/json", endpoint: str = STATUSES):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Exchange(endpoint, "GET", "http://h/x", status, content_type, raw, "test")
+
+
+def _ok_body(**changes: object) -> dict:
+    item = {
+        "channel": "EMAIL",
+        "source": "API",
+        "status": "SUBSCRIBED",
+        "subscriberIdString": "a@example.com",
+        "subscriptionId": 1,
+        "timestamp": "2026-03-18t09:14:02.5z",  # RFC 3339 allows lowercase t and z
+    }
+    item.update(changes)
+    return {
+        "status": "COMPLETE",
+        "startedAt": "2026-03-18T09:14:02Z",
+        "completedAt": "2026-03-18T09:14:02+01:00",
+        "results": [item],
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "kind", "field"),
+    [
+        ({}, None, None),
+        ({"subscriptionId": 2**63}, Kind.INTEGER_RANGE, "results[0].subscriptionId"),
+        ({"subscriptionId": -(2**63)}, None, None),
+        ({"subscriptionId": 1.5}, Kind.WRONG_TYPE, "results[0].subscriptionId"),
+        ({"timestamp": "2026-03-18"}, Kind.WRONG_FORMAT, "results[0].timestamp"),
+        ({"timestamp": "2026-02-30T00:00:00Z"}, Kind.WRONG_FORMAT, "results[0].timestamp"),
+        ({"timestamp": "2026-03-18T09:14:02"}, Kind.WRONG_FORMAT, "results[0].timestamp"),
+        ({"status": "OPTED_OUT"}, Kind.ENUM_VALUE, "results[0].status"),
+    ],
+)
+def test_body_checks_name_kind_and_field(change: dict, kind: Kind | None, field: str | None) -> None:
+    findings = [
+        f
+        for f in SpecChecker(load_spec()).check(_exchange(200, _ok_body(**change)))
+        if f.severity is Severity.FAILURE
+    ]
+    if kind is None:
+        assert findings == []
+    else:
+        assert [(f.kind, f.field) for f in findings] == [(kind, field)]
+
+
+def test_a_missing_required_field_is_named() -> None:
+    body = _ok_body()
+    del body["results"][0]["source"]
+    del body["completedAt"]
+    findings = SpecChecker(load_spec()).check(_exchange(200, body))
+    assert {(f.kind, f.field) for f in findings} == {
+        (Kind.MISSING_FIELD, "results[0].source"),
+        (Kind.MISSING_FIELD, "completedAt"),
+    }
+
+
+def test_hubspots_real_429_body_is_not_a_failure() -> None:
+    body = {
+        "status": "error",
+        "message": "You have reached your ten_secondly_rolling limit.",
+        "errorType": "RATE_LIMIT",
+        "correlationId": "3f1e2c4a-9b7d-4e6f-8a1b-2c3d4e5f6a7b",
+        "policyName": "TEN_SECONDLY_ROLLING",
+        "groupName": "publicapi:private-app-api-calls-ten-secondly:1234",
+    }
+    findings = SpecChecker(load_spec()).check(
+        _exchange(429, body, content_type="application/json;charset=utf-8")
+    )
+    assert [f for f in findings if f.severity is Severity.FAILURE] == []
+    assert (Kind.ERROR_FIELD_ABSENT, "category") in {(f.kind, f.field) for f in findings}
+
+
+def test_an_error_body_with_a_wrong_type_still_fails() -> None:
+    body = {"category": "X", "message": 5, "correlationId": "not-a-uuid"}
+    findings = SpecChecker(load_spec()).check(_exchange(400, body))
+    assert {(f.kind, f.field) for f in findings} == {
+        (Kind.WRONG_TYPE, "message"),
+        (Kind.WRONG_FORMAT, "correlationId"),
+    }
+
+
+def test_statuses_and_content_types() -> None:
+    checker = SpecChecker(load_spec())
+    assert {f.kind for f in checker.check(_exchange(302, b""))} == {Kind.UNDOCUMENTED_STATUS}
+    assert {f.kind for f in checker.check(_exchange(503, {"message": "down"}))} == {
+        Kind.SERVER_ERROR,
+        Kind.ERROR_FIELD_ABSENT,
+    }
+    assert {f.kind for f in checker.check(_exchange(200, b"<html>", content_type="text/html"))} == {
+        Kind.CONTENT_TYPE
+    }
+    assert {f.kind for f in checker.check(_exchange(200, b"{oops"))} == {Kind.NOT_JSON}
+
+
+def test_the_guard_refuses_other_methods_and_overspending() -> None:
+    guard = RequestGuard(max_requests=2, rate=None)
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        with pytest.raises(UnsafeRequestError):
+            guard.admit(method)
+    guard.admit("GET")
+    guard.admit("get")
+    with pytest.raises(RequestBudgetExhaustedError):
+        guard.admit("GET")
+    assert (guard.sent, guard.refused) == (2, 5)
+
+
+def test_the_guard_paces_requests() -> None:
+    import time
+
+    guard = RequestGuard(max_requests=10, rate=20.0)
+    started = time.monotonic()
+    for _ in range(4):
+        guard.admit("GET")
+    assert time.monotonic() - started >= 3 / 20 - 0.01  # a lower bound: sleeping never ends early
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["conformance", "--base-url", "http://127.0.0.1:9"], "HUBSPOT_ACCESS_TOKEN"),
+        (["conformance", "--base-url", "http://127.0.0.1:9", "--fault", "enum-value"], "--fault"),
+        (["conformance", "--max-examples", "0"], "--max-examples"),
+        (["conformance", "--rate", "-1"], "--rate"),
+        (["conformance", "--fault", "nope"], "unknown fault"),
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], message: str, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_public_api_is_exported() -> None:
+    assert set(conformance.__all__) == {name for name in dir(conformance) if not name.startswith("_")}
+
+
+LIVE_TOKEN = os.environ.get("HUBSPOT_ACCESS_TOKEN")
+LIVE_SUBSCRIBER = os.environ.get("HUBSPOT_TEST_SUBSCRIBER")
+
+
+@pytest.mark.skipif(
+    not (LIVE_TOKEN and LIVE_SUBSCRIBER),
+    reason="live portal: set HUBSPOT_ACCESS_TOKEN and HUBSPOT_TEST_SUBSCRIBER (a contact's email) to run",
+)
+def test_a_live_portal_conforms() -> None:
+    assert LIVE_TOKEN
+    assert LIVE_SUBSCRIBER
+    options = ConformanceOptions(
+        base_url=os.environ.get("HUBSPOT_BASE_URL", "https://api.hubapi.com"),
+        token=LIVE_TOKEN,
+        subscribers=[LIVE_SUBSCRIBER],
+        max_examples=5,
+        max_requests=300,
+    )
+    result = run_conformance(options)
+    report = console_report(result)
+    assert LIVE_TOKEN not in report
+    assert result.exit_code == 0, report
