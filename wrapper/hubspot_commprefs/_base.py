@@ -115,7 +115,7 @@ def status_error(response: httpx.Response) -> APIStatusError:
         return value if isinstance(value, str) else None
 
     message = text_field("message")
-    if message is None:
+    if not message or not message.strip():
         message = (
             f"{response.reason_phrase or 'error'} (the body is not a JSON error object: {_snippet(response)!r})"
             if text.strip() and not fields
