@@ -1,0 +1,72 @@
+"""Logging: off by default, switched on by HUBSPOT_COMMPREFS_LOG, and never showing the token."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import textwrap
+
+import httpx
+from hubspot_commprefs import RateLimitError
+from hubspot_commprefs._logging import LOGGER_NAME, redact_headers
+
+from tests.client_fixtures import TOKEN, ok, patch_sleeps, sync_client
+
+
+def test_debug_logs_show_requests_and_never_the_token(caplog, monkeypatch):
+    patch_sleeps(monkeypatch)
+    caplog.set_level(logging.DEBUG)
+    client, _ = sync_client(httpx.Response(429, headers={"Retry-After": "0"}), ok())
+    client.get_statuses("alice@example.com")
+    client, _ = sync_client(httpx.Response(429, json={"policyName": "DAILY"}))
+    try:
+        client.get_statuses("alice@example.com")
+    except RateLimitError:
+        logging.getLogger(LOGGER_NAME).exception("failed")
+    ours = [r for r in caplog.records if r.name == LOGGER_NAME]
+    assert any("request: GET" in r.getMessage() for r in ours)
+    assert any("retrying after RateLimitError" in r.getMessage() for r in ours)
+    assert any("[redacted]" in r.getMessage() for r in ours)
+    assert TOKEN not in caplog.text
+    for record in caplog.records:
+        assert TOKEN not in record.getMessage()
+        assert TOKEN not in repr(record.__dict__)
+
+
+def test_redact_headers():
+    redacted = redact_headers([("Authorization", "Bearer x"), ("accept", "a"), ("Cookie", "c")])
+    assert redacted == {"Authorization": "[redacted]", "accept": "a", "Cookie": "[redacted]"}
+
+
+def _run_with_env(level: str | None) -> subprocess.CompletedProcess[str]:
+    code = textwrap.dedent(
+        f"""
+        import httpx
+        from hubspot_commprefs import CommPrefs
+        body = {{"status": "COMPLETE", "results": [], "startedAt": "2026-03-01T00:00:00Z",
+                 "completedAt": "2026-03-01T00:00:01Z"}}
+        http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body)))
+        CommPrefs(access_token={TOKEN!r}, http_client=http).get_statuses("alice@example.com")
+        """
+    )
+    env = {"PATH": ""}
+    if level is not None:
+        env["HUBSPOT_COMMPREFS_LOG"] = level
+    return subprocess.run(  # noqa: PLW1510 - the callers assert on returncode
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_the_environment_variable_switches_logging_on():
+    quiet = _run_with_env(None)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""
+    info = _run_with_env("info")
+    assert "GET https://api.hubapi.com/" in info.stderr
+    assert "request:" not in info.stderr
+    debug = _run_with_env("DEBUG")
+    assert "request: GET" in debug.stderr
+    assert "authorization': '[redacted]'" in debug.stderr
+    for run in (quiet, info, debug):
+        assert TOKEN not in run.stderr + run.stdout
