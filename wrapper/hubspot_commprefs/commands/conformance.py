@@ -5,12 +5,15 @@ Without a base URL it starts the bundled fake server and runs against it (that i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import tempfile
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Iterator
 
 ORDER = 70
 TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
@@ -120,6 +123,22 @@ def run(args: argparse.Namespace) -> int:
         )
 
 
+@contextlib.contextmanager
+def _scratch_hypothesis_home() -> Iterator[None]:
+    """Hypothesis caches what it learns under ./.hypothesis; a command run anywhere leaves nothing behind."""
+    import hypothesis.configuration  # noqa: PLC0415 - keep --help fast
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="hubspot-commprefs-") as scratch:
+        hypothesis.configuration.set_hypothesis_home_dir(scratch)
+        try:
+            yield
+        finally:
+            hypothesis.configuration.set_hypothesis_home_dir(None)  # back to the default
+
+
 def _run(  # noqa: PLR0917 - private, called twice, each argument named at the call
     args: argparse.Namespace,
     base_url: str,
@@ -150,7 +169,8 @@ def _run(  # noqa: PLR0917 - private, called twice, each argument named at the c
         target_label=label,
     )
     try:
-        result = run_conformance(options)
+        with _scratch_hypothesis_home():
+            result = run_conformance(options)
     except ValueError as exc:
         return _usage(str(exc).replace(token, "***"))
     print(console_report(result))
