@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -70,3 +71,31 @@ def test_a_new_api_version_is_only_a_spec_edit_and_a_regeneration(tmp_path: Path
     assert str(out) in called.stdout
     assert f"/communication-preferences/{new}/statuses/a%40example.com/unsubscribe-all" in called.stdout
     assert '"status": "COMPLETE"' in called.stdout
+    # The hand-written client, unchanged, calls the regenerated package: the new version's paths.
+    wrapper = textwrap.dedent(
+        """
+        import json, httpx, hubspot_commprefs_client
+        from hubspot_commprefs import CommPrefs
+        seen = []
+        def handler(request):
+            seen.append(request.url.raw_path.decode())
+            return httpx.Response(200, json={"status": "COMPLETE", "results": [],
+                "startedAt": "2026-09-01T00:00:00Z", "completedAt": "2026-09-01T00:00:01Z"})
+        client = CommPrefs(access_token="t", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+        statuses = client.get_statuses("a@example.com")
+        opted_out = client.is_unsubscribed_from_all("a@example.com")
+        print(json.dumps({"file": hubspot_commprefs_client.__file__, "paths": seen,
+                          "complete": statuses.is_complete, "opted_out": opted_out}))
+        """
+    )
+    # Keep the venv's site-packages (the editable install of hubspot_commprefs); the new package comes first.
+    wrapped = _run("-c", wrapper, env={"PYTHONPATH": str(out.parent), "PATH": ""})
+    assert wrapped.returncode == 0, wrapped.stderr
+    report = json.loads(wrapped.stdout)
+    assert report["file"].startswith(str(out))
+    assert report["paths"] == [
+        f"/communication-preferences/{new}/statuses/a%40example.com?channel=EMAIL",
+        f"/communication-preferences/{new}/statuses/a%40example.com/unsubscribe-all?channel=EMAIL&verbose=false",
+    ]
+    assert report["complete"] is True
+    assert report["opted_out"] is False
