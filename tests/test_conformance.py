@@ -299,3 +299,16 @@ def test_a_live_portal_conforms() -> None:
     report = console_report(result)
     assert LIVE_TOKEN not in report
     assert result.exit_code == 0, report
+
+
+def test_a_server_that_does_not_answer_fails_without_a_traceback() -> None:
+    with FakeHubSpot() as gone:
+        base_url = gone.base_url  # the port is free again once the server stops
+    result = run_conformance(
+        ConformanceOptions(
+            base_url=base_url, token="t", subscribers=["a@example.com"], max_examples=1, rate=None, timeout=2
+        )
+    )
+    assert result.exit_code == 1
+    assert Kind.TRANSPORT in {g.first.kind for g in result.failures}
+    assert "0 answers checked" in console_report(result)

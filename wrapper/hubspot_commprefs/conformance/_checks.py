@@ -79,6 +79,7 @@ class SpecChecker:
             findings.append(Finding(kind, exchange.endpoint, field, expected, actual, exchange))
 
         if exchange.status == 0:
+            add(Kind.TRANSPORT, "", "an answer", "none (the connection failed or timed out)")
             return findings
         if exchange.status >= 500:  # noqa: PLR2004
             add(Kind.SERVER_ERROR, "", "no 5xx answer", f"status {exchange.status}")

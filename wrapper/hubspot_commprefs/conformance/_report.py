@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,8 @@ def redact(text: str, token: str) -> str:
 def _group_lines(group: FindingGroup) -> list[str]:
     finding = group.first
     where = f" at {finding.field_pattern}" if finding.field else ""
-    times = "1 answer" if group.count == 1 else f"{group.count} answers"
+    noun = "request" if finding.kind is Kind.TRANSPORT else "answer"
+    times = f"1 {noun}" if group.count == 1 else f"{group.count} {noun}s"
     label = "FAIL" if group.severity.value == "failure" else "note"
     exchange = finding.exchange
     lines = [f"  {label}  {finding.kind.value}{where}  ({times})"]
@@ -73,7 +75,7 @@ def console_report(result: ConformanceResult) -> str:
         "=" * WIDTH,
     ]
     groups = result.groups
-    by_endpoint = result.requests_by("endpoint")
+    by_endpoint = Counter(e.endpoint for e in result.exchanges if e.status)
     for endpoint in result.endpoints:
         mine = [g for g in groups if g.first.endpoint == endpoint]
         failing = [g for g in mine if g.severity.value == "failure"]
