@@ -133,10 +133,10 @@ class Interrupt:
     def __init__(self, after: int) -> None:
         self.after = after
         self.count = 0
-        self.real = _bulk_api.async_call
+        self.real = _bulk_api.threaded_call
 
-    def __call__(self, client: Any, **options: Any) -> Any:
-        call = self.real(client, **options)
+    def __call__(self, client: Any, executor: Any, **options: Any) -> Any:
+        call = self.real(client, executor, **options)
 
         async def interrupting(operation: Any, subscriber: str) -> Any:
             self.count += 1
@@ -154,7 +154,7 @@ def test_ctrl_c_then_resume_gives_every_row_once_in_order_without_repeating_look
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(IDS) + "\nbad-id\n" + IDS[0] + "\n")
     output = tmp_path / f"out.{output_format}"
-    monkeypatch.setattr(_bulk_api, "async_call", Interrupt(after=31))
+    monkeypatch.setattr(_bulk_api, "threaded_call", Interrupt(after=31))
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--concurrency", str(concurrency)) == 130
     monkeypatch.undo()
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", env.token)
@@ -202,16 +202,16 @@ def test_a_hard_crash_then_resume_loses_and_repeats_nothing(env: FakeHubSpot, tm
         import os, sys
         from hubspot_commprefs import _bulk_api
         from hubspot_commprefs.cli import main
-        real, count = _bulk_api.async_call, [0]
-        def crashing(client, **options):
-            call = real(client, **options)
+        real, count = _bulk_api.threaded_call, [0]
+        def crashing(client, executor, **options):
+            call = real(client, executor, **options)
             async def inner(operation, subscriber):
                 count[0] += 1
                 if count[0] == 25:
                     os._exit(9)
                 return await call(operation, subscriber)
             return inner
-        _bulk_api.async_call = crashing
+        _bulk_api.threaded_call = crashing
         sys.exit(main(["bulk", {str(ids)!r}, "-o", {str(output)!r}, "--rate", "{FAST}", "--concurrency", "1",
                        "--no-progress"]))
         """

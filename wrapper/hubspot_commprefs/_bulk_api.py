@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from hubspot_commprefs._async_client import AsyncCommPrefs
     from hubspot_commprefs._client import CommPrefs
 
-__all__ = ["async_call", "lookup_many", "lookup_many_async", "sync_call"]
+__all__ = ["async_call", "lookup_many", "lookup_many_async", "sync_call", "threaded_call"]
 
 
 def _request(
@@ -86,6 +86,23 @@ def sync_call(client: CommPrefs, *, business_unit_id: int | None = None) -> Call
             raise transport_error(exc, request) from exc
         log_response(request, response)
         return parse_response(response, op, result_type)
+
+    return call
+
+
+def threaded_call(
+    client: CommPrefs, executor: Executor, *, business_unit_id: int | None = None
+) -> Callable[[Operation, str], Awaitable[Any]]:
+    """``sync_call`` run in ``executor``'s threads, awaitable: httpx's blocking client in a few threads
+    costs less CPU per request than its async client, which matters only when HubSpot is fast."""
+    return threaded_call_from(sync_call(client, business_unit_id=business_unit_id), executor)
+
+
+def threaded_call_from(
+    blocking: Callable[[Operation, str], Any], executor: Executor
+) -> Callable[[Operation, str], Awaitable[Any]]:
+    async def call(operation: Operation, subscriber: str) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(executor, blocking, operation, subscriber)
 
     return call
 
@@ -147,11 +164,9 @@ class _Background:
         self.tasks: list[asyncio.Task[None]] = []
         self.thread = threading.Thread(target=self._run, name="bulk-lookup", daemon=True)
 
-    async def _call(self, operation: Operation, subscriber: str) -> Any:
-        return await self.loop.run_in_executor(self.pool, self.blocking, operation, subscriber)
-
     async def _pump(self) -> None:
-        outcomes = BulkLookup(self._call, **self.engine_args).outcomes(self.rows)
+        call = threaded_call_from(self.blocking, self.pool)
+        outcomes = BulkLookup(call, **self.engine_args).outcomes(self.rows)
         try:
             async for outcome in in_input_order(outcomes):
                 self.handoff.put(outcome)

@@ -41,6 +41,7 @@ __all__ = [
     "output_format_for",
     "parse_input",
     "read_input",
+    "rows_from_ids",
 ]
 
 OutputFormat = Literal["csv", "jsonl"]
@@ -109,7 +110,8 @@ def id_problem(subscriber: str) -> str | None:
     return None
 
 
-def _rows_from_ids(ids: Iterable[str]) -> list[InputRow]:
+def rows_from_ids(ids: Iterable[str]) -> list[InputRow]:
+    """Number ``ids`` and mark the invalid and repeated ones (case-insensitively: emails are)."""
     rows: list[InputRow] = []
     first_seen: dict[str, int] = {}
     for number, raw in enumerate(ids, start=1):
@@ -125,11 +127,6 @@ def _rows_from_ids(ids: Iterable[str]) -> list[InputRow]:
         first_seen[key] = number
         rows.append(InputRow(number, subscriber))
     return rows
-
-
-def rows_from_ids(ids: Iterable[str]) -> list[InputRow]:
-    """Number ``ids`` and mark the invalid and repeated ones (case-insensitively: emails are)."""
-    return _rows_from_ids(ids)
 
 
 def _dialect(first_line: str, *, suffix: str) -> type[csv.Dialect] | csv.Dialect:
@@ -158,7 +155,7 @@ def parse_input(
         suffix in _CSV_SUFFIXES or column is not None or len(header) > 1 or names[0] in EMAIL_COLUMN_NAMES
     )
     if not is_csv:
-        return _rows_from_ids(line for line in lines if line.strip())
+        return rows_from_ids(line for line in lines if line.strip())
     if wanted is not None:
         if wanted not in names:
             raise BulkInputError(f"{name}: no column named {column!r}; its columns are {', '.join(header)}")
@@ -173,7 +170,7 @@ def parse_input(
         records = [record for record in reader if any(cell.strip() for cell in record)]
     except csv.Error as error:
         raise BulkInputError(f"{name}: not a readable CSV file (line {reader.line_num}): {error}") from None
-    return _rows_from_ids(record[index] if index < len(record) else "" for record in records[1:])
+    return rows_from_ids(record[index] if index < len(record) else "" for record in records[1:])
 
 
 def read_input(source: str, *, column: str | None = None, stdin: IO[str] | None = None) -> list[InputRow]:

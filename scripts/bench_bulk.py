@@ -1,0 +1,190 @@
+"""Benchmark of bulk lookups against the fake HubSpot server, run in its own process (``mock-server``).
+
+With the server's rolling-window limit on: wall time next to the ideal N / limit, the achieved rate as a
+share of the allowed one, 429s received, rows lost or duplicated. Without a limit: lookups per second of
+``bulk`` next to a plain sequential loop over the client, with no latency and with 20 ms per answer.
+
+    scripts/bench              # every benchmark
+    .venv/bin/python scripts/bench_bulk.py --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hubspot_commprefs import CommPrefs, _bulk
+from hubspot_commprefs._bulk_api import lookup_many
+from hubspot_commprefs.cli import main
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+FAKE_TOKEN = "fake-hubspot-token"  # noqa: S105 - the fake server's own token, not a secret
+ENGINES: list[Any] = []
+
+
+class RecordingLookup(_bulk.BulkLookup):
+    """The engine the ``bulk`` command uses, remembered so that its counts can be read afterwards."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ENGINES.append(self)
+
+
+_bulk.BulkLookup = RecordingLookup  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def fake_server(*, limit: int, window_ms: int, latency: float = 0.0) -> Iterator[str]:
+    env = {k: v for k, v in os.environ.items() if k != "HUBSPOT_ACCESS_TOKEN"}
+    command = [sys.executable, "-m", "hubspot_commprefs.cli", "mock-server", "--port", "0",
+               "--rate-limit", str(limit), "--rate-limit-window-ms", str(window_ms), "--latency", str(latency)]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as server:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        match = re.search(r"(http://\S+)", line)
+        if match is None:
+            server.kill()
+            raise RuntimeError(f"the fake server did not start: {line!r}")
+        try:
+            yield match.group(1)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def run_bulk(
+    base_url: str, ids: list[str], *, rate: str, check: str, concurrency: int = 10
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        source, output = Path(folder) / "ids.txt", Path(folder) / "out.jsonl"
+        source.write_text("\n".join(ids) + "\n")
+        os.environ["HUBSPOT_ACCESS_TOKEN"] = FAKE_TOKEN
+        argv = ["--base-url", base_url, "bulk", str(source), "-o", str(output), "--rate", rate,
+                "--check", check, "--concurrency", str(concurrency), "--no-progress"]  # fmt: skip
+        ENGINES.clear()
+        started = time.perf_counter()
+        with contextlib.redirect_stderr(io.StringIO()):
+            code = main(argv)
+        wall = time.perf_counter() - started
+        records = [json.loads(line) for line in output.read_text().splitlines()]
+    stats = ENGINES[0].stats
+    rows = [r["row"] for r in records]
+    return {
+        "code": code,
+        "wall": wall,
+        "requests": stats.requests,
+        "rate_limited": stats.rate_limited,
+        "lost": len(set(range(1, len(ids) + 1)) - set(rows)),
+        "duplicated": len(rows) - len(set(rows)),
+        "in_order": rows == sorted(rows) and [r["subscriber"] for r in records] == ids,
+        "ok": sum(r["outcome"] == "ok" for r in records),
+    }
+
+
+def ids_for(count: int) -> list[str]:
+    return [f"bench{i}@example.com" for i in range(count)]
+
+
+def limited(quick: bool) -> list[list[str]]:
+    rows = []
+    scale = 4 if quick else 1
+    cases = [
+        # (ids, check, requests per id, our rate, server's limit per 1 s)
+        (1000 // scale, "unsubscribe-all", 1, "50/1s", 50),
+        (500 // scale, "both", 2, "50/1s", 50),
+        (500 // scale, "unsubscribe-all", 1, "200/1s", 50),  # told more than HubSpot allows
+    ]
+    for count, check, per_id, rate, limit in cases:
+        with fake_server(limit=limit, window_ms=1000) as url:
+            result = run_bulk(url, ids_for(count), rate=rate, check=check)
+        ideal = count * per_id / limit
+        achieved = result["requests"] / result["wall"]
+        rows.append([
+            f"{count} ids, {check}, --rate {rate}",
+            f"{limit}/1s",
+            f"{result['wall']:.2f} s",
+            f"{ideal:.2f} s",
+            f"{100 * ideal / result['wall']:.1f} %",
+            f"{achieved:.1f}/s",
+            f"{result['rate_limited']} ({100 * result['rate_limited'] / result['requests']:.2f} %)",
+            f"{result['lost']} / {result['duplicated']}",
+            "yes" if result["in_order"] and result["ok"] == count else "NO",
+        ])  # fmt: skip
+    return rows
+
+
+def sequential(base_url: str, ids: list[str]) -> float:
+    with CommPrefs(access_token=FAKE_TOKEN, base_url=base_url) as client:
+        started = time.perf_counter()
+        for subscriber in ids:
+            client.get_unsubscribe_all_status(subscriber)
+        return len(ids) / (time.perf_counter() - started)
+
+
+def sync_api(base_url: str, ids: list[str]) -> float:
+    with CommPrefs(access_token=FAKE_TOKEN, base_url=base_url) as client:
+        started = time.perf_counter()
+        count = sum(1 for _ in lookup_many(client, ids, rate="1000000/1s", check="unsubscribe-all"))
+        return count / (time.perf_counter() - started)
+
+
+def unlimited(quick: bool) -> list[list[str]]:
+    rows = []
+    for latency, count in ((0.0, 1000), (0.02, 300)):
+        ids = ids_for(count // (4 if quick else 1))
+        with fake_server(limit=1_000_000_000, window_ms=1000, latency=latency) as url:
+            loop = sequential(url, ids)
+            cli = run_bulk(url, ids, rate="1000000/1s", check="unsubscribe-all", concurrency=10)
+            api = sync_api(url, ids)
+        bulk_rate = len(ids) / cli["wall"]
+        rows.append([
+            f"{len(ids)} ids, {latency * 1000:.0f} ms per answer",
+            f"{loop:.0f}/s",
+            f"{bulk_rate:.0f}/s ({bulk_rate / loop:.1f}x)",
+            f"{api:.0f}/s ({api / loop:.1f}x)",
+        ])  # fmt: skip
+    return rows
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [header, ["-" * width for width in widths], *rows]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines)
+
+
+def main_bench() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a quarter of the ids")
+    args = parser.parse_args()
+    print("Bulk lookups against the fake server (its own process), rolling-window limit on:")
+    print(table(["run", "server limit", "wall", "ideal N/limit", "of allowed", "requests/s", "429s",
+                 "lost / duplicated", "all rows ok, in order"], limited(args.quick)))  # fmt: skip
+    print()
+    print("Without a rate limit (lookups per second; bulk: concurrency 10, unsubscribe-all only):")
+    print(
+        table(
+            ["run", "sequential loop over CommPrefs", "bulk command", "CommPrefs.lookup_many"],
+            unlimited(args.quick),
+        )
+    )
+    print()
+    print(
+        "'of allowed' is ideal / wall: the limiter sends a full window at once, then one slot per freed slot,"
+    )
+    print("so a run of a few windows can come out slightly over 100 %; no rolling window ever holds more.")
+
+
+if __name__ == "__main__":
+    main_bench()
