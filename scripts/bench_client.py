@@ -1,6 +1,6 @@
 """Benchmark of the client: per-call CPU cost of ``CommPrefs.get_statuses`` and import times.
 
-Per call: ``time.process_time`` over many calls after a warm-up, on an in-process transport
+Per call: ``time.process_time`` over many calls after a warm-up (rounds interleaved, minimum kept), on an in-process transport
 (``httpx.MockTransport``) answering the same 200 body, for
   - a raw ``httpx.Client.get`` + ``json.loads`` (the floor),
   - ``hubspot_commprefs.CommPrefs.get_statuses`` (validated, typed result),
@@ -71,17 +71,20 @@ def _transport() -> httpx.MockTransport:
     return httpx.MockTransport(lambda _request: httpx.Response(200, content=BODY, headers=HEADERS))
 
 
-def _cpu_per_call(call, calls: int, rounds: int) -> float:
-    """Median over rounds of CPU microseconds per call, after a warm-up."""
-    for _ in range(max(calls // 10, 50)):
-        call()
-    samples = []
-    for _ in range(rounds):
-        start = time.process_time()
-        for _ in range(calls):
+def _cpu_per_call(calls_by_name: dict[str, object], calls: int, rounds: int) -> dict[str, float]:
+    """CPU microseconds per call of each variant: rounds interleaved (so that a busy moment of the machine
+    hits every variant alike), after a warm-up; the least disturbed round (the minimum) is reported."""
+    for call in calls_by_name.values():
+        for _ in range(max(calls // 10, 50)):
             call()
-        samples.append((time.process_time() - start) / calls * 1e6)
-    return statistics.median(samples)
+    samples: dict[str, list[float]] = {name: [] for name in calls_by_name}
+    for _ in range(rounds):
+        for name, call in calls_by_name.items():
+            start = time.process_time()
+            for _ in range(calls):
+                call()
+            samples[name].append((time.process_time() - start) / calls * 1e6)
+    return {name: min(values) for name, values in samples.items()}
 
 
 def _raw_call():
@@ -121,32 +124,46 @@ def _sdk_call():
     return call
 
 
-def _import_ms(statement: str, runs: int) -> float:
-    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    samples = []
+def _import_ms(statements: dict[str, str], runs: int) -> dict[str, float]:
+    """Milliseconds each statement takes in a fresh interpreter: runs interleaved, median kept."""
+    samples: dict[str, list[float]] = {name: [] for name in statements}
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        samples.append(float(out.stdout) * 1000)
-    return statistics.median(samples)
+        for name, statement in statements.items():
+            code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            samples[name].append(float(out.stdout) * 1000)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000, help="calls per round (default 2000)")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds; the median is reported (default 5)")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="interleaved rounds; the minimum is reported (default 5)"
+    )
     parser.add_argument("--imports", type=int, default=9, help="fresh interpreters per import (default 9)")
     args = parser.parse_args()
 
-    raw = _cpu_per_call(_raw_call(), args.calls, args.rounds)
-    ours = _cpu_per_call(_commprefs_call(), args.calls, args.rounds)
-    sdk = _cpu_per_call(_sdk_call(), args.calls, args.rounds)
-
-    imp_httpx = _import_ms("import httpx", args.imports)
-    imp_ours = _import_ms("import hubspot_commprefs", args.imports)
-    imp_ours_client = _import_ms(
-        "import hubspot_commprefs; hubspot_commprefs.CommPrefs(access_token='t')", args.imports
+    cost = _cpu_per_call(
+        {"raw": _raw_call(), "ours": _commprefs_call(), "sdk": _sdk_call()}, args.calls, args.rounds
     )
-    imp_sdk = _import_ms("import hubspot_sdk", args.imports)
+    raw, ours, sdk = cost["raw"], cost["ours"], cost["sdk"]
+
+    imports = _import_ms(
+        {
+            "httpx": "import httpx",
+            "ours": "import hubspot_commprefs",
+            "ours_client": "import hubspot_commprefs; hubspot_commprefs.CommPrefs(access_token='t')",
+            "sdk": "import hubspot_sdk",
+        },
+        args.imports,
+    )
+    imp_httpx, imp_ours, imp_ours_client, imp_sdk = (
+        imports["httpx"],
+        imports["ours"],
+        imports["ours_client"],
+        imports["sdk"],
+    )
 
     rows = [
         ("per call: raw httpx GET + json.loads", f"{raw:8.1f} us", "1.00x"),

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -98,6 +99,17 @@ def _check_int64(name: str, value: object) -> int | None:
     if not INT64_MIN <= value <= INT64_MAX:
         raise ValueError(f"{name} {value} is out of the int64 range")
     return value
+
+
+def _query_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _query(params: Mapping[str, object]) -> str:
+    """The query string of the generated endpoint's params (booleans as true/false, as httpx writes them)."""
+    return urlencode([(k, _query_value(v)) for k, v in params.items()], quote_via=quote, safe="")
 
 
 def status_error(response: httpx.Response) -> APIStatusError:
@@ -265,9 +277,11 @@ class BaseClient:
             **extra,
         )
         path: str = kwargs["url"]
-        request = http.build_request(
-            "GET", self.base_url + path, params=kwargs["params"], headers=self._headers, timeout=self.timeout
+        # The query is written into the URL here: httpx's params= would parse the URL a second time.
+        url = (
+            f"{self.base_url}{path}?{_query(kwargs['params'])}" if kwargs["params"] else self.base_url + path
         )
+        request = http.build_request("GET", url, headers=self._headers, timeout=self.timeout)
         check_request_path(request.url.raw_path, path)
         return request
 

@@ -8,15 +8,18 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import httpx
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-MAX_HEADER = "X-HubSpot-RateLimit-Max"
-REMAINING_HEADER = "X-HubSpot-RateLimit-Remaining"
-INTERVAL_HEADER = "X-HubSpot-RateLimit-Interval-Milliseconds"
-DAILY_HEADER = "X-HubSpot-RateLimit-Daily"
-DAILY_REMAINING_HEADER = "X-HubSpot-RateLimit-Daily-Remaining"
-RETRY_AFTER_HEADER = "Retry-After"
+# Lower-case, as looked up.
+MAX_HEADER = "x-hubspot-ratelimit-max"
+REMAINING_HEADER = "x-hubspot-ratelimit-remaining"
+INTERVAL_HEADER = "x-hubspot-ratelimit-interval-milliseconds"
+DAILY_HEADER = "x-hubspot-ratelimit-daily"
+DAILY_REMAINING_HEADER = "x-hubspot-ratelimit-daily-remaining"
+RETRY_AFTER_HEADER = "retry-after"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +38,26 @@ class RateLimitInfo:
     retry_after: float | None = None
 
     @classmethod
-    def from_headers(cls, headers: Mapping[str, str]) -> RateLimitInfo:
+    def from_headers(cls, headers: Mapping[str, str] | httpx.Headers) -> RateLimitInfo:
+        """Parse the headers of one answer (one pass over an ``httpx.Headers``' raw list, which is
+        much cheaper than six lookups that mostly miss)."""
+        found: dict[str, str] = {}
+        if isinstance(headers, httpx.Headers):
+            for name, value in headers.raw:
+                key = name.lower()
+                if key.startswith(b"x-hubspot-ratelimit-") or key == b"retry-after":
+                    found.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+        else:
+            found = {k.lower(): v for k, v in headers.items()}
+        if not found:
+            return EMPTY_RATE_LIMIT
         return cls(
-            max=_count(headers.get(MAX_HEADER)),
-            remaining=_count(headers.get(REMAINING_HEADER)),
-            interval_ms=_count(headers.get(INTERVAL_HEADER)),
-            daily=_count(headers.get(DAILY_HEADER)),
-            daily_remaining=_count(headers.get(DAILY_REMAINING_HEADER)),
-            retry_after=parse_retry_after(headers.get(RETRY_AFTER_HEADER)),
+            max=_count(found.get(MAX_HEADER)),
+            remaining=_count(found.get(REMAINING_HEADER)),
+            interval_ms=_count(found.get(INTERVAL_HEADER)),
+            daily=_count(found.get(DAILY_HEADER)),
+            daily_remaining=_count(found.get(DAILY_REMAINING_HEADER)),
+            retry_after=parse_retry_after(found.get(RETRY_AFTER_HEADER)),
         )
 
     @property
