@@ -89,7 +89,11 @@ def _cpu_per_call(calls_by_name: dict[str, object], calls: int, rounds: int) -> 
 
 def _raw_call():
     client = httpx.Client(transport=_transport(), base_url=BASE_URL)
-    path = "/communication-preferences/2026-03/statuses/alice%40example.com"
+    from hubspot_commprefs_client.api.subscription_statuses import get_statuses
+    from hubspot_commprefs_client.models import Channel
+
+    # The same path CommPrefs requests, from the generated endpoint (no API version written here).
+    path = get_statuses._get_kwargs(SUBSCRIBER, channel=Channel.EMAIL)["url"]  # noqa: SLF001 - generator pinned
     headers = {"Authorization": f"Bearer {TOKEN}"}
 
     def call() -> object:
