@@ -120,6 +120,19 @@ def test_remaining_lower_than_expected_marks_slots_busy() -> None:
     assert state.busy(1005) == 0
 
 
+async def test_the_first_request_goes_alone_until_its_answer_is_in() -> None:
+    limiter = RollingWindowLimiter(Rate(100, 10.0), clock=FakeClock())
+    first = await limiter.acquire()
+    second = asyncio.create_task(limiter.acquire())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not second.done()
+    limiter.release(first)
+    await second
+    third = await limiter.acquire()  # no longer one at a time
+    assert third.taken_at == 0
+
+
 async def test_a_limit_hubspot_announces_is_held_as_well_as_the_configured_one() -> None:
     clock = FakeClock()
     limiter = RollingWindowLimiter(Rate(50, 1.0), clock=clock)
@@ -200,7 +213,7 @@ async def test_a_waiting_request_wakes_when_one_in_flight_ends() -> None:
 
 async def test_a_429_pauses_for_retry_after_or_a_window() -> None:
     clock = FakeClock()
-    limiter = RollingWindowLimiter(Rate(100, 10.0), clock=clock)
+    limiter = RollingWindowLimiter(Rate(100, 10.0), clock=clock, probe_first=False)
     limiter.rate_limited(retry_after=2.5)
     assert (await limiter.acquire()).taken_at == pytest.approx(2.5)
     limiter.rate_limited()

@@ -13,7 +13,8 @@ frees only after HubSpot's window has forgotten its request, whatever the networ
 at no moment can more than ``limit`` requests be in any of HubSpot's windows. The cost is one latency
 per window (a 50 ms round trip costs 0.5 % of a 10 s window).
 
-It slows down when HubSpot says so: a limit announced in ``X-HubSpot-RateLimit-Max`` and
+The first request goes alone: the others wait for its answer, whose headers may announce a lower limit
+than the configured one. It slows down when HubSpot says so: a limit announced in ``X-HubSpot-RateLimit-Max`` and
 ``-Interval-Milliseconds`` that differs from the configured one is held as well (a request must fit in
 both windows); an ``X-HubSpot-RateLimit-Remaining`` lower than what this limiter knows to be free (other
 processes share the app's budget) marks the difference busy for a window; a 429 pauses every request, for
@@ -219,7 +220,7 @@ class RollingWindowLimiter:
     a request must fit in both. One event loop only (not thread-safe).
     """
 
-    def __init__(self, rate: Rate, *, clock: Clock | None = None) -> None:
+    def __init__(self, rate: Rate, *, clock: Clock | None = None, probe_first: bool = True) -> None:
         self.rate = rate
         self.clock: Clock = clock or MonotonicClock()
         self.configured = RollingWindow(rate)
@@ -228,6 +229,9 @@ class RollingWindowLimiter:
         self.rate_limited_count = 0
         self._turn = asyncio.Lock()  # first come, first served
         self._released = asyncio.Event()
+        # Until the first answer (and its rate-limit headers) is in, only one request is in flight: a
+        # configured rate above HubSpot's real limit then costs no burst of 429s.
+        self._probing = probe_first
 
     @property
     def windows(self) -> tuple[RollingWindow, ...]:
@@ -239,6 +243,9 @@ class RollingWindowLimiter:
 
     async def acquire(self) -> Slot:
         async with self._turn:
+            while self._probing and self.sent:
+                self._released.clear()
+                await self._released.wait()
             while (delay := self.wait_time()) > 0:
                 if math.isinf(delay):
                     self._released.clear()
@@ -255,6 +262,7 @@ class RollingWindowLimiter:
         if slot.released:
             return
         slot.released = True
+        self._probing = False
         now = self.clock.now()
         for window in self.windows:
             window.release(now)
