@@ -4,7 +4,8 @@ Only the standard library is imported at start-up, so that ``--help`` and ``--ve
 sub-command (a module of ``hubspot_commprefs.commands``) imports what it needs when it runs.
 
 Exit codes: 0 success; 1 the command ran and found a failure (it says which); 2 a usage error;
-130 interrupted (Ctrl-C). Commands may document more codes in their own ``--help``.
+3 ``bulk`` stopped early (token refused or daily limit used up; ``--resume`` continues); 130 interrupted
+(Ctrl-C). Commands may document more codes in their own ``--help``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ask HubSpot whether you may email a contact, and test that HubSpot still answers "
         "as its Communication Preferences API (2026-03) says.",
         epilog="The access token is read from the HUBSPOT_ACCESS_TOKEN environment variable, never from a "
-        "flag. Exit codes: 0 success, 1 a failure the command reports, 2 a usage error, 130 interrupted.",
+        "flag. Exit codes: 0 success, 1 a failure the command reports, 2 a usage error, 3 bulk stopped early "
+        "(see bulk --help), 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument(
