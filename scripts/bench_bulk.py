@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs import CommPrefs, _bulk
-from hubspot_commprefs._bulk_api import lookup_many
 from hubspot_commprefs.cli import main
 
 if TYPE_CHECKING:
@@ -136,7 +135,7 @@ def sequential(base_url: str, ids: list[str]) -> float:
 def sync_api(base_url: str, ids: list[str]) -> float:
     with CommPrefs(access_token=FAKE_TOKEN, base_url=base_url) as client:
         started = time.perf_counter()
-        count = sum(1 for _ in lookup_many(client, ids, rate="1000000/1s", check="unsubscribe-all"))
+        count = sum(1 for _ in client.lookup_many(ids, rate="1000000/1s", check="unsubscribe-all"))
         return count / (time.perf_counter() - started)
 
 

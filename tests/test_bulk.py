@@ -11,7 +11,7 @@ import httpx
 import pytest
 from hubspot_commprefs import AsyncCommPrefs, AuthenticationError, CommPrefs, NotFoundError
 from hubspot_commprefs._bulk import BulkLookup, in_input_order
-from hubspot_commprefs._bulk_api import async_call, lookup_many, lookup_many_async
+from hubspot_commprefs._bulk_api import async_call, lookup_many
 from hubspot_commprefs._bulk_io import rows_from_ids
 from hubspot_commprefs._rate_limiter import Rate, RollingWindowLimiter
 
@@ -75,7 +75,7 @@ def error(status: int, **body: Any) -> httpx.Response:
 
 async def collect(portal: Portal, ids: list[str], **options: Any) -> list[Any]:
     async with portal.async_client() as client:
-        return [outcome async for outcome in lookup_many_async(client, ids, rate=FAST, **options)]
+        return [outcome async for outcome in client.lookup_many(ids, rate=FAST, **options)]
 
 
 async def test_one_outcome_per_id_in_input_order_with_both_answers() -> None:
@@ -188,11 +188,11 @@ def test_the_sync_api_yields_in_order_and_can_stop_early() -> None:
     portal = Portal(unsubscribed={"c@x.com"})
     ids = [f"{name}@x.com" for name in "abcdefgh"]
     with portal.sync_client() as client:
-        outcomes = list(lookup_many(client, ids, rate=FAST, concurrency=3))
+        outcomes = list(client.lookup_many(ids, rate=FAST, concurrency=3))
         assert [o.subscriber for o in outcomes] == ids
         assert [o.unsubscribed_from_all for o in outcomes][:3] == [False, False, True]
         first_two = []
-        for outcome in lookup_many(client, ids, rate=FAST, concurrency=2):
+        for outcome in client.lookup_many(ids, rate=FAST, concurrency=2):
             first_two.append(outcome.row)
             if len(first_two) == 2:
                 break
@@ -203,15 +203,15 @@ def test_the_sync_api_raises_the_stop_error_in_the_callers_thread() -> None:
     portal = Portal()
     portal.fail_first("a@x.com", error(403, category="MISSING_SCOPES"))
     with portal.sync_client() as client, pytest.raises(Exception, match="403"):
-        list(lookup_many(client, ["a@x.com"], rate=FAST))
+        list(client.lookup_many(["a@x.com"], rate=FAST))
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda client: lookup_many(client, "a@x.com"), "iterable"),
-        (lambda client: lookup_many(client, ["a@x.com"], concurrency=0), "concurrency"),
-        (lambda client: lookup_many(client, ["a@x.com"], rate="fast"), "rate"),
+        (lambda client: client.lookup_many("a@x.com"), "iterable"),
+        (lambda client: client.lookup_many(["a@x.com"], concurrency=0), "concurrency"),
+        (lambda client: client.lookup_many(["a@x.com"], rate="fast"), "rate"),
         (lambda client: lookup_many(client, ["a@x.com"], check="all"), "check"),
     ],
 )

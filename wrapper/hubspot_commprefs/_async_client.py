@@ -20,10 +20,12 @@ from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatu
 from hubspot_commprefs._retry import async_call_with_retries
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import AsyncIterator, Iterable, Mapping
     from types import TracebackType
 
+    from hubspot_commprefs._bulk import Check, LookupOutcome
     from hubspot_commprefs._operations import Operation
+    from hubspot_commprefs._rate_limiter import Rate
     from hubspot_commprefs._results import _ActionResult
 
 ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
@@ -98,6 +100,28 @@ class AsyncCommPrefs(BaseClient):
             subscriber_id, business_unit_id=business_unit_id, channel=channel
         )
         return status.raise_if_incomplete().is_unsubscribed_from_all
+
+    def lookup_many(
+        self,
+        subscriber_ids: Iterable[str],
+        *,
+        business_unit_id: int | None = None,
+        rate: Rate | str = "100/10s",
+        concurrency: int = 10,
+        check: Check = "both",
+    ) -> AsyncIterator[LookupOutcome]:
+        """``async for`` over many subscribers: one ``LookupOutcome`` per id, in input order, under ``rate``
+        in every rolling window; see ``CommPrefs.lookup_many``."""
+        from hubspot_commprefs._bulk_api import lookup_many_async  # noqa: PLC0415 - loaded on first use
+
+        return lookup_many_async(
+            self,
+            subscriber_ids,
+            business_unit_id=business_unit_id,
+            rate=rate,
+            concurrency=concurrency,
+            check=check,
+        )
 
     async def _call(
         self,

@@ -20,10 +20,12 @@ from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatu
 from hubspot_commprefs._retry import call_with_retries
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Iterator, Mapping
     from types import TracebackType
 
+    from hubspot_commprefs._bulk import Check, LookupOutcome
     from hubspot_commprefs._operations import Operation
+    from hubspot_commprefs._rate_limiter import Rate
     from hubspot_commprefs._results import _ActionResult
 
 ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
@@ -98,6 +100,30 @@ class CommPrefs(BaseClient):
             subscriber_id, business_unit_id=business_unit_id, channel=channel
         )
         return status.raise_if_incomplete().is_unsubscribed_from_all
+
+    def lookup_many(
+        self,
+        subscriber_ids: Iterable[str],
+        *,
+        business_unit_id: int | None = None,
+        rate: Rate | str = "100/10s",
+        concurrency: int = 10,
+        check: Check = "both",
+    ) -> Iterator[LookupOutcome]:
+        """Look many subscribers up, one ``LookupOutcome`` per id, in input order, under ``rate`` in every
+        rolling window (``"100/10s"``, ``"50/s"`` or a tier: ``starter``, ``professional``...). Invalid and
+        repeated ids are outcomes of their own; a refused token or an exhausted daily limit raises its
+        error after the outcomes before it. ``check``: ``both``, ``unsubscribe-all`` or ``statuses``."""
+        from hubspot_commprefs._bulk_api import lookup_many  # noqa: PLC0415 - loaded on first use
+
+        return lookup_many(
+            self,
+            subscriber_ids,
+            business_unit_id=business_unit_id,
+            rate=rate,
+            concurrency=concurrency,
+            check=check,
+        )
 
     def _call(
         self,
