@@ -157,17 +157,15 @@ def main() -> int:
         {
             "httpx": "import httpx",
             "ours": "import hubspot_commprefs",
+            "httpx_client": "import httpx; httpx.Client()",
             "ours_client": "import hubspot_commprefs; hubspot_commprefs.CommPrefs(access_token='t')",
             "sdk": "import hubspot_sdk",
         },
         args.imports,
     )
-    imp_httpx, imp_ours, imp_ours_client, imp_sdk = (
-        imports["httpx"],
-        imports["ours"],
-        imports["ours_client"],
-        imports["sdk"],
-    )
+    imp_httpx, imp_ours, imp_sdk = imports["httpx"], imports["ours"], imports["sdk"]
+    # Ready to call: both sides pay for building an httpx client (its SSL context alone is tens of ms).
+    ready_httpx, ready_ours = imports["httpx_client"], imports["ours_client"]
 
     rows = [
         ("per call: raw httpx GET + json.loads", f"{raw:8.1f} us", "1.00x"),
@@ -175,10 +173,11 @@ def main() -> int:
         ("per call: hubspot_sdk get_statuses", f"{sdk:8.1f} us", f"{sdk / raw:.2f}x"),
         ("import httpx", f"{imp_httpx:8.1f} ms", "+0.0 ms"),
         ("import hubspot_commprefs", f"{imp_ours:8.1f} ms", f"{imp_ours - imp_httpx:+.1f} ms"),
+        ("import httpx + first httpx.Client()", f"{ready_httpx:8.1f} ms", "+0.0 ms"),
         (
             "import hubspot_commprefs + first CommPrefs()",
-            f"{imp_ours_client:8.1f} ms",
-            f"{imp_ours_client - imp_httpx:+.1f} ms",
+            f"{ready_ours:8.1f} ms",
+            f"{ready_ours - ready_httpx:+.1f} ms",
         ),
         ("import hubspot_sdk", f"{imp_sdk:8.1f} ms", f"{imp_sdk - imp_httpx:+.1f} ms"),
     ]
@@ -188,14 +187,19 @@ def main() -> int:
         print(f"{name:<{width}}  {value:>11}  {ratio:>14}")
     per_call_ok = ours / raw <= TARGET_RATIO
     import_ok = imp_ours - imp_httpx <= TARGET_IMPORT_MS
+    ready_ok = ready_ours - ready_httpx <= TARGET_IMPORT_MS
     print(
         f"target per call <= {TARGET_RATIO}x raw: {'met' if per_call_ok else 'NOT met'} ({ours / raw:.2f}x); "
         f"hubspot_sdk is {sdk / ours:.1f}x the cost of CommPrefs"
     )
     print(
         f"target import <= +{TARGET_IMPORT_MS:.0f} ms over httpx: {'met' if import_ok else 'NOT met'} "
-        f"({imp_ours - imp_httpx:+.1f} ms; the generated client loads with the first CommPrefs(): "
-        f"{imp_ours_client - imp_httpx:+.1f} ms)"
+        f"({imp_ours - imp_httpx:+.1f} ms)"
+    )
+    print(
+        f"ready to call (the generated client and attrs load with the first CommPrefs()): "
+        f"{ready_ours - ready_httpx:+.1f} ms over httpx + httpx.Client(): "
+        f"{'within' if ready_ok else 'OVER'} the same {TARGET_IMPORT_MS:.0f} ms"
     )
     return 0
 
