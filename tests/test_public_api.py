@@ -12,8 +12,8 @@ PUBLIC = [
     "DEFAULT_BASE_URL", "DEFAULT_CHANNEL", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT",
     "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "ActionResponseStatus",
     "AsyncCommPrefs", "AuthenticationError", "BadRequestError", "Channel", "CommPrefs", "CommPrefsError",
-    "IncompleteResultError", "InternalServerError", "LegalBasis", "NotFoundError", "PermissionDeniedError",
-    "PublicStatus", "PublicWideStatus", "RateLimitError", "RateLimitInfo", "SetStatusSuccessReason",
+    "IncompleteResultError", "InternalServerError", "LegalBasis", "LookupOutcome", "NotFoundError",
+    "PermissionDeniedError", "PublicStatus", "PublicWideStatus", "Rate", "RateLimitError", "RateLimitInfo", "SetStatusSuccessReason",
     "StandardError", "SubscriptionStatus", "SubscriptionStatuses", "UnexpectedResponseError",
     "UnsubscribeAllStatus", "WideStatusType", "__version__",
 ]  # fmt: skip
@@ -37,6 +37,13 @@ def test_the_generated_names_are_the_generated_classes():
     assert hubspot_commprefs.PublicStatus is models.PublicStatus
 
 
+def test_the_bulk_names_are_the_bulk_engine_types():
+    from hubspot_commprefs import _bulk, _rate_limiter
+
+    assert hubspot_commprefs.LookupOutcome is _bulk.LookupOutcome
+    assert hubspot_commprefs.Rate is _rate_limiter.Rate
+
+
 def test_defaults():
     assert hubspot_commprefs.DEFAULT_BASE_URL == "https://api.hubapi.com"
     assert hubspot_commprefs.DEFAULT_MAX_RETRIES == 2
@@ -52,5 +59,12 @@ def _modules_after(statement: str) -> set[str]:
 def test_importing_the_package_stays_light():
     # httpx itself imports rich and click when they are installed (its command line): not counted here.
     added = _modules_after("import hubspot_commprefs") - _modules_after("import httpx")
-    for module in [*HEAVY, "hubspot_commprefs.cli", "hubspot_commprefs_client", "stamina", "attrs"]:
+    for module in [
+        *HEAVY,
+        "hubspot_commprefs.cli",
+        "hubspot_commprefs_client",
+        "hubspot_commprefs._bulk",
+        "stamina",
+        "attrs",
+    ]:
         assert not any(m == module or m.startswith(f"{module}.") for m in added), module

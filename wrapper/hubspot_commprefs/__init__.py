@@ -4,8 +4,9 @@
     with CommPrefs() as client:  # the token comes from HUBSPOT_ACCESS_TOKEN
         client.is_unsubscribed_from_all("alice@example.com")
 
-The generated models and enums listed in ``__all__`` (``PublicStatus``, ``SubscriptionStatus``, ...) are
-loaded on first access: importing this package does not import the generated client.
+The generated models and enums listed in ``__all__`` (``PublicStatus``, ``SubscriptionStatus``, ...) and the
+bulk-lookup types (``LookupOutcome``, ``Rate``) are loaded on first access: importing this package imports
+neither the generated client nor the bulk engine.
 """
 
 from __future__ import annotations
@@ -53,19 +54,23 @@ if TYPE_CHECKING:
         WideStatusType,
     )
 
-_GENERATED = frozenset(
-    {
-        "ActionResponseStatus",
-        "Channel",
-        "LegalBasis",
-        "PublicStatus",
-        "PublicWideStatus",
-        "SetStatusSuccessReason",
-        "StandardError",
-        "SubscriptionStatus",
-        "WideStatusType",
-    }
-)
+    from hubspot_commprefs._bulk import LookupOutcome
+    from hubspot_commprefs._rate_limiter import Rate
+
+_GENERATED_MODELS = "hubspot_commprefs_client.models"
+_LAZY = {
+    "ActionResponseStatus": _GENERATED_MODELS,
+    "Channel": _GENERATED_MODELS,
+    "LegalBasis": _GENERATED_MODELS,
+    "PublicStatus": _GENERATED_MODELS,
+    "PublicWideStatus": _GENERATED_MODELS,
+    "SetStatusSuccessReason": _GENERATED_MODELS,
+    "StandardError": _GENERATED_MODELS,
+    "SubscriptionStatus": _GENERATED_MODELS,
+    "WideStatusType": _GENERATED_MODELS,
+    "LookupOutcome": "hubspot_commprefs._bulk",
+    "Rate": "hubspot_commprefs._rate_limiter",
+}
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -86,10 +91,12 @@ __all__ = [
     "IncompleteResultError",
     "InternalServerError",
     "LegalBasis",
+    "LookupOutcome",
     "NotFoundError",
     "PermissionDeniedError",
     "PublicStatus",
     "PublicWideStatus",
+    "Rate",
     "RateLimitError",
     "RateLimitInfo",
     "SetStatusSuccessReason",
@@ -104,12 +111,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in _GENERATED:
-        value = getattr(importlib.import_module("hubspot_commprefs_client.models"), name)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _GENERATED)
+    return sorted(set(globals()) | set(_LAZY))
