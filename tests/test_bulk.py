@@ -220,3 +220,44 @@ def test_bad_options_fail_before_any_request(call: Callable[[CommPrefs], Any], m
     with portal.sync_client() as client, pytest.raises((TypeError, ValueError), match=message):
         call(client)
     assert portal.requests == []
+
+
+class _Complete:
+    is_complete = True
+    rate_limit = None
+
+
+async def _answer(operation: Any, subscriber: str) -> _Complete:
+    return _Complete()
+
+
+async def test_a_failing_on_finish_stops_the_run_with_its_error_instead_of_losing_rows() -> None:
+    # Disk full while recording a finished row: the row is not on disk, so the run must not go on as if
+    # it were (nor end quietly with no outcome and no error).
+    def on_finish(outcome: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    engine = BulkLookup(_answer, rate=FAST, check="statuses", on_finish=on_finish)
+    with pytest.raises(OSError, match="No space left"):
+        [o async for o in engine.outcomes(rows_from_ids(["a@b.c", "b@b.c", "c@d.e"]))]
+
+
+async def test_rows_recorded_before_a_failing_on_finish_are_yielded_and_the_rest_not_attempted() -> None:
+    recorded: list[int] = []
+
+    def on_finish(outcome: Any) -> None:
+        if outcome.row == 3:
+            raise OSError(28, "No space left on device")
+        recorded.append(outcome.row)
+
+    engine = BulkLookup(_answer, rate=FAST, check="statuses", concurrency=1, on_finish=on_finish)
+    yielded: list[int] = []
+
+    async def drain() -> None:
+        async for outcome in engine.outcomes(rows_from_ids([f"{n}@x.com" for n in "abcde"])):
+            yielded.append(outcome.row)  # noqa: PERF401 - the error cuts the loop short
+
+    with pytest.raises(OSError, match="No space left"):
+        await drain()
+    assert recorded == yielded == [1, 2]
+    assert engine.stats.requests == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from typing import TYPE_CHECKING
@@ -220,3 +221,33 @@ def test_the_progress_bar_shows_rate_and_eta_on_a_terminal_only() -> None:
 def test_format_duration() -> None:
     assert format_duration(5) == "0:05"
     assert format_duration(3725) == "1:02:05"
+
+
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+def test_a_lone_surrogate_from_the_server_is_written_escaped_not_lost(output_format: str) -> None:
+    # HubSpot may send "\ud800x" (valid JSON, not encodable as UTF-8): the row must still be written.
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=True)
+    writer = RecordWriter(stream, output_format, write_header=True)  # type: ignore[arg-type]
+    statuses = [{"subscriptionId": 1, "name": "\ud800x Café", "status": "SUBSCRIBED"}]
+    writer.write(record(1, "a@x.com", statuses=statuses, error="bad \udcff byte"))
+    text = raw.getvalue().decode("utf-8")
+    if output_format == "csv":
+        cells = next(iter(csv.DictReader(io.StringIO(text))))
+        assert json.loads(cells["statuses"]) == statuses  # a JSON cell keeps its value exactly
+        assert cells["error"] == "bad \\udcff byte"
+    else:
+        back = json.loads(text)
+        assert back["statuses"] == statuses
+        assert back["error"] == "bad \udcff byte"
+    assert "Café" in text  # only the surrogates are escaped
+
+
+def test_a_journaled_row_with_a_lone_surrogate_is_written_and_read_back(tmp_path: Path) -> None:
+    output = tmp_path / "out.jsonl"
+    sink = OrderedSink(open_writer(output, "jsonl", resume=False), journal=journal_path(output))
+    sink.finish(2, record(2, "b@x.com", error="\ud800"))
+    sink.close(complete=False)
+    rows = [InputRow(1, "a@x.com"), InputRow(2, "b@x.com")]
+    state = load_resume(output, "jsonl", rows)
+    assert state.journaled[2]["error"] == "\ud800"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import pytest
-from hubspot_commprefs import CommPrefs, _bulk_api
+from hubspot_commprefs import CommPrefs, _bulk_api, _bulk_io
 from hubspot_commprefs._bulk_io import COLUMNS, journal_path
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
@@ -248,3 +248,77 @@ def test_429s_are_retried_and_no_row_is_lost(tmp_path: Path, monkeypatch: pytest
     assert [r["subscriber"] for r in records] == IDS[:12]
     assert all(r["outcome"] == "ok" for r in records)
     assert len(seen) == 12 + 12 + 1  # the other client's, ours, and the one answered 429
+
+
+def test_a_disk_full_stops_with_exit_3_and_resume_finishes_without_losing_a_row(
+    env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:8]))
+    output = tmp_path / "out.jsonl"
+    real_finish = _bulk_io.OrderedSink.finish
+    calls = [0]
+
+    def finish(self: Any, number: int, record: dict[str, Any]) -> None:
+        calls[0] += 1
+        if calls[0] == 4:
+            raise OSError(28, "No space left on device")
+        real_finish(self, number, record)
+
+    monkeypatch.setattr(_bulk_io.OrderedSink, "finish", finish)
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--concurrency", "1") == 3
+    err = capsys.readouterr().err
+    assert "No space left on device" in err
+    assert "--resume" in err
+    assert [r["row"] for r in read_jsonl(output)] == [1, 2, 3]
+    monkeypatch.undo()
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", env.token)
+    monkeypatch.setenv("HUBSPOT_BASE_URL", env.base_url)
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 0
+    assert [r["subscriber"] for r in read_jsonl(output)] == IDS[:8]
+
+
+class Surrogates:
+    """Replaces the bulk command's single-request call: every subscription's name gets a lone surrogate,
+    as HubSpot's JSON may carry (``"\\ud800x"`` is valid JSON)."""
+
+    def __init__(self) -> None:
+        self.real = _bulk_api.threaded_call
+
+    def __call__(self, client: Any, executor: Any, **options: Any) -> Any:
+        call = self.real(client, executor, **options)
+
+        async def named(operation: Any, subscriber: str) -> Any:
+            result = await call(operation, subscriber)
+            if operation == "statuses":
+                for status in result.model.results:
+                    status.subscription_name = "\ud800x"
+            return result
+
+        return named
+
+
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+def test_a_lone_surrogate_in_an_answer_is_written_escaped_to_stdout(
+    env: FakeHubSpot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfdbinary: pytest.CaptureFixture[bytes],
+    output_format: str,
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:2]))
+    monkeypatch.setattr(_bulk_api, "threaded_call", Surrogates())
+    # Standard output as a UTF-8 stream that refuses surrogates, like a real one.
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="", write_through=True)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    code = run(str(ids), "--format", output_format, "--rate", FAST, "--check", "statuses")
+    text = stdout.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+    assert code == 0, capfdbinary.readouterr().err
+    if output_format == "csv":
+        records = list(csv.DictReader(io.StringIO(text)))
+        statuses = [json.loads(r["statuses"]) for r in records]
+    else:
+        statuses = [json.loads(line)["statuses"] for line in text.splitlines()]
+    assert len(statuses) == 2
+    assert all(s and {status["name"] for status in s} == {"\ud800x"} for s in statuses)

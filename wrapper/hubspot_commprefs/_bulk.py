@@ -307,14 +307,14 @@ class BulkLookup:
                     return
                 try:
                     outcome = await self._lookup(row)
+                    if self._on_finish is not None:
+                        self._on_finish(outcome)  # e.g. writing the row: a disk full stops the run
                 except _StopRunError as error:
                     stop.append(error.__cause__ or error)
-                    continue
-                except Exception as error:  # noqa: BLE001 - a bug: stop the run, report it at the end
+                    return
+                except Exception as error:  # noqa: BLE001 - raised by _looked_up once the workers ended
                     stop.append(error)
-                    continue
-                if self._on_finish is not None:
-                    self._on_finish(outcome)
+                    return
                 finished.put_nowait(outcome)
         finally:
             finished.put_nowait(None)
@@ -338,8 +338,14 @@ class BulkLookup:
         finally:
             for task in workers:
                 task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            ended = await asyncio.gather(*workers, return_exceptions=True)
             self.stats.requests = self.limiter.sent
+        # A worker records its own failure in ``stop``; one that died otherwise is not swallowed either.
+        stop.extend(
+            error
+            for error in ended
+            if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError)
+        )
         if stop:
             raise stop[0]
 

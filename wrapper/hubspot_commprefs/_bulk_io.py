@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 import unicodedata
 from dataclasses import dataclass
@@ -205,14 +206,31 @@ def journal_path(output: Path) -> Path:
     return output.with_name(output.name + ".journal")
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as ``\\udXXX``, so that it can be written as UTF-8.
+
+    HubSpot may send one (``"\\ud800"`` is valid JSON); Python keeps it in the string, and a UTF-8 file
+    refuses it. Inside JSON text the escape is JSON's own, so the value reads back exactly.
+    """
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _json(value: Any, **options: Any) -> str:
+    """JSON text of ``value``: non-ASCII kept readable, lone surrogates escaped (see above)."""
+    return _escape_surrogates(json.dumps(value, ensure_ascii=False, **options))
+
+
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return " ".join(str(value).splitlines())
+        return _json(value, separators=(",", ":"))
+    return _escape_surrogates(" ".join(str(value).splitlines()))
 
 
 class RecordWriter:
@@ -233,7 +251,7 @@ class RecordWriter:
         if self._csv is not None:
             self._csv.writerow([_csv_cell(record.get(name)) for name in COLUMNS])
         else:
-            self.stream.write(json.dumps({name: record.get(name) for name in COLUMNS}, ensure_ascii=False))
+            self.stream.write(_json({name: record.get(name) for name in COLUMNS}))
             self.stream.write("\n")
         self.stream.flush()
 
@@ -350,7 +368,7 @@ class OrderedSink:
         if number != self.next_row and self._journal_path is not None:
             if self._journal is None:
                 self._journal = self._journal_path.open("a", encoding="utf-8")
-            self._journal.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._journal.write(_json(record) + "\n")
             self._journal.flush()
         self._waiting[number] = record
         self._drain()

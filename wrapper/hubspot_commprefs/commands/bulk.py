@@ -38,9 +38,9 @@ professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100
 
 exit codes: 0 every row looked up; 1 some rows failed or hold an invalid id (each says why on its row);
 2 a usage error (bad option, unreadable INPUT, OUTPUT exists without --resume or --overwrite, an OUTPUT
-that does not belong to INPUT); 3 stopped early because every further lookup would fail the same way
-(the token was refused, 401/403, or the daily limit is used up): finished rows are on disk, run again with
---resume; 130 interrupted (Ctrl-C): finished rows are on disk, run again with --resume."""
+that does not belong to INPUT); 3 stopped early, with rows not done: every further lookup would fail the
+same way (the token was refused, 401/403, or the daily limit is used up), or a row could not be written
+(disk full), or an unexpected error: finished rows are on disk, run again with --resume; 130 interrupted (Ctrl-C): finished rows are on disk, run again with --resume."""
 
 
 def register(subparsers: Any) -> None:
@@ -159,7 +159,6 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
     from hubspot_commprefs._bulk import BulkLookup  # noqa: PLC0415
     from hubspot_commprefs._bulk_api import threaded_call  # noqa: PLC0415
     from hubspot_commprefs._bulk_io import OrderedSink, RecordWriter, journal_path, open_writer  # noqa: PLC0415
-    from hubspot_commprefs._errors import CommPrefsError  # noqa: PLC0415
     from hubspot_commprefs._progress import ProgressBar  # noqa: PLC0415
 
     rate, rows, output, output_format, resume = plan
@@ -187,41 +186,64 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
         on_finish=record,
     )
     started = time.monotonic()
-    complete = False
-    stopped: CommPrefsError | None = None
-    outcomes = engine.outcomes(rows, skip=done)
+    stopped: str | None = "interrupted"
     try:
-        try:
-            async for _ in outcomes:
-                pass  # each row was recorded by on_finish the moment it finished
-        except CommPrefsError as error:
-            stopped = error
-        finally:
-            await outcomes.aclose()
-        complete = stopped is None and sink.next_row == len(rows) + 1
+        stopped = await _drain(engine.outcomes(rows, skip=done))
     finally:
-        sink.close(complete=complete)
+        complete = stopped is None and sink.next_row == len(rows) + 1
+        try:
+            sink.close(complete=complete)
+        except OSError as error:
+            complete = False
+            stopped = stopped or f"cannot write the output: {error}"
         progress.close()
-        stats = engine.stats
-        elapsed = time.monotonic() - started
-        where = f" to {output}" if output is not None else ""
-        counts = (
-            ", ".join(f"{count} {name}" for name, count in sorted(stats.by_outcome.items()))
-            or "none finished"
+        _print_summary(
+            engine.stats, plan, sink, time.monotonic() - started, done=len(done), complete=complete
         )
+    if stopped is not None:
+        return fail(f"stopped: {stopped}", EXIT_STOPPED)
+    if not complete:  # never exit 0 with rows missing from the output
+        return fail(f"stopped: {len(rows) - sink.next_row + 1} rows are not written", EXIT_STOPPED)
+    by_outcome = engine.stats.by_outcome
+    failed = by_outcome.get("error", 0) + by_outcome.get("invalid", 0) + resume.failed
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+async def _drain(outcomes: Any) -> str | None:
+    """Run the lookups to the end: None when nothing stopped them, else why they stopped."""
+    from hubspot_commprefs._errors import CommPrefsError  # noqa: PLC0415
+
+    try:
+        async for _ in outcomes:
+            pass  # each row was recorded by on_finish the moment it finished
+    except CommPrefsError as error:
+        return f"{type(error).__name__}: {error}"
+    except OSError as error:  # writing a row failed (disk full...): that row and the rest are not done
+        return f"cannot write the output: {error}"
+    except Exception as error:  # noqa: BLE001 - a bug; the rows finished before it are on disk
+        return f"unexpected {type(error).__name__}: {error}"
+    finally:
+        await outcomes.aclose()
+    return None
+
+
+def _print_summary(stats: Any, plan: _Plan, sink: Any, elapsed: float, *, done: int, complete: bool) -> None:
+    from hubspot_commprefs._bulk_io import journal_path  # noqa: PLC0415
+
+    output, resume = plan.output, plan.resume
+    where = f" to {output}" if output is not None else ""
+    counts = (
+        ", ".join(f"{count} {name}" for name, count in sorted(stats.by_outcome.items())) or "none finished"
+    )
+    print(
+        f"hubspot-commprefs: {stats.rows} rows{where} ({counts}) in {elapsed:.1f} s: "
+        f"{stats.requests} requests ({stats.requests / elapsed if elapsed else 0:.1f}/s), "
+        f"{stats.rate_limited} answered 429; {done} rows done before ({resume.failed} failed)",
+        file=sys.stderr,
+    )
+    if not complete and output is not None:
         print(
-            f"hubspot-commprefs: {stats.rows} rows{where} ({counts}) in {elapsed:.1f} s: "
-            f"{stats.requests} requests ({stats.requests / elapsed if elapsed else 0:.1f}/s), "
-            f"{stats.rate_limited} answered 429; {len(done)} rows done before ({resume.failed} failed)",
+            f"hubspot-commprefs: {sink.next_row - 1} rows written in order, {sink.pending} more in "
+            f"{journal_path(output).name}: run again with --resume to finish",
             file=sys.stderr,
         )
-        if not complete and output is not None:
-            print(
-                f"hubspot-commprefs: {sink.next_row - 1} rows written in order, {sink.pending} more in "
-                f"{journal_path(output).name}: run again with --resume to finish",
-                file=sys.stderr,
-            )
-    if stopped is not None:
-        return fail(f"stopped: {type(stopped).__name__}: {stopped}", EXIT_STOPPED)
-    failed = stats.by_outcome.get("error", 0) + stats.by_outcome.get("invalid", 0) + resume.failed
-    return EXIT_FAILED if failed else EXIT_OK
