@@ -33,7 +33,7 @@ from hubspot_commprefs._errors import (
     RateLimitError,
     UnexpectedResponseError,
 )
-from hubspot_commprefs._logging import logger, redact_headers, setup_logging
+from hubspot_commprefs._logging import logger, redact_headers, scrub, secret_of, setup_logging
 from hubspot_commprefs._operations import Operation, Operations, load_operations
 from hubspot_commprefs._paths import check_request_path, check_subscriber_id
 from hubspot_commprefs._rate_limit import RateLimitInfo
@@ -61,9 +61,24 @@ _CORRELATION_HEADER = "X-HubSpot-Correlation-Id"
 setup_logging()
 
 
-def _snippet(response: httpx.Response) -> str:
-    text = response.text
+def _request_of(response: httpx.Response) -> httpx.Request | None:
+    try:
+        return response.request
+    except RuntimeError:  # a response built by hand, never sent
+        return None
+
+
+def _snippet(text: str, secret: str | None) -> str:
+    """The start of ``text``, the token scrubbed first (so that cutting cannot leave a piece of it)."""
+    text = scrub(text, secret)
     return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
+
+
+def _response_text(response: httpx.Response) -> str:
+    try:
+        return response.text
+    except (httpx.ResponseNotRead, httpx.StreamError, UnicodeDecodeError, LookupError):
+        return ""
 
 
 def _resolve_token(access_token: str | None) -> str:
@@ -115,23 +130,25 @@ def _query(params: Mapping[str, object]) -> str:
 def status_error(response: httpx.Response) -> APIStatusError:
     """The typed error for a 4xx or 5xx answer; every field of the body is optional."""
     code = response.status_code
-    text = response.text
+    secret = secret_of(_request_of(response))
+    text = _response_text(response)
     try:
         body: Any = json.loads(response.content)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError, httpx.ResponseNotRead):
         body = None
     fields: Mapping[str, Any] = body if isinstance(body, dict) else {}
 
     def text_field(name: str) -> str | None:
         value = fields.get(name)
-        return value if isinstance(value, str) else None
+        return scrub(value, secret) if isinstance(value, str) else None
 
+    reason = scrub(response.reason_phrase, secret) or "error"
     message = text_field("message")
     if not message or not message.strip():
         message = (
-            f"{response.reason_phrase or 'error'} (the body is not a JSON error object: {_snippet(response)!r})"
+            f"{reason} (the body is not a JSON error object: {_snippet(text, secret)!r})"
             if text.strip() and not fields
-            else (response.reason_phrase or "error")
+            else reason
         )
     cls = _STATUS_ERRORS.get(code) or (InternalServerError if code >= 500 else APIStatusError)  # noqa: PLR2004
     error = cls(
@@ -139,13 +156,15 @@ def status_error(response: httpx.Response) -> APIStatusError:
         status_code=code,
         category=text_field("category"),
         sub_category=text_field("subCategory"),
-        correlation_id=text_field("correlationId") or response.headers.get(_CORRELATION_HEADER),
+        correlation_id=text_field("correlationId")
+        or scrub(response.headers.get(_CORRELATION_HEADER) or "", secret)
+        or None,
         body=body if body is not None else text,
         headers=response.headers,
         rate_limit=RateLimitInfo.from_headers(response.headers),
     )
     if isinstance(error, PermissionDeniedError):
-        error.missing_scopes = _scopes(fields)
+        error.missing_scopes = tuple(scrub(scope, secret) for scope in _scopes(fields))
     if isinstance(error, RateLimitError):
         error.policy_name = text_field("policyName")
     return error
@@ -166,6 +185,22 @@ def _scopes(fields: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def unexpected(response: httpx.Response, message: str) -> UnexpectedResponseError:
+    """An ``UnexpectedResponseError`` for ``response``: the token scrubbed from the message and ``text``."""
+    secret = secret_of(_request_of(response))
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        content = b""
+    return UnexpectedResponseError(
+        scrub(message, secret),
+        status_code=response.status_code,
+        text=scrub(_response_text(response), secret),
+        headers=response.headers,
+        content=content,
+    )
+
+
 def parse_response(response: httpx.Response, operation: Operation, result_type: type[ResultT]) -> ResultT:
     """The typed result of a 200 answer, or the typed error of any other."""
     code = response.status_code
@@ -173,48 +208,52 @@ def parse_response(response: httpx.Response, operation: Operation, result_type: 
         try:
             body = json.loads(response.content)
         except (ValueError, RecursionError):
+            secret = secret_of(_request_of(response))
             content_type = response.headers.get("content-type", "no content type")
-            raise UnexpectedResponseError(
-                f"HTTP 200 with a body that is not JSON ({content_type}): {_snippet(response)!r}",
-                status_code=code,
-                text=response.text,
-                headers=response.headers,
+            raise unexpected(
+                response,
+                f"HTTP 200 with a body that is not JSON ({content_type}): "
+                f"{_snippet(_response_text(response), secret)!r}",
             ) from None
         try:
             validate(operation.model, body)
             model = operation.model.from_dict(body)
-        except (BodyMismatch, KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
-            raise UnexpectedResponseError(
-                f"HTTP 200 with a body the spec does not allow: {exc}",
-                status_code=code,
-                text=response.text,
-                headers=response.headers,
+        except BodyMismatch as exc:
+            secret = secret_of(_request_of(response))
+            raise unexpected(
+                response, f"HTTP 200 with a body the spec does not allow: {exc.describe(secret)}"
             ) from None
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise unexpected(response, f"HTTP 200 with a body the spec does not allow: {exc}") from None
         return result_type(
-            model, rate_limit=RateLimitInfo.from_headers(response.headers), headers=response.headers
+            model,
+            rate_limit=RateLimitInfo.from_headers(response.headers),
+            headers=response.headers,
+            request=_request_of(response),
         )
     if 400 <= code <= 599:  # noqa: PLR2004
         raise status_error(response)
-    raise UnexpectedResponseError(
-        f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here",
-        status_code=code,
-        text=response.text,
-        headers=response.headers,
+    raise unexpected(
+        response, f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here"
     )
 
 
 def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIConnectionError:
     """The typed error for an httpx failure to get an answer."""
+    secret = secret_of(request)
     where = f"{request.method} {request.url.copy_with(query=None)}"
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"no answer in time from {where}: {type(exc).__name__}")
-    return APIConnectionError(f"no answer from {where}: {type(exc).__name__}: {exc}")
+    return APIConnectionError(scrub(f"no answer from {where}: {type(exc).__name__}: {exc}", secret))
 
 
 def log_request(request: httpx.Request) -> None:
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug(
-            "request: %s %s headers=%s", request.method, request.url, redact_headers(request.headers.items())
+            "request: %s %s headers=%s",
+            request.method,
+            request.url,
+            redact_headers(request.headers.items(), secret_of(request)),
         )
 
 
@@ -222,7 +261,7 @@ def log_response(request: httpx.Request, response: httpx.Response) -> None:
     if logger.isEnabledFor(logging.INFO):
         logger.info("%s %s -> %s", request.method, request.url, response.status_code)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("response headers=%s", redact_headers(response.headers.items()))
+            logger.debug("response headers=%s", redact_headers(response.headers.items(), secret_of(request)))
 
 
 class BaseClient:

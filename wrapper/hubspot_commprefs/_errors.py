@@ -56,19 +56,34 @@ class APITimeoutError(APIConnectionError):
 
 
 class UnexpectedResponseError(APIError):
-    """HubSpot answered with something the spec does not allow (``status_code`` and ``text`` show it)."""
+    """HubSpot answered with something the spec does not allow (``status_code`` and ``text`` show it).
 
-    def __init__(self, message: str, *, status_code: int, text: str, headers: httpx.Headers | None) -> None:
+    ``text`` is the body as text with the access token scrubbed (a server may echo it); ``content`` is the
+    body exactly as received.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        text: str,
+        headers: httpx.Headers | None,
+        content: bytes = b"",
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.text = text
         self.headers = headers
+        self.content = content
 
 
 class APIStatusError(APIError):
     """HubSpot answered with a 4xx or 5xx status.
 
-    Every field of HubSpot's error body is optional: what the body lacks is ``None`` here.
+    Every field of HubSpot's error body is optional: what the body lacks is ``None`` here. ``message``,
+    ``category``, ``sub_category`` and ``correlation_id`` have the access token scrubbed (a server may echo
+    it); ``body`` and ``headers`` are as received.
     """
 
     def __init__(

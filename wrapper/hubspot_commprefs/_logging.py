@@ -1,7 +1,9 @@
 """Logging: ``logging.getLogger("hubspot_commprefs")``, switched on by ``HUBSPOT_COMMPREFS_LOG=debug|info``.
 
-Nothing here ever formats the access token: request headers are logged only through ``redact_headers``,
-which replaces the ``Authorization`` value.
+Nothing here ever formats the access token: headers are logged only through ``redact_headers``, which
+replaces the values of credential-bearing headers and scrubs the token from every other value (a server or
+proxy may echo it, in ``WWW-Authenticate`` or a debugging header). ``scrub`` does the same for any text
+built from what the server sent: exception messages, body excerpts.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    import httpx
+
 ENV_LOG = "HUBSPOT_COMMPREFS_LOG"
 LOGGER_NAME = "hubspot_commprefs"
 REDACTED = "[redacted]"
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+MIN_SECRET_LENGTH = 8
+"""Shorter "tokens" are not scrubbed: replacing every occurrence of a few characters would mangle text."""
+_BEARER = "bearer "
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 
 logger = logging.getLogger(LOGGER_NAME)
@@ -35,6 +42,35 @@ def setup_logging() -> None:
         logger.addHandler(handler)
 
 
-def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """The headers, with the values of credential-bearing ones replaced by ``[redacted]``."""
-    return {name: REDACTED if name.lower() in SENSITIVE_HEADERS else value for name, value in headers}
+def secret_of(request: httpx.Request | None) -> str | None:
+    """The bearer token ``request`` carries, if it is long enough to be scrubbed safely."""
+    if request is None:
+        return None
+    value = request.headers.get("authorization", "")
+    if value[: len(_BEARER)].lower() != _BEARER:
+        return None
+    token = value[len(_BEARER) :].strip()
+    return token if len(token) >= MIN_SECRET_LENGTH else None
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """``text`` with every occurrence of ``secret`` (also as JSON writes it, ``/`` as ``\\/``) replaced by
+    ``[redacted]``. Scrub whole texts before cutting excerpts out of them, never the other way round."""
+    if not secret or len(secret) < MIN_SECRET_LENGTH:
+        return text
+    if secret in text:
+        text = text.replace(secret, REDACTED)
+    if "/" in secret:
+        escaped = secret.replace("/", "\\/")
+        if escaped in text:
+            text = text.replace(escaped, REDACTED)
+    return text
+
+
+def redact_headers(headers: Iterable[tuple[str, str]], secret: str | None = None) -> dict[str, str]:
+    """The headers, with the values of credential-bearing ones replaced by ``[redacted]`` and ``secret``
+    scrubbed from all the others."""
+    return {
+        name: REDACTED if name.lower() in SENSITIVE_HEADERS else scrub(value, secret)
+        for name, value in headers
+    }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
 from hubspot_commprefs._errors import IncompleteResultError
+from hubspot_commprefs._logging import scrub, secret_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -49,15 +50,23 @@ ModelT = TypeVar("ModelT", bound=_ActionResponse)
 
 
 class _ActionResult(Generic[ModelT]):
-    __slots__ = ("headers", "model", "rate_limit")
+    __slots__ = ("_request", "headers", "model", "rate_limit")
 
-    def __init__(self, model: ModelT, *, rate_limit: RateLimitInfo, headers: httpx.Headers) -> None:
+    def __init__(
+        self,
+        model: ModelT,
+        *,
+        rate_limit: RateLimitInfo,
+        headers: httpx.Headers,
+        request: httpx.Request | None = None,
+    ) -> None:
         self.model = model
         """The generated model of the whole body."""
         self.rate_limit = rate_limit
         """HubSpot's rate-limit headers of this answer."""
         self.headers = headers
         """The answer's HTTP headers."""
+        self._request = request  # only to scrub the token from messages built from the answer
 
     @property
     def status(self) -> ActionResponseStatus:
@@ -86,9 +95,8 @@ class _ActionResult(Generic[ModelT]):
             return self
         problems = [f"operation status {self.model.status.value}"] if self.model.status != COMPLETE else []
         problems += [f"error: {getattr(e, 'message', e)}" for e in self.errors]
-        raise IncompleteResultError(
-            "HubSpot's answer is not a clean one: " + "; ".join(problems), result=self
-        )
+        message = "HubSpot's answer is not a clean one: " + "; ".join(problems)
+        raise IncompleteResultError(scrub(message, secret_of(self._request)), result=self)
 
 
 class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"]):

@@ -23,6 +23,8 @@ import typing
 import uuid
 from typing import Any, Union
 
+from hubspot_commprefs._logging import scrub
+
 Checker = typing.Callable[[Any, str], None]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -30,11 +32,29 @@ _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|
 _PLANS: dict[type, Checker] = {}
 
 
+_EXCERPT = 40
+
+
 class BodyMismatch(Exception):  # noqa: N818 - internal signal, turned into UnexpectedResponseError
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path or 'the body'}: {problem}")
+    """``problem`` never holds the value; ``shown`` is the (string) value quoted in the message, cut to
+    ``_EXCERPT`` characters by ``describe`` after the token is scrubbed from it."""
+
+    def __init__(self, path: str, problem: str, shown: str | None = None) -> None:
+        super().__init__(path, problem, shown)
         self.path = path
         self.problem = problem
+        self.shown = shown
+
+    def describe(self, secret: str | None = None) -> str:
+        """``path: problem``, with the value quoted (the token scrubbed from it before it is cut)."""
+        text = f"{self.path or 'the body'}: {self.problem}"
+        if self.shown is not None:
+            shown = scrub(self.shown, secret)
+            text += f": {shown[:_EXCERPT]!r}" + ("..." if len(shown) > _EXCERPT else "")
+        return scrub(text, secret)
+
+    def __str__(self) -> str:
+        return self.describe()
 
 
 _KINDS = {
@@ -84,11 +104,11 @@ def _check_datetime(value: Any, path: str) -> None:
     if not isinstance(value, str):
         raise BodyMismatch(path, f"expected a date-time string, got {_kind(value)}")
     if _RFC3339.fullmatch(value) is None:
-        raise BodyMismatch(path, f"not an RFC 3339 date-time: {value[:40]!r}")
+        raise BodyMismatch(path, "not an RFC 3339 date-time", value)
     try:
         dt.datetime.fromisoformat(value.upper())
-    except ValueError as exc:
-        raise BodyMismatch(path, f"not a valid date-time: {value[:40]!r} ({exc})") from None
+    except ValueError:
+        raise BodyMismatch(path, "not a valid date-time", value) from None
 
 
 def _check_uuid(value: Any, path: str) -> None:
@@ -97,7 +117,7 @@ def _check_uuid(value: Any, path: str) -> None:
     try:
         uuid.UUID(value)
     except ValueError:
-        raise BodyMismatch(path, f"not a UUID: {value[:40]!r}") from None
+        raise BodyMismatch(path, "not a UUID", value) from None
 
 
 def _check_any(value: Any, path: str) -> None:
