@@ -261,3 +261,43 @@ async def test_rows_recorded_before_a_failing_on_finish_are_yielded_and_the_rest
         await drain()
     assert recorded == yielded == [1, 2]
     assert engine.stats.requests == 3
+
+
+async def test_a_value_or_type_error_from_the_client_is_an_invalid_row_not_the_end_of_the_run() -> None:
+    async def call(operation: Any, subscriber: str) -> _Complete:
+        if subscriber == "long@x.com":
+            raise ValueError("subscriber id is too long to send")
+        if subscriber == "odd@x.com":
+            raise TypeError("subscriber id must be a str")
+        return _Complete()
+
+    engine = BulkLookup(call, rate=FAST, check="statuses", concurrency=1)
+    rows = rows_from_ids(["a@x.com", "long@x.com", "odd@x.com", "b@x.com"])
+    outcomes = [o async for o in in_input_order(engine.outcomes(rows))]
+    assert [o.outcome for o in outcomes] == ["ok", "invalid", "invalid", "ok"]
+    assert outcomes[1].error_message == "subscriber id is too long to send"
+    assert outcomes[2].error_message == "subscriber id must be a str"
+
+
+async def test_an_id_too_long_for_a_url_is_refused_before_any_request() -> None:
+    portal = Portal()
+    huge = "a" * 70_000 + "@x.com"  # over httpx's URL length limit
+    async with portal.async_client() as client:
+        with pytest.raises(ValueError, match="too long"):
+            await async_call(client)("statuses", huge)
+        outcomes = [o async for o in client.lookup_many(["a@x.com", huge, "b@x.com"], rate=FAST)]
+    assert [o.outcome for o in outcomes] == ["ok", "invalid", "ok"]
+    assert "longer than 1000 characters" in outcomes[1].error_message
+    assert {subscriber for _, subscriber in portal.requests} == {"a@x.com", "b@x.com"}
+
+
+def test_items_that_are_not_strings_are_invalid_rows_not_a_crash() -> None:
+    portal = Portal()
+    ids: list[Any] = ["a@b.c", 5, None, b"c@d.e"]
+    with portal.sync_client() as client:
+        outcomes = list(client.lookup_many(ids, rate=FAST))
+    assert [o.outcome for o in outcomes] == ["ok", "invalid", "invalid", "invalid"]
+    assert [o.subscriber for o in outcomes] == ["a@b.c", "5", "", "b'c@d.e'"]
+    assert outcomes[1].error_message == "the subscriber id must be a str, not int"
+    assert outcomes[2].error_message == "the subscriber id must be a str, not NoneType"
+    assert {subscriber for _, subscriber in portal.requests} == {"a@b.c"}

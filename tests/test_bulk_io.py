@@ -22,6 +22,7 @@ from hubspot_commprefs._bulk_io import (
     output_format_for,
     parse_input,
     read_input,
+    rows_from_ids,
 )
 from hubspot_commprefs._progress import ProgressBar, format_duration
 
@@ -251,3 +252,26 @@ def test_a_journaled_row_with_a_lone_surrogate_is_written_and_read_back(tmp_path
     rows = [InputRow(1, "a@x.com"), InputRow(2, "b@x.com")]
     state = load_resume(output, "jsonl", rows)
     assert state.journaled[2]["error"] == "\ud800"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a" * 995 + "@x.com", "longer than 1000 characters (1001)"),
+        ("a\ud800@x.com", "lone surrogate"),
+    ],
+)
+def test_too_long_ids_and_lone_surrogates_are_named(text: str, problem: str) -> None:
+    assert problem in (id_problem(text) or "")
+    assert id_problem("a" * 994 + "@x.com") is None  # 1000 characters: looked up
+
+
+def test_rows_from_ids_marks_items_that_are_not_strings() -> None:
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError
+
+    rows = rows_from_ids(["a@x.com", 5, None, Unprintable(), "b@x.com"])
+    assert [row.problem is None for row in rows] == [True, False, False, False, True]
+    assert [row.subscriber for row in rows[1:4]] == ["5", "", "<Unprintable>"]
+    assert rows[3].problem == "the subscriber id must be a str, not Unprintable"

@@ -249,10 +249,15 @@ class BulkLookup:
             try:
                 results[operation], made = await self._request(operation, row.subscriber)
                 requests += made
-            except (CommPrefsError, ValueError) as failure:
-                # ValueError: the client refused the id before sending anything.
+            except CommPrefsError as failure:
                 error = failure
                 break
+            except (ValueError, TypeError) as refused:
+                # The client refused the id before sending anything (the options were checked up front):
+                # the row's id is invalid, like one the input check refuses.
+                return LookupOutcome(
+                    row.number, row.subscriber, problem=str(refused) or type(refused).__name__
+                )
         outcome = LookupOutcome(
             row=row.number,
             subscriber=row.subscriber,
@@ -369,7 +374,14 @@ async def in_input_order(
 
 
 def input_rows(subscribers: Iterable[str]) -> list[InputRow]:
-    """Number the ids of the Python API's bulk methods and mark invalid and duplicate ones."""
-    if isinstance(subscribers, str):
-        raise TypeError("pass an iterable of subscriber ids, not one string")
-    return rows_from_ids(subscribers)
+    """Number the ids of the Python API's bulk methods and mark invalid and duplicate ones (an item that
+    is not a str is an invalid row, not an error)."""
+    if isinstance(subscribers, (str, bytes, bytearray)):
+        raise TypeError("subscriber_ids must be an iterable of subscriber ids, not one string")
+    try:
+        items = iter(subscribers)
+    except TypeError:
+        raise TypeError(
+            f"subscriber_ids must be an iterable of subscriber ids, not {type(subscribers).__name__}"
+        ) from None
+    return rows_from_ids(items)

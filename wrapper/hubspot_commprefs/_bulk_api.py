@@ -52,7 +52,10 @@ def _request(
     else:
         op, result_type, extra = ops.get_unsubscribe_all_status, UnsubscribeAllStatus, {"verbose": False}
     http = client._http  # noqa: SLF001
-    request = client._build(http, op, subscriber, DEFAULT_CHANNEL, business_unit_id, **extra)  # noqa: SLF001
+    try:
+        request = client._build(http, op, subscriber, DEFAULT_CHANNEL, business_unit_id, **extra)  # noqa: SLF001
+    except httpx.InvalidURL as error:  # e.g. "URL too long": the id cannot be sent; a bad id, not a crash
+        raise ValueError(f"subscriber id cannot be sent: {error}") from None
     return request, op, result_type
 
 

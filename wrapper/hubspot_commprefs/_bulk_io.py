@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 __all__ = [
     "COLUMNS",
     "EMAIL_COLUMN_NAMES",
+    "MAX_ID_LENGTH",
     "BulkInputError",
     "InputRow",
     "OrderedSink",
@@ -71,6 +72,8 @@ EMAIL_COLUMN_NAMES = (
     "subscriberidstring",
     "contactemail",
 )
+MAX_ID_LENGTH = 1000
+"""The longest id looked up; a longer one is an ``invalid`` row (an email address has at most 254)."""
 _CSV_SUFFIXES = (".csv", ".tsv")
 _FAILED_OUTCOMES = ("error", "invalid")
 
@@ -97,25 +100,53 @@ def _normalise_header(name: str) -> str:
     return "".join(ch for ch in name.strip().lower() if ch not in " -_")
 
 
+# Characters an id may not hold, each with the problem it names (the first that matches is reported).
+_BAD_CHARACTERS: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (
+        lambda ch: "\ud800" <= ch <= "\udfff",
+        "the subscriber id is not valid Unicode text (it holds a lone surrogate)",
+    ),
+    (str.isspace, "the subscriber id contains whitespace"),
+    (lambda ch: unicodedata.category(ch).startswith("C"), "the subscriber id contains a control character"),
+)
+
+
 def id_problem(subscriber: str) -> str | None:
     """Why ``subscriber`` cannot be an email address HubSpot knows, or None when it may be one."""
     if not subscriber:
         return "empty subscriber id"
-    if any(ch.isspace() for ch in subscriber):
-        return "the subscriber id contains whitespace"
-    if any(unicodedata.category(ch).startswith("C") for ch in subscriber):
-        return "the subscriber id contains a control character"
+    if len(subscriber) > MAX_ID_LENGTH:
+        return f"the subscriber id is longer than {MAX_ID_LENGTH} characters ({len(subscriber)})"
+    for bad, problem in _BAD_CHARACTERS:
+        if any(bad(ch) for ch in subscriber):
+            return problem
     local, at, domain = subscriber.rpartition("@")
     if not at or not local or not domain:
         return "not an email address (HubSpot identifies subscribers by email)"
     return None
 
 
-def rows_from_ids(ids: Iterable[str]) -> list[InputRow]:
-    """Number ``ids`` and mark the invalid and repeated ones (case-insensitively: emails are)."""
+def _not_a_str(number: int, raw: object) -> InputRow:
+    try:
+        shown = "" if raw is None else repr(raw) if isinstance(raw, (bytes, bytearray)) else str(raw)
+    except Exception:  # noqa: BLE001 - an object that cannot be shown is still only a bad row
+        shown = f"<{type(raw).__name__}>"
+    if len(shown) > MAX_ID_LENGTH:
+        shown = shown[:MAX_ID_LENGTH] + "..."
+    return InputRow(number, shown, f"the subscriber id must be a str, not {type(raw).__name__}")
+
+
+def rows_from_ids(ids: Iterable[object]) -> list[InputRow]:
+    """Number ``ids`` and mark the invalid and repeated ones (case-insensitively: emails are).
+
+    An item that is not a str is an invalid row (its ``subscriber`` is the item as text, "" for None).
+    """
     rows: list[InputRow] = []
     first_seen: dict[str, int] = {}
     for number, raw in enumerate(ids, start=1):
+        if not isinstance(raw, str):
+            rows.append(_not_a_str(number, raw))
+            continue
         subscriber = raw.strip()
         problem = id_problem(subscriber)
         if problem is not None:
