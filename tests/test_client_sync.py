@@ -127,19 +127,15 @@ def test_timeouts_default_explicitly_and_can_be_overridden():
     assert seen[0].extensions["timeout"] == httpx.Timeout(7.0).as_dict()
 
 
-def test_default_headers_are_sent_but_do_not_replace_the_token():
-    client, recorder = sync_client(ok(), default_headers={"X-Trace": "1", "Authorization": "Bearer other"})
+def test_default_headers_are_sent_and_cannot_replace_the_token():
+    client, recorder = sync_client(ok(), default_headers={"X-Trace": "1"})
     client.get_statuses("alice@example.com")
     headers = recorder.requests[0].headers
     assert headers["x-trace"] == "1"
     assert headers["authorization"] == f"Bearer {TOKEN}"
     assert headers["user-agent"].startswith("hubspot-commprefs/")
-
-
-@pytest.mark.parametrize("value", [-1, 1.5, True, "2"])
-def test_max_retries_must_be_a_non_negative_int(value):
-    with pytest.raises(ValueError, match="max_retries"):
-        CommPrefs(access_token=TOKEN, max_retries=value)
+    with pytest.raises(ValueError, match="Authorization"):
+        CommPrefs(access_token=TOKEN, default_headers={"Authorization": "Bearer other"})
 
 
 # --- the three calls ----------------------------------------------------------------------------------

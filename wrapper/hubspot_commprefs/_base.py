@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -18,6 +20,7 @@ from hubspot_commprefs._config import (
     DEFAULT_TIMEOUT,
     ENV_ACCESS_TOKEN,
     ENV_BASE_URL,
+    MAX_TIMEOUT,
     USER_AGENT,
 )
 from hubspot_commprefs._errors import (
@@ -40,8 +43,6 @@ from hubspot_commprefs._rate_limit import RateLimitInfo
 from hubspot_commprefs._validation import INT64_MAX, INT64_MIN, BodyMismatch, validate
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from hubspot_commprefs._results import _ActionResult
 
 ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
@@ -57,6 +58,12 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     429: RateLimitError,
 }
 _CORRELATION_HEADER = "X-HubSpot-Correlation-Id"
+_USERINFO = re.compile(r"[^:/?#]*://[^/?#]*@")
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+_RESERVED_HEADERS = frozenset({"authorization", "proxy-authorization"})
+MAX_URL_LENGTH = 65536
+"""httpx refuses a longer URL (``httpx._urlparse.MAX_URL_LENGTH``)."""
 
 setup_logging()
 
@@ -95,15 +102,88 @@ def _resolve_token(access_token: str | None) -> str:
     return token
 
 
-def _resolve_base_url(base_url: str | None) -> str:
+def _resolve_base_url(base_url: object) -> str:
     url = base_url if base_url is not None else (os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
+    if not isinstance(url, str):
+        raise TypeError(f"base_url must be a str, not {type(url).__name__}")
+    if _USERINFO.match(url):
+        # Never echo it: the part before "@" may be a password.
+        raise ValueError("base_url must not hold a user name or password (user:password@host)")
+    shown = repr(url) if "@" not in url else "(not shown: it holds '@')"
+    if "?" in url or "#" in url:
+        raise ValueError(f"base_url {shown} must not have a query or a fragment ('?' or '#')")
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise ValueError(f"base_url {url!r} is not a valid URL: {exc}") from None
-    if parsed.scheme not in {"http", "https"} or not parsed.host or parsed.query or parsed.fragment:
-        raise ValueError(f"base_url {url!r} must be an http(s) URL with a host and no query")
+        raise ValueError(f"base_url {shown} is not a valid URL: {type(exc).__name__}") from None
+    if parsed.scheme not in {"http", "https"} or not parsed.host:
+        raise ValueError(f"base_url {shown} must be an http(s) URL with a host")
+    if parsed.userinfo:
+        raise ValueError("base_url must not hold a user name or password (user:password@host)")
     return str(parsed).rstrip("/")
+
+
+def _resolve_timeout(timeout: object) -> httpx.Timeout:
+    """A positive number of seconds (at most ``MAX_TIMEOUT``), None for no limit, or an ``httpx.Timeout``
+    whose every part is one of those."""
+    if isinstance(timeout, httpx.Timeout):
+        for part, value in timeout.as_dict().items():
+            _check_seconds(f"timeout's {part}", value)
+        return timeout
+    if timeout is None:
+        return httpx.Timeout(None)
+    return httpx.Timeout(_check_seconds("timeout", timeout))
+
+
+def _check_seconds(name: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(
+            f"{name} must be a number of seconds, None (no limit) or an httpx.Timeout, "
+            f"not {type(value).__name__}"
+        )
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses NaN
+        raise ValueError(
+            f"{name} must be more than 0 and at most {MAX_TIMEOUT:g} seconds (None: no limit), not {value!r}"
+        )
+    return float(value)
+
+
+def _check_max_retries(max_retries: object) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int):
+        raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
+    if max_retries < 0:
+        raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
+    return int.__index__(max_retries)
+
+
+def _check_headers(default_headers: object) -> dict[str, str]:
+    """Check ``default_headers``; never echo a value (it may be a credential)."""
+    if default_headers is None:
+        return {}
+    if not isinstance(default_headers, Mapping):
+        raise TypeError(f"default_headers must be a mapping, not {type(default_headers).__name__}")
+    checked: dict[str, str] = {}
+    for name, value in default_headers.items():
+        if not isinstance(name, str):
+            raise TypeError(f"default_headers: a header name must be a str, not {type(name).__name__}")
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValueError(f"default_headers: {name!r} is not a valid header name")
+        if name.lower() in _RESERVED_HEADERS:
+            raise ValueError(
+                f"default_headers must not set {name!r}: the client sends the access token itself "
+                "(pass access_token=...)"
+            )
+        if not isinstance(value, str):
+            raise TypeError(f"default_headers[{name!r}] must be a str, not {type(value).__name__}")
+        if not _HEADER_VALUE.fullmatch(value):
+            raise ValueError(
+                f"default_headers[{name!r}] holds a character a header cannot carry "
+                "(only printable ASCII, spaces and tabs; no CR or LF)"
+            )
+        checked[name] = value
+    return checked
 
 
 def _check_int64(name: str, value: object) -> int | None:
@@ -111,9 +191,11 @@ def _check_int64(name: str, value: object) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise ValueError(f"{name} {value} is out of the int64 range")
-    return value
+    # A plain int: an int subclass (an IntEnum, say) may write itself differently with str().
+    number = int.__index__(value)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise ValueError(f"{name} {number} is out of the int64 range")
+    return number
 
 
 def _query_value(value: object) -> str:
@@ -282,18 +364,17 @@ class BaseClient:
     ) -> None:
         token = _resolve_token(access_token)
         self.base_url = _resolve_base_url(base_url)
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError(f"max_retries must be an int >= 0, not {max_retries!r}")
-        self.max_retries = max_retries
+        self.max_retries = _check_max_retries(max_retries)
         if timeout is NOT_GIVEN:
             self.timeout: TimeoutTypes | Any = DEFAULT_TIMEOUT if own_client else httpx.USE_CLIENT_DEFAULT
         else:
-            self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        headers.update(default_headers or {})
+            self.timeout = _resolve_timeout(timeout)
+        # httpx.Headers hides the Authorization value in its repr, and replaces names ignoring case.
+        headers = httpx.Headers({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        for name, value in _check_headers(default_headers).items():
+            headers[name] = value
         headers["Authorization"] = f"Bearer {token}"
-        # httpx.Headers hides the Authorization value in its repr.
-        self._headers = httpx.Headers(headers)
+        self._headers = headers
         self._ops: Operations = load_operations()
 
     def _build(
@@ -320,7 +401,15 @@ class BaseClient:
         url = (
             f"{self.base_url}{path}?{_query(kwargs['params'])}" if kwargs["params"] else self.base_url + path
         )
-        request = http.build_request("GET", url, headers=self._headers, timeout=self.timeout)
+        if len(url) > MAX_URL_LENGTH:
+            raise ValueError(
+                f"subscriber id of {len(subscriber_id)} characters is too long: the request URL would be "
+                f"{len(url)} characters, over httpx's limit of {MAX_URL_LENGTH}"
+            )
+        try:
+            request = http.build_request("GET", url, headers=self._headers, timeout=self.timeout)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"subscriber id makes an invalid request URL: {exc}") from None
         check_request_path(request.url.raw_path, path)
         return request
 

@@ -15,6 +15,9 @@ ENV_BASE_URL = "HUBSPOT_BASE_URL"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 """10 s to read, write or wait for a pooled connection, 5 s to connect: one lookup is a small GET."""
 
+MAX_TIMEOUT = 86400.0
+"""The longest timeout accepted, in seconds (a day: anything longer is a mistake; ``None`` means no limit)."""
+
 DEFAULT_MAX_RETRIES = 2
 """Retries after the first attempt (so at most three requests per call)."""
 
