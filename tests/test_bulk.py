@@ -9,13 +9,15 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from hubspot_commprefs import AsyncCommPrefs, AuthenticationError, CommPrefs, NotFoundError
+from hubspot_commprefs import AsyncCommPrefs, AuthenticationError, CommPrefs, NotFoundError, RateLimitError
 from hubspot_commprefs._bulk import BulkLookup, in_input_order
 from hubspot_commprefs._bulk_api import async_call, lookup_many
 from hubspot_commprefs._bulk_io import rows_from_ids
+from hubspot_commprefs._config import MAX_SERVER_DELAY
 from hubspot_commprefs._rate_limiter import Rate, RollingWindowLimiter
 
 from tests.client_fixtures import action_body, status_item, wide_item
+from tests.test_rate_limiter import FakeClock
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,6 +35,7 @@ class Portal:
         self.failures: dict[str, list[httpx.Response]] = {}
         self.requests: list[tuple[str, str]] = []
         self.remaining: int | None = None
+        self.headers: dict[str, str] = {}
 
     def fail_first(self, subscriber: str, *responses: httpx.Response) -> None:
         self.failures.setdefault(subscriber, []).extend(responses)
@@ -46,9 +49,9 @@ class Portal:
         queued = self.failures.get(subscriber)
         if queued:
             return queued.pop(0)
-        headers = {}
+        headers = dict(self.headers)
         if self.remaining is not None:
-            headers = {
+            headers |= {
                 "X-HubSpot-RateLimit-Remaining": str(self.remaining),
                 "X-HubSpot-RateLimit-Max": "10000",
             }
@@ -301,3 +304,60 @@ def test_items_that_are_not_strings_are_invalid_rows_not_a_crash() -> None:
     assert outcomes[1].error_message == "the subscriber id must be a str, not int"
     assert outcomes[2].error_message == "the subscriber id must be a str, not NoneType"
     assert {subscriber for _, subscriber in portal.requests} == {"a@b.c"}
+
+
+@pytest.mark.parametrize("retry_after", ["3600", "1e9"])
+async def test_a_retry_after_beyond_the_cap_stops_the_run_and_keeps_the_rows_before(retry_after: str) -> None:
+    # The client never waits longer than MAX_SERVER_DELAY for HubSpot: neither does the bulk engine. The
+    # run stops with the 429 (resumable), rather than hanging for an hour or forever.
+    portal = Portal()
+    portal.fail_first(
+        "b@x.com", httpx.Response(429, json={"message": "slow down"}, headers={"Retry-After": retry_after})
+    )
+    clock = FakeClock()
+    limiter = RollingWindowLimiter(FAST, clock=clock)
+    finished: list[str] = []
+    async with portal.async_client() as client:
+        engine = BulkLookup(async_call(client), limiter=limiter, concurrency=1, check="statuses")
+
+        async def drain() -> None:
+            async for outcome in engine.outcomes(rows_from_ids(["a@x.com", "b@x.com", "c@x.com"])):
+                finished.append(outcome.subscriber)  # noqa: PERF401 - the error cuts the loop short
+
+        with pytest.raises(RateLimitError) as stopped:
+            await drain()
+    assert stopped.value.retry_after == pytest.approx(float(retry_after))
+    assert finished == ["a@x.com"]
+    assert clock.now() < MAX_SERVER_DELAY
+    assert ("statuses", "c@x.com") not in portal.requests
+
+
+def test_a_retry_after_beyond_the_cap_stops_lookup_many_with_the_429() -> None:
+    portal = Portal()
+    portal.fail_first("b@x.com", httpx.Response(429, json={"message": "no"}, headers={"Retry-After": "3600"}))
+    finished: list[str] = []
+
+    def drain(client: CommPrefs) -> None:
+        for outcome in client.lookup_many(["a@x.com", "b@x.com", "c@x.com"], rate=FAST, concurrency=1):
+            finished.append(outcome.subscriber)  # noqa: PERF401 - the error cuts the loop short
+
+    with portal.sync_client() as client, pytest.raises(RateLimitError):
+        drain(client)
+    assert finished == ["a@x.com"]
+
+
+async def test_an_absurd_announced_interval_does_not_hold_the_run() -> None:
+    portal = Portal()
+    portal.headers = {
+        "X-HubSpot-RateLimit-Max": "2",
+        "X-HubSpot-RateLimit-Interval-Milliseconds": "99999999999999",
+        "X-HubSpot-RateLimit-Remaining": "1",
+    }
+    clock = FakeClock()
+    limiter = RollingWindowLimiter(FAST, clock=clock)
+    async with portal.async_client() as client:
+        engine = BulkLookup(async_call(client), limiter=limiter, check="statuses")
+        outcomes = [o async for o in engine.outcomes(rows_from_ids([f"{n}@x.com" for n in "abcde"]))]
+    assert all(o.ok for o in outcomes)
+    assert limiter.hubspot is None
+    assert clock.now() < MAX_SERVER_DELAY

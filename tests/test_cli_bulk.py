@@ -13,8 +13,9 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+import httpx
 import pytest
-from hubspot_commprefs import CommPrefs, _bulk_api, _bulk_io
+from hubspot_commprefs import CommPrefs, RateLimitError, _bulk_api, _bulk_io
 from hubspot_commprefs._bulk_io import COLUMNS, journal_path
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
@@ -322,3 +323,39 @@ def test_a_lone_surrogate_in_an_answer_is_written_escaped_to_stdout(
         statuses = [json.loads(line)["statuses"] for line in text.splitlines()]
     assert len(statuses) == 2
     assert all(s and {status["name"] for status in s} == {"\ud800x"} for s in statuses)
+
+
+def test_a_429_asking_to_wait_an_hour_stops_with_exit_3_and_says_so(
+    env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A genuine RateLimitError, as the client makes it from a 429 with "Retry-After: 3600".
+    answer = httpx.Response(429, json={"message": "slow down"}, headers={"Retry-After": "3600"})
+    transport = httpx.MockTransport(lambda request: answer)
+    with (
+        CommPrefs(access_token="t", http_client=httpx.Client(transport=transport), max_retries=0) as refusing,
+        pytest.raises(RateLimitError) as info,
+    ):
+        refusing.get_statuses("x@example.com")
+    real = _bulk_api.threaded_call
+
+    def slow_down_on_row_3(client: Any, executor: Any, **options: Any) -> Any:
+        call = real(client, executor, **options)
+
+        async def inner(operation: Any, subscriber: str) -> Any:
+            if subscriber == IDS[2]:
+                raise info.value
+            return await call(operation, subscriber)
+
+        return inner
+
+    monkeypatch.setattr(_bulk_api, "threaded_call", slow_down_on_row_3)
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:5]))
+    output = tmp_path / "out.jsonl"
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--concurrency", "1") == 3
+    err = capsys.readouterr().err
+    assert "HubSpot asked to wait 3600 s; the most this tool waits is 60 s" in err
+    assert [r["row"] for r in read_jsonl(output)] == [1, 2]
+    monkeypatch.setattr(_bulk_api, "threaded_call", real)
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 0
+    assert [r["subscriber"] for r in read_jsonl(output)] == IDS[:5]

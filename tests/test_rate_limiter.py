@@ -13,7 +13,8 @@ import math
 from bisect import bisect_right
 
 import pytest
-from hubspot_commprefs._rate_limiter import Rate, RollingWindow, RollingWindowLimiter
+from hubspot_commprefs._config import MAX_SERVER_DELAY
+from hubspot_commprefs._rate_limiter import Rate, RollingWindow, RollingWindowLimiter, Slot
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -219,3 +220,22 @@ async def test_a_429_pauses_for_retry_after_or_a_window() -> None:
     limiter.rate_limited()
     assert (await limiter.acquire()).taken_at == pytest.approx(12.5)
     assert limiter.rate_limited_count == 2
+
+
+@pytest.mark.parametrize("interval", [99_999_999_999.999, 86_400.0, 61.0, math.inf, 0.0, -1.0])
+def test_an_implausible_announced_window_is_ignored(interval: float) -> None:
+    # A window longer than the longest wait the client accepts from HubSpot (MAX_SERVER_DELAY) would
+    # hold the run for that long after a few requests: it is not HubSpot's 10 s rolling limit.
+    limiter = RollingWindowLimiter(Rate(50, 1.0), clock=FakeClock())
+    slot = Slot(taken_at=0.0)
+    limiter.observe(slot, remaining=None, limit=2, interval=interval)
+    assert limiter.hubspot is None
+    limiter.observe(slot, remaining=None, limit=2, interval=MAX_SERVER_DELAY)
+    assert limiter.hubspot is not None
+
+
+async def test_a_429_never_pauses_longer_than_the_longest_server_delay() -> None:
+    clock = FakeClock()
+    limiter = RollingWindowLimiter(Rate(100, 10.0), clock=clock, probe_first=False)
+    limiter.rate_limited(retry_after=1e9)
+    assert (await limiter.acquire()).taken_at == pytest.approx(MAX_SERVER_DELAY)

@@ -4,8 +4,9 @@
 ``RollingWindowLimiter``, which holds the configured rate and slows down on HubSpot's rate-limit headers
 and 429s. A row that was rate limited, or met a 502/503/504 or a broken connection, is tried again (the
 client's own retries are off here, so that every request the limiter did not admit is never sent); a row
-that fails otherwise carries its error. A rejected token (401, 403) or an exhausted daily allowance stops
-the run: every other row would fail the same way, so they are left for ``--resume``.
+that fails otherwise carries its error. A rejected token (401, 403), an exhausted daily allowance or a
+``Retry-After`` over ``MAX_SERVER_DELAY`` (60 s, the longest the client waits for HubSpot) stops the run:
+every other row would fail or wait the same way, so they are left for ``--resume``.
 
 ``outcomes()`` yields outcomes as they finish; ``in_input_order()`` puts them back in input order. An
 ``on_finish`` callback sees each outcome the moment its row finishes, inside the worker, so that a caller
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from hubspot_commprefs._bulk_io import InputRow, rows_from_ids
+from hubspot_commprefs._config import MAX_SERVER_DELAY
 from hubspot_commprefs._errors import (
     APIConnectionError,
     AuthenticationError,
@@ -165,7 +167,9 @@ def _stops_the_run(error: CommPrefsError) -> bool:
         return True
     if isinstance(error, RateLimitError):
         policy = (error.policy_name or "").upper()
-        return "DAILY" in policy or error.rate_limit.daily_exhausted
+        # A Retry-After over MAX_SERVER_DELAY is not waited for, as the client does not wait for it.
+        too_long = error.retry_after is not None and error.retry_after > MAX_SERVER_DELAY
+        return "DAILY" in policy or error.rate_limit.daily_exhausted or too_long
     return False
 
 

@@ -16,7 +16,7 @@ per window (a 50 ms round trip costs 0.5 % of a 10 s window).
 The first request goes alone: the others wait for its answer, whose headers may announce a lower limit
 than the configured one. It slows down when HubSpot says so: a limit announced in ``X-HubSpot-RateLimit-Max`` and
 ``-Interval-Milliseconds`` that differs from the configured one is held as well (a request must fit in
-both windows); an ``X-HubSpot-RateLimit-Remaining`` lower than what this limiter knows to be free (other
+both windows; an announced window over ``MAX_ANNOUNCED_WINDOW``, 60 s, is not plausible and is ignored); an ``X-HubSpot-RateLimit-Remaining`` lower than what this limiter knows to be free (other
 processes share the app's budget) marks the difference busy for a window; a 429 pauses every request, for
 ``Retry-After`` when given, otherwise until a window has passed.
 
@@ -36,11 +36,14 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from hubspot_commprefs._config import MAX_SERVER_DELAY
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
 __all__ = [
     "DEFAULT_RATE",
+    "MAX_ANNOUNCED_WINDOW",
     "RATE_PRESETS",
     "Clock",
     "MonotonicClock",
@@ -59,6 +62,10 @@ RATE_PRESETS: dict[str, str] = {
     "api-limit-increase": "250/10s",
 }
 DEFAULT_RATE = "100/10s"
+
+MAX_ANNOUNCED_WINDOW = MAX_SERVER_DELAY
+"""The longest window announced in HubSpot's headers that is held (HubSpot's rolling limit is per 10 s).
+A longer one is ignored: holding it would wait longer than the client ever waits for HubSpot."""
 
 _RATE_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(?:(\d+(?:\.\d+)?)\s*(ms|s|m|min)?|(ms|s|m|min))\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, None: 1.0}
@@ -281,7 +288,7 @@ class RollingWindowLimiter:
     ) -> int:
         """Take in one answer's rate-limit headers (``interval`` in seconds). Returns the slots marked
         busy for requests HubSpot counts that this limiter did not send."""
-        if limit is not None and interval is not None and limit >= 1 and 0 < interval < math.inf:
+        if limit is not None and interval is not None and limit >= 1 and 0 < interval <= MAX_ANNOUNCED_WINDOW:
             announced = Rate(limit, interval)
             if announced == self.rate:
                 self.hubspot = None
@@ -293,11 +300,12 @@ class RollingWindowLimiter:
         return window.observe(self.clock.now(), sent_at=slot.taken_at, remaining=remaining)
 
     def rate_limited(self, retry_after: float | None = None) -> None:
-        """HubSpot answered 429: hold every request for ``retry_after`` s, or until a window has passed."""
+        """HubSpot answered 429: hold every request for ``retry_after`` s (at most ``MAX_SERVER_DELAY``:
+        the bulk engine stops the run on a longer one), or until a window has passed."""
         self.rate_limited_count += 1
         now = self.clock.now()
         for window in self.windows:
             if retry_after is not None and 0 <= retry_after < math.inf:
-                window.pause(now, retry_after)
+                window.pause(now, min(retry_after, MAX_SERVER_DELAY))
             else:
                 window.fill(now)

@@ -39,8 +39,9 @@ professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100
 exit codes: 0 every row looked up; 1 some rows failed or hold an invalid id (each says why on its row);
 2 a usage error (bad option, unreadable INPUT, OUTPUT exists without --resume or --overwrite, an OUTPUT
 that does not belong to INPUT); 3 stopped early, with rows not done: every further lookup would fail the
-same way (the token was refused, 401/403, or the daily limit is used up), or a row could not be written
-(disk full), or an unexpected error: finished rows are on disk, run again with --resume; 130 interrupted (Ctrl-C): finished rows are on disk, run again with --resume."""
+same way (the token was refused, 401/403, the daily limit is used up, or a 429 asked to wait longer than
+60 s), or a row could not be written (disk full), or an unexpected error: finished rows are on disk, run
+again with --resume; 130 interrupted (Ctrl-C): finished rows are on disk, run again with --resume."""
 
 
 def register(subparsers: Any) -> None:
@@ -211,12 +212,19 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
 
 async def _drain(outcomes: Any) -> str | None:
     """Run the lookups to the end: None when nothing stopped them, else why they stopped."""
+    from hubspot_commprefs._config import MAX_SERVER_DELAY  # noqa: PLC0415
     from hubspot_commprefs._errors import CommPrefsError  # noqa: PLC0415
 
     try:
         async for _ in outcomes:
             pass  # each row was recorded by on_finish the moment it finished
     except CommPrefsError as error:
+        wait: float | None = getattr(error, "retry_after", None)
+        if wait is not None and wait > MAX_SERVER_DELAY:
+            return (
+                f"{type(error).__name__}: {error} (HubSpot asked to wait {wait:g} s; the most this tool "
+                f"waits is {MAX_SERVER_DELAY:g} s)"
+            )
         return f"{type(error).__name__}: {error}"
     except OSError as error:  # writing a row failed (disk full...): that row and the rest are not done
         return f"cannot write the output: {error}"
