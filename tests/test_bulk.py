@@ -361,3 +361,37 @@ async def test_an_absurd_announced_interval_does_not_hold_the_run() -> None:
     assert all(o.ok for o in outcomes)
     assert limiter.hubspot is None
     assert clock.now() < MAX_SERVER_DELAY
+
+
+BAD_OPTIONS = [
+    ({"concurrency": "5"}, TypeError, "concurrency must be an int, not str"),
+    ({"concurrency": True}, TypeError, "concurrency must be an int, not bool"),
+    ({"concurrency": 0}, ValueError, "concurrency must be at least 1"),
+    ({"rate": None}, TypeError, "rate must be a Rate or a str"),
+    ({"rate": 100}, TypeError, "rate must be a Rate or a str"),
+    ({"rate": "fast"}, ValueError, "cannot read the rate"),
+    ({"business_unit_id": "1"}, TypeError, "business_unit_id must be an int or None, not str"),
+    ({"business_unit_id": 2**63}, ValueError, "business_unit_id .* out of the int64 range"),
+    ({"check": None}, ValueError, "check must be one of"),
+]
+
+
+@pytest.mark.parametrize(("options", "kind", "message"), BAD_OPTIONS)
+def test_bad_options_are_refused_when_lookup_many_is_called(
+    options: dict[str, Any], kind: type[Exception], message: str
+) -> None:
+    portal = Portal()
+    with portal.sync_client() as client, pytest.raises(kind, match=message):
+        client.lookup_many(["a@x.com"], **options)  # not iterated: refused at the call
+    assert portal.requests == []
+
+
+@pytest.mark.parametrize(("options", "kind", "message"), BAD_OPTIONS)
+async def test_bad_options_are_refused_when_async_lookup_many_is_called(
+    options: dict[str, Any], kind: type[Exception], message: str
+) -> None:
+    portal = Portal()
+    async with portal.async_client() as client:
+        with pytest.raises(kind, match=message):
+            client.lookup_many(["a@x.com"], **options)  # not iterated: refused at the call
+    assert portal.requests == []

@@ -359,3 +359,35 @@ def test_a_429_asking_to_wait_an_hour_stops_with_exit_3_and_says_so(
     monkeypatch.setattr(_bulk_api, "threaded_call", real)
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 0
     assert [r["subscriber"] for r in read_jsonl(output)] == IDS[:5]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--business-unit-id", str(2**63), "bulk"], "--business-unit-id 9223372036854775808 is out of"),
+        (["--business-unit-id", str(-(2**63) - 1), "bulk"], "out of the int64 range"),
+    ],
+)
+def test_a_business_unit_id_out_of_range_is_a_usage_error_not_an_invalid_row_each(
+    env: FakeHubSpot, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("a@x.com\nb@x.com\n")
+    output = tmp_path / "out.csv"
+    assert main([*argv, str(ids), "-o", str(output), "--no-progress"]) == 2
+    assert message in capsys.readouterr().err
+    assert env.requests == []
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("option", [["--concurrency", "5.5"], ["--concurrency", "x"], ["--check", "all"]])
+def test_options_of_the_wrong_kind_are_refused_by_the_parser(
+    env: FakeHubSpot, tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str]
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("a@x.com\n")
+    with pytest.raises(SystemExit) as stopped:
+        run(str(ids), *option)
+    assert stopped.value.code == 2
+    assert option[0] in capsys.readouterr().err
+    assert env.requests == []

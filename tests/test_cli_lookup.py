@@ -73,6 +73,8 @@ def test_business_unit_is_sent(env: FakeHubSpot, capsys: pytest.CaptureFixture[s
     ("argv", "token", "code", "message"),
     [
         (["statuses", ".."], "good", 2, "would change which URL"),
+        (["statuses", "a" * 70_000 + "@x.com"], "good", 2, "subscriber id"),
+        (["--business-unit-id", str(2**63), "statuses", "a@x.com"], "good", 2, "int64 range"),
         (["statuses", "a@x.com"], "", 2, "HUBSPOT_ACCESS_TOKEN"),
         (["statuses", "a@x.com"], "wrong-token", 1, "AuthenticationError: HTTP 401"),
         (["unsubscribe-all", "a@x.com"], "no-scope", 1, "PermissionDeniedError: HTTP 403"),

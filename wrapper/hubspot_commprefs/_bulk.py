@@ -48,6 +48,7 @@ __all__ = [
     "Check",
     "LookupOutcome",
     "Operation",
+    "check_options",
     "in_input_order",
 ]
 
@@ -158,6 +159,33 @@ class BulkStats:
     by_outcome: dict[str, int] = field(default_factory=dict)
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_options(
+    *, rate: object, concurrency: object, check: object, business_unit_id: object = None
+) -> tuple[Rate, int, Check]:
+    """Check the bulk options before anything starts; raise TypeError/ValueError naming the option."""
+    if isinstance(rate, str):
+        parsed = Rate.parse(rate)
+    elif isinstance(rate, Rate):
+        parsed = rate
+    else:
+        raise TypeError(f"rate must be a Rate or a str such as '100/10s', not {type(rate).__name__}")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+        raise TypeError(f"concurrency must be an int, not {type(concurrency).__name__}")
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    if check not in CHECKS:
+        raise ValueError(f"check must be one of {', '.join(CHECKS)}, not {check!r}")
+    if business_unit_id is not None:
+        if isinstance(business_unit_id, bool) or not isinstance(business_unit_id, int):
+            raise TypeError(f"business_unit_id must be an int or None, not {type(business_unit_id).__name__}")
+        if not _INT64_MIN <= business_unit_id <= _INT64_MAX:
+            raise ValueError(f"business_unit_id {business_unit_id} is out of the int64 range")
+    return parsed, concurrency, check
+
+
 class _StopRunError(Exception):
     """A failure that every further request would meet too (its ``__cause__`` is HubSpot's error)."""
 
@@ -195,12 +223,9 @@ class BulkLookup:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_finish: Callable[[LookupOutcome], None] | None = None,
     ) -> None:
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-        if check not in CHECKS:
-            raise ValueError(f"check must be one of {', '.join(CHECKS)}, not {check!r}")
+        parsed, concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
         self.call = call
-        self.limiter = limiter or RollingWindowLimiter(Rate.parse(rate) if isinstance(rate, str) else rate)
+        self.limiter = limiter or RollingWindowLimiter(parsed)
         self.concurrency = concurrency
         self.operations: tuple[Operation, ...] = (
             ("unsubscribe-all", "statuses") if check == "both" else (check,)

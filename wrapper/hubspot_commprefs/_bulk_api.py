@@ -24,6 +24,7 @@ from hubspot_commprefs._bulk import (
     Check,
     LookupOutcome,
     Operation,
+    check_options,
     in_input_order,
     input_rows,
 )
@@ -110,7 +111,7 @@ def threaded_call_from(
     return call
 
 
-async def lookup_many_async(
+def lookup_many_async(
     client: AsyncCommPrefs,
     subscriber_ids: Iterable[str],
     *,
@@ -119,10 +120,16 @@ async def lookup_many_async(
     concurrency: int = DEFAULT_CONCURRENCY,
     check: Check = "both",
 ) -> AsyncIterator[LookupOutcome]:
+    # A plain function, so that bad options and ids are refused at the call, not at the first ``async for``.
+    check_options(rate=rate, concurrency=concurrency, check=check, business_unit_id=business_unit_id)
     rows = input_rows(subscriber_ids)
     engine = BulkLookup(
         async_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
     )
+    return _in_order(engine, rows)
+
+
+async def _in_order(engine: BulkLookup, rows: list[Any]) -> AsyncIterator[LookupOutcome]:
     outcomes = engine.outcomes(rows)
     try:
         async for outcome in in_input_order(outcomes):
@@ -140,10 +147,11 @@ def lookup_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     check: Check = "both",
 ) -> Iterator[LookupOutcome]:
+    # The options are checked here, in the caller's thread, before anything starts.
+    check_options(rate=rate, concurrency=concurrency, check=check, business_unit_id=business_unit_id)
     rows = input_rows(subscriber_ids)
     blocking = sync_call(client, business_unit_id=business_unit_id)
     engine_args: dict[str, Any] = {"rate": rate, "concurrency": concurrency, "check": check}
-    BulkLookup(blocking, **engine_args)  # check the options here, in the caller's thread
     return _background(rows, blocking, engine_args)
 
 

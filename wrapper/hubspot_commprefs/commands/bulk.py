@@ -112,6 +112,9 @@ def _plan(args: argparse.Namespace) -> _Plan:
 
     if args.concurrency < 1:
         raise _Usage(f"--concurrency must be at least 1, not {args.concurrency}")
+    unit = args.business_unit_id
+    if unit is not None and not -(2**63) <= unit < 2**63:  # else every row would be refused alike
+        raise _Usage(f"--business-unit-id {unit} is out of the int64 range")
     if args.resume and args.overwrite:
         raise _Usage("--resume and --overwrite contradict each other")
     output = Path(args.output) if args.output not in (None, "-") else None
