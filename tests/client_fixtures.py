@@ -110,7 +110,7 @@ class Sleeps(list[float]):
 
 
 def patch_sleeps(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
-    """Replace ``time.sleep`` and ``asyncio.sleep`` (what stamina sleeps with) by a recorder."""
+    """Replace ``time.sleep`` and ``asyncio.sleep`` (what the retry loop sleeps with) by a recorder."""
     sleeps = Sleeps()
 
     async def fake_async_sleep(delay: float, result: Any = None) -> Any:

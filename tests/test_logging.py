@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -70,3 +71,48 @@ def test_the_environment_variable_switches_logging_on():
     assert "authorization': '[redacted]'" in debug.stderr
     for run in (quiet, info, debug):
         assert TOKEN not in run.stderr + run.stdout
+
+
+def test_retries_print_nothing_when_logging_is_not_configured():
+    # Python's last-resort handler prints WARNING records of unconfigured loggers to stderr: a retry must
+    # not produce one (stamina's default instrumentation did, for every retry).
+    code = textwrap.dedent(
+        f"""
+        import asyncio, time
+        import httpx
+        from hubspot_commprefs import AsyncCommPrefs, CommPrefs
+        body = {{"status": "COMPLETE", "results": [], "startedAt": "2026-03-01T00:00:00Z",
+                 "completedAt": "2026-03-01T00:00:01Z"}}
+        answers = [503, 200, 503, 200]
+        def handler(request):
+            code = answers.pop(0)
+            return httpx.Response(code, json=body)
+        async def no_sleep(delay):
+            pass
+        time.sleep, asyncio.sleep = (lambda delay: None), no_sleep
+        http = httpx.Client(transport=httpx.MockTransport(handler))
+        CommPrefs(access_token={TOKEN!r}, http_client=http).get_statuses("alice@example.com")
+        async def main():
+            http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+            await AsyncCommPrefs(access_token={TOKEN!r}, http_client=http).get_statuses("alice@example.com")
+        asyncio.run(main())
+        assert answers == []
+        """
+    )
+    env = {"PATH": "", **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}
+    run = subprocess.run(  # noqa: PLW1510 - asserted below
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+
+
+def test_retries_are_logged_through_our_logger_only(caplog, monkeypatch):
+    patch_sleeps(monkeypatch)
+    caplog.set_level(logging.DEBUG)
+    client, _ = sync_client(httpx.Response(503), ok(), max_retries=3)
+    client.get_statuses("alice@example.com")
+    retries = [r for r in caplog.records if "retrying after" in r.getMessage()]
+    assert [r.name for r in retries] == [LOGGER_NAME]
+    assert "retry 1 of 3" in retries[0].getMessage()
+    assert not [r for r in caplog.records if r.name.startswith("stamina")]
