@@ -395,3 +395,22 @@ async def test_bad_options_are_refused_when_async_lookup_many_is_called(
         with pytest.raises(kind, match=message):
             client.lookup_many(["a@x.com"], **options)  # not iterated: refused at the call
     assert portal.requests == []
+
+
+@pytest.mark.parametrize("check", ["both", "unsubscribe-all"])
+async def test_an_unknown_wide_status_is_an_error_row_naming_it_not_a_no(check: str) -> None:
+    # "OPTED_OUT" is not a value the spec lists: whether the contact may be emailed cannot be told, so the
+    # row must not say unsubscribed_from_all=False.
+    portal = Portal()
+    opted_out = wide_item(subscriberIdString="a@x.com", status="OPTED_OUT")
+    portal.fail_first("a@x.com", httpx.Response(200, json=action_body([opted_out])))
+    outcomes = await collect(portal, ["a@x.com", "b@x.com"], check=check)
+    assert [o.outcome for o in outcomes] == ["error", "ok"]
+    assert "OPTED_OUT" in outcomes[0].error_message
+    assert outcomes[0].unsubscribed_from_all is None
+    assert outcomes[0].unsubscribe_all is not None  # the answer is kept
+    record = outcomes[0].to_record()
+    assert record["outcome"] == "error"
+    assert record["unsubscribed_from_all"] is None
+    assert "OPTED_OUT" in record["error"]
+    assert outcomes[1].unsubscribed_from_all is False

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import httpx
+import hubspot_commprefs
 import pytest
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.testing import FakeHubSpot
@@ -130,3 +132,36 @@ def test_help_does_not_import_the_bulk_machinery() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_an_unknown_wide_status_is_not_shown_as_a_no(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = {
+        "status": "COMPLETE",
+        "startedAt": "2026-03-18T09:20:31.010Z",
+        "completedAt": "2026-03-18T09:20:31.051Z",
+        "results": [
+            {
+                "channel": "EMAIL",
+                "status": "OPTED_OUT",
+                "subscriberIdString": "a@x.com",
+                "timestamp": "2025-12-24T21:07:44Z",
+                "wideStatusType": "PORTAL_WIDE",
+            }
+        ],
+    }
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    real = hubspot_commprefs.CommPrefs
+
+    def on_mock(**options: Any) -> Any:
+        return real(**options, http_client=httpx.Client(transport=transport))
+
+    monkeypatch.setattr(hubspot_commprefs, "CommPrefs", on_mock)
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "t")
+    assert main(["unsubscribe-all", "a@x.com"]) == 1
+    captured = capsys.readouterr()
+    assert "not unsubscribed" not in captured.out
+    assert "CANNOT TELL" in captured.out
+    assert "OPTED_OUT" in captured.out
+    assert "OPTED_OUT" in captured.err

@@ -33,6 +33,7 @@ from hubspot_commprefs._errors import (
     RateLimitError,
 )
 from hubspot_commprefs._rate_limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
+from hubspot_commprefs._results import UNSUBSCRIBED
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
@@ -50,6 +51,7 @@ __all__ = [
     "Operation",
     "check_options",
     "in_input_order",
+    "unknown_wide_statuses",
 ]
 
 Check = Literal["both", "unsubscribe-all", "statuses"]
@@ -102,10 +104,12 @@ class LookupOutcome:
 
     @property
     def unsubscribed_from_all(self) -> bool | None:
-        """Whether the contact opted out of all email; None when that was not (or could not be) asked."""
-        if self.unsubscribe_all is None:
+        """Whether the contact opted out of all email; None when that was not asked, or cannot be told
+        (a wide status with a value this client does not know: the row is then an ``error``)."""
+        wide = self.unsubscribe_all
+        if wide is None or unknown_wide_statuses(wide):
             return None
-        return self.unsubscribe_all.is_unsubscribed_from_all
+        return any(status.status.value == UNSUBSCRIBED for status in wide.wide_statuses)
 
     @property
     def error_message(self) -> str | None:
@@ -119,7 +123,7 @@ class LookupOutcome:
         """The output row: plain JSON values, keyed by the columns of ``hubspot-commprefs bulk``."""
         wide = self.unsubscribe_all
         opted_out = (
-            [status for status in wide.wide_statuses if status.status.value == "UNSUBSCRIBED"] if wide else []
+            [status for status in wide.wide_statuses if status.status.value == UNSUBSCRIBED] if wide else []
         )
         statuses = self.statuses
         return {
@@ -143,6 +147,33 @@ class LookupOutcome:
             else None,
             "error": self.error_message,
         }
+
+
+def unknown_wide_statuses(answer: UnsubscribeAllStatus) -> list[str]:
+    """The ``status`` values of ``answer``'s wide statuses that this client does not know (HubSpot added
+    one, e.g. OPTED_OUT): with one, whether the contact opted out of all email cannot be told."""
+    return sorted({w.status.value for w in answer.wide_statuses if not getattr(w.status, "is_known", True)})
+
+
+def _answer_problem(results: dict[str, Any]) -> IncompleteResultError | None:
+    """Why the answers of one row cannot be trusted, or None: an operation that is not COMPLETE (or that
+    carries errors), or a wide status this client does not know."""
+    for result in results.values():
+        if not result.is_complete:
+            try:
+                result.raise_if_incomplete()
+            except IncompleteResultError as incomplete:
+                return incomplete
+    wide = results.get("unsubscribe-all")
+    unknown = unknown_wide_statuses(wide) if wide is not None else []
+    if unknown:
+        values = ", ".join(repr(value) for value in unknown)
+        return IncompleteResultError(
+            f"HubSpot's unsubscribe-all answer has a wide status this client does not know ({values}): "
+            "whether the contact opted out of all email cannot be told",
+            result=wide,
+        )
+    return None
 
 
 @dataclass
@@ -296,12 +327,9 @@ class BulkLookup:
             requests=requests,
         )
         if error is None:
-            for result in results.values():
-                if not result.is_complete:
-                    try:
-                        result.raise_if_incomplete()
-                    except IncompleteResultError as incomplete:
-                        return dataclasses.replace(outcome, error=incomplete)
+            problem = _answer_problem(results)
+            if problem is not None:
+                return dataclasses.replace(outcome, error=problem)
         return outcome
 
     async def outcomes(

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 ORDER = 10
 EXIT_CODES = (
     "Exit codes: 0 HubSpot answered (the answer is printed); 1 HubSpot answered with an error, or with an "
-    "operation that is not COMPLETE or carries errors (printed, with a warning on stderr), or could not be "
+    "operation that is not COMPLETE or carries errors, or with a wide status this client does not know "
+    "(printed, with a warning on stderr), or could not be "
     f"reached; 2 a usage error (a missing {TOKEN_ENV}, a subscriber id that cannot be sent); 130 interrupted."
 )
 
@@ -140,12 +141,23 @@ def run_unsubscribe_all(args: argparse.Namespace) -> int:
     code, result = _lookup(args, "unsubscribe-all")
     if result is None:
         return code
-    if result.is_portal_wide:
+    # Computed here from the wide statuses: a status value this client does not know (HubSpot added one,
+    # e.g. OPTED_OUT) means the answer cannot be read as yes or no, and must not be shown as a no.
+    unknown = sorted(
+        {_text(w.status) for w in result.wide_statuses if not getattr(w.status, "is_known", True)}
+    )
+    opted_out = [w for w in result.wide_statuses if _text(w.status) == "UNSUBSCRIBED"]
+    scopes = {_text(w.wide_status_type) for w in opted_out}
+    if unknown:
+        verdict = "CANNOT TELL whether unsubscribed from all email (a wide status unknown to this client)"
+    elif "PORTAL_WIDE" in scopes:
         verdict = "UNSUBSCRIBED from all email, portal-wide"
-    elif result.is_business_unit_wide:
-        units = ", ".join(str(unit) for unit in result.business_unit_ids) or "?"
+    elif "BUSINESS_UNIT_WIDE" in scopes:
+        units = ", ".join(
+            _text(w.business_unit_id) for w in opted_out if _text(w.wide_status_type) == "BUSINESS_UNIT_WIDE"
+        )
         verdict = f"UNSUBSCRIBED from all email of business unit {units}"
-    elif result.is_unsubscribed_from_all:
+    elif opted_out:
         verdict = "UNSUBSCRIBED from all email"
     else:
         verdict = "not unsubscribed from all email"
@@ -161,4 +173,8 @@ def run_unsubscribe_all(args: argparse.Namespace) -> int:
     ]
     if rows:
         text += "\n\n" + table(("SCOPE", "BUSINESS UNIT", "STATUS", "UPDATED"), rows)
-    return _finish(args, result, text)
+    code = _finish(args, result, text)
+    if unknown and code == EXIT_OK:
+        values = ", ".join(unknown)
+        return fail(f"HubSpot sent a wide status this client does not know ({values}): it is not a yes or no")
+    return code
