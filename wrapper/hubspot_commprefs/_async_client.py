@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
@@ -10,16 +11,18 @@ from hubspot_commprefs._base import (
     NOT_GIVEN,
     BaseClient,
     TimeoutTypes,
+    asend,
     log_request,
     log_response,
     parse_response,
-    transport_error,
 )
 from hubspot_commprefs._config import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES
+from hubspot_commprefs._errors import CommPrefsError
 from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
 from hubspot_commprefs._retry import async_call_with_retries
 
 if TYPE_CHECKING:
+    import asyncio
     from collections.abc import AsyncIterator, Iterable, Mapping
     from types import TracebackType
 
@@ -62,6 +65,7 @@ class AsyncCommPrefs(BaseClient):
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
+        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
 
     async def get_statuses(
         self, subscriber_id: str, *, business_unit_id: int | None = None, channel: str = DEFAULT_CHANNEL
@@ -133,18 +137,36 @@ class AsyncCommPrefs(BaseClient):
         **extra: Any,
     ) -> ResultT:
         """One lookup, with retries: the typed result, or a typed error raised (arguments are checked first)."""
+        self._check_event_loop()
         request = self._build(self._http, operation, subscriber_id, channel, business_unit_id, **extra)
 
         async def attempt() -> ResultT:
             log_request(request)
-            try:
-                response = await self._http.send(request)
-            except httpx.HTTPError as exc:
-                raise transport_error(exc, request) from exc
+            response = await asend(self, self._http, request)
             log_response(request, response)
             return parse_response(response, operation, result_type)
 
         return await async_call_with_retries(attempt, self.max_retries)
+
+    def _check_event_loop(self) -> None:
+        """Refuse a second event loop: httpx's pooled connections belong to the loop that opened them."""
+        import asyncio  # noqa: PLC0415 - loaded by then; kept out of the package's import
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # another async library (trio): nothing to compare
+            return
+        bound = self._loop() if self._loop is not None else None
+        if bound is loop:
+            return
+        if self._loop is None:
+            self._loop = weakref.ref(loop)
+            return
+        raise CommPrefsError(
+            f"this {type(self).__name__} is bound to the event loop it was first used in (its connections "
+            "belong to that loop), and this is another one: create one AsyncCommPrefs per event loop "
+            "(for example, inside the function you pass to asyncio.run)"
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP client, unless it was passed in (its owner closes it)."""

@@ -5,6 +5,7 @@ typed errors. Only sending (and sleeping between retries) differs between ``Comm
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from hubspot_commprefs._config import (
 )
 from hubspot_commprefs._errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -320,13 +322,106 @@ def parse_response(response: httpx.Response, operation: Operation, result_type: 
     )
 
 
-def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIConnectionError:
-    """The typed error for an httpx failure to get an answer."""
+def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIError:
+    """The typed error for an httpx failure: no answer (``APIConnectionError``, retried), or an answer
+    whose body could not be decoded, or that a response hook of the caller's client raised for."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return hook_error(exc)
+    if isinstance(exc, httpx.DecodingError):
+        # Without the response (``send`` keeps it; this path does not): the status is unknown, 0.
+        return UnexpectedResponseError(
+            f"an answer whose body cannot be decoded: {type(exc).__name__}",
+            status_code=0,
+            text="",
+            headers=None,
+        )
     secret = secret_of(request)
     where = f"{request.method} {request.url.copy_with(query=None)}"
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"no answer in time from {where}: {type(exc).__name__}")
     return APIConnectionError(scrub(f"no answer from {where}: {type(exc).__name__}: {exc}", secret))
+
+
+def hook_error(exc: httpx.HTTPStatusError) -> APIError:
+    """The typed error for the answer a response hook of the caller's client raised for (typically
+    ``raise_for_status``): the same error as if the hook had not been there."""
+    response = exc.response
+    code = response.status_code
+    if 400 <= code <= 599:  # noqa: PLR2004
+        return status_error(response)
+    return unexpected(
+        response, f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here"
+    )
+
+
+def undecodable(response: httpx.Response, exc: httpx.DecodingError) -> UnexpectedResponseError:
+    encoding = response.headers.get("content-encoding", "none")
+    return unexpected(
+        response,
+        f"HTTP {response.status_code} with a body that cannot be decoded (Content-Encoding: {encoding}): "
+        f"{type(exc).__name__}",
+    )
+
+
+def closed_error(client: object) -> CommPrefsError:
+    return CommPrefsError(
+        f"this {type(client).__name__} is closed (its HTTP client was closed): create a new one"
+    )
+
+
+def send(client: object, http: httpx.Client, request: httpx.Request) -> httpx.Response:
+    """Send ``request`` and read the answer, or raise a typed error (``client`` names the error of a
+    closed client). Redirects are never followed, whatever the caller's client says."""
+    if http.is_closed:
+        raise closed_error(client)
+    try:
+        response = http.send(request, stream=True, follow_redirects=False)
+    except httpx.HTTPStatusError as exc:
+        with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
+            exc.response.read()
+        raise hook_error(exc) from exc
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, request) from exc
+    except RuntimeError:
+        if http.is_closed:  # closed by another thread meanwhile
+            raise closed_error(client) from None
+        raise
+    try:
+        response.read()
+    except httpx.DecodingError as exc:
+        raise undecodable(response, exc) from exc
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, request) from exc
+    finally:
+        response.close()
+    return response
+
+
+async def asend(client: object, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """``send`` for an ``httpx.AsyncClient``."""
+    if http.is_closed:
+        raise closed_error(client)
+    try:
+        response = await http.send(request, stream=True, follow_redirects=False)
+    except httpx.HTTPStatusError as exc:
+        with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
+            await exc.response.aread()
+        raise hook_error(exc) from exc
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, request) from exc
+    except RuntimeError:
+        if http.is_closed:
+            raise closed_error(client) from None
+        raise
+    try:
+        await response.aread()
+    except httpx.DecodingError as exc:
+        raise undecodable(response, exc) from exc
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, request) from exc
+    finally:
+        await response.aclose()
+    return response
 
 
 def log_request(request: httpx.Request) -> None:

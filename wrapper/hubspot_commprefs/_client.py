@@ -13,7 +13,7 @@ from hubspot_commprefs._base import (
     log_request,
     log_response,
     parse_response,
-    transport_error,
+    send,
 )
 from hubspot_commprefs._config import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES
 from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
@@ -139,10 +139,7 @@ class CommPrefs(BaseClient):
 
         def attempt() -> ResultT:
             log_request(request)
-            try:
-                response = self._http.send(request)
-            except httpx.HTTPError as exc:
-                raise transport_error(exc, request) from exc
+            response = send(self, self._http, request)
             log_response(request, response)
             return parse_response(response, operation, result_type)
 
