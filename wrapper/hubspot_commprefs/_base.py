@@ -42,7 +42,15 @@ from hubspot_commprefs._logging import logger, redact_headers, scrub, secret_of,
 from hubspot_commprefs._operations import Operation, Operations, load_operations
 from hubspot_commprefs._paths import check_request_path, check_subscriber_id
 from hubspot_commprefs._rate_limit import RateLimitInfo
-from hubspot_commprefs._validation import INT64_MAX, INT64_MIN, BodyMismatch, validate
+from hubspot_commprefs._validation import (
+    ERRORS_FIELD,
+    INT64_MAX,
+    INT64_MIN,
+    BodyMismatch,
+    parse_errors,
+    prepare,
+    strip_optional_nulls,
+)
 
 if TYPE_CHECKING:
     from hubspot_commprefs._results import _ActionResult
@@ -285,6 +293,23 @@ def unexpected(response: httpx.Response, message: str) -> UnexpectedResponseErro
     )
 
 
+def _build_model(model_type: Any, body: Any, content: bytes) -> Any:
+    """The generated model of a 200 body: checked, ``null`` in optional fields taken as absent, and the
+    ``errors`` items read tolerantly (as generated models when they all match the spec; otherwise the raw
+    list is kept in ``additional_properties``, so ``to_dict()`` still has it)."""
+    checked, raw_errors = prepare(model_type, body)
+    if b"null" in content:  # cheap test first: the copy and walk are needed only when a null is there
+        checked = strip_optional_nulls(model_type, checked)
+    model = model_type.from_dict(checked)
+    if raw_errors is not None:
+        parsed = parse_errors(model_type, raw_errors) if raw_errors else []
+        if parsed is not None:
+            model.errors = parsed
+        else:
+            model.additional_properties[ERRORS_FIELD] = raw_errors
+    return model
+
+
 def parse_response(response: httpx.Response, operation: Operation, result_type: type[ResultT]) -> ResultT:
     """The typed result of a 200 answer, or the typed error of any other."""
     code = response.status_code
@@ -300,8 +325,7 @@ def parse_response(response: httpx.Response, operation: Operation, result_type: 
                 f"{_snippet(_response_text(response), secret)!r}",
             ) from None
         try:
-            validate(operation.model, body)
-            model = operation.model.from_dict(body)
+            model = _build_model(operation.model, body, response.content)
         except BodyMismatch as exc:
             secret = secret_of(_request_of(response))
             raise unexpected(
@@ -314,6 +338,7 @@ def parse_response(response: httpx.Response, operation: Operation, result_type: 
             rate_limit=RateLimitInfo.from_headers(response.headers),
             headers=response.headers,
             request=_request_of(response),
+            body=body,
         )
     if 400 <= code <= 599:  # noqa: PLR2004
         raise status_error(response)

@@ -2,7 +2,8 @@
 
     CommPrefsError
     ├── IncompleteResultError      a 200 whose operation is not COMPLETE or that carries errors
-    │                              (raised only on request: ``result.raise_if_incomplete()``)
+    │                              (raised only on request: ``result.raise_if_incomplete()``), or whose
+    │                              unknown wide status cannot answer ``is_unsubscribed_from_all``
     └── APIError                   anything that went wrong talking to HubSpot
         ├── APIStatusError         HubSpot answered 4xx or 5xx (status_code, category, correlation_id,
         │   │                      message, body, headers, rate_limit)
@@ -151,10 +152,12 @@ class InternalServerError(APIStatusError):
 
 
 class IncompleteResultError(CommPrefsError):
-    """A 200 answer whose operation ``status`` is not COMPLETE, or that carries ``errors``.
+    """A 200 answer whose operation ``status`` is not COMPLETE, or that carries or counts ``errors``; or
+    whose wide statuses cannot answer "unsubscribed from all?" (a status this client does not know).
 
-    Raised by ``result.raise_if_incomplete()`` (and by ``is_unsubscribed_from_all``, whose yes/no answer
-    must not rest on an incomplete operation). ``result`` is the whole typed result.
+    Raised by ``result.raise_if_incomplete()``, and by ``is_unsubscribed_from_all`` (the client's method
+    and the result's property), whose yes/no answer must not rest on an incomplete operation or an unknown
+    status. ``result`` is the whole typed result.
     """
 
     def __init__(self, message: str, *, result: Any) -> None:

@@ -4,11 +4,13 @@ A 200 answer is an *operation* whose ``status`` may be other than COMPLETE and t
 ``is_complete`` says whether it is a clean answer and ``raise_if_incomplete()`` turns the other case into
 an ``IncompleteResultError``. Unknown enum values and fields never fail: each generated enum member keeps
 its raw ``value`` (``is_known`` is False for a value the spec does not list) and ``extra_fields`` holds
-what the spec does not name.
+what the spec does not name. ``null`` in an optional field is taken as absent (the field is ``UNSET`` in
+the model); ``body`` keeps the decoded JSON exactly as received, nulls included.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
 from hubspot_commprefs._errors import IncompleteResultError
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
         ActionResponseWithResultsPublicWideStatus,  # noqa: F401 - named in a string below
         PublicStatus,
         PublicWideStatus,
-        StandardError,
     )
 
     from hubspot_commprefs._rate_limit import RateLimitInfo
@@ -35,6 +36,53 @@ UNSUBSCRIBED = "UNSUBSCRIBED"
 NOT_SPECIFIED = "NOT_SPECIFIED"
 PORTAL_WIDE = "PORTAL_WIDE"
 BUSINESS_UNIT_WIDE = "BUSINESS_UNIT_WIDE"
+ERRORS_FIELD = "errors"
+_SHOWN = 200
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedError:
+    """One item of ``errors`` in a 200 answer, read tolerantly: HubSpot says every field of an error body
+    is optional, so each attribute is None when the item lacks it (or, for the text ones, when it is not a
+    string). ``raw`` is the item exactly as received."""
+
+    message: str | None
+    category: str | None
+    status: str | None
+    id: str | None
+    sub_category: Any
+    """As received: the spec says an object, HubSpot's examples also show a string."""
+    context: Any
+    links: Any
+    errors: Any
+    """The item's own ``errors`` (details), as received."""
+    raw: Any
+
+    @classmethod
+    def from_raw(cls, item: Any) -> ReportedError:
+        fields: dict[str, Any] = item if isinstance(item, dict) else {}
+        return cls(
+            message=_text(fields.get("message")) if fields else _text(item),
+            category=_text(fields.get("category")),
+            status=_text(fields.get("status")),
+            id=_text(fields.get("id")),
+            sub_category=fields.get("subCategory"),
+            context=fields.get("context"),
+            links=fields.get("links"),
+            errors=fields.get("errors"),
+            raw=item,
+        )
+
+    def __str__(self) -> str:
+        return self.message if self.message is not None else _cut(repr(self.raw))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 
 class _ActionResponse(Protocol):
@@ -50,7 +98,7 @@ ModelT = TypeVar("ModelT", bound=_ActionResponse)
 
 
 class _ActionResult(Generic[ModelT]):
-    __slots__ = ("_request", "headers", "model", "rate_limit")
+    __slots__ = ("_request", "body", "headers", "model", "rate_limit")
 
     def __init__(
         self,
@@ -59,6 +107,7 @@ class _ActionResult(Generic[ModelT]):
         rate_limit: RateLimitInfo,
         headers: httpx.Headers,
         request: httpx.Request | None = None,
+        body: Any = None,
     ) -> None:
         self.model = model
         """The generated model of the whole body."""
@@ -67,6 +116,8 @@ class _ActionResult(Generic[ModelT]):
         self.headers = headers
         """The answer's HTTP headers."""
         self._request = request  # only to scrub the token from messages built from the answer
+        self.body = body
+        """The decoded JSON body exactly as received (``null`` values included)."""
 
     @property
     def status(self) -> ActionResponseStatus:
@@ -74,29 +125,50 @@ class _ActionResult(Generic[ModelT]):
         return self.model.status
 
     @property
-    def errors(self) -> list[StandardError]:
-        """Errors HubSpot reported inside this 200 answer (empty when none)."""
-        errors = self.model.errors
-        return list(errors) if isinstance(errors, list) else []
+    def errors(self) -> list[ReportedError]:
+        """Errors HubSpot reported inside this 200 answer (empty when none), each read tolerantly."""
+        return [ReportedError.from_raw(item) for item in self._raw_errors]
+
+    @property
+    def _raw_errors(self) -> list[Any]:
+        raw = self.body.get(ERRORS_FIELD) if isinstance(self.body, dict) else None
+        if isinstance(raw, list):
+            return raw
+        errors = self.model.errors  # a result built from a model alone
+        return [e.to_dict() for e in errors] if isinstance(errors, list) else []
+
+    @property
+    def num_errors(self) -> int | None:
+        """HubSpot's ``numErrors`` (None when absent)."""
+        value = getattr(self.model, "num_errors", None)
+        return value if isinstance(value, int) else None
 
     @property
     def is_complete(self) -> bool:
-        """True only for a clean answer: the operation is COMPLETE and carries no errors."""
-        return self.model.status == COMPLETE and not self.errors
+        """True only for a clean answer: the operation is COMPLETE, carries no errors and does not count
+        any (``numErrors`` absent or 0)."""
+        return self.model.status == COMPLETE and not self._raw_errors and not self.num_errors
 
     @property
     def extra_fields(self) -> dict[str, Any]:
         """Top-level fields of the body that the spec does not name (kept, never fatal)."""
-        return self.model.additional_properties
+        extra = self.model.additional_properties
+        if ERRORS_FIELD in extra:  # errors that did not match the spec, kept there for to_dict()
+            return {k: v for k, v in extra.items() if k != ERRORS_FIELD}
+        return extra
 
     def raise_if_incomplete(self) -> Self:
         """Return this result if ``is_complete``; otherwise raise ``IncompleteResultError``."""
         if self.is_complete:
             return self
         problems = [f"operation status {self.model.status.value}"] if self.model.status != COMPLETE else []
-        problems += [f"error: {getattr(e, 'message', e)}" for e in self.errors]
+        secret = secret_of(self._request)
+        errors = self.errors
+        problems += [f"error: {_cut(scrub(e.message or repr(e.raw), secret))}" for e in errors]
+        if self.num_errors and not errors:
+            problems.append(f"numErrors is {self.num_errors} but no errors are listed")
         message = "HubSpot's answer is not a clean one: " + "; ".join(problems)
-        raise IncompleteResultError(scrub(message, secret_of(self._request)), result=self)
+        raise IncompleteResultError(scrub(message, secret), result=self)
 
 
 class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"]):
@@ -120,10 +192,14 @@ class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"
 
     def by_id(self, subscription_id: int) -> PublicStatus | None:
         """The status for one subscription type id, or None if the answer has none."""
+        if isinstance(subscription_id, bool) or not isinstance(subscription_id, int):
+            raise TypeError(f"subscription_id must be an int, not {type(subscription_id).__name__}")
         return next((s for s in self.model.results if s.subscription_id == subscription_id), None)
 
     def by_name(self, name: str) -> PublicStatus | None:
         """The status for the subscription type of this name (exact match first, then ignoring case)."""
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, not {type(name).__name__}")
         results = self.model.results
         found = next((s for s in results if s.subscription_name == name), None)
         if found is None:
@@ -160,8 +236,9 @@ class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"
 
     def __repr__(self) -> str:
         return (
-            f"<SubscriptionStatuses status={self.model.status.value} subscriptions={len(self)} "
-            f"subscribed={len(self.subscribed)} unsubscribed={len(self.unsubscribed)} errors={len(self.errors)}>"
+            f"<SubscriptionStatuses status={self.model.status.value!r} subscriptions={len(self)} "
+            f"subscribed={len(self.subscribed)} unsubscribed={len(self.unsubscribed)} "
+            f"errors={len(self._raw_errors)}>"
         )
 
 
@@ -190,8 +267,22 @@ class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideSta
 
     @property
     def is_unsubscribed_from_all(self) -> bool:
-        """Whether any wide status says UNSUBSCRIBED (portal-wide or for a business unit)."""
-        return bool(self._opted_out)
+        """Whether any wide status says UNSUBSCRIBED (portal-wide or for a business unit).
+
+        Raises ``IncompleteResultError`` naming the value when none does but one has a status this client
+        does not know (HubSpot added one): False would say "may email" without knowing. The raw value is
+        ``wide_status.status.value``.
+        """
+        if self._opted_out:
+            return True
+        unknown = [w.status.value for w in self.model.results if not w.status.is_known]
+        if unknown:
+            message = (
+                "cannot tell whether the contact opted out of all email: wide status "
+                f"{', '.join(repr(v) for v in dict.fromkeys(unknown))} is unknown to this client"
+            )
+            raise IncompleteResultError(scrub(message, secret_of(self._request)), result=self)
+        return False
 
     @property
     def is_portal_wide(self) -> bool:
@@ -217,8 +308,12 @@ class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideSta
         return next((w for w in self.model.results if w.business_unit_id == business_unit_id), None)
 
     def __repr__(self) -> str:
+        try:
+            unsubscribed: object = self.is_unsubscribed_from_all
+        except IncompleteResultError:
+            unsubscribed = "unknown"
         return (
-            f"<UnsubscribeAllStatus status={self.model.status.value} "
-            f"unsubscribed_from_all={self.is_unsubscribed_from_all} portal_wide={self.is_portal_wide} "
-            f"errors={len(self.errors)}>"
+            f"<UnsubscribeAllStatus status={self.model.status.value!r} "
+            f"unsubscribed_from_all={unsubscribed} portal_wide={self.is_portal_wide} "
+            f"errors={len(self._raw_errors)}>"
         )

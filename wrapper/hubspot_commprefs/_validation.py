@@ -7,6 +7,12 @@ fields, strings, integers (not booleans, within int64), booleans, RFC 3339 date-
 (any string: unknown values are kept), nested models, lists and maps. Extra fields are allowed.
 A mismatch raises ``BodyMismatch`` naming the field path (``results[0].subscriptionId``) and the problem.
 
+Two tolerances, both for forward compatibility: ``null`` in an optional field that is not declared
+nullable is accepted and treated as absent (``strip_optional_nulls`` removes it before the model is
+built); and the items of ``errors`` in a 200 are not checked here at all (``prepare`` takes them out:
+HubSpot says every field of an error body is optional). Integers the spec declares ``int32``
+(``INT32_FIELDS``; the generated models lost the format) are checked against that range.
+
 The JSON name of each field is read from the model's own ``to_dict()`` on a placeholder instance, so the
 generator's naming rules are never re-implemented here. Plans are built once per model class, on the
 first answer; ``attrs`` is imported then, not when the package is imported.
@@ -14,6 +20,7 @@ first answer; ``attrs`` is imported then, not when the package is imported.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 import re
@@ -28,6 +35,10 @@ from hubspot_commprefs._logging import scrub
 Checker = typing.Callable[[Any, str], None]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT32_FIELDS = frozenset({"numErrors"})
+"""JSON names of the properties the spec declares ``format: int32`` (a test keeps this in step)."""
+ERRORS_FIELD = "errors"
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII)
 _PLANS: dict[type, Checker] = {}
 
@@ -88,6 +99,12 @@ def _check_int(value: Any, path: str) -> None:
         raise BodyMismatch(path, f"expected an integer, got {_kind(value)}")
     if not INT64_MIN <= value <= INT64_MAX:
         raise BodyMismatch(path, "integer out of the int64 range")
+
+
+def _check_int32(value: Any, path: str) -> None:
+    _check_int(value, path)
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise BodyMismatch(path, "integer out of the int32 range")
 
 
 def _check_bool(value: Any, path: str) -> None:
@@ -258,17 +275,25 @@ def _normal(name: str) -> str:
 
 def _plan(model: type) -> list[tuple[str, bool, Checker]]:
     """(JSON name, required, checker) for each field of a generated model."""
+    return [(key, required, checker) for key, required, checker, _ in _typed_plan(model)]
+
+
+def _typed_plan(model: type) -> list[tuple[str, bool, Checker, Any]]:
+    """(JSON name, required, checker, type hint) for each field of a generated model."""
     hints = _hints(model)
     fields = _fields(model)
     json_names = list(_placeholder(model).to_dict())
     by_normal = {_normal(name): name for name in json_names}
-    plan: list[tuple[str, bool, Checker]] = []
+    plan: list[tuple[str, bool, Checker, Any]] = []
     for f in fields:
         key = by_normal.get(_normal(f.name))
         if key is None:
             raise TypeError(f"hubspot_commprefs: cannot find the JSON name of {model.__name__}.{f.name}")
         required = f.default is _nothing()
-        plan.append((key, required, _checker_for_type(hints[f.name])))
+        checker = _checker_for_type(hints[f.name])
+        if key in INT32_FIELDS and checker is _check_int:
+            checker = _check_int32
+        plan.append((key, required, checker, hints[f.name]))
     return plan
 
 
@@ -302,7 +327,9 @@ def _model_checker(model: type) -> Checker:
             raise BodyMismatch(path, f"expected an object, got {_kind(value)}")
         for key, required, checker in plan:
             if key in value:
-                checker(value[key], _join(path, key))
+                field = value[key]
+                if field is not None or required:
+                    checker(field, _join(path, key))
             elif required:
                 raise BodyMismatch(_join(path, key), "required field is missing")
         if check_extras:
@@ -311,3 +338,101 @@ def _model_checker(model: type) -> Checker:
                     extra_item(element, _join(path, key))
 
     return check
+
+
+def prepare(model: type, body: Any) -> tuple[Any, list[Any] | None]:
+    """Check ``body`` (decoded JSON) for ``model`` and take its ``errors`` out, unchecked.
+
+    Returns the body to build the model from (``errors`` removed, the rest checked) and the raw
+    ``errors`` items (None when absent or null). Raises ``BodyMismatch``, also when ``errors`` is
+    present but not an array.
+    """
+    errors: list[Any] | None = None
+    if isinstance(body, dict) and ERRORS_FIELD in body:
+        body = dict(body)
+        raw = body.pop(ERRORS_FIELD)
+        if raw is not None and not isinstance(raw, list):
+            raise BodyMismatch(ERRORS_FIELD, f"expected an array, got {_kind(raw)}")
+        errors = raw
+    validate(model, body)
+    return body, errors
+
+
+def parse_errors(model: type, items: list[Any]) -> list[Any] | None:
+    """The generated models of ``errors`` items when every one matches the spec, else None."""
+    hint = _hints(model).get(ERRORS_FIELD)
+    lists = [a for a in typing.get_args(hint) if typing.get_origin(a) is list]
+    if not lists:
+        return None
+    item_model = typing.get_args(lists[0])[0]
+    if not _is_model(item_model):
+        return None
+    check = _checker_for_model(item_model)
+    try:
+        for i, item in enumerate(items):
+            check(item, f"{ERRORS_FIELD}[{i}]")
+        return [item_model.from_dict(strip_optional_nulls(item_model, item)) for item in items]
+    except (BodyMismatch, KeyError, TypeError, ValueError, AttributeError, RecursionError):
+        return None
+
+
+def strip_optional_nulls(model: type, value: Any) -> Any:
+    """A copy of ``value`` without ``null`` in optional fields that the spec does not declare nullable:
+    the generated models would fail on them, or keep a None their types do not allow."""
+    value = copy.deepcopy(value)
+    _stripper_for_type(model)(value)
+    return value
+
+
+Stripper = typing.Callable[[Any], None]
+_STRIPPERS: dict[Any, Stripper] = {}
+
+
+def _keep(value: Any) -> None:
+    pass
+
+
+def _stripper_for_type(tp: Any) -> Stripper:
+    """A function that removes, in place, the nulls ``strip_optional_nulls`` removes."""
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, Union):
+        options = [a for a in typing.get_args(tp) if not _is_unset(a) and a is not type(None)]
+        return _stripper_for_type(options[0]) if len(options) == 1 else _keep
+    if origin in (list, dict):
+        inner = _stripper_for_type(typing.get_args(tp)[-1])
+
+        def strip_items(value: Any) -> None:
+            items = value if isinstance(value, list) else value.values() if isinstance(value, dict) else ()
+            for item in items:
+                inner(item)
+
+        return _keep if inner is _keep else strip_items
+    return _model_stripper(tp) if _is_model(tp) else _keep
+
+
+def _model_stripper(model: type) -> Stripper:
+    cached = _STRIPPERS.get(model)
+    if cached is not None:
+        return cached
+
+    def deferred(value: Any) -> None:  # a model that refers to itself, while being planned
+        _STRIPPERS[model](value)
+
+    _STRIPPERS[model] = deferred
+    fields = [
+        (key, not required and type(None) not in typing.get_args(hint), _stripper_for_type(hint))
+        for key, required, _, hint in _typed_plan(model)
+    ]
+
+    def strip(value: Any) -> None:
+        if not isinstance(value, dict):
+            return
+        for key, drop_null, inner in fields:
+            if key in value:
+                if value[key] is None and drop_null:
+                    del value[key]
+                else:
+                    inner(value[key])
+
+    _STRIPPERS[model] = strip
+    return strip
