@@ -156,3 +156,18 @@ async def test_a_callers_async_client_that_follows_redirects_does_not_follow_our
     with pytest.raises(UnexpectedResponseError, match="307"):
         await client.get_statuses("alice@example.com")
     assert len(recorder.requests) == 1
+
+
+def test_lookups_of_many_on_a_closed_client_say_it_is_closed():
+    client = CommPrefs(access_token=TOKEN)
+    client.close()
+    (outcome,) = client.lookup_many(["alice@example.com"])
+    assert isinstance(outcome.error, CommPrefsError)
+    assert "closed" in str(outcome.error)
+
+
+async def test_async_lookups_of_many_on_a_closed_client_say_it_is_closed():
+    client = AsyncCommPrefs(access_token=TOKEN)
+    await client.aclose()
+    outcomes = [outcome async for outcome in client.lookup_many(["alice@example.com"])]
+    assert [type(o.error) for o in outcomes] == [CommPrefsError]

@@ -137,7 +137,6 @@ class AsyncCommPrefs(BaseClient):
         **extra: Any,
     ) -> ResultT:
         """One lookup, with retries: the typed result, or a typed error raised (arguments are checked first)."""
-        self._check_event_loop()
         request = self._build(self._http, operation, subscriber_id, channel, business_unit_id, **extra)
 
         async def attempt() -> ResultT:
@@ -148,8 +147,9 @@ class AsyncCommPrefs(BaseClient):
 
         return await async_call_with_retries(attempt, self.max_retries)
 
-    def _check_event_loop(self) -> None:
+    def _check_usable(self, http: httpx.Client | httpx.AsyncClient) -> None:
         """Refuse a second event loop: httpx's pooled connections belong to the loop that opened them."""
+        super()._check_usable(http)
         import asyncio  # noqa: PLC0415 - loaded by then; kept out of the package's import
 
         try:

@@ -506,7 +506,9 @@ class BaseClient:
         business_unit_id: object,
         **extra: Any,
     ) -> httpx.Request:
-        """Check the arguments and build the request; raises TypeError/ValueError before any I/O."""
+        """Check the arguments and build the request; raises TypeError/ValueError before any I/O (and
+        CommPrefsError when this client cannot send: closed, or, async, used in another event loop)."""
+        self._check_usable(http)
         check_subscriber_id(subscriber_id)
         if not isinstance(channel, str):
             raise TypeError(f"channel must be a str, not {type(channel).__name__}")
@@ -532,6 +534,10 @@ class BaseClient:
             raise ValueError(f"subscriber id makes an invalid request URL: {exc}") from None
         check_request_path(request.url.raw_path, path)
         return request
+
+    def _check_usable(self, http: httpx.Client | httpx.AsyncClient) -> None:
+        if http.is_closed:
+            raise closed_error(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
