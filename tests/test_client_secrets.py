@@ -100,8 +100,10 @@ def test_an_echoed_token_never_shows_in_incomplete_result_errors():
     result = client.get_unsubscribe_all_status("alice@example.com")
     with pytest.raises(IncompleteResultError) as caught:
         result.raise_if_incomplete()
-    assert TOKEN not in str(caught.value) + repr(caught.value)
+    assert TOKEN not in str(caught.value) + repr(caught.value) + repr(caught.value.result)
     assert "[redacted]" in str(caught.value)
+    statuses = sync_client(ok(action_body([], status=f"PENDING {TOKEN}")))[0].get_statuses("a@example.com")
+    assert TOKEN not in repr(statuses)
     with pytest.raises(IncompleteResultError) as caught:
         client.is_unsubscribed_from_all("alice@example.com")
     assert TOKEN not in str(caught.value)

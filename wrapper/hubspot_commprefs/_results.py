@@ -125,6 +125,11 @@ class _ActionResult(Generic[ModelT]):
         return self.model.status
 
     @property
+    def _shown_status(self) -> str:
+        """The operation's status for a repr (the server's text: the token scrubbed)."""
+        return repr(scrub(str(self.model.status.value), secret_of(self._request)))
+
+    @property
     def errors(self) -> list[ReportedError]:
         """Errors HubSpot reported inside this 200 answer (empty when none), each read tolerantly."""
         return [ReportedError.from_raw(item) for item in self._raw_errors]
@@ -236,7 +241,7 @@ class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"
 
     def __repr__(self) -> str:
         return (
-            f"<SubscriptionStatuses status={self.model.status.value!r} subscriptions={len(self)} "
+            f"<SubscriptionStatuses status={self._shown_status} subscriptions={len(self)} "
             f"subscribed={len(self.subscribed)} unsubscribed={len(self.unsubscribed)} "
             f"errors={len(self._raw_errors)}>"
         )
@@ -313,7 +318,7 @@ class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideSta
         except IncompleteResultError:
             unsubscribed = "unknown"
         return (
-            f"<UnsubscribeAllStatus status={self.model.status.value!r} "
+            f"<UnsubscribeAllStatus status={self._shown_status} "
             f"unsubscribed_from_all={unsubscribed} portal_wide={self.is_portal_wide} "
             f"errors={len(self._raw_errors)}>"
         )
