@@ -414,3 +414,22 @@ async def test_an_unknown_wide_status_is_an_error_row_naming_it_not_a_no(check: 
     assert record["unsubscribed_from_all"] is None
     assert "OPTED_OUT" in record["error"]
     assert outcomes[1].unsubscribed_from_all is False
+
+
+def test_bulk_lookups_send_through_the_clients_checked_path() -> None:
+    # A caller's httpx client that follows redirects: the bulk path, like a single call, must not follow a
+    # 302 to another host and take that host's body as HubSpot's answer.
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.host)
+        if request.url.host == "elsewhere.test":
+            return httpx.Response(200, json=action_body([]))
+        return httpx.Response(302, headers={"Location": "https://elsewhere.test/x"})
+
+    http = httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=True)
+    with CommPrefs(access_token="t" * 12, base_url="https://api.example.test", http_client=http) as client:
+        outcomes = list(client.lookup_many(["a@example.com"], check="statuses", rate="1000/s"))
+    assert [o.outcome for o in outcomes] == ["error"]
+    assert "302" in str(outcomes[0].error)
+    assert seen == ["api.example.test"]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from hubspot_commprefs._base import log_request, log_response, parse_response, transport_error
+from hubspot_commprefs._base import asend, log_request, log_response, parse_response, send
 from hubspot_commprefs._bulk import (
     DEFAULT_CONCURRENCY,
     BulkLookup,
@@ -68,10 +68,7 @@ def async_call(
     async def call(operation: Operation, subscriber: str) -> Any:
         request, op, result_type = _request(client, operation, subscriber, business_unit_id)
         log_request(request)
-        try:
-            response = await client._http.send(request)  # noqa: SLF001
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, request) from exc
+        response = await asend(client, client._http, request)  # noqa: SLF001 - same checked path as a call
         log_response(request, response)
         return parse_response(response, op, result_type)
 
@@ -84,10 +81,7 @@ def sync_call(client: CommPrefs, *, business_unit_id: int | None = None) -> Call
     def call(operation: Operation, subscriber: str) -> Any:
         request, op, result_type = _request(client, operation, subscriber, business_unit_id)
         log_request(request)
-        try:
-            response = client._http.send(request)  # noqa: SLF001
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, request) from exc
+        response = send(client, client._http, request)  # noqa: SLF001 - same checked path as a call
         log_response(request, response)
         return parse_response(response, op, result_type)
 
