@@ -38,7 +38,7 @@ from hubspot_commprefs._errors import (
     UnexpectedResponseError,
 )
 from hubspot_commprefs._rate_limit import RateLimitInfo
-from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
+from hubspot_commprefs._results import ReportedError, SubscriptionStatuses, UnsubscribeAllStatus
 from hubspot_commprefs._version import __version__
 
 if TYPE_CHECKING:
@@ -99,6 +99,7 @@ __all__ = [
     "Rate",
     "RateLimitError",
     "RateLimitInfo",
+    "ReportedError",
     "SetStatusSuccessReason",
     "StandardError",
     "SubscriptionStatus",
