@@ -165,3 +165,23 @@ def test_security_is_bearer_with_either_scope() -> None:
 
 def test_spec_file_is_named_after_its_version() -> None:
     assert SPEC_PATH.name == f"communication-preferences-{load_spec()['info']['version']}.yaml"
+
+
+RATE_LIMIT_HEADERS = {
+    "X-HubSpot-RateLimit-Max",
+    "X-HubSpot-RateLimit-Remaining",
+    "X-HubSpot-RateLimit-Interval-Milliseconds",
+    "X-HubSpot-RateLimit-Daily",
+    "X-HubSpot-RateLimit-Daily-Remaining",
+}
+
+
+def test_rate_limit_headers_are_documented_on_every_answer() -> None:
+    spec = load_spec()
+    error = spec["components"]["responses"]["Error"]
+    assert set(error["headers"]) == RATE_LIMIT_HEADERS | {"Retry-After"}
+    for op_id, (_, op) in operations().items():
+        assert set(op["responses"]["200"]["headers"]) == RATE_LIMIT_HEADERS, op_id
+    for name in spec["components"]["headers"].values():
+        assert name["schema"] == {"type": "integer"}
+        assert not name.get("required", False)
