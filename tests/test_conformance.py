@@ -273,6 +273,28 @@ def test_usage_errors_exit_2(argv: list[str], message: str, capsys, monkeypatch)
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("subscriber", ["", ".", "..", "%2e%2E", "%252e.", "%2E"])
+def test_a_subscriber_that_would_change_the_url_is_refused_before_any_request(
+    subscriber: str, capsys, monkeypatch
+) -> None:
+    with FakeHubSpot() as fake:
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", fake.token)
+        code = main(["conformance", "--base-url", fake.base_url, "--subscriber", subscriber, "--rate", "0"])
+        assert fake.requests == []
+    assert code == 2
+    assert "--subscriber" in capsys.readouterr().err
+    assert main(["conformance", "--subscriber", subscriber]) == 2  # against the bundled server too
+    with pytest.raises(ValueError, match="would change which URL is requested"):
+        ConformanceOptions(
+            base_url="http://127.0.0.1:9", token="t", subscribers=["alice@example.com", subscriber]
+        )
+
+
+def test_subscribers_must_be_a_sequence_not_one_string() -> None:
+    with pytest.raises(TypeError, match="not one str"):
+        ConformanceOptions(base_url="http://127.0.0.1:9", token="t", subscribers="alice@example.com")
+
+
 def test_the_public_api_is_exported() -> None:
     assert set(conformance.__all__) == {name for name in dir(conformance) if not name.startswith("_")}
 

@@ -81,6 +81,18 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
+def _check_subscribers(subscribers: list[str]) -> str | None:
+    """Ids that would change the URL (``..``, ``%2e``, empty) are refused before any request is sent."""
+    from hubspot_commprefs._paths import check_subscriber_id  # noqa: PLC0415 - keep --help fast
+
+    for subscriber in subscribers:
+        try:
+            check_subscriber_id(subscriber)
+        except ValueError as exc:
+            return f"--subscriber: {exc}"
+    return None
+
+
 def _check_numbers(args: argparse.Namespace) -> str | None:
     if args.max_examples < 1:
         return "--max-examples must be at least 1"
@@ -94,7 +106,7 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = _check_numbers(args)
+    problem = _check_numbers(args) or _check_subscribers(args.subscriber)
     if problem:
         return _usage(problem)
     base_url = args.conformance_base_url or args.base_url

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from hubspot_commprefs._paths import check_subscriber_id
 from hubspot_commprefs.conformance._checks import SpecChecker
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import RequestGuard
@@ -38,6 +39,14 @@ class ConformanceOptions:
     seed: int = DEFAULT_SEED
     timeout: float = DEFAULT_TIMEOUT
     target_label: str = ""  # how the report names the server, e.g. "the bundled fake server"
+
+    def __post_init__(self) -> None:
+        # An id like ".." would make the targeted cases ask another URL, and its 404 read as the server's
+        # fault: refused here, with the client's own rule, before any request.
+        if isinstance(self.subscribers, str):
+            raise TypeError("subscribers must be a sequence of ids, not one str")
+        for subscriber in self.subscribers:
+            check_subscriber_id(subscriber)
 
     def __repr__(self) -> str:  # never the token
         return f"ConformanceOptions(base_url={self.base_url!r}, subscribers={list(self.subscribers)!r}, ...)"
