@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
@@ -165,3 +166,81 @@ def test_an_unknown_wide_status_is_not_shown_as_a_no(
     assert "CANNOT TELL" in captured.out
     assert "OPTED_OUT" in captured.out
     assert "OPTED_OUT" in captured.err
+
+
+def test_an_answer_with_errors_is_never_a_definite_no(
+    env: FakeHubSpot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The fake server has no business unit 1: a 200 whose body carries errors.
+    assert main(["--business-unit-id", "1", "unsubscribe-all", "bob@example.com"]) == 1
+    captured = capsys.readouterr()
+    assert "not unsubscribed" not in captured.out
+    assert "CANNOT TELL" in captured.out
+    assert "Business unit 1 does not exist" in captured.err
+    assert main(["--business-unit-id", "1", "statuses", "bob@example.com"]) == 1
+    out = capsys.readouterr().out
+    assert "CANNOT TELL, HubSpot's answer is incomplete" in out
+
+
+def test_the_readmes_business_unit_example_exits_0(
+    env: FakeHubSpot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--business-unit-id", "1021", "unsubscribe-all", "bob@example.com", "--verbose", "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "COMPLETE"
+
+
+@pytest.mark.parametrize("subscriber", ["", " ", "\t "])
+def test_a_blank_id_is_a_usage_error_and_not_sent(
+    env: FakeHubSpot, capsys: pytest.CaptureFixture[str], subscriber: str
+) -> None:
+    before = len(env.requests)
+    assert main(["statuses", subscriber]) == 2
+    assert main(["unsubscribe-all", subscriber]) == 2
+    assert len(env.requests) == before
+    assert "empty or only whitespace" in capsys.readouterr().err
+
+
+def test_a_control_character_in_an_id_is_not_echoed_raw(
+    env: FakeHubSpot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["statuses", "a\x1b[31mb@example.com"])
+    main(["unsubscribe-all", "a\x1b[31mb@example.com"])
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err
+    assert "'a\\x1b[31mb@example.com'" in captured.out
+
+
+def _run_with_stdout(stdout: int, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hubspot_commprefs.cli", *argv],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "argv", [["statuses", "alice@example.com", "--json"], ["unsubscribe-all", "bob@example.com"]]
+)
+def test_a_closed_stdout_exits_1_without_a_traceback(env: FakeHubSpot, argv: list[str]) -> None:
+    read, write = os.pipe()
+    os.close(read)  # no reader at all: the first write fails, as after `| head` exits
+    try:
+        result = _run_with_stdout(write, *argv)
+    finally:
+        os.close(write)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Exception ignored" not in result.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")  # noqa: PTH110
+def test_a_full_stdout_exits_1_with_a_clear_message(env: FakeHubSpot) -> None:
+    with open("/dev/full", "w") as full:  # noqa: PTH123
+        result = _run_with_stdout(full.fileno(), "statuses", "alice@example.com")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "cannot write the answer to standard output: No space left on device" in result.stderr

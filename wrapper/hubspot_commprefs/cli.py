@@ -5,26 +5,36 @@ sub-command (a module of ``hubspot_commprefs.commands``) imports what it needs w
 
 Exit codes: 0 success; 1 the command ran and found a failure (it says which); 2 a usage error;
 3 ``bulk`` stopped early (token refused or daily limit used up; ``--resume`` continues); 130 interrupted
-(Ctrl-C). Commands may document more codes in their own ``--help``.
+(Ctrl-C). Commands may document more codes in their own ``--help``. A closed standard output (``| head``)
+ends a command with 1 (``bulk``: 3), without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import pkgutil
 import sys
 from typing import TYPE_CHECKING
 
 from hubspot_commprefs import commands
 from hubspot_commprefs._version import __version__
+from hubspot_commprefs.commands._common import EXIT_FAILED, base_url_problem, stdout_to_devnull
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 PROG = "hubspot-commprefs"
 EXIT_INTERRUPTED = 130
+
+
+def _base_url(value: str) -> str:
+    """``--base-url``: refused when empty (the client would fall back to HubSpot's host and send the token
+    there) or when its port is not a port; the client checks the rest."""
+    problem = base_url_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,8 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument(
         "--base-url",
-        default=os.environ.get("HUBSPOT_BASE_URL"),
-        help="the API's base URL (env HUBSPOT_BASE_URL; default https://api.hubapi.com)",
+        type=_base_url,
+        default=None,  # not the environment's: conformance starts its own server unless given this flag
+        metavar="URL",
+        help="the API's base URL (for statuses, unsubscribe-all and bulk, else env HUBSPOT_BASE_URL, "
+        "else https://api.hubapi.com; conformance uses only this flag)",
     )
     parser.add_argument(
         "--business-unit-id",
@@ -68,9 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         code: int = args.run(args)
+        sys.stdout.flush()
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of stdout went away (``| head``): stop quietly, not with 0
+        stdout_to_devnull()
+        return EXIT_FAILED
     return code
 
 

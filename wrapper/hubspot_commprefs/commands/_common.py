@@ -5,8 +5,10 @@ Standard library only at import time (see ``hubspot_commprefs.commands``).
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import argparse
@@ -16,6 +18,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_STOPPED = 3
 TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
+BASE_URL_ENV = "HUBSPOT_BASE_URL"
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:
@@ -23,9 +26,52 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
     return code
 
 
+def shown(text: str) -> str:
+    """``text`` for a terminal: as is when printable, else escaped (``repr``), so that a control character
+    in an id (an escape sequence) is never sent raw to the terminal."""
+    return text if text.isprintable() else repr(text)
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a base URL the CLI accepts, or None (the client checks the rest)."""
+    if not url.strip():
+        return "the base URL is empty (leave the option out for HubSpot's own host)"
+    try:
+        urlsplit(url.strip()).port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as error:
+        return f"the base URL {shown(url)} has an invalid port ({error})"
+    return None
+
+
+def stdout_to_devnull() -> None:
+    """Point the standard output's file descriptor at the null device, after writing to it failed (a
+    closed pipe, a full disk), so that the interpreter's last flush at exit does not fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 def client_options(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
-    """Keyword arguments for ``CommPrefs``/``AsyncCommPrefs``: the token stays in the environment."""
+    """Keyword arguments for ``CommPrefs``/``AsyncCommPrefs``: the token stays in the environment.
+
+    Raises ValueError (a usage error) when there is no token, or when ``HUBSPOT_BASE_URL`` (used when
+    ``--base-url`` is not given) is not a base URL.
+    """
+    if not os.environ.get(TOKEN_ENV):
+        # The client's own message also says "pass access_token=...", which only makes sense in Python.
+        raise ValueError(f"no HubSpot access token: set the {TOKEN_ENV} environment variable")
     options: dict[str, Any] = dict(extra)
-    if args.base_url:
-        options["base_url"] = args.base_url
+    if args.base_url is not None:
+        options["base_url"] = args.base_url.strip()
+    else:
+        from_env = os.environ.get(BASE_URL_ENV)
+        problem = base_url_problem(from_env) if from_env else None  # empty: HubSpot's host, as in Python
+        if problem is not None:
+            raise ValueError(f"{BASE_URL_ENV}: {problem}")
     return options

@@ -6,14 +6,18 @@ A readable table by default, HubSpot's answer as JSON with ``--json``.
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs.commands._common import (
+    EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     TOKEN_ENV,
     client_options,
     fail,
+    shown,
+    stdout_to_devnull,
 )
 
 if TYPE_CHECKING:
@@ -23,9 +27,10 @@ if TYPE_CHECKING:
 ORDER = 10
 EXIT_CODES = (
     "Exit codes: 0 HubSpot answered (the answer is printed); 1 HubSpot answered with an error, or with an "
-    "operation that is not COMPLETE or carries errors, or with a wide status this client does not know "
-    "(printed, with a warning on stderr), or could not be "
-    f"reached; 2 a usage error (a missing {TOKEN_ENV}, a subscriber id that cannot be sent); 130 interrupted."
+    "operation that is not COMPLETE or carries errors (printed as CANNOT TELL / INCOMPLETE, with a warning on "
+    "stderr), or with a wide status this client does not know, or could not be reached, or the answer could "
+    f"not be written (a closed pipe, a full disk); 2 a usage error (a missing {TOKEN_ENV}, an empty or "
+    "blank subscriber id, or one that cannot be sent, a bad --base-url); 130 interrupted."
 )
 
 
@@ -78,6 +83,8 @@ def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
     from hubspot_commprefs import APIError, CommPrefs, CommPrefsError  # noqa: PLC0415 - keep --help fast
 
     result: Any
+    if not args.subscriber.strip():
+        return fail(f"the subscriber id {args.subscriber!r} is empty or only whitespace", EXIT_USAGE), None
     try:
         with CommPrefs(**client_options(args)) as client:
             if operation == "statuses":
@@ -96,10 +103,15 @@ def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
 
 
 def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
-    if args.json:
-        print(json.dumps(result.model.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print(text)
+    try:
+        if args.json:
+            print(json.dumps(result.model.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            print(text)
+        sys.stdout.flush()
+    except OSError as error:  # a closed pipe (``| head``) or a full disk: no traceback, never 0
+        stdout_to_devnull()
+        return fail(f"cannot write the answer to standard output: {error.strerror or error}", EXIT_FAILED)
     if not result.is_complete:
         problems = [f"operation status {result.status.value}"] if result.status.value != "COMPLETE" else []
         problems += [str(getattr(error, "message", error)) for error in result.errors]
@@ -130,8 +142,14 @@ def run_statuses(args: argparse.Namespace) -> int:
         )
         for status in result
     ]
-    title = f"{args.subscriber}, {_unit(args)}: {len(result.subscribed)} subscribed, {len(result.unsubscribed)} unsubscribed, {len(rows)} subscription types"
-    text = title
+    counts = (
+        f"{len(result.subscribed)} subscribed, {len(result.unsubscribed)} unsubscribed, "
+        f"{len(rows)} subscription types"
+    )
+    if result.is_complete:
+        text = f"{shown(args.subscriber)}, {_unit(args)}: {counts}"
+    else:  # what an incomplete answer holds is not the contact's statuses
+        text = f"{shown(args.subscriber)}, {_unit(args)}: CANNOT TELL, HubSpot's answer is incomplete ({counts} in it)"
     if rows:
         text += "\n\n" + table(("ID", "SUBSCRIPTION", "STATUS", "LEGAL BASIS", "SOURCE", "UPDATED"), rows)
     return _finish(args, result, text)
@@ -148,7 +166,9 @@ def run_unsubscribe_all(args: argparse.Namespace) -> int:
     )
     opted_out = [w for w in result.wide_statuses if _text(w.status) == "UNSUBSCRIBED"]
     scopes = {_text(w.wide_status_type) for w in opted_out}
-    if unknown:
+    if not result.is_complete:  # a "no" from an answer with errors (an unknown business unit...) is no answer
+        verdict = "CANNOT TELL whether unsubscribed from all email (HubSpot's answer is incomplete)"
+    elif unknown:
         verdict = "CANNOT TELL whether unsubscribed from all email (a wide status unknown to this client)"
     elif "PORTAL_WIDE" in scopes:
         verdict = "UNSUBSCRIBED from all email, portal-wide"
@@ -161,7 +181,7 @@ def run_unsubscribe_all(args: argparse.Namespace) -> int:
         verdict = "UNSUBSCRIBED from all email"
     else:
         verdict = "not unsubscribed from all email"
-    text = f"{args.subscriber}, {_unit(args)}: {verdict}"
+    text = f"{shown(args.subscriber)}, {_unit(args)}: {verdict}"
     rows = [
         (
             _text(wide.wide_status_type),
