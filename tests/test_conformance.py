@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hubspot_commprefs import conformance
@@ -293,6 +295,50 @@ def test_a_subscriber_that_would_change_the_url_is_refused_before_any_request(
 def test_subscribers_must_be_a_sequence_not_one_string() -> None:
     with pytest.raises(TypeError, match="not one str"):
         ConformanceOptions(base_url="http://127.0.0.1:9", token="t", subscribers="alice@example.com")
+
+
+def _readme_block(marker: str) -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    return next(block for block in blocks if marker in block)
+
+
+def test_the_readmes_python_example_runs_unpaced_and_passes(capsys) -> None:
+    code = _readme_block("server.conformance_options()")
+    exec(compile(code, "README.md", "exec"), {})  # the README's own example, run as written
+    report = capsys.readouterr().out
+    assert "PASS: every answer conforms" in report
+    assert "unpaced" in report
+    assert "budget 188" in report  # under the default fake server's 190 requests per 10 s
+
+
+def test_conformance_options_for_a_fake_server_stay_under_its_rate_limit() -> None:
+    with FakeHubSpot() as fake:
+        options = fake.conformance_options()
+        assert (options.base_url, options.token) == (fake.base_url, fake.token)
+        assert list(options.subscribers) == [
+            "alice@example.com",
+            "bob@example.com",
+            "carol@example.com",
+            "nobody@example.com",
+        ]
+        assert list(options.business_unit_ids) == [None, 1021]
+        assert (options.rate, options.max_requests) == (None, 188)
+        # A budget the server's window could not take is paced under its limit (190 per 10 s) instead.
+        paced = fake.conformance_options(max_requests=1000)
+        assert paced.rate is not None
+        assert paced.rate < 19
+        assert fake.conformance_options(max_requests=1000, rate=0).rate is None
+        assert fake.conformance_options(rate=2).rate == 2
+    with FakeHubSpot(rate_limit=RateLimit(max_requests=100_000)) as fast:
+        assert (fast.conformance_options().rate, fast.conformance_options().max_requests) == (None, 1000)
+
+
+def test_conformance_options_default_to_a_safe_pace_and_take_0_for_none() -> None:
+    assert ConformanceOptions(base_url="http://127.0.0.1:9", token="t").rate == conformance.DEFAULT_RATE == 5
+    assert ConformanceOptions(base_url="http://127.0.0.1:9", token="t", rate=0).rate is None
+    with pytest.raises(ValueError, match="rate must not be negative"):
+        ConformanceOptions(base_url="http://127.0.0.1:9", token="t", rate=-1)
 
 
 def test_the_public_api_is_exported() -> None:

@@ -15,11 +15,11 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterator
 
+    from hubspot_commprefs.conformance import ConformanceOptions
+
 ORDER = 70
 TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
 EXIT_USAGE = 2
-# Against the bundled fake server: contacts of every kind its seeded data holds, and one it does not know.
-FAKE_SUBSCRIBERS = ("alice@example.com", "bob@example.com", "carol@example.com", "nobody@example.com")
 FAKE_RATE_LIMIT = 100_000  # the bundled server's limit: high, so that an unpaced run is never answered 429
 
 
@@ -105,34 +105,78 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The options every run takes from the flags, whatever the server; an unset --rate keeps the default
+    (5/s for ConformanceOptions, unpaced from FakeHubSpot.conformance_options)."""
+    from hubspot_commprefs.conformance._runner import DEFAULT_SEED  # noqa: PLC0415 - keep --help fast
+
+    settings: dict[str, Any] = {
+        "max_examples": args.max_examples,
+        "max_requests": args.max_requests,
+        "seed": DEFAULT_SEED if args.seed is None else args.seed,
+        "timeout": args.timeout,
+    }
+    if args.rate is not None:
+        settings["rate"] = args.rate
+    return settings
+
+
 def run(args: argparse.Namespace) -> int:
     problem = _check_numbers(args) or _check_subscribers(args.subscriber)
     if problem:
         return _usage(problem)
+    if args.conformance_base_url is not None and not args.conformance_base_url.strip():
+        return _usage("--base-url is empty; leave it out to check the bundled fake server")
+    # The flags only, never HUBSPOT_BASE_URL: without --base-url the suite checks the bundled fake server.
     base_url = args.conformance_base_url or args.base_url
     business_units = [args.business_unit_id] if args.business_unit_id is not None else []
     if base_url:
-        if args.fault:
-            return _usage("--fault applies to the bundled fake server only; leave out --base-url")
-        token = os.environ.get(TOKEN_ENV, "").strip()
-        if not token:
-            return _usage(f"set {TOKEN_ENV} to a token with the communication_preferences.read scope")
-        rate = 5.0 if args.rate is None else args.rate or None
-        return _run(args, base_url, token, args.subscriber, [None, *business_units], rate, "")
+        return _against(args, base_url, business_units)
+    return _against_fake_server(args, business_units)
 
+
+def _against(args: argparse.Namespace, base_url: str, business_units: list[int]) -> int:
+    if args.fault:
+        return _usage("--fault applies to the bundled fake server only; leave out --base-url")
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        return _usage(f"set {TOKEN_ENV} to a token with the communication_preferences.read scope")
+    from hubspot_commprefs.conformance import ConformanceOptions  # noqa: PLC0415 - keep --help fast
+
+    try:
+        options = ConformanceOptions(
+            base_url=base_url,
+            token=token,
+            subscribers=args.subscriber,
+            business_unit_ids=[None, *business_units],
+            **_settings(args),
+        )
+    except ValueError as exc:
+        return _usage(str(exc).replace(token, "***"))
+    return _run(args, options)
+
+
+def _against_fake_server(args: argparse.Namespace, business_units: list[int]) -> int:
     from hubspot_commprefs.testing import FakeHubSpot, RateLimit  # noqa: PLC0415 - keep --help fast
 
     try:
         server = FakeHubSpot(faults=args.fault, rate_limit=RateLimit(max_requests=FAKE_RATE_LIMIT))
     except ValueError as exc:
         return _usage(str(exc))
-    units = business_units or [u.id for u in server.state.dataset.business_units if u.id != 0]
-    subscribers = args.subscriber or list(FAKE_SUBSCRIBERS)
-    label = "the bundled fake server" + (f", faults: {', '.join(args.fault)}" if args.fault else "")
+    chosen = _settings(args)
+    chosen["target_label"] = "the bundled fake server" + (
+        f", faults: {', '.join(args.fault)}" if args.fault else ""
+    )
+    if args.subscriber:
+        chosen["subscribers"] = args.subscriber
+    if business_units:
+        chosen["business_unit_ids"] = [None, *business_units]
     with server:
-        return _run(
-            args, server.base_url, server.token, subscribers, [None, *units], args.rate or None, label
-        )
+        try:
+            options = server.conformance_options(**chosen)
+        except ValueError as exc:
+            return _usage(str(exc))
+        return _run(args, options)
 
 
 @contextlib.contextmanager
@@ -151,40 +195,18 @@ def _scratch_hypothesis_home() -> Iterator[None]:
             hypothesis.configuration.set_hypothesis_home_dir(None)  # back to the default
 
 
-def _run(  # noqa: PLR0917 - private, called twice, each argument named at the call
-    args: argparse.Namespace,
-    base_url: str,
-    token: str,
-    subscribers: list[str],
-    business_units: list[int | None],
-    rate: float | None,
-    label: str,
-) -> int:
+def _run(args: argparse.Namespace, options: ConformanceOptions) -> int:
     from hubspot_commprefs.conformance import (  # noqa: PLC0415 - keep --help fast
-        ConformanceOptions,
         console_report,
         run_conformance,
         write_reports,
     )
-    from hubspot_commprefs.conformance._runner import DEFAULT_SEED  # noqa: PLC0415
 
-    options = ConformanceOptions(
-        base_url=base_url,
-        token=token,
-        subscribers=subscribers,
-        business_unit_ids=business_units,
-        max_examples=args.max_examples,
-        rate=rate,
-        max_requests=args.max_requests,
-        seed=DEFAULT_SEED if args.seed is None else args.seed,
-        timeout=args.timeout,
-        target_label=label,
-    )
     try:
         with _scratch_hypothesis_home():
             result = run_conformance(options)
     except ValueError as exc:
-        return _usage(str(exc).replace(token, "***"))
+        return _usage(str(exc).replace(options.token, "***"))
     print(console_report(result))
     if args.report_dir:
         try:

@@ -23,6 +23,7 @@ DEFAULT_RATE = 5.0  # requests per second against a real portal: HubSpot allows 
 DEFAULT_MAX_REQUESTS = 1000
 DEFAULT_SEED = 20260318
 DEFAULT_TIMEOUT = 10.0
+UNGUARDED_PROBES = 2  # schemathesis' start-up probes: GET requests sent outside the guard and its budget
 EXIT_CONFORMS = 0
 EXIT_FAILURES = 1
 
@@ -34,7 +35,9 @@ class ConformanceOptions:
     subscribers: Sequence[str] = ()
     business_unit_ids: Sequence[int | None] = (None,)
     max_examples: int = DEFAULT_MAX_EXAMPLES
-    rate: float | None = DEFAULT_RATE  # None: no pacing (the bundled fake server)
+    # Safe for any server, HubSpot included. None (or 0): no pacing, for the bundled fake server; see
+    # FakeHubSpot.conformance_options(), which picks the fastest safe settings for a running fake server.
+    rate: float | None = DEFAULT_RATE
     max_requests: int = DEFAULT_MAX_REQUESTS
     seed: int = DEFAULT_SEED
     timeout: float = DEFAULT_TIMEOUT
@@ -47,6 +50,10 @@ class ConformanceOptions:
             raise TypeError("subscribers must be a sequence of ids, not one str")
         for subscriber in self.subscribers:
             check_subscriber_id(subscriber)
+        if self.rate is not None and self.rate < 0:
+            raise ValueError("rate must not be negative (None or 0: no pacing)")
+        if self.rate == 0:
+            object.__setattr__(self, "rate", None)  # frozen: normalised once, here
 
     def __repr__(self) -> str:  # never the token
         return f"ConformanceOptions(base_url={self.base_url!r}, subscribers={list(self.subscribers)!r}, ...)"

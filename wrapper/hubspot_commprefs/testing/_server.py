@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import uvicorn
 
@@ -25,11 +25,15 @@ if TYPE_CHECKING:
 
     from starlette.applications import Starlette
 
+    from hubspot_commprefs.conformance import ConformanceOptions
+
 # Fake credentials, not secrets: the fake server accepts them and nothing else does.
 DEFAULT_TOKEN = "fake-hubspot-token"  # noqa: S105
 DEFAULT_TOKEN_WITHOUT_SCOPE = "fake-hubspot-token-without-scope"  # noqa: S105
 DEFAULT_HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 15.0
+UNKNOWN_CONTACT = "nobody@example.com"
+PACE_MARGIN = 0.9
 SHUTDOWN_TIMEOUT = 10.0
 
 __all__ = ["ALL_METHODS", "FakeHubSpot", "FakeServerError"]
@@ -41,6 +45,20 @@ class FakeServerError(RuntimeError):
 
 def _faults(faults: Iterable[Fault | str]) -> tuple[Fault, ...]:
     return parse_faults([f.value if isinstance(f, Fault) else f for f in faults])
+
+
+def one_of_each_kind(dataset: Dataset) -> list[str]:
+    """Contacts of every kind the dataset holds (not opted out, opted out portal-wide, opted out of one
+    business unit), and an address it does not know."""
+    kinds: dict[str, str] = {}
+    for contact in dataset.contacts:
+        kind = ",".join(sorted({o.wide_status_type for o in contact.opt_outs})) or "none"
+        kinds.setdefault(kind, contact.email)
+    chosen = list(kinds.values())
+    unknown = UNKNOWN_CONTACT
+    while dataset.contact(unknown) is not None:
+        unknown = "x" + unknown
+    return [*chosen, unknown]
 
 
 class FakeHubSpot:
@@ -117,6 +135,39 @@ class FakeHubSpot:
         """Every request the server has seen (method, path, query), oldest first."""
         with self.state.lock:
             return list(self.state.requests)
+
+    def conformance_options(self, **overrides: Any) -> ConformanceOptions:
+        """Options to run the conformance suite against this (running) server, as fast as is safe.
+
+        Its URL and token, a contact of each kind its data holds plus an unknown one, every business unit,
+        and no pacing: the budget is capped below the server's rate limit so that no answer is a 429 (pass
+        a larger ``max_requests`` and the run is paced to stay under the limit instead). This counts on the
+        server's window being empty, as on a fresh server (the pytest fixture's). ``overrides`` are
+        any other :class:`~hubspot_commprefs.conformance.ConformanceOptions` fields. Needs the
+        ``harness`` extra, as the suite does.
+        """
+        from hubspot_commprefs.conformance import ConformanceOptions  # noqa: PLC0415 - it imports this
+        from hubspot_commprefs.conformance._runner import (  # noqa: PLC0415
+            DEFAULT_MAX_REQUESTS,
+            UNGUARDED_PROBES,
+        )
+
+        limit = self.state.rate_limit
+        within_limit = min(limit.max_requests, limit.daily) - UNGUARDED_PROBES
+        settings: dict[str, Any] = {
+            "base_url": self.base_url,
+            "token": self.token,
+            "subscribers": one_of_each_kind(self.state.dataset),
+            "business_unit_ids": [None, *(u.id for u in self.state.dataset.business_units if u.id != 0)],
+            "target_label": "the bundled fake server",
+            "max_requests": max(1, min(DEFAULT_MAX_REQUESTS, within_limit)),
+            **overrides,
+        }
+        if "rate" not in overrides:
+            fits = settings["max_requests"] + UNGUARDED_PROBES <= limit.max_requests
+            # Under the limit's own pace, with a margin for requests that arrive closer than they left.
+            settings["rate"] = None if fits else PACE_MARGIN * limit.max_requests * 1000 / limit.interval_ms
+        return ConformanceOptions(**settings)
 
     def configure(
         self,
