@@ -9,7 +9,14 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from hubspot_commprefs import AsyncCommPrefs, AuthenticationError, CommPrefs, NotFoundError, RateLimitError
+from hubspot_commprefs import (
+    APIConnectionError,
+    AsyncCommPrefs,
+    AuthenticationError,
+    CommPrefs,
+    NotFoundError,
+    RateLimitError,
+)
 from hubspot_commprefs._bulk import BulkLookup, in_input_order
 from hubspot_commprefs._bulk_api import async_call, lookup_many
 from hubspot_commprefs._bulk_io import rows_from_ids
@@ -433,3 +440,57 @@ def test_bulk_lookups_send_through_the_clients_checked_path() -> None:
     assert [o.outcome for o in outcomes] == ["error"]
     assert "302" in str(outcomes[0].error)
     assert seen == ["api.example.test"]
+
+
+async def test_a_server_that_looks_down_stops_the_run_instead_of_failing_every_row() -> None:
+    calls: list[str] = []
+
+    async def down(operation: str, subscriber: str) -> Any:
+        calls.append(subscriber)
+        raise APIConnectionError(f"no answer for {operation}")
+
+    async def no_sleep(seconds: float) -> None:
+        pass
+
+    ids = [f"user{i}@x.com" for i in range(100)]
+    engine = BulkLookup(down, rate=FAST, concurrency=2, check="unsubscribe-all", sleep=no_sleep)
+    assert engine.unreachable_limit == 10
+    finished = []
+    with pytest.raises(APIConnectionError, match="10 requests in a row got no answer"):
+        finished.extend([o async for o in engine.outcomes(rows_from_ids(ids))])
+    assert len(calls) < 10 + 2  # one more per other worker at most, never a run through every row
+    assert len({*calls}) <= 4  # each row is tried 4 times before it is an error
+
+
+async def test_an_answer_resets_the_count_of_requests_without_one() -> None:
+    portal = Portal()
+    seen = iter(range(1000))
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if next(seen) % 4 != 3:  # 3 requests without an answer, then one answered, again and again
+            raise httpx.ConnectError("refused", request=request)
+        return portal.handle(request)
+
+    async def no_sleep(seconds: float) -> None:
+        pass
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(flaky))
+    async with AsyncCommPrefs(
+        access_token=TOKEN, base_url="https://api.example.test", http_client=http
+    ) as client:
+        engine = BulkLookup(
+            async_call(client), rate=FAST, concurrency=1, check="unsubscribe-all", sleep=no_sleep
+        )
+        outcomes = [o async for o in engine.outcomes(rows_from_ids([f"u{i}@x.com" for i in range(30)]))]
+    assert len(outcomes) == 30  # 90 requests without an answer in all, never 10 in a row
+    assert all(o.ok for o in outcomes)
+
+
+def test_an_answer_with_no_subscription_types_is_zero_not_not_asked() -> None:
+    portal = Portal()
+    portal.fail_first("a@x.com", httpx.Response(200, json=action_body([])))
+    with portal.sync_client() as client:
+        (outcome,) = client.lookup_many(["a@x.com"], rate=FAST, check="statuses")
+    record = outcome.to_record()
+    assert outcome.ok
+    assert (record["subscribed"], record["unsubscribed"], record["statuses"]) == (0, 0, [])

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from hubspot_commprefs import CommPrefs, RateLimitError, _bulk_api, _bulk_io
+from hubspot_commprefs import CommPrefs, RateLimitError, _bulk, _bulk_api, _bulk_io
 from hubspot_commprefs._bulk_io import COLUMNS, journal_path
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
@@ -90,7 +90,7 @@ def test_stdin_to_stdout_jsonl(
     records = [json.loads(line) for line in captured.out.splitlines()]
     assert [r["subscriber"] for r in records] == IDS[:5]
     assert all(r["statuses"] is None and r["unsubscribed_from_all"] is False for r in records)
-    assert "5 rows (5 ok)" in captured.err
+    assert "5 of 5 rows finished (5 ok)" in captured.err
     assert len(env.requests) == 5
 
 
@@ -391,3 +391,245 @@ def test_options_of_the_wrong_kind_are_refused_by_the_parser(
     assert stopped.value.code == 2
     assert option[0] in capsys.readouterr().err
     assert env.requests == []
+
+
+def _records(output: Path) -> list[dict[str, Any]]:
+    if output.suffix == ".csv":
+        return list(csv.DictReader(io.StringIO(output.read_text())))
+    return read_jsonl(output)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_resume_reads_the_journal_when_output_is_still_empty(
+    env: FakeHubSpot, tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:6]) + "\nbad1\nbad2\n")
+    output = tmp_path / f"out{suffix}"
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--check", "unsubscribe-all") == 1
+    complete = output.read_text()
+    # What an interrupted run leaves while row 1 is slow: nothing in OUTPUT (JSON Lines has no header; a
+    # crash before the CSV header's flush), every later row in the journal.
+    journal_path(output).write_text(
+        "".join(json.dumps(record) + "\n" for record in read_jsonl_or_csv_as_json(output)[1:])
+    )
+    output.write_text("")
+    env.state.requests.clear()
+    capsys.readouterr()
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--check", "unsubscribe-all", "--resume") == 1
+    assert looked_up(env) == [IDS[0]]
+    assert "7 rows done before (2 failed)" in capsys.readouterr().err
+    assert output.read_text() == complete
+    assert not journal_path(output).exists()
+
+
+def read_jsonl_or_csv_as_json(output: Path) -> list[dict[str, Any]]:
+    """The records of OUTPUT as the journal holds them (JSON values, whatever OUTPUT's format)."""
+    if output.suffix == ".csv":
+        return [_from_csv(record) for record in _records(output)]
+    return read_jsonl(output)
+
+
+def _from_csv(record: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {name: value or None for name, value in record.items()}
+    flag = values["unsubscribed_from_all"]
+    values["unsubscribed_from_all"] = None if flag is None else flag == "true"
+    for name in ("row", "subscribed", "unsubscribed"):
+        values[name] = None if values[name] is None else int(values[name])
+    values["statuses"] = None if values["statuses"] is None else json.loads(values["statuses"])
+    return values
+
+
+def test_a_journal_without_output_is_not_overwritten_silently_and_overwrite_drops_it(
+    env: FakeHubSpot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:3]))
+    output = tmp_path / "out.jsonl"
+    journal_path(output).write_text(json.dumps({"row": 2, "subscriber": IDS[1], "outcome": "ok"}) + "\n")
+    assert run(str(ids), "-o", str(output), "--rate", FAST) == 2
+    assert "--resume to continue it" in capsys.readouterr().err
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--overwrite") == 0
+    assert [r["subscriber"] for r in read_jsonl(output)] == IDS[:3]
+    assert not journal_path(output).exists()
+
+
+def test_resume_with_another_check_is_refused(
+    env: FakeHubSpot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:3]))
+    output = tmp_path / "out.csv"
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--check", "unsubscribe-all") == 0
+    for other in ("both", "statuses"):
+        assert run(str(ids), "-o", str(output), "--rate", FAST, "--check", other, "--resume") == 2
+        assert "made with --check unsubscribe-all" in capsys.readouterr().err
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--check", "unsubscribe-all", "--resume") == 0
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_retry_errors_looks_the_error_rows_up_again_and_rewrites_output_in_order(
+    env: FakeHubSpot, tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:6]) + "\nbad\n")
+    output = tmp_path / f"out{suffix}"
+    assert run(str(ids), "-o", str(output), "--rate", FAST) == 1
+    clean = output.read_text()
+    # Rows 2 and 5 failed in that run (an outage), and row 6 is still in the journal.
+    lines = clean.splitlines(keepends=True)
+    header = 1 if suffix == ".csv" else 0
+    for row in (2, 5):
+        lines[header + row - 1] = lines[header + row - 1].replace("ok", "error", 1)
+    journal_path(output).write_text(json.dumps(read_jsonl_or_csv_as_json(output)[5]) + "\n")
+    output.write_text("".join(lines[: header + 5]))
+    capsys.readouterr()
+    env.state.requests.clear()
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 1
+    assert looked_up(env) == []  # without --retry-errors, error rows stay done
+    assert [r["outcome"] for r in _records(output)] == ["ok", "error", "ok", "ok", "error", "ok", "invalid"]
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume", "--retry-errors") == 1
+    assert sorted(looked_up(env)) == sorted([IDS[1], IDS[4]] * 2)
+    assert output.read_text() == clean
+    assert not journal_path(output).exists()
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--retry-errors") == 2  # needs --resume
+
+
+def test_a_server_that_is_down_stops_the_run_resumably_with_exit_3(
+    env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(_bulk, "_FIRST_BACKOFF", 0.0)  # no waiting between the retries of a row
+    with FakeHubSpot() as stopped:
+        down = stopped.base_url
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS))
+    output = tmp_path / "out.csv"
+    argv = ["--base-url", down, "bulk", str(ids), "-o", str(output), "--rate", FAST, "--no-progress"]
+    assert main([*argv, "--concurrency", "1"]) == 3
+    err = capsys.readouterr().err
+    assert "10 requests in a row got no answer" in err
+    assert "--resume" in err
+    failed = [r["outcome"] for r in _records(output)]
+    assert failed == ["error", "error"]  # 4 tries each, then the 9th and 10th request of row 3
+    env.state.requests.clear()
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume", "--retry-errors") == 0
+    assert [r["subscriber"] for r in _records(output)] == IDS
+    assert {r["outcome"] for r in _records(output)} == {"ok"}
+
+
+@pytest.mark.parametrize(
+    ("make", "output_name", "extra", "message"),
+    [
+        ("dir", "out", [], "is a directory"),
+        ("dir", "out", ["--overwrite"], "is a directory"),
+        ("file", "taken/x.csv", [], "taken is not a directory"),
+        ("", "out.xlsx", [], "not .xlsx"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_a_usage_error_before_any_lookup(
+    env: FakeHubSpot,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    make: str,
+    output_name: str,
+    extra: list[str],
+    message: str,
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:3]))
+    if make == "dir":
+        (tmp_path / output_name).mkdir()
+    elif make == "file":
+        (tmp_path / "taken").write_text("a file")
+    env.state.requests.clear()
+    assert run(str(ids), "-o", str(tmp_path / output_name), "--rate", FAST, *extra) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "--resume" not in err
+    assert env.requests == []
+
+
+def test_an_unknown_suffix_is_written_when_the_format_is_chosen(env: FakeHubSpot, tmp_path: Path) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:2]))
+    output = tmp_path / "out.txt"
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--format", "jsonl") == 0
+    assert [r["subscriber"] for r in read_jsonl(output)] == IDS[:2]
+
+
+def _bulk_with_stdout(stdout: int, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hubspot_commprefs.cli", "bulk", *argv, "--no-progress"],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")  # noqa: PTH110
+@pytest.mark.parametrize("to_stdout", [True, False])
+def test_a_full_disk_before_the_first_row_is_a_usage_error_without_a_traceback(
+    env: FakeHubSpot, tmp_path: Path, *, to_stdout: bool
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:3]))
+    with open("/dev/full", "w") as full:  # noqa: PTH123
+        if to_stdout:
+            result = _bulk_with_stdout(full.fileno(), str(ids))
+        else:
+            result = _bulk_with_stdout(subprocess.DEVNULL, str(ids), "-o", "/dev/full")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    where = "standard output" if to_stdout else "OUTPUT /dev/full"
+    assert f"cannot write {where}: No space left on device" in result.stderr
+
+
+def test_a_closed_stdout_at_the_start_exits_without_a_traceback(env: FakeHubSpot, tmp_path: Path) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:3]))
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = _bulk_with_stdout(write, str(ids))
+    finally:
+        os.close(write)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "Exception ignored" not in result.stderr
+    assert "cannot write standard output" in result.stderr
+
+
+def test_a_stdout_closed_mid_run_stops_it_with_exit_3_not_0(env: FakeHubSpot, tmp_path: Path) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(f"user{i}@example.com" for i in range(1, 401)))
+    # 400 ids at 40 per second would take 10 s: the run must stop when its reader goes away instead.
+    with subprocess.Popen(
+        [sys.executable, "-m", "hubspot_commprefs.cli", "bulk", str(ids), "--no-progress", "--rate", "40/1s"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert process.stdout.readline().startswith("row,")  # like `| head -2`: read a little, then close
+        process.stdout.close()
+        err = process.stderr.read()
+        code = process.wait(timeout=120)
+    assert code == 3
+    assert "Traceback" not in err
+    assert "Exception ignored" not in err
+    assert "cannot write standard output: it was closed" in err
+
+
+def test_the_summary_counts_finished_rows_of_how_many(
+    env: FakeHubSpot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text(IDS[0] + "\n")
+    assert run(str(ids), "-o", str(tmp_path / "one.csv"), "--rate", FAST) == 0
+    err = capsys.readouterr().err
+    assert "1 of 1 row finished (1 ok)" in err
+    assert "done before" not in err

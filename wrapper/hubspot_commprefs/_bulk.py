@@ -6,7 +6,10 @@ and 429s. A row that was rate limited, or met a 502/503/504 or a broken connecti
 client's own retries are off here, so that every request the limiter did not admit is never sent); a row
 that fails otherwise carries its error. A rejected token (401, 403), an exhausted daily allowance or a
 ``Retry-After`` over ``MAX_SERVER_DELAY`` (60 s, the longest the client waits for HubSpot) stops the run:
-every other row would fail or wait the same way, so they are left for ``--resume``.
+every other row would fail or wait the same way, so they are left for ``--resume``. So does a server that
+looks down: ``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer (connection
+refused or broken, timeouts) stop the run with an ``APIConnectionError`` instead of failing every row in
+turn after its retries.
 
 ``outcomes()`` yields outcomes as they finish; ``in_input_order()`` puts them back in input order. An
 ``on_finish`` callback sees each outcome the moment its row finishes, inside the worker, so that a caller
@@ -66,6 +69,9 @@ MAX_RATE_LIMITED = 10
 
 MAX_FAILURES = 3
 """Retries of one request after a 502/503/504, a broken connection or a timeout."""
+
+MIN_UNREACHABLE = 10
+"""Requests in a row without an answer that stop the run (at least; twice the concurrency when larger)."""
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
 _FIRST_BACKOFF = 0.5
@@ -133,8 +139,9 @@ class LookupOutcome:
             "unsubscribed_from_all": self.unsubscribed_from_all,
             "wide_status_type": ";".join(sorted({status.wide_status_type.value for status in opted_out}))
             or None,
-            "subscribed": len(statuses.subscribed) if statuses else None,
-            "unsubscribed": len(statuses.unsubscribed) if statuses else None,
+            # ``is not None``: an answer with no subscription types is 0 and [], not "not asked"
+            "subscribed": len(statuses.subscribed) if statuses is not None else None,
+            "unsubscribed": len(statuses.unsubscribed) if statuses is not None else None,
             "statuses": [
                 {
                     "subscriptionId": status.subscription_id,
@@ -143,7 +150,7 @@ class LookupOutcome:
                 }
                 for status in statuses
             ]
-            if statuses
+            if statuses is not None
             else None,
             "error": self.error_message,
         }
@@ -262,6 +269,8 @@ class BulkLookup:
             ("unsubscribe-all", "statuses") if check == "both" else (check,)
         )
         self.stats = BulkStats()
+        self.unreachable_limit = max(MIN_UNREACHABLE, 2 * concurrency)
+        self._unanswered = 0  # requests in a row that got no answer
         self._sleep = sleep
         self._on_finish = on_finish
 
@@ -282,6 +291,7 @@ class BulkLookup:
                     result = await self.call(operation, subscriber)
                 except CommPrefsError as error:
                     self._observe(slot, getattr(error, "rate_limit", None))
+                    self._count_unanswered(error)
                     if _stops_the_run(error):
                         raise _StopRunError from error
                     if isinstance(error, RateLimitError) and rate_limited < MAX_RATE_LIMITED:
@@ -296,10 +306,24 @@ class BulkLookup:
                         raise
                     self.stats.retried += 1
                 else:
+                    self._unanswered = 0
                     self._observe(slot, getattr(result, "rate_limit", None))
                     return result, requests
             if backoff:
                 await self._sleep(backoff)
+
+    def _count_unanswered(self, error: CommPrefsError) -> None:
+        """Count requests in a row without an answer; stop the run when the server looks down."""
+        if not isinstance(error, APIConnectionError):
+            self._unanswered = 0  # an answer, even an error, means the server is there
+            return
+        self._unanswered += 1
+        if self._unanswered >= self.unreachable_limit:
+            down = APIConnectionError(
+                f"{self._unanswered} requests in a row got no answer: the server looks down or unreachable "
+                f"(the last: {error})"
+            )
+            raise _StopRunError from down
 
     async def _lookup(self, row: InputRow) -> LookupOutcome:
         results: dict[str, Any] = {}

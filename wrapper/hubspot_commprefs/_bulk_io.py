@@ -15,10 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -43,6 +44,7 @@ __all__ = [
     "output_format_for",
     "parse_input",
     "read_input",
+    "retry_errors",
     "rows_from_ids",
 ]
 
@@ -222,14 +224,24 @@ def read_input(source: str, *, column: str | None = None, stdin: IO[str] | None 
     return parse_input(text, column=column, suffix=path.suffix.lower(), name=source)
 
 
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
 def output_format_for(path: str | None, chosen: str | None) -> OutputFormat:
-    """The output format: the one chosen, else from the output's suffix (.jsonl, .ndjson), else CSV."""
+    """The output format: the one chosen, else from the output's suffix (.jsonl, .ndjson, .json; .csv or
+    none for CSV); another suffix (say .xlsx) is refused unless the format is chosen."""
     if chosen is not None:
         if chosen not in ("csv", "jsonl"):
             raise BulkInputError(f"unknown output format {chosen!r}: choose csv or jsonl")
         return "jsonl" if chosen == "jsonl" else "csv"
-    if path is not None and Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json"):
+    suffix = Path(path).suffix.lower() if path is not None and path != "-" else ""
+    if suffix in _JSONL_SUFFIXES:
         return "jsonl"
+    if suffix not in ("", ".csv"):
+        raise BulkInputError(
+            f"{path}: this tool writes CSV or JSON Lines, not {suffix}: name it .csv or .jsonl, "
+            "or choose with --format"
+        )
     return "csv"
 
 
@@ -307,6 +319,29 @@ class ResumeState:
     journaled: dict[int, dict[str, Any]]
     failed: int = 0
     """Rows already done whose outcome is ``error`` or ``invalid``."""
+    checks: frozenset[str] = frozenset()
+    """The ``--check`` of the done ``ok`` rows (from which answers they hold): one, unless mixed."""
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """The records of rows 1..``written``, as read back."""
+
+    @property
+    def done(self) -> int:
+        return self.written + len(self.journaled)
+
+    @property
+    def errors(self) -> int:
+        """Rows already done whose outcome is ``error`` (what ``--retry-errors`` looks up again)."""
+        rows = (*self.records.values(), *self.journaled.values())
+        return sum(record.get("outcome") == "error" for record in rows)
+
+
+def _check_of(record: dict[str, Any]) -> str | None:
+    """Which ``--check`` an ``ok`` record was made with, from the answers it holds (None: not an ok row)."""
+    if record.get("outcome") != "ok":
+        return None
+    wide = record.get("unsubscribed_from_all") not in (None, "")
+    statuses = record.get("statuses") not in (None, "")
+    return "both" if wide and statuses else "unsubscribe-all" if wide else "statuses"
 
 
 def _cut_partial_line(path: Path) -> str:
@@ -345,6 +380,7 @@ def _check_row(path: Path, record: Any, rows: list[InputRow], expected: int | No
 def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow]) -> ResumeState:
     """Read back an interrupted run's output and journal, checking both against ``rows``."""
     written = failed = 0
+    done: dict[int, dict[str, Any]] = {}
     if output.exists():
         text = _cut_partial_line(output)
         if output_format == "csv":
@@ -360,6 +396,7 @@ def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow])
         for expected, record in enumerate(parsed, start=1):
             written = _check_row(output, record, rows, expected)
             failed += record.get("outcome") in _FAILED_OUTCOMES
+            done[written] = record
     journaled: dict[int, dict[str, Any]] = {}
     journal = journal_path(output)
     if journal.exists():
@@ -372,7 +409,51 @@ def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow])
             if number > written:
                 journaled[number] = record
     failed += sum(record.get("outcome") in _FAILED_OUTCOMES for record in journaled.values())
-    return ResumeState(written=written, journaled=journaled, failed=failed)
+    checks = {_check_of(record) for record in (*done.values(), *journaled.values())}
+    return ResumeState(
+        written=written,
+        journaled=journaled,
+        failed=failed,
+        checks=frozenset(check for check in checks if check is not None),
+        records=done,
+    )
+
+
+def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) -> ResumeState:
+    """Make the ``error`` rows of an earlier run not done, so that the resumed run looks them up again.
+
+    OUTPUT keeps the rows before the first error row; every later row that is not an error moves to the
+    journal, from which the resumed run writes it back in order. Crash-safe: the new journal replaces the
+    old one (written beside it, then renamed) before OUTPUT is cut, and a journal row that OUTPUT still
+    holds is ignored on resume, so a crash in between leaves the earlier run as it was.
+    """
+    done = {**state.records, **state.journaled}
+    errors = sorted(number for number, record in done.items() if record.get("outcome") == "error")
+    if not errors:
+        return state
+    keep = min(errors[0] - 1, state.written)
+    kept = {number: state.records[number] for number in range(1, keep + 1)}
+    ready = {
+        number: record
+        for number, record in sorted(done.items())
+        if number > keep and record.get("outcome") != "error"
+    }
+    journal = journal_path(output)
+    fresh = journal.with_name(journal.name + ".new")
+    with fresh.open("w", encoding="utf-8") as handle:
+        handle.writelines(_json(record) + "\n" for record in ready.values())
+        handle.flush()
+        os.fsync(handle.fileno())
+    fresh.replace(journal)
+    if keep < state.written:
+        lines = output.read_bytes().splitlines(keepends=True)
+        header = 1 if output_format == "csv" else 0
+        if len(lines) != header + state.written:  # a row over several lines: never cut one in two
+            raise ResumeError(f"{output}: its rows cannot be told apart line by line; use --overwrite")
+        with output.open("r+b") as handle:
+            handle.truncate(sum(len(line) for line in lines[: header + keep]))
+    failed = sum(record.get("outcome") in _FAILED_OUTCOMES for record in (*kept.values(), *ready.values()))
+    return ResumeState(written=keep, journaled=ready, failed=failed, checks=state.checks, records=kept)
 
 
 class OrderedSink:

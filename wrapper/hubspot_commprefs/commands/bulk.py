@@ -15,6 +15,7 @@ from hubspot_commprefs.commands._common import (
     TOKEN_ENV,
     client_options,
     fail,
+    stdout_to_devnull,
 )
 
 if TYPE_CHECKING:
@@ -31,16 +32,21 @@ or - for standard input. The token is read from {TOKEN_ENV}.
 Requests are paced under --rate in every rolling window, as HubSpot counts them; the pace slows down when
 HubSpot's rate-limit headers or a 429 say so, and rate-limited rows are retried. Every finished row is on
 disk at once (rows that finish early wait in OUTPUT.journal), so after Ctrl-C or a crash, --resume does
-only the rows not yet done."""
+only the rows not yet done, with the same --check as the run it continues. Rows whose outcome is error
+stay done unless --retry-errors is given too: then they are looked up again and OUTPUT is rewritten in
+input order (invalid and duplicate rows stay as they are). A server that looks down (20 requests in a row
+without an answer, or twice --concurrency when larger) stops the run instead of failing every row."""
 EPILOG = """\
 rates: REQUESTS/WINDOW (100/10s, 50/s, 20/500ms) or a HubSpot tier: free and starter = 100/10s,
 professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100/10s).
 
 exit codes: 0 every row looked up; 1 some rows failed or hold an invalid id (each says why on its row);
 2 a usage error (bad option, unreadable INPUT, OUTPUT exists without --resume or --overwrite, an OUTPUT
-that does not belong to INPUT); 3 stopped early, with rows not done: every further lookup would fail the
-same way (the token was refused, 401/403, the daily limit is used up, or a 429 asked to wait longer than
-60 s), or a row could not be written (disk full), or an unexpected error: finished rows are on disk, run
+that does not belong to INPUT or was made with another --check, an OUTPUT that cannot be written: a
+directory, a missing permission, a full disk, an unknown suffix without --format); 3 stopped early, with
+rows not done: every further lookup would fail the same way (the token was refused, 401/403, the daily
+limit is used up, a 429 asked to wait longer than 60 s, the server looks down), or a row could not be
+written (disk full, standard output closed), or an unexpected error: finished rows are on disk, run
 again with --resume; 130 interrupted (Ctrl-C): finished rows are on disk, run again with --resume."""
 
 
@@ -77,6 +83,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue OUTPUT: do only the rows not yet done"
     )
+    parser.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="with --resume: look the rows whose outcome is error up again (without it they stay done)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="start OUTPUT over if it exists")
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument(
@@ -98,18 +109,47 @@ class _Usage(Exception):  # noqa: N818 - a control-flow signal inside this modul
     pass
 
 
-def _plan(args: argparse.Namespace) -> _Plan:
-    """Check the options and read the input; raise _Usage with the message for a usage error."""
-    from hubspot_commprefs._bulk_io import (  # noqa: PLC0415 - keep --help fast
-        BulkInputError,
-        ResumeError,
-        ResumeState,
-        load_resume,
-        output_format_for,
-        read_input,
-    )
-    from hubspot_commprefs._rate_limiter import Rate  # noqa: PLC0415
+def _check_output(output: Path) -> None:
+    """Refuse up front an OUTPUT that cannot be a file: a directory, or a path under a file."""
+    if output.is_dir():
+        raise _Usage(f"OUTPUT {output} is a directory: name a file")
+    for parent in output.parents:  # the nearest existing one must be a directory
+        if parent.exists():
+            if not parent.is_dir():
+                raise _Usage(f"cannot write OUTPUT {output}: {parent} is not a directory")
+            break
 
+
+def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, rows: list[Any]) -> Any:
+    from hubspot_commprefs._bulk_io import (  # noqa: PLC0415 - keep --help fast
+        ResumeState,
+        journal_path,
+        load_resume,
+        retry_errors,
+    )
+
+    journal = journal_path(output)
+    # A JSON Lines OUTPUT is empty until row 1 finishes, while later rows already wait in the journal.
+    started = any(path.exists() and path.stat().st_size > 0 for path in (output, journal))
+    if not started:
+        return ResumeState(written=0, journaled={})
+    if not args.resume:
+        if args.overwrite:
+            return ResumeState(written=0, journaled={})
+        raise _Usage(f"{output} exists: --resume to continue it, or --overwrite to start it over")
+    resume = load_resume(output, output_format, rows)
+    other = sorted(resume.checks - {args.check})
+    if other:
+        raise _Usage(
+            f"{output} was made with --check {' and '.join(other)}, not {args.check}: resume it with the "
+            "same --check, or --overwrite to start it over"
+        )
+    if args.retry_errors:
+        resume = retry_errors(output, output_format, resume)
+    return resume
+
+
+def _check_options(args: argparse.Namespace) -> None:
     if args.concurrency < 1:
         raise _Usage(f"--concurrency must be at least 1, not {args.concurrency}")
     unit = args.business_unit_id
@@ -117,30 +157,72 @@ def _plan(args: argparse.Namespace) -> _Plan:
         raise _Usage(f"--business-unit-id {unit} is out of the int64 range")
     if args.resume and args.overwrite:
         raise _Usage("--resume and --overwrite contradict each other")
-    output = Path(args.output) if args.output not in (None, "-") else None
-    if output is None and args.resume:
+    if args.retry_errors and not args.resume:
+        raise _Usage("--retry-errors goes with --resume: it looks up again the error rows of OUTPUT")
+    if args.output in (None, "-") and args.resume:
         raise _Usage("--resume needs --output: there is nothing to resume on standard output")
+
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    """Check the options and read the input; raise _Usage with the message for a usage error."""
+    from hubspot_commprefs._bulk_io import (  # noqa: PLC0415 - keep --help fast
+        BulkInputError,
+        ResumeError,
+        ResumeState,
+        output_format_for,
+        read_input,
+    )
+    from hubspot_commprefs._rate_limiter import Rate  # noqa: PLC0415
+
+    _check_options(args)
+    output = Path(args.output) if args.output not in (None, "-") else None
     try:
         rate = Rate.parse(args.rate)
         output_format = output_format_for(args.output, args.format)
-        if output is not None and args.input != "-" and output.resolve() == Path(args.input).resolve():
-            raise _Usage("OUTPUT is INPUT: choose another output file")
+        if output is not None:
+            if args.input != "-" and output.resolve() == Path(args.input).resolve():
+                raise _Usage("OUTPUT is INPUT: choose another output file")
+            _check_output(output)
         rows = read_input(args.input, column=args.column)
         resume = ResumeState(written=0, journaled={})
-        if output is not None and output.exists() and output.stat().st_size > 0:
-            if args.resume:
-                resume = load_resume(output, output_format, rows)
-            elif not args.overwrite:
-                raise _Usage(f"{output} exists: --resume to continue it, or --overwrite to start it over")
+        if output is not None:
+            resume = _resume_state(args, output, output_format, rows)
     except (ValueError, BulkInputError, ResumeError) as error:
         raise _Usage(str(error)) from None
+    except OSError as error:  # e.g. OUTPUT's journal cannot be read or rewritten
+        raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
     return _Plan(rate, rows, output, output_format, resume)
+
+
+def _where(output: Path | None) -> str:
+    return f"OUTPUT {output}" if output is not None else "standard output"
+
+
+def _open_sink(args: argparse.Namespace, plan: _Plan) -> Any:
+    """The sink the rows go to; OSError when OUTPUT cannot be created or its header written."""
+    from hubspot_commprefs._bulk_io import OrderedSink, RecordWriter, journal_path, open_writer  # noqa: PLC0415
+
+    output, resume = plan.output, plan.resume
+    if output is None:
+        return OrderedSink(RecordWriter(sys.stdout, plan.output_format, write_header=True), journal=None)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if args.overwrite:  # the journal of the run being overwritten must not come back on a later --resume
+        journal_path(output).unlink(missing_ok=True)
+    writer = open_writer(output, plan.output_format, resume=args.resume)
+    try:
+        return OrderedSink(
+            writer, journal=journal_path(output), next_row=resume.written + 1, ready=resume.journaled
+        )
+    except OSError:
+        writer.close()
+        raise
 
 
 def run(args: argparse.Namespace) -> int:
     try:
+        options = client_options(args)  # no token, a bad HUBSPOT_BASE_URL: before reading INPUT
         plan = _plan(args)
-    except _Usage as error:
+    except (_Usage, ValueError) as error:
         return fail(str(error), EXIT_USAGE)
     import asyncio  # noqa: PLC0415 - keep --help fast
     from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
@@ -148,34 +230,31 @@ def run(args: argparse.Namespace) -> int:
     from hubspot_commprefs import CommPrefs, CommPrefsError  # noqa: PLC0415
 
     try:
-        client = CommPrefs(**client_options(args))
+        client = CommPrefs(**options)
     except (CommPrefsError, ValueError) as error:
         return fail(str(error), EXIT_USAGE)
-    # The blocking client in a few threads: less CPU per request than httpx's async client.
-    with client, ThreadPoolExecutor(args.concurrency, thread_name_prefix="bulk-lookup") as executor:
+    with client:
         try:
-            return asyncio.run(_run(args, client, executor, plan))
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+            sink = _open_sink(args, plan)
+        except OSError as error:  # before any lookup: nothing is done, nothing to resume
+            if plan.output is None:
+                stdout_to_devnull()
+            return fail(f"cannot write {_where(plan.output)}: {error.strerror or error}", EXIT_USAGE)
+        # The blocking client in a few threads: less CPU per request than httpx's async client.
+        with ThreadPoolExecutor(args.concurrency, thread_name_prefix="bulk-lookup") as executor:
+            try:
+                return asyncio.run(_run(args, client, executor, plan, sink))
+            finally:
+                executor.shutdown(wait=True, cancel_futures=True)
 
 
-async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan) -> int:
+async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan, sink: Any) -> int:
     from hubspot_commprefs._bulk import BulkLookup  # noqa: PLC0415
     from hubspot_commprefs._bulk_api import threaded_call  # noqa: PLC0415
-    from hubspot_commprefs._bulk_io import OrderedSink, RecordWriter, journal_path, open_writer  # noqa: PLC0415
     from hubspot_commprefs._progress import ProgressBar  # noqa: PLC0415
 
-    rate, rows, output, output_format, resume = plan
+    rate, rows, output, _, resume = plan
     done = set(range(1, resume.written + 1)) | set(resume.journaled)
-    if output is None:
-        writer = RecordWriter(sys.stdout, output_format, write_header=True)
-        sink = OrderedSink(writer, journal=None)
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        writer = open_writer(output, output_format, resume=args.resume)
-        sink = OrderedSink(
-            writer, journal=journal_path(output), next_row=resume.written + 1, ready=resume.journaled
-        )
     progress = ProgressBar(len(rows), done=len(done), enabled=args.progress)
 
     def record(outcome: Any) -> None:
@@ -192,28 +271,29 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
     started = time.monotonic()
     stopped: str | None = "interrupted"
     try:
-        stopped = await _drain(engine.outcomes(rows, skip=done))
+        stopped = await _drain(engine.outcomes(rows, skip=done), _where(output))
     finally:
         complete = stopped is None and sink.next_row == len(rows) + 1
         try:
             sink.close(complete=complete)
         except OSError as error:
             complete = False
-            stopped = stopped or f"cannot write the output: {error}"
+            stopped = stopped or f"cannot write {_where(output)}: {error.strerror or error}"
+        if output is None and stopped is not None and "cannot write" in stopped:
+            stdout_to_devnull()  # a closed pipe: the interpreter's last flush must not fail again
         progress.close()
-        _print_summary(
-            engine.stats, plan, sink, time.monotonic() - started, done=len(done), complete=complete
-        )
+        _print_summary(engine.stats, plan, sink, time.monotonic() - started, args=args, complete=complete)
     if stopped is not None:
         return fail(f"stopped: {stopped}", EXIT_STOPPED)
     if not complete:  # never exit 0 with rows missing from the output
-        return fail(f"stopped: {len(rows) - sink.next_row + 1} rows are not written", EXIT_STOPPED)
+        missing = len(rows) - sink.next_row + 1
+        return fail(f"stopped: {_rows(missing)} not written", EXIT_STOPPED)
     by_outcome = engine.stats.by_outcome
     failed = by_outcome.get("error", 0) + by_outcome.get("invalid", 0) + resume.failed
     return EXIT_FAILED if failed else EXIT_OK
 
 
-async def _drain(outcomes: Any) -> str | None:
+async def _drain(outcomes: Any, where: str) -> str | None:
     """Run the lookups to the end: None when nothing stopped them, else why they stopped."""
     from hubspot_commprefs._config import MAX_SERVER_DELAY  # noqa: PLC0415
     from hubspot_commprefs._errors import CommPrefsError  # noqa: PLC0415
@@ -229,8 +309,10 @@ async def _drain(outcomes: Any) -> str | None:
                 f"waits is {MAX_SERVER_DELAY:g} s)"
             )
         return f"{type(error).__name__}: {error}"
+    except BrokenPipeError:  # the reader of standard output went away (``| head``)
+        return f"cannot write {where}: it was closed"
     except OSError as error:  # writing a row failed (disk full...): that row and the rest are not done
-        return f"cannot write the output: {error}"
+        return f"cannot write {where}: {error.strerror or error}"
     except Exception as error:  # noqa: BLE001 - a bug; the rows finished before it are on disk
         return f"unexpected {type(error).__name__}: {error}"
     finally:
@@ -238,23 +320,32 @@ async def _drain(outcomes: Any) -> str | None:
     return None
 
 
-def _print_summary(stats: Any, plan: _Plan, sink: Any, elapsed: float, *, done: int, complete: bool) -> None:
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _print_summary(
+    stats: Any, plan: _Plan, sink: Any, elapsed: float, *, args: argparse.Namespace, complete: bool
+) -> None:
     from hubspot_commprefs._bulk_io import journal_path  # noqa: PLC0415
 
-    output, resume = plan.output, plan.resume
-    where = f" to {output}" if output is not None else ""
-    counts = (
-        ", ".join(f"{count} {name}" for name, count in sorted(stats.by_outcome.items())) or "none finished"
-    )
+    output, resume, total = plan.output, plan.resume, len(plan.rows)
+    where = f"{output}: " if output is not None else ""
+    finished = sum(stats.by_outcome.values())
+    counts = ", ".join(f"{count} {name}" for name, count in sorted(stats.by_outcome.items()))
+    before = ""
+    if args.resume:
+        before = f"; {_rows(resume.done)} done before ({resume.failed} failed), {total} in all"
     print(
-        f"hubspot-commprefs: {stats.rows} rows{where} ({counts}) in {elapsed:.1f} s: "
+        f"hubspot-commprefs: {where}{finished} of {_rows(stats.rows)} finished"
+        f"{f' ({counts})' if counts else ''} in {elapsed:.1f} s: "
         f"{stats.requests} requests ({stats.requests / elapsed if elapsed else 0:.1f}/s), "
-        f"{stats.rate_limited} answered 429; {done} rows done before ({resume.failed} failed)",
+        f"{stats.rate_limited} answered 429{before}",
         file=sys.stderr,
     )
     if not complete and output is not None:
         print(
-            f"hubspot-commprefs: {sink.next_row - 1} rows written in order, {sink.pending} more in "
+            f"hubspot-commprefs: {_rows(sink.next_row - 1)} written in order, {sink.pending} more in "
             f"{journal_path(output).name}: run again with --resume to finish",
             file=sys.stderr,
         )
