@@ -266,6 +266,10 @@ def test_the_guard_paces_requests() -> None:
         (["conformance", "--base-url", "http://127.0.0.1:9", "--fault", "enum-value"], "--fault"),
         (["conformance", "--max-examples", "0"], "--max-examples"),
         (["conformance", "--rate", "-1"], "--rate"),
+        (["conformance", "--rate", "nan"], "--rate"),
+        (["conformance", "--timeout", "nan"], "--timeout"),
+        (["conformance", "--timeout", "inf"], "--timeout"),
+        (["conformance", "--base-url", ""], "--base-url is empty"),
         (["conformance", "--fault", "nope"], "unknown fault"),
     ],
 )

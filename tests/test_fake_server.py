@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -331,13 +332,61 @@ def test_the_mock_server_command_prints_its_port_and_serves() -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["--fault", "nope"], ["--data", "missing-file.json"], ["--fault-every", "0"]]
+    ("argv", "named"),
+    [
+        (["--fault", "nope"], "unknown fault"),
+        (["--data", "missing-file.json"], "missing-file.json"),
+        (["--fault-every", "0"], "--fault-every"),
+        (["--rate-limit", "0"], "--rate-limit must"),
+        (["--rate-limit-window-ms", "0"], "--rate-limit-window-ms"),
+        (["--latency", "-1"], "--latency"),
+        (["--latency", "nan"], "--latency"),
+    ],
 )
-def test_the_mock_server_command_refuses_bad_usage(argv: list[str], capsys) -> None:
+def test_the_mock_server_command_refuses_bad_usage(argv: list[str], named: str, capsys) -> None:
     from hubspot_commprefs.cli import main
 
     assert main(["mock-server", "--port", "0", *argv]) == 2
-    assert "hubspot-commprefs mock-server:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "hubspot-commprefs mock-server: " in err
+    assert named in err
+    for internal in ("max_requests", "interval_ms", "daily", "fault_every"):  # the flags, not parameters
+        assert internal not in err
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "65536", "http"])
+def test_a_port_out_of_range_is_a_usage_error_naming_the_flag(port: str, capsys) -> None:
+    from hubspot_commprefs.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["mock-server", "--port", port])
+    assert exited.value.code == 2
+    assert "argument --port:" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="port must be an int from 0 to 65535"):
+        FakeHubSpot(port=int(port) if port.lstrip("-").isdigit() else port)  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is how Ctrl-C reaches a POSIX process")
+def test_ctrl_c_stops_the_mock_server_with_the_code_its_help_gives(capsys) -> None:
+    from hubspot_commprefs.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["mock-server", "--help"])
+    assert "130 stopped with Ctrl-C" in " ".join(capsys.readouterr().out.split())
+    with subprocess.Popen(
+        [sys.executable, "-m", "hubspot_commprefs.cli", "mock-server", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # As in a terminal: a shell starts background jobs with SIGINT ignored, which would hide Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - no threads here
+    ) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("Fake HubSpot on http://127.0.0.1:")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 130
+    assert "Traceback" not in err
 
 
 def test_the_public_api_is_exported() -> None:

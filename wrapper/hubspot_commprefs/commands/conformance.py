@@ -6,6 +6,7 @@ Without a base URL it starts the bundled fake server and runs against it (that i
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import tempfile
@@ -98,10 +99,10 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
         return "--max-examples must be at least 1"
     if args.max_requests < 1:
         return "--max-requests must be at least 1"
-    if args.rate is not None and args.rate < 0:
-        return "--rate must not be negative"
-    if args.timeout <= 0:
-        return "--timeout must be more than 0"
+    if args.rate is not None and not 0 <= args.rate < math.inf:
+        return "--rate must be a number, 0 or more (0: no pacing)"
+    if not 0 < args.timeout < math.inf:
+        return "--timeout must be a number of seconds, more than 0"
     return None
 
 

@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import argparse
+import math
 import os
 import sys
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import argparse
+from typing import Any
 
 ORDER = 80
 TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
 EXIT_USAGE = 2
+MAX_PORT = 65535
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"a port is 0 to {MAX_PORT}, not {port}")
+    return port
+
+
+def _check_numbers(args: argparse.Namespace) -> str | None:
+    """The flags' own names in the message, not the Python parameters they become."""
+    if args.fault_every < 1:
+        return "--fault-every must be at least 1"
+    if not 0 <= args.latency < math.inf:
+        return "--latency must be a number of seconds, 0 or more"
+    if args.rate_limit < 1:
+        return "--rate-limit must be at least 1"
+    if args.rate_limit_window_ms < 1:
+        return "--rate-limit-window-ms must be at least 1"
+    return None
 
 
 def register(subparsers: Any) -> None:
@@ -22,10 +45,13 @@ def register(subparsers: Any) -> None:
         f"token in {TOKEN_ENV} when set, else the fake token it prints; any other token gets 401.",
         epilog="Faults: enum-value, wrong-type, missing-field, bad-date-time, int32-overflow, int64-overflow, "
         "extra-field (drift of a 200 body); server-error, html-error, wrong-content-type, undocumented-status. "
-        "Exit codes: 0 stopped, 2 a usage error (a bad flag, a bad data file, a taken port).",
+        "Exit codes: 130 stopped with Ctrl-C (as any command interrupted), 2 a usage error (a bad flag, a "
+        "bad data file, a taken port).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8089, help="the port; 0 picks a free one (default 8089)")
+    parser.add_argument(
+        "--port", type=_port, default=8089, help="the port; 0 picks a free one (default 8089)"
+    )
     parser.add_argument("--data", metavar="FILE", help="a JSON dataset to serve instead of the seeded one")
     parser.add_argument(
         "--fault", action="append", default=[], metavar="NAME", help="misbehave this way (repeatable)"
@@ -63,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
     )
     from hubspot_commprefs.testing._bodies import SCOPES  # noqa: PLC0415
 
+    problem = _check_numbers(args)
+    if problem:
+        print(f"hubspot-commprefs mock-server: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     env_token = os.environ.get(TOKEN_ENV)
     try:
         dataset = load_dataset(args.data) if args.data else None

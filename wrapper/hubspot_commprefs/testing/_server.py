@@ -6,6 +6,7 @@ with FakeHubSpot() as server:
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
 import time
@@ -35,6 +36,7 @@ STARTUP_TIMEOUT = 15.0
 UNKNOWN_CONTACT = "nobody@example.com"
 PACE_MARGIN = 0.9
 SHUTDOWN_TIMEOUT = 10.0
+MAX_PORT = 65535
 
 __all__ = ["ALL_METHODS", "FakeHubSpot", "FakeServerError"]
 
@@ -85,8 +87,10 @@ class FakeHubSpot:
             tokens = {DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()}
         if fault_every < 1:
             raise ValueError("fault_every must be at least 1")
-        if latency < 0:
-            raise ValueError("latency must not be negative")
+        if not 0 <= latency < math.inf:
+            raise ValueError(f"latency must be a number of seconds, 0 or more, not {latency!r}")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
+            raise ValueError(f"port must be an int from 0 to {MAX_PORT} (0: a free one), not {port!r}")
         self.state = ServerState(
             dataset=dataset if dataset is not None else default_dataset(),
             tokens={token: frozenset(scopes) for token, scopes in tokens.items()},
