@@ -140,6 +140,45 @@ def test_reports_are_well_formed(server: FakeHubSpot, tmp_path) -> None:
     assert "date-time and int32/int64 formats" in names
 
 
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda tmp: tmp / "a-file", "it is a file, not a directory"),
+        (lambda tmp: tmp / "a-file" / "reports", "Not a directory"),
+    ],
+)
+def test_a_report_dir_that_cannot_be_written_is_refused_before_any_request(
+    make, reason: str, tmp_path, capsys, monkeypatch
+) -> None:
+    (tmp_path / "a-file").write_text("not a directory", encoding="utf-8")
+    report_dir = str(make(tmp_path))
+    with FakeHubSpot() as fake:
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", fake.token)
+        code = main(["conformance", "--base-url", fake.base_url, "--rate", "0", "--report-dir", report_dir])
+        assert fake.requests == []
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""  # no run, so no "PASS ... Exit code 0." before the error
+    assert f"--report-dir: cannot write reports to {report_dir!r}: {reason}" in captured.err
+    assert main(["conformance", "--report-dir", report_dir]) == 2  # against the bundled server too
+    with pytest.raises(conformance.ReportDirError, match="cannot write reports to"):
+        write_reports(_run_nothing(), report_dir)
+
+
+def _run_nothing() -> conformance.ConformanceResult:
+    options = ConformanceOptions(base_url="http://127.0.0.1:9", token="t")
+    return conformance.ConformanceResult(options=options, spec_version="x", endpoints=[])
+
+
+def test_the_report_dir_is_created_when_missing(tmp_path) -> None:
+    paths = write_reports(_run_nothing(), tmp_path / "new" / "reports")
+    assert [p.name for p in paths] == ["conformance-junit.xml", "conformance-summary.json"]
+    assert sorted(p.name for p in (tmp_path / "new" / "reports").iterdir()) == [  # no write-check file left
+        "conformance-junit.xml",
+        "conformance-summary.json",
+    ]
+
+
 def _exchange(status: int, body: object, *, content_type: str = "application/json", endpoint: str = STATUSES):
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return Exchange(endpoint, "GET", "http://h/x", status, content_type, raw, "test")

@@ -128,6 +128,16 @@ def run(args: argparse.Namespace) -> int:
         return _usage(problem)
     if args.conformance_base_url is not None and not args.conformance_base_url.strip():
         return _usage("--base-url is empty; leave it out to check the bundled fake server")
+    if args.report_dir is not None:
+        from hubspot_commprefs.conformance._report import (  # noqa: PLC0415 - keep --help fast
+            ReportDirError,
+            prepare_report_dir,
+        )
+
+        try:  # before any request: a run must not end with its reports lost
+            prepare_report_dir(args.report_dir)
+        except ReportDirError as exc:
+            return _usage(f"--report-dir: {exc}")
     # The flags only, never HUBSPOT_BASE_URL: without --base-url the suite checks the bundled fake server.
     base_url = args.conformance_base_url or args.base_url
     business_units = [args.business_unit_id] if args.business_unit_id is not None else []
@@ -212,8 +222,8 @@ def _run(args: argparse.Namespace, options: ConformanceOptions) -> int:
     if args.report_dir:
         try:
             paths = write_reports(result, args.report_dir)
-        except OSError as exc:
-            print(f"hubspot-commprefs conformance: cannot write reports: {exc.strerror}", file=sys.stderr)
+        except OSError as exc:  # checked before the run: it went away or filled up since
+            print(f"hubspot-commprefs conformance: {exc}", file=sys.stderr)
             return EXIT_USAGE
         print(f"Reports: {', '.join(str(p) for p in paths)}")
     return result.exit_code

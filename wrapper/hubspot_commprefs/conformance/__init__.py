@@ -11,7 +11,14 @@ Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests`
 
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import RequestBudgetExhaustedError, RequestGuard, UnsafeRequestError
-from hubspot_commprefs.conformance._report import console_report, junit_xml, summary, write_reports
+from hubspot_commprefs.conformance._report import (
+    ReportDirError,
+    console_report,
+    junit_xml,
+    prepare_report_dir,
+    summary,
+    write_reports,
+)
 from hubspot_commprefs.conformance._runner import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_REQUESTS,
@@ -32,12 +39,14 @@ __all__ = [
     "Finding",
     "FindingGroup",
     "Kind",
+    "ReportDirError",
     "RequestBudgetExhaustedError",
     "RequestGuard",
     "Severity",
     "UnsafeRequestError",
     "console_report",
     "junit_xml",
+    "prepare_report_dir",
     "run_conformance",
     "summary",
     "write_reports",

@@ -6,6 +6,7 @@ Every text goes through :func:`redact` before it is printed or written: the toke
 from __future__ import annotations
 
 import json
+import tempfile
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -200,13 +201,38 @@ def junit_xml(result: ConformanceResult) -> str:
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
 
-def write_reports(result: ConformanceResult, directory: str | Path) -> list[Path]:
-    """Write the JUnit XML and the JSON summary into ``directory`` (created if needed); returns the paths."""
+class ReportDirError(OSError):
+    """The report directory cannot be created or written; the message names it and says why."""
+
+
+def prepare_report_dir(directory: str | Path) -> Path:
+    """Create ``directory`` if needed and check that files can be written there, before a run sends
+    anything: a run should not end with its reports lost. Raises :class:`ReportDirError`."""
     target = Path(directory)
-    target.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_dir():
+        raise ReportDirError(f"cannot write reports to {str(target)!r}: it is a file, not a directory")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ReportDirError(f"cannot write reports to {str(target)!r}: {reason}") from None
+    return target
+
+
+def write_reports(result: ConformanceResult, directory: str | Path) -> list[Path]:
+    """Write the JUnit XML and the JSON summary into ``directory`` (created if needed); returns the paths.
+
+    Raises :class:`ReportDirError` naming the directory when it cannot be written."""
+    target = prepare_report_dir(directory)
     token = result.options.token
     junit = target / JUNIT_FILE
-    junit.write_text(redact(junit_xml(result), token), encoding="utf-8")
     summary_path = target / SUMMARY_FILE
-    summary_path.write_text(redact(json.dumps(summary(result), indent=2), token) + "\n", encoding="utf-8")
+    try:
+        junit.write_text(redact(junit_xml(result), token), encoding="utf-8")
+        summary_path.write_text(redact(json.dumps(summary(result), indent=2), token) + "\n", encoding="utf-8")
+    except OSError as exc:
+        where = str(exc.filename or target)
+        raise ReportDirError(f"cannot write {where!r}: {exc.strerror or type(exc).__name__}") from None
     return [junit, summary_path]
