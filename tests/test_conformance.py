@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -382,6 +383,22 @@ def test_conformance_options_default_to_a_safe_pace_and_take_0_for_none() -> Non
     assert ConformanceOptions(base_url="http://127.0.0.1:9", token="t", rate=0).rate is None
     with pytest.raises(ValueError, match="rate must not be negative"):
         ConformanceOptions(base_url="http://127.0.0.1:9", token="t", rate=-1)
+
+
+def test_without_base_url_the_bundled_server_is_checked_even_with_hubspot_base_url_set(
+    capsys, monkeypatch
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on once this closes
+        probe.bind(("127.0.0.1", 0))
+        unused = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("HUBSPOT_BASE_URL", unused)
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-a-live-token-not-for-the-fake-server")
+    code = main(["conformance", "--max-examples", "2"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "(the bundled fake server)" in out
+    assert unused not in out
+    assert "PASS: every answer conforms" in out
 
 
 def test_the_public_api_is_exported() -> None:

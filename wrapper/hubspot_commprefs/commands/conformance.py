@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
         "--base-url",
         dest="conformance_base_url",
         metavar="URL",
-        help="the server to check, e.g. https://api.hubapi.com (default: start the bundled fake server)",
+        help="the server to check, e.g. https://api.hubapi.com (default: start the bundled fake server; "
+        "HUBSPOT_BASE_URL is not read, so that a run never reaches a portal unasked)",
     )
     parser.add_argument(
         "--subscriber",
