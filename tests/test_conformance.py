@@ -96,6 +96,27 @@ def test_outages_fail(server: FakeHubSpot, fault: Fault, kind: Kind) -> None:
     assert kind in {g.first.kind for g in result.failures}, console_report(result)
 
 
+def test_the_report_counts_kinds_of_failure_names_fields_and_says_each_thing_once(server, tmp_path) -> None:
+    drift = _run(server, [Fault.ENUM_VALUE, Fault.INT32_OVERFLOW, Fault.BAD_DATE_TIME])
+    report = console_report(drift)
+    # The same three drifts on both endpoints: three kinds, not six.
+    assert (
+        "FAIL: 3 kinds of failure on 2 endpoints (6 findings); 1 note (not a failure).  Exit code 1."
+        in report
+    )
+    assert "FAIL  enum value the spec lacks: results[*].channel  (" in report
+    # HubSpot's error bodies carry a `status` field: named as an error body's field, not "at status".
+    assert "note  field the spec does not list: status (in an error body)  (" in report
+    assert " at status" not in report
+    write_reports(drift, tmp_path)
+    summary = json.loads((tmp_path / "conformance-summary.json").read_text(encoding="utf-8"))
+    assert {(n["field"], n["in_error_body"]) for n in summary["notes"]} == {("status", True)}
+    outage = console_report(_run(server, [Fault.SERVER_ERROR]))
+    assert "came back:  status 500  (examples)" in outage
+    assert "came back:  status 500  (targeted)" in outage
+    assert "status 500  (status 500" not in outage  # the status is said once
+
+
 def test_the_budget_bounds_the_run(server: FakeHubSpot) -> None:
     before = len(server.requests)
     result = _run(server, max_requests=15)

@@ -90,7 +90,7 @@ class SpecChecker:
                 Kind.UNDOCUMENTED_STATUS,
                 "",
                 f"one of the documented statuses ({listed})",
-                str(exchange.status),
+                f"status {exchange.status}",
             )
             return findings
         key, response = documented

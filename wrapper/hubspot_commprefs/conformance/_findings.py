@@ -8,6 +8,7 @@ import shlex
 from dataclasses import dataclass
 
 REDACTED_AUTHORIZATION = "Bearer ***"
+ERROR_STATUS = 400  # from here on an answer is an error, its body the spec's Error
 
 
 class Severity(enum.StrEnum):
@@ -86,5 +87,15 @@ class Finding:
         return re.sub(r"\[\d+\]", "[*]", self.field)
 
     @property
-    def group_key(self) -> tuple[str, str, str]:
-        return (self.endpoint, self.kind.value, self.field_pattern)
+    def in_error_body(self) -> bool:
+        """Whether the field is one of an error answer's body (4xx, 5xx), not of a success's."""
+        return bool(self.field) and self.exchange.status >= ERROR_STATUS
+
+    @property
+    def what(self) -> tuple[str, str, bool]:
+        """What went wrong, wherever: the kind, the field (generalised) and whether it is an error body's."""
+        return (self.kind.value, self.field_pattern, self.in_error_body)
+
+    @property
+    def group_key(self) -> tuple[str, str, str, bool]:
+        return (self.endpoint, *self.what)

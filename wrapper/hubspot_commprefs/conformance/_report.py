@@ -21,6 +21,8 @@ JUNIT_FILE = "conformance-junit.xml"
 SUMMARY_FILE = "conformance-summary.json"
 WIDTH = 100
 
+# Kinds whose "came back" is the status itself: the report does not repeat it.
+STATUS_KINDS = frozenset({Kind.SERVER_ERROR, Kind.UNDOCUMENTED_STATUS, Kind.UNEXPECTED_STATUS})
 # The checks each endpoint is reported under (JUnit test cases), and which kinds of finding fail each one.
 CHECKS: dict[str, frozenset[Kind]] = {
     "no server errors": frozenset({Kind.SERVER_ERROR, Kind.TRANSPORT}),
@@ -37,21 +39,58 @@ def redact(text: str, token: str) -> str:
     return text.replace(token, "***") if token else text
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _group_lines(group: FindingGroup) -> list[str]:
     finding = group.first
-    where = f" at {finding.field_pattern}" if finding.field else ""
-    noun = "request" if finding.kind is Kind.TRANSPORT else "answer"
-    times = f"1 {noun}" if group.count == 1 else f"{group.count} {noun}s"
-    label = "FAIL" if group.severity.value == "failure" else "note"
     exchange = finding.exchange
-    lines = [f"  {label}  {finding.kind.value}{where}  ({times})"]
+    label = "FAIL" if group.severity.value == "failure" else "note"
+    # "field the spec does not list: status (in an error body)": the field is named as a field, never
+    # "... at status", which reads like an HTTP status.
+    where = f": {finding.field_pattern}" if finding.field else ""
+    if finding.in_error_body:
+        where += " (in an error body)"
+    noun = "request" if finding.kind is Kind.TRANSPORT else "answer"
+    lines = [f"  {label}  {finding.kind.value}{where}  ({_plural(group.count, noun)})"]
     lines.append(f"        spec says:  {finding.expected}")
-    shown_at = f" at {finding.field}" if finding.field and finding.field != finding.field_pattern else ""
-    lines.append(
-        f"        came back:  {finding.actual}  (status {exchange.status}{shown_at}, {exchange.source})"
-    )
+    context = []
+    if exchange.status and finding.kind not in STATUS_KINDS:  # those name the status already
+        context.append(f"status {exchange.status}")
+    if finding.field and finding.field != finding.field_pattern:
+        context.append(f"at {finding.field}")
+    shown = " ".join(context)
+    lines.append(f"        came back:  {finding.actual}  ({shown + ', ' if shown else ''}{exchange.source})")
     lines.append(f"        reproduce:  {exchange.curl}")
     return lines
+
+
+def _tally(groups: list[FindingGroup], noun: str) -> str:
+    """ "3 kinds of failure on 2 endpoints (6 findings)": the same drift on two endpoints is one kind."""
+    kinds = len({g.first.what for g in groups})
+    endpoints = len({g.first.endpoint for g in groups})
+    text = f"{kinds} kind{'s' if kinds != 1 else ''} of {noun} on {_plural(endpoints, 'endpoint')}"
+    return text if len(groups) == kinds else f"{text} ({_plural(len(groups), 'finding')})"
+
+
+def _verdict(result: ConformanceResult) -> str:
+    """The last line: PASS or FAIL, what failed counted by kind, and the exit code."""
+    if result.conforms:
+        verdict = "PASS: every answer conforms to the spec"
+    elif not result.exchanges:
+        verdict = "FAIL: no answer came back"
+    else:
+        parts = [_tally(result.failures, "failure")] if result.failures else []
+        if result.errors:
+            parts.append(_plural(len(set(result.errors)), "error"))
+        if result.budget_exhausted:
+            parts.append("the request budget ran out")
+        verdict = f"FAIL: {', '.join(parts)}"
+    notes = len({g.first.what for g in result.notes})
+    if notes:
+        verdict += f"; {_plural(notes, 'note')} ({'not a failure' if notes == 1 else 'not failures'})"
+    return f"{verdict}.  Exit code {result.exit_code}."
 
 
 def console_report(result: ConformanceResult) -> str:
@@ -101,21 +140,7 @@ def console_report(result: ConformanceResult) -> str:
             "--max-requests, or lower --max-examples."
         )
     lines.append("")
-    failures, notes = len(result.failures), len(result.notes)
-    if result.conforms:
-        verdict = "PASS: every answer conforms to the spec"
-    elif not result.exchanges:
-        verdict = "FAIL: no answer came back"
-    else:
-        verdict = f"FAIL: {failures} kind{'s' if failures != 1 else ''} of failure"
-        if result.errors:
-            verdict += f", {len(set(result.errors))} error{'s' if len(set(result.errors)) != 1 else ''}"
-    note_text = (
-        f"; {notes} note{'s' if notes != 1 else ''} (fields the spec does not list: not failures)"
-        if notes
-        else ""
-    )
-    lines.append(f"{verdict}{note_text}.  Exit code {result.exit_code}.")
+    lines.append(_verdict(result))
     return redact("\n".join(lines), options.token)
 
 
@@ -127,6 +152,7 @@ def _finding_json(group: FindingGroup) -> dict[str, Any]:
         "kind": finding.kind.value,
         "field": finding.field_pattern,
         "example_field": finding.field,
+        "in_error_body": finding.in_error_body,
         "spec_says": finding.expected,
         "came_back": finding.actual,
         "answers": group.count,

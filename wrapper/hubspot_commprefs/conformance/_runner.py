@@ -86,8 +86,8 @@ class ConformanceResult:
 
     @property
     def groups(self) -> list[FindingGroup]:
-        answers: dict[tuple[str, str, str], set[int]] = {}
-        first: dict[tuple[str, str, str], Finding] = {}
+        answers: dict[tuple[str, str, str, bool], set[int]] = {}
+        first: dict[tuple[str, str, str, bool], Finding] = {}
         for finding in self.findings:
             answers.setdefault(finding.group_key, set()).add(id(finding.exchange))
             first.setdefault(finding.group_key, finding)

@@ -114,7 +114,7 @@ def run_targeted(
                         case.endpoint,
                         "",
                         f"{case.expected_status} for {case.why}",
-                        str(response.status_code),
+                        f"status {response.status_code}",
                         exchange,
                     )
                 )
