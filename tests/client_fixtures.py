@@ -173,3 +173,15 @@ class LocalServer:
 def local_server() -> Iterator[LocalServer]:
     with LocalServer() as server:
         yield server
+
+
+# A StandardError item (inside a 200) with every field the spec requires.
+FULL_ERROR = {
+    "category": "VALIDATION_ERROR",
+    "context": {"id": ["x"]},
+    "errors": [{"message": "detail"}],
+    "links": {},
+    "message": "one subscription could not be read",
+    "status": "error",
+    "subCategory": {},
+}

@@ -8,7 +8,15 @@ import pytest
 from hubspot_commprefs import IncompleteResultError, StandardError, UnexpectedResponseError
 from hubspot_commprefs_client.types import UNSET
 
-from tests.client_fixtures import action_body, async_client, ok, status_item, sync_client, wide_item
+from tests.client_fixtures import (
+    FULL_ERROR,
+    action_body,
+    async_client,
+    ok,
+    status_item,
+    sync_client,
+    wide_item,
+)
 from tests.spec_helpers import load_spec
 
 # --- numErrors ------------------------------------------------------------------------------------------
@@ -82,16 +90,6 @@ async def test_an_unknown_wide_status_is_not_a_may_email_async():
 
 
 # --- HubSpot's errors in a 200, read tolerantly ---------------------------------------------------------
-
-FULL_ERROR = {
-    "category": "VALIDATION_ERROR",
-    "context": {"id": ["x"]},
-    "errors": [{"message": "detail"}],
-    "links": {},
-    "message": "one subscription could not be read",
-    "status": "error",
-    "subCategory": {},
-}
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import strategies
-from tests.client_fixtures import action_body, ok, status_item, sync_client, wide_item
+from tests.client_fixtures import FULL_ERROR, action_body, ok, status_item, sync_client, wide_item
 from tests.spec_helpers import load_spec
 
 STATUSES = "ActionResponseWithResultsPublicStatus"
@@ -156,15 +156,7 @@ def test_helpers_of_the_wide_status():
 
 
 def test_errors_in_a_200_are_visible_and_raise_on_request():
-    error = {
-        "category": "VALIDATION_ERROR",
-        "context": {"id": ["x"]},
-        "errors": [{"message": "detail"}],
-        "links": {},
-        "message": "one subscription could not be read",
-        "status": "error",
-        "subCategory": {},
-    }
+    error = FULL_ERROR
     client, _ = sync_client(ok(action_body([status_item()], errors=[error], numErrors=1)))
     statuses = client.get_statuses("alice@example.com")
     assert statuses.status.value == "COMPLETE"
