@@ -199,3 +199,10 @@ def test_an_int_subclass_business_unit_id_is_sent_as_its_number(unit):
     client.get_unsubscribe_all_status("alice@example.com", business_unit_id=unit)
     for request in recorder.requests:
         assert request.url.params["businessUnitId"] == "1021"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999", "https://h:65536/p"])
+def test_a_base_url_whose_port_is_not_a_port_is_refused(url):
+    # httpx accepts such a URL and fails only when it sends; the client refuses it when it is built.
+    with pytest.raises(ValueError, match=r"base_url .* has an invalid port"):
+        CommPrefs(access_token=TOKEN, base_url=url)

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
@@ -112,6 +112,16 @@ def _resolve_token(access_token: str | None) -> str:
     return token
 
 
+def port_problem(url: str) -> str | None:
+    """Why the port of ``url`` is not a port (out of range, not a number), or None. httpx accepts such a
+    URL and fails only when it sends, so the client and the command line both check it up front."""
+    try:
+        urlsplit(url.strip()).port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def _resolve_base_url(base_url: object) -> str:
     url = base_url if base_url is not None else (os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
     if not isinstance(url, str):
@@ -128,6 +138,9 @@ def _resolve_base_url(base_url: object) -> str:
         raise ValueError(f"base_url {shown} is not a valid URL: {type(exc).__name__}") from None
     if parsed.scheme not in {"http", "https"} or not parsed.host:
         raise ValueError(f"base_url {shown} must be an http(s) URL with a host")
+    port = port_problem(url)
+    if port is not None:
+        raise ValueError(f"base_url {shown} has an invalid port ({port})")
     if parsed.userinfo:
         raise ValueError("base_url must not hold a user name or password (user:password@host)")
     return str(parsed).rstrip("/")

@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import sys
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+
+from hubspot_commprefs._base import port_problem
 
 if TYPE_CHECKING:
     import argparse
@@ -36,10 +37,9 @@ def base_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a base URL the CLI accepts, or None (the client checks the rest)."""
     if not url.strip():
         return "the base URL is empty (leave the option out for HubSpot's own host)"
-    try:
-        urlsplit(url.strip()).port  # noqa: B018 - raises ValueError for a port out of range or not a number
-    except ValueError as error:
-        return f"the base URL {shown(url)} has an invalid port ({error})"
+    port = port_problem(url)
+    if port is not None:
+        return f"the base URL {shown(url)} has an invalid port ({port})"
     return None
 
 
