@@ -16,6 +16,10 @@ HubSpot says every field of an error body is optional). Integers the spec declar
 The JSON name of each field is read from the model's own ``to_dict()`` on a placeholder instance, so the
 generator's naming rules are never re-implemented here. Plans are built once per model class, on the
 first answer; ``attrs`` is imported then, not when the package is imported.
+
+Thread safety: a plan is built under ``_BUILD_LOCK`` (re-entrant, since a model's plan builds the plans of
+the models it holds) and published in ``_PLANS`` only once complete, so a thread never sees a half-built
+plan: threads that meet a model first at the same moment wait for the one that builds it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import datetime as dt
 import enum
 import re
 import sys
+import threading
 import types
 import typing
 import uuid
@@ -41,6 +46,10 @@ INT32_FIELDS = frozenset({"numErrors"})
 ERRORS_FIELD = "errors"
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII)
 _PLANS: dict[type, Checker] = {}
+"""Complete plans only, read without the lock."""
+_BUILDING: dict[type, Checker] = {}
+"""Plans being built (placeholders for models that refer to themselves), seen only under the lock."""
+_BUILD_LOCK = threading.RLock()
 
 
 _EXCERPT = 40
@@ -301,18 +310,23 @@ def _checker_for_model(model: type) -> Checker:
     cached = _PLANS.get(model)
     if cached is not None:
         return cached
+    with _BUILD_LOCK:
+        cached = _PLANS.get(model) or _BUILDING.get(model)
+        if cached is not None:
+            return cached
 
-    def deferred(value: Any, path: str) -> None:  # a model that refers to itself, while being planned
-        _PLANS[model](value, path)
+        def deferred(value: Any, path: str) -> None:  # a model that refers to itself, while being planned
+            with _BUILD_LOCK:  # waits until the plan is published
+                check = _PLANS[model]
+            check(value, path)
 
-    _PLANS[model] = deferred
-    try:
-        check = _model_checker(model)
-    except BaseException:
-        del _PLANS[model]
-        raise
-    _PLANS[model] = check
-    return check
+        _BUILDING[model] = deferred
+        try:
+            check = _model_checker(model)
+        finally:
+            del _BUILDING[model]
+        _PLANS[model] = check
+        return check
 
 
 def _model_checker(model: type) -> Checker:
@@ -386,6 +400,7 @@ def strip_optional_nulls(model: type, value: Any) -> Any:
 
 Stripper = typing.Callable[[Any], None]
 _STRIPPERS: dict[Any, Stripper] = {}
+_BUILDING_STRIPPERS: dict[Any, Stripper] = {}
 
 
 def _keep(value: Any) -> None:
@@ -414,25 +429,34 @@ def _model_stripper(model: type) -> Stripper:
     cached = _STRIPPERS.get(model)
     if cached is not None:
         return cached
+    with _BUILD_LOCK:
+        cached = _STRIPPERS.get(model) or _BUILDING_STRIPPERS.get(model)
+        if cached is not None:
+            return cached
 
-    def deferred(value: Any) -> None:  # a model that refers to itself, while being planned
-        _STRIPPERS[model](value)
+        def deferred(value: Any) -> None:  # a model that refers to itself, while being planned
+            with _BUILD_LOCK:
+                strip_model = _STRIPPERS[model]
+            strip_model(value)
 
-    _STRIPPERS[model] = deferred
-    fields = [
-        (key, not required and type(None) not in typing.get_args(hint), _stripper_for_type(hint))
-        for key, required, _, hint in _typed_plan(model)
-    ]
+        _BUILDING_STRIPPERS[model] = deferred
+        try:
+            fields = [
+                (key, not required and type(None) not in typing.get_args(hint), _stripper_for_type(hint))
+                for key, required, _, hint in _typed_plan(model)
+            ]
+        finally:
+            del _BUILDING_STRIPPERS[model]
 
-    def strip(value: Any) -> None:
-        if not isinstance(value, dict):
-            return
-        for key, drop_null, inner in fields:
-            if key in value:
-                if value[key] is None and drop_null:
-                    del value[key]
-                else:
-                    inner(value[key])
+        def strip(value: Any) -> None:
+            if not isinstance(value, dict):
+                return
+            for key, drop_null, inner in fields:
+                if key in value:
+                    if value[key] is None and drop_null:
+                        del value[key]
+                    else:
+                        inner(value[key])
 
-    _STRIPPERS[model] = strip
-    return strip
+        _STRIPPERS[model] = strip
+        return strip
