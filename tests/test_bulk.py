@@ -14,6 +14,7 @@ from hubspot_commprefs import (
     AsyncCommPrefs,
     AuthenticationError,
     CommPrefs,
+    InvalidSubscriberIdError,
     NotFoundError,
     RateLimitError,
 )
@@ -273,27 +274,36 @@ async def test_rows_recorded_before_a_failing_on_finish_are_yielded_and_the_rest
     assert engine.stats.requests == 3
 
 
-async def test_a_value_or_type_error_from_the_client_is_an_invalid_row_not_the_end_of_the_run() -> None:
+async def test_only_the_clients_refusal_of_an_id_is_an_invalid_row() -> None:
+    """``InvalidSubscriberIdError`` (the client refused the id) is ``invalid``; any other exception, such as
+    a ValueError met while reading an answer, is an ``error`` row that ``--retry-errors`` looks up again,
+    and the run goes on."""
+
     async def call(operation: Any, subscriber: str) -> _Complete:
         if subscriber == "long@x.com":
-            raise ValueError("subscriber id is too long to send")
+            raise InvalidSubscriberIdError("subscriber id is too long to send", subscriber_id=subscriber)
         if subscriber == "odd@x.com":
-            raise TypeError("subscriber id must be a str")
+            raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+        if subscriber == "bad@x.com":
+            raise TypeError("unsupported operand")
         return _Complete()
 
     engine = BulkLookup(call, rate=FAST, check="statuses", concurrency=1)
-    rows = rows_from_ids(["a@x.com", "long@x.com", "odd@x.com", "b@x.com"])
+    rows = rows_from_ids(["a@x.com", "long@x.com", "odd@x.com", "bad@x.com", "b@x.com"])
     outcomes = [o async for o in in_input_order(engine.outcomes(rows))]
-    assert [o.outcome for o in outcomes] == ["ok", "invalid", "invalid", "ok"]
+    assert [o.outcome for o in outcomes] == ["ok", "invalid", "error", "error", "ok"]
     assert outcomes[1].error_message == "subscriber id is too long to send"
-    assert outcomes[2].error_message == "subscriber id must be a str"
+    assert outcomes[2].error_message == (
+        "ValueError: Exceeds the limit (4300 digits) for integer string conversion"
+    )
+    assert outcomes[3].error_message == "TypeError: unsupported operand"
 
 
 async def test_an_id_too_long_for_a_url_is_refused_before_any_request() -> None:
     portal = Portal()
     huge = "a" * 70_000 + "@x.com"  # over httpx's URL length limit
     async with portal.async_client() as client:
-        with pytest.raises(ValueError, match="too long"):
+        with pytest.raises(InvalidSubscriberIdError, match="longer than 1000 characters"):
             await async_call(client)("statuses", huge)
         outcomes = [o async for o in client.lookup_many(["a@x.com", huge, "b@x.com"], rate=FAST)]
     assert [o.outcome for o in outcomes] == ["ok", "invalid", "ok"]

@@ -84,7 +84,7 @@ def test_invalid_and_duplicate_ids_are_marked_on_their_rows() -> None:
         "not an email address (HubSpot identifies subscribers by email)",
         "duplicate of row 1",
         "the subscriber id contains whitespace",
-        "not an email address (HubSpot identifies subscribers by email)",
+        "subscriber id '..' would change which URL is requested",
         "duplicate of row 1",
     ]
     assert rows[2].duplicate_of == 1

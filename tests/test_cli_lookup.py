@@ -198,17 +198,51 @@ def test_a_blank_id_is_a_usage_error_and_not_sent(
     assert main(["statuses", subscriber]) == 2
     assert main(["unsubscribe-all", subscriber]) == 2
     assert len(env.requests) == before
-    assert "empty or only whitespace" in capsys.readouterr().err
+    assert "empty subscriber id" in capsys.readouterr().err
 
 
 def test_a_control_character_in_an_id_is_not_echoed_raw(
     env: FakeHubSpot, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    main(["statuses", "a\x1b[31mb@example.com"])
-    main(["unsubscribe-all", "a\x1b[31mb@example.com"])
+    before = len(env.requests)
+    assert main(["statuses", "a\x1b[31mb@example.com"]) == 2
+    assert main(["unsubscribe-all", "a\x1b[31mb@example.com"]) == 2
     captured = capsys.readouterr()
     assert "\x1b" not in captured.out + captured.err
-    assert "'a\\x1b[31mb@example.com'" in captured.out
+    assert "the subscriber id contains a control character" in captured.err
+    assert len(env.requests) == before
+
+
+@pytest.mark.parametrize(
+    ("subscriber", "problem"),
+    [
+        ("bob@example.com ", None),
+        (" bob@example.com", None),
+        ("alice smith@example.com", "contains whitespace"),
+    ],
+)
+def test_single_lookups_follow_the_same_id_rule_as_bulk(
+    env: FakeHubSpot, capsys: pytest.CaptureFixture[str], subscriber: str, problem: str | None
+) -> None:
+    """``unsubscribe-all "bob@example.com "`` used to send the space and answer "not unsubscribed" for a
+    contact who opted out; the CLI now strips it as bulk does, and refuses what bulk calls invalid."""
+    from hubspot_commprefs._bulk_io import rows_from_ids
+
+    (row,) = rows_from_ids([subscriber])
+    code = main(["unsubscribe-all", subscriber, "--json"])
+    captured = capsys.readouterr()
+    if problem is None:
+        assert code == 0
+        assert row.problem is None
+        (status,) = json.loads(captured.out)["results"]
+        assert status["subscriberIdString"] == "bob@example.com"
+        assert status["status"] == "UNSUBSCRIBED"
+        assert env.requests[-1].path.endswith("/bob%40example.com/unsubscribe-all")
+    else:
+        assert code == 2
+        assert problem in captured.err
+        assert row.problem is not None
+        assert row.problem in captured.err
 
 
 def _run_with_stdout(stdout: int, *argv: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ import math
 
 import httpx
 import pytest
-from hubspot_commprefs import AsyncCommPrefs, CommPrefs
+from hubspot_commprefs import AsyncCommPrefs, CommPrefs, InvalidSubscriberIdError
 
 from tests.client_fixtures import TOKEN, LocalServer, action_body, async_client, ok, sync_client
 
@@ -19,26 +19,35 @@ PASSWORD = "hunter2-very-secret"
 # --- subscriber id length -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("subscriber_id", ["x" * 70000, "\u00e9" * 10921, "a" * 65500])
-def test_an_id_too_long_for_a_url_is_a_value_error_before_any_request(subscriber_id):
+@pytest.mark.parametrize(
+    "subscriber_id", ["x" * 70000 + "@x.com", "\u00e9" * 10921 + "@x.com", "a" * 995 + "@x.com"]
+)
+def test_an_id_too_long_is_refused_before_any_request(subscriber_id):
     client, recorder = sync_client(ok())
-    with pytest.raises(ValueError, match=r"subscriber id of \d+ characters is too long"):
+    with pytest.raises(InvalidSubscriberIdError, match=r"longer than 1000 characters"):
         client.get_statuses(subscriber_id)
-    with pytest.raises(ValueError, match="too long"):
+    with pytest.raises(ValueError, match="longer than 1000 characters"):
         client.get_unsubscribe_all_status(subscriber_id)
     assert recorder.requests == []
 
 
-async def test_an_id_too_long_for_a_url_is_a_value_error_async():
+async def test_an_id_too_long_is_refused_async():
     client, recorder = async_client(ok())
-    with pytest.raises(ValueError, match="too long"):
-        await client.get_statuses("x" * 70000)
+    with pytest.raises(InvalidSubscriberIdError, match="longer than 1000 characters"):
+        await client.get_statuses("x" * 70000 + "@x.com")
     assert recorder.requests == []
+
+
+def test_a_url_too_long_for_httpx_is_refused_naming_the_id():
+    long_base = "https://example.com/" + "p" * 65000
+    client = CommPrefs(access_token=TOKEN, base_url=long_base)
+    with pytest.raises(InvalidSubscriberIdError, match=r"subscriber id of \d+ characters is too long"):
+        client.get_statuses("a" * 900 + "@x.com")
 
 
 def test_the_longest_id_that_fits_arrives_exactly_over_a_socket():
     with LocalServer() as server, CommPrefs(access_token=TOKEN, base_url=server.url, max_retries=0) as client:
-        fits = "x" * 60000
+        fits = "x" * 994 + "@x.com"
         client.get_statuses(fits)
         assert server.seen[-1].subscriber_id == fits
 

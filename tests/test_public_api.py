@@ -12,7 +12,7 @@ PUBLIC = [
     "DEFAULT_BASE_URL", "DEFAULT_CHANNEL", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT",
     "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "ActionResponseStatus",
     "AsyncCommPrefs", "AuthenticationError", "BadRequestError", "Channel", "CommPrefs", "CommPrefsError",
-    "IncompleteResultError", "InternalServerError", "LegalBasis", "LookupOutcome", "NotFoundError",
+    "IncompleteResultError", "InternalServerError", "InvalidSubscriberIdError", "LegalBasis", "LookupOutcome", "NotFoundError",
     "PermissionDeniedError", "PublicStatus", "PublicWideStatus", "Rate", "RateLimitError", "RateLimitInfo", "ReportedError", "SetStatusSuccessReason",
     "StandardError", "SubscriptionStatus", "SubscriptionStatuses", "UnexpectedResponseError",
     "UnsubscribeAllStatus", "WideStatusType", "__version__",

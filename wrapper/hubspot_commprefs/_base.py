@@ -33,6 +33,7 @@ from hubspot_commprefs._errors import (
     BadRequestError,
     CommPrefsError,
     InternalServerError,
+    InvalidSubscriberIdError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -40,8 +41,9 @@ from hubspot_commprefs._errors import (
 )
 from hubspot_commprefs._logging import logger, redact_headers, scrub, secret_of, setup_logging
 from hubspot_commprefs._operations import Operation, Operations, load_operations
-from hubspot_commprefs._paths import check_request_path, check_subscriber_id
+from hubspot_commprefs._paths import check_request_path
 from hubspot_commprefs._rate_limit import RateLimitInfo
+from hubspot_commprefs._subscriber_id import normalise_subscriber_id
 from hubspot_commprefs._validation import (
     ERRORS_FIELD,
     INT64_MAX,
@@ -329,13 +331,18 @@ def parse_response(response: httpx.Response, operation: Operation, result_type: 
     if code == 200:  # noqa: PLR2004
         try:
             body = json.loads(response.content)
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError) as exc:
             secret = secret_of(_request_of(response))
             content_type = response.headers.get("content-type", "no content type")
+            if isinstance(exc, ValueError) and not isinstance(exc, json.JSONDecodeError):
+                # Python's own limits: an integer of over 4300 digits, say (nesting is a RecursionError)
+                why = f"JSON that cannot be read ({str(exc).split(';', 1)[0]})"
+            elif isinstance(exc, RecursionError):
+                why = "JSON nested too deeply to read"
+            else:
+                why = f"a body that is not JSON ({content_type})"
             raise unexpected(
-                response,
-                f"HTTP 200 with a body that is not JSON ({content_type}): "
-                f"{_snippet(_response_text(response), secret)!r}",
+                response, f"HTTP 200 with {why}: {_snippet(_response_text(response), secret)!r}"
             ) from None
         try:
             model = _build_model(operation.model, body, response.content)
@@ -522,7 +529,8 @@ class BaseClient:
         """Check the arguments and build the request; raises TypeError/ValueError before any I/O (and
         CommPrefsError when this client cannot send: closed, or, async, used in another event loop)."""
         self._check_usable(http)
-        check_subscriber_id(subscriber_id)
+        given = subscriber_id
+        subscriber_id = normalise_subscriber_id(subscriber_id)
         if not isinstance(channel, str):
             raise TypeError(f"channel must be a str, not {type(channel).__name__}")
         kwargs = operation.get_kwargs(
@@ -537,14 +545,17 @@ class BaseClient:
             f"{self.base_url}{path}?{_query(kwargs['params'])}" if kwargs["params"] else self.base_url + path
         )
         if len(url) > MAX_URL_LENGTH:
-            raise ValueError(
+            raise InvalidSubscriberIdError(
                 f"subscriber id of {len(subscriber_id)} characters is too long: the request URL would be "
-                f"{len(url)} characters, over httpx's limit of {MAX_URL_LENGTH}"
+                f"{len(url)} characters, over httpx's limit of {MAX_URL_LENGTH}",
+                subscriber_id=given,
             )
         try:
             request = http.build_request("GET", url, headers=self._headers, timeout=self.timeout)
         except httpx.InvalidURL as exc:
-            raise ValueError(f"subscriber id makes an invalid request URL: {exc}") from None
+            raise InvalidSubscriberIdError(
+                f"subscriber id makes an invalid request URL: {exc}", subscriber_id=given
+            ) from None
         check_request_path(request.url.raw_path, path)
         return request
 

@@ -32,6 +32,7 @@ from hubspot_commprefs._errors import (
     CommPrefsError,
     IncompleteResultError,
     InternalServerError,
+    InvalidSubscriberIdError,
     PermissionDeniedError,
     RateLimitError,
 )
@@ -333,15 +334,18 @@ class BulkLookup:
             try:
                 results[operation], made = await self._request(operation, row.subscriber)
                 requests += made
+            except InvalidSubscriberIdError as refused:
+                # The client refused the id before sending anything: the row's id is invalid, like one the
+                # input check refuses. Only this class: an error met while reading an answer is an error.
+                return LookupOutcome(row.number, row.subscriber, problem=str(refused))
             except CommPrefsError as failure:
                 error = failure
                 break
-            except (ValueError, TypeError) as refused:
-                # The client refused the id before sending anything (the options were checked up front):
-                # the row's id is invalid, like one the input check refuses.
-                return LookupOutcome(
-                    row.number, row.subscriber, problem=str(refused) or type(refused).__name__
-                )
+            except _StopRunError:
+                raise
+            except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
+                error = failure
+                break
         outcome = LookupOutcome(
             row=row.number,
             subscriber=row.subscriber,

@@ -29,6 +29,7 @@ from hubspot_commprefs._bulk import (
     input_rows,
 )
 from hubspot_commprefs._config import DEFAULT_CHANNEL
+from hubspot_commprefs._errors import InvalidSubscriberIdError
 from hubspot_commprefs._rate_limiter import DEFAULT_RATE, Rate
 from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
 
@@ -56,7 +57,9 @@ def _request(
     try:
         request = client._build(http, op, subscriber, DEFAULT_CHANNEL, business_unit_id, **extra)  # noqa: SLF001
     except httpx.InvalidURL as error:  # e.g. "URL too long": the id cannot be sent; a bad id, not a crash
-        raise ValueError(f"subscriber id cannot be sent: {error}") from None
+        raise InvalidSubscriberIdError(
+            f"subscriber id cannot be sent: {error}", subscriber_id=subscriber
+        ) from None
     return request, op, result_type
 
 

@@ -18,13 +18,15 @@ import json
 import os
 import re
 import sys
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
+from hubspot_commprefs._errors import InvalidSubscriberIdError
+from hubspot_commprefs._subscriber_id import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
 __all__ = [
     "COLUMNS",
@@ -74,8 +76,6 @@ EMAIL_COLUMN_NAMES = (
     "subscriberidstring",
     "contactemail",
 )
-MAX_ID_LENGTH = 1000
-"""The longest id looked up; a longer one is an ``invalid`` row (an email address has at most 254)."""
 _CSV_SUFFIXES = (".csv", ".tsv")
 _FAILED_OUTCOMES = ("error", "invalid")
 
@@ -102,32 +102,6 @@ def _normalise_header(name: str) -> str:
     return "".join(ch for ch in name.strip().lower() if ch not in " -_")
 
 
-# Characters an id may not hold, each with the problem it names (the first that matches is reported).
-_BAD_CHARACTERS: tuple[tuple[Callable[[str], bool], str], ...] = (
-    (
-        lambda ch: "\ud800" <= ch <= "\udfff",
-        "the subscriber id is not valid Unicode text (it holds a lone surrogate)",
-    ),
-    (str.isspace, "the subscriber id contains whitespace"),
-    (lambda ch: unicodedata.category(ch).startswith("C"), "the subscriber id contains a control character"),
-)
-
-
-def id_problem(subscriber: str) -> str | None:
-    """Why ``subscriber`` cannot be an email address HubSpot knows, or None when it may be one."""
-    if not subscriber:
-        return "empty subscriber id"
-    if len(subscriber) > MAX_ID_LENGTH:
-        return f"the subscriber id is longer than {MAX_ID_LENGTH} characters ({len(subscriber)})"
-    for bad, problem in _BAD_CHARACTERS:
-        if any(bad(ch) for ch in subscriber):
-            return problem
-    local, at, domain = subscriber.rpartition("@")
-    if not at or not local or not domain:
-        return "not an email address (HubSpot identifies subscribers by email)"
-    return None
-
-
 def _not_a_str(number: int, raw: object) -> InputRow:
     try:
         shown = "" if raw is None else repr(raw) if isinstance(raw, (bytes, bytearray)) else str(raw)
@@ -149,10 +123,10 @@ def rows_from_ids(ids: Iterable[object]) -> list[InputRow]:
         if not isinstance(raw, str):
             rows.append(_not_a_str(number, raw))
             continue
-        subscriber = raw.strip()
-        problem = id_problem(subscriber)
-        if problem is not None:
-            rows.append(InputRow(number, subscriber, problem))
+        try:
+            subscriber = normalise_subscriber_id(raw)
+        except InvalidSubscriberIdError as invalid:  # the client's own rule, with its message
+            rows.append(InputRow(number, raw.strip(), str(invalid)))
             continue
         key = subscriber.casefold()
         if key in first_seen:

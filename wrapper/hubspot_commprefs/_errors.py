@@ -19,6 +19,9 @@
                                      match the schema (the message names the field and the problem), or a
                                      1xx, 3xx or 2xx status other than 200
 
+Bad arguments raise ``TypeError`` or ``ValueError`` before any request; an id the client refuses raises
+``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``_subscriber_id``).
+
 Other 4xx codes (402, 405, 409, 422, ...) raise ``APIStatusError`` itself. No call ends in a raw
 ``KeyError``, ``ValueError``, ``json.JSONDecodeError`` or ``httpx`` exception; ``ValueError`` and
 ``TypeError`` are raised only for bad arguments, before any request.
@@ -35,7 +38,16 @@ if TYPE_CHECKING:
 
 
 class CommPrefsError(Exception):
-    """The base of every exception this package raises."""
+    """The base of every exception this package raises about HubSpot's answers and the client's state."""
+
+
+class InvalidSubscriberIdError(ValueError):
+    """The client refuses this subscriber id before any request (``str(error)`` says why; ``subscriber_id``
+    is the id as given). ``bulk`` and ``lookup_many`` file such a row as ``invalid``."""
+
+    def __init__(self, message: str, *, subscriber_id: str) -> None:
+        super().__init__(message)
+        self.subscriber_id = subscriber_id
 
 
 class APIError(CommPrefsError):

@@ -74,13 +74,24 @@ class RateLimitInfo:
 EMPTY_RATE_LIMIT = RateLimitInfo()
 
 
+_MAX_COUNT_DIGITS = 19
+"""A count longer than this is not a count HubSpot sends (an int64 has 19 digits); parsing it would also
+meet Python's limit on int() of long strings (4300 digits), which raises ValueError."""
+_MAX_COUNT = 2**63 - 1
+
+
 def _count(value: str | None) -> int | None:
+    """A non-negative count from a header, or None when it is absent or not a plausible count."""
     if value is None:
         return None
     value = value.strip()
-    if not value.isascii() or not value.isdigit():
+    if not value.isascii() or not value.isdigit() or len(value) > _MAX_COUNT_DIGITS:
         return None
-    return int(value)
+    number = int(value)
+    return number if number <= _MAX_COUNT else None
+
+
+_MAX_RETRY_AFTER_LENGTH = 64
 
 
 def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
@@ -88,6 +99,8 @@ def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> f
     if value is None:
         return None
     value = value.strip()
+    if len(value) > _MAX_RETRY_AFTER_LENGTH:  # no delay or HTTP date is this long
+        return None
     try:
         seconds = float(value)
     except ValueError:

@@ -83,8 +83,6 @@ def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
     from hubspot_commprefs import APIError, CommPrefs, CommPrefsError  # noqa: PLC0415 - keep --help fast
 
     result: Any
-    if not args.subscriber.strip():
-        return fail(f"the subscriber id {args.subscriber!r} is empty or only whitespace", EXIT_USAGE), None
     try:
         with CommPrefs(**client_options(args)) as client:
             if operation == "statuses":
