@@ -9,11 +9,11 @@ import sys
 import hubspot_commprefs
 
 PUBLIC = [
-    "DEFAULT_BASE_URL", "DEFAULT_CHANNEL", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT",
+    "DEFAULT_BASE_URL", "DEFAULT_CHANNEL", "DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT",
     "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "ActionResponseStatus",
     "AsyncCommPrefs", "AuthenticationError", "BadRequestError", "Channel", "CommPrefs", "CommPrefsError",
     "IncompleteResultError", "InternalServerError", "InvalidSubscriberIdError", "LegalBasis", "LookupOutcome", "NotFoundError",
-    "PermissionDeniedError", "PublicStatus", "PublicWideStatus", "Rate", "RateLimitError", "RateLimitInfo", "ReportedError", "SetStatusSuccessReason",
+    "PermissionDeniedError", "PublicStatus", "PublicWideStatus", "Rate", "RateLimitError", "RateLimitInfo", "ReportedError", "ResponseTooLargeError", "SetStatusSuccessReason",
     "StandardError", "SubscriptionStatus", "SubscriptionStatuses", "UnexpectedResponseError",
     "UnsubscribeAllStatus", "WideStatusType", "__version__",
 ]  # fmt: skip

@@ -36,10 +36,12 @@ from hubspot_commprefs._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     UnexpectedResponseError,
 )
 from hubspot_commprefs._rate_limit import RateLimitInfo
 from hubspot_commprefs._results import ReportedError, SubscriptionStatuses, UnsubscribeAllStatus
+from hubspot_commprefs._transport import DEFAULT_MAX_RESPONSE_BYTES
 from hubspot_commprefs._version import __version__
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ _LAZY = {
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_CHANNEL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "APIConnectionError",
@@ -102,6 +105,7 @@ __all__ = [
     "RateLimitError",
     "RateLimitInfo",
     "ReportedError",
+    "ResponseTooLargeError",
     "SetStatusSuccessReason",
     "StandardError",
     "SubscriptionStatus",

@@ -20,6 +20,7 @@ from hubspot_commprefs._config import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES
 from hubspot_commprefs._errors import CommPrefsError
 from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
 from hubspot_commprefs._retry import async_call_with_retries
+from hubspot_commprefs._transport import DEFAULT_MAX_RESPONSE_BYTES
 
 if TYPE_CHECKING:
     import asyncio
@@ -40,7 +41,13 @@ class AsyncCommPrefs(BaseClient):
     ``access_token`` defaults to ``$HUBSPOT_ACCESS_TOKEN``; ``base_url`` to ``$HUBSPOT_BASE_URL`` or
     ``https://api.hubapi.com``; ``timeout`` to ``DEFAULT_TIMEOUT`` (or, with ``http_client``, that client's
     own timeout); ``max_retries`` to 2. An ``http_client`` you pass is used as given and never closed here.
-    ``default_headers`` are sent with every request. Use it as an async context manager, or await ``aclose()``.
+    ``default_headers`` are sent with every request. ``max_response_bytes`` (10 MiB) caps an answer's
+    decoded body: a larger one is a ``ResponseTooLargeError``.
+
+    Bounds: one attempt (connect, headers and the whole body) ends within the largest part of ``timeout``
+    (10 s by default) however slowly the server sends, in ``APITimeoutError``; a call makes at most
+    ``max_retries + 1`` attempts, with waits between them of at most 8.5 s (backoff) or 60 s (what the
+    server asks; a longer wait is not made), so a call with the defaults ends within 3 x 10 s + 2 x 60 s. Use it as an async context manager, or await ``aclose()``.
     """
 
     def __init__(
@@ -52,6 +59,7 @@ class AsyncCommPrefs(BaseClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
@@ -62,6 +70,7 @@ class AsyncCommPrefs(BaseClient):
             max_retries=max_retries,
             default_headers=default_headers,
             own_client=http_client is None,
+            max_response_bytes=max_response_bytes,
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)

@@ -37,6 +37,7 @@ from hubspot_commprefs._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     UnexpectedResponseError,
 )
 from hubspot_commprefs._logging import logger, redact_headers, scrub, secret_of, setup_logging
@@ -44,6 +45,18 @@ from hubspot_commprefs._operations import Operation, Operations, load_operations
 from hubspot_commprefs._paths import check_request_path
 from hubspot_commprefs._rate_limit import RateLimitInfo
 from hubspot_commprefs._subscriber_id import normalise_subscriber_id
+from hubspot_commprefs._transport import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    BadEncodingError,
+    BodyTooLargeError,
+    DeadlinePassedError,
+    UnsupportedEncodingError,
+    aread_body,
+    attempt_seconds,
+    deadline,
+    read_body,
+)
 from hubspot_commprefs._validation import (
     ERRORS_FIELD,
     INT64_MAX,
@@ -74,6 +87,13 @@ _USERINFO = re.compile(r"[^:/?#]*://[^/?#]*@")
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 _RESERVED_HEADERS = frozenset({"authorization", "proxy-authorization"})
+_READING_ERRORS = (
+    BodyTooLargeError,
+    UnsupportedEncodingError,
+    BadEncodingError,
+    DeadlinePassedError,
+    httpx.HTTPError,
+)
 MAX_URL_LENGTH = 65536
 """httpx refuses a longer URL (``httpx._urlparse.MAX_URL_LENGTH``)."""
 
@@ -173,6 +193,14 @@ def _check_seconds(name: str, value: object) -> float | None:
             f"{name} must be more than 0 and at most {MAX_TIMEOUT:g} seconds (None: no limit), not {value!r}"
         )
     return float(value)
+
+
+def _check_max_response_bytes(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_response_bytes must be an int, not {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_response_bytes must be at least 1, not {value}")
+    return int.__index__(value)
 
 
 def _check_max_retries(max_retries: object) -> int:
@@ -381,7 +409,7 @@ def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIError:
             headers=None,
         )
     secret = secret_of(request)
-    where = f"{request.method} {request.url.copy_with(query=None)}"
+    where = _where(request)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"no answer in time from {where}: {type(exc).__name__}")
     return APIConnectionError(scrub(f"no answer from {where}: {type(exc).__name__}: {exc}", secret))
@@ -414,38 +442,118 @@ def closed_error(client: object) -> CommPrefsError:
     )
 
 
-def send(client: object, http: httpx.Client, request: httpx.Request) -> httpx.Response:
-    """Send ``request`` and read the answer, or raise a typed error (``client`` names the error of a
-    closed client). Redirects are never followed, whatever the caller's client says."""
+def _where(request: httpx.Request) -> str:
+    return f"{request.method} {request.url.copy_with(query=None)}"
+
+
+def _reading_error(
+    client: BaseClient,
+    response: httpx.Response,
+    request: httpx.Request,
+    error: Exception,
+    seconds: float | None,
+) -> APIError:
+    """The typed error for a failure while the body of ``response`` was read (see ``_transport``)."""
+    if isinstance(error, BodyTooLargeError):
+        limit = client.max_response_bytes
+        return ResponseTooLargeError(
+            f"HTTP {response.status_code} with a body over the client's limit of {limit:,} bytes "
+            f"(max_response_bytes): reading stopped after {error.read:,} bytes "
+            f"(Content-Encoding: {response.headers.get('content-encoding', 'none')})",
+            status_code=response.status_code,
+            headers=response.headers,
+            limit=limit,
+        )
+    if isinstance(error, UnsupportedEncodingError):
+        return unexpected(
+            response,
+            f"HTTP {response.status_code} with Content-Encoding {str(error)!r}, which the client did not ask "
+            f"for (it accepts {ACCEPT_ENCODING})",
+        )
+    if isinstance(error, BadEncodingError):
+        return unexpected(
+            response, f"HTTP {response.status_code} with a body that cannot be decoded ({error})"
+        )
+    if isinstance(error, (DeadlinePassedError, TimeoutError)):
+        return APITimeoutError(
+            f"no complete answer in time from {_where(request)}: the attempt's limit of {seconds:g} s passed"
+        )
+    if isinstance(error, httpx.HTTPError):
+        return transport_error(error, request)
+    raise error
+
+
+def _keep(response: httpx.Response, content: bytes) -> None:
+    # httpx keeps a body read through ``read()`` in ``_content``; this one was read and decoded here, with
+    # the bounds of ``_transport``, so that ``response.content`` and ``response.text`` still work.
+    response._content = content  # noqa: SLF001
+
+
+def _already_read(response: httpx.Response, limit: int) -> bytes | None:
+    """The body when an event hook of the caller's client read it already (httpx decoded it, unbounded)."""
+    if not response.is_stream_consumed:
+        return None
+    content = response.content
+    if len(content) > limit:
+        raise BodyTooLargeError(len(content))
+    return content
+
+
+def send(client: BaseClient, http: httpx.Client, request: httpx.Request) -> httpx.Response:
+    """Send ``request`` and read the answer within the attempt's deadline and size cap, or raise a typed
+    error (``client`` names the error of a closed client). Redirects are never followed, whatever the
+    caller's client says."""
     if http.is_closed:
         raise closed_error(client)
-    try:
-        response = http.send(request, stream=True, follow_redirects=False)
-    except httpx.HTTPStatusError as exc:
-        with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
-            exc.response.read()
-        raise hook_error(exc) from exc
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, request) from exc
-    except RuntimeError:
-        if http.is_closed:  # closed by another thread meanwhile
-            raise closed_error(client) from None
-        raise
-    try:
-        response.read()
-    except httpx.DecodingError as exc:
-        raise undecodable(response, exc) from exc
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, request) from exc
-    finally:
-        response.close()
+    seconds = client.attempt_seconds(http)
+    with deadline(seconds) as at:
+        try:
+            response = http.send(request, stream=True, follow_redirects=False)
+        except httpx.HTTPStatusError as exc:
+            with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
+                exc.response.read()
+            raise hook_error(exc) from exc
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, request) from exc
+        except RuntimeError:
+            if http.is_closed:  # closed by another thread meanwhile
+                raise closed_error(client) from None
+            raise
+        try:
+            content = _already_read(response, client.max_response_bytes)
+            if content is None:
+                _keep(response, read_body(response, client.max_response_bytes, at))
+        except _READING_ERRORS as exc:
+            raise _reading_error(client, response, request, exc, seconds) from exc
+        finally:
+            response.close()
     return response
 
 
-async def asend(client: object, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """``send`` for an ``httpx.AsyncClient``."""
+async def asend(client: BaseClient, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """``send`` for an ``httpx.AsyncClient``; the deadline also bounds the whole attempt (``anyio``)."""
     if http.is_closed:
         raise closed_error(client)
+    import anyio  # noqa: PLC0415 - httpx's own dependency, loaded on the first async call
+
+    seconds = client.attempt_seconds(http)
+    response: httpx.Response | None = None
+    with deadline(seconds) as at:
+        try:
+            with anyio.fail_after(seconds):
+                response = await _asend_and_read(client, http, request, at)
+        except TimeoutError as exc:
+            if response is None:
+                raise APITimeoutError(
+                    f"no answer in time from {_where(request)}: the attempt's limit of {seconds:g} s passed"
+                ) from exc
+            raise
+    return response
+
+
+async def _asend_and_read(
+    client: BaseClient, http: httpx.AsyncClient, request: httpx.Request, at: float | None
+) -> httpx.Response:
     try:
         response = await http.send(request, stream=True, follow_redirects=False)
     except httpx.HTTPStatusError as exc:
@@ -459,11 +567,11 @@ async def asend(client: object, http: httpx.AsyncClient, request: httpx.Request)
             raise closed_error(client) from None
         raise
     try:
-        await response.aread()
-    except httpx.DecodingError as exc:
-        raise undecodable(response, exc) from exc
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, request) from exc
+        content = _already_read(response, client.max_response_bytes)
+        if content is None:
+            _keep(response, await aread_body(response, client.max_response_bytes, at))
+    except _READING_ERRORS as exc:
+        raise _reading_error(client, response, request, exc, client.attempt_seconds(http)) from exc
     finally:
         await response.aclose()
     return response
@@ -501,16 +609,20 @@ class BaseClient:
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         own_client: bool,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         token = _resolve_token(access_token)
         self.base_url = _resolve_base_url(base_url)
         self.max_retries = _check_max_retries(max_retries)
+        self.max_response_bytes = _check_max_response_bytes(max_response_bytes)
         if timeout is NOT_GIVEN:
             self.timeout: TimeoutTypes | Any = DEFAULT_TIMEOUT if own_client else httpx.USE_CLIENT_DEFAULT
         else:
             self.timeout = _resolve_timeout(timeout)
         # httpx.Headers hides the Authorization value in its repr, and replaces names ignoring case.
-        headers = httpx.Headers({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        headers = httpx.Headers(
+            {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
+        )
         for name, value in _check_headers(default_headers).items():
             headers[name] = value
         headers["Authorization"] = f"Bearer {token}"
@@ -562,6 +674,11 @@ class BaseClient:
     def _check_usable(self, http: httpx.Client | httpx.AsyncClient) -> None:
         if http.is_closed:
             raise closed_error(self)
+
+    def attempt_seconds(self, http: httpx.Client | httpx.AsyncClient) -> float | None:
+        """How long one attempt may take in all (``_transport.attempt_seconds``), None for no limit."""
+        timeout = self.timeout if isinstance(self.timeout, httpx.Timeout) else http.timeout
+        return attempt_seconds(timeout)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"

@@ -16,8 +16,9 @@
         ├── APIConnectionError     no answer: DNS, refused or reset connection, protocol error
         │   └── APITimeoutError    no answer in time
         └── UnexpectedResponseError  an answer the spec does not allow: a body that is not JSON or does not
-                                     match the schema (the message names the field and the problem), or a
-                                     1xx, 3xx or 2xx status other than 200
+            │                        match the schema (the message names the field and the problem), or a
+            │                        1xx, 3xx or 2xx status other than 200
+            └── ResponseTooLargeError  an answer over ``max_response_bytes`` (10 MiB by default) decoded
 
 Bad arguments raise ``TypeError`` or ``ValueError`` before any request; an id the client refuses raises
 ``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``_subscriber_id``).
@@ -89,6 +90,14 @@ class UnexpectedResponseError(APIError):
         self.text = text
         self.headers = headers
         self.content = content
+
+
+class ResponseTooLargeError(UnexpectedResponseError):
+    """The answer's body passed ``max_response_bytes`` (``limit``) once decoded: reading stopped there."""
+
+    def __init__(self, message: str, *, status_code: int, headers: httpx.Headers | None, limit: int) -> None:
+        super().__init__(message, status_code=status_code, text="", headers=headers)
+        self.limit = limit
 
 
 class APIStatusError(APIError):

@@ -18,6 +18,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from hubspot_commprefs import commands
+from hubspot_commprefs._config import MAX_TIMEOUT
 from hubspot_commprefs._version import __version__
 from hubspot_commprefs.commands._common import EXIT_FAILED, base_url_problem, stdout_to_devnull
 
@@ -35,6 +36,19 @@ def _base_url(value: str) -> str:
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
     return value
+
+
+def _seconds(value: str) -> float:
+    """``--timeout``: a positive, finite number of seconds (at most a day)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < seconds <= MAX_TIMEOUT:  # also refuses NaN and infinity
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {value}"
+        )
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="ID",
         help="the business unit to read (HubSpot's default business unit is 0)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="the longest one request may take in all, however slowly the server answers (statuses, "
+        "unsubscribe-all and bulk; default 10)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = [

@@ -67,6 +67,8 @@ def client_options(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
         # The client's own message also says "pass access_token=...", which only makes sense in Python.
         raise ValueError(f"no HubSpot access token: set the {TOKEN_ENV} environment variable")
     options: dict[str, Any] = dict(extra)
+    if getattr(args, "timeout", None) is not None:
+        options["timeout"] = args.timeout
     if args.base_url is not None:
         options["base_url"] = args.base_url.strip()
     else:
