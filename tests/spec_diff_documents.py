@@ -31,6 +31,7 @@ HUBSPOT_NAMES = {
 }
 STATUSES = "/communication-preferences/2026-03/statuses/{subscriberIdString}"
 UNSUBSCRIBE_ALL = STATUSES + "/unsubscribe-all"
+RENAMED_SCOPES = ["communication_preferences.statuses.read", "communication_preferences.statuses.read_write"]
 
 
 def ours() -> dict[str, Any]:
@@ -149,6 +150,15 @@ def _add_other_operations(doc: dict[str, Any]) -> None:
         "requestBody": {"required": True, "content": {"application/json": {"schema": definition}}},
         "responses": answer,
     }
+
+
+def drifted_hubspot_document() -> dict[str, Any]:
+    """HubSpot-shaped, with subscriptionId as int32, renamed scopes and an added enum value."""
+    theirs = hubspot_shaped()
+    schema(theirs, "PublicStatusV4")["properties"]["subscriptionId"]["format"] = "int32"
+    theirs["security"] = [{"oauth2": [scope]} for scope in RENAMED_SCOPES]
+    schema(theirs, "SubscriptionStatus")["enum"].append("OPTED_OUT")
+    return theirs
 
 
 def write_json(doc: dict[str, Any], path: Path) -> Path:
