@@ -9,11 +9,16 @@ configuration is nearest), and formatting is done here with the pinned ruff in i
 Besides the generator's output the package gets ``py.typed`` and a copy of the spec as ``openapi.yaml``,
 so that an installed package carries the very spec it was generated from (the fake server and the
 conformance suite read it from there).
+
+When the spec changed since the last generation (a version bump, say), regenerating prints the
+``spec-diff`` of the new spec against that copy: the changelog of the move, classified by its effect on the
+client generated from the old one.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import filecmp
 import shutil
 import subprocess
@@ -93,6 +98,22 @@ def stale_files(fresh: Path, current: Path) -> list[str]:
     return sorted(changed | (fresh_files ^ current_files))
 
 
+def changelog(old: Path, new: Path) -> str | None:
+    """The ``spec-diff`` report of the spec ``new`` against ``old`` (the copy ``generated/`` was made from),
+    or None when they are the same file content or there is no old copy."""
+    if not old.exists() or old.read_bytes() == new.read_bytes():
+        return None
+    from hubspot_commprefs.spec_diff import SpecDocumentError, diff_specs, load_document
+
+    shown = old.relative_to(ROOT) if old.is_relative_to(ROOT) else old
+    try:
+        previous = dataclasses.replace(load_document(old), name=f"the previous spec ({shown})")
+        diff = diff_specs(previous, load_document(new))
+    except SpecDocumentError as exc:
+        return f"(no changelog: {exc})"
+    return diff.to_text()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/regenerate", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report whether generated/ is stale")
@@ -113,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"generated/{PACKAGE} is up to date with spec/{spec.name}")
             return 0
+        log = changelog(TARGET / "openapi.yaml", spec)
+        if log is not None:
+            print(f"What changed since the spec generated/{PACKAGE} was made from (spec-diff):\n{log}\n")
         if TARGET.exists():
             shutil.rmtree(TARGET)
         shutil.copytree(fresh, TARGET)

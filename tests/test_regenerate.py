@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 from tests.spec_helpers import ROOT, SPEC_PATH, load_spec
 
 if TYPE_CHECKING:
+    import types
     from pathlib import Path
 
 REGENERATE = ROOT / "scripts" / "regenerate.py"
@@ -99,3 +101,31 @@ def test_a_new_api_version_is_only_a_spec_edit_and_a_regeneration(tmp_path: Path
     ]
     assert report["complete"] is True
     assert report["opted_out"] is False
+
+
+def _regenerate_module() -> types.ModuleType:
+    loaded = importlib.util.spec_from_file_location("regenerate_script", REGENERATE)
+    assert loaded is not None
+    assert loaded.loader is not None
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    return module
+
+
+def test_a_version_bump_prints_its_changelog(tmp_path: Path) -> None:
+    regenerate = _regenerate_module()
+    old = load_spec()["info"]["version"]
+    bumped = tmp_path / "communication-preferences-2026-09.yaml"
+    bumped.write_text(
+        SPEC_PATH.read_text()
+        .replace(old, "2026-09")
+        .replace("        - PROCESSING\n", "        - PROCESSING\n        - QUEUED\n")
+    )
+    log = regenerate.changelog(SPEC_PATH, bumped)
+    assert log is not None
+    assert f"the previous spec (spec/{SPEC_PATH.name})" in log
+    assert "under version 2026-09, ours under 2026-03" in log
+    assert "response 200: status: their enum adds QUEUED" in log
+    assert log.endswith("The spec needs an edit: 4 tolerated, 1 cosmetic.")
+    assert regenerate.changelog(SPEC_PATH, SPEC_PATH) is None
+    assert regenerate.changelog(tmp_path / "never-generated.yaml", SPEC_PATH) is None
