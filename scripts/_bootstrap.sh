@@ -29,3 +29,30 @@ if [ "$(cat "$VENV/.hubspot-commprefs-installed" 2>/dev/null)" != "$_hc_stamp" ]
 fi
 export PATH="$VENV/bin:$PATH"
 unset _hc_stamp
+
+# Prism (@stoplight/prism-cli), an independent spec-driven mock and validating proxy that the tests run the
+# conformance suite against. Installed with npm, pinned, into the git-ignored .tools/prism, once per version;
+# only scripts/test calls this. Without npm (or the registry) it says so and the tests that need Prism skip
+# (under CI they fail instead). HUBSPOT_COMMPREFS_PRISM points the tests at the binary.
+PRISM_VERSION="5.16.0"
+_hc_prism() {
+    local dir="$ROOT/.tools/prism"
+    local bin="$dir/node_modules/.bin/prism"
+    local installed
+    installed="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/@stoplight/prism-cli/package.json" 2>/dev/null | head -n 1)"
+    if [ "$installed" != "$PRISM_VERSION" ] || [ ! -x "$bin" ]; then
+        if ! command -v npm >/dev/null 2>&1; then
+            echo "scripts: npm not found: the tests that need Prism will be skipped" >&2
+            return 0
+        fi
+        echo "scripts: installing Prism $PRISM_VERSION into .tools/prism (once per version)" >&2
+        mkdir -p "$dir"
+        if ! npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error \
+            "@stoplight/prism-cli@$PRISM_VERSION" >"$dir/npm-install.log" 2>&1; then
+            tail -n 5 "$dir/npm-install.log" >&2
+            echo "scripts: Prism could not be installed (log: .tools/prism/npm-install.log): the tests that need it will be skipped" >&2
+            return 0
+        fi
+    fi
+    export HUBSPOT_COMMPREFS_PRISM="$bin"
+}

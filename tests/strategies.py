@@ -84,7 +84,8 @@ def from_schema(
     With ``extra_fields``, objects also get keys the spec does not list; with ``unknown_enums``, enums
     also yield values the spec does not list (both are what HubSpot may legitimately send later).
     """
-    unknown = set(schema) - KNOWN_KEYWORDS
+    # Annotations (x-deliberate-difference and other extensions) constrain nothing.
+    unknown = {key for key in schema if not key.startswith("x-")} - KNOWN_KEYWORDS
     if unknown:
         raise NotImplementedError(f"strategies: JSON Schema keywords not supported: {sorted(unknown)}")
     if "$ref" in schema:

@@ -3,10 +3,12 @@ fault, sends only GET requests within its budget, and never shows the token."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 import socket
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from hubspot_commprefs.conformance import (
     write_reports,
 )
 from hubspot_commprefs.conformance._checks import SpecChecker
+from hubspot_commprefs.conformance._targeted import plan
 from hubspot_commprefs.testing import DRIFT_FIELDS, FakeHubSpot, Fault, RateLimit
 from hubspot_commprefs.testing._spec import endpoints, load_spec
 
@@ -62,8 +65,9 @@ def test_the_faithful_server_conforms_and_sees_only_get(server: FakeHubSpot) -> 
     # Everything the suite sent went through its guard; schemathesis' start-up probes add at most 2 more.
     assert result.requests_sent <= len(seen) <= result.requests_sent + 2
     assert set(result.requests_by("source")) == {"examples", "coverage", "fuzzing", "targeted"}
-    # The spec's Error schema lacks the `status` HubSpot sends: a note, never a failure.
-    assert any(g.first.kind is Kind.EXTRA_FIELD and g.first.field == "status" for g in result.notes)
+    assert sum(result.requests_by_phase.values()) == result.requests_sent
+    # The spec declares HubSpot's real error bodies (their `status` too): no note either.
+    assert result.notes == [], report
 
 
 @pytest.mark.parametrize("fault", [f for f in Fault if f.is_drift and f is not Fault.EXTRA_FIELD])
@@ -100,17 +104,13 @@ def test_the_report_counts_kinds_of_failure_names_fields_and_says_each_thing_onc
     drift = _run(server, [Fault.ENUM_VALUE, Fault.INT32_OVERFLOW, Fault.BAD_DATE_TIME])
     report = console_report(drift)
     # The same three drifts on both endpoints: three kinds, not six.
-    assert (
-        "FAIL: 3 kinds of failure on 2 endpoints (6 findings); 1 note (not a failure).  Exit code 1."
-        in report
-    )
+    assert "FAIL: 3 kinds of failure on 2 endpoints (6 findings).  Exit code 1." in report
     assert "FAIL  enum value the spec lacks: results[*].channel  (" in report
-    # HubSpot's error bodies carry a `status` field: named as an error body's field, not "at status".
-    assert "note  field the spec does not list: status (in an error body)  (" in report
-    assert " at status" not in report
     write_reports(drift, tmp_path)
     summary = json.loads((tmp_path / "conformance-summary.json").read_text(encoding="utf-8"))
-    assert {(n["field"], n["in_error_body"]) for n in summary["notes"]} == {("status", True)}
+    assert summary["notes"] == []
+    assert summary["counts"]["failures"] == 6
+    assert summary["counts"]["failure_kinds"] == 3
     outage = console_report(_run(server, [Fault.SERVER_ERROR]))
     assert "came back:  status 500  (examples)" in outage
     assert "came back:  status 500  (targeted)" in outage
@@ -269,9 +269,12 @@ def test_hubspots_real_429_body_is_not_a_failure() -> None:
         "policyName": "TEN_SECONDLY_ROLLING",
         "groupName": "publicapi:private-app-api-calls-ten-secondly:1234",
     }
-    findings = SpecChecker(load_spec()).check(
-        _exchange(429, body, content_type="application/json;charset=utf-8")
-    )
+    checker = SpecChecker(load_spec())
+    # The spec declares it, with its own schema: nothing to say, not even a note.
+    assert checker.check(_exchange(429, body, content_type="application/json;charset=utf-8")) == []
+    # The same body as a 400 lacks the Error's documented `category`: HubSpot's guide says every field of
+    # an error body is optional, so a note, not a failure.
+    findings = checker.check(_exchange(400, body))
     assert [f for f in findings if f.severity is Severity.FAILURE] == []
     assert (Kind.ERROR_FIELD_ABSENT, "category") in {(f.kind, f.field) for f in findings}
 
@@ -450,14 +453,156 @@ def test_a_live_portal_conforms() -> None:
     assert result.exit_code == 0, report
 
 
-def test_a_server_that_does_not_answer_fails_without_a_traceback() -> None:
+def _closed_port_url() -> str:
     with FakeHubSpot() as gone:
-        base_url = gone.base_url  # the port is free again once the server stops
+        return gone.base_url  # the port is free again once the server stops
+
+
+def test_a_server_that_does_not_answer_stops_the_run_with_a_verdict_of_its_own(tmp_path) -> None:
+    started = time.monotonic()
     result = run_conformance(
-        ConformanceOptions(
-            base_url=base_url, token="t", subscribers=["a@example.com"], max_examples=1, rate=None, timeout=2
-        )
+        ConformanceOptions(base_url=_closed_port_url(), token="tok-0123456789", subscribers=["a@example.com"])
     )
-    assert result.exit_code == 1
-    assert Kind.TRANSPORT in {g.first.kind for g in result.failures}
-    assert "0 answers checked" in console_report(result)
+    elapsed = time.monotonic() - started
+    report = console_report(result)
+    assert result.exit_code == 4 == conformance.EXIT_NO_ANSWER
+    assert result.requests_sent == 5  # a handful in a row, then nothing more: not the whole budget
+    assert elapsed < 10, elapsed  # refused at once; the default pace (5/s) is all it waits
+    assert result.failures == []  # a verdict, not a list of failures
+    assert result.errors == []
+    assert "FAIL" not in report
+    assert report.endswith(
+        "NO ANSWER: the server did not answer: 5 requests in a row got no answer (last: ConnectionError: "
+        "connection refused).  Exit code 4."
+    )
+    assert "0 answers checked: not checked" in report
+    write_reports(result, tmp_path)
+    summary = json.loads((tmp_path / "conformance-summary.json").read_text(encoding="utf-8"))
+    assert (summary["result"], summary["exit_code"], summary["failures"]) == ("no answer", 4, [])
+    assert summary["no_answer"].startswith("5 requests in a row got no answer")
+    suites = ET.fromstring((tmp_path / "conformance-junit.xml").read_text(encoding="utf-8"))
+    assert (suites.get("failures"), suites.get("errors")) == ("0", "1")
+
+
+def test_a_server_that_accepts_but_never_answers_stops_after_five_timeouts() -> None:
+    with socket.socket() as silent:  # connections queue in its backlog; nothing ever reads or answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        result = run_conformance(
+            ConformanceOptions(
+                base_url=url, token="t0123456789", subscribers=["a@example.com"], rate=None, timeout=0.3
+            )
+        )
+    assert result.exit_code == 4
+    assert result.requests_sent == 5
+    assert "timed out" in (result.no_answer or "") or "Timeout" in (result.no_answer or ""), result.no_answer
+    assert time.monotonic() - started < 15
+
+
+def test_the_command_exits_4_when_nothing_answers_and_its_help_says_so(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-not-sent-anywhere-real")
+    code = main(["conformance", "--base-url", _closed_port_url(), "--rate", "0"])
+    out = capsys.readouterr().out
+    assert code == 4, out
+    assert "NO ANSWER: the server did not answer" in out
+    with pytest.raises(SystemExit):
+        main(["conformance", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "4 the server did not answer" in help_text
+
+
+def test_one_finding_never_hides_the_rest(server: FakeHubSpot) -> None:
+    """Every phase sends its whole budget whatever it finds: a drifting server gets as many requests per
+    phase as a faithful one, and every answer of the drift is counted."""
+    faithful = _run(server, max_examples=10)
+    drifting = _run(server, [Fault.ENUM_VALUE], max_examples=10)
+    assert drifting.exit_code == 1
+    assert drifting.requests_by_phase == faithful.requests_by_phase
+    (group,) = [g for g in drifting.failures if g.first.endpoint == STATUSES]
+    with_items = [
+        e
+        for e in drifting.exchanges
+        if e.endpoint == STATUSES and e.status == 200 and json.loads(e.body)["results"]
+    ]
+    assert group.count == len(with_items) > 10  # every answer with an item to break, not only the first
+
+
+def _screen_failures(report: str) -> list[str]:
+    return [line for line in report.splitlines() if line.startswith("  FAIL  ")]
+
+
+def test_screen_junit_and_json_count_the_same_failures(server: FakeHubSpot, tmp_path) -> None:
+    result = _run(server, [Fault.ENUM_VALUE, Fault.MISSING_FIELD, Fault.UNDOCUMENTED_STATUS])
+    report = console_report(result)
+    write_reports(result, tmp_path)
+    summary = json.loads((tmp_path / "conformance-summary.json").read_text(encoding="utf-8"))
+    suites = ET.fromstring((tmp_path / "conformance-junit.xml").read_text(encoding="utf-8"))
+    failing_cases = [case for case in suites.iter("testcase") if case.find("failure") is not None]
+    counts = result.counts
+    assert counts["failures"] >= 4
+    assert (
+        len(_screen_failures(report)) == len(failing_cases) == len(summary["failures"]) == counts["failures"]
+    )
+    assert int(suites.get("failures")) == counts["failures"]
+    assert sum(int(s.get("failures")) for s in suites.iter("testsuite")) == counts["failures"]
+    assert summary["counts"] == counts
+    kinds, endpoints_ = counts["failure_kinds"], counts["failing_endpoints"]
+    assert (
+        f"FAIL: {kinds} kinds of failure on {endpoints_} endpoints ({counts['failures']} findings)" in report
+    )
+    # The same findings, not only the same number: endpoint, kind and what each is about.
+    on_screen = {(g.first.endpoint, g.first.kind.value, g.first.subject) for g in result.failures}
+    in_json = {
+        (f["endpoint"].removeprefix("GET "), f["kind"], f["field"] or f["spec_says"])
+        for f in summary["failures"]
+    }
+    in_junit = {
+        (case.get("classname").removeprefix("GET "), case.find("failure").get("message").rsplit(" (", 1)[0])
+        for case in failing_cases
+    }
+    assert on_screen == in_json
+    assert {(e, k) for e, k, _ in on_screen} == in_junit
+
+
+def test_two_different_checks_on_one_endpoint_are_two_findings() -> None:
+    exchange = _exchange(200, _ok_body())
+    findings = [
+        conformance.Finding(Kind.SCHEMATHESIS, STATUSES, "", check, "x", exchange)
+        for check in ("ignored_auth", "positive_data_acceptance", "ignored_auth")
+    ]
+    result = conformance.ConformanceResult(
+        options=ConformanceOptions(base_url="http://127.0.0.1:9", token="t"),
+        spec_version="x",
+        endpoints=[STATUSES],
+        exchanges=[exchange],
+        findings=findings,
+    )
+    assert [g.first.expected for g in result.groups] == ["ignored_auth", "positive_data_acceptance"]
+    assert result.counts["failures"] == 2
+
+
+def test_targeted_expectations_come_from_the_spec() -> None:
+    spec = load_spec()
+    cases = {
+        (c.query.get("channel"), c.query.get("verbose"), c.with_token): c
+        for c in plan(spec, endpoints(), ["a@example.com"], [None])
+    }
+    invalid_channel = cases[("SMS", None, True)].expected
+    # 400 is declared for a validation error and `default` for any other error: any 4xx keeps the spec.
+    assert invalid_channel.allows(400)
+    assert invalid_channel.allows(422)
+    assert not invalid_channel.allows(200)
+    assert not invalid_channel.allows(500)
+    assert cases[("EMAIL", "maybe", True)].expected.allows(422)
+    assert cases[("EMAIL", None, False)].expected.statuses == {401}  # declared for a missing token
+    valid = cases[("EMAIL", None, True)].expected
+    assert valid.statuses == {200, 429}  # 429: declared for a rate limit, says nothing about the request
+    # Without a declared 401 or `default`, the spec's declared 4xx are all a request without a token can get.
+    narrow = copy.deepcopy(spec)
+    for item in narrow["paths"].values():
+        for code in ("401", "default"):
+            del item["get"]["responses"][code]
+    lenient = {c.with_token: c for c in plan(narrow, endpoints(narrow), ["a@example.com"], [None])}
+    assert lenient[False].expected.statuses == {400, 403, 429}

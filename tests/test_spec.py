@@ -20,7 +20,7 @@ def test_spec_is_valid_openapi() -> None:
 def _examples() -> list[tuple[str, dict[str, Any], Any]]:
     found = []
     spec = load_spec()
-    responses = [("components/Error", spec["components"]["responses"]["Error"])]
+    responses = [(f"components/{name}", r) for name, r in spec["components"]["responses"].items()]
     for op_id, (_, op) in operations().items():
         responses += [(f"{op_id}/{code}", r) for code, r in op["responses"].items() if "content" in r]
     for where, response in responses:
@@ -53,6 +53,7 @@ REQUIRED = {
     "StandardError": {"category", "context", "errors", "links", "message", "status"},
     "ErrorDetail": {"message"},
     "Error": {"category", "correlationId", "message"},
+    "RateLimitExceeded": {"correlationId", "errorType", "message", "policyName"},
 }
 PROPERTIES = {
     "ActionResponseWithResultsPublicStatus": REQUIRED["ActionResponseWithResultsPublicStatus"]
@@ -62,7 +63,9 @@ PROPERTIES = {
     "PublicWideStatus": REQUIRED["PublicWideStatus"] | {"businessUnitId"},
     "StandardError": REQUIRED["StandardError"] | {"id", "subCategory"},
     "ErrorDetail": {"message", "code", "context", "in", "subCategory"},
-    "Error": REQUIRED["Error"] | {"context", "errors", "links", "subCategory"},
+    "Error": REQUIRED["Error"] | {"status", "context", "errors", "links", "subCategory"},
+    # HubSpot's real 429 body (../shared/api-facts.md): no `category`.
+    "RateLimitExceeded": REQUIRED["RateLimitExceeded"] | {"status", "groupName"},
 }
 ENUMS = {
     "Channel": ["EMAIL"],
@@ -86,6 +89,7 @@ FORMATS = {
     ("PublicStatus", "timestamp"): ("string", "date-time"),
     ("PublicWideStatus", "timestamp"): ("string", "date-time"),
     ("Error", "correlationId"): ("string", "uuid"),
+    ("RateLimitExceeded", "correlationId"): ("string", "uuid"),
     **{
         (schema, field): ("string", "date-time")
         for schema in ("ActionResponseWithResultsPublicStatus", "ActionResponseWithResultsPublicWideStatus")
@@ -146,8 +150,14 @@ def test_parameters_are_as_documented() -> None:
     assert verbose[0]["schema"] == {"type": "boolean", "default": False}
     assert verbose[0]["in"] == "query"
     for _, op in ops.values():
-        assert set(op["responses"]) == {"200", "default"}
-        assert op["responses"]["default"] == {"$ref": "#/components/responses/Error"}
+        assert op["responses"] | {"200": None} == {
+            "200": None,
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"$ref": "#/components/responses/Forbidden"},
+            "429": {"$ref": "#/components/responses/TooManyRequests"},
+            "default": {"$ref": "#/components/responses/Error"},
+        }
 
 
 def test_security_is_bearer_with_either_scope() -> None:
@@ -178,10 +188,64 @@ RATE_LIMIT_HEADERS = {
 
 def test_rate_limit_headers_are_documented_on_every_answer() -> None:
     spec = load_spec()
-    error = spec["components"]["responses"]["Error"]
-    assert set(error["headers"]) == RATE_LIMIT_HEADERS | {"Retry-After"}
+    responses = spec["components"]["responses"]
+    for name in ("Error", "TooManyRequests"):
+        assert set(responses[name]["headers"]) == RATE_LIMIT_HEADERS | {"Retry-After"}, name
+    for name in ("BadRequest", "Forbidden"):
+        assert set(responses[name]["headers"]) == RATE_LIMIT_HEADERS, name
+    assert "headers" not in responses["Unauthorized"]  # no app is known: HubSpot sends no rate-limit headers
     for op_id, (_, op) in operations().items():
         assert set(op["responses"]["200"]["headers"]) == RATE_LIMIT_HEADERS, op_id
-    for name in spec["components"]["headers"].values():
-        assert name["schema"] == {"type": "integer"}
-        assert not name.get("required", False)
+    for name, header in spec["components"]["headers"].items():
+        assert header["schema"]["type"] == "integer", name
+        assert header["schema"]["minimum"] in {0, 1}, name
+        assert not header.get("required", False)
+
+
+def _deliberate_differences(node: Any, where: str = "") -> list[tuple[str, str]]:
+    found = []
+    if isinstance(node, dict):
+        if "x-deliberate-difference" in node:
+            found.append((where, node["x-deliberate-difference"]))
+        for key, value in node.items():
+            found += _deliberate_differences(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _deliberate_differences(value, f"{where}/{index}")
+    return found
+
+
+def test_every_deliberate_difference_from_hubspots_definitions_is_declared_where_it_is() -> None:
+    """The spec marks each node that knowingly differs from HubSpot's published definitions with
+    x-deliberate-difference (a tool reads the key): here, that list is pinned, and each says what and why."""
+    found = dict(_deliberate_differences(load_spec()))
+    assert set(found) == {
+        "/components/headers/RateLimitMax",
+        "/components/headers/RateLimitRemaining",
+        "/components/headers/RateLimitIntervalMilliseconds",
+        "/components/headers/RateLimitDaily",
+        "/components/headers/RateLimitDailyRemaining",
+        "/components/headers/RetryAfter",
+        "/components/responses/BadRequest",
+        "/components/responses/Unauthorized",
+        "/components/responses/Forbidden",
+        "/components/responses/TooManyRequests",
+        "/components/responses/Error",
+        "/components/schemas/Error/properties/status",
+        "/components/schemas/RateLimitExceeded",
+    }
+    for where, text in found.items():
+        assert isinstance(text, str), where
+        assert "HubSpot" in text, where
+        assert len(text) > 60, where  # says what differs and why, not a bare flag
+    for name in ("BadRequest", "Unauthorized", "Forbidden", "TooManyRequests", "Error"):
+        assert "*/*" in found[f"/components/responses/{name}"], name  # the content type, on every error
+    assert "category" in found["/components/responses/TooManyRequests"]
+
+
+def test_every_error_response_has_a_valid_example() -> None:
+    responses = load_spec()["components"]["responses"]
+    for name in ("BadRequest", "Unauthorized", "Forbidden", "TooManyRequests", "Error"):
+        assert responses[name]["content"]["application/json"]["examples"], name
+    for example in responses["TooManyRequests"]["content"]["application/json"]["examples"].values():
+        assert "category" not in example["value"]  # HubSpot's real 429 body has none

@@ -4,8 +4,9 @@ Only the standard library is imported at start-up, so that ``--help`` and ``--ve
 sub-command (a module of ``hubspot_commprefs.commands``) imports what it needs when it runs.
 
 Exit codes: 0 success; 1 the command ran and found a failure (it says which); 2 a usage error;
-3 ``bulk`` stopped early (token refused or daily limit used up; ``--resume`` continues); 130 interrupted
-(Ctrl-C). Commands may document more codes in their own ``--help``. A closed standard output (``| head``)
+3 ``bulk`` stopped early (token refused or daily limit used up; ``--resume`` continues); 4 ``conformance``
+got no answer from the server (a handful of requests in a row refused, reset or timed out); 130
+interrupted (Ctrl-C). Commands may document more codes in their own ``--help``. A closed standard output (``| head``)
 ends a command with 1 (``bulk``: 3), without a traceback.
 """
 
@@ -58,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         "as its Communication Preferences API (2026-03) says.",
         epilog="The access token is read from the HUBSPOT_ACCESS_TOKEN environment variable, never from a "
         "flag. Exit codes: 0 success, 1 a failure the command reports, 2 a usage error, 3 bulk stopped early "
-        "(see bulk --help), 130 interrupted.",
+        "(see bulk --help), 4 conformance got no answer from the server (see conformance --help), "
+        "130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument(

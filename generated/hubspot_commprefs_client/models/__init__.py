@@ -14,6 +14,7 @@ from .error_links import ErrorLinks
 from .legal_basis import LegalBasis
 from .public_status import PublicStatus
 from .public_wide_status import PublicWideStatus
+from .rate_limit_exceeded import RateLimitExceeded
 from .set_status_success_reason import SetStatusSuccessReason
 from .standard_error import StandardError
 from .standard_error_context import StandardErrorContext
@@ -37,6 +38,7 @@ __all__ = (
     "LegalBasis",
     "PublicStatus",
     "PublicWideStatus",
+    "RateLimitExceeded",
     "SetStatusSuccessReason",
     "StandardError",
     "StandardErrorContext",

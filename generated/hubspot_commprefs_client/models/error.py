@@ -20,14 +20,16 @@ T = TypeVar("T", bound="Error")
 
 @_attrs_define
 class Error:
-    """The body of every non-2xx answer. HubSpot documents `category`, `correlationId` and `message`
-    as required, and its error-handling guide says to treat every field as optional when parsing.
+    """The body of every non-2xx answer but the 429. HubSpot documents `category`, `correlationId` and
+    `message` as required, and its error-handling guide says to treat every field as optional when
+    parsing.
 
         Attributes:
             category (str): The error category.
             correlation_id (UUID): A unique identifier for the request. Include this value with any error reports or support
                 tickets.
             message (str): A human-readable message describing the error along with remediation steps where appropriate.
+            status (str | Unset): Always `error` in HubSpot's answers.
             context (ErrorContext | Unset): Context about the error condition.
             errors (list[ErrorDetail] | Unset): Further information about the error.
             links (ErrorLinks | Unset): A map of link names to associated URIs containing documentation about the error or
@@ -38,6 +40,7 @@ class Error:
     category: str
     correlation_id: UUID
     message: str
+    status: str | Unset = UNSET
     context: ErrorContext | Unset = UNSET
     errors: list[ErrorDetail] | Unset = UNSET
     links: ErrorLinks | Unset = UNSET
@@ -50,6 +53,8 @@ class Error:
         correlation_id = str(self.correlation_id)
 
         message = self.message
+
+        status = self.status
 
         context: dict[str, Any] | Unset = UNSET
         if not isinstance(self.context, Unset):
@@ -77,6 +82,8 @@ class Error:
                 "message": message,
             }
         )
+        if status is not UNSET:
+            field_dict["status"] = status
         if context is not UNSET:
             field_dict["context"] = context
         if errors is not UNSET:
@@ -100,6 +107,8 @@ class Error:
         correlation_id = UUID(d.pop("correlationId"))
 
         message = d.pop("message")
+
+        status = d.pop("status", UNSET)
 
         _context = d.pop("context", UNSET)
         context: ErrorContext | Unset
@@ -130,6 +139,7 @@ class Error:
             category=category,
             correlation_id=correlation_id,
             message=message,
+            status=status,
             context=context,
             errors=errors,
             links=links,

@@ -1,6 +1,7 @@
 """``hubspot-commprefs conformance``: check that a server still answers as the spec says.
 
 Without a base URL it starts the bundled fake server and runs against it (that is ``scripts/demo``).
+Exit codes: 0 conforms, 1 failures, 2 usage, 4 the server did not answer (a handful of requests in a row).
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ def register(subparsers: Any) -> None:
         "targeted requests for the given subscribers; check every answer's status, content type, body, "
         "enums, date-times and int32/int64 ranges. Only GET requests are sent, at a bounded pace and count. "
         f"The token is read from {TOKEN_ENV}. Without --base-url it runs against the bundled fake server.",
-        epilog="Exit codes: 0 every answer conforms; 1 something does not (or the run could not finish); "
-        "2 a usage error. A field the spec does not list is a note, not a failure.",
+        epilog="Exit codes: 0 every answer conforms; 1 something does not (or the run could not finish: "
+        "a transport error, the request budget reached); 2 a usage error; 4 the server did not answer "
+        "(5 requests in a row refused, reset or timed out: the run stops there, with that verdict instead "
+        "of a list of failures); 130 interrupted. A field the spec does not list is a note, not a failure.",
     )
     parser.add_argument(
         "--base-url",

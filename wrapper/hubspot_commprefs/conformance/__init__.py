@@ -7,10 +7,17 @@
     print(console_report(result)); raise SystemExit(result.exit_code)
 
 Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests``, at most ``rate`` a second.
+``result.exit_code``: ``EXIT_CONFORMS`` (0), ``EXIT_FAILURES`` (1), or ``EXIT_NO_ANSWER`` (4) when the
+server did not answer a handful of requests in a row (``result.no_answer`` says why) and the run stopped.
 """
 
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
-from hubspot_commprefs.conformance._guard import RequestBudgetExhaustedError, RequestGuard, UnsafeRequestError
+from hubspot_commprefs.conformance._guard import (
+    RequestBudgetExhaustedError,
+    RequestGuard,
+    ServerNotAnsweringError,
+    UnsafeRequestError,
+)
 from hubspot_commprefs.conformance._report import (
     ReportDirError,
     console_report,
@@ -23,6 +30,9 @@ from hubspot_commprefs.conformance._runner import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_REQUESTS,
     DEFAULT_RATE,
+    EXIT_CONFORMS,
+    EXIT_FAILURES,
+    EXIT_NO_ANSWER,
     ConformanceOptions,
     ConformanceResult,
     FindingGroup,
@@ -33,6 +43,9 @@ __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "DEFAULT_MAX_REQUESTS",
     "DEFAULT_RATE",
+    "EXIT_CONFORMS",
+    "EXIT_FAILURES",
+    "EXIT_NO_ANSWER",
     "ConformanceOptions",
     "ConformanceResult",
     "Exchange",
@@ -42,6 +55,7 @@ __all__ = [
     "ReportDirError",
     "RequestBudgetExhaustedError",
     "RequestGuard",
+    "ServerNotAnsweringError",
     "Severity",
     "UnsafeRequestError",
     "console_report",

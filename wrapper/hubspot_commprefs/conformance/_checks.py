@@ -1,9 +1,10 @@
 """Check one answer against the spec: status, content type, and the body field by field.
 
-Error bodies (every non-2xx answer, the spec's ``default`` response): the spec marks ``category``,
-``correlationId`` and ``message`` required, as HubSpot documents them, but HubSpot's error-handling guide
-says every field of an error body is optional and its real 429 body has no ``category``. So in an error body
-a documented field that is absent is a note; a field of the wrong type or format is still a failure.
+Error bodies (every 4xx and 5xx answer: the spec's 400, 401, 403, 429 and ``default``): the spec marks
+some fields required as HubSpot documents them (``category``, ``correlationId`` and ``message`` of its
+Error), but HubSpot's error-handling guide says every field of an error body is optional. So in an error
+body a documented field that is absent is a note; a field of the wrong type or format is still a failure.
+A 429 is checked against its own schema (HubSpot's real 429 body has no ``category``).
 """
 
 from __future__ import annotations

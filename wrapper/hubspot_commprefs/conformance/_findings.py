@@ -92,9 +92,15 @@ class Finding:
         return bool(self.field) and self.exchange.status >= ERROR_STATUS
 
     @property
+    def subject(self) -> str:
+        """What the finding is about: its field (generalised), or for a finding about the whole answer what
+        the spec says (so that two schemathesis checks, or two targeted cases, stay two findings)."""
+        return self.field_pattern or self.expected
+
+    @property
     def what(self) -> tuple[str, str, bool]:
-        """What went wrong, wherever: the kind, the field (generalised) and whether it is an error body's."""
-        return (self.kind.value, self.field_pattern, self.in_error_body)
+        """What went wrong, wherever: the kind, the subject and whether it is in an error body."""
+        return (self.kind.value, self.subject, self.in_error_body)
 
     @property
     def group_key(self) -> tuple[str, str, str, bool]:

@@ -1,9 +1,11 @@
-"""Live-safety: every request of a run passes here. GET only, a bounded total, and a steady pace."""
+"""Live-safety: every request of a run passes here. GET only, a bounded total, and a steady pace; and a run
+against a server that does not answer stops after a handful of requests in a row got nothing back."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 
 
 class UnsafeRequestError(RuntimeError):
@@ -14,10 +16,22 @@ class RequestBudgetExhaustedError(RuntimeError):
     """The run reached its maximum number of requests: refused before it left."""
 
 
+class ServerNotAnsweringError(RuntimeError):
+    """The server did not answer the last requests (refused, reset, timed out): the run stops sending."""
+
+
+DEFAULT_MAX_UNANSWERED = 5
+"""Requests in a row without an answer (connection failure or timeout) after which a run stops."""
+
+
 class RequestGuard:
     """Admits GET requests, at most ``max_requests`` in all, at most ``rate`` per second (None: no pacing)."""
 
-    def __init__(self, *, max_requests: int, rate: float | None) -> None:
+    def __init__(
+        self, *, max_requests: int, rate: float | None, max_unanswered: int = DEFAULT_MAX_UNANSWERED
+    ) -> None:
+        if max_unanswered < 1:
+            raise ValueError("max_unanswered must be at least 1")
         if max_requests < 1:
             raise ValueError("max_requests must be at least 1")
         if rate is not None and rate <= 0:
@@ -25,7 +39,12 @@ class RequestGuard:
         self.max_requests = max_requests
         self.rate = rate
         self.sent = 0
+        self.sent_by_phase: Counter[str] = Counter()  # examples, coverage, fuzzing, targeted
         self.refused = 0
+        self.max_unanswered = max_unanswered
+        self.unanswered_in_a_row = 0
+        self.no_answer: str | None = None  # why the run stopped: the server did not answer
+        self._last_problem = ""
         self._next_at = 0.0
         self._lock = threading.Lock()
 
@@ -33,9 +52,26 @@ class RequestGuard:
     def exhausted(self) -> bool:
         return self.sent >= self.max_requests
 
-    def admit(self, method: str) -> None:
-        """Wait for this request's turn; raises instead when it must not be sent."""
+    def answered(self) -> None:
+        """The last request got an answer (any status)."""
         with self._lock:
+            self.unanswered_in_a_row = 0
+
+    def unanswered(self, problem: str) -> None:
+        """The last request got no answer (``problem`` says why); enough in a row stop the run."""
+        with self._lock:
+            self.unanswered_in_a_row += 1
+            self._last_problem = problem
+            if self.no_answer is None and self.unanswered_in_a_row >= self.max_unanswered:
+                self.no_answer = (
+                    f"{self.unanswered_in_a_row} requests in a row got no answer (last: {problem})"
+                )
+
+    def admit(self, method: str, *, phase: str = "other") -> None:
+        """Wait for this request's turn (counted under ``phase``); raises instead when it must not be sent."""
+        with self._lock:
+            if self.no_answer is not None:  # not counted as refused: the budget is not why
+                raise ServerNotAnsweringError(f"the server did not answer: {self.no_answer}")
             if method.upper() != "GET":
                 self.refused += 1
                 raise UnsafeRequestError(
@@ -47,6 +83,7 @@ class RequestGuard:
                     f"the run's budget of {self.max_requests} requests is spent"
                 )
             self.sent += 1
+            self.sent_by_phase[phase] += 1
             now = time.monotonic()
             wait = max(0.0, self._next_at - now)
             if self.rate is not None:

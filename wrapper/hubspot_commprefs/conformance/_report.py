@@ -1,6 +1,9 @@
 """The run's reports: a console report for a person, JUnit XML for CI, and a JSON summary.
 
-Every text goes through :func:`redact` before it is printed or written: the token can appear nowhere.
+All three count from :attr:`ConformanceResult.counts` and list the same findings: one ``FAIL`` line on
+screen, one failing JUnit test case and one item of the summary's ``failures`` per finding (one kind of
+failure at one field of one endpoint). Every text goes through :func:`redact` before it is printed or
+written: the token can appear nowhere.
 """
 
 from __future__ import annotations
@@ -66,28 +69,30 @@ def _group_lines(group: FindingGroup) -> list[str]:
     return lines
 
 
-def _tally(groups: list[FindingGroup], noun: str) -> str:
+def _tally(counts: dict[str, int]) -> str:
     """ "3 kinds of failure on 2 endpoints (6 findings)": the same drift on two endpoints is one kind."""
-    kinds = len({g.first.what for g in groups})
-    endpoints = len({g.first.endpoint for g in groups})
-    text = f"{kinds} kind{'s' if kinds != 1 else ''} of {noun} on {_plural(endpoints, 'endpoint')}"
-    return text if len(groups) == kinds else f"{text} ({_plural(len(groups), 'finding')})"
+    kinds, findings = counts["failure_kinds"], counts["failures"]
+    text = f"{kinds} kind{'s' if kinds != 1 else ''} of failure on {_plural(counts['failing_endpoints'], 'endpoint')}"
+    return text if findings == kinds else f"{text} ({_plural(findings, 'finding')})"
 
 
 def _verdict(result: ConformanceResult) -> str:
-    """The last line: PASS or FAIL, what failed counted by kind, and the exit code."""
-    if result.conforms:
+    """The last line: PASS, FAIL or NO ANSWER, what failed counted by kind, and the exit code."""
+    counts = result.counts
+    if result.no_answer is not None:
+        verdict = f"NO ANSWER: the server did not answer: {result.no_answer}"
+    elif result.conforms:
         verdict = "PASS: every answer conforms to the spec"
     elif not result.exchanges:
         verdict = "FAIL: no answer came back"
     else:
-        parts = [_tally(result.failures, "failure")] if result.failures else []
-        if result.errors:
-            parts.append(_plural(len(set(result.errors)), "error"))
+        parts = [_tally(counts)] if counts["failures"] else []
+        if counts["errors"]:
+            parts.append(_plural(counts["errors"], "error"))
         if result.budget_exhausted:
             parts.append("the request budget ran out")
         verdict = f"FAIL: {', '.join(parts)}"
-    notes = len({g.first.what for g in result.notes})
+    notes = counts["note_kinds"]
     if notes:
         verdict += f"; {_plural(notes, 'note')} ({'not a failure' if notes == 1 else 'not failures'})"
     return f"{verdict}.  Exit code {result.exit_code}."
@@ -95,9 +100,7 @@ def _verdict(result: ConformanceResult) -> str:
 
 def console_report(result: ConformanceResult) -> str:
     options = result.options
-    by_source = result.requests_by("source")
-    order = ["examples", "coverage", "fuzzing", "targeted"]
-    sources = ", ".join(f"{s} {by_source[s]}" for s in order if s in by_source)
+    sources = ", ".join(f"{phase} {count}" for phase, count in requests_by_phase(result).items())
     pace = "unpaced" if options.rate is None else f"at most {options.rate:g} requests/s"
     target = f" ({options.target_label})" if options.target_label else ""
     lines = [
@@ -119,10 +122,11 @@ def console_report(result: ConformanceResult) -> str:
     for endpoint in result.endpoints:
         mine = [g for g in groups if g.first.endpoint == endpoint]
         failing = [g for g in mine if g.severity.value == "failure"]
-        verdict = "FAILS" if failing else "conforms"
+        answered = by_endpoint.get(endpoint, 0)
+        verdict = "FAILS" if failing else "conforms" if answered else "not checked"
         lines.append("")
         lines.append(f"GET {endpoint}")
-        lines.append(f"  {by_endpoint.get(endpoint, 0)} answers checked: {verdict}")
+        lines.append(f"  {answered} answers checked: {verdict}")
         for group in sorted(mine, key=lambda g: (g.severity.value != "failure", g.first.kind.value)):
             lines += _group_lines(group)
     if result.errors:
@@ -133,6 +137,12 @@ def console_report(result: ConformanceResult) -> str:
             if error not in seen:
                 seen.add(error)
                 lines.append(f"  {error}")
+    if result.no_answer is not None:
+        lines.append("")
+        lines.append(
+            f"The server did not answer: {result.no_answer}. The run stopped there; is the URL right, the "
+            "server up, the network reachable?"
+        )
     if result.budget_exhausted:
         lines.append("")
         lines.append(
@@ -142,6 +152,16 @@ def console_report(result: ConformanceResult) -> str:
     lines.append("")
     lines.append(_verdict(result))
     return redact("\n".join(lines), options.token)
+
+
+PHASES = ("examples", "coverage", "fuzzing", "targeted")
+
+
+def requests_by_phase(result: ConformanceResult) -> dict[str, int]:
+    """Requests sent (answered or not) per phase, in the order the phases run; they add up to the total."""
+    sent = dict(result.requests_by_phase)
+    ordered = {phase: sent.pop(phase) for phase in PHASES if phase in sent}
+    return ordered | sent
 
 
 def _finding_json(group: FindingGroup) -> dict[str, Any]:
@@ -165,16 +185,19 @@ def _finding_json(group: FindingGroup) -> dict[str, Any]:
 
 def summary(result: ConformanceResult) -> dict[str, Any]:
     options = result.options
+    verdict = "no answer" if result.no_answer is not None else "pass" if result.conforms else "fail"
     return {
-        "result": "pass" if result.conforms else "fail",
+        "result": verdict,
         "exit_code": result.exit_code,
+        "no_answer": result.no_answer,
+        "counts": result.counts,
         "spec_version": result.spec_version,
         "base_url": options.base_url,
         "elapsed_seconds": round(result.elapsed, 3),
         "requests": {
             "sent": result.requests_sent,
             "methods": sorted({e.method for e in result.exchanges}),
-            "by_source": result.requests_by("source"),
+            "by_source": requests_by_phase(result),
             "by_endpoint": {f"GET {k}": v for k, v in result.requests_by("endpoint").items()},
             "budget": options.max_requests,
             "budget_exhausted": result.budget_exhausted,
@@ -192,37 +215,64 @@ def summary(result: ConformanceResult) -> dict[str, Any]:
     }
 
 
+def _case_name(check: str, group: FindingGroup) -> str:
+    finding = group.first
+    where = f": {finding.subject}" if finding.subject else ""
+    body = " (in an error body)" if finding.in_error_body else ""
+    return f"{check}: {finding.kind.value}{where}{body}"
+
+
 def junit_xml(result: ConformanceResult) -> str:
+    """One test suite per endpoint; per check, one passing test case, or one failing test case per finding
+    (so the failures counted here are the findings counted on screen and in the JSON summary)."""
     suites = ET.Element("testsuites", name="hubspot-commprefs conformance")
-    total_failures = 0
+    total_tests = total_failures = total_errors = 0
+    groups = result.groups
     for endpoint in result.endpoints:
-        groups = [g for g in result.groups if g.first.endpoint == endpoint]
+        mine = [g for g in groups if g.first.endpoint == endpoint]
         suite = ET.SubElement(suites, "testsuite", name=f"GET {endpoint}")
-        failures = 0
+        tests = failures = 0
         for check, kinds in CHECKS.items():
-            case = ET.SubElement(suite, "testcase", classname=f"GET {endpoint}", name=check)
-            failing = [g for g in groups if g.first.kind in kinds and g.severity.value == "failure"]
-            if failing:
-                failures += 1
-                text = "\n".join("\n".join(_group_lines(g)) for g in failing)
-                failure = ET.SubElement(
-                    case, "failure", message=f"{len(failing)} kind(s) of failure", type="drift"
+            failing = [g for g in mine if g.first.kind in kinds and g.severity.value == "failure"]
+            if not failing:
+                ET.SubElement(suite, "testcase", classname=f"GET {endpoint}", name=check)
+                tests += 1
+            for group in failing:
+                case = ET.SubElement(
+                    suite, "testcase", classname=f"GET {endpoint}", name=_case_name(check, group)
                 )
-                failure.text = text
-        notes = [g for g in groups if g.severity.value == "note"]
+                failure = ET.SubElement(
+                    case, "failure", message=f"{group.first.kind.value} ({_plural(group.count, 'answer')})"
+                )
+                failure.set("type", "drift")
+                failure.text = "\n".join(_group_lines(group))
+                tests += 1
+                failures += 1
+        notes = [g for g in mine if g.severity.value == "note"]
         if notes:
             out = ET.SubElement(suite, "system-out")
             out.text = "\n".join("\n".join(_group_lines(g)) for g in notes)
-        suite.set("tests", str(len(CHECKS)))
+        suite.set("tests", str(tests))
         suite.set("failures", str(failures))
         suite.set("errors", "0")
+        total_tests += tests
         total_failures += failures
-    if result.errors or result.budget_exhausted:
-        suite = ET.SubElement(suites, "testsuite", name="run", tests="1", failures="0", errors="1")
-        case = ET.SubElement(suite, "testcase", classname="run", name="the run finished")
-        error = ET.SubElement(case, "error", message="the run could not check everything")
-        error.text = "\n".join(sorted(set(result.errors))) or "request budget reached"
+    problems = sorted(set(result.errors))
+    if result.no_answer is not None:
+        problems = [f"the server did not answer: {result.no_answer}"]
+    if result.budget_exhausted:
+        problems.append(f"the request budget of {result.options.max_requests} ran out")
+    if problems:
+        suite = ET.SubElement(suites, "testsuite", name="run", tests=str(len(problems)), failures="0")
+        suite.set("errors", str(len(problems)))
+        for problem in problems:
+            case = ET.SubElement(suite, "testcase", classname="run", name=problem)
+            ET.SubElement(case, "error", message=problem).text = problem
+        total_tests += len(problems)
+        total_errors += len(problems)
+    suites.set("tests", str(total_tests))
     suites.set("failures", str(total_failures))
+    suites.set("errors", str(total_errors))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 

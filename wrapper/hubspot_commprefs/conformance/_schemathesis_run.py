@@ -1,5 +1,11 @@
 """Drive schemathesis over the spec: examples, coverage and fuzzing phases, valid and invalid inputs.
 
+Every phase runs its whole budget whatever it finds (continue on failure: one finding must not hide the
+rest). schemathesis' own status, content-type, body and server-error checks are off: the suite checks those
+itself, from the same spec, with more detail and HubSpot's error-body leniency (see _checks.py), so each
+problem is counted once. Invalid input may be refused with any 4xx: the spec declares 400 for a validation
+error and ``default`` for any other error.
+
 Live-safety is set here: the coverage phase's probing of undeclared methods is off (HubSpot has write
 endpoints at these same paths), the stateful phase is off, shrinking is off (it would send more requests),
 nothing is written to disk (no example database, no cache), and every request passes the run's
@@ -14,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import requests
 import schemathesis
 from schemathesis import engine
 from schemathesis.engine import events
@@ -26,9 +33,7 @@ if TYPE_CHECKING:
 
     from hubspot_commprefs.conformance._guard import RequestGuard
 
-# schemathesis' own checks whose failures the suite reports as they are. Status, content type, body and
-# server errors are checked by the suite itself with more detail (see _checks.py); schemathesis' verdicts
-# on those are kept only for an answer the suite found nothing wrong with.
+# schemathesis' checks that the suite's own checks replace (see _checks.py): switched off.
 OWN_CHECKS_COVERED = frozenset(
     {
         "not_a_server_error",
@@ -49,8 +54,15 @@ def _guarded_transport(guard: RequestGuard) -> Iterator[None]:
     original = transport.send
 
     def send(case: Any, **kwargs: Any) -> Any:
-        guard.admit(case.method)
-        return original(case, **kwargs)
+        meta = getattr(case, "meta", None)
+        guard.admit(case.method, phase=str(meta.phase.name) if meta is not None else "other")
+        try:
+            response = original(case, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            guard.unanswered(no_answer_text(exc))
+            raise
+        guard.answered()
+        return response
 
     with _run_lock:
         transport.send = send  # type: ignore[method-assign]
@@ -58,6 +70,15 @@ def _guarded_transport(guard: RequestGuard) -> Iterator[None]:
             yield
         finally:
             del transport.send
+
+
+def no_answer_text(exc: BaseException) -> str:
+    """``ConnectTimeout``, ``ConnectionError: connection refused``: what kind of no answer, briefly."""
+    text = str(exc).lower()
+    for reason in ("connection refused", "connection reset", "name or service not known", "timed out"):
+        if reason in text:
+            return f"{type(exc).__name__}: {reason}"
+    return type(exc).__name__
 
 
 @dataclass(slots=True)
@@ -83,6 +104,7 @@ def _config(*, max_examples: int, seed: int, token: str, timeout: float) -> sche
     return schemathesis.Config.from_dict(
         {
             "seed": seed,
+            "continue-on-failure": True,
             "cache": {"enabled": False},
             "generation": {"database": "none", "no-shrink": True},
             "phases": {
@@ -93,6 +115,8 @@ def _config(*, max_examples: int, seed: int, token: str, timeout: float) -> sche
             },
             "checks": {
                 "unsupported_method": {"enabled": False},
+                **{name: {"enabled": False} for name in sorted(OWN_CHECKS_COVERED)},
+                "negative_data_rejection": {"expected-statuses": ["4xx", "5xx"]},
             },
             "request-timeout": timeout,
             "headers": {"Authorization": f"Bearer {token}"},
@@ -169,6 +193,6 @@ def run_schemathesis(
                 _record(event, outcome)
             elif isinstance(event, (events.NonFatalError, events.FatalError)):
                 outcome.errors.append(_error_text(event))
-            if guard.exhausted:
+            if guard.exhausted or guard.no_answer is not None:
                 stream.stop()
     return outcome

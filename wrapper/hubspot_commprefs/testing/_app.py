@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 
 from hubspot_commprefs.testing import _bodies
 from hubspot_commprefs.testing._data import DEFAULT_BUSINESS_UNIT_ID, INT64_MAX, Dataset
@@ -23,7 +23,11 @@ from hubspot_commprefs.testing._rate_limit import RateLimit, RollingWindowLimite
 from hubspot_commprefs.testing._spec import SpecEndpoints, endpoints
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from starlette.datastructures import URLPath
     from starlette.requests import Request
+    from starlette.types import Receive, Scope, Send
 
     from hubspot_commprefs.testing._spec import Endpoint
 
@@ -148,6 +152,27 @@ def _authorize(state: ServerState, request: Request) -> Response | dict[str, str
     return decision.headers
 
 
+class _EveryRequest(BaseRoute):
+    """Takes every HTTP request, whatever bytes its path holds and whatever its method.
+
+    A Starlette ``Route("/{path:path}")`` misses a path with a newline (``a%0Ab%40example.com``: its
+    ``.*`` stops at one) and answers a method outside its list itself; both answers are Starlette's
+    text/plain, never HubSpot's JSON. Here the handler sees everything and answers JSON.
+    """
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self.app = request_response(endpoint)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
 def build_app(state: ServerState) -> Starlette:
     """A Starlette app serving ``state``; every route is matched against the spec's path templates."""
 
@@ -179,4 +204,4 @@ def build_app(state: ServerState) -> Starlette:
             body = _bodies.statuses(state.dataset, subscriber, business_unit_id)
         return _faulty(state, body, headers)
 
-    return Starlette(routes=[Route("/{path:path}", handle, methods=ALL_METHODS)])
+    return Starlette(routes=[_EveryRequest(handle)])

@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.action_response_with_results_public_status import ActionResponseWithResultsPublicStatus
 from ...models.channel import Channel
 from ...models.error import Error
+from ...models.rate_limit_exceeded import RateLimitExceeded
 from ...types import UNSET, Response, Unset
 
 
@@ -40,11 +41,31 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ActionResponseWithResultsPublicStatus | Error:
+) -> ActionResponseWithResultsPublicStatus | Error | RateLimitExceeded:
     if response.status_code == 200:
         response_200 = ActionResponseWithResultsPublicStatus.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 429:
+        response_429 = RateLimitExceeded.from_dict(response.json())
+
+        return response_429
 
     response_default = Error.from_dict(response.json())
 
@@ -53,7 +74,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ActionResponseWithResultsPublicStatus | Error]:
+) -> Response[ActionResponseWithResultsPublicStatus | Error | RateLimitExceeded]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +89,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     channel: Channel,
     business_unit_id: int | Unset = UNSET,
-) -> Response[ActionResponseWithResultsPublicStatus | Error]:
+) -> Response[ActionResponseWithResultsPublicStatus | Error | RateLimitExceeded]:
     """Get subscription preferences for a specific contact
 
      Returns the contact's status for every subscription type of the portal (or of one business
@@ -84,7 +105,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ActionResponseWithResultsPublicStatus | Error]
+        Response[ActionResponseWithResultsPublicStatus | Error | RateLimitExceeded]
     """
 
     kwargs = _get_kwargs(
@@ -106,7 +127,7 @@ def sync(
     client: AuthenticatedClient | Client,
     channel: Channel,
     business_unit_id: int | Unset = UNSET,
-) -> ActionResponseWithResultsPublicStatus | Error | None:
+) -> ActionResponseWithResultsPublicStatus | Error | RateLimitExceeded | None:
     """Get subscription preferences for a specific contact
 
      Returns the contact's status for every subscription type of the portal (or of one business
@@ -122,7 +143,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ActionResponseWithResultsPublicStatus | Error
+        ActionResponseWithResultsPublicStatus | Error | RateLimitExceeded
     """
 
     return sync_detailed(
@@ -139,7 +160,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     channel: Channel,
     business_unit_id: int | Unset = UNSET,
-) -> Response[ActionResponseWithResultsPublicStatus | Error]:
+) -> Response[ActionResponseWithResultsPublicStatus | Error | RateLimitExceeded]:
     """Get subscription preferences for a specific contact
 
      Returns the contact's status for every subscription type of the portal (or of one business
@@ -155,7 +176,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ActionResponseWithResultsPublicStatus | Error]
+        Response[ActionResponseWithResultsPublicStatus | Error | RateLimitExceeded]
     """
 
     kwargs = _get_kwargs(
@@ -175,7 +196,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     channel: Channel,
     business_unit_id: int | Unset = UNSET,
-) -> ActionResponseWithResultsPublicStatus | Error | None:
+) -> ActionResponseWithResultsPublicStatus | Error | RateLimitExceeded | None:
     """Get subscription preferences for a specific contact
 
      Returns the contact's status for every subscription type of the portal (or of one business
@@ -191,7 +212,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ActionResponseWithResultsPublicStatus | Error
+        ActionResponseWithResultsPublicStatus | Error | RateLimitExceeded
     """
 
     return (

@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.action_response_with_results_public_wide_status import ActionResponseWithResultsPublicWideStatus
 from ...models.channel import Channel
 from ...models.error import Error
+from ...models.rate_limit_exceeded import RateLimitExceeded
 from ...types import UNSET, Response, Unset
 
 
@@ -43,11 +44,31 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ActionResponseWithResultsPublicWideStatus | Error:
+) -> ActionResponseWithResultsPublicWideStatus | Error | RateLimitExceeded:
     if response.status_code == 200:
         response_200 = ActionResponseWithResultsPublicWideStatus.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 429:
+        response_429 = RateLimitExceeded.from_dict(response.json())
+
+        return response_429
 
     response_default = Error.from_dict(response.json())
 
@@ -56,7 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ActionResponseWithResultsPublicWideStatus | Error]:
+) -> Response[ActionResponseWithResultsPublicWideStatus | Error | RateLimitExceeded]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,7 +93,7 @@ def sync_detailed(
     channel: Channel,
     business_unit_id: int | Unset = UNSET,
     verbose: bool | Unset = False,
-) -> Response[ActionResponseWithResultsPublicWideStatus | Error]:
+) -> Response[ActionResponseWithResultsPublicWideStatus | Error | RateLimitExceeded]:
     """Retrieve a contact's unsubscribed status
 
      Tells whether the contact opted out of all email, portal-wide or for one business unit.
@@ -89,7 +110,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ActionResponseWithResultsPublicWideStatus | Error]
+        Response[ActionResponseWithResultsPublicWideStatus | Error | RateLimitExceeded]
     """
 
     kwargs = _get_kwargs(
@@ -113,7 +134,7 @@ def sync(
     channel: Channel,
     business_unit_id: int | Unset = UNSET,
     verbose: bool | Unset = False,
-) -> ActionResponseWithResultsPublicWideStatus | Error | None:
+) -> ActionResponseWithResultsPublicWideStatus | Error | RateLimitExceeded | None:
     """Retrieve a contact's unsubscribed status
 
      Tells whether the contact opted out of all email, portal-wide or for one business unit.
@@ -130,7 +151,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ActionResponseWithResultsPublicWideStatus | Error
+        ActionResponseWithResultsPublicWideStatus | Error | RateLimitExceeded
     """
 
     return sync_detailed(
@@ -149,7 +170,7 @@ async def asyncio_detailed(
     channel: Channel,
     business_unit_id: int | Unset = UNSET,
     verbose: bool | Unset = False,
-) -> Response[ActionResponseWithResultsPublicWideStatus | Error]:
+) -> Response[ActionResponseWithResultsPublicWideStatus | Error | RateLimitExceeded]:
     """Retrieve a contact's unsubscribed status
 
      Tells whether the contact opted out of all email, portal-wide or for one business unit.
@@ -166,7 +187,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ActionResponseWithResultsPublicWideStatus | Error]
+        Response[ActionResponseWithResultsPublicWideStatus | Error | RateLimitExceeded]
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +209,7 @@ async def asyncio(
     channel: Channel,
     business_unit_id: int | Unset = UNSET,
     verbose: bool | Unset = False,
-) -> ActionResponseWithResultsPublicWideStatus | Error | None:
+) -> ActionResponseWithResultsPublicWideStatus | Error | RateLimitExceeded | None:
     """Retrieve a contact's unsubscribed status
 
      Tells whether the contact opted out of all email, portal-wide or for one business unit.
@@ -205,7 +226,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ActionResponseWithResultsPublicWideStatus | Error
+        ActionResponseWithResultsPublicWideStatus | Error | RateLimitExceeded
     """
 
     return (
