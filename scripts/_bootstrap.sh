@@ -39,7 +39,7 @@ _hc_prism() {
     local dir="$ROOT/.tools/prism"
     local bin="$dir/node_modules/.bin/prism"
     local installed
-    installed="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/@stoplight/prism-cli/package.json" 2>/dev/null | head -n 1)"
+    installed="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/@stoplight/prism-cli/package.json" 2>/dev/null | head -n 1 || true)"
     if [ "$installed" != "$PRISM_VERSION" ] || [ ! -x "$bin" ]; then
         if ! command -v npm >/dev/null 2>&1; then
             echo "scripts: npm not found: the tests that need Prism will be skipped" >&2
