@@ -426,7 +426,8 @@ def test_without_base_url_the_bundled_server_is_checked_even_with_hubspot_base_u
 
 
 def test_the_public_api_is_exported() -> None:
-    assert set(conformance.__all__) == {name for name in dir(conformance) if not name.startswith("_")}
+    # "@py_..." names: pytest rewrites the asserts of a package that registers a plugin, as this one does
+    assert set(conformance.__all__) == {name for name in dir(conformance) if not name.startswith(("_", "@"))}
 
 
 LIVE_TOKEN = os.environ.get("HUBSPOT_ACCESS_TOKEN")

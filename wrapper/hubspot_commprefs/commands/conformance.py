@@ -28,7 +28,7 @@ FAKE_RATE_LIMIT = 100_000  # the bundled server's limit: high, so that an unpace
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "conformance",
-        help="check that HubSpot (or the fake server) still answers as the spec says",
+        help="check that HubSpot (or the fake server) still answers as the spec says (needs the harness extra)",
         description="Drive schemathesis over the spec (examples, coverage and fuzzing phases) and send "
         "targeted requests for the given subscribers; check every answer's status, content type, body, "
         "enums, date-times and int32/int64 ranges. Only GET requests are sent, at a bounded pace and count. "
@@ -127,6 +127,11 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hubspot_commprefs._extras import harness_problem  # noqa: PLC0415 - keep --help fast
+
+    missing = harness_problem("conformance")
+    if missing is not None:
+        return _usage(missing)
     problem = _check_numbers(args) or _check_subscribers(args.subscriber)
     if problem:
         return _usage(problem)

@@ -40,7 +40,7 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "mock-server",
-        help="run a fake HubSpot server, driven by the spec, for offline tests",
+        help="run a fake HubSpot server, driven by the spec, for offline tests (needs the harness extra)",
         description="Serve both endpoints of the spec with seeded, deterministic contacts. It accepts the "
         f"token in {TOKEN_ENV} when set, else the fake token it prints; any other token gets 401.",
         epilog="Faults: enum-value, wrong-type, missing-field, bad-date-time, int32-overflow, int64-overflow, "
@@ -78,6 +78,12 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hubspot_commprefs._extras import harness_problem  # noqa: PLC0415 - keep --help fast
+
+    missing = harness_problem("mock-server")
+    if missing is not None:
+        print(f"hubspot-commprefs: {missing}", file=sys.stderr)
+        return EXIT_USAGE
     from hubspot_commprefs.testing import (  # noqa: PLC0415 - keep --help fast
         DEFAULT_TOKEN,
         DEFAULT_TOKEN_WITHOUT_SCOPE,

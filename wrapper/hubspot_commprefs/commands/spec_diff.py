@@ -19,7 +19,7 @@ EXIT_USAGE = 2
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "spec-diff",
-        help="compare the bundled spec with another OpenAPI document (HubSpot's next definitions)",
+        help="compare the bundled spec with another OpenAPI document (HubSpot's next definitions; needs the harness extra)",
         description="Compare the spec this client was generated from with OTHER (JSON or YAML, OpenAPI 3.0 "
         "or 3.1; it may hold many other operations): for each of our operations, matched by method and "
         "path (a different version segment is allowed and reported), list every difference in parameters, "

@@ -11,6 +11,10 @@ Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests`
 server did not answer a handful of requests in a row (``result.no_answer`` says why) and the run stopped.
 """
 
+from hubspot_commprefs._extras import require_harness as _require_harness
+
+_require_harness("hubspot_commprefs.conformance (the conformance suite)")
+
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import (
     RequestBudgetExhaustedError,

@@ -5,8 +5,13 @@
     with FakeHubSpot(faults=["enum-value"]) as server:
         ...  # point your code at server.base_url with server.token
 
-pytest users: ``from hubspot_commprefs.testing.pytest_plugin import fake_hubspot`` in a conftest.py.
+pytest users: the ``fake_hubspot`` fixture (and ``fake_hubspot_session``, ``hubspot_target``) comes with the
+package's pytest plugin, with no import.
 """
+
+from hubspot_commprefs._extras import require_harness as _require_harness
+
+_require_harness("hubspot_commprefs.testing (the fake HubSpot server)")
 
 from hubspot_commprefs.testing._app import RecordedRequest
 from hubspot_commprefs.testing._data import (

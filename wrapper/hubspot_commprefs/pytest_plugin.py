@@ -1,0 +1,98 @@
+"""The pytest plugin of hubspot-commprefs, registered through the ``pytest11`` entry point: installed with the
+package, its fixtures are available in every test with no import.
+
+- ``fake_hubspot``: a running :class:`~hubspot_commprefs.testing.FakeHubSpot` for one test (its faults and
+  data can be changed by the test); ``fake_hubspot_session``: one for the whole session, shared.
+- ``hubspot_target``: where your own conformance tests should send requests: the session's fake server by
+  default, or your HubSpot portal with ``pytest --hubspot-live`` (the token from ``HUBSPOT_ACCESS_TOKEN``,
+  the host from ``HUBSPOT_BASE_URL`` or HubSpot's own)::
+
+      def test_my_sender(hubspot_target):
+          with hubspot_target.client() as client:
+              assert client.get_statuses("someone@example.com").raise_if_incomplete()
+
+The fake servers need the ``harness`` extra; the module imports nothing of it until a fixture is used, so
+that the plugin never breaks the test runs of a project that installed the client alone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from hubspot_commprefs._client import CommPrefs
+    from hubspot_commprefs.testing._server import FakeHubSpot
+
+__all__ = ["HubSpotTarget", "fake_hubspot", "fake_hubspot_session", "hubspot_target"]
+
+LIVE_OPTION = "--hubspot-live"
+TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
+BASE_URL_ENV = "HUBSPOT_BASE_URL"
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("hubspot-commprefs")
+    group.addoption(
+        LIVE_OPTION,
+        action="store_true",
+        default=False,
+        help=f"point the hubspot_target fixture at your HubSpot portal (token from {TOKEN_ENV}, host from "
+        f"{BASE_URL_ENV} or {DEFAULT_BASE_URL}) instead of the bundled fake server",
+    )
+
+
+@dataclass(frozen=True)
+class HubSpotTarget:
+    """Where requests go: ``base_url`` and ``token`` (never shown in the repr), and whether it is ``live``."""
+
+    base_url: str
+    token: str
+    live: bool
+
+    def client(self, **options: object) -> CommPrefs:
+        """A ``CommPrefs`` for this target (close it, or use it in a ``with`` block)."""
+        from hubspot_commprefs._client import CommPrefs  # noqa: PLC0415
+
+        return CommPrefs(access_token=self.token, base_url=self.base_url, **options)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"HubSpotTarget(base_url={self.base_url!r}, live={self.live})"
+
+
+def _start_fake() -> FakeHubSpot:
+    from hubspot_commprefs.testing._server import FakeHubSpot  # noqa: PLC0415 - needs the harness extra
+
+    return FakeHubSpot()
+
+
+@pytest.fixture
+def fake_hubspot() -> Iterator[FakeHubSpot]:
+    """A running :class:`FakeHubSpot` on 127.0.0.1 and a free port, stopped after the test."""
+    with _start_fake() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def fake_hubspot_session() -> Iterator[FakeHubSpot]:
+    """One :class:`FakeHubSpot` for the whole session (do not change its faults: other tests share it)."""
+    with _start_fake() as server:
+        yield server
+
+
+@pytest.fixture
+def hubspot_target(request: pytest.FixtureRequest) -> HubSpotTarget:
+    """The session's fake server, or your portal with ``--hubspot-live``."""
+    if request.config.getoption(LIVE_OPTION):
+        token = os.environ.get(TOKEN_ENV)
+        if not token:
+            pytest.fail(f"{LIVE_OPTION} needs your private app's token in {TOKEN_ENV}", pytrace=False)
+        return HubSpotTarget(os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, token, live=True)
+    server: FakeHubSpot = request.getfixturevalue("fake_hubspot_session")
+    return HubSpotTarget(server.base_url, server.token, live=False)
