@@ -1,8 +1,11 @@
 # Sourced by the scripts in this folder. Makes sure .venv exists (any Python >= 3.11 will do) and holds
-# this project, installed in editable mode with its dev extra, reinstalling when pyproject.toml changes.
+# this project in editable mode with the extra the script needs: HC_EXTRA=harness for the demo (the fake
+# server and the conformance suite, nothing else), dev (the default: harness plus the test and lint tools)
+# for the tests. Reinstalls when pyproject.toml changes, showing each package as pip collects it.
 # Sets ROOT and VENV, and puts the virtual environment first on PATH.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${HUBSPOT_COMMPREFS_VENV:-$ROOT/.venv}"
+HC_EXTRA="${HC_EXTRA:-dev}"
 
 _hc_python() {
     for candidate in python3.11 python3 python; do
@@ -16,16 +19,40 @@ _hc_python() {
     return 1
 }
 
+# pip install, printing one short line per package it collects (its whole log stays in .venv/pip.log and
+# is shown when it fails).
+_hc_pip() {
+    local log="$VENV/pip.log"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off "$@" >"$log" 2>&1 &
+    local pid=$! shown=0 line
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 0.5
+        while IFS= read -r line; do
+            printf '  %s\n' "${line#Collecting }" >&2
+        done < <(grep '^Collecting ' "$log" | tail -n +$((shown + 1)))
+        shown="$(grep -c '^Collecting ' "$log" || true)"
+    done
+    if ! wait "$pid"; then
+        tail -n 20 "$log" >&2
+        echo "scripts: pip failed (its whole log: .venv/pip.log)" >&2
+        return 1
+    fi
+}
+
 if [ ! -x "$VENV/bin/python" ]; then
     echo "scripts: creating a virtual environment in .venv" >&2
     "$(_hc_python)" -m venv "$VENV"
 fi
 _hc_stamp="$("$VENV/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$ROOT/pyproject.toml")"
-if [ "$(cat "$VENV/.hubspot-commprefs-installed" 2>/dev/null)" != "$_hc_stamp" ]; then
-    echo "scripts: installing hubspot-commprefs and its dev tools into .venv (once per pyproject.toml change)" >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[dev]" >&2
-    echo "$_hc_stamp" >"$VENV/.hubspot-commprefs-installed"
+# dev holds everything harness does, so a dev install serves the demo too.
+if [ "$(cat "$VENV/.installed-dev" 2>/dev/null)" != "$_hc_stamp" ] &&
+    { [ "$HC_EXTRA" = dev ] || [ "$(cat "$VENV/.installed-$HC_EXTRA" 2>/dev/null)" != "$_hc_stamp" ]; }; then
+    _hc_started=$SECONDS
+    echo "scripts: installing hubspot-commprefs[$HC_EXTRA] into .venv (once per pyproject.toml change):" >&2
+    _hc_pip -e "$ROOT[$HC_EXTRA]"
+    echo "$_hc_stamp" >"$VENV/.installed-$HC_EXTRA"
+    echo "scripts: installed in $((SECONDS - _hc_started)) s" >&2
+    unset _hc_started
 fi
 export PATH="$VENV/bin:$PATH"
 unset _hc_stamp
