@@ -28,7 +28,8 @@ _hc_pip() {
     while kill -0 "$pid" 2>/dev/null; do
         sleep 0.5
         while IFS= read -r line; do
-            printf '  %s\n' "${line#Collecting }" >&2
+            line="${line#Collecting }"
+            printf '  %s\n' "${line%% (from *}" >&2
         done < <(grep '^Collecting ' "$log" | tail -n +$((shown + 1)))
         shown="$(grep -c '^Collecting ' "$log" || true)"
     done
