@@ -33,6 +33,7 @@ import binascii
 import datetime as dt
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,8 @@ KEPT_HEADER_PREFIX = "x-hubspot-ratelimit-"
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """A longer line is skipped when read: a 10 MiB body (the client's cap) written as escaped JSON fits."""
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _LOCKS: dict[Path, threading.Lock] = {}
 _LOCKS_LOCK = threading.Lock()
 
@@ -271,8 +274,13 @@ def parse_line(raw: bytes, number: int) -> RecordedAnswer:
     if not 100 <= status <= 599:  # noqa: PLR2004
         raise _BadLine(f"response.status {status} is not an HTTP status")
     headers = _field(response, "headers", dict, "response")
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
-        raise _BadLine("response.headers must map names to strings")
+    for name, value in headers.items():
+        if (
+            not _HEADER_NAME.fullmatch(name)
+            or not isinstance(value, str)
+            or not _HEADER_VALUE.fullmatch(value)
+        ):
+            raise _BadLine(f"response.headers[{name!r}] is not a header a server can send")
     text = _field(response, "body", str, "response")
     if _field(response, "base64", bool, "response"):
         try:
