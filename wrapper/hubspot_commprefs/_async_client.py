@@ -24,6 +24,7 @@ from hubspot_commprefs._transport import DEFAULT_MAX_RESPONSE_BYTES
 
 if TYPE_CHECKING:
     import asyncio
+    import os
     from collections.abc import AsyncIterator, Iterable, Mapping
     from types import TracebackType
 
@@ -42,7 +43,8 @@ class AsyncCommPrefs(BaseClient):
     ``https://api.hubapi.com``; ``timeout`` to ``DEFAULT_TIMEOUT`` (or, with ``http_client``, that client's
     own timeout); ``max_retries`` to 2. An ``http_client`` you pass is used as given and never closed here.
     ``default_headers`` are sent with every request. ``max_response_bytes`` (10 MiB) caps an answer's
-    decoded body: a larger one is a ``ResponseTooLargeError``.
+    decoded body: a larger one is a ``ResponseTooLargeError``. ``record_to`` (a directory, created when
+    missing) saves every answer in ``DIR/recording.jsonl`` for ``FakeHubSpot(replay=DIR)``; never the token.
 
     Bounds: one attempt (connect, headers and the whole body) ends within the largest part of ``timeout``
     (10 s by default) however slowly the server sends, in ``APITimeoutError``; a call makes at most
@@ -60,6 +62,7 @@ class AsyncCommPrefs(BaseClient):
         http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        record_to: str | os.PathLike[str] | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
@@ -71,6 +74,7 @@ class AsyncCommPrefs(BaseClient):
             default_headers=default_headers,
             own_client=http_client is None,
             max_response_bytes=max_response_bytes,
+            record_to=record_to,
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)

@@ -68,6 +68,7 @@ from hubspot_commprefs._validation import (
 )
 
 if TYPE_CHECKING:
+    from hubspot_commprefs._recording import Recorder
     from hubspot_commprefs._results import _ActionResult
 
 ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
@@ -512,6 +513,8 @@ def send(client: BaseClient, http: httpx.Client, request: httpx.Request) -> http
         except httpx.HTTPStatusError as exc:
             with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
                 exc.response.read()
+                if client.recorder is not None:  # an answer, which the caller's own hook raised for
+                    client.recorder.record_response(request, exc.response)
             raise hook_error(exc) from exc
         except httpx.HTTPError as exc:
             raise transport_error(exc, request) from exc
@@ -527,6 +530,8 @@ def send(client: BaseClient, http: httpx.Client, request: httpx.Request) -> http
             raise _reading_error(client, response, request, exc, seconds) from exc
         finally:
             response.close()
+    if client.recorder is not None:  # the body as received, decoded: after the reading above
+        client.recorder.record_response(request, response)
     return response
 
 
@@ -548,6 +553,8 @@ async def asend(client: BaseClient, http: httpx.AsyncClient, request: httpx.Requ
                     f"no answer in time from {_where(request)}: the attempt's limit of {seconds:g} s passed"
                 ) from exc
             raise
+    if client.recorder is not None:  # the body as received, decoded: after the reading above
+        client.recorder.record_response(request, response)
     return response
 
 
@@ -559,6 +566,8 @@ async def _asend_and_read(
     except httpx.HTTPStatusError as exc:
         with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
             await exc.response.aread()
+            if client.recorder is not None:  # an answer, which the caller's own hook raised for
+                client.recorder.record_response(request, exc.response)
         raise hook_error(exc) from exc
     except httpx.HTTPError as exc:
         raise transport_error(exc, request) from exc
@@ -610,6 +619,7 @@ class BaseClient:
         default_headers: Mapping[str, str] | None,
         own_client: bool,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        record_to: str | os.PathLike[str] | None = None,
     ) -> None:
         token = _resolve_token(access_token)
         self.base_url = _resolve_base_url(base_url)
@@ -628,6 +638,11 @@ class BaseClient:
         headers["Authorization"] = f"Bearer {token}"
         self._headers = headers
         self._ops: Operations = load_operations()
+        self.recorder: Recorder | None = None
+        if record_to is not None:
+            from hubspot_commprefs._recording import Recorder  # noqa: PLC0415 - only when recording
+
+            self.recorder = Recorder(record_to)
 
     def _build(
         self,

@@ -21,6 +21,7 @@ from hubspot_commprefs._retry import call_with_retries
 from hubspot_commprefs._transport import DEFAULT_MAX_RESPONSE_BYTES, bounded_http_client
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterable, Iterator, Mapping
     from types import TracebackType
 
@@ -39,7 +40,8 @@ class CommPrefs(BaseClient):
     ``https://api.hubapi.com``; ``timeout`` to ``DEFAULT_TIMEOUT`` (or, with ``http_client``, that client's
     own timeout); ``max_retries`` to 2. An ``http_client`` you pass is used as given and never closed here.
     ``default_headers`` are sent with every request. ``max_response_bytes`` (10 MiB) caps an answer's
-    decoded body: a larger one is a ``ResponseTooLargeError``.
+    decoded body: a larger one is a ``ResponseTooLargeError``. ``record_to`` (a directory, created when
+    missing) saves every answer in ``DIR/recording.jsonl`` for ``FakeHubSpot(replay=DIR)``; never the token.
 
     Bounds: one attempt (connect, headers and the whole body) ends within the largest part of ``timeout``
     (10 s by default) however slowly the server sends, in ``APITimeoutError``; a call makes at most
@@ -57,6 +59,7 @@ class CommPrefs(BaseClient):
         http_client: httpx.Client | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        record_to: str | os.PathLike[str] | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
@@ -68,6 +71,7 @@ class CommPrefs(BaseClient):
             default_headers=default_headers,
             own_client=http_client is None,
             max_response_bytes=max_response_bytes,
+            record_to=record_to,
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else bounded_http_client()

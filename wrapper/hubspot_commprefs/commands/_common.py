@@ -57,16 +57,39 @@ def stdout_to_devnull() -> None:
         os.close(devnull)
 
 
+RECORD_HELP = (
+    "save every answer in DIR/recording.jsonl (DIR is created when missing), for mock-server --replay DIR: "
+    "the request, the status, the headers that matter and the body as received. It holds the portal's "
+    "contact data; never the token. What the command does and prints stays the same"
+)
+
+
+def add_record_option(parser: argparse.ArgumentParser) -> None:
+    """``--record DIR``, on every command that talks to a server."""
+    parser.add_argument("--record", metavar="DIR", default=None, help=RECORD_HELP)
+
+
+def check_record_dir(args: argparse.Namespace) -> None:
+    """Create and check ``--record DIR`` before any request (ValueError, a usage error, naming it)."""
+    if getattr(args, "record", None) is not None:
+        from hubspot_commprefs._recording import prepare_recording_dir  # noqa: PLC0415 - keep --help fast
+
+        prepare_recording_dir(args.record, "--record")
+
+
 def client_options(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
     """Keyword arguments for ``CommPrefs``/``AsyncCommPrefs``: the token stays in the environment.
 
-    Raises ValueError (a usage error) when there is no token, or when ``HUBSPOT_BASE_URL`` (used when
-    ``--base-url`` is not given) is not a base URL.
+    Raises ValueError (a usage error) when there is no token, when ``HUBSPOT_BASE_URL`` (used when
+    ``--base-url`` is not given) is not a base URL, or when ``--record DIR`` cannot be a recording.
     """
     if not os.environ.get(TOKEN_ENV):
         # The client's own message also says "pass access_token=...", which only makes sense in Python.
         raise ValueError(f"no HubSpot access token: set the {TOKEN_ENV} environment variable")
     options: dict[str, Any] = dict(extra)
+    check_record_dir(args)
+    if getattr(args, "record", None) is not None:
+        options["record_to"] = args.record
     if getattr(args, "timeout", None) is not None:
         options["timeout"] = args.timeout
     if args.base_url is not None:

@@ -13,6 +13,7 @@ from hubspot_commprefs.commands._common import (
     EXIT_STOPPED,
     EXIT_USAGE,
     TOKEN_ENV,
+    add_record_option,
     client_options,
     fail,
     stdout_to_devnull,
@@ -41,9 +42,10 @@ rates: REQUESTS/WINDOW (100/10s, 50/s, 20/500ms) or a HubSpot tier: free and sta
 professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100/10s).
 
 exit codes: 0 every row looked up; 1 some rows failed or hold an invalid id (each says why on its row);
-2 a usage error (bad option, unreadable INPUT, OUTPUT exists without --resume or --overwrite, an OUTPUT
-that does not belong to INPUT or was made with another --check, an OUTPUT that cannot be written: a
-directory, a missing permission, a full disk, an unknown suffix without --format); 3 stopped early, with
+2 a usage error (bad option, a --record DIR that cannot be written, unreadable INPUT, OUTPUT exists
+without --resume or --overwrite, an OUTPUT that does not belong to INPUT or was made with another
+--check, an OUTPUT that cannot be written: a directory, a missing permission, a full disk, an unknown
+suffix without --format); 3 stopped early, with
 rows not done: every further lookup would fail the same way (the token was refused, 401/403, the daily
 limit is used up, a 429 asked to wait longer than 60 s, the server looks down), or a row could not be
 written (disk full, standard output closed), or an unexpected error: finished rows are on disk, run
@@ -94,6 +96,7 @@ def register(subparsers: Any) -> None:
         "--progress", action="store_true", default=None, help="draw the progress bar (default: on a terminal)"
     )
     progress.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    add_record_option(parser)
     parser.set_defaults(run=run)
 
 

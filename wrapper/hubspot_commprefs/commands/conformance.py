@@ -13,6 +13,8 @@ import sys
 import tempfile
 from typing import TYPE_CHECKING, Any
 
+from hubspot_commprefs.commands._common import add_record_option, check_record_dir
+
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterator
@@ -78,6 +80,7 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="only without --base-url: tell the bundled fake server to misbehave (see mock-server --help)",
     )
+    add_record_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -123,6 +126,8 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.rate is not None:
         settings["rate"] = args.rate
+    if args.record is not None:
+        settings["record_to"] = args.record
     return settings
 
 
@@ -147,6 +152,10 @@ def run(args: argparse.Namespace) -> int:
             prepare_report_dir(args.report_dir)
         except ReportDirError as exc:
             return _usage(f"--report-dir: {exc}")
+    try:  # before any request, as --report-dir
+        check_record_dir(args)
+    except ValueError as exc:
+        return _usage(str(exc))
     # The flags only, never HUBSPOT_BASE_URL: without --base-url the suite checks the bundled fake server.
     base_url = args.conformance_base_url or args.base_url
     business_units = [args.business_unit_id] if args.business_unit_id is not None else []

@@ -14,6 +14,7 @@ from hubspot_commprefs.commands._common import (
     EXIT_OK,
     EXIT_USAGE,
     TOKEN_ENV,
+    add_record_option,
     client_options,
     fail,
     shown,
@@ -30,7 +31,7 @@ EXIT_CODES = (
     "operation that is not COMPLETE or carries errors (printed as CANNOT TELL / INCOMPLETE, with a warning on "
     "stderr), or with a wide status this client does not know, or could not be reached, or the answer could "
     f"not be written (a closed pipe, a full disk); 2 a usage error (a missing {TOKEN_ENV}, an empty or "
-    "blank subscriber id, or one that cannot be sent, a bad --base-url); 130 interrupted."
+    "blank subscriber id, or one that cannot be sent, a bad --base-url or --record); 130 interrupted."
 )
 
 
@@ -44,6 +45,7 @@ def register(subparsers: Any) -> None:
     )
     statuses.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
     statuses.add_argument("--json", action="store_true", help="print HubSpot's answer as JSON")
+    add_record_option(statuses)
     statuses.set_defaults(run=run_statuses)
 
     wide = subparsers.add_parser(
@@ -58,6 +60,7 @@ def register(subparsers: Any) -> None:
         "--verbose", action="store_true", help="ask HubSpot for the wide statuses even when not opted out"
     )
     wide.add_argument("--json", action="store_true", help="print HubSpot's answer as JSON")
+    add_record_option(wide)
     wide.set_defaults(run=run_unsubscribe_all)
 
 

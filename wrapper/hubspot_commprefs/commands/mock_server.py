@@ -34,7 +34,24 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
         return "--rate-limit must be at least 1"
     if args.rate_limit_window_ms < 1:
         return "--rate-limit-window-ms must be at least 1"
+    if args.replay is None and (args.replay_strict or args.replay_allow_drift):
+        return "--replay-strict and --replay-allow-drift go with --replay DIR"
     return None
+
+
+def _load_replay(args: argparse.Namespace) -> Any:
+    """The recording of ``--replay``, its warnings (unreadable lines, drift allowed) printed to stderr;
+    ``ReplayError`` (a usage error) when there is none or it drifted."""
+    import warnings  # noqa: PLC0415 - keep --help fast
+
+    from hubspot_commprefs.testing import ReplayWarning, load_replay  # noqa: PLC0415
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ReplayWarning)
+        replay = load_replay(args.replay, allow_drift=args.replay_allow_drift, option="--replay")
+    for warning in caught:
+        print(f"hubspot-commprefs mock-server: warning: {warning.message}", file=sys.stderr)
+    return replay
 
 
 def register(subparsers: Any) -> None:
@@ -46,7 +63,8 @@ def register(subparsers: Any) -> None:
         epilog="Faults: enum-value, wrong-type, missing-field, bad-date-time, int32-overflow, int64-overflow, "
         "extra-field (drift of a 200 body); server-error, html-error, wrong-content-type, undocumented-status. "
         "Exit codes: 130 stopped with Ctrl-C (as any command interrupted), 2 a usage error (a bad flag, a "
-        "bad data file, a taken port).",
+        "bad data file, a taken port, a --replay DIR without a recording, or whose answers the spec does "
+        "not allow without --replay-allow-drift).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     parser.add_argument(
@@ -74,6 +92,23 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--rate-limit-window-ms", type=int, default=10_000, metavar="MS", help="the window (default 10000)"
     )
+    parser.add_argument(
+        "--replay",
+        metavar="DIR",
+        help="answer each request recorded in DIR (with --record) with its recorded answer (the latest, "
+        "when recorded twice), after the token check; anything else from the seeded data (or --data)",
+    )
+    parser.add_argument(
+        "--replay-strict",
+        action="store_true",
+        help="with --replay: answer a request that was not recorded with a 404, not from the seeded data",
+    )
+    parser.add_argument(
+        "--replay-allow-drift",
+        action="store_true",
+        help="with --replay: serve recorded answers the spec does not allow (listed on stderr) instead of "
+        "refusing the recording",
+    )
     parser.set_defaults(run=run)
 
 
@@ -91,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         FakeHubSpot,
         FakeServerError,
         RateLimit,
+        ReplayError,
         load_dataset,
     )
     from hubspot_commprefs.testing._bodies import SCOPES  # noqa: PLC0415
@@ -102,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     env_token = os.environ.get(TOKEN_ENV)
     try:
         dataset = load_dataset(args.data) if args.data else None
+        replay = _load_replay(args) if args.replay is not None else None
         rate_limit = RateLimit(max_requests=args.rate_limit, interval_ms=args.rate_limit_window_ms)
         tokens = {env_token or DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()}
         server = FakeHubSpot(
@@ -113,9 +150,11 @@ def run(args: argparse.Namespace) -> int:
             rate_limit=rate_limit,
             host=args.host,
             port=args.port,
+            replay=replay,
+            replay_strict=args.replay_strict,
         )
         server.bind()
-    except (DatasetError, ValueError, FakeServerError) as exc:
+    except (DatasetError, ReplayError, ValueError, FakeServerError) as exc:
         print(f"hubspot-commprefs mock-server: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(f"Fake HubSpot on {server.base_url}  (Ctrl-C stops it)")
@@ -125,6 +164,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"  token: {DEFAULT_TOKEN}  (a fake one; set {TOKEN_ENV} to use your own)")
     print(f"  token without the scope (403): {DEFAULT_TOKEN_WITHOUT_SCOPE}")
     print(f"  contacts: {len(server.state.dataset.contacts)}, faults: {', '.join(args.fault) or 'none'}")
+    if replay is not None:
+        rest = "a 404 (--replay-strict)" if args.replay_strict else "the seeded data"
+        print(
+            f"  replay: {len(replay)} recorded answers from {args.replay}"
+            + (
+                f" ({len(replay.ignored)} not served: sent without the token, or not an endpoint)"
+                if replay.ignored
+                else ""
+            )
+            + f"; anything else: {rest}"
+        )
     sys.stdout.flush()
     server.serve_forever()
     return 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs._paths import check_subscriber_id
+from hubspot_commprefs._recording import Recorder, prepare_recording_dir
 from hubspot_commprefs.conformance._checks import SpecChecker
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import RequestGuard
@@ -16,6 +17,7 @@ from hubspot_commprefs.conformance._targeted import plan, run_targeted
 from hubspot_commprefs.testing._spec import endpoints, load_spec
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Sequence
 
 DEFAULT_MAX_EXAMPLES = 20
@@ -43,6 +45,8 @@ class ConformanceOptions:
     seed: int = DEFAULT_SEED
     timeout: float = DEFAULT_TIMEOUT
     target_label: str = ""  # how the report names the server, e.g. "the bundled fake server"
+    # A directory: every answer the run receives is appended to DIR/recording.jsonl (see _recording.py).
+    record_to: str | os.PathLike[str] | None = None
 
     def __post_init__(self) -> None:
         # An id like ".." would make the targeted cases ask another URL, and its 404 read as the server's
@@ -55,6 +59,8 @@ class ConformanceOptions:
             raise ValueError("rate must not be negative (None or 0: no pacing)")
         if self.rate == 0:
             object.__setattr__(self, "rate", None)  # frozen: normalised once, here
+        if self.record_to is not None:  # before any request: a run must not end with its recording lost
+            prepare_recording_dir(self.record_to, "record_to")
 
     def __repr__(self) -> str:  # never the token
         return f"ConformanceOptions(base_url={self.base_url!r}, subscribers={list(self.subscribers)!r}, ...)"
@@ -168,6 +174,7 @@ def run_conformance(options: ConformanceOptions, *, spec: dict[str, Any] | None 
         spec_version=str(spec.get("info", {}).get("version", "?")),
         endpoints=[e.path_template for e in spec_endpoints],
     )
+    recorder = Recorder(options.record_to) if options.record_to is not None else None
     started = time.monotonic()
     outcome = run_schemathesis(
         spec,
@@ -177,6 +184,7 @@ def run_conformance(options: ConformanceOptions, *, spec: dict[str, Any] | None 
         max_examples=options.max_examples,
         seed=options.seed,
         timeout=options.timeout,
+        recorder=recorder,
     )
     result.errors += outcome.errors
     for recorded in outcome.exchanges:
@@ -190,7 +198,12 @@ def run_conformance(options: ConformanceOptions, *, spec: dict[str, Any] | None 
     cases = cases[:remaining] if guard.no_answer is None else []
     if cases:
         exchanges, unexpected, errors = run_targeted(
-            cases, base_url=options.base_url, token=options.token, guard=guard, timeout=options.timeout
+            cases,
+            base_url=options.base_url,
+            token=options.token,
+            guard=guard,
+            timeout=options.timeout,
+            recorder=recorder,
         )
         result.errors += errors
         result.findings += unexpected

@@ -31,6 +31,7 @@ from hubspot_commprefs.conformance._findings import Exchange
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from hubspot_commprefs._recording import Recorder
     from hubspot_commprefs.conformance._guard import RequestGuard
 
 # schemathesis' checks that the suite's own checks replace (see _checks.py): switched off.
@@ -46,10 +47,28 @@ OWN_CHECKS_COVERED = frozenset(
 _run_lock = threading.Lock()
 
 
+def _record_answer(recorder: Recorder, response: Any, token: str) -> None:
+    """Record one answer schemathesis received (``requests`` decoded its body already)."""
+    request = response.request
+    path, _, query = str(request.path_url).partition("?")
+    authorization = request.headers.get("Authorization") or ""
+    recorder.record(
+        method=str(request.method),
+        path=path,
+        query=query,
+        with_token=authorization.strip() == f"Bearer {token}",
+        status=response.status_code,
+        headers=[(name, value) for name, values in response.headers.items() for value in values],
+        body=response.content or b"",
+        secret=token,
+    )
+
+
 @contextlib.contextmanager
-def _guarded_transport(guard: RequestGuard) -> Iterator[None]:
+def _guarded_transport(guard: RequestGuard, recorder: Recorder | None, token: str) -> Iterator[None]:
     """Every request schemathesis sends through its HTTP transport (test cases, and the extra requests of
-    checks such as ignored_auth) passes ``guard`` first. Runs are serialised: the transport is shared."""
+    checks such as ignored_auth) passes ``guard`` first, and its answer goes to ``recorder``. Runs are
+    serialised: the transport is shared."""
     transport = REQUESTS_TRANSPORT
     original = transport.send
 
@@ -62,6 +81,8 @@ def _guarded_transport(guard: RequestGuard) -> Iterator[None]:
             guard.unanswered(no_answer_text(exc))
             raise
         guard.answered()
+        if recorder is not None:
+            _record_answer(recorder, response, token)
         return response
 
     with _run_lock:
@@ -175,6 +196,7 @@ def run_schemathesis(
     max_examples: int,
     seed: int,
     timeout: float,
+    recorder: Recorder | None = None,
 ) -> SchemathesisOutcome:
     """Run the three phases against ``base_url``; returns every exchange and schemathesis' verdicts."""
     parts = urlsplit(base_url)
@@ -186,7 +208,7 @@ def run_schemathesis(
     # Only the spec's GET operations are ever tested.
     schema = loaded.include(method="GET")
     outcome = SchemathesisOutcome()
-    with _guarded_transport(guard):
+    with _guarded_transport(guard, recorder, token):
         stream = engine.from_schema(schema).execute()
         for event in stream:
             if isinstance(event, events.ScenarioFinished):

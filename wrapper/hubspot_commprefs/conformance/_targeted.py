@@ -23,6 +23,7 @@ from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind
 from hubspot_commprefs.conformance._guard import ServerNotAnsweringError
 
 if TYPE_CHECKING:
+    from hubspot_commprefs._recording import Recorder
     from hubspot_commprefs.conformance._guard import RequestGuard
     from hubspot_commprefs.testing._spec import SpecEndpoints
 
@@ -132,7 +133,13 @@ def plan(
 
 
 def run_targeted(
-    cases: list[TargetedCase], *, base_url: str, token: str, guard: RequestGuard, timeout: float
+    cases: list[TargetedCase],
+    *,
+    base_url: str,
+    token: str,
+    guard: RequestGuard,
+    timeout: float,
+    recorder: Recorder | None = None,
 ) -> tuple[list[Exchange], list[Finding], list[str]]:
     """Send the cases; returns the exchanges, the unexpected statuses, and transport errors. Stops when the
     guard says the server does not answer."""
@@ -155,6 +162,17 @@ def run_targeted(
                 errors.append(f"GET {url}: {type(exc).__name__}")
                 continue
             guard.answered()
+            if recorder is not None:
+                recorder.record(
+                    method="GET",
+                    path=response.request.url.raw_path.split(b"?", 1)[0].decode("latin-1"),
+                    query=response.request.url.query.decode("latin-1"),
+                    with_token=case.with_token,
+                    status=response.status_code,
+                    headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw],
+                    body=response.content,
+                    secret=token,
+                )
             exchange = Exchange(
                 endpoint=case.endpoint,
                 method="GET",

@@ -28,6 +28,13 @@ from hubspot_commprefs.testing._data import (
 )
 from hubspot_commprefs.testing._faults import DRIFT_FIELDS, FAULT_HELP, Fault
 from hubspot_commprefs.testing._rate_limit import RateLimit
+from hubspot_commprefs.testing._replay import (
+    Replay,
+    ReplayDriftError,
+    ReplayError,
+    ReplayWarning,
+    load_replay,
+)
 from hubspot_commprefs.testing._server import (
     DEFAULT_TOKEN,
     DEFAULT_TOKEN_WITHOUT_SCOPE,
@@ -50,9 +57,14 @@ __all__ = [
     "OptOut",
     "RateLimit",
     "RecordedRequest",
+    "Replay",
+    "ReplayDriftError",
+    "ReplayError",
+    "ReplayWarning",
     "SubscriptionStatus",
     "SubscriptionType",
     "dataset_from_dict",
     "default_dataset",
     "load_dataset",
+    "load_replay",
 ]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.types import Receive, Scope, Send
 
+    from hubspot_commprefs.testing._replay import Replay
     from hubspot_commprefs.testing._spec import Endpoint
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
@@ -60,6 +61,8 @@ class ServerState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     limiter: RollingWindowLimiter = field(init=False)
     answered: int = 0
+    replay: Replay | None = None  # recorded answers, served before the seeded data (see _replay.py)
+    replay_strict: bool = False  # with replay: a request not recorded gets a 404, not the seeded data
 
     def __post_init__(self) -> None:
         self.limiter = RollingWindowLimiter(self.rate_limit)
@@ -152,6 +155,28 @@ def _authorize(state: ServerState, request: Request) -> Response | dict[str, str
     return decision.headers
 
 
+async def _replayed(state: ServerState, request: Request, raw_path: str) -> Response | None:
+    """The recorded answer to this request, HubSpot's 404 under ``replay_strict``, else None."""
+    assert state.replay is not None
+    answer = state.replay.answer_for(request.method, raw_path, request.url.query)
+    if answer is None:
+        if state.replay_strict:
+            return _JSON(
+                _bodies.error(
+                    "OBJECT_NOT_FOUND",
+                    "This request was not recorded: the fake server replays a recording, strictly.",
+                ),
+                404,
+            )
+        return None
+    if state.latency > 0:
+        await asyncio.sleep(state.latency)
+    replayed = Response(answer.body, answer.status)
+    for name, value in answer.headers:
+        replayed.raw_headers.append((name.encode("latin-1"), value.encode("latin-1")))
+    return replayed
+
+
 class _EveryRequest(BaseRoute):
     """Takes every HTTP request, whatever bytes its path holds and whatever its method.
 
@@ -187,6 +212,10 @@ def build_app(state: ServerState) -> Starlette:
         headers = _authorize(state, request)
         if isinstance(headers, Response):
             return headers
+        if state.replay is not None:
+            replayed = await _replayed(state, request, raw_path)
+            if replayed is not None:
+                return replayed
         is_wide = endpoint is state.spec_endpoints.unsubscribe_all
         query = _validate(request, with_verbose=is_wide)
         if isinstance(query, Response):

@@ -19,8 +19,10 @@ from hubspot_commprefs.testing._bodies import SCOPES
 from hubspot_commprefs.testing._data import Dataset, default_dataset
 from hubspot_commprefs.testing._faults import Fault, parse_faults
 from hubspot_commprefs.testing._rate_limit import RateLimit
+from hubspot_commprefs.testing._replay import Replay, load_replay
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterable, Mapping
     from types import TracebackType
 
@@ -69,6 +71,12 @@ class FakeHubSpot:
     ``token`` is accepted with the read scope and ``token_without_scope`` is answered 403; any other token
     401. ``tokens`` replaces both (token -> its scopes). ``faults`` (names or :class:`Fault`) apply to every
     ``fault_every``-th answer that would be a 200; ``latency`` (seconds) delays those answers.
+
+    ``replay`` (a directory recorded with ``record_to=`` / ``--record``, or a loaded :class:`Replay`) answers
+    each recorded request with its recorded answer, after the token check and the rate limit; anything else
+    from ``dataset``, or with a 404 under ``replay_strict``. A recording whose answers the spec does not
+    allow is refused (``ReplayDriftError``, listing each) unless ``replay_allow_drift``; see ``_replay.py``.
+    Faults do not apply to recorded answers.
     """
 
     def __init__(
@@ -82,6 +90,9 @@ class FakeHubSpot:
         rate_limit: RateLimit | None = None,
         host: str = DEFAULT_HOST,
         port: int = 0,
+        replay: str | os.PathLike[str] | Replay | None = None,
+        replay_strict: bool = False,
+        replay_allow_drift: bool = False,
     ) -> None:
         if tokens is None:
             tokens = {DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()}
@@ -91,6 +102,10 @@ class FakeHubSpot:
             raise ValueError(f"latency must be a number of seconds, 0 or more, not {latency!r}")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
             raise ValueError(f"port must be an int from 0 to {MAX_PORT} (0: a free one), not {port!r}")
+        if replay is None and (replay_strict or replay_allow_drift):
+            raise ValueError("replay_strict and replay_allow_drift apply only with replay=DIR")
+        if replay is not None and not isinstance(replay, Replay):
+            replay = load_replay(replay, allow_drift=replay_allow_drift)
         self.state = ServerState(
             dataset=dataset if dataset is not None else default_dataset(),
             tokens={token: frozenset(scopes) for token, scopes in tokens.items()},
@@ -98,6 +113,8 @@ class FakeHubSpot:
             faults=_faults(faults),
             fault_every=fault_every,
             latency=latency,
+            replay=replay,
+            replay_strict=replay_strict,
         )
         self.host = host
         self._port = port
@@ -108,6 +125,11 @@ class FakeHubSpot:
     def __repr__(self) -> str:
         where = self.base_url if self._socket is not None else "not running"
         return f"<FakeHubSpot {where} faults={[f.value for f in self.state.faults]}>"
+
+    @property
+    def replay(self) -> Replay | None:
+        """The recording being replayed (its answers, and the lines left out), or None."""
+        return self.state.replay
 
     @property
     def app(self) -> Starlette:

@@ -1,0 +1,181 @@
+"""Replay a recording (``hubspot_commprefs._recording``): the fake server answers each recorded request with
+its recorded answer, byte for byte, with the headers that were kept.
+
+A request matches a recorded one by its method, its path and its query. The path is compared segment by
+segment with percent-encoding undone (``alice@example.com`` and ``alice%40example.com`` are the same
+contact; ``a%2Fb`` stays one segment), the query as its decoded ``name=value`` pairs in any order. When a
+request was recorded more than once, the latest line of the file wins.
+
+Not served, and listed in ``Replay.ignored``: answers to requests sent without the recording's token (the
+fake server's own token check answers those, since a recording holds no token) and answers for a path that
+is not an endpoint of the spec. Lines that cannot be read (cut short by a crash, edited by hand) are skipped
+with a ``ReplayWarning`` and listed in ``Replay.unreadable``.
+
+Drift is caught when the recording is loaded: each answer that would be served goes through the conformance
+suite's own check of an answer against the spec (``SpecChecker``: a documented status, the content type,
+the body field by field with enum values, required fields, types, date-times, int32/int64 ranges). Any
+failure it finds is drift: ``load_replay`` refuses the recording with a ``ReplayDriftError`` that lists each
+bad answer (its line, request, status, field and why), unless ``allow_drift=True``: then those answers are
+served as recorded, listed in ``Replay.drift`` and announced with one ``ReplayWarning``. A 5xx is not drift
+by itself (the spec documents error answers under ``default``; its body is still checked), and what the
+suite only notes (a field the spec does not list, an absent field of an error body) is not drift.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, unquote
+
+from hubspot_commprefs._recording import RecordedAnswer, RecordingError, read_recording
+from hubspot_commprefs.testing._spec import endpoints, load_spec
+
+if TYPE_CHECKING:
+    import os
+
+    from hubspot_commprefs.conformance._checks import SpecChecker
+
+RequestKey = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
+MAX_LISTED = 50
+"""A drift error lists at most this many answers (and says how many more)."""
+
+
+class ReplayError(ValueError):
+    """A recording that cannot be replayed: no such directory, no recording in it, a file that cannot be
+    read. The message names the option and the path."""
+
+
+class ReplayDriftError(ReplayError):
+    """Recorded answers the spec does not allow; ``problems`` lists each (line, request, what is wrong)."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class ReplayWarning(UserWarning):
+    """Lines of a recording skipped as unreadable, or drifted answers served under ``allow_drift``."""
+
+
+def request_key(method: str, raw_path: str, query: str) -> RequestKey:
+    """What two requests must share to get the same recorded answer (see the module's docstring)."""
+    segments = tuple(unquote(segment, errors="surrogateescape") for segment in raw_path.split("/"))
+    pairs = parse_qsl(query, keep_blank_values=True, errors="surrogateescape")
+    return method.upper(), segments, tuple(sorted(pairs))
+
+
+@dataclass(slots=True)
+class Replay:
+    """A recording loaded for replay: the latest answer of each recorded request, and what was left out."""
+
+    directory: Path
+    answers: dict[RequestKey, RecordedAnswer] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.answers)
+
+    def answer_for(self, method: str, raw_path: str, query: str) -> RecordedAnswer | None:
+        return self.answers.get(request_key(method, raw_path, query))
+
+
+def _endpoint_of(answer: RecordedAnswer) -> str | None:
+    for endpoint in endpoints():
+        if endpoint.match(answer.path) is not None:
+            return endpoint.path_template
+    return None
+
+
+def _drift(answer: RecordedAnswer, endpoint: str, checker: SpecChecker) -> list[str]:
+    """Why the spec does not allow ``answer`` (empty when it does)."""
+    from hubspot_commprefs.conformance._findings import Exchange, Kind, Severity  # noqa: PLC0415 - heavy
+
+    exchange = Exchange(
+        endpoint=endpoint,
+        method=answer.method,
+        url=answer.request_text,
+        status=answer.status,
+        content_type=next((v for k, v in answer.headers if k.lower() == "content-type"), None),
+        body=answer.body,
+        source="replay",
+    )
+    findings = checker.check(exchange)
+    return [
+        f"line {answer.line}: {answer.request_text} -> {answer.status}: "
+        + (f"{finding.field}: " if finding.field else "")
+        + f"{finding.kind.value}: expected {finding.expected}, got {finding.actual}"
+        for finding in findings
+        if finding.severity is Severity.FAILURE and finding.kind is not Kind.SERVER_ERROR
+    ]
+
+
+def _sort(replay: Replay, recorded: list[RecordedAnswer]) -> None:
+    """Keep the latest answer of each request that can be served; list the others in ``replay.ignored``."""
+    for answer in recorded:
+        if not answer.with_token:
+            replay.ignored.append(
+                f"line {answer.line}: {answer.request_text}: sent without the token "
+                "(the fake server's own token check answers such requests)"
+            )
+        elif _endpoint_of(answer) is None:
+            replay.ignored.append(f"line {answer.line}: {answer.request_text}: not an endpoint of the spec")
+        else:
+            replay.answers[request_key(answer.method, answer.path, answer.query)] = answer  # the latest wins
+
+
+def _check_drift(replay: Replay) -> None:
+    """List in ``replay.drift`` every problem the spec finds in the answers that would be served."""
+    if not replay.answers:
+        return
+    from hubspot_commprefs.conformance._checks import SpecChecker  # noqa: PLC0415 - heavy, only here
+
+    checker = SpecChecker(load_spec())
+    for answer in sorted(replay.answers.values(), key=lambda a: a.line):
+        endpoint = _endpoint_of(answer)
+        if endpoint is not None:
+            replay.drift += _drift(answer, endpoint, checker)
+
+
+def _listed(problems: list[str], separator: str) -> str:
+    shown = problems[:MAX_LISTED]
+    more = len(problems) - len(shown)
+    return separator.join(shown) + (f"{separator}... and {more} more" if more else "")
+
+
+def load_replay(
+    directory: str | os.PathLike[str], *, allow_drift: bool = False, option: str = "replay"
+) -> Replay:
+    """Load the recording in ``directory`` (see the module's docstring); ``ReplayError`` naming ``option``
+    when there is none, ``ReplayDriftError`` when answers drifted from the spec and ``allow_drift`` is off."""
+    try:
+        recorded, unreadable = read_recording(directory, option)
+    except RecordingError as exc:
+        raise ReplayError(str(exc)) from None
+    replay = Replay(Path(directory), unreadable=unreadable)
+    _sort(replay, recorded)
+    if unreadable:
+        warnings.warn(
+            f"{option}: skipped {len(unreadable)} unreadable line(s) of the recording in {str(directory)!r}: "
+            + _listed(unreadable, "; "),
+            ReplayWarning,
+            stacklevel=2,
+        )
+    _check_drift(replay)
+    if replay.drift and not allow_drift:
+        raise ReplayDriftError(
+            f"{option}: the recording in {str(directory)!r} holds answers the spec does not allow "
+            "(drift; serve them anyway with --replay-allow-drift or replay_allow_drift=True):\n  "
+            + _listed(replay.drift, "\n  "),
+            replay.drift,
+        )
+    if replay.drift:
+        warnings.warn(
+            f"{option}: serving answers the spec does not allow, as recorded: " + _listed(replay.drift, "; "),
+            ReplayWarning,
+            stacklevel=2,
+        )
+    return replay
