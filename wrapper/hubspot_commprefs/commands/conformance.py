@@ -134,10 +134,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from hubspot_commprefs._extras import harness_problem  # noqa: PLC0415 - keep --help fast
 
-    missing = harness_problem("conformance")
-    if missing is not None:
-        return _usage(missing)
-    problem = _check_numbers(args) or _check_subscribers(args.subscriber)
+    problem = harness_problem("conformance") or _check_numbers(args) or _check_subscribers(args.subscriber)
     if problem:
         return _usage(problem)
     if args.conformance_base_url is not None and not args.conformance_base_url.strip():
