@@ -11,10 +11,10 @@ drops a last record cut short by a crash), so that a resumed run looks up only t
 
 Every cell is written as it is, line breaks included, so that it reads back equal to the input row it
 came from (else ``--resume`` could not tell that the output belongs to the input). A CSV record may
-therefore span several lines: a line break inside a quoted cell is part of the cell, and only a ``\n``
-outside quotes ends a record (``_record_ends``). A JSON Lines record is one line ending in ``\n``: JSON
-escapes ``\n`` and ``\r``, while ``\x85``, ``\u2028`` and ``\u2029`` stay as they are, so lines are split
-on ``\n`` alone, never with ``str.splitlines``.
+therefore span several lines: a line break inside a quoted cell is part of the cell, and only a ``\\n``
+outside quotes ends a record (``_record_ends``). A JSON Lines record is one line ending in ``\\n``: JSON
+escapes ``\\n`` and ``\\r``, while ``\\x85``, ``\\u2028`` and ``\\u2029`` stay as they are, so lines are split
+on ``\\n`` alone, never with ``str.splitlines``.
 """
 
 from __future__ import annotations
@@ -287,10 +287,10 @@ def _csv_cell(value: Any) -> str:
 
 
 def _needs_quotes(cells: list[str]) -> bool:
-    """Whether a row holds a ``\r`` that csv's minimal quoting would leave bare.
+    """Whether a row holds a ``\\r`` that csv's minimal quoting would leave bare.
 
-    With ``lineterminator="\n"`` the csv module quotes a cell holding ``\n`` but not one holding only
-    ``\r``, which its reader then takes for the end of the record: such a row is written fully quoted.
+    With ``lineterminator="\\n"`` the csv module quotes a cell holding ``\\n`` but not one holding only
+    ``\\r``, which its reader then takes for the end of the record: such a row is written fully quoted.
     """
     return any("\r" in cell for cell in cells)
 
@@ -366,11 +366,11 @@ def _check_of(record: dict[str, Any]) -> str | None:
 
 
 def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
-    """The offset just after each complete record of ``data``: after each ``\n``, or for CSV (``quoted``)
-    after each ``\n`` outside quotes.
+    """The offset just after each complete record of ``data``: after each ``\\n``, or for CSV (``quoted``)
+    after each ``\\n`` outside quotes.
 
     The CSV this tool writes quotes every cell that holds a ``"`` (doubled inside), ``\\n`` or ``\\r``, so a
-    ``\n`` is outside quotes exactly when an even number of ``"`` come before it.
+    ``\\n`` is outside quotes exactly when an even number of ``"`` come before it.
     """
     ends: list[int] = []
     offset = 0
@@ -400,8 +400,8 @@ def _cut_partial_record(path: Path, *, quoted: bool = False) -> str:
 
 
 def _json_lines(text: str) -> list[str]:
-    """The lines of JSON Lines text: split on ``\n`` only (``str.splitlines`` also breaks a line at a
-    ``\x85``, ``\u2028`` or ``\u2029`` that JSON keeps unescaped inside a string)."""
+    """The lines of JSON Lines text: split on ``\\n`` only (``str.splitlines`` also breaks a line at a
+    ``\\x85``, ``\\u2028`` or ``\\u2029`` that JSON keeps unescaped inside a string)."""
     return [line for line in text.split("\n") if line.strip()]
 
 
