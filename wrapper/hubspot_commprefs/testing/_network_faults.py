@@ -153,6 +153,10 @@ async def _padded(body: bytes, size: int) -> AsyncIterator[bytes]:
         chunk = _SPACES if remaining >= len(_SPACES) else _SPACES[:remaining]
         remaining -= len(chunk)
         yield chunk
+        # Let the event loop run between chunks: while the socket takes every write without pausing (or
+        # once the client is gone and writes are dropped), nothing else would, and the client's
+        # disconnect would never be seen.
+        await asyncio.sleep(0)
     yield body
 
 
