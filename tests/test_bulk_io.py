@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from hubspot_commprefs._bulk_io import (
@@ -22,12 +22,17 @@ from hubspot_commprefs._bulk_io import (
     output_format_for,
     parse_input,
     read_input,
+    retry_errors,
     rows_from_ids,
 )
 from hubspot_commprefs._progress import ProgressBar, format_duration
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+
+# Every character (and pair) at which str.splitlines breaks a line; a cell may hold any of them.
+LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 
 
 def subscribers(rows: list[InputRow]) -> list[str]:
@@ -124,13 +129,72 @@ def record(number: int, subscriber: str, **fields: object) -> dict[str, object]:
     return {"row": number, "subscriber": subscriber, "outcome": "ok", **fields}
 
 
-def test_csv_cells_lists_booleans_and_one_line_errors() -> None:
+def test_csv_cells_lists_booleans_and_errors_as_they_are() -> None:
     stream = io.StringIO()
     writer = RecordWriter(stream, "csv", write_header=True)
     writer.write(record(1, "a@x.com", unsubscribed_from_all=False, statuses=[{"id": 1}], error="two\nlines"))
-    header, line = stream.getvalue().splitlines()
+    header, line = stream.getvalue().split("\n", 1)
     assert header == ",".join(COLUMNS)
-    assert line == '1,a@x.com,ok,false,,,,"[{""id"":1}]",two lines'
+    assert line == '1,a@x.com,ok,false,,,,"[{""id"":1}]","two\nlines"\n'  # a line break stays in its cell
+    assert list(csv.reader(io.StringIO(stream.getvalue(), newline="")))[1][-1] == "two\nlines"
+
+
+def test_line_breaks_are_every_one_str_splitlines_knows() -> None:
+    singles = {ch for ch in map(chr, range(0x110000)) if len(f"a{ch}b".splitlines()) == 2}
+    assert singles == {brk for brk in LINE_BREAKS if len(brk) == 1}
+
+
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+@pytest.mark.parametrize("line_break", LINE_BREAKS, ids=ascii)
+def test_a_cell_holding_a_line_break_reads_back_as_written_and_resumes(
+    tmp_path: Path, output_format: Literal["csv", "jsonl"], line_break: str
+) -> None:
+    odd = f"bad{line_break}id@x.com"
+    rows = rows_from_ids(["a@x.com", odd, "c@x.com", "d@x.com"])
+    assert rows[1].subscriber == odd
+    assert rows[1].problem is not None
+    written = {
+        1: record(1, "a@x.com", error=None),
+        2: record(2, odd, outcome="invalid", error=f"two{line_break}lines"),
+        3: record(3, "c@x.com", outcome="error", error=f"HTTP 500:{line_break}{line_break}down"),
+        4: record(4, "d@x.com", error=None),
+    }
+    output = tmp_path / f"out.{output_format}"
+
+    def write(numbers: list[int], *, next_row: int, ready: dict[int, dict[str, Any]]) -> None:
+        writer = open_writer(output, output_format, resume=next_row > 1)
+        sink = OrderedSink(writer, journal=journal_path(output), next_row=next_row, ready=ready)
+        for number in numbers:
+            sink.finish(number, written[number])
+        sink.close(complete=sink.next_row == len(rows) + 1)
+
+    def cells(records: dict[int, dict[str, Any]]) -> dict[int, tuple[str, str | None]]:
+        return {number: (r["subscriber"], r["error"] or None) for number, r in records.items()}
+
+    write([1, 2, 4], next_row=1, ready={})  # row 4 waits in the journal for row 3
+    state = load_resume(output, output_format, rows)
+    assert (state.written, list(state.journaled)) == (2, [4])
+    assert cells(state.records) == cells({n: written[n] for n in (1, 2)})  # exactly as written
+    assert cells(state.journaled) == cells({4: written[4]})
+
+    data = output.read_bytes()  # a crash in the middle of row 2, just after its line break
+    output.write_bytes(data[: data.index(b"bad") + 3 + len(line_break.encode())])
+    state = load_resume(output, output_format, rows)
+    assert (state.written, list(state.journaled)) == (1, [4])
+    write([2, 3], next_row=2, ready=state.journaled)
+    assert not journal_path(output).exists()
+
+    finished = output.read_bytes()
+    state = load_resume(output, output_format, rows)  # a finished output resumes as done
+    assert (state.written, state.journaled, state.errors) == (4, {}, 1)
+    assert cells(state.records) == cells(written)
+    assert output.read_bytes() == finished
+
+    state = retry_errors(output, output_format, state)  # row 3 again: OUTPUT is cut after row 2
+    assert (state.written, list(state.journaled)) == (2, [4])
+    state = load_resume(output, output_format, rows)
+    assert (state.written, list(state.journaled)) == (2, [4])
+    assert cells(state.records) == cells({n: written[n] for n in (1, 2)})
 
 
 def test_rows_finished_out_of_order_are_written_in_order_and_journaled(tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ from hubspot_commprefs._bulk_io import COLUMNS, journal_path
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
+from tests.test_bulk_io import LINE_BREAKS
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
@@ -229,6 +231,45 @@ def test_a_hard_crash_then_resume_loses_and_repeats_nothing(env: FakeHubSpot, tm
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 0
     assert not set(looked_up(env)) & done
     assert [r["subscriber"] for r in read_jsonl(output)] == IDS
+
+
+def read_output(path: Path, output_format: str) -> list[dict[str, Any]]:
+    text = path.read_bytes().decode("utf-8")  # as written: no newline translation
+    if output_format == "csv":
+        return list(csv.DictReader(io.StringIO(text, newline="")))
+    return [json.loads(line) for line in text.split("\n") if line]
+
+
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+@pytest.mark.parametrize("line_break", LINE_BREAKS, ids=ascii)
+def test_resume_after_a_crash_and_on_a_finished_output_whatever_a_cell_holds(
+    env: FakeHubSpot, tmp_path: Path, output_format: str, line_break: str
+) -> None:
+    odd = f"bob{line_break}smith@example.com"
+    source = tmp_path / "contacts.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [["name", "email"], ["Al", IDS[0]], ["Bob", odd], ["Cy", IDS[1]], ["Di", IDS[2]]]
+        )
+    output = tmp_path / f"out.{output_format}"
+    assert run(str(source), "-o", str(output), "--rate", FAST) == 1  # row 2 is an invalid id
+    finished = output.read_bytes()
+    records = read_output(output, output_format)
+    assert [r["subscriber"] for r in records] == [IDS[0], odd, IDS[1], IDS[2]]  # the cell as written
+    assert [r["outcome"] for r in records] == ["ok", "invalid", "ok", "ok"]
+
+    env.state.requests.clear()
+    assert run(str(source), "-o", str(output), "--rate", FAST, "--resume") == 1  # finished: nothing to do
+    assert env.requests == []
+    assert output.read_bytes() == finished
+
+    # A crash while writing row 2, just after its line break, with row 4 done and waiting in the journal.
+    output.write_bytes(finished[: finished.index(b"bob") + 3 + len(line_break.encode())])
+    journal_path(output).write_text(json.dumps(records[3]) + "\n", encoding="utf-8")
+    assert run(str(source), "-o", str(output), "--rate", FAST, "--resume") == 1
+    assert looked_up(env) == [IDS[1], IDS[1]]  # row 3 only, once per operation
+    assert output.read_bytes() == finished
+    assert not journal_path(output).exists()
 
 
 def test_429s_are_retried_and_no_row_is_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -340,6 +340,10 @@ def test_the_mock_server_command_prints_its_port_and_serves() -> None:
         (["--rate-limit-window-ms", "0"], "--rate-limit-window-ms"),
         (["--latency", "-1"], "--latency"),
         (["--latency", "nan"], "--latency"),
+        (["--trickle-interval", "-1"], "--trickle-interval"),
+        (["--trickle-interval", "nan"], "--trickle-interval"),
+        (["--bomb-size", "0"], "--bomb-size"),
+        (["--oversized-body-size", "0"], "--oversized-body-size"),
     ],
 )
 def test_the_mock_server_command_refuses_bad_usage(argv: list[str], named: str, capsys) -> None:
@@ -349,8 +353,17 @@ def test_the_mock_server_command_refuses_bad_usage(argv: list[str], named: str, 
     err = capsys.readouterr().err
     assert "hubspot-commprefs mock-server: " in err
     assert named in err
-    for internal in ("max_requests", "interval_ms", "daily", "fault_every"):  # the flags, not parameters
+    for internal in ("max_requests", "interval_ms", "daily", "fault_every", "bomb_size", "trickle_interval"):
         assert internal not in err
+
+
+def test_the_mock_server_help_lists_every_fault(capsys) -> None:
+    from hubspot_commprefs.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["mock-server", "--help"])
+    shown = " ".join(capsys.readouterr().out.split()).replace("- ", "-")  # argparse may wrap at a hyphen
+    assert [f.value for f in Fault if f.value not in shown] == []
 
 
 @pytest.mark.parametrize("port", ["70000", "-1", "65536", "http"])

@@ -7,7 +7,14 @@ becomes an ``InputRow``; an id that cannot be looked up, or that repeats an earl
 Output: CSV or JSON Lines, one record per input row, in input order. A finished row is on disk at once:
 in order in the output when every row before it is written, otherwise in a journal beside the output
 (``OUTPUT.journal``), from which the next ``--resume`` takes it. ``load_resume`` reads both back (and
-drops a last line cut short by a crash), so that a resumed run looks up only the rows not yet done.
+drops a last record cut short by a crash), so that a resumed run looks up only the rows not yet done.
+
+Every cell is written as it is, line breaks included, so that it reads back equal to the input row it
+came from (else ``--resume`` could not tell that the output belongs to the input). A CSV record may
+therefore span several lines: a line break inside a quoted cell is part of the cell, and only a ``\\n``
+outside quotes ends a record (``_record_ends``). A JSON Lines record is one line ending in ``\\n``: JSON
+escapes ``\\n`` and ``\\r``, while ``\\x85``, ``\\u2028`` and ``\\u2029`` stay as they are, so lines are split
+on ``\\n`` alone, never with ``str.splitlines``.
 """
 
 from __future__ import annotations
@@ -188,7 +195,10 @@ def read_input(source: str, *, column: str | None = None, stdin: IO[str] | None 
         return parse_input(stream.read(), column=column, name="standard input")
     path = Path(source)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # newline="": a quoted cell keeps its "\r" or "\r\n" as written (csv needs it so, and the output
+        # then holds the cell exactly as the input does).
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
     except FileNotFoundError:
         raise BulkInputError(f"{source}: no such file") from None
     except UnicodeDecodeError as error:
@@ -247,7 +257,16 @@ def _csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
         return _json(value, separators=(",", ":"))
-    return _escape_surrogates(" ".join(str(value).splitlines()))
+    return _escape_surrogates(str(value))
+
+
+def _needs_quotes(cells: list[str]) -> bool:
+    """Whether a row holds a ``\\r`` that csv's minimal quoting would leave bare.
+
+    With ``lineterminator="\\n"`` the csv module quotes a cell holding ``\\n`` but not one holding only
+    ``\\r``, which its reader then takes for the end of the record: such a row is written fully quoted.
+    """
+    return any("\r" in cell for cell in cells)
 
 
 class RecordWriter:
@@ -260,13 +279,15 @@ class RecordWriter:
         self.owns_stream = owns_stream
         self.format = output_format
         self._csv = csv.writer(stream, lineterminator="\n") if output_format == "csv" else None
+        self._quoted = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL)
         if self._csv is not None and write_header:
             self._csv.writerow(COLUMNS)
             stream.flush()
 
     def write(self, record: dict[str, Any]) -> None:
         if self._csv is not None:
-            self._csv.writerow([_csv_cell(record.get(name)) for name in COLUMNS])
+            cells = [_csv_cell(record.get(name)) for name in COLUMNS]
+            (self._quoted if _needs_quotes(cells) else self._csv).writerow(cells)
         else:
             self.stream.write(_json({name: record.get(name) for name in COLUMNS}))
             self.stream.write("\n")
@@ -318,10 +339,31 @@ def _check_of(record: dict[str, Any]) -> str | None:
     return "both" if wide and statuses else "unsubscribe-all" if wide else "statuses"
 
 
-def _cut_partial_line(path: Path) -> str:
+def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
+    """The offset just after each complete record of ``data``: after each ``\\n``, or for CSV (``quoted``)
+    after each ``\\n`` outside quotes.
+
+    The CSV this tool writes quotes every cell that holds a ``"`` (doubled inside), ``\\n`` or ``\\r``, so a
+    ``\\n`` is outside quotes exactly when an even number of ``"`` come before it.
+    """
+    ends: list[int] = []
+    offset = 0
+    inside = False
+    for line in data.split(b"\n")[:-1]:
+        offset += len(line) + 1
+        if quoted:
+            inside ^= line.count(b'"') % 2 == 1
+        if not inside:
+            ends.append(offset)
+    return ends
+
+
+def _cut_partial_record(path: Path, *, quoted: bool = False) -> str:
+    """The text of ``path`` without a last record cut short by a crash (which is cut from the file too)."""
     data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        keep = data.rfind(b"\n") + 1
+    ends = _record_ends(data, quoted=quoted)
+    keep = ends[-1] if ends else 0
+    if keep < len(data):
         with path.open("r+b") as handle:
             handle.truncate(keep)
         data = data[:keep]
@@ -331,11 +373,24 @@ def _cut_partial_line(path: Path) -> str:
         raise ResumeError(f"{path}: not UTF-8 text (byte {error.start})") from None
 
 
+def _json_lines(text: str) -> list[str]:
+    """The lines of JSON Lines text: split on ``\\n`` only (``str.splitlines`` also breaks a line at a
+    ``\\x85``, ``\\u2028`` or ``\\u2029`` that JSON keeps unescaped inside a string)."""
+    return [line for line in text.split("\n") if line.strip()]
+
+
 def _record_from_csv(cells: list[str]) -> dict[str, Any]:
     return dict(zip(COLUMNS, cells, strict=False))
 
 
-def _check_row(path: Path, record: Any, rows: list[InputRow], expected: int | None) -> int:
+def _written_subscriber(row: InputRow, *, as_csv: bool) -> str:
+    """The id of ``row`` as it reads back from the output: a CSV cell holds a lone surrogate escaped."""
+    return _csv_cell(row.subscriber) if as_csv else row.subscriber
+
+
+def _check_row(
+    path: Path, record: Any, rows: list[InputRow], expected: int | None, *, as_csv: bool = False
+) -> int:
     if not isinstance(record, dict):
         raise ResumeError(f"{path}: a line is not a record of this tool")
     try:
@@ -344,7 +399,9 @@ def _check_row(path: Path, record: Any, rows: list[InputRow], expected: int | No
         raise ResumeError(f"{path}: a record has no row number") from None
     if expected is not None and number != expected:
         raise ResumeError(f"{path}: row {expected} expected, found row {number}")
-    if not 1 <= number <= len(rows) or record.get("subscriber") != rows[number - 1].subscriber:
+    if not 1 <= number <= len(rows) or record.get("subscriber") != _written_subscriber(
+        rows[number - 1], as_csv=as_csv
+    ):
         raise ResumeError(
             f"{path}: row {number} does not match the input (was the input changed since that run?)"
         )
@@ -356,25 +413,26 @@ def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow])
     written = failed = 0
     done: dict[int, dict[str, Any]] = {}
     if output.exists():
-        text = _cut_partial_line(output)
-        if output_format == "csv":
+        as_csv = output_format == "csv"
+        text = _cut_partial_record(output, quoted=as_csv)
+        if as_csv:
             records = list(csv.reader(io.StringIO(text, newline="")))
             if records and tuple(records[0]) != COLUMNS:
                 raise ResumeError(f"{output}: not a CSV output of this tool (its header differs)")
             parsed: list[Any] = [_record_from_csv(cells) for cells in records[1:]]
         else:
             try:
-                parsed = [json.loads(line) for line in text.splitlines() if line.strip()]
+                parsed = [json.loads(line) for line in _json_lines(text)]
             except json.JSONDecodeError as error:
                 raise ResumeError(f"{output}: not a JSON Lines output of this tool ({error.msg})") from None
         for expected, record in enumerate(parsed, start=1):
-            written = _check_row(output, record, rows, expected)
+            written = _check_row(output, record, rows, expected, as_csv=as_csv)
             failed += record.get("outcome") in _FAILED_OUTCOMES
             done[written] = record
     journaled: dict[int, dict[str, Any]] = {}
     journal = journal_path(output)
     if journal.exists():
-        for line in _cut_partial_line(journal).splitlines():
+        for line in _json_lines(_cut_partial_record(journal)):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
@@ -414,18 +472,18 @@ def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) 
     }
     journal = journal_path(output)
     fresh = journal.with_name(journal.name + ".new")
-    with fresh.open("w", encoding="utf-8") as handle:
+    with fresh.open("w", encoding="utf-8", newline="") as handle:
         handle.writelines(_json(record) + "\n" for record in ready.values())
         handle.flush()
         os.fsync(handle.fileno())
     fresh.replace(journal)
     if keep < state.written:
-        lines = output.read_bytes().splitlines(keepends=True)
         header = 1 if output_format == "csv" else 0
-        if len(lines) != header + state.written:  # a row over several lines: never cut one in two
-            raise ResumeError(f"{output}: its rows cannot be told apart line by line; use --overwrite")
+        ends = _record_ends(output.read_bytes(), quoted=output_format == "csv")
+        if len(ends) != header + state.written:  # changed since load_resume read it: never cut a row in two
+            raise ResumeError(f"{output}: changed while being resumed; run again")
         with output.open("r+b") as handle:
-            handle.truncate(sum(len(line) for line in lines[: header + keep]))
+            handle.truncate(ends[header + keep - 1] if header + keep else 0)
     failed = sum(record.get("outcome") in _FAILED_OUTCOMES for record in (*kept.values(), *ready.values()))
     return ResumeState(written=keep, journaled=ready, failed=failed, checks=state.checks, records=kept)
 
@@ -453,7 +511,7 @@ class OrderedSink:
             raise ValueError(f"row {number} finished twice")
         if number != self.next_row and self._journal_path is not None:
             if self._journal is None:
-                self._journal = self._journal_path.open("a", encoding="utf-8")
+                self._journal = self._journal_path.open("a", encoding="utf-8", newline="")
             self._journal.write(_json(record) + "\n")
             self._journal.flush()
         self._waiting[number] = record

@@ -12,6 +12,11 @@ ORDER = 80
 TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
 EXIT_USAGE = 2
 MAX_PORT = 65535
+# The network faults' defaults and bounds, as in hubspot_commprefs.testing._network_faults (not imported
+# here: that would load the server's dependencies for --help).
+TRICKLE_INTERVAL, MAX_TRICKLE_INTERVAL = 2.0, 3600.0
+BOMB_SIZE, MAX_BOMB_SIZE = 2**30, 2**36
+OVERSIZED_BODY_SIZE, MAX_OVERSIZED_BODY_SIZE = 300_000_000, 2**40
 
 
 def _port(text: str) -> int:
@@ -26,17 +31,29 @@ def _port(text: str) -> int:
 
 def _check_numbers(args: argparse.Namespace) -> str | None:
     """The flags' own names in the message, not the Python parameters they become."""
-    if args.fault_every < 1:
-        return "--fault-every must be at least 1"
-    if not 0 <= args.latency < math.inf:
-        return "--latency must be a number of seconds, 0 or more"
-    if args.rate_limit < 1:
-        return "--rate-limit must be at least 1"
-    if args.rate_limit_window_ms < 1:
-        return "--rate-limit-window-ms must be at least 1"
-    if args.replay is None and (args.replay_strict or args.replay_allow_drift):
-        return "--replay-strict and --replay-allow-drift go with --replay DIR"
-    return None
+    checks = (
+        (args.fault_every >= 1, "--fault-every must be at least 1"),
+        (0 <= args.latency < math.inf, "--latency must be a number of seconds, 0 or more"),
+        (args.rate_limit >= 1, "--rate-limit must be at least 1"),
+        (args.rate_limit_window_ms >= 1, "--rate-limit-window-ms must be at least 1"),
+        (
+            0 <= args.trickle_interval <= MAX_TRICKLE_INTERVAL,
+            f"--trickle-interval must be a number of seconds from 0 to {MAX_TRICKLE_INTERVAL:g}",
+        ),
+        (
+            1 <= args.bomb_size <= MAX_BOMB_SIZE,
+            f"--bomb-size must be a number of bytes from 1 to {MAX_BOMB_SIZE}",
+        ),
+        (
+            1 <= args.oversized_body_size <= MAX_OVERSIZED_BODY_SIZE,
+            f"--oversized-body-size must be a number of bytes from 1 to {MAX_OVERSIZED_BODY_SIZE}",
+        ),
+        (
+            args.replay is not None or not (args.replay_strict or args.replay_allow_drift),
+            "--replay-strict and --replay-allow-drift go with --replay DIR",
+        ),
+    )
+    return next((problem for ok, problem in checks if not ok), None)
 
 
 def _load_replay(args: argparse.Namespace) -> Any:
@@ -61,7 +78,12 @@ def register(subparsers: Any) -> None:
         description="Serve both endpoints of the spec with seeded, deterministic contacts. It accepts the "
         f"token in {TOKEN_ENV} when set, else the fake token it prints; any other token gets 401.",
         epilog="Faults: enum-value, wrong-type, missing-field, bad-date-time, int32-overflow, int64-overflow, "
-        "extra-field (drift of a 200 body); server-error, html-error, wrong-content-type, undocumented-status. "
+        "extra-field (drift of a 200 body); server-error, html-error, wrong-content-type, undocumented-status; "
+        "network: trickle (the body one byte every --trickle-interval seconds), gzip-bomb (gzip that decodes "
+        "to --bomb-size bytes), gzip-bomb-nested (the same gzipped twice), oversized-body (a body of "
+        "--oversized-body-size bytes), connection-reset (half the body, then a TCP reset), "
+        "absurd-number-header (rate-limit headers of 5,000 digits), absurd-retry-after (a 429 whose "
+        "Retry-After has 5,000 digits). "
         "Exit codes: 130 stopped with Ctrl-C (as any command interrupted), 2 a usage error (a bad flag, a "
         "bad data file, a taken port, a --replay DIR without a recording, or whose answers the spec does "
         "not allow without --replay-allow-drift).",
@@ -82,6 +104,27 @@ def register(subparsers: Any) -> None:
         help="apply the faults to every N-th answer (default 1)",
     )
     parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer")
+    parser.add_argument(
+        "--trickle-interval",
+        type=float,
+        default=TRICKLE_INTERVAL,
+        metavar="SECONDS",
+        help=f"trickle: seconds between two bytes of the body (default {TRICKLE_INTERVAL:g})",
+    )
+    parser.add_argument(
+        "--bomb-size",
+        type=int,
+        default=BOMB_SIZE,
+        metavar="BYTES",
+        help=f"gzip-bomb, gzip-bomb-nested: bytes the body decodes to (default {BOMB_SIZE}, 1 GiB)",
+    )
+    parser.add_argument(
+        "--oversized-body-size",
+        type=int,
+        default=OVERSIZED_BODY_SIZE,
+        metavar="BYTES",
+        help=f"oversized-body: bytes of the body (default {OVERSIZED_BODY_SIZE})",
+    )
     parser.add_argument(
         "--rate-limit",
         type=int,
@@ -147,6 +190,9 @@ def run(args: argparse.Namespace) -> int:
             faults=args.fault,
             fault_every=args.fault_every,
             latency=args.latency,
+            trickle_interval=args.trickle_interval,
+            bomb_size=args.bomb_size,
+            oversized_body_size=args.oversized_body_size,
             rate_limit=rate_limit,
             host=args.host,
             port=args.port,

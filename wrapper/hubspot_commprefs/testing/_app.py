@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 from hubspot_commprefs.testing import _bodies
 from hubspot_commprefs.testing._data import DEFAULT_BUSINESS_UNIT_ID, INT64_MAX, Dataset
 from hubspot_commprefs.testing._faults import Fault, apply_drift
+from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, network_answer
 from hubspot_commprefs.testing._rate_limit import RateLimit, RollingWindowLimiter
 from hubspot_commprefs.testing._spec import SpecEndpoints, endpoints
 
@@ -56,6 +57,7 @@ class ServerState:
     faults: tuple[Fault, ...] = ()
     fault_every: int = 1
     latency: float = 0.0
+    network: NetworkFaultSettings = field(default_factory=NetworkFaultSettings)
     spec_endpoints: SpecEndpoints = field(default_factory=endpoints)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -119,6 +121,9 @@ def _faulty(state: ServerState, body: dict[str, Any], headers: dict[str, str]) -
         hit = state.answered % state.fault_every == 0
     if not faults or not hit:
         return _JSON(body, 200, headers)
+    sent_badly = network_answer(faults, state.network, _JSON(body, 200, headers))
+    if sent_badly is not None:
+        return sent_badly
     if Fault.SERVER_ERROR in faults:
         return _JSON(_bodies.server_error(), 500, headers)
     if Fault.HTML_ERROR in faults:

@@ -1,7 +1,8 @@
 """What the fake server can be told to get wrong, to prove that clients and the conformance suite notice.
 
 Drift faults change the body of a 200 answer the way HubSpot has changed its answers in place before; the
-others replace the answer. Each drift fault names the field it breaks (``DRIFT_FIELDS``), which is the field
+others replace the answer, or (network faults, ``_network_faults.py``) send it badly: slowly, compressed
+into a bomb, far too big, cut by a reset, with absurd numbers in its headers. Each drift fault names the field it breaks (``DRIFT_FIELDS``), which is the field
 the conformance suite must name when it runs against a server with that fault.
 """
 
@@ -28,10 +29,35 @@ class Fault(enum.StrEnum):
     HTML_ERROR = "html-error"
     WRONG_CONTENT_TYPE = "wrong-content-type"
     UNDOCUMENTED_STATUS = "undocumented-status"
+    # The network misbehaves: the answer is sent badly.
+    TRICKLE = "trickle"
+    GZIP_BOMB = "gzip-bomb"
+    GZIP_BOMB_NESTED = "gzip-bomb-nested"
+    OVERSIZED_BODY = "oversized-body"
+    CONNECTION_RESET = "connection-reset"
+    ABSURD_NUMBER_HEADER = "absurd-number-header"
+    ABSURD_RETRY_AFTER = "absurd-retry-after"
 
     @property
     def is_drift(self) -> bool:
         return self in DRIFT_FIELDS
+
+    @property
+    def is_network(self) -> bool:
+        return self in NETWORK_FAULTS
+
+
+NETWORK_FAULTS = frozenset(
+    {
+        Fault.TRICKLE,
+        Fault.GZIP_BOMB,
+        Fault.GZIP_BOMB_NESTED,
+        Fault.OVERSIZED_BODY,
+        Fault.CONNECTION_RESET,
+        Fault.ABSURD_NUMBER_HEADER,
+        Fault.ABSURD_RETRY_AFTER,
+    }
+)
 
 
 # The field each drift fault breaks, as the conformance suite names it (``[*]``: every item of the array).
@@ -57,6 +83,13 @@ FAULT_HELP: dict[Fault, str] = {
     Fault.HTML_ERROR: "answer 502 with an HTML page, as a load balancer does",
     Fault.WRONG_CONTENT_TYPE: "answer 200 with the right body but Content-Type text/plain",
     Fault.UNDOCUMENTED_STATUS: "answer 202, a status the spec does not document",
+    Fault.TRICKLE: "answer 200: the headers at once, then the body one byte every trickle_interval s (2)",
+    Fault.GZIP_BOMB: "answer 200 with Content-Encoding gzip: about 1 MB that decodes to bomb_size (1 GiB)",
+    Fault.GZIP_BOMB_NESTED: "answer 200 with Content-Encoding gzip, gzip: a few KB that decode to bomb_size",
+    Fault.OVERSIZED_BODY: "answer 200 with a valid body padded to oversized_body_size bytes (300 MB), streamed",
+    Fault.CONNECTION_RESET: "answer 200 with half the body, then reset the TCP connection",
+    Fault.ABSURD_NUMBER_HEADER: "answer 200 with X-HubSpot-RateLimit-Max and -Remaining of 5,000 digits",
+    Fault.ABSURD_RETRY_AFTER: "answer 429 with a Retry-After (and rate-limit headers) of 5,000 digits",
 }
 
 

@@ -18,6 +18,13 @@ from hubspot_commprefs.testing._app import ALL_METHODS, RecordedRequest, ServerS
 from hubspot_commprefs.testing._bodies import SCOPES
 from hubspot_commprefs.testing._data import Dataset, default_dataset
 from hubspot_commprefs.testing._faults import Fault, parse_faults
+from hubspot_commprefs.testing._network_faults import (
+    DEFAULT_BOMB_SIZE,
+    DEFAULT_OVERSIZED_BODY_SIZE,
+    DEFAULT_TRICKLE_INTERVAL,
+    NetworkFaultSettings,
+    exposing_transport,
+)
 from hubspot_commprefs.testing._rate_limit import RateLimit
 from hubspot_commprefs.testing._replay import Replay, load_replay
 
@@ -70,7 +77,10 @@ class FakeHubSpot:
 
     ``token`` is accepted with the read scope and ``token_without_scope`` is answered 403; any other token
     401. ``tokens`` replaces both (token -> its scopes). ``faults`` (names or :class:`Fault`) apply to every
-    ``fault_every``-th answer that would be a 200; ``latency`` (seconds) delays those answers.
+    ``fault_every``-th answer that would be a 200; ``latency`` (seconds) delays those answers. The network
+    faults take their pace and sizes from ``trickle_interval`` (seconds between two bytes of a trickled
+    body), ``bomb_size`` (bytes a gzip bomb decodes to) and ``oversized_body_size`` (bytes of an oversized
+    body).
 
     ``replay`` (a directory recorded with ``record_to=`` / ``--record``, or a loaded :class:`Replay`) answers
     each recorded request with its recorded answer, after the token check and the rate limit; anything else
@@ -87,6 +97,9 @@ class FakeHubSpot:
         faults: Iterable[Fault | str] = (),
         fault_every: int = 1,
         latency: float = 0.0,
+        trickle_interval: float = DEFAULT_TRICKLE_INTERVAL,
+        bomb_size: int = DEFAULT_BOMB_SIZE,
+        oversized_body_size: int = DEFAULT_OVERSIZED_BODY_SIZE,
         rate_limit: RateLimit | None = None,
         host: str = DEFAULT_HOST,
         port: int = 0,
@@ -115,6 +128,7 @@ class FakeHubSpot:
             latency=latency,
             replay=replay,
             replay_strict=replay_strict,
+            network=NetworkFaultSettings(trickle_interval, bomb_size, oversized_body_size),
         )
         self.host = host
         self._port = port
@@ -201,9 +215,19 @@ class FakeHubSpot:
         faults: Iterable[Fault | str] | None = None,
         fault_every: int | None = None,
         latency: float | None = None,
+        trickle_interval: float | None = None,
+        bomb_size: int | None = None,
+        oversized_body_size: int | None = None,
     ) -> None:
-        """Change faults, their frequency or the latency while the server runs."""
+        """Change faults, their frequency, the latency or the network faults' settings while the server runs."""
+        now = self.state.network
+        settings = NetworkFaultSettings(  # a ValueError names a bad one
+            now.trickle_interval if trickle_interval is None else trickle_interval,
+            now.bomb_size if bomb_size is None else bomb_size,
+            now.oversized_body_size if oversized_body_size is None else oversized_body_size,
+        )
         with self.state.lock:
+            self.state.network = settings
             if faults is not None:
                 self.state.faults = _faults(faults)
             if fault_every is not None:
@@ -226,7 +250,7 @@ class FakeHubSpot:
 
     def _uvicorn(self) -> uvicorn.Server:
         config = uvicorn.Config(
-            build_app(self.state),
+            exposing_transport(build_app(self.state)),  # for the connection-reset fault
             lifespan="off",
             log_level="error",
             access_log=False,
