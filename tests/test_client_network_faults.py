@@ -39,9 +39,8 @@ def faulty(server: FakeHubSpot):
 
 
 def _client(server: FakeHubSpot, **options) -> CommPrefs:
-    return CommPrefs(
-        access_token=server.token, base_url=server.base_url, timeout=TIMEOUT, max_retries=0, **options
-    )
+    options = {"timeout": TIMEOUT, "max_retries": 0, **options}
+    return CommPrefs(access_token=server.token, base_url=server.base_url, **options)
 
 
 def _async_client(server: FakeHubSpot) -> AsyncCommPrefs:
