@@ -6,18 +6,15 @@ Exit codes: 0 conforms, 1 failures, 2 usage, 4 the server did not answer (a hand
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import sys
-import tempfile
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs.commands._common import add_record_option, check_record_dir
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Iterator
 
     from hubspot_commprefs.conformance import ConformanceOptions
 
@@ -205,22 +202,6 @@ def _against_fake_server(args: argparse.Namespace, business_units: list[int]) ->
         return _run(args, options)
 
 
-@contextlib.contextmanager
-def _scratch_hypothesis_home() -> Iterator[None]:
-    """Hypothesis caches what it learns under ./.hypothesis; a command run anywhere leaves nothing behind."""
-    import hypothesis.configuration  # noqa: PLC0415 - keep --help fast
-
-    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
-        yield
-        return
-    with tempfile.TemporaryDirectory(prefix="hubspot-commprefs-") as scratch:
-        hypothesis.configuration.set_hypothesis_home_dir(scratch)
-        try:
-            yield
-        finally:
-            hypothesis.configuration.set_hypothesis_home_dir(None)  # back to the default
-
-
 def _run(args: argparse.Namespace, options: ConformanceOptions) -> int:
     from hubspot_commprefs.conformance import (  # noqa: PLC0415 - keep --help fast
         console_report,
@@ -229,8 +210,7 @@ def _run(args: argparse.Namespace, options: ConformanceOptions) -> int:
     )
 
     try:
-        with _scratch_hypothesis_home():
-            result = run_conformance(options)
+        result = run_conformance(options)
     except ValueError as exc:
         return _usage(str(exc).replace(options.token, "***"))
     print(console_report(result))

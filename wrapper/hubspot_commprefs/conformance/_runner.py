@@ -12,6 +12,7 @@ from hubspot_commprefs._recording import Recorder, prepare_recording_dir
 from hubspot_commprefs.conformance._checks import SpecChecker
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import RequestGuard
+from hubspot_commprefs.conformance._hypothesis_home import hypothesis_home
 from hubspot_commprefs.conformance._schemathesis_run import OWN_CHECKS_COVERED, run_schemathesis
 from hubspot_commprefs.conformance._targeted import plan, run_targeted
 from hubspot_commprefs.testing._spec import endpoints, load_spec
@@ -176,16 +177,17 @@ def run_conformance(options: ConformanceOptions, *, spec: dict[str, Any] | None 
     )
     recorder = Recorder(options.record_to) if options.record_to is not None else None
     started = time.monotonic()
-    outcome = run_schemathesis(
-        spec,
-        base_url=options.base_url,
-        token=options.token,
-        guard=guard,
-        max_examples=options.max_examples,
-        seed=options.seed,
-        timeout=options.timeout,
-        recorder=recorder,
-    )
+    with hypothesis_home():
+        outcome = run_schemathesis(
+            spec,
+            base_url=options.base_url,
+            token=options.token,
+            guard=guard,
+            max_examples=options.max_examples,
+            seed=options.seed,
+            timeout=options.timeout,
+            recorder=recorder,
+        )
     result.errors += outcome.errors
     for recorded in outcome.exchanges:
         own = checker.check(recorded.exchange)
