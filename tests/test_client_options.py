@@ -303,3 +303,31 @@ def test_an_async_copy_belongs_to_the_event_loop_of_the_client_it_shares_the_poo
         with pytest.raises(CommPrefsError, match="event loop"):
             asyncio.run(copy.get_statuses("alice@example.com"))
         assert len(server.seen) == 1
+
+
+# --- the README's example -----------------------------------------------------------------------------------
+
+
+def test_the_readmes_per_call_and_with_options_example_runs(monkeypatch):
+    import re
+    from pathlib import Path
+
+    from hubspot_commprefs.testing import FakeHubSpot
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL) if "with_options(" in b
+    )
+    with FakeHubSpot() as server:
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", server.token)
+        monkeypatch.setenv("HUBSPOT_BASE_URL", server.base_url)
+        names: dict[str, object] = {}
+        exec(compile(block, "README.md", "exec"), names)  # the README's own example, run as written
+    statuses = list(names["statuses"])
+    assert len(statuses) >= 2
+    assert names["first"] is statuses[0]
+    assert names["rest"] == statuses[1:]
+    timestamps = {r["subscriptionId"]: r["timestamp"] for r in names["body"]["results"]}
+    assert timestamps[167233] == "2026-02-11T16:40:12Z"  # as sent, not rewritten
+    assert names["opted_out"] is True
+    assert names["patient"].max_retries == 5
