@@ -7,10 +7,12 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import httpx
-from hubspot_commprefs import RateLimitError
-from hubspot_commprefs._logging import LOGGER_NAME, redact_headers
+import pytest
+from hubspot_commprefs import RateLimitError, _logging
+from hubspot_commprefs._logging import ENV_LOG, LOGGER_NAME, redact_headers, setup_logging
 
 from tests.client_fixtures import TOKEN, ok, patch_sleeps, sync_client
 
@@ -116,3 +118,42 @@ def test_retries_are_logged_through_our_logger_only(caplog, monkeypatch):
     assert [r.name for r in retries] == [LOGGER_NAME]
     assert "retry 1 of 3" in retries[0].getMessage()
     assert not [r for r in caplog.records if r.name.startswith("stamina")]
+
+
+def test_an_unknown_level_warns_once_naming_the_accepted_ones(monkeypatch):
+    monkeypatch.setattr(_logging, "_warned", set())
+    monkeypatch.setenv(ENV_LOG, " verbose ")
+    level, handlers = _logging.logger.level, list(_logging.logger.handlers)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # shown every time: only the client's own "once" can hold it back
+        setup_logging()
+        setup_logging()
+    assert [w.category for w in caught] == [UserWarning]
+    message = str(caught[0].message)
+    assert "HUBSPOT_COMMPREFS_LOG='verbose' is not a level" in message
+    assert "'debug' or 'info'" in message
+    assert (_logging.logger.level, _logging.logger.handlers) == (level, handlers)  # ignored
+    monkeypatch.setenv(ENV_LOG, "loud")
+    with pytest.warns(UserWarning, match="'loud'"):
+        setup_logging()
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_no_level_set_is_no_warning(monkeypatch, value):
+    monkeypatch.setattr(_logging, "_warned", set())
+    if value is None:
+        monkeypatch.delenv(ENV_LOG, raising=False)
+    else:
+        monkeypatch.setenv(ENV_LOG, value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        setup_logging()
+
+
+def test_an_unknown_level_warns_once_at_import_and_known_ones_do_not():
+    verbose = _run_with_env("verbose")
+    assert verbose.returncode == 0, verbose.stderr
+    assert verbose.stderr.count("UserWarning: HUBSPOT_COMMPREFS_LOG='verbose' is not a level") == 1
+    assert "GET https://api.hubapi.com/" not in verbose.stderr  # and logging stays off
+    for level in ("info", "DEBUG"):
+        assert "Warning" not in _run_with_env(level).stderr

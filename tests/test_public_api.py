@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import hubspot_commprefs
+import pytest
 
 PUBLIC = [
     "DEFAULT_BASE_URL", "DEFAULT_CHANNEL", "DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT",
@@ -68,3 +69,74 @@ def test_importing_the_package_stays_light():
         "attrs",
     ]:
         assert not any(m == module or m.startswith(f"{module}.") for m in added), module
+
+
+# --- public names -----------------------------------------------------------------------------------------
+
+
+def _our_classes() -> list[type]:
+    return [
+        value
+        for name in PUBLIC
+        if isinstance(value := getattr(hubspot_commprefs, name), type)
+        and not value.__module__.startswith("hubspot_commprefs_client")
+    ]
+
+
+def test_every_exported_class_of_ours_is_shown_under_the_packages_name():
+    classes = _our_classes()
+    assert {c.__name__ for c in classes} >= {"CommPrefs", "NotFoundError", "LookupOutcome", "Rate"}
+    for cls in classes:
+        assert cls.__module__ == "hubspot_commprefs", cls
+        assert getattr(hubspot_commprefs, cls.__qualname__) is cls
+
+
+def test_the_generated_classes_keep_their_own_module():
+    assert hubspot_commprefs.PublicWideStatus.__module__.startswith("hubspot_commprefs_client.models.")
+
+
+def test_a_traceback_names_the_public_exception():
+    import traceback
+
+    import httpx
+
+    from tests.client_fixtures import sync_client
+
+    client, _ = sync_client(httpx.Response(404, json={"message": "no such contact"}))
+    with pytest.raises(hubspot_commprefs.NotFoundError) as caught:
+        client.get_statuses("alice@example.com")
+    shown = traceback.format_exception_only(caught.value)[-1]
+    assert shown.startswith("hubspot_commprefs.NotFoundError: HTTP 404"), shown
+    assert "hubspot_commprefs._errors" not in "".join(traceback.format_exception(caught.value))
+    assert repr(hubspot_commprefs.CommPrefs) == "<class 'hubspot_commprefs.CommPrefs'>"
+
+
+def test_the_lazily_loaded_classes_name_the_package_even_when_imported_directly():
+    code = (
+        "from hubspot_commprefs._bulk import LookupOutcome; from hubspot_commprefs._rate_limiter import Rate; "
+        "print(LookupOutcome.__module__, Rate.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.split() == ["hubspot_commprefs", "hubspot_commprefs"]
+
+
+def test_instances_still_pickle_under_the_public_name():
+    import pickle
+
+    rate = hubspot_commprefs.Rate(10, 1.0)
+    assert pickle.loads(pickle.dumps(rate)) == rate
+    limits = hubspot_commprefs.RateLimitInfo.from_headers({"X-HubSpot-RateLimit-Max": "100"})
+    assert pickle.loads(pickle.dumps(limits)) == limits
+
+
+def test_dir_lists_the_public_api_only():
+    code = "import hubspot_commprefs, json; print(json.dumps(dir(hubspot_commprefs)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert json.loads(out.stdout) == sorted(PUBLIC)
+    import hubspot_commprefs.spec_diff  # a public subpackage, once imported, is an attribute too
+
+    shown = dir(hubspot_commprefs)
+    assert "spec_diff" in shown
+    assert set(shown) - set(PUBLIC) <= {"cli", "commands", "conformance", "spec_diff", "testing"}
+    for private in ("Any", "TYPE_CHECKING", "importlib", "types", "annotations", "_errors", "_LAZY"):
+        assert private not in shown

@@ -7,11 +7,16 @@
 The generated models and enums listed in ``__all__`` (``PublicStatus``, ``SubscriptionStatus``, ...) and the
 bulk-lookup types (``LookupOutcome``, ``Rate``) are loaded on first access: importing this package imports
 neither the generated client nor the bulk engine.
+
+The classes defined in the private modules are shown under this package's name (``__module__``), as in
+tracebacks (``hubspot_commprefs.NotFoundError: ...``): the name users import them by. ``dir()`` of the
+package lists the public API (``__all__``) and the public subpackages imported so far.
 """
 
 from __future__ import annotations
 
 import importlib
+import types
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs._async_client import AsyncCommPrefs
@@ -117,6 +122,13 @@ __all__ = [
 ]
 
 
+for _name in __all__:
+    _value = globals().get(_name)
+    if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}._"):
+        _value.__module__ = __name__  # the lazy ones (LookupOutcome, Rate) do this in their own module
+del _name, _value
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
@@ -126,4 +138,9 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    subpackages = {
+        name
+        for name, value in globals().items()
+        if isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}" and name[0] != "_"
+    }
+    return sorted({*__all__, *subpackages})

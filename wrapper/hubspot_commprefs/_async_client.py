@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 
 ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
 
+_LOOPS: weakref.WeakKeyDictionary[
+    httpx.Client | httpx.AsyncClient, weakref.ref[asyncio.AbstractEventLoop]
+] = weakref.WeakKeyDictionary()
+"""The event loop each HTTP client was first used in, kept per HTTP client (not per ``AsyncCommPrefs``), so
+that the copies ``with_options`` makes, which share it, share its binding too."""
+
 
 class AsyncCommPrefs(BaseClient):
     """An asynchronous client of HubSpot's Communication Preferences API.
@@ -50,6 +56,9 @@ class AsyncCommPrefs(BaseClient):
     (10 s by default) however slowly the server sends, in ``APITimeoutError``; a call makes at most
     ``max_retries + 1`` attempts, with waits between them of at most 8.5 s (backoff) or 60 s (what the
     server asks; a longer wait is not made), so a call with the defaults ends within 3 x 10 s + 2 x 60 s. Use it as an async context manager, or await ``aclose()``.
+
+    Every call takes its own ``timeout=`` (which also sets its attempts' deadline) and ``extra_headers=``;
+    ``with_options(...)`` returns a copy with other options that shares this client's connection pool.
     """
 
     def __init__(
@@ -78,14 +87,26 @@ class AsyncCommPrefs(BaseClient):
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
-        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
 
     async def get_statuses(
-        self, subscriber_id: str, *, business_unit_id: int | None = None, channel: str = DEFAULT_CHANNEL
+        self,
+        subscriber_id: str,
+        *,
+        business_unit_id: int | None = None,
+        channel: str = DEFAULT_CHANNEL,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SubscriptionStatuses:
-        """The contact's status for every subscription type (of one business unit, if given)."""
+        """The contact's status for every subscription type (of one business unit, if given).
+        ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
         return await self._call(
-            self._ops.get_statuses, SubscriptionStatuses, subscriber_id, channel, business_unit_id
+            self._ops.get_statuses,
+            SubscriptionStatuses,
+            subscriber_id,
+            channel,
+            business_unit_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def get_unsubscribe_all_status(
@@ -95,8 +116,11 @@ class AsyncCommPrefs(BaseClient):
         business_unit_id: int | None = None,
         verbose: bool = False,
         channel: str = DEFAULT_CHANNEL,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> UnsubscribeAllStatus:
-        """Whether the contact opted out of all email, portal-wide or for a business unit."""
+        """Whether the contact opted out of all email, portal-wide or for a business unit.
+        ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
         if not isinstance(verbose, bool):
             raise TypeError(f"verbose must be a bool, not {type(verbose).__name__}")
         return await self._call(
@@ -106,15 +130,27 @@ class AsyncCommPrefs(BaseClient):
             channel,
             business_unit_id,
             verbose=verbose,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     async def is_unsubscribed_from_all(
-        self, subscriber_id: str, *, business_unit_id: int | None = None, channel: str = DEFAULT_CHANNEL
+        self,
+        subscriber_id: str,
+        *,
+        business_unit_id: int | None = None,
+        channel: str = DEFAULT_CHANNEL,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
         """Whether the contact opted out of all email; raises ``IncompleteResultError`` rather than answer
         from an operation that is not COMPLETE or that carries errors."""
         status = await self.get_unsubscribe_all_status(
-            subscriber_id, business_unit_id=business_unit_id, channel=channel
+            subscriber_id,
+            business_unit_id=business_unit_id,
+            channel=channel,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
         return status.raise_if_incomplete().is_unsubscribed_from_all
 
@@ -169,11 +205,12 @@ class AsyncCommPrefs(BaseClient):
             loop = asyncio.get_running_loop()
         except RuntimeError:  # another async library (trio): nothing to compare
             return
-        bound = self._loop() if self._loop is not None else None
+        binding = _LOOPS.get(http)
+        bound = binding() if binding is not None else None
         if bound is loop:
             return
-        if self._loop is None:
-            self._loop = weakref.ref(loop)
+        if binding is None:
+            _LOOPS[http] = weakref.ref(loop)
             return
         raise CommPrefsError(
             f"this {type(self).__name__} is bound to the event loop it was first used in (its connections "

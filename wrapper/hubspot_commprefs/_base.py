@@ -6,12 +6,13 @@ typed errors. Only sending (and sleeping between retries) differs between ``Comm
 from __future__ import annotations
 
 import contextlib
+import copy as _copy
 import json
 import logging
 import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
@@ -212,28 +213,28 @@ def _check_max_retries(max_retries: object) -> int:
     return int.__index__(max_retries)
 
 
-def _check_headers(default_headers: object) -> dict[str, str]:
-    """Check ``default_headers``; never echo a value (it may be a credential)."""
-    if default_headers is None:
+def _check_headers(headers: object, option: str = "default_headers") -> dict[str, str]:
+    """Check ``headers`` (the option named ``option``); never echo a value (it may be a credential)."""
+    if headers is None:
         return {}
-    if not isinstance(default_headers, Mapping):
-        raise TypeError(f"default_headers must be a mapping, not {type(default_headers).__name__}")
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"{option} must be a mapping, not {type(headers).__name__}")
     checked: dict[str, str] = {}
-    for name, value in default_headers.items():
+    for name, value in headers.items():
         if not isinstance(name, str):
-            raise TypeError(f"default_headers: a header name must be a str, not {type(name).__name__}")
+            raise TypeError(f"{option}: a header name must be a str, not {type(name).__name__}")
         if not _HEADER_NAME.fullmatch(name):
-            raise ValueError(f"default_headers: {name!r} is not a valid header name")
+            raise ValueError(f"{option}: {name!r} is not a valid header name")
         if name.lower() in _RESERVED_HEADERS:
             raise ValueError(
-                f"default_headers must not set {name!r}: the client sends the access token itself "
+                f"{option} must not set {name!r}: the client sends the access token itself "
                 "(pass access_token=...)"
             )
         if not isinstance(value, str):
-            raise TypeError(f"default_headers[{name!r}] must be a str, not {type(value).__name__}")
+            raise TypeError(f"{option}[{name!r}] must be a str, not {type(value).__name__}")
         if not _HEADER_VALUE.fullmatch(value):
             raise ValueError(
-                f"default_headers[{name!r}] holds a character a header cannot carry "
+                f"{option}[{name!r}] holds a character a header cannot carry "
                 "(only printable ASCII, spaces and tabs; no CR or LF)"
             )
         checked[name] = value
@@ -506,7 +507,7 @@ def send(client: BaseClient, http: httpx.Client, request: httpx.Request) -> http
     caller's client says."""
     if http.is_closed:
         raise closed_error(client)
-    seconds = client.attempt_seconds(http)
+    seconds = client.attempt_seconds(http, request)
     with deadline(seconds) as at:
         try:
             response = http.send(request, stream=True, follow_redirects=False)
@@ -541,7 +542,7 @@ async def asend(client: BaseClient, http: httpx.AsyncClient, request: httpx.Requ
         raise closed_error(client)
     import anyio  # noqa: PLC0415 - httpx's own dependency, loaded on the first async call
 
-    seconds = client.attempt_seconds(http)
+    seconds = client.attempt_seconds(http, request)
     response: httpx.Response | None = None
     with deadline(seconds) as at:
         try:
@@ -580,7 +581,7 @@ async def _asend_and_read(
         if content is None:
             _keep(response, await aread_body(response, client.max_response_bytes, at))
     except _READING_ERRORS as exc:
-        raise _reading_error(client, response, request, exc, client.attempt_seconds(http)) from exc
+        raise _reading_error(client, response, request, exc, client.attempt_seconds(http, request)) from exc
     finally:
         await response.aclose()
     return response
@@ -608,6 +609,7 @@ class BaseClient:
 
     max_retries: int
     base_url: str
+    _owns_http: bool
 
     def __init__(
         self,
@@ -651,10 +653,21 @@ class BaseClient:
         subscriber_id: str,
         channel: object,
         business_unit_id: object,
+        *,
+        timeout: TimeoutTypes | Any = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
         **extra: Any,
     ) -> httpx.Request:
         """Check the arguments and build the request; raises TypeError/ValueError before any I/O (and
-        CommPrefsError when this client cannot send: closed, or, async, used in another event loop)."""
+        CommPrefsError when this client cannot send: closed, or, async, used in another event loop).
+        ``timeout`` and ``extra_headers`` are this call's own, checked as the constructor checks its
+        ``timeout`` and ``default_headers``; the timeout travels in the request (``attempt_seconds``)."""
+        call_timeout = self.timeout if timeout is NOT_GIVEN else _resolve_timeout(timeout)
+        headers = self._headers
+        if extra_headers is not None:
+            headers = httpx.Headers(headers)
+            for name, value in _check_headers(extra_headers, "extra_headers").items():
+                headers[name] = value
         self._check_usable(http)
         given = subscriber_id
         subscriber_id = normalise_subscriber_id(subscriber_id)
@@ -678,7 +691,7 @@ class BaseClient:
                 subscriber_id=given,
             )
         try:
-            request = http.build_request("GET", url, headers=self._headers, timeout=self.timeout)
+            request = http.build_request("GET", url, headers=headers, timeout=call_timeout)
         except httpx.InvalidURL as exc:
             raise InvalidSubscriberIdError(
                 f"subscriber id makes an invalid request URL: {exc}", subscriber_id=given
@@ -690,10 +703,50 @@ class BaseClient:
         if http.is_closed:
             raise closed_error(self)
 
-    def attempt_seconds(self, http: httpx.Client | httpx.AsyncClient) -> float | None:
-        """How long one attempt may take in all (``_transport.attempt_seconds``), None for no limit."""
+    def attempt_seconds(
+        self, http: httpx.Client | httpx.AsyncClient, request: httpx.Request | None = None
+    ) -> float | None:
+        """How long one attempt may take in all (``_transport.attempt_seconds``), None for no limit: from
+        the timeout ``request`` carries (httpx writes the one it applies into every request it builds,
+        a per-call ``timeout`` included), else from this client's."""
+        parts = request.extensions.get("timeout") if request is not None else None
+        if isinstance(parts, dict):
+            return attempt_seconds(httpx.Timeout(**parts))
         timeout = self.timeout if isinstance(self.timeout, httpx.Timeout) else http.timeout
         return attempt_seconds(timeout)
+
+    def with_options(
+        self,
+        *,
+        access_token: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_response_bytes: int | None = None,
+    ) -> Self:
+        """A copy of this client with some options changed (an option not given, or None, is kept; ``timeout``
+        may be None for no limit), checked as the constructor checks them. ``default_headers`` are merged
+        over this client's. The copy shares this client's HTTP client and so its connection pool; it does
+        not own it: closing the copy closes nothing, and once this client (or the owner of the HTTP client
+        passed in) closes it, the copy is closed too."""
+        copy = _copy.copy(self)
+        copy._owns_http = False  # noqa: SLF001 - a copy of this very class
+        if base_url is not None:
+            copy.base_url = _resolve_base_url(base_url)
+        if timeout is not NOT_GIVEN:
+            copy.timeout = _resolve_timeout(timeout)
+        if max_retries is not None:
+            copy.max_retries = _check_max_retries(max_retries)
+        if max_response_bytes is not None:
+            copy.max_response_bytes = _check_max_response_bytes(max_response_bytes)
+        headers = httpx.Headers(self._headers)
+        for name, value in _check_headers(default_headers).items():
+            headers[name] = value
+        if access_token is not None:
+            headers["Authorization"] = f"Bearer {_resolve_token(access_token)}"
+        copy._headers = headers  # noqa: SLF001 - a copy of this very class
+        return copy
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"

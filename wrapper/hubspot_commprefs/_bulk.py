@@ -157,6 +157,9 @@ class LookupOutcome:
         }
 
 
+LookupOutcome.__module__ = "hubspot_commprefs"  # shown under its public name (see the package's __init__)
+
+
 def unknown_wide_statuses(answer: UnsubscribeAllStatus) -> list[str]:
     """The ``status`` values of ``answer``'s wide statuses that this client does not know (HubSpot added
     one, e.g. OPTED_OUT): with one, whether the contact opted out of all email cannot be told."""

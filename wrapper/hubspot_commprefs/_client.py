@@ -47,6 +47,9 @@ class CommPrefs(BaseClient):
     (10 s by default) however slowly the server sends, in ``APITimeoutError``; a call makes at most
     ``max_retries + 1`` attempts, with waits between them of at most 8.5 s (backoff) or 60 s (what the
     server asks; a longer wait is not made), so a call with the defaults ends within 3 x 10 s + 2 x 60 s. Use it as a context manager, or call ``close()``.
+
+    Every call takes its own ``timeout=`` (which also sets its attempts' deadline) and ``extra_headers=``;
+    ``with_options(...)`` returns a copy with other options that shares this client's connection pool.
     """
 
     def __init__(
@@ -77,11 +80,24 @@ class CommPrefs(BaseClient):
         self._http = http_client if http_client is not None else bounded_http_client()
 
     def get_statuses(
-        self, subscriber_id: str, *, business_unit_id: int | None = None, channel: str = DEFAULT_CHANNEL
+        self,
+        subscriber_id: str,
+        *,
+        business_unit_id: int | None = None,
+        channel: str = DEFAULT_CHANNEL,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SubscriptionStatuses:
-        """The contact's status for every subscription type (of one business unit, if given)."""
+        """The contact's status for every subscription type (of one business unit, if given).
+        ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
         return self._call(
-            self._ops.get_statuses, SubscriptionStatuses, subscriber_id, channel, business_unit_id
+            self._ops.get_statuses,
+            SubscriptionStatuses,
+            subscriber_id,
+            channel,
+            business_unit_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def get_unsubscribe_all_status(
@@ -91,8 +107,11 @@ class CommPrefs(BaseClient):
         business_unit_id: int | None = None,
         verbose: bool = False,
         channel: str = DEFAULT_CHANNEL,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> UnsubscribeAllStatus:
-        """Whether the contact opted out of all email, portal-wide or for a business unit."""
+        """Whether the contact opted out of all email, portal-wide or for a business unit.
+        ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
         if not isinstance(verbose, bool):
             raise TypeError(f"verbose must be a bool, not {type(verbose).__name__}")
         return self._call(
@@ -102,15 +121,27 @@ class CommPrefs(BaseClient):
             channel,
             business_unit_id,
             verbose=verbose,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
     def is_unsubscribed_from_all(
-        self, subscriber_id: str, *, business_unit_id: int | None = None, channel: str = DEFAULT_CHANNEL
+        self,
+        subscriber_id: str,
+        *,
+        business_unit_id: int | None = None,
+        channel: str = DEFAULT_CHANNEL,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
         """Whether the contact opted out of all email; raises ``IncompleteResultError`` rather than answer
         from an operation that is not COMPLETE or that carries errors."""
         status = self.get_unsubscribe_all_status(
-            subscriber_id, business_unit_id=business_unit_id, channel=channel
+            subscriber_id,
+            business_unit_id=business_unit_id,
+            channel=channel,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
         return status.raise_if_incomplete().is_unsubscribed_from_all
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,14 +26,26 @@ MIN_SECRET_LENGTH = 8
 """Shorter "tokens" are not scrubbed: replacing every occurrence of a few characters would mangle text."""
 _BEARER = "bearer "
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
+_warned: set[str] = set()
 
 logger = logging.getLogger(LOGGER_NAME)
 
 
 def setup_logging() -> None:
-    """Apply ``HUBSPOT_COMMPREFS_LOG``: set the level and add one stderr handler (once)."""
-    level = _LEVELS.get(os.environ.get(ENV_LOG, "").strip().lower())
+    """Apply ``HUBSPOT_COMMPREFS_LOG``: set the level and add one stderr handler (once). An unknown value
+    (``verbose``, ``warning``) is not silently ignored: it warns, once per value, naming the accepted ones."""
+    value = os.environ.get(ENV_LOG, "").strip()
+    level = _LEVELS.get(value.lower())
     if level is None:
+        if value and value not in _warned:
+            _warned.add(value)
+            accepted = " or ".join(repr(name) for name in _LEVELS)
+            warnings.warn(
+                f"{ENV_LOG}={value!r} is not a level hubspot_commprefs knows: set it to {accepted} "
+                "(or leave it unset for no logging); it is ignored",
+                UserWarning,
+                stacklevel=2,
+            )
         return
     logger.setLevel(level)
     if not any(getattr(h, "_hubspot_commprefs", False) for h in logger.handlers):

@@ -106,6 +106,9 @@ class Rate:
         return f"{self.limit}/{self.window:g}s"
 
 
+Rate.__module__ = "hubspot_commprefs"  # shown under its public name (see the package's __init__)
+
+
 class Clock(Protocol):
     """Where the limiter reads the time and waits; tests pass a fake one."""
 

@@ -10,8 +10,11 @@ the model); ``body`` keeps the decoded JSON exactly as received, nulls included.
 
 from __future__ import annotations
 
+import copy
+import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, SupportsIndex, TypeVar, overload
 
 from hubspot_commprefs._errors import IncompleteResultError
 from hubspot_commprefs._logging import scrub, secret_of
@@ -38,6 +41,7 @@ PORTAL_WIDE = "PORTAL_WIDE"
 BUSINESS_UNIT_WIDE = "BUSINESS_UNIT_WIDE"
 ERRORS_FIELD = "errors"
 _SHOWN = 200
+T = TypeVar("T")
 
 
 def _text(value: object) -> str | None:
@@ -85,6 +89,19 @@ def _cut(text: str) -> str:
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 
+def _item(items: list[T], index: object, owner: str) -> T | list[T]:
+    """``items[index]`` for a result's ``__getitem__``, with errors that name the result."""
+    if isinstance(index, slice):
+        return items[index]
+    if isinstance(index, bool) or not isinstance(index, SupportsIndex):
+        raise TypeError(f"{owner} indices must be integers or slices, not {type(index).__name__}")
+    position = operator.index(index)
+    try:
+        return items[position]
+    except IndexError:
+        raise IndexError(f"{owner} index {position} is out of range ({len(items)} results)") from None
+
+
 class _ActionResponse(Protocol):
     @property
     def status(self) -> ActionResponseStatus: ...
@@ -92,6 +109,7 @@ class _ActionResponse(Protocol):
     def errors(self) -> Any: ...
     @property
     def additional_properties(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 ModelT = TypeVar("ModelT", bound=_ActionResponse)
@@ -118,6 +136,14 @@ class _ActionResult(Generic[ModelT]):
         self._request = request  # only to scrub the token from messages built from the answer
         self.body = body
         """The decoded JSON body exactly as received (``null`` values included)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """HubSpot's body as received: its keys and values as the server sent them (``null`` values and fields
+        the spec does not name included), as a new dict each time. A result built from a model alone gives
+        the model's ``to_dict()``."""
+        if isinstance(self.body, dict):
+            return copy.deepcopy(self.body)
+        return self.model.to_dict()
 
     @property
     def status(self) -> ActionResponseStatus:
@@ -176,10 +202,11 @@ class _ActionResult(Generic[ModelT]):
         raise IncompleteResultError(scrub(message, secret), result=self)
 
 
-class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"]):
+class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"], Sequence["PublicStatus"]):
     """A contact's status for every subscription type (the answer of ``get_statuses``).
 
-    Iterating yields each ``PublicStatus``; ``len()`` counts them.
+    A sequence of ``PublicStatus``, in HubSpot's order: iterate, index (``statuses[0]``), slice
+    (``statuses[1:]``, a list) and ``len()``; ``to_dict()`` gives the body as received.
     """
 
     __slots__ = ()
@@ -194,6 +221,13 @@ class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"
 
     def __len__(self) -> int:
         return len(self.model.results)
+
+    @overload
+    def __getitem__(self, index: int) -> PublicStatus: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[PublicStatus]: ...
+    def __getitem__(self, index: int | slice) -> PublicStatus | list[PublicStatus]:
+        return _item(self.model.results, index, type(self).__name__)
 
     def by_id(self, subscription_id: int) -> PublicStatus | None:
         """The status for one subscription type id, or None if the answer has none."""
@@ -247,10 +281,14 @@ class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"
         )
 
 
-class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideStatus"]):
+class UnsubscribeAllStatus(
+    _ActionResult["ActionResponseWithResultsPublicWideStatus"], Sequence["PublicWideStatus"]
+):
     """Whether a contact opted out of all email (the answer of ``get_unsubscribe_all_status``).
 
-    HubSpot answers with no wide status at all when the contact has not opted out (unless ``verbose``).
+    A sequence of ``PublicWideStatus`` (iterate, index, slice, ``len()``); ``to_dict()`` gives the body as
+    received. HubSpot answers with no wide status at all when the contact has not opted out (unless
+    ``verbose``).
     """
 
     __slots__ = ()
@@ -265,6 +303,13 @@ class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideSta
 
     def __len__(self) -> int:
         return len(self.model.results)
+
+    @overload
+    def __getitem__(self, index: int) -> PublicWideStatus: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[PublicWideStatus]: ...
+    def __getitem__(self, index: int | slice) -> PublicWideStatus | list[PublicWideStatus]:
+        return _item(self.model.results, index, type(self).__name__)
 
     @property
     def _opted_out(self) -> list[PublicWideStatus]:

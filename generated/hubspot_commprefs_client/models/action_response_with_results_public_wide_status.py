@@ -49,6 +49,24 @@ class ActionResponseWithResultsPublicWideStatus:
     requested_at: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    def __repr__(self) -> str:
+        """The fields in declaration order, leaving out those left UNSET (absent from the answer) and empty
+        additional_properties (attrs' own repr shows ``<...types.Unset object at 0x...>`` for them)."""
+        fields: tuple[tuple[str, object], ...] = (
+            ("completed_at", self.completed_at),
+            ("results", self.results),
+            ("started_at", self.started_at),
+            ("status", self.status),
+            ("errors", self.errors),
+            ("links", self.links),
+            ("num_errors", self.num_errors),
+            ("requested_at", self.requested_at),
+        )
+        shown = [f"{name}={value!r}" for name, value in fields if not isinstance(value, Unset)]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
     def to_dict(self) -> dict[str, Any]:
         completed_at = self.completed_at.isoformat()
 

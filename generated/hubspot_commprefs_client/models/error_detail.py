@@ -34,6 +34,21 @@ class ErrorDetail:
     sub_category: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    def __repr__(self) -> str:
+        """The fields in declaration order, leaving out those left UNSET (absent from the answer) and empty
+        additional_properties (attrs' own repr shows ``<...types.Unset object at 0x...>`` for them)."""
+        fields: tuple[tuple[str, object], ...] = (
+            ("message", self.message),
+            ("code", self.code),
+            ("context", self.context),
+            ("in_", self.in_),
+            ("sub_category", self.sub_category),
+        )
+        shown = [f"{name}={value!r}" for name, value in fields if not isinstance(value, Unset)]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
     def to_dict(self) -> dict[str, Any]:
         message = self.message
 

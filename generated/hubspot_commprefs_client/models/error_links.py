@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import Unset
+
 T = TypeVar("T", bound="ErrorLinks")
 
 
@@ -14,6 +16,15 @@ class ErrorLinks:
     """A map of link names to associated URIs containing documentation about the error or recommended remediation steps."""
 
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
+
+    def __repr__(self) -> str:
+        """The fields in declaration order, leaving out those left UNSET (absent from the answer) and empty
+        additional_properties (attrs' own repr shows ``<...types.Unset object at 0x...>`` for them)."""
+        fields: tuple[tuple[str, object], ...] = ()
+        shown = [f"{name}={value!r}" for name, value in fields if not isinstance(value, Unset)]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def to_dict(self) -> dict[str, Any]:
 

@@ -47,6 +47,27 @@ class PublicStatus:
     subscription_name: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    def __repr__(self) -> str:
+        """The fields in declaration order, leaving out those left UNSET (absent from the answer) and empty
+        additional_properties (attrs' own repr shows ``<...types.Unset object at 0x...>`` for them)."""
+        fields: tuple[tuple[str, object], ...] = (
+            ("channel", self.channel),
+            ("source", self.source),
+            ("status", self.status),
+            ("subscriber_id_string", self.subscriber_id_string),
+            ("subscription_id", self.subscription_id),
+            ("timestamp", self.timestamp),
+            ("business_unit_id", self.business_unit_id),
+            ("legal_basis", self.legal_basis),
+            ("legal_basis_explanation", self.legal_basis_explanation),
+            ("set_status_success_reason", self.set_status_success_reason),
+            ("subscription_name", self.subscription_name),
+        )
+        shown = [f"{name}={value!r}" for name, value in fields if not isinstance(value, Unset)]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
     def to_dict(self) -> dict[str, Any]:
         channel = self.channel.value
 

@@ -36,6 +36,22 @@ class PublicWideStatus:
     business_unit_id: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    def __repr__(self) -> str:
+        """The fields in declaration order, leaving out those left UNSET (absent from the answer) and empty
+        additional_properties (attrs' own repr shows ``<...types.Unset object at 0x...>`` for them)."""
+        fields: tuple[tuple[str, object], ...] = (
+            ("channel", self.channel),
+            ("status", self.status),
+            ("subscriber_id_string", self.subscriber_id_string),
+            ("timestamp", self.timestamp),
+            ("wide_status_type", self.wide_status_type),
+            ("business_unit_id", self.business_unit_id),
+        )
+        shown = [f"{name}={value!r}" for name, value in fields if not isinstance(value, Unset)]
+        if self.additional_properties:
+            shown.append(f"additional_properties={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
     def to_dict(self) -> dict[str, Any]:
         channel = self.channel.value
 
