@@ -265,13 +265,20 @@ class Compiled:
         else:
             yield Problem(path, ProblemKind.OTHER, node, keyword)
 
+    def telling_problems(self, instance: Any) -> list[Problem]:
+        """One problem per place in ``instance``, the most telling one there (a date-time without the
+        syntax is not also reported as naming no date), places in the order they were found."""
+        by_place: dict[tuple[str | int, ...], Problem] = {}
+        for problem in self.problems(instance):
+            known = by_place.get(problem.path)
+            if known is None or _PRIORITY[problem.kind] < _PRIORITY[known.kind]:
+                by_place[problem.path] = problem
+        return list(by_place.values())
+
     def first_problem(self, instance: Any) -> Problem | None:
         """The problem to report first: at the first place found, the most telling one there."""
-        found = list(self.problems(instance))
-        if not found:
-            return None
-        here = [p for p in found if p.path == found[0].path]
-        return min(here, key=lambda p: _PRIORITY[p.kind])
+        found = self.telling_problems(instance)
+        return found[0] if found else None
 
 
 def _compile(document: dict[str, Any], reading: Reading) -> Compiled:
