@@ -42,7 +42,6 @@ import json
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -341,6 +340,8 @@ def bundled() -> SpecSchemas:
     if not _BUNDLED:
         with _LOCK:
             if not _BUNDLED:
+                from importlib.resources import files  # noqa: PLC0415 - not needed before the first answer
+
                 text = (files(SCHEMAS_PACKAGE) / SCHEMAS_RESOURCE).read_text(encoding="utf-8")
                 _BUNDLED.append(SpecSchemas(json.loads(text)["components"]["schemas"]))
     return _BUNDLED[0]
