@@ -154,8 +154,7 @@ def check(model: type, body: Any, *, whole_integers: bool = False) -> None:
     if compiled.is_valid(body):
         return
     problem = compiled.first_problem(body)
-    if problem is not None:
-        raise _mismatch(problem, body)
+    raise _mismatch(problem, body) if problem is not None else BodyMismatch("", "does not match the spec")
 
 
 def build(model: Any, body: dict[str, Any], *, nulls: bool = True) -> Any:
