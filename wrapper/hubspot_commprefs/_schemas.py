@@ -299,6 +299,7 @@ class SpecSchemas:
     def __init__(self, components: Mapping[str, Any]) -> None:
         self.components: Mapping[str, Any] = components
         self._compiled: dict[tuple[str, Reading], Compiled] = {}
+        self._by_name: dict[tuple[str, Reading], Compiled] = {}
 
     def schema(self, name: str) -> dict[str, Any]:
         """The spec's component schema ``name``, as written."""
@@ -310,7 +311,11 @@ class SpecSchemas:
 
     def validator(self, name: str, reading: Reading = STRICT) -> Compiled:
         """The compiled component schema ``name`` (its own ``errors`` items unchecked, for the client)."""
-        return self.compiled({"$ref": COMPONENTS_REF + name}, reading, root=self.schema(name))
+        found = self._by_name.get((name, reading))  # the client's path: one dict lookup per answer
+        if found is None:
+            found = self.compiled({"$ref": COMPONENTS_REF + name}, reading, root=self.schema(name))
+            self._by_name[name, reading] = found
+        return found
 
     def compiled(
         self, schema: Mapping[str, Any], reading: Reading = STRICT, *, root: Mapping[str, Any] | None = None
