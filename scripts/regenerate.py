@@ -6,9 +6,12 @@ The output depends only on the spec, ``scripts/codegen/`` and the pinned version
 and ruff: the generator's own post-hooks are off (they would run whatever ruff is on PATH, with whatever
 configuration is nearest), and formatting is done here with the pinned ruff in isolated mode.
 
-Besides the generator's output the package gets ``py.typed`` and a copy of the spec as ``openapi.yaml``,
-so that an installed package carries the very spec it was generated from (the fake server and the
-conformance suite read it from there).
+Besides the generator's output the package gets ``py.typed``, a copy of the spec as ``openapi.yaml``, so
+that an installed package carries the very spec it was generated from (the fake server and the conformance
+suite read it from there), and ``schemas.json``: the spec's component schemas as JSON, which
+``hubspot_commprefs._schemas`` compiles into the validators of the client, the fake server and the
+conformance suite (JSON, so that the client reads it without a YAML parser). Its ``$ref``s are the spec's
+own (``#/components/schemas/...``), so a schema taken from the spec resolves against it unchanged.
 
 When the spec changed since the last generation (a version bump, say), regenerating prints the
 ``spec-diff`` of the new spec against that copy: the changelog of the move, classified by its effect on the
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import filecmp
+import json
 import shutil
 import subprocess
 import sys
@@ -30,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "hubspot_commprefs_client"
 CODEGEN = ROOT / "scripts" / "codegen"
 TARGET = ROOT / "generated" / PACKAGE
+SCHEMAS = "schemas.json"
 
 
 def find_spec(spec_dir: Path = ROOT / "spec") -> Path:
@@ -62,6 +67,7 @@ def generate(spec: Path, package_dir: Path) -> None:
     )  # fmt: skip
     (package_dir / "py.typed").write_text("")
     (package_dir / "openapi.yaml").write_bytes(spec.read_bytes())
+    (package_dir / SCHEMAS).write_text(schemas_json(spec), encoding="utf-8")
     ruff = (python, "-m", "ruff")
     style = ("--isolated", "--target-version", "py311", "--line-length", "120")
     _run(
@@ -77,6 +83,20 @@ def generate(spec: Path, package_dir: Path) -> None:
         cwd=package_dir.parent,
     )
     _run(*ruff, "format", *style, "--quiet", package_dir.name, cwd=package_dir.parent)
+
+
+def schemas_json(spec: Path) -> str:
+    """The spec's ``components.schemas`` as a JSON document (``{"components": {"schemas": ...}}``), in the
+    spec's order, so that a diff of it reads like a diff of the spec."""
+    import yaml
+
+    document = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    schemas = document.get("components", {}).get("schemas", {}) if isinstance(document, dict) else {}
+    header = f"The component schemas of {spec.name}, written by scripts/regenerate; never edit by hand."
+    return (
+        json.dumps({"$comment": header, "components": {"schemas": schemas}}, indent=2, ensure_ascii=False)
+        + "\n"
+    )
 
 
 def _files(directory: Path) -> set[str]:

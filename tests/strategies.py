@@ -3,7 +3,8 @@
 hypothesis-jsonschema is broken with current hypothesis (see the toolchain notes) and slow on these schemas,
 so this module compiles the subset of JSON Schema the spec uses (objects, arrays, enums, strings with the
 date-time and uuid formats, integers with int32/int64, booleans, ``$ref``). A keyword it does not know
-raises, so a spec that grows a new construct fails loudly here instead of being generated wrongly.
+raises, so a spec that grows a new construct fails loudly here instead of being generated wrongly. The
+ranges of the integer formats are the ones the client checks (``hubspot_commprefs._schemas``).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from hubspot_commprefs._schemas import INT_RANGES
 from hypothesis import strategies as st
 
 from tests.spec_helpers import load_spec
 
-INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 KNOWN_KEYWORDS = {
     "type", "properties", "required", "items", "enum", "format", "additionalProperties",
     "description", "default", "example", "$ref",

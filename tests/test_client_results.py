@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from hubspot_commprefs import IncompleteResultError, StandardError, UnexpectedResponseError
+from hubspot_commprefs._schemas import CLIENT, INT_RANGES, STRICT, ProblemKind, bundled
 from hubspot_commprefs_client.types import UNSET
 
 from tests.client_fixtures import (
@@ -46,16 +47,23 @@ def test_num_errors_outside_int32_is_named(num_errors):
         client.get_statuses("alice@example.com")
 
 
-def test_the_int32_fields_checked_are_the_ones_the_spec_declares():
-    from hubspot_commprefs._validation import INT32_FIELDS
-
-    declared = {
-        name
-        for schema in load_spec()["components"]["schemas"].values()
+@pytest.mark.parametrize("reading", [CLIENT, STRICT])
+def test_every_integer_format_the_spec_declares_is_range_checked(reading):
+    """No hand list of int32/int64 fields: each one the spec declares is checked for its format's range."""
+    declared = [
+        (schema_name, name, prop["format"])
+        for schema_name, schema in load_spec()["components"]["schemas"].items()
         for name, prop in schema.get("properties", {}).items()
-        if prop.get("format") == "int32"
-    }
-    assert declared == INT32_FIELDS
+        if prop.get("format") in INT_RANGES
+    ]
+    assert {fmt for _, _, fmt in declared} == {"int32", "int64"}
+    for schema_name, name, fmt in declared:
+        compiled = bundled().validator(schema_name, reading)
+        low, high = INT_RANGES[fmt]
+        for value, in_range in ((low, True), (high, True), (low - 1, False), (high + 1, False)):
+            ranges = [p for p in compiled.problems({name: value}) if p.kind is ProblemKind.RANGE]
+            assert ranges == ([] if in_range else [ranges[0]]), (schema_name, name, value)
+            assert in_range or ranges[0].path == (name,)
 
 
 # --- unknown wide statuses ------------------------------------------------------------------------------

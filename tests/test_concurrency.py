@@ -1,6 +1,6 @@
 """Threads and tasks that make their first calls at once never get a false error (issue: a lazily built
 validation plan was visible half-built to other threads, which then failed valid answers with
-"maximum recursion depth exceeded")."""
+"maximum recursion depth exceeded"; the spec's schemas are now compiled once, under a lock)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hubspot_commprefs import _validation
+from hubspot_commprefs import _schemas, _validation
 from hubspot_commprefs.testing import FakeHubSpot
 from hubspot_commprefs.testing._rate_limit import RateLimit
 
@@ -108,25 +108,31 @@ def test_asyncio_tasks_making_their_first_calls_at_once_get_no_false_error(serve
     assert _run_fresh_processes(_TASKS_SCRIPT, server) == []
 
 
-def test_a_plan_being_built_is_never_seen_by_another_thread(monkeypatch) -> None:
-    """Deterministic form of the race: building the plan is slowed down, and 16 threads validate at once;
-    the ones that did not build it wait for it instead of calling a half-built placeholder."""
+def test_a_validator_being_compiled_is_never_seen_by_another_thread(monkeypatch) -> None:
+    """Deterministic form of the race: compiling the spec's schemas is slowed down, and 16 threads check
+    and build at once; the ones that did not compile wait for it instead of seeing a half-built state."""
     from hubspot_commprefs_client.models import ActionResponseWithResultsPublicStatus as Model
 
-    monkeypatch.setattr(_validation, "_PLANS", {})
-    real = _validation._model_checker
+    monkeypatch.setattr(_schemas, "_BUNDLED", [])  # a fresh reading of schemas.json, nothing compiled yet
+    monkeypatch.setattr(_validation, "_STRIPPERS", {})
+    real = _schemas._compile
+    compiled = []
 
-    def slow(model):
+    def slow(document, reading):
         time.sleep(0.05)
-        return real(model)
+        compiled.append(reading)
+        return real(document, reading)
 
-    monkeypatch.setattr(_validation, "_model_checker", slow)
-    body = action_body([status_item()])
+    monkeypatch.setattr(_schemas, "_compile", slow)
+    body = action_body([status_item(businessUnitId=None)])
     barrier = threading.Barrier(THREADS)
 
-    def validate(_: int) -> None:
+    def check_and_build(_: int) -> object:
         barrier.wait()
-        _validation.validate(Model, body)
+        _validation.check(Model, body)
+        return _validation.build(Model, body)
 
     with ThreadPoolExecutor(THREADS) as pool:
-        list(pool.map(validate, range(THREADS)))  # raises the first thread's error, if any
+        models = list(pool.map(check_and_build, range(THREADS)))  # raises the first thread's error, if any
+    assert compiled == [_schemas.CLIENT]  # compiled once, by one thread
+    assert all(m.results[0].subscription_id == 1 for m in models)

@@ -137,6 +137,13 @@ def test_dir_lists_the_public_api_only():
 
     shown = dir(hubspot_commprefs)
     assert "spec_diff" in shown
-    assert set(shown) - set(PUBLIC) <= {"cli", "commands", "conformance", "pytest_plugin", "spec_diff", "testing"}
+    assert set(shown) - set(PUBLIC) <= {
+        "cli",
+        "commands",
+        "conformance",
+        "pytest_plugin",
+        "spec_diff",
+        "testing",
+    }
     for private in ("Any", "TYPE_CHECKING", "importlib", "types", "annotations", "_errors", "_LAZY"):
         assert private not in shown

@@ -45,6 +45,7 @@ from hubspot_commprefs._logging import logger, redact_headers, scrub, secret_of,
 from hubspot_commprefs._operations import Operation, Operations, load_operations
 from hubspot_commprefs._paths import check_request_path
 from hubspot_commprefs._rate_limit import RateLimitInfo
+from hubspot_commprefs._schemas import INT64_MAX, INT64_MIN
 from hubspot_commprefs._subscriber_id import normalise_subscriber_id
 from hubspot_commprefs._transport import (
     ACCEPT_ENCODING,
@@ -58,15 +59,7 @@ from hubspot_commprefs._transport import (
     deadline,
     read_body,
 )
-from hubspot_commprefs._validation import (
-    ERRORS_FIELD,
-    INT64_MAX,
-    INT64_MIN,
-    BodyMismatch,
-    parse_errors,
-    prepare,
-    strip_optional_nulls,
-)
+from hubspot_commprefs._validation import BodyMismatch, build, check
 
 if TYPE_CHECKING:
     from hubspot_commprefs._recording import Recorder
@@ -338,21 +331,30 @@ def unexpected(response: httpx.Response, message: str) -> UnexpectedResponseErro
     )
 
 
-def _build_model(model_type: Any, body: Any, content: bytes) -> Any:
-    """The generated model of a 200 body: checked, ``null`` in optional fields taken as absent, and the
-    ``errors`` items read tolerantly (as generated models when they all match the spec; otherwise the raw
-    list is kept in ``additional_properties``, so ``to_dict()`` still has it)."""
-    checked, raw_errors = prepare(model_type, body)
-    if b"null" in content:  # cheap test first: the copy and walk are needed only when a null is there
-        checked = strip_optional_nulls(model_type, checked)
-    model = model_type.from_dict(checked)
-    if raw_errors is not None:
-        parsed = parse_errors(model_type, raw_errors) if raw_errors else []
-        if parsed is not None:
-            model.errors = parsed
-        else:
-            model.additional_properties[ERRORS_FIELD] = raw_errors
-    return model
+def _decode(content: bytes) -> tuple[Any, bool]:
+    """The decoded JSON, and whether it holds a number with a fraction part (``json.loads`` calls back
+    only for those, so looking costs nothing when there is none)."""
+    fractions: list[str] = []
+
+    def number(text: str) -> float:
+        fractions.append(text)
+        return float(text)
+
+    return json.loads(content, parse_float=number), bool(fractions)
+
+
+def _model_builder(response: httpx.Response, operation: Operation, body: Any) -> Any:
+    """Builds the generated model of a checked 200 body when the result first needs it (see
+    ``_validation``: once checked, building does not fail; were it to, the error is the same as for a
+    body that fails the check)."""
+
+    def build_model() -> Any:
+        try:
+            return build(operation.model, body, nulls=b"null" in response.content)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise unexpected(response, f"HTTP 200 with a body the spec does not allow: {exc}") from None
+
+    return build_model
 
 
 def parse_response(response: httpx.Response, operation: Operation, result_type: type[ResultT]) -> ResultT:
@@ -360,7 +362,7 @@ def parse_response(response: httpx.Response, operation: Operation, result_type: 
     code = response.status_code
     if code == 200:  # noqa: PLR2004
         try:
-            body = json.loads(response.content)
+            body, fractions = _decode(response.content)
         except (ValueError, RecursionError) as exc:
             secret = secret_of(_request_of(response))
             content_type = response.headers.get("content-type", "no content type")
@@ -375,16 +377,18 @@ def parse_response(response: httpx.Response, operation: Operation, result_type: 
                 response, f"HTTP 200 with {why}: {_snippet(_response_text(response), secret)!r}"
             ) from None
         try:
-            model = _build_model(operation.model, body, response.content)
+            check(operation.model, body, whole_integers=fractions)
         except BodyMismatch as exc:
             secret = secret_of(_request_of(response))
             raise unexpected(
                 response, f"HTTP 200 with a body the spec does not allow: {exc.describe(secret)}"
             ) from None
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
-            raise unexpected(response, f"HTTP 200 with a body the spec does not allow: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # jsonschema-rs' own limits, if a body ever meets them
+            raise unexpected(
+                response, f"HTTP 200 with a body that cannot be checked ({type(exc).__name__})"
+            ) from None
         return result_type(
-            model,
+            build=_model_builder(response, operation, body),
             rate_limit=RateLimitInfo.from_headers(response.headers),
             headers=response.headers,
             request=_request_of(response),

@@ -38,6 +38,7 @@ from hubspot_commprefs._errors import (
 )
 from hubspot_commprefs._rate_limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
 from hubspot_commprefs._results import UNSUBSCRIBED
+from hubspot_commprefs._schemas import INT64_MAX, INT64_MIN
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
@@ -201,9 +202,6 @@ class BulkStats:
     by_outcome: dict[str, int] = field(default_factory=dict)
 
 
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
 def check_options(
     *, rate: object, concurrency: object, check: object, business_unit_id: object = None
 ) -> tuple[Rate, int, Check]:
@@ -223,7 +221,7 @@ def check_options(
     if business_unit_id is not None:
         if isinstance(business_unit_id, bool) or not isinstance(business_unit_id, int):
             raise TypeError(f"business_unit_id must be an int or None, not {type(business_unit_id).__name__}")
-        if not _INT64_MIN <= business_unit_id <= _INT64_MAX:
+        if not INT64_MIN <= business_unit_id <= INT64_MAX:
             raise ValueError(f"business_unit_id {business_unit_id} is out of the int64 range")
     return parsed, concurrency, check
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from hubspot_commprefs._schemas import INT64_MAX
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -77,7 +79,7 @@ EMPTY_RATE_LIMIT = RateLimitInfo()
 _MAX_COUNT_DIGITS = 19
 """A count longer than this is not a count HubSpot sends (an int64 has 19 digits); parsing it would also
 meet Python's limit on int() of long strings (4300 digits), which raises ValueError."""
-_MAX_COUNT = 2**63 - 1
+_MAX_COUNT = INT64_MAX
 
 
 def _count(value: str | None) -> int | None:

@@ -6,12 +6,16 @@ an ``IncompleteResultError``. Unknown enum values and fields never fail: each ge
 its raw ``value`` (``is_known`` is False for a value the spec does not list) and ``extra_fields`` holds
 what the spec does not name. ``null`` in an optional field is taken as absent (the field is ``UNSET`` in
 the model); ``body`` keeps the decoded JSON exactly as received, nulls included.
+
+The client checks a body against the spec when the answer arrives, and builds its generated ``model`` when
+the result first needs it: a caller that reads only ``body`` (or drops the result) never pays for it.
 """
 
 from __future__ import annotations
 
 import copy
 import operator
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, SupportsIndex, TypeVar, overload
@@ -20,7 +24,7 @@ from hubspot_commprefs._errors import IncompleteResultError
 from hubspot_commprefs._logging import scrub, secret_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     import httpx
     from hubspot_commprefs_client.models import (
@@ -42,6 +46,8 @@ BUSINESS_UNIT_WIDE = "BUSINESS_UNIT_WIDE"
 ERRORS_FIELD = "errors"
 _SHOWN = 200
 T = TypeVar("T")
+_MODEL_LOCK = threading.Lock()
+"""Held while a result's model is built, so that every thread sees the one model of a result."""
 
 
 def _text(value: object) -> str | None:
@@ -116,19 +122,22 @@ ModelT = TypeVar("ModelT", bound=_ActionResponse)
 
 
 class _ActionResult(Generic[ModelT]):
-    __slots__ = ("_request", "body", "headers", "model", "rate_limit")
+    __slots__ = ("_build", "_model", "_request", "body", "headers", "rate_limit")
 
     def __init__(
         self,
-        model: ModelT,
+        model: ModelT | None = None,
         *,
         rate_limit: RateLimitInfo,
         headers: httpx.Headers,
         request: httpx.Request | None = None,
         body: Any = None,
+        build: Callable[[], ModelT] | None = None,
     ) -> None:
-        self.model = model
-        """The generated model of the whole body."""
+        if model is None and build is None:
+            raise TypeError("a result needs its model, or build= to make it")
+        self._model = model
+        self._build = build
         self.rate_limit = rate_limit
         """HubSpot's rate-limit headers of this answer."""
         self.headers = headers
@@ -144,6 +153,18 @@ class _ActionResult(Generic[ModelT]):
         if isinstance(self.body, dict):
             return copy.deepcopy(self.body)
         return self.model.to_dict()
+
+    @property
+    def model(self) -> ModelT:
+        """The generated model of the whole body (built on first use)."""
+        model = self._model
+        if model is None:
+            with _MODEL_LOCK:
+                if self._model is None and self._build is not None:
+                    self._model = self._build()
+                    self._build = None  # it holds the answer; the model is all that is needed now
+                model = self._model
+        return model  # type: ignore[return-value]
 
     @property
     def status(self) -> ActionResponseStatus:

@@ -15,6 +15,14 @@ class ActionResponseStatus(StrEnum):
     PROCESSING = "PROCESSING"
 
     @classmethod
+    def _of(cls, value: object) -> "ActionResponseStatus":
+        """``ActionResponseStatus(value)``, with a known value found in one dict lookup (what the models' ``from_dict`` use)."""
+        try:
+            return cls._value2member_map_[value]  # type: ignore[return-value]
+        except (KeyError, TypeError):
+            return cls(value)
+
+    @classmethod
     def _missing_(cls, value: object) -> "ActionResponseStatus | None":
         if not isinstance(value, str):
             return None

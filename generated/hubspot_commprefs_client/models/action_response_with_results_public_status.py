@@ -130,7 +130,7 @@ class ActionResponseWithResultsPublicStatus:
 
         started_at = datetime.datetime.fromisoformat(d.pop("startedAt").upper())
 
-        status = ActionResponseStatus(d.pop("status"))
+        status = ActionResponseStatus._of(d.pop("status"))
 
         _errors = d.pop("errors", UNSET)
         errors: list[StandardError] | Unset = UNSET

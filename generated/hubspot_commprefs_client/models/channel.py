@@ -12,6 +12,14 @@ class Channel(StrEnum):
     EMAIL = "EMAIL"
 
     @classmethod
+    def _of(cls, value: object) -> "Channel":
+        """``Channel(value)``, with a known value found in one dict lookup (what the models' ``from_dict`` use)."""
+        try:
+            return cls._value2member_map_[value]  # type: ignore[return-value]
+        except (KeyError, TypeError):
+            return cls(value)
+
+    @classmethod
     def _missing_(cls, value: object) -> "Channel | None":
         if not isinstance(value, str):
             return None

@@ -18,6 +18,14 @@ class LegalBasis(StrEnum):
     PROCESS_AND_STORE = "PROCESS_AND_STORE"
 
     @classmethod
+    def _of(cls, value: object) -> "LegalBasis":
+        """``LegalBasis(value)``, with a known value found in one dict lookup (what the models' ``from_dict`` use)."""
+        try:
+            return cls._value2member_map_[value]  # type: ignore[return-value]
+        except (KeyError, TypeError):
+            return cls(value)
+
+    @classmethod
     def _missing_(cls, value: object) -> "LegalBasis | None":
         if not isinstance(value, str):
             return None

@@ -123,11 +123,11 @@ class PublicStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        channel = Channel(d.pop("channel"))
+        channel = Channel._of(d.pop("channel"))
 
         source = d.pop("source")
 
-        status = SubscriptionStatus(d.pop("status"))
+        status = SubscriptionStatus._of(d.pop("status"))
 
         subscriber_id_string = d.pop("subscriberIdString")
 
@@ -142,7 +142,7 @@ class PublicStatus:
         if isinstance(_legal_basis, Unset):
             legal_basis = UNSET
         else:
-            legal_basis = LegalBasis(_legal_basis)
+            legal_basis = LegalBasis._of(_legal_basis)
 
         legal_basis_explanation = d.pop("legalBasisExplanation", UNSET)
 
@@ -151,7 +151,7 @@ class PublicStatus:
         if isinstance(_set_status_success_reason, Unset):
             set_status_success_reason = UNSET
         else:
-            set_status_success_reason = SetStatusSuccessReason(_set_status_success_reason)
+            set_status_success_reason = SetStatusSuccessReason._of(_set_status_success_reason)
 
         subscription_name = d.pop("subscriptionName", UNSET)
 

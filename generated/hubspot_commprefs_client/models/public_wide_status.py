@@ -84,15 +84,15 @@ class PublicWideStatus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        channel = Channel(d.pop("channel"))
+        channel = Channel._of(d.pop("channel"))
 
-        status = SubscriptionStatus(d.pop("status"))
+        status = SubscriptionStatus._of(d.pop("status"))
 
         subscriber_id_string = d.pop("subscriberIdString")
 
         timestamp = datetime.datetime.fromisoformat(d.pop("timestamp").upper())
 
-        wide_status_type = WideStatusType(d.pop("wideStatusType"))
+        wide_status_type = WideStatusType._of(d.pop("wideStatusType"))
 
         business_unit_id = d.pop("businessUnitId", UNSET)
 

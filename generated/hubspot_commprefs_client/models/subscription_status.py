@@ -14,6 +14,14 @@ class SubscriptionStatus(StrEnum):
     UNSUBSCRIBED = "UNSUBSCRIBED"
 
     @classmethod
+    def _of(cls, value: object) -> "SubscriptionStatus":
+        """``SubscriptionStatus(value)``, with a known value found in one dict lookup (what the models' ``from_dict`` use)."""
+        try:
+            return cls._value2member_map_[value]  # type: ignore[return-value]
+        except (KeyError, TypeError):
+            return cls(value)
+
+    @classmethod
     def _missing_(cls, value: object) -> "SubscriptionStatus | None":
         if not isinstance(value, str):
             return None

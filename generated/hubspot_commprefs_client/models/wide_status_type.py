@@ -13,6 +13,14 @@ class WideStatusType(StrEnum):
     PORTAL_WIDE = "PORTAL_WIDE"
 
     @classmethod
+    def _of(cls, value: object) -> "WideStatusType":
+        """``WideStatusType(value)``, with a known value found in one dict lookup (what the models' ``from_dict`` use)."""
+        try:
+            return cls._value2member_map_[value]  # type: ignore[return-value]
+        except (KeyError, TypeError):
+            return cls(value)
+
+    @classmethod
     def _missing_(cls, value: object) -> "WideStatusType | None":
         if not isinstance(value, str):
             return None

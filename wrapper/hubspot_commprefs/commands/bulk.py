@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from hubspot_commprefs._schemas import INT64_MAX, INT64_MIN
 from hubspot_commprefs.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -156,7 +157,7 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.concurrency < 1:
         raise _Usage(f"--concurrency must be at least 1, not {args.concurrency}")
     unit = args.business_unit_id
-    if unit is not None and not -(2**63) <= unit < 2**63:  # else every row would be refused alike
+    if unit is not None and not INT64_MIN <= unit <= INT64_MAX:  # else every row would be refused alike
         raise _Usage(f"--business-unit-id {unit} is out of the int64 range")
     if args.resume and args.overwrite:
         raise _Usage("--resume and --overwrite contradict each other")

@@ -5,26 +5,44 @@ some fields required as HubSpot documents them (``category``, ``correlationId`` 
 Error), but HubSpot's error-handling guide says every field of an error body is optional. So in an error
 body a documented field that is absent is a note; a field of the wrong type or format is still a failure.
 A 429 is checked against its own schema (HubSpot's real 429 body has no ``category``).
+
+Bodies are checked with the spec's schemas as ``hubspot_commprefs._schemas`` compiles them (its ``CLOSED``
+reading: exactly the spec, and each field it does not list reported as a note), the same rules, formats
+and ranges the client and the fake server are held to.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-
+from hubspot_commprefs._schemas import (
+    CLOSED,
+    DATE_TIME_EXAMPLE,
+    INT_RANGES,
+    Problem,
+    ProblemKind,
+    SpecSchemas,
+    types_of,
+    value_at,
+)
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind
-from hubspot_commprefs.conformance._formats import INT_RANGES, describe_format, format_checker
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from jsonschema.exceptions import ValidationError
+    from collections.abc import Mapping
 
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
 _MAX_SHOWN = 120
+
+
+def describe_format(name: str) -> str:
+    """What the spec means by a format, in words for the report."""
+    if name in INT_RANGES:
+        low, high = INT_RANGES[name]
+        return f"integer, format {name} ({low} to {high})"
+    if name == "date-time":
+        return f"string, format date-time (RFC 3339, e.g. {DATE_TIME_EXAMPLE})"
+    return f"string, format {name}"
 
 
 def json_path(parts: Any) -> str:
@@ -48,7 +66,7 @@ class SpecChecker:
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
-        self._formats = format_checker()
+        self._schemas = SpecSchemas(spec.get("components", {}).get("schemas", {}))
 
     def _operation(self, endpoint: str) -> dict[str, Any]:
         operation: dict[str, Any] = self.spec["paths"][endpoint]["get"]
@@ -120,83 +138,43 @@ class SpecChecker:
         return findings
 
     def _check_body(self, body: Any, schema: dict[str, Any], *, is_error: bool, add: Any) -> None:
-        resolved = copy.deepcopy(self._resolve(schema))
-        if is_error and resolved.get("required"):
-            present = body if isinstance(body, dict) else {}
-            for name in resolved["required"]:
-                if name not in present:
-                    add(
-                        Kind.ERROR_FIELD_ABSENT,
-                        name,
-                        f"{name} (documented required; HubSpot's guide says error fields are optional)",
-                        "absent",
-                    )
-            resolved["required"] = []
-        document = {**resolved, "components": self.spec.get("components", {})}
-        validator = Draft202012Validator(document, format_checker=self._formats)
-        for error in validator.iter_errors(body):
-            self._report(error, add)
-        for path, name in self._extra_fields(body, resolved, ()):
-            add(
-                Kind.EXTRA_FIELD,
-                json_path((*path, name)),
-                "not listed in the spec",
-                _shown(self._at(body, (*path, name))),
-            )
+        compiled = self._schemas.compiled(schema, CLOSED)
+        reported: set[tuple[Kind, str]] = set()
+        for problem in compiled.telling_problems(body):
+            kind, field, expected, actual = self._finding(problem, body, is_error=is_error)
+            if (kind, field) not in reported:
+                reported.add((kind, field))
+                add(kind, field, expected, actual)
 
     @staticmethod
-    def _at(body: Any, path: tuple[Any, ...]) -> Any:
-        for part in path:
-            body = body[part]
-        return body
+    def _finding(problem: Problem, body: Any, *, is_error: bool) -> tuple[Kind, str, str, str]:  # noqa: PLR0911 - one return per kind of problem
+        """(kind, field, expected, actual) of the finding that reports ``problem``."""
+        path = json_path(problem.path)
+        value = value_at(body, problem.path)
+        schema: Mapping[str, Any] = problem.schema
+        fmt = str(schema.get("format", ""))
+        if problem.kind is ProblemKind.MISSING:
+            name = str(problem.path[-1])
+            if is_error and len(problem.path) == 1:
+                note = f"{name} (documented required; HubSpot's guide says error fields are optional)"
+                return Kind.ERROR_FIELD_ABSENT, path, note, "absent"
+            return Kind.MISSING_FIELD, path, f"{name} (required)", "absent"
+        if problem.kind is ProblemKind.EXTRA:
+            return Kind.EXTRA_FIELD, path, "not listed in the spec", _shown(value)
+        if problem.kind is ProblemKind.ENUM:
+            allowed = " | ".join(str(v) for v in schema.get("enum", ()))
+            return Kind.ENUM_VALUE, path, f"one of {allowed}", _shown(value)
+        if problem.kind in {ProblemKind.TYPE, ProblemKind.FRACTION}:
+            wanted = " or ".join(types_of(schema))
+            expected = f"{wanted}, format {fmt}" if fmt else wanted
+            return Kind.WRONG_TYPE, path, expected, f"{_json_type(value)} {_shown(value)}"
+        if problem.kind is ProblemKind.RANGE:
+            limits = describe_format(fmt) if fmt in INT_RANGES else _limits(schema)
+            return Kind.INTEGER_RANGE, path, limits, _shown(value)
+        if problem.kind in {ProblemKind.SYNTAX, ProblemKind.FORMAT}:
+            return Kind.WRONG_FORMAT, path, describe_format(fmt), _shown(value)
+        return Kind.SCHEMA, path, f"{problem.detail}: see the spec's schema", _shown(value)
 
-    def _report(self, error: ValidationError, add: Any) -> None:
-        path = json_path(error.absolute_path)
-        schema = error.schema if isinstance(error.schema, dict) else {}
-        if error.validator == "required":
-            present = error.instance if isinstance(error.instance, dict) else {}
-            for name in list(error.validator_value):  # type: ignore[arg-type]
-                if name not in present:
-                    add(
-                        Kind.MISSING_FIELD,
-                        json_path((*error.absolute_path, name)),
-                        f"{name} (required)",
-                        "absent",
-                    )
-        elif error.validator == "enum":
-            allowed = " | ".join(str(v) for v in list(error.validator_value))  # type: ignore[arg-type]
-            add(Kind.ENUM_VALUE, path, f"one of {allowed}", _shown(error.instance))
-        elif error.validator == "type":
-            wanted = schema.get("type")
-            expected = f"{wanted}, format {schema['format']}" if "format" in schema else str(wanted)
-            add(Kind.WRONG_TYPE, path, expected, f"{_json_type(error.instance)} {_shown(error.instance)}")
-        elif error.validator == "format":
-            kind = Kind.INTEGER_RANGE if error.validator_value in INT_RANGES else Kind.WRONG_FORMAT
-            add(kind, path, describe_format(str(error.validator_value)), _shown(error.instance))
-        elif error.context:
-            for sub in error.context:
-                self._report(sub, add)
-        else:
-            add(
-                Kind.SCHEMA,
-                path,
-                f"{error.validator}: {_shown(error.validator_value)}",
-                _shown(error.instance),
-            )
 
-    def _extra_fields(
-        self, body: Any, schema: dict[str, Any], path: tuple[Any, ...]
-    ) -> Iterator[tuple[tuple[Any, ...], str]]:
-        schema = self._resolve(schema)
-        if isinstance(body, dict) and "properties" in schema:
-            for name, value in body.items():
-                if name in schema["properties"]:
-                    yield from self._extra_fields(value, schema["properties"][name], (*path, name))
-                else:
-                    yield path, name
-        elif isinstance(body, dict) and isinstance(schema.get("additionalProperties"), dict):
-            for name, value in body.items():
-                yield from self._extra_fields(value, schema["additionalProperties"], (*path, name))
-        elif isinstance(body, list) and isinstance(schema.get("items"), dict):
-            for index, value in enumerate(body):
-                yield from self._extra_fields(value, schema["items"], (*path, index))
+def _limits(schema: Mapping[str, Any]) -> str:
+    return f"integer from {schema.get('minimum', '-inf')} to {schema.get('maximum', 'inf')}"

@@ -17,11 +17,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 
 from hubspot_commprefs.testing import _bodies
-from hubspot_commprefs.testing._data import DEFAULT_BUSINESS_UNIT_ID, INT64_MAX, Dataset
+from hubspot_commprefs.testing._data import DEFAULT_BUSINESS_UNIT_ID, Dataset
 from hubspot_commprefs.testing._faults import Fault, apply_drift
 from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, network_answer
 from hubspot_commprefs.testing._rate_limit import RateLimit, RollingWindowLimiter
-from hubspot_commprefs.testing._spec import SpecEndpoints, endpoints
+from hubspot_commprefs.testing._spec import SpecEndpoints, endpoints, query_parameters
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -85,23 +85,25 @@ def _query(request: Request, name: str) -> str | None:
 
 
 def _validate(request: Request, *, with_verbose: bool) -> tuple[int, bool] | Response:
-    """(businessUnitId, verbose) from the query, or HubSpot's 400 answer naming the bad parameter."""
+    """(businessUnitId, verbose) from the query, or HubSpot's 400 answer naming the bad parameter (what
+    each may be comes from its schema in the spec, checked as the spec's schemas are everywhere)."""
+    parameters = query_parameters()
     channel = _query(request, "channel")
-    if channel != _bodies.CHANNEL:
-        return _JSON(
-            _bodies.invalid_parameter("channel", channel, "one of [EMAIL]", "INVALID_ENUM_VALUE"), 400
-        )
+    if channel is None or not parameters["channel"].compiled.is_valid(channel):
+        allowed = f"one of [{', '.join(parameters['channel'].enum)}]"
+        return _JSON(_bodies.invalid_parameter("channel", channel, allowed, "INVALID_ENUM_VALUE"), 400)
     raw_unit = _query(request, "businessUnitId")
     business_unit_id = DEFAULT_BUSINESS_UNIT_ID
     if raw_unit is not None:
+        unit = parameters["businessUnitId"]
         try:
             business_unit_id = int(raw_unit, 10)
         except ValueError:
             business_unit_id = -1
-        if not raw_unit.lstrip("-").isdigit() or not -INT64_MAX - 1 <= business_unit_id <= INT64_MAX:
+        if not raw_unit.lstrip("-").isdigit() or not unit.compiled.is_valid(business_unit_id):
+            expected = f"an {unit.format or 'integer'} integer"
             return _JSON(
-                _bodies.invalid_parameter("businessUnitId", raw_unit, "an int64 integer", "INVALID_INTEGER"),
-                400,
+                _bodies.invalid_parameter("businessUnitId", raw_unit, expected, "INVALID_INTEGER"), 400
             )
     verbose = False
     raw_verbose = _query(request, "verbose") if with_verbose else None

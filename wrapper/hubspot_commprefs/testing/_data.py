@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hubspot_commprefs._schemas import DATE_TIME_EXAMPLE, INT64_MAX, is_date_time
 from hubspot_commprefs.testing._spec import enum_values
 
 DEFAULT_SEED = 2026
 DEFAULT_BUSINESS_UNIT_ID = 0
-INT64_MAX = 2**63 - 1
 # The timestamp of statuses nobody has set (NOT_SPECIFIED).
 DEFAULT_EPOCH = "2025-01-01T00:00:00Z"
 
@@ -268,13 +268,9 @@ def _enum(obj: Any, key: str, where: str, schema: str, *, required: bool = True)
 
 def _date_time(obj: Any, key: str, where: str) -> str:
     value: str = _get(obj, key, where, str)
-    try:
-        parsed = datetime.fromisoformat(value.upper())
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None or "T" not in value.upper():
+    if not is_date_time(value):  # the spec's date-time, as every answer's is checked
         raise DatasetError(
-            f"{where}.{key}: {value!r} is not an RFC 3339 date-time such as 2026-03-18T09:14:02Z"
+            f"{where}.{key}: {value!r} is not an RFC 3339 date-time such as {DATE_TIME_EXAMPLE}"
         )
     return value
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-INT32_MAX = 2**31 - 1
-INT64_MAX = 2**63 - 1
+from hubspot_commprefs._schemas import INT32_MAX, INT64_MAX
 
 
 class Fault(enum.StrEnum):

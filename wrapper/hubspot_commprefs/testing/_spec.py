@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from hubspot_commprefs._schemas import Compiled
+
 import yaml
+
+from hubspot_commprefs._schemas import STRICT, SpecSchemas
 
 SPEC_PACKAGE = "hubspot_commprefs_client"
 SPEC_RESOURCE = "openapi.yaml"
@@ -99,3 +103,50 @@ def enum_values(schema_name: str, spec: dict[str, Any] | None = None) -> tuple[s
     except KeyError:
         raise SpecError(f"the spec has no enum schema {schema_name!r}") from None
     return tuple(str(value) for value in values)
+
+
+def _resolve(spec: dict[str, Any], node: Any) -> Any:
+    """``node``, or what its ``$ref`` (a pointer into ``spec``) names."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParameter:
+    """A query parameter of the spec's GET operations: its schema, compiled as every answer's is."""
+
+    name: str
+    schema: dict[str, Any]
+    """The parameter's schema, ``$ref`` resolved."""
+    compiled: Compiled
+
+    @property
+    def enum(self) -> tuple[str, ...]:
+        return tuple(str(v) for v in self.schema.get("enum", ()))
+
+    @property
+    def format(self) -> str | None:
+        fmt = self.schema.get("format")
+        return fmt if isinstance(fmt, str) else None
+
+
+@functools.cache
+def query_parameters() -> dict[str, QueryParameter]:
+    """The query parameters of the installed spec's GET operations, by name."""
+    spec = load_spec()
+    schemas = SpecSchemas(spec.get("components", {}).get("schemas", {}))
+    found: dict[str, QueryParameter] = {}
+    for item in spec.get("paths", {}).values():
+        operation = item.get("get") if isinstance(item, dict) else None
+        for declared in (operation or {}).get("parameters", ()):
+            parameter = _resolve(spec, declared)
+            if parameter.get("in") == "query" and parameter["name"] not in found:
+                schema = parameter.get("schema", {})
+                found[parameter["name"]] = QueryParameter(
+                    parameter["name"], _resolve(spec, schema), schemas.compiled(schema, STRICT)
+                )
+    return found

@@ -1,0 +1,363 @@
+"""The spec's own schemas, compiled once: the one reading of what an answer may hold.
+
+``scripts/regenerate`` writes the spec's component schemas as JSON into the generated package
+(``hubspot_commprefs_client/schemas.json``, kept in step with ``spec/`` by the regeneration check). This
+module compiles them with jsonschema-rs, for the client (``_validation``), the conformance suite and the
+fake server alike; nothing else types a rule of the spec by hand.
+
+The formats the spec uses are defined here, once, by adding to each node that declares one:
+
+- ``int32``, ``int64``: ``minimum`` and ``maximum`` from ``INT_RANGES`` (jsonschema-rs checks formats of
+  strings only, so a range is how an integer's format is checked).
+- ``date-time``: RFC 3339 (section 5.6): its syntax as a ``pattern`` (``RFC3339_DATE_TIME``: "t" and "z" may
+  be lowercase), the calendar by jsonschema-rs's own ``date-time`` format, and ``not`` year 0000 or a leap
+  second (RFC 3339 allows both, Python's ``datetime``, which the generated models read date-times with,
+  holds neither). So every date-time that passes is one ``datetime.fromisoformat`` reads (upper-cased).
+- ``uuid``: jsonschema-rs's own ``uuid`` format (RFC 4122 text).
+
+Everything is checked in compiled code: checking a valid answer calls no Python per field.
+
+``transform`` derives every reading from the spec in one function:
+
+- ``STRICT``: exactly the spec (the fake server's self-checks).
+- ``CLOSED``: the spec, and objects with listed properties refuse others, so that the conformance suite can
+  report each field the spec does not list (``ProblemKind.EXTRA``).
+- ``CLIENT``: the client's tolerances, all for forward compatibility: a string enum accepts any string (an
+  unknown value is kept); ``null`` in an optional property is accepted (the client takes it as absent); and
+  the items of a root's ``errors`` (``ERRORS_FIELD``) are not checked (HubSpot says every field of an error
+  body is optional: the client reads them tolerantly). Extra fields are accepted, as the spec says.
+- ``CLIENT_WHOLE``: ``CLIENT``, and a JSON number with a fraction part (``1.0``) is not an integer (JSON
+  Schema says it is, but the typed models need an ``int``). The client uses it only for an answer in which
+  ``json.loads`` met such a number, as it costs a call into Python for every integer.
+
+Thread safety: each validator is compiled under ``_LOCK`` and published complete, once; a thread that needs
+one being compiled waits for it. jsonschema-rs is imported on the first compilation, not with the package.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    import jsonschema_rs
+
+SCHEMAS_PACKAGE = "hubspot_commprefs_client"
+SCHEMAS_RESOURCE = "schemas.json"
+COMPONENTS_REF = "#/components/schemas/"
+ERRORS_FIELD = "errors"
+"""The property of a 200 answer that lists HubSpot's errors, read tolerantly by the client."""
+
+INT_RANGES: dict[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+"""The integer formats of OpenAPI, by name: (lowest, highest)."""
+INT32_MIN, INT32_MAX = INT_RANGES["int32"]
+INT64_MIN, INT64_MAX = INT_RANGES["int64"]
+
+RFC3339_DATE_TIME = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+"""RFC 3339's date-time syntax (section 5.6): full-date "T" full-time, with "Z" or a numeric offset; "t"
+and "z" may be lowercase."""
+DATE_TIME_EXAMPLE = "2026-03-18T09:14:02Z"
+_BEYOND_DATETIME = r"^(0000|.{17}60)"
+"""Year 0000 and a leap second (the seconds of a text that has the syntax): Python's datetime holds neither."""
+_DATE_TIME_RULE = {"pattern": RFC3339_DATE_TIME, "not": {"pattern": _BEYOND_DATETIME}}
+_WHOLE_INTEGER = "x-hubspot-commprefs-whole-integer"
+_NULL = {"type": "null"}
+_SUBSCHEMA_KEYWORDS = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How a set of schemas is read: see the module docstring."""
+
+    tolerant: bool = False
+    closed: bool = False
+    whole_integers: bool = False
+
+
+STRICT = Reading()
+CLOSED = Reading(closed=True)
+CLIENT = Reading(tolerant=True)
+CLIENT_WHOLE = Reading(tolerant=True, whole_integers=True)
+
+
+def _subschemas(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for keyword in _SUBSCHEMA_KEYWORDS:
+        if isinstance(node.get(keyword), dict):
+            yield node[keyword]
+    for keyword in _SUBSCHEMA_LISTS:
+        yield from (s for s in node.get(keyword, ()) if isinstance(s, dict))
+    for keyword in _SUBSCHEMA_MAPS:
+        yield from (s for s in node.get(keyword, {}).values() if isinstance(s, dict))
+
+
+def types_of(node: Mapping[str, Any]) -> tuple[str, ...]:
+    kind = node.get("type")
+    return (kind,) if isinstance(kind, str) else tuple(kind) if isinstance(kind, list) else ()
+
+
+def _add_formats(node: dict[str, Any]) -> None:
+    """The spec's formats, as compiled keywords (see the module docstring)."""
+    fmt = node.get("format")
+    if "integer" in types_of(node) and fmt in INT_RANGES:
+        low, high = INT_RANGES[fmt]
+        node["minimum"] = max(node.get("minimum", low), low)
+        node["maximum"] = min(node.get("maximum", high), high)
+    elif "string" in types_of(node) and fmt == "date-time":
+        node["allOf"] = [*node.get("allOf", ()), copy.deepcopy(_DATE_TIME_RULE)]
+
+
+def _transform_node(node: dict[str, Any], reading: Reading) -> None:
+    """Rewrite one schema node, and every node below it, in place for ``reading``."""
+    for child in list(_subschemas(node)):
+        _transform_node(child, reading)
+    _add_formats(node)
+    types = types_of(node)
+    if reading.tolerant and "enum" in node and types and set(types) <= {"string", "null"}:
+        del node["enum"]  # an unknown value is kept, not refused
+    if reading.whole_integers and "integer" in types:
+        node[_WHOLE_INTEGER] = True
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        if reading.tolerant:
+            required = set(node.get("required", ()))
+            for name, schema in properties.items():
+                if name not in required:  # null is taken as absent
+                    properties[name] = {"if": _NULL, "then": True, "else": schema}
+        if reading.closed and not any(k in node for k in ("additionalProperties", "patternProperties")):
+            node["additionalProperties"] = False
+
+
+def transform(
+    components: Mapping[str, Any], reading: Reading, root: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A JSON Schema document that reads ``root`` (default: anything) as ``reading`` says, its ``$ref``s
+    resolving against ``components`` (the spec's component schemas) read the same way.
+
+    For the client, the items of the root's own ``errors`` array are not checked (``ERRORS_FIELD``).
+    """
+    schemas = copy.deepcopy(dict(components))
+    for schema in schemas.values():
+        if isinstance(schema, dict):
+            _transform_node(schema, reading)
+    document: dict[str, Any] = copy.deepcopy(dict(root)) if root is not None else {}
+    errors = document.get("properties", {}).get(ERRORS_FIELD)
+    if reading.tolerant and isinstance(errors, dict) and "array" in types_of(errors):
+        errors.pop("items", None)
+    _transform_node(document, reading)
+    document["components"] = {"schemas": schemas}
+    return document
+
+
+class ProblemKind(StrEnum):
+    MISSING = "missing"
+    """A required property is absent (``Problem.path`` ends with its name)."""
+    EXTRA = "extra"
+    """A property the spec does not list (``CLOSED`` only; ``Problem.path`` ends with its name)."""
+    TYPE = "type"
+    FRACTION = "fraction"
+    """A number with a fraction part where an integer belongs (``CLIENT_WHOLE`` only)."""
+    ENUM = "enum"
+    RANGE = "range"
+    """An integer out of its format's range (or out of a minimum or maximum the spec sets)."""
+    SYNTAX = "syntax"
+    """A string without the syntax of its format (an RFC 3339 date-time)."""
+    FORMAT = "format"
+    """A string of its format's syntax naming no such value (a 13th month), or not of its format at all."""
+    OTHER = "other"
+
+
+_PRIORITY = {kind: rank for rank, kind in enumerate(ProblemKind)}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One way an instance breaks a schema, in the spec's terms (never holding the value itself)."""
+
+    path: tuple[str | int, ...]
+    """Where the value is in the instance; for MISSING and EXTRA, the path of the property named."""
+    kind: ProblemKind
+    schema: Mapping[str, Any]
+    """The spec's schema node of the value (``type``, ``format``, ``enum``...), as read."""
+    detail: str = ""
+    """For OTHER, the keyword that failed."""
+
+
+def value_at(instance: Any, path: tuple[str | int, ...]) -> Any:
+    """The value at ``path`` in ``instance`` (None when there is none)."""
+    for part in path:
+        try:
+            instance = instance[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return instance
+
+
+class _WholeInteger:
+    """The ``CLIENT_WHOLE`` keyword: a float (from JSON like ``1.0``) is not an integer."""
+
+    def __init__(self, parent_schema: dict[str, Any], value: Any, schema_path: list[str | int]) -> None:
+        pass
+
+    def validate(self, instance: jsonschema_rs.JSONType) -> None:
+        if isinstance(instance, float):
+            raise ValueError("a number with a fraction part is not an integer")  # noqa: TRY004 - jsonschema-rs' contract
+
+
+class Compiled:
+    """One compiled schema: ``is_valid`` (fast), ``problems`` (what is wrong, in the spec's terms)."""
+
+    __slots__ = ("_document", "_validator", "is_valid")
+
+    def __init__(self, document: dict[str, Any], validator: jsonschema_rs.Validator) -> None:
+        self._document = document
+        self._validator = validator
+        self.is_valid = validator.is_valid
+
+    def _node(self, schema_path: list[str | int]) -> Mapping[str, Any]:
+        """The schema node that declares the failed keyword's value: the nearest one with a ``type``."""
+        nodes: list[Any] = [self._document]
+        for part in schema_path[:-1]:
+            nodes.append(nodes[-1][part])
+        for node in reversed(nodes):
+            if isinstance(node, dict) and ("type" in node or "enum" in node):
+                return node
+        return nodes[-1] if isinstance(nodes[-1], dict) else {}
+
+    def problems(self, instance: Any) -> Iterator[Problem]:
+        """Every problem of ``instance``, in the order jsonschema-rs finds them."""
+        for error in self._validator.iter_errors(instance):
+            yield from self._problems_of(error)
+
+    def _problems_of(self, error: jsonschema_rs.ValidationError) -> Iterator[Problem]:
+        path = tuple(error.instance_path)
+        kind = error.kind
+        keyword = kind.name
+        node = self._node(error.schema_path)
+        simple = {
+            "type": ProblemKind.TYPE,
+            "enum": ProblemKind.ENUM,
+            "minimum": ProblemKind.RANGE,
+            "maximum": ProblemKind.RANGE,
+            "pattern": ProblemKind.SYNTAX,
+            "not": ProblemKind.FORMAT,
+            "format": ProblemKind.FORMAT,
+            _WHOLE_INTEGER: ProblemKind.FRACTION,
+        }
+        if keyword == "required":
+            yield Problem((*path, kind.property), ProblemKind.MISSING, node)  # type: ignore[attr-defined]
+        elif keyword == "additionalProperties":
+            for name in kind.unexpected:  # type: ignore[attr-defined]
+                yield Problem((*path, name), ProblemKind.EXTRA, node)
+        elif keyword in simple:
+            yield Problem(path, simple[keyword], node)
+        else:
+            yield Problem(path, ProblemKind.OTHER, node, keyword)
+
+    def telling_problems(self, instance: Any) -> list[Problem]:
+        """One problem per place in ``instance``, the most telling one there (a date-time without the
+        syntax is not also reported as naming no date), places in the order they were found."""
+        by_place: dict[tuple[str | int, ...], Problem] = {}
+        for problem in self.problems(instance):
+            known = by_place.get(problem.path)
+            if known is None or _PRIORITY[problem.kind] < _PRIORITY[known.kind]:
+                by_place[problem.path] = problem
+        return list(by_place.values())
+
+    def first_problem(self, instance: Any) -> Problem | None:
+        """The problem to report first: at the first place found, the most telling one there."""
+        found = self.telling_problems(instance)
+        return found[0] if found else None
+
+
+def _compile(document: dict[str, Any], reading: Reading) -> Compiled:
+    import jsonschema_rs  # noqa: PLC0415 - see the module docstring
+
+    keywords: dict[str, type[jsonschema_rs.KeywordValidator]] | None = (
+        {_WHOLE_INTEGER: _WholeInteger} if reading.whole_integers else None
+    )
+    validator = jsonschema_rs.validator_for(document, validate_formats=True, keywords=keywords)
+    return Compiled(document, validator)
+
+
+_LOCK = threading.Lock()
+
+
+class SpecSchemas:
+    """The component schemas of one spec, and the validators compiled from them (each once, on first use)."""
+
+    def __init__(self, components: Mapping[str, Any]) -> None:
+        self.components: Mapping[str, Any] = components
+        self._compiled: dict[tuple[str, Reading], Compiled] = {}
+        self._by_name: dict[tuple[str, Reading], Compiled] = {}
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """The spec's component schema ``name``, as written."""
+        try:
+            schema: dict[str, Any] = self.components[name]
+        except KeyError:
+            raise LookupError(f"the spec has no component schema {name!r}") from None
+        return schema
+
+    def validator(self, name: str, reading: Reading = STRICT) -> Compiled:
+        """The compiled component schema ``name`` (its own ``errors`` items unchecked, for the client)."""
+        found = self._by_name.get((name, reading))  # the client's path: one dict lookup per answer
+        if found is None:
+            found = self.compiled({"$ref": COMPONENTS_REF + name}, reading, root=self.schema(name))
+            self._by_name[name, reading] = found
+        return found
+
+    def compiled(
+        self, schema: Mapping[str, Any], reading: Reading = STRICT, *, root: Mapping[str, Any] | None = None
+    ) -> Compiled:
+        """The compiled ``schema`` (a schema of the spec: its ``$ref``s name component schemas)."""
+        key = (json.dumps(schema, sort_keys=True), reading)
+        found = self._compiled.get(key)
+        if found is not None:
+            return found
+        with _LOCK:
+            found = self._compiled.get(key)
+            if found is None:
+                found = _compile(transform(self.components, reading, root or schema), reading)
+                self._compiled[key] = found
+        return found
+
+    def enum_values(self, name: str) -> tuple[str, ...]:
+        """The values of the enum component schema ``name``."""
+        return tuple(str(v) for v in self.schema(name).get("enum", ()))
+
+
+_BUNDLED: list[SpecSchemas] = []
+
+
+def bundled() -> SpecSchemas:
+    """The schemas of the spec the generated client was made from (its ``schemas.json``), read once."""
+    if not _BUNDLED:
+        with _LOCK:
+            if not _BUNDLED:
+                from importlib.resources import files  # noqa: PLC0415 - not needed before the first answer
+
+                text = (files(SCHEMAS_PACKAGE) / SCHEMAS_RESOURCE).read_text(encoding="utf-8")
+                _BUNDLED.append(SpecSchemas(json.loads(text)["components"]["schemas"]))
+    return _BUNDLED[0]
+
+
+@functools.cache
+def _date_time() -> Compiled:
+    return _compile(transform({}, STRICT, {"type": "string", "format": "date-time"}), STRICT)
+
+
+def is_date_time(value: object) -> bool:
+    """Whether ``value`` is a date-time as the spec's ``format: date-time`` means it here (see the module
+    docstring): RFC 3339, and one Python's ``datetime`` holds."""
+    return isinstance(value, str) and _date_time().is_valid(value)
