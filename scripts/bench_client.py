@@ -31,6 +31,13 @@ SUBSCRIBER = "alice@example.com"
 TARGET_RATIOS = {12: 1.25, 100: 1.6}
 """Per-call targets by number of results (issue 11); other sizes are reported without a target."""
 TARGET_IMPORT_MS = 30.0
+TARGET_READY_MS = 15.0
+_FIRST_CALL_SETUP = (
+    "import json, httpx; "
+    "body = json.dumps({'status': 'COMPLETE', 'startedAt': '2026-03-18T09:20:31Z', "
+    "'completedAt': '2026-03-18T09:20:31Z', 'results': []}).encode(); "
+    "transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body)); "
+)
 
 
 def _body(count: int) -> bytes:
@@ -273,6 +280,11 @@ def main() -> int:
             "httpx_client": "import httpx; httpx.Client()",
             "ours_client": "import hubspot_commprefs; hubspot_commprefs.CommPrefs(access_token='t')",
             "sdk": "import hubspot_sdk",
+            "httpx_call": _FIRST_CALL_SETUP
+            + "json.loads(httpx.Client(transport=transport).get('https://api.hubapi.com/x').content)",
+            "ours_call": _FIRST_CALL_SETUP
+            + "import hubspot_commprefs; hubspot_commprefs.CommPrefs(access_token='t', "
+            "http_client=httpx.Client(transport=transport)).get_statuses('a@example.com')",
         },
         args.imports,
     )
@@ -289,6 +301,12 @@ def main() -> int:
             f"{ready_ours:8.1f} ms",
             f"{ready_ours - ready_httpx:+.1f} ms",
         ),
+        ("import httpx + first GET + json.loads", f"{imports['httpx_call']:8.1f} ms", "+0.0 ms"),
+        (
+            "import hubspot_commprefs + first get_statuses()",
+            f"{imports['ours_call']:8.1f} ms",
+            f"{imports['ours_call'] - imports['httpx_call']:+.1f} ms",
+        ),
         ("import hubspot_sdk", f"{imp_sdk:8.1f} ms", f"{imp_sdk - imp_httpx:+.1f} ms"),
     ]
     width = max(len(r[0]) for r in rows)
@@ -298,15 +316,16 @@ def main() -> int:
     for verdict in verdicts:
         print(verdict)
     import_ok = imp_ours - imp_httpx <= TARGET_IMPORT_MS
-    ready_ok = ready_ours - ready_httpx <= TARGET_IMPORT_MS
+    ready_ok = ready_ours - ready_httpx <= TARGET_READY_MS
     print(
         f"target import <= +{TARGET_IMPORT_MS:.0f} ms over httpx: {'met' if import_ok else 'NOT met'} "
         f"({imp_ours - imp_httpx:+.1f} ms)"
     )
     print(
-        f"ready to call (the generated client and attrs load with the first CommPrefs()): "
-        f"{ready_ours - ready_httpx:+.1f} ms over httpx + httpx.Client(): "
-        f"{'within' if ready_ok else 'OVER'} the same {TARGET_IMPORT_MS:.0f} ms"
+        f"target ready to call (import + CommPrefs()) <= +{TARGET_READY_MS:.0f} ms over httpx + httpx.Client(): "
+        f"{'met' if ready_ok else 'NOT met'} ({ready_ours - ready_httpx:+.1f} ms); the generated client, attrs "
+        f"and the compiled schemas load with the first call "
+        f"(+{imports['ours_call'] - imports['httpx_call']:.1f} ms over httpx's first GET)"
     )
     return 0
 
