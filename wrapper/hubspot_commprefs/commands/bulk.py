@@ -13,6 +13,7 @@ from hubspot_commprefs.commands._common import (
     EXIT_STOPPED,
     EXIT_USAGE,
     TOKEN_ENV,
+    add_global_options,
     add_record_option,
     client_options,
     fail,
@@ -97,6 +98,7 @@ def register(subparsers: Any) -> None:
     )
     progress.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     add_record_option(parser)
+    add_global_options(parser)
     parser.set_defaults(run=run)
 
 

@@ -14,6 +14,7 @@ from hubspot_commprefs.commands._common import (
     EXIT_OK,
     EXIT_USAGE,
     TOKEN_ENV,
+    add_global_options,
     add_record_option,
     client_options,
     fail,
@@ -46,6 +47,7 @@ def register(subparsers: Any) -> None:
     statuses.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
     statuses.add_argument("--json", action="store_true", help="print HubSpot's answer as JSON")
     add_record_option(statuses)
+    add_global_options(statuses)
     statuses.set_defaults(run=run_statuses)
 
     wide = subparsers.add_parser(
@@ -61,6 +63,7 @@ def register(subparsers: Any) -> None:
     )
     wide.add_argument("--json", action="store_true", help="print HubSpot's answer as JSON")
     add_record_option(wide)
+    add_global_options(wide)
     wide.set_defaults(run=run_unsubscribe_all)
 
 
