@@ -28,8 +28,9 @@ DESCRIPTION = f"""\
 Look up every subscriber of INPUT and write one row per input row, in input order: the row number, the
 id, the outcome (ok, error, invalid, duplicate), whether the contact is unsubscribed from all email, its
 subscription statuses, and the error of a row that failed. INPUT is a CSV file whose email column is found
-by name (email, e-mail, email address, subscriber...) or named with --column, a file with one id per line,
-or - for standard input. The token is read from {TOKEN_ENV}.
+by name (email, e-mail, email address, subscriber...) or given with --column (a name, or a number from 1;
+--no-header when the first row is data), a file with one id per line, or - for standard input. INPUT is
+read as UTF-8 unless --encoding names another. The token is read from {TOKEN_ENV}.
 
 Requests are paced under --rate in every rolling window, as HubSpot counts them; the pace slows down when
 HubSpot's rate-limit headers or a 429 say so, and rate-limited rows are retried. Every finished row is on
@@ -72,7 +73,23 @@ def register(subparsers: Any) -> None:
         choices=("csv", "jsonl"),
         help="the output format (default: from OUTPUT's suffix, else csv)",
     )
-    parser.add_argument("--column", metavar="NAME", help="the CSV column that holds the email address")
+    parser.add_argument(
+        "--column",
+        metavar="NAME|N",
+        help="the CSV column that holds the email address: its header's name, or its number from 1",
+    )
+    parser.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the CSV's first row is data, not a header (the email column is --column N, else the first "
+        "whose first cell looks like an email address)",
+    )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="INPUT's text encoding, e.g. cp1252 for a CSV saved by Excel on Windows (default utf-8, "
+        "with or without a byte-order mark)",
+    )
     parser.add_argument("--rate", default="100/10s", help="at most this many requests per rolling window")
     parser.add_argument(
         "--concurrency", type=int, default=10, metavar="N", help="requests in flight at once (default 10)"
@@ -188,7 +205,7 @@ def _plan(args: argparse.Namespace) -> _Plan:
             if args.input != "-" and output.resolve() == Path(args.input).resolve():
                 raise _Usage("OUTPUT is INPUT: choose another output file")
             _check_output(output)
-        rows = read_input(args.input, column=args.column)
+        rows = read_input(args.input, column=args.column, header=not args.no_header, encoding=args.encoding)
         resume = ResumeState(written=0, journaled={})
         if output is not None:
             resume = _resume_state(args, output, output_format, rows)
