@@ -271,17 +271,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan, sink: Any) -> int:
+    import asyncio  # noqa: PLC0415 - keep --help fast
+
     from hubspot_commprefs._bulk import BulkLookup  # noqa: PLC0415
     from hubspot_commprefs._bulk_api import threaded_call  # noqa: PLC0415
     from hubspot_commprefs._progress import ProgressBar  # noqa: PLC0415
 
     rate, rows, output, _, resume = plan
     done = set(range(1, resume.written + 1)) | set(resume.journaled)
-    progress = ProgressBar(len(rows), done=len(done), enabled=args.progress)
+    # On stderr only. Rows printed to a terminal (no -o) share it with the bar: it is erased before each
+    # row is written and drawn again below it, so it never stays between rows.
+    progress = ProgressBar(len(rows), done=len(done), enabled=args.progress, stream=sys.stderr)
+    rows_on_terminal = output is None and progress.enabled and _isatty(sys.stdout)
 
     def record(outcome: Any) -> None:
+        if rows_on_terminal:
+            progress.clear()
         sink.finish(outcome.row, outcome.to_record())
-        progress.advance(failed=outcome.outcome in ("error", "invalid"))
+        progress.advance(outcome=outcome.outcome)
 
     engine = BulkLookup(
         threaded_call(client, executor, business_unit_id=args.business_unit_id),
@@ -290,11 +297,15 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
         check=args.check,
         on_finish=record,
     )
+    progress.waiting = engine.limiter.held_for
     started = time.monotonic()
     stopped: str | None = "interrupted"
+    ticker = asyncio.create_task(_keep_drawing(progress)) if progress.enabled else None
     try:
         stopped = await _drain(engine.outcomes(rows, skip=done), _where(output))
     finally:
+        if ticker is not None:
+            ticker.cancel()
         complete = stopped is None and sink.next_row == len(rows) + 1
         try:
             sink.close(complete=complete)
@@ -313,6 +324,25 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
     by_outcome = engine.stats.by_outcome
     failed = by_outcome.get("error", 0) + by_outcome.get("invalid", 0) + resume.failed
     return EXIT_FAILED if failed else EXIT_OK
+
+
+PROGRESS_REFRESH = 0.5  # seconds between two redraws of the bar while no row finishes
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or closed
+        return False
+
+
+async def _keep_drawing(progress: Any) -> None:
+    """Redraw the bar now and then, so that it says so while the rate limiter holds every request."""
+    import asyncio  # noqa: PLC0415 - keep --help fast
+
+    while True:
+        await asyncio.sleep(PROGRESS_REFRESH)
+        progress.refresh()
 
 
 async def _drain(outcomes: Any, where: str) -> str | None:
