@@ -138,7 +138,7 @@ def test_the_token_never_appears_in_output_or_reports(tmp_path, capsys, monkeypa
         )  # fmt: skip
     captured = capsys.readouterr()
     assert code == 1
-    assert "Bearer ***" in captured.out
+    assert "Bearer $HUBSPOT_ACCESS_TOKEN" in captured.out
     files = list(tmp_path.iterdir())
     assert {f.name for f in files} == {"conformance-junit.xml", "conformance-summary.json"}
     for text in [captured.out, captured.err, *(f.read_text(encoding="utf-8") for f in files)]:
@@ -155,7 +155,7 @@ def test_reports_are_well_formed(server: FakeHubSpot, tmp_path) -> None:
     assert summary["requests"]["methods"] == ["GET"]
     failure = next(f for f in summary["failures"] if f["field"] == "results[*].subscriptionId")
     assert failure["came_back"] == str(2**63)
-    assert failure["curl"].endswith("-H 'Authorization: Bearer ***'")
+    assert failure["curl"].endswith('-H "Authorization: Bearer $HUBSPOT_ACCESS_TOKEN"')
     suites = ET.fromstring((tmp_path / "conformance-junit.xml").read_text(encoding="utf-8"))
     assert int(suites.get("failures")) >= 1
     names = {case.get("name") for case in suites.iter("testcase")}

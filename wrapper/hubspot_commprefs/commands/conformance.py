@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import shlex
 import sys
 import tempfile
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,8 @@ ORDER = 70
 TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
 EXIT_USAGE = 2
 DEFAULT_TIMEOUT = 10.0  # seconds per request, as conformance._runner's (not imported: keep --help fast)
-FAKE_RATE_LIMIT = 100_000  # the bundled server's limit: high, so that an unpaced run is never answered 429
+FAKE_RATE_LIMIT = 100_000
+REPRODUCE_PORT = 8089  # mock-server's default port: where the report's curls find the fake server again  # the bundled server's limit: high, so that an unpaced run is never answered 429
 
 
 def register(subparsers: Any) -> None:
@@ -176,7 +178,11 @@ def _against(args: argparse.Namespace, base_url: str, business_units: list[int])
 
 
 def _against_fake_server(args: argparse.Namespace, business_units: list[int]) -> int:
-    from hubspot_commprefs.testing import FakeHubSpot, RateLimit  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs.testing import (  # noqa: PLC0415 - keep --help fast
+        DEFAULT_TOKEN,
+        FakeHubSpot,
+        RateLimit,
+    )
 
     try:
         server = FakeHubSpot(faults=args.fault, rate_limit=RateLimit(max_requests=FAKE_RATE_LIMIT))
@@ -186,6 +192,13 @@ def _against_fake_server(args: argparse.Namespace, business_units: list[int]) ->
     chosen["target_label"] = "the bundled fake server" + (
         f", faults: {', '.join(args.fault)}" if args.fault else ""
     )
+    # The server stops with the run: the report's curls go to the same server started again on a fixed port.
+    chosen["reproduce_setup"] = shlex.join(
+        ["hubspot-commprefs", "mock-server", "--port", str(REPRODUCE_PORT)]
+        + [part for fault in args.fault for part in ("--fault", fault)]
+    )
+    chosen["reproduce_base_url"] = f"http://127.0.0.1:{REPRODUCE_PORT}"
+    chosen["reproduce_token"] = "${HUBSPOT_ACCESS_TOKEN:-" + DEFAULT_TOKEN + "}"
     if args.subscriber:
         chosen["subscribers"] = args.subscriber
     if business_units:
