@@ -278,3 +278,36 @@ def test_a_full_stdout_exits_1_with_a_clear_message(env: FakeHubSpot) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "cannot write the answer to standard output: No space left on device" in result.stderr
+
+
+# HubSpot's order of keys (results first), a field the spec lacks, a null, date-times with and without
+# milliseconds and "Z", non-ASCII text and a lone surrogate (valid JSON, not UTF-8).
+SENT_AS_IS = b"""{"results": [{"subscriberIdString": "alice@example.com", "timestamp": "2025-12-24T21:07:44Z",
+ "subscriptionId": 1, "subscriptionName": "Caf\\u00e9 \\ud800 news", "status": "SUBSCRIBED", "channel": "EMAIL",
+ "source": "Self service", "legalBasis": null, "setStatusSuccessReason": "x", "newField": {"b": 1, "a": 2}}],
+ "completedAt": "2026-03-18T09:20:31.051000Z", "startedAt": "2026-03-18T09:20:31Z", "status": "COMPLETE"}"""
+
+
+@pytest.mark.parametrize("command", ["statuses", "unsubscribe-all"])
+def test_json_prints_hubspots_body_exactly_as_sent(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sent = SENT_AS_IS
+    if command == "unsubscribe-all":
+        sent = sent.replace(b'"subscriptionId": 1,', b'"wideStatusType": "PORTAL_WIDE",')
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, content=sent, headers={"Content-Type": "application/json"})
+    )
+    real = hubspot_commprefs.CommPrefs
+
+    def on_mock(**options: Any) -> Any:
+        return real(**options, http_client=httpx.Client(transport=transport))
+
+    monkeypatch.setattr(hubspot_commprefs, "CommPrefs", on_mock)
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "t")
+    main([command, "alice@example.com", "--json"])
+    out = capsys.readouterr().out
+    # Keys in the order sent, strings unchanged (no "+00:00" for "Z"), null and unknown fields kept.
+    assert json.loads(out, object_pairs_hook=list) == json.loads(sent, object_pairs_hook=list)
+    assert '"timestamp": "2025-12-24T21:07:44Z"' in out
+    assert "Café \\ud800 news" in out  # readable, and the lone surrogate as JSON's escape

@@ -19,6 +19,7 @@ on ``\\n`` alone, never with ``str.splitlines``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COLUMNS",
+    "DEFAULT_ENCODING",
     "EMAIL_COLUMN_NAMES",
     "MAX_ID_LENGTH",
     "BulkInputError",
@@ -46,6 +48,8 @@ __all__ = [
     "RecordWriter",
     "ResumeError",
     "ResumeState",
+    "check_encoding",
+    "decode_input",
     "id_problem",
     "journal_path",
     "load_resume",
@@ -84,6 +88,7 @@ EMAIL_COLUMN_NAMES = (
     "contactemail",
 )
 _CSV_SUFFIXES = (".csv", ".tsv")
+_EMAIL_LIKE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 _FAILED_OUTCOMES = ("error", "invalid")
 
 
@@ -154,58 +159,179 @@ def _dialect(first_line: str, *, suffix: str) -> type[csv.Dialect] | csv.Dialect
     return csv.excel
 
 
+def _looks_like_email(cell: str) -> bool:
+    return _EMAIL_LIKE.fullmatch(cell.strip()) is not None
+
+
+def _column_index(column: str, header: list[str] | None, width: int, name: str) -> int:
+    """The 0-based index of ``--column``: a header's name (compared as the automatic detection does), else
+    a 1-based number."""
+    if header is not None:
+        names = [_normalise_header(cell) for cell in header]
+        if _normalise_header(column) in names:
+            return names.index(_normalise_header(column))
+    if column.strip().isdigit():
+        number = int(column)
+        if 1 <= number <= width:
+            return number - 1
+        raise BulkInputError(
+            f"{name}: --column {column}: the first row has {width} column{'s' if width != 1 else ''} "
+            "(columns are numbered from 1)"
+        )
+    if header is None:
+        raise BulkInputError(f"{name}: --column {column!r}: with --no-header, name the column by its number")
+    raise BulkInputError(
+        f"{name}: no column named {column!r}; its columns are {', '.join(header)} "
+        "(or give its number, from 1)"
+    )
+
+
+def _no_email_column(header: list[str], name: str) -> BulkInputError:
+    emails = [cell for cell in header if _looks_like_email(cell)]
+    message = f"{name}: no email column among {', '.join(header)}; name it with --column"
+    if emails:
+        number = header.index(emails[0]) + 1
+        message = (
+            f"{name}: the first row looks like data, not a header ({emails[0]} is an email address): "
+            f"add --no-header (and --column {number} if the ids are not in the first such column)"
+        )
+    return BulkInputError(message)
+
+
 def parse_input(
-    text: str, *, column: str | None = None, suffix: str = "", name: str = "input"
+    text: str,
+    *,
+    column: str | None = None,
+    suffix: str = "",
+    name: str = "input",
+    header: bool = True,
 ) -> list[InputRow]:
-    """Read the subscribers of ``text``: a CSV with a header, or one id per line."""
+    """Read the subscribers of ``text``: a CSV with a header, or one id per line.
+
+    ``column`` names the CSV's email column by its header, or by its number (from 1). ``header=False``
+    (``--no-header``): the first row is data; the column is ``column`` (a number), else the first one whose
+    first cell looks like an email address.
+    """
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), None)
     if first is None:
         return []
     dialect = _dialect(first, suffix=suffix)
-    header = next(csv.reader([first], dialect))
-    wanted = _normalise_header(column) if column is not None else None
-    names = [_normalise_header(cell) for cell in header]
+    try:  # the first record, whose quoted cells may hold line breaks
+        first_row = next(csv.reader(io.StringIO(text[text.index(first) :], newline=""), dialect))
+    except csv.Error:
+        first_row = next(csv.reader([first], dialect))
+    names = [_normalise_header(cell) for cell in first_row]
     is_csv = (
-        suffix in _CSV_SUFFIXES or column is not None or len(header) > 1 or names[0] in EMAIL_COLUMN_NAMES
+        suffix in _CSV_SUFFIXES
+        or column is not None
+        or len(first_row) > 1
+        or (header and names[0] in EMAIL_COLUMN_NAMES)
     )
     if not is_csv:
         return rows_from_ids(line for line in lines if line.strip())
-    if wanted is not None:
-        if wanted not in names:
-            raise BulkInputError(f"{name}: no column named {column!r}; its columns are {', '.join(header)}")
-        index = names.index(wanted)
-    else:
+    if column is not None:
+        index = _column_index(column, first_row if header else None, len(first_row), name)
+    elif header:
         found = [i for i, cell in enumerate(names) if cell in EMAIL_COLUMN_NAMES]
         if not found:
-            raise BulkInputError(f"{name}: no email column among {', '.join(header)}; name it with --column")
+            raise _no_email_column(first_row, name)
+        index = found[0]
+    else:
+        found = [i for i, cell in enumerate(first_row) if _looks_like_email(cell)]
+        if not found:
+            raise BulkInputError(
+                f"{name}: no cell of the first row looks like an email address; give the column's "
+                "number with --column N (from 1)"
+            )
         index = found[0]
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         records = [record for record in reader if any(cell.strip() for cell in record)]
     except csv.Error as error:
         raise BulkInputError(f"{name}: not a readable CSV file (line {reader.line_num}): {error}") from None
-    return rows_from_ids(record[index] if index < len(record) else "" for record in records[1:])
+    data = records[1:] if header else records
+    return rows_from_ids(record[index] if index < len(record) else "" for record in data)
 
 
-def read_input(source: str, *, column: str | None = None, stdin: IO[str] | None = None) -> list[InputRow]:
-    """Read the subscribers of the file ``source``, or of standard input when it is ``-``."""
+DEFAULT_ENCODING = "utf-8-sig"
+"""How input files are read by default: UTF-8, with or without the byte-order mark Excel writes."""
+
+SAVE_AS_UTF8 = (
+    "save it as UTF-8 (Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'; LibreOffice: Save As, "
+    "'Edit filter settings', Character set 'Unicode (UTF-8)'), or name its encoding with --encoding"
+)
+
+
+def check_encoding(encoding: str | None) -> str:
+    """The codec to read input with: ``encoding`` when Python knows it (UTF-8 also strips a byte-order
+    mark), else the default. Raises BulkInputError naming an unknown one."""
+    if encoding is None:
+        return DEFAULT_ENCODING
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise BulkInputError(
+            f"--encoding {encoding!r}: unknown encoding (e.g. utf-8, cp1252, latin-1, utf-16)"
+        ) from None
+    return DEFAULT_ENCODING if info.name == "utf-8" else info.name
+
+
+def decode_input(data: bytes, *, encoding: str | None = None, name: str = "input") -> str:
+    """``data`` as text; a byte that is not ``encoding`` (UTF-8 by default) is a BulkInputError naming its
+    line and saying how to fix it."""
+    codec = check_encoding(encoding)
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start : error.start + 1].hex()
+        what = "UTF-8" if codec == DEFAULT_ENCODING else codec
+        hint = SAVE_AS_UTF8
+        if codec == DEFAULT_ENCODING:
+            try:
+                data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+            else:  # what Excel writes on Windows in western Europe and the Americas
+                hint += " (it reads as Windows' cp1252: --encoding cp1252)"
+        raise BulkInputError(f"{name}: line {line} is not {what} text (byte 0x{byte}): {hint}") from None
+
+
+def read_input(
+    source: str,
+    *,
+    column: str | None = None,
+    stdin: IO[str] | None = None,
+    header: bool = True,
+    encoding: str | None = None,
+) -> list[InputRow]:
+    """Read the subscribers of the file ``source``, or of standard input when it is ``-`` (see
+    ``parse_input`` for ``column`` and ``header``; ``encoding`` is the input's, UTF-8 by default)."""
+    check_encoding(encoding)  # an unknown one is refused before anything is read
     if source == "-":
         stream = stdin if stdin is not None else sys.stdin
-        return parse_input(stream.read(), column=column, name="standard input")
+        raw = getattr(stream, "buffer", None) if stdin is None else None
+        # The bytes when there are any: decoded as a file is (no newline translation, same encoding).
+        text = (
+            stream.read()
+            if raw is None
+            else decode_input(raw.read(), encoding=encoding, name="standard input")
+        )
+        return parse_input(text, column=column, name="standard input", header=header)
     path = Path(source)
     try:
-        # newline="": a quoted cell keeps its "\r" or "\r\n" as written (csv needs it so, and the output
-        # then holds the cell exactly as the input does).
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
+        data = path.read_bytes()
     except FileNotFoundError:
         raise BulkInputError(f"{source}: no such file") from None
-    except UnicodeDecodeError as error:
-        raise BulkInputError(f"{source}: not UTF-8 text (byte {error.start})") from None
+    except IsADirectoryError:
+        raise BulkInputError(f"{source}: is a directory, not a file") from None
     except OSError as error:
         raise BulkInputError(f"{source}: cannot be read ({error.strerror})") from None
-    return parse_input(text, column=column, suffix=path.suffix.lower(), name=source)
+    # Decoded whole, with no newline translation: a quoted cell keeps its "\r" or "\r\n" as written (csv
+    # needs it so, and the output then holds the cell exactly as the input does).
+    text = decode_input(data, encoding=encoding, name=source)
+    return parse_input(text, column=column, suffix=path.suffix.lower(), name=source, header=header)
 
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")

@@ -1,9 +1,18 @@
-"""A one-line progress bar with rate and ETA, drawn on a terminal only (quiet when output is piped)."""
+"""A one-line progress bar with rate and ETA, drawn on a terminal only (quiet when output is piped).
+
+It counts the rows that did not end ``ok`` by outcome, with the words of the run's summary (``2 error,
+4 invalid, 1 duplicate``), and says when the rate limiter holds the requests back (``waiting for the rate
+limit (8 s)``): its owner calls ``refresh`` now and then, so the line moves while no row finishes. When
+the rows themselves go to the same terminal, ``clear`` erases the bar before a row is printed; the next
+``advance`` draws it again below, so it never stays between rows.
+"""
 
 from __future__ import annotations
 
+import math
 import sys
 import time
+from collections import Counter
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,6 +23,7 @@ __all__ = ["ProgressBar", "format_duration"]
 _BAR_WIDTH = 24
 _REDRAW_EVERY = 0.1  # seconds
 _RATE_WINDOW = 10.0  # the rate shown is over the last ten seconds
+COUNTED_OUTCOMES = ("duplicate", "error", "invalid")  # shown apart, as the summary names them
 
 
 def format_duration(seconds: float) -> str:
@@ -37,28 +47,55 @@ class ProgressBar:
         stream: IO[str] | None = None,
         enabled: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
+        waiting: Callable[[], float] | None = None,
     ) -> None:
         self.total = total
         self.done = done
-        self.failed = 0
+        self.outcomes: Counter[str] = Counter()
+        self.waiting = waiting
+        """Seconds the rate limiter still holds requests back (0: it does not), read at each redraw."""
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self._clock = clock
         self._started = clock()
         self._history: list[tuple[float, int]] = [(self._started, done)]
         self._drawn_at = -float("inf")
+        self._width = 0  # of the line drawn last, for clear()
 
-    def advance(self, count: int = 1, *, failed: bool = False) -> None:
+    def advance(self, count: int = 1, *, outcome: str | None = None) -> None:
+        """``count`` more rows finished; ``outcome`` (``error``, ``invalid``, ``duplicate``) is counted."""
         self.done += count
-        self.failed += failed
+        if outcome in COUNTED_OUTCOMES:
+            self.outcomes[outcome] += count
         now = self._clock()
         self._history.append((now, self.done))
         while len(self._history) > 2 and self._history[1][0] < now - _RATE_WINDOW:  # noqa: PLR2004
             self._history.pop(0)
-        if self.enabled and (now - self._drawn_at >= _REDRAW_EVERY or self.done >= self.total):
-            self._drawn_at = now
-            self.stream.write("\r" + self.line(now))
+        if now - self._drawn_at >= _REDRAW_EVERY or self.done >= self.total:
+            self._draw(now)
+
+    def refresh(self) -> None:
+        """Draw the line again (the rate, the ETA and the wait move while no row finishes)."""
+        self._draw(self._clock())
+
+    def clear(self) -> None:
+        """Erase the line, so that what is printed next on the terminal starts on a clean line; the next
+        ``advance`` or ``refresh`` draws it again."""
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()
+            self._width = 0
+            self._drawn_at = -float("inf")
+
+    def _draw(self, now: float) -> None:
+        if not self.enabled:
+            return
+        self._drawn_at = now
+        line = self.line(now)
+        # Spaces over what is left of a longer line drawn before (the wait's words come and go).
+        self.stream.write("\r" + line + " " * max(0, self._width - len(line)))
+        self.stream.flush()
+        self._width = len(line)
 
     def rate(self, now: float | None = None) -> float:
         now = self._clock() if now is None else now
@@ -72,13 +109,18 @@ class ProgressBar:
         filled = int(fraction * _BAR_WIDTH)
         left = self.total - self.done
         eta = format_duration(left / rate) if rate > 0 else "?"
-        failed = f", {self.failed} failed" if self.failed else ""
+        counts = "".join(f", {count} {name}" for name, count in sorted(self.outcomes.items()) if count)
+        held = self.waiting() if self.waiting is not None else 0.0
+        wait = f", waiting for the rate limit ({math.ceil(held)} s)" if held > 0 else ""
         return (
             f"[{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {self.done}/{self.total} {fraction:4.0%}"
-            f"  {rate:.1f}/s  ETA {eta}{failed} "
+            f"  {rate:.1f}/s  ETA {eta}{counts}{wait} "
         )
 
     def close(self) -> None:
         if self.enabled:
-            self.stream.write("\r" + self.line() + "\n")
+            self.waiting = None  # the run is over: nothing waits any more
+            self._draw(self._clock())
+            self.stream.write("\n")
             self.stream.flush()
+            self._width = 0

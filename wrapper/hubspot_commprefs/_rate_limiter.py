@@ -239,6 +239,7 @@ class RollingWindowLimiter:
         self.rate_limited_count = 0
         self._turn = asyncio.Lock()  # first come, first served
         self._released = asyncio.Event()
+        self._held_until = -math.inf  # while a request waits for the rate limit: until when
         # Until the first answer (and its rate-limit headers) is in, only one request is in flight: a
         # configured rate above HubSpot's real limit then costs no burst of 429s.
         self._probing = probe_first
@@ -251,6 +252,12 @@ class RollingWindowLimiter:
         now = self.clock.now()
         return max(window.wait_time(now) for window in self.windows)
 
+    def held_for(self) -> float:
+        """Seconds left before a request that waits for the rate limit (a full window, a 429's pause) may
+        go; 0 when none waits so. A request waiting only for one in flight to end is not held by the rate:
+        that wait has no known length. For a progress display; reads the clock, nothing else."""
+        return max(0.0, self._held_until - self.clock.now())
+
     async def acquire(self) -> Slot:
         async with self._turn:
             while self._probing and self.sent:
@@ -261,7 +268,11 @@ class RollingWindowLimiter:
                     self._released.clear()
                     await self._released.wait()
                 else:
-                    await self.clock.sleep(delay)
+                    self._held_until = self.clock.now() + delay
+                    try:
+                        await self.clock.sleep(delay)
+                    finally:
+                        self._held_until = -math.inf
             now = self.clock.now()
             for window in self.windows:
                 window.take(now)

@@ -19,37 +19,21 @@ import sys
 from typing import TYPE_CHECKING
 
 from hubspot_commprefs import commands
-from hubspot_commprefs._config import MAX_TIMEOUT
 from hubspot_commprefs._version import __version__
-from hubspot_commprefs.commands._common import EXIT_FAILED, base_url_problem, stdout_to_devnull
+from hubspot_commprefs.commands._common import (
+    BASE_URL_HELP,
+    EXIT_FAILED,
+    TIMEOUT_HELP,
+    add_global_options,
+    global_options_given,
+    stdout_to_devnull,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 PROG = "hubspot-commprefs"
 EXIT_INTERRUPTED = 130
-
-
-def _base_url(value: str) -> str:
-    """``--base-url``: refused when empty (the client would fall back to HubSpot's host and send the token
-    there) or when its port is not a port; the client checks the rest."""
-    problem = base_url_problem(value)
-    if problem is not None:
-        raise argparse.ArgumentTypeError(problem)
-    return value
-
-
-def _seconds(value: str) -> float:
-    """``--timeout``: a positive, finite number of seconds (at most a day)."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not 0 < seconds <= MAX_TIMEOUT:  # also refuses NaN and infinity
-        raise argparse.ArgumentTypeError(
-            f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {value}"
-        )
-    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,28 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
         "130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument(
-        "--base-url",
-        type=_base_url,
-        default=None,  # not the environment's: conformance starts its own server unless given this flag
-        metavar="URL",
-        help="the API's base URL (for statuses, unsubscribe-all and bulk, else env HUBSPOT_BASE_URL, "
-        "else https://api.hubapi.com; conformance uses only this flag)",
-    )
-    parser.add_argument(
-        "--business-unit-id",
-        type=int,
-        default=None,
-        metavar="ID",
-        help="the business unit to read (HubSpot's default business unit is 0)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=None,
-        metavar="SECONDS",
-        help="the longest one request may take in all, however slowly the server answers (statuses, "
-        "unsubscribe-all and bulk; default 10)",
+    add_global_options(
+        parser,
+        on_command=False,
+        base_url_help=BASE_URL_HELP + " (statuses, unsubscribe-all, bulk, conformance)",
+        timeout_help=TIMEOUT_HELP + " (statuses, unsubscribe-all, bulk, conformance)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = [
@@ -103,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    unused = [] if getattr(args, "uses_global_options", False) else global_options_given(args)
+    if unused:
+        parser.error("; ".join(f"{flag} does not apply to {args.command}" for flag in unused))
     try:
         code: int = args.run(args)
         sys.stdout.flush()

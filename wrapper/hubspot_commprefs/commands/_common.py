@@ -5,14 +5,13 @@ Standard library only at import time (see ``hubspot_commprefs.commands``).
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hubspot_commprefs._base import port_problem
-
-if TYPE_CHECKING:
-    import argparse
+from hubspot_commprefs._config import MAX_TIMEOUT
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -36,11 +35,80 @@ def shown(text: str) -> str:
 def base_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a base URL the CLI accepts, or None (the client checks the rest)."""
     if not url.strip():
-        return "the base URL is empty (leave the option out for HubSpot's own host)"
+        return "the base URL is empty: leave the option out for the default (see --help)"
     port = port_problem(url)
     if port is not None:
         return f"the base URL {shown(url)} has an invalid port ({port})"
     return None
+
+
+def base_url_option(value: str) -> str:
+    """``--base-url``: refused when empty (the client would fall back to HubSpot's host and send the token
+    there) or when its port is not a port; the client checks the rest."""
+    problem = base_url_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
+def seconds_option(value: str) -> float:
+    """``--timeout``: a positive, finite number of seconds (at most a day)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < seconds <= MAX_TIMEOUT:  # also refuses NaN and infinity
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {value}"
+        )
+    return seconds
+
+
+GLOBAL_OPTIONS_TITLE = "global options (before or after the command)"
+BASE_URL_HELP = (
+    "the API's base URL (default: env HUBSPOT_BASE_URL, else https://api.hubapi.com; conformance uses "
+    "only this flag)"
+)
+BUSINESS_UNIT_HELP = "the business unit to read (HubSpot's default business unit is 0)"
+TIMEOUT_HELP = "the longest one request may take in all, however slowly the server answers (default 10)"
+
+
+def add_global_options(
+    parser: argparse.ArgumentParser,
+    *,
+    on_command: bool = True,
+    base_url_help: str = BASE_URL_HELP,
+    timeout_help: str = TIMEOUT_HELP,
+) -> None:
+    """``--base-url``, ``--business-unit-id`` and ``--timeout``, on the main parser and on each command that
+    uses them, so that they are accepted before or after the command, with the same meaning.
+
+    On a command (``on_command``) an option that is not given sets nothing (``argparse.SUPPRESS``): the
+    value given before the command stays, and one given after it wins. On the main parser each defaults to
+    None ("not given": ``conformance`` then starts its fake server, the lookups read the environment).
+    """
+    default = argparse.SUPPRESS if on_command else None
+    group = parser.add_argument_group(GLOBAL_OPTIONS_TITLE)
+    group.add_argument("--base-url", type=base_url_option, default=default, metavar="URL", help=base_url_help)
+    group.add_argument("--business-unit-id", type=int, default=default, metavar="ID", help=BUSINESS_UNIT_HELP)
+    group.add_argument(
+        "--timeout", type=seconds_option, default=default, metavar="SECONDS", help=timeout_help
+    )
+    if on_command:
+        parser.set_defaults(uses_global_options=True)
+
+
+def global_options_given(args: argparse.Namespace) -> list[str]:
+    """The global options given (before the command), for a command that has no use for them."""
+    return [
+        flag
+        for flag, name in (
+            ("--base-url", "base_url"),
+            ("--business-unit-id", "business_unit_id"),
+            ("--timeout", "timeout"),
+        )
+        if getattr(args, name, None) is not None
+    ]
 
 
 def stdout_to_devnull() -> None:

@@ -14,6 +14,7 @@ from hubspot_commprefs.commands._common import (
     EXIT_STOPPED,
     EXIT_USAGE,
     TOKEN_ENV,
+    add_global_options,
     add_record_option,
     client_options,
     fail,
@@ -28,8 +29,9 @@ DESCRIPTION = f"""\
 Look up every subscriber of INPUT and write one row per input row, in input order: the row number, the
 id, the outcome (ok, error, invalid, duplicate), whether the contact is unsubscribed from all email, its
 subscription statuses, and the error of a row that failed. INPUT is a CSV file whose email column is found
-by name (email, e-mail, email address, subscriber...) or named with --column, a file with one id per line,
-or - for standard input. The token is read from {TOKEN_ENV}.
+by name (email, e-mail, email address, subscriber...) or given with --column (a name, or a number from 1;
+--no-header when the first row is data), a file with one id per line, or - for standard input. INPUT is
+read as UTF-8 unless --encoding names another. The token is read from {TOKEN_ENV}.
 
 Requests are paced under --rate in every rolling window, as HubSpot counts them; the pace slows down when
 HubSpot's rate-limit headers or a 429 say so, and rate-limited rows are retried. Every finished row is on
@@ -72,7 +74,23 @@ def register(subparsers: Any) -> None:
         choices=("csv", "jsonl"),
         help="the output format (default: from OUTPUT's suffix, else csv)",
     )
-    parser.add_argument("--column", metavar="NAME", help="the CSV column that holds the email address")
+    parser.add_argument(
+        "--column",
+        metavar="NAME|N",
+        help="the CSV column that holds the email address: its header's name, or its number from 1",
+    )
+    parser.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the CSV's first row is data, not a header (the email column is --column N, else the first "
+        "whose first cell looks like an email address)",
+    )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="INPUT's text encoding, e.g. cp1252 for a CSV saved by Excel on Windows (default utf-8, "
+        "with or without a byte-order mark)",
+    )
     parser.add_argument("--rate", default="100/10s", help="at most this many requests per rolling window")
     parser.add_argument(
         "--concurrency", type=int, default=10, metavar="N", help="requests in flight at once (default 10)"
@@ -98,6 +116,7 @@ def register(subparsers: Any) -> None:
     )
     progress.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     add_record_option(parser)
+    add_global_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -187,7 +206,7 @@ def _plan(args: argparse.Namespace) -> _Plan:
             if args.input != "-" and output.resolve() == Path(args.input).resolve():
                 raise _Usage("OUTPUT is INPUT: choose another output file")
             _check_output(output)
-        rows = read_input(args.input, column=args.column)
+        rows = read_input(args.input, column=args.column, header=not args.no_header, encoding=args.encoding)
         resume = ResumeState(written=0, journaled={})
         if output is not None:
             resume = _resume_state(args, output, output_format, rows)
@@ -253,17 +272,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan, sink: Any) -> int:
+    import asyncio  # noqa: PLC0415 - keep --help fast
+
     from hubspot_commprefs._bulk import BulkLookup  # noqa: PLC0415
     from hubspot_commprefs._bulk_api import threaded_call  # noqa: PLC0415
     from hubspot_commprefs._progress import ProgressBar  # noqa: PLC0415
 
     rate, rows, output, _, resume = plan
     done = set(range(1, resume.written + 1)) | set(resume.journaled)
-    progress = ProgressBar(len(rows), done=len(done), enabled=args.progress)
+    # On stderr only. Rows printed to a terminal (no -o) share it with the bar: it is erased before each
+    # row is written and drawn again below it, so it never stays between rows.
+    progress = ProgressBar(len(rows), done=len(done), enabled=args.progress, stream=sys.stderr)
+    rows_on_terminal = output is None and progress.enabled and _isatty(sys.stdout)
 
     def record(outcome: Any) -> None:
+        if rows_on_terminal:
+            progress.clear()
         sink.finish(outcome.row, outcome.to_record())
-        progress.advance(failed=outcome.outcome in ("error", "invalid"))
+        progress.advance(outcome=outcome.outcome)
 
     engine = BulkLookup(
         threaded_call(client, executor, business_unit_id=args.business_unit_id),
@@ -272,11 +298,15 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
         check=args.check,
         on_finish=record,
     )
+    progress.waiting = engine.limiter.held_for
     started = time.monotonic()
     stopped: str | None = "interrupted"
+    ticker = asyncio.create_task(_keep_drawing(progress)) if progress.enabled else None
     try:
         stopped = await _drain(engine.outcomes(rows, skip=done), _where(output))
     finally:
+        if ticker is not None:
+            ticker.cancel()
         complete = stopped is None and sink.next_row == len(rows) + 1
         try:
             sink.close(complete=complete)
@@ -295,6 +325,25 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
     by_outcome = engine.stats.by_outcome
     failed = by_outcome.get("error", 0) + by_outcome.get("invalid", 0) + resume.failed
     return EXIT_FAILED if failed else EXIT_OK
+
+
+PROGRESS_REFRESH = 0.5  # seconds between two redraws of the bar while no row finishes
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or closed
+        return False
+
+
+async def _keep_drawing(progress: Any) -> None:
+    """Redraw the bar now and then, so that it says so while the rate limiter holds every request."""
+    import asyncio  # noqa: PLC0415 - keep --help fast
+
+    while True:
+        await asyncio.sleep(PROGRESS_REFRESH)
+        progress.refresh()
 
 
 async def _drain(outcomes: Any, where: str) -> str | None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 import os
+import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
-from hubspot_commprefs.commands._common import add_record_option, check_record_dir
+from hubspot_commprefs.commands._common import add_global_options, add_record_option, check_record_dir
 
 if TYPE_CHECKING:
     import argparse
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
 ORDER = 70
 TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
 EXIT_USAGE = 2
-FAKE_RATE_LIMIT = 100_000  # the bundled server's limit: high, so that an unpaced run is never answered 429
+DEFAULT_TIMEOUT = 10.0  # seconds per request, as conformance._runner's (not imported: keep --help fast)
+FAKE_RATE_LIMIT = 100_000
+REPRODUCE_PORT = 8089  # mock-server's default port: where the report's curls find the fake server again  # the bundled server's limit: high, so that an unpaced run is never answered 429
 
 
 def register(subparsers: Any) -> None:
@@ -36,13 +39,6 @@ def register(subparsers: Any) -> None:
         "a transport error, the request budget reached); 2 a usage error; 4 the server did not answer "
         "(5 requests in a row refused, reset or timed out: the run stops there, with that verdict instead "
         "of a list of failures); 130 interrupted. A field the spec does not list is a note, not a failure.",
-    )
-    parser.add_argument(
-        "--base-url",
-        dest="conformance_base_url",
-        metavar="URL",
-        help="the server to check, e.g. https://api.hubapi.com (default: start the bundled fake server; "
-        "HUBSPOT_BASE_URL is not read, so that a run never reaches a portal unasked)",
     )
     parser.add_argument(
         "--subscriber",
@@ -68,9 +64,6 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="the generation seed")
     parser.add_argument(
-        "--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)"
-    )
-    parser.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -78,6 +71,12 @@ def register(subparsers: Any) -> None:
         help="only without --base-url: tell the bundled fake server to misbehave (see mock-server --help)",
     )
     add_record_option(parser)
+    add_global_options(
+        parser,
+        base_url_help="the server to check, e.g. https://api.hubapi.com (default: start the bundled fake "
+        "server; HUBSPOT_BASE_URL is not read, so that a run never reaches a portal unasked)",
+        timeout_help=f"the longest one request may take (default {DEFAULT_TIMEOUT:g})",
+    )
     parser.set_defaults(run=run)
 
 
@@ -105,8 +104,6 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
         return "--max-requests must be at least 1"
     if args.rate is not None and not 0 <= args.rate < math.inf:
         return "--rate must be a number, 0 or more (0: no pacing)"
-    if not 0 < args.timeout < math.inf:
-        return "--timeout must be a number of seconds, more than 0"
     return None
 
 
@@ -119,7 +116,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "max_examples": args.max_examples,
         "max_requests": args.max_requests,
         "seed": DEFAULT_SEED if args.seed is None else args.seed,
-        "timeout": args.timeout,
+        "timeout": DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
     }
     if args.rate is not None:
         settings["rate"] = args.rate
@@ -134,8 +131,6 @@ def run(args: argparse.Namespace) -> int:
     problem = harness_problem("conformance") or _check_numbers(args) or _check_subscribers(args.subscriber)
     if problem:
         return _usage(problem)
-    if args.conformance_base_url is not None and not args.conformance_base_url.strip():
-        return _usage("--base-url is empty; leave it out to check the bundled fake server")
     if args.report_dir is not None:
         from hubspot_commprefs.conformance._report import (  # noqa: PLC0415 - keep --help fast
             ReportDirError,
@@ -151,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _usage(str(exc))
     # The flags only, never HUBSPOT_BASE_URL: without --base-url the suite checks the bundled fake server.
-    base_url = args.conformance_base_url or args.base_url
+    base_url = args.base_url.strip() if args.base_url is not None else None
     business_units = [args.business_unit_id] if args.business_unit_id is not None else []
     if base_url:
         return _against(args, base_url, business_units)
@@ -180,7 +175,11 @@ def _against(args: argparse.Namespace, base_url: str, business_units: list[int])
 
 
 def _against_fake_server(args: argparse.Namespace, business_units: list[int]) -> int:
-    from hubspot_commprefs.testing import FakeHubSpot, RateLimit  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs.testing import (  # noqa: PLC0415 - keep --help fast
+        DEFAULT_TOKEN,
+        FakeHubSpot,
+        RateLimit,
+    )
 
     try:
         server = FakeHubSpot(faults=args.fault, rate_limit=RateLimit(max_requests=FAKE_RATE_LIMIT))
@@ -190,6 +189,13 @@ def _against_fake_server(args: argparse.Namespace, business_units: list[int]) ->
     chosen["target_label"] = "the bundled fake server" + (
         f", faults: {', '.join(args.fault)}" if args.fault else ""
     )
+    # The server stops with the run: the report's curls go to the same server started again on a fixed port.
+    chosen["reproduce_setup"] = shlex.join(
+        ["hubspot-commprefs", "mock-server", "--port", str(REPRODUCE_PORT)]
+        + [part for fault in args.fault for part in ("--fault", fault)]
+    )
+    chosen["reproduce_base_url"] = f"http://127.0.0.1:{REPRODUCE_PORT}"
+    chosen["reproduce_token"] = "${HUBSPOT_ACCESS_TOKEN:-" + DEFAULT_TOKEN + "}"
     if args.subscriber:
         chosen["subscribers"] = args.subscriber
     if business_units:

@@ -1,11 +1,13 @@
 """``hubspot-commprefs statuses SUBSCRIBER`` and ``hubspot-commprefs unsubscribe-all SUBSCRIBER``.
 
-A readable table by default, HubSpot's answer as JSON with ``--json``.
+A readable table by default; with ``--json`` HubSpot's body as received (keys in its order, date-times as
+sent), not the model's re-serialisation.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +16,7 @@ from hubspot_commprefs.commands._common import (
     EXIT_OK,
     EXIT_USAGE,
     TOKEN_ENV,
+    add_global_options,
     add_record_option,
     client_options,
     fail,
@@ -44,8 +47,9 @@ def register(subparsers: Any) -> None:
         epilog=EXIT_CODES,
     )
     statuses.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
-    statuses.add_argument("--json", action="store_true", help="print HubSpot's answer as JSON")
+    statuses.add_argument("--json", action="store_true", help="print HubSpot's JSON body as received")
     add_record_option(statuses)
+    add_global_options(statuses)
     statuses.set_defaults(run=run_statuses)
 
     wide = subparsers.add_parser(
@@ -59,8 +63,9 @@ def register(subparsers: Any) -> None:
     wide.add_argument(
         "--verbose", action="store_true", help="ask HubSpot for the wide statuses even when not opted out"
     )
-    wide.add_argument("--json", action="store_true", help="print HubSpot's answer as JSON")
+    wide.add_argument("--json", action="store_true", help="print HubSpot's JSON body as received")
     add_record_option(wide)
+    add_global_options(wide)
     wide.set_defaults(run=run_unsubscribe_all)
 
 
@@ -106,7 +111,7 @@ def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
 def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
     try:
         if args.json:
-            print(json.dumps(result.model.to_dict(), indent=2, ensure_ascii=False))
+            print(body_as_received(result.body))
         else:
             print(text)
         sys.stdout.flush()
@@ -118,6 +123,17 @@ def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
         problems += [str(getattr(error, "message", error)) for error in result.errors]
         return fail("HubSpot's answer is not a clean one: " + "; ".join(problems))
     return EXIT_OK
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def body_as_received(body: Any) -> str:
+    """HubSpot's decoded JSON body, printed as received: its keys in their order, its strings (date-times
+    included) unchanged, nulls and fields the spec lacks kept. Non-ASCII stays readable; a lone surrogate
+    (valid JSON, not UTF-8) is written as JSON's own escape, so the text reads back equal to the body."""
+    text = json.dumps(body, indent=2, ensure_ascii=False)
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _unit(args: argparse.Namespace) -> str:

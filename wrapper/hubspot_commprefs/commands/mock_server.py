@@ -71,6 +71,10 @@ def _load_replay(args: argparse.Namespace) -> Any:
     return replay
 
 
+def _log_request(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "mock-server",
@@ -152,6 +156,12 @@ def register(subparsers: Any) -> None:
         help="with --replay: serve recorded answers the spec does not allow (listed on stderr) instead of "
         "refusing the recording",
     )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no request log (by default one line per request on stderr: method, path with query, "
+        "status and duration; never a header or the token)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -198,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             replay=replay,
             replay_strict=args.replay_strict,
+            request_log=None if args.quiet else _log_request,
         )
         server.bind()
     except (DatasetError, ReplayError, ValueError, FakeServerError) as exc:
@@ -221,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
             )
             + f"; anything else: {rest}"
         )
+    if not args.quiet:
+        print("  requests: one line each on stderr (--quiet for none)")
     sys.stdout.flush()
     server.serve_forever()
     return 0

@@ -7,7 +7,9 @@ import re
 import shlex
 from dataclasses import dataclass
 
-REDACTED_AUTHORIZATION = "Bearer ***"
+TOKEN_PLACEHOLDER = "$HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - shell text that reads the variable, not a token
+"""What a reproduce command sends as the token: the shell reads it from the environment when the command
+runs, so the report never holds the token and the command still works."""
 ERROR_STATUS = 400  # from here on an answer is an error, its body the spec's Error
 
 
@@ -61,10 +63,21 @@ class Exchange:
 
     @property
     def curl(self) -> str:
-        """A command that repeats the request, with the token filtered."""
-        command = f"curl -X {self.method} {shlex.quote(self.url)}"
+        """A command that repeats the request, the token read from ``$HUBSPOT_ACCESS_TOKEN``."""
+        return self.curl_command()
+
+    def curl_command(
+        self, *, base_url: str = "", moved_to: str | None = None, token: str = TOKEN_PLACEHOLDER
+    ) -> str:
+        """A curl command that repeats the request; ``moved_to`` replaces the run's ``base_url`` (a server
+        started again after the run), ``token`` is shell text put in double quotes (a variable, never a
+        token itself)."""
+        url = self.url
+        if moved_to is not None and base_url and url.startswith(base_url.rstrip("/")):
+            url = moved_to.rstrip("/") + url[len(base_url.rstrip("/")) :]
+        command = f"curl -X {self.method} {shlex.quote(url)}"
         if self.authorized:
-            command += f" -H {shlex.quote('Authorization: ' + REDACTED_AUTHORIZATION)}"
+            command += f' -H "Authorization: Bearer {token}"'
         return command
 
 

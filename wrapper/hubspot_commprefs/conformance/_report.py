@@ -16,13 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs.conformance._findings import Kind
+from hubspot_commprefs.testing._server import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 
 if TYPE_CHECKING:
-    from hubspot_commprefs.conformance._runner import ConformanceResult, FindingGroup
+    from hubspot_commprefs.conformance._findings import Exchange
+    from hubspot_commprefs.conformance._runner import ConformanceOptions, ConformanceResult, FindingGroup
 
 JUNIT_FILE = "conformance-junit.xml"
 SUMMARY_FILE = "conformance-summary.json"
 WIDTH = 100
+PUBLIC_FAKE_TOKENS = frozenset({DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE})
 
 # Kinds whose "came back" is the status itself: the report does not repeat it.
 STATUS_KINDS = frozenset({Kind.SERVER_ERROR, Kind.UNDOCUMENTED_STATUS, Kind.UNEXPECTED_STATUS})
@@ -39,14 +42,24 @@ CHECKS: dict[str, frozenset[Kind]] = {
 
 
 def redact(text: str, token: str) -> str:
-    return text.replace(token, "***") if token else text
+    """``text`` without ``token``; the bundled fake server's public tokens stay (a reproduce command
+    needs them, and they open nothing else)."""
+    return text.replace(token, "***") if token and token not in PUBLIC_FAKE_TOKENS else text
 
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
-def _group_lines(group: FindingGroup) -> list[str]:
+def reproduce(exchange: Exchange, options: ConformanceOptions) -> str:
+    """The curl command that repeats ``exchange`` after the run: against the server started again when the
+    run's one is gone (``options.reproduce_base_url``), the token read from the environment."""
+    return exchange.curl_command(
+        base_url=options.base_url, moved_to=options.reproduce_base_url, token=options.reproduce_token
+    )
+
+
+def _group_lines(group: FindingGroup, options: ConformanceOptions) -> list[str]:
     finding = group.first
     exchange = finding.exchange
     label = "FAIL" if group.severity.value == "failure" else "note"
@@ -65,7 +78,7 @@ def _group_lines(group: FindingGroup) -> list[str]:
         context.append(f"at {finding.field}")
     shown = " ".join(context)
     lines.append(f"        came back:  {finding.actual}  ({shown + ', ' if shown else ''}{exchange.source})")
-    lines.append(f"        reproduce:  {exchange.curl}")
+    lines.append(f"        reproduce:  {reproduce(exchange, options)}")
     return lines
 
 
@@ -117,6 +130,8 @@ def console_report(result: ConformanceResult) -> str:
         ),
         "=" * WIDTH,
     ]
+    if options.reproduce_setup and result.groups:
+        lines += ["", *_reproduce_note(options)]
     groups = result.groups
     by_endpoint = Counter(e.endpoint for e in result.exchanges if e.status)
     for endpoint in result.endpoints:
@@ -128,7 +143,7 @@ def console_report(result: ConformanceResult) -> str:
         lines.append(f"GET {endpoint}")
         lines.append(f"  {answered} answers checked: {verdict}")
         for group in sorted(mine, key=lambda g: (g.severity.value != "failure", g.first.kind.value)):
-            lines += _group_lines(group)
+            lines += _group_lines(group, options)
     if result.errors:
         lines.append("")
         lines.append("Errors (requests that got no answer, or a run that could not finish):")
@@ -154,6 +169,14 @@ def console_report(result: ConformanceResult) -> str:
     return redact("\n".join(lines), options.token)
 
 
+def _reproduce_note(options: ConformanceOptions) -> list[str]:
+    return [
+        "To reproduce a finding after this run: its server stopped with it. Start the same one again, then",
+        "run the finding's curl in another shell (the token is HUBSPOT_ACCESS_TOKEN, else the fake one):",
+        f"  {options.reproduce_setup}",
+    ]
+
+
 PHASES = ("examples", "coverage", "fuzzing", "targeted")
 
 
@@ -164,7 +187,7 @@ def requests_by_phase(result: ConformanceResult) -> dict[str, int]:
     return ordered | sent
 
 
-def _finding_json(group: FindingGroup) -> dict[str, Any]:
+def _finding_json(group: FindingGroup, options: ConformanceOptions) -> dict[str, Any]:
     finding = group.first
     exchange = finding.exchange
     return {
@@ -179,7 +202,7 @@ def _finding_json(group: FindingGroup) -> dict[str, Any]:
         "status": exchange.status,
         "source": exchange.source,
         "request": {"method": exchange.method, "url": exchange.url},
-        "curl": exchange.curl,
+        "curl": reproduce(exchange, options),
     }
 
 
@@ -209,8 +232,9 @@ def summary(result: ConformanceResult) -> dict[str, Any]:
             "subscribers": list(options.subscribers),
             "business_unit_ids": list(options.business_unit_ids),
         },
-        "failures": [_finding_json(g) for g in result.failures],
-        "notes": [_finding_json(g) for g in result.notes],
+        "failures": [_finding_json(g, options) for g in result.failures],
+        "notes": [_finding_json(g, options) for g in result.notes],
+        "reproduce_setup": options.reproduce_setup or None,
         "errors": sorted(set(result.errors)),
     }
 
@@ -245,13 +269,13 @@ def junit_xml(result: ConformanceResult) -> str:
                     case, "failure", message=f"{group.first.kind.value} ({_plural(group.count, 'answer')})"
                 )
                 failure.set("type", "drift")
-                failure.text = "\n".join(_group_lines(group))
+                failure.text = "\n".join(_group_lines(group, result.options))
                 tests += 1
                 failures += 1
         notes = [g for g in mine if g.severity.value == "note"]
         if notes:
             out = ET.SubElement(suite, "system-out")
-            out.text = "\n".join("\n".join(_group_lines(g)) for g in notes)
+            out.text = "\n".join("\n".join(_group_lines(g, result.options)) for g in notes)
         suite.set("tests", str(tests))
         suite.set("failures", str(failures))
         suite.set("errors", "0")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hubspot_commprefs._paths import check_subscriber_id
 from hubspot_commprefs._recording import Recorder, prepare_recording_dir
 from hubspot_commprefs.conformance._checks import SpecChecker
-from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
+from hubspot_commprefs.conformance._findings import TOKEN_PLACEHOLDER, Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import RequestGuard
 from hubspot_commprefs.conformance._hypothesis_home import hypothesis_home
 from hubspot_commprefs.conformance._schemathesis_run import OWN_CHECKS_COVERED, run_schemathesis
@@ -48,6 +48,12 @@ class ConformanceOptions:
     target_label: str = ""  # how the report names the server, e.g. "the bundled fake server"
     # A directory: every answer the run receives is appended to DIR/recording.jsonl (see _recording.py).
     record_to: str | os.PathLike[str] | None = None
+    # How the report's curl commands reach the server after the run: when the server stops with the run
+    # (the bundled fake one), the command that starts it again (printed first) and its base URL, which
+    # replaces base_url in each curl; token: shell text for the token (a variable, never the token).
+    reproduce_setup: str = ""
+    reproduce_base_url: str | None = None
+    reproduce_token: str = TOKEN_PLACEHOLDER
 
     def __post_init__(self) -> None:
         # An id like ".." would make the targeted cases ask another URL, and its 404 read as the server's

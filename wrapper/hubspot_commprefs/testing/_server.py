@@ -27,13 +27,15 @@ from hubspot_commprefs.testing._network_faults import (
 )
 from hubspot_commprefs.testing._rate_limit import RateLimit
 from hubspot_commprefs.testing._replay import Replay, load_replay
+from hubspot_commprefs.testing._request_log import logging_requests
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from types import TracebackType
 
     from starlette.applications import Starlette
+    from starlette.types import ASGIApp
 
     from hubspot_commprefs.conformance import ConformanceOptions
 
@@ -87,6 +89,9 @@ class FakeHubSpot:
     from ``dataset``, or with a 404 under ``replay_strict``. A recording whose answers the spec does not
     allow is refused (``ReplayDriftError``, listing each) unless ``replay_allow_drift``; see ``_replay.py``.
     Faults do not apply to recorded answers.
+
+    ``request_log`` is called with one line per request once its answer is over: method, path with query,
+    status and duration (never a header, and any accepted token redacted); see ``_request_log.py``.
     """
 
     def __init__(
@@ -106,6 +111,7 @@ class FakeHubSpot:
         replay: str | os.PathLike[str] | Replay | None = None,
         replay_strict: bool = False,
         replay_allow_drift: bool = False,
+        request_log: Callable[[str], object] | None = None,
     ) -> None:
         if tokens is None:
             tokens = {DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()}
@@ -130,6 +136,7 @@ class FakeHubSpot:
             replay_strict=replay_strict,
             network=NetworkFaultSettings(trickle_interval, bomb_size, oversized_body_size),
         )
+        self.request_log = request_log
         self.host = host
         self._port = port
         self._socket: socket.socket | None = None
@@ -248,9 +255,15 @@ class FakeHubSpot:
         self._socket = sock
         return sock
 
+    def _asgi_app(self) -> ASGIApp:
+        app: ASGIApp = build_app(self.state)
+        if self.request_log is not None:
+            app = logging_requests(app, self.request_log, secrets=lambda: list(self.state.tokens))
+        return exposing_transport(app)  # for the connection-reset fault
+
     def _uvicorn(self) -> uvicorn.Server:
         config = uvicorn.Config(
-            exposing_transport(build_app(self.state)),  # for the connection-reset fault
+            self._asgi_app(),
             lifespan="off",
             log_level="error",
             access_log=False,
