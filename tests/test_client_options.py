@@ -314,7 +314,7 @@ def test_the_readmes_per_call_and_with_options_example_runs(monkeypatch):
 
     from hubspot_commprefs.testing import FakeHubSpot
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "client.md").read_text(encoding="utf-8")
     block = next(
         b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL) if "with_options(" in b
     )
@@ -322,7 +322,7 @@ def test_the_readmes_per_call_and_with_options_example_runs(monkeypatch):
         monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", server.token)
         monkeypatch.setenv("HUBSPOT_BASE_URL", server.base_url)
         names: dict[str, object] = {}
-        exec(compile(block, "README.md", "exec"), names)  # the README's own example, run as written
+        exec(compile(block, "docs/client.md", "exec"), names)  # the docs' own example, run as written
     statuses = list(names["statuses"])
     assert len(statuses) >= 2
     assert names["first"] is statuses[0]

@@ -370,14 +370,14 @@ def test_subscribers_must_be_a_sequence_not_one_string() -> None:
 
 
 def _readme_block(marker: str) -> str:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "harness.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
     return next(block for block in blocks if marker in block)
 
 
 def test_the_readmes_python_example_runs_unpaced_and_passes(capsys) -> None:
     code = _readme_block("server.conformance_options()")
-    exec(compile(code, "README.md", "exec"), {})  # the README's own example, run as written
+    exec(compile(code, "docs/harness.md", "exec"), {})  # the docs' own example, run as written
     report = capsys.readouterr().out
     assert "PASS: every answer conforms" in report
     assert "unpaced" in report
