@@ -244,15 +244,23 @@ class BoundedBody:
         if index == len(self.layers):
             self.size += len(data)
             if self.size > self.limit:
+                self._release()
                 raise BodyTooLargeError(self.size)
             self.chunks.append(data)
             return
         for chunk in self.layers[index].decode(data):
             self._through(index + 1, chunk)
 
+    def _release(self) -> None:
+        """Drop what was read: an error's traceback keeps this object alive (a caller may keep the error
+        for its report), and it must not keep the decoded bytes with it."""
+        self.chunks = []
+        self.layers = []
+
     def feed(self, raw: bytes) -> None:
         self.raw += len(raw)
         if self.raw > self.limit:
+            self._release()
             raise BodyTooLargeError(self.raw)
         self._through(0, raw)
 

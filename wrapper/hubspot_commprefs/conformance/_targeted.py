@@ -19,6 +19,8 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from hubspot_commprefs._transport import bounded_http_client, deadline
+from hubspot_commprefs.conformance._bounded import AnswerTooLargeError, AnswerTooSlowError, read_bounded
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind
 from hubspot_commprefs.conformance._guard import ServerNotAnsweringError
 
@@ -146,7 +148,8 @@ def run_targeted(
     exchanges: list[Exchange] = []
     findings: list[Finding] = []
     errors: list[str] = []
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    # Every socket operation bounded by the request's deadline, every body by the suite's size limit.
+    with bounded_http_client() as client:
         for case in cases:
             url = case.url(base_url)
             headers = {"Authorization": f"Bearer {token}"} if case.with_token else {}
@@ -155,11 +158,22 @@ def run_targeted(
             except ServerNotAnsweringError:
                 break
             try:
-                response = client.get(url, headers=headers)
-            except httpx.HTTPError as exc:
-                if isinstance(exc, httpx.TransportError):
+                with deadline(timeout):
+                    response = client.send(
+                        client.build_request("GET", url, headers=headers, timeout=timeout), stream=True
+                    )
+                    try:
+                        response._content = read_bounded(response, timeout)  # noqa: SLF001 - read here, bounded
+                    finally:
+                        response.close()
+            except (httpx.HTTPError, AnswerTooSlowError) as exc:
+                if isinstance(exc, httpx.TransportError | AnswerTooSlowError):
                     guard.unanswered(f"{type(exc).__name__}")
                 errors.append(f"GET {url}: {type(exc).__name__}")
+                continue
+            except AnswerTooLargeError as exc:
+                guard.answered()
+                errors.append(f"GET {url}: {exc}")
                 continue
             guard.answered()
             if recorder is not None:

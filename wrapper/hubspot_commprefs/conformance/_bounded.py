@@ -1,0 +1,156 @@
+"""Bounds on what the suite reads: each answer within its request timeout in all, and within
+``MAX_ANSWER_BYTES`` once decoded, whatever the server dribbles or inflates.
+
+The suite's requests leave through two clients: schemathesis' (``requests``) and the targeted cases'
+(``httpx``). Both bound each read, not the answer: a server sending a byte every two seconds held a run
+forever (and Ctrl-C waited for it), and a gzip bomb was decoded whole (2.7 GB, then ``MemoryError``). Both
+now read the raw body here, decoded layer by layer with the client's own bounded decoder
+(``_transport.BoundedBody``), checking the clock between reads:
+
+- for schemathesis, ``bounded_schemathesis_reads`` replaces, for the duration of a run, the private
+  function of ``schemathesis.transport.requests`` that sends one request and reads its body (``_request``),
+  and wraps the sessions of ``schemathesis.engine.context.make_session`` (its start-up probes read their
+  answers through them); schemathesis is pinned to 4.32, and a test fails if either moves. A deadline that passes is a
+  ``requests`` ``ReadTimeout`` (the run's guard counts it as no answer); an answer over the limit, or one
+  that cannot be decoded, a ``ContentDecodingError`` naming the limit (an error of that request);
+- for the targeted cases, ``read_bounded`` does the same for an ``httpx`` answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING, Any
+
+import requests
+from schemathesis.engine import context as schemathesis_context
+from schemathesis.transport import requests as schemathesis_requests
+
+from hubspot_commprefs._transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    BadEncodingError,
+    BodyTooLargeError,
+    BoundedBody,
+    UnsupportedEncodingError,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import httpx
+
+MAX_ANSWER_BYTES = DEFAULT_MAX_RESPONSE_BYTES
+"""The largest decoded answer the suite reads (the client's own limit: 10 MiB)."""
+
+_CHUNK = 64 * 1024
+
+
+class AnswerTooLargeError(Exception):
+    """An answer over ``MAX_ANSWER_BYTES`` once decoded, or one whose encoding cannot be decoded."""
+
+
+class AnswerTooSlowError(Exception):
+    """An answer not complete within the request timeout."""
+
+
+def _problem(error: Exception) -> str:
+    if isinstance(error, BodyTooLargeError):
+        return (
+            f"an answer over the suite's limit of {MAX_ANSWER_BYTES:,} bytes (stopped after {error.read:,})"
+        )
+    if isinstance(error, UnsupportedEncodingError):
+        return f"an answer in Content-Encoding {error}, which the suite did not ask for"
+    return f"an answer that cannot be decoded ({error})"
+
+
+def _deadline(timeout: Any) -> float | None:
+    seconds = max(timeout) if isinstance(timeout, tuple) else timeout
+    return time.monotonic() + float(seconds) if isinstance(seconds, int | float) else None
+
+
+def _read_requests_body(response: requests.Response, timeout: Any) -> bytes:
+    at = _deadline(timeout)
+    body = BoundedBody(response.headers.get("content-encoding"), MAX_ANSWER_BYTES)
+    while chunk := response.raw.read1(_CHUNK, decode_content=False):
+        body.feed(chunk)
+        if at is not None and time.monotonic() > at:
+            raise AnswerTooSlowError
+    return body.finish()
+
+
+def _keep_bounded_body(response: requests.Response, timeout: Any) -> requests.Response:
+    """Read the body of a streamed ``requests`` answer with the bounds above, or raise the ``requests``
+    exception that says why not."""
+    try:
+        content = _read_requests_body(response, timeout)
+    except AnswerTooSlowError:
+        response.close()
+        # Shaped as urllib3's own, which schemathesis reads the timeout back from.
+        reason = f"Read timed out: the answer was not complete in time (read timeout={timeout})"
+        raise requests.exceptions.ReadTimeout(Exception(reason), request=response.request) from None
+    except (BodyTooLargeError, UnsupportedEncodingError, BadEncodingError) as error:
+        response.close()
+        raise requests.exceptions.ContentDecodingError(_problem(error), request=response.request) from None
+    # requests keeps a read body here; schemathesis reads it from ``response.content``.
+    response._content = content  # noqa: SLF001
+    response._content_consumed = True  # noqa: SLF001
+    response.close()
+    return response
+
+
+def _bounded_request(
+    session: requests.Session,
+    data: dict[str, Any],
+    max_stream_events: int,  # noqa: ARG001 - schemathesis' signature; event streams are not in the spec
+) -> requests.Response:
+    """schemathesis' ``_request`` (one test case's request), reading the body with the bounds above."""
+    return _keep_bounded_body(session.request(**{**data, "stream": True}), data.get("timeout"))
+
+
+def _bounded_sessions(make_session: Any) -> Any:
+    """schemathesis' ``make_session``, whose sessions read every answer not streamed by the caller (its
+    start-up probes) with the bounds above."""
+
+    def make(*args: Any, **kwargs: Any) -> requests.Session:
+        session: requests.Session = make_session(*args, **kwargs)
+        send = session.send
+
+        def bounded_send(request: requests.PreparedRequest, **options: Any) -> requests.Response:
+            if options.get("stream"):
+                return send(request, **options)
+            return _keep_bounded_body(send(request, **{**options, "stream": True}), options.get("timeout"))
+
+        session.send = bounded_send  # type: ignore[method-assign]
+        return session
+
+    return make
+
+
+@contextlib.contextmanager
+def bounded_schemathesis_reads() -> Iterator[None]:
+    """Make schemathesis read every answer with the bounds above while the ``with`` block runs (the caller
+    holds the lock that serialises runs)."""
+    original_request = schemathesis_requests._request  # noqa: SLF001 - see the module docstring
+    original_sessions = schemathesis_context.make_session
+    schemathesis_requests._request = _bounded_request  # noqa: SLF001
+    schemathesis_context.make_session = _bounded_sessions(original_sessions)
+    try:
+        yield
+    finally:
+        schemathesis_requests._request = original_request  # noqa: SLF001
+        schemathesis_context.make_session = original_sessions
+
+
+def read_bounded(response: httpx.Response, timeout: float) -> bytes:
+    """The decoded body of a streamed ``httpx`` answer, within ``timeout`` in all and ``MAX_ANSWER_BYTES``;
+    raises ``AnswerTooSlowError`` or ``AnswerTooLargeError``."""
+    at = time.monotonic() + timeout
+    body = BoundedBody(response.headers.get("content-encoding"), MAX_ANSWER_BYTES)
+    try:
+        for chunk in response.iter_raw():
+            body.feed(chunk)
+            if time.monotonic() > at:
+                raise AnswerTooSlowError
+        return body.finish()
+    except (BodyTooLargeError, UnsupportedEncodingError, BadEncodingError) as error:
+        raise AnswerTooLargeError(_problem(error)) from None
