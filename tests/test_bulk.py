@@ -18,11 +18,11 @@ from hubspot_commprefs import (
     NotFoundError,
     RateLimitError,
 )
-from hubspot_commprefs._bulk import BulkLookup, in_input_order
-from hubspot_commprefs._bulk_api import async_call, lookup_many
-from hubspot_commprefs._bulk_io import rows_from_ids
-from hubspot_commprefs._config import MAX_SERVER_DELAY
-from hubspot_commprefs._rate_limiter import Rate, RollingWindowLimiter
+from hubspot_commprefs.bulk._api import async_call, lookup_many
+from hubspot_commprefs.bulk._engine import BulkLookup, in_input_order
+from hubspot_commprefs.bulk._io import rows_from_ids
+from hubspot_commprefs.bulk._limiter import Rate, RollingWindowLimiter
+from hubspot_commprefs.client._options import MAX_SERVER_DELAY
 
 from tests.client_fixtures import action_body, status_item, wide_item
 from tests.test_rate_limiter import FakeClock

@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
-from hubspot_commprefs._bulk_io import (
+from hubspot_commprefs.bulk._io import (
     COLUMNS,
     BulkInputError,
     InputRow,
@@ -25,7 +25,7 @@ from hubspot_commprefs._bulk_io import (
     retry_errors,
     rows_from_ids,
 )
-from hubspot_commprefs._progress import ProgressBar, format_duration
+from hubspot_commprefs.bulk._progress import ProgressBar, format_duration
 
 if TYPE_CHECKING:
     from pathlib import Path

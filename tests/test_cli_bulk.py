@@ -15,8 +15,11 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from hubspot_commprefs import CommPrefs, RateLimitError, _bulk, _bulk_api, _bulk_io
-from hubspot_commprefs._bulk_io import COLUMNS, journal_path
+from hubspot_commprefs import CommPrefs, RateLimitError
+from hubspot_commprefs import bulk as bulk_package
+from hubspot_commprefs.bulk import _engine as _bulk
+from hubspot_commprefs.bulk import _io as _bulk_io
+from hubspot_commprefs.bulk._io import COLUMNS, journal_path
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
@@ -136,7 +139,7 @@ class Interrupt:
     def __init__(self, after: int) -> None:
         self.after = after
         self.count = 0
-        self.real = _bulk_api.threaded_call
+        self.real = bulk_package.threaded_call
 
     def __call__(self, client: Any, executor: Any, **options: Any) -> Any:
         call = self.real(client, executor, **options)
@@ -157,7 +160,7 @@ def test_ctrl_c_then_resume_gives_every_row_once_in_order_without_repeating_look
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(IDS) + "\nbad-id\n" + IDS[0] + "\n")
     output = tmp_path / f"out.{output_format}"
-    monkeypatch.setattr(_bulk_api, "threaded_call", Interrupt(after=31))
+    monkeypatch.setattr(bulk_package, "threaded_call", Interrupt(after=31))
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--concurrency", str(concurrency)) == 130
     monkeypatch.undo()
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", env.token)
@@ -203,9 +206,10 @@ def test_a_hard_crash_then_resume_loses_and_repeats_nothing(env: FakeHubSpot, tm
     script = textwrap.dedent(
         f"""
         import os, sys
-        from hubspot_commprefs import CommPrefs, _bulk_api
+        from hubspot_commprefs import CommPrefs
+        from hubspot_commprefs import bulk as bulk_package
         from hubspot_commprefs.cli import main
-        real, count = _bulk_api.threaded_call, [0]
+        real, count = bulk_package.threaded_call, [0]
         def crashing(client, executor, **options):
             call = real(client, executor, **options)
             async def inner(operation, subscriber):
@@ -214,7 +218,7 @@ def test_a_hard_crash_then_resume_loses_and_repeats_nothing(env: FakeHubSpot, tm
                     os._exit(9)
                 return await call(operation, subscriber)
             return inner
-        _bulk_api.threaded_call = crashing
+        bulk_package.threaded_call = crashing
         sys.exit(main(["bulk", {str(ids)!r}, "-o", {str(output)!r}, "--rate", "{FAST}", "--concurrency", "1",
                        "--no-progress"]))
         """
@@ -325,7 +329,7 @@ class Surrogates:
     as HubSpot's JSON may carry (``"\\ud800x"`` is valid JSON)."""
 
     def __init__(self) -> None:
-        self.real = _bulk_api.threaded_call
+        self.real = bulk_package.threaded_call
 
     def __call__(self, client: Any, executor: Any, **options: Any) -> Any:
         call = self.real(client, executor, **options)
@@ -350,7 +354,7 @@ def test_a_lone_surrogate_in_an_answer_is_written_escaped_to_stdout(
 ) -> None:
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(IDS[:2]))
-    monkeypatch.setattr(_bulk_api, "threaded_call", Surrogates())
+    monkeypatch.setattr(bulk_package, "threaded_call", Surrogates())
     # Standard output as a UTF-8 stream that refuses surrogates, like a real one.
     stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="", write_through=True)
     monkeypatch.setattr(sys, "stdout", stdout)
@@ -377,7 +381,7 @@ def test_a_429_asking_to_wait_an_hour_stops_with_exit_3_and_says_so(
         pytest.raises(RateLimitError) as info,
     ):
         refusing.get_statuses("x@example.com")
-    real = _bulk_api.threaded_call
+    real = bulk_package.threaded_call
 
     def slow_down_on_row_3(client: Any, executor: Any, **options: Any) -> Any:
         call = real(client, executor, **options)
@@ -389,7 +393,7 @@ def test_a_429_asking_to_wait_an_hour_stops_with_exit_3_and_says_so(
 
         return inner
 
-    monkeypatch.setattr(_bulk_api, "threaded_call", slow_down_on_row_3)
+    monkeypatch.setattr(bulk_package, "threaded_call", slow_down_on_row_3)
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(IDS[:5]))
     output = tmp_path / "out.jsonl"
@@ -397,7 +401,7 @@ def test_a_429_asking_to_wait_an_hour_stops_with_exit_3_and_says_so(
     err = capsys.readouterr().err
     assert "HubSpot asked to wait 3600 s; the most this tool waits is 60 s" in err
     assert [r["row"] for r in read_jsonl(output)] == [1, 2]
-    monkeypatch.setattr(_bulk_api, "threaded_call", real)
+    monkeypatch.setattr(bulk_package, "threaded_call", real)
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 0
     assert [r["subscriber"] for r in read_jsonl(output)] == IDS[:5]
 

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
-from hubspot_commprefs._bulk_io import BulkInputError, parse_input, read_input
+from hubspot_commprefs.bulk._io import BulkInputError, parse_input, read_input
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 

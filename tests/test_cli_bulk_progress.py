@@ -9,10 +9,10 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
-from hubspot_commprefs._progress import ProgressBar
-from hubspot_commprefs._rate_limiter import Rate, RollingWindowLimiter
+from hubspot_commprefs.bulk._limiter import Rate, RollingWindowLimiter
+from hubspot_commprefs.bulk._progress import ProgressBar
 from hubspot_commprefs.cli import main
-from hubspot_commprefs.commands import bulk as bulk_command
+from hubspot_commprefs.cli.commands import bulk as bulk_command
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
 if TYPE_CHECKING:

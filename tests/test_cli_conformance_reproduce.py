@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 from hubspot_commprefs.cli import main
-from hubspot_commprefs.commands import conformance as conformance_command
+from hubspot_commprefs.cli.commands import conformance as conformance_command
 from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot
 
 if TYPE_CHECKING:

@@ -171,7 +171,7 @@ def test_bulk_takes_the_base_url_after_the_command(
 
 
 def test_conformance_takes_the_timeout_from_either_place() -> None:
-    from hubspot_commprefs.commands.conformance import _settings
+    from hubspot_commprefs.cli.commands.conformance import _settings
 
     for argv in (["conformance", "--timeout", "3"], ["--timeout", "3", "conformance"]):
         assert _settings(build_parser().parse_args(argv))["timeout"] == 3.0

@@ -8,8 +8,8 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from hubspot_commprefs._recording import RECORDING_FILE, read_recording
 from hubspot_commprefs.cli import main
+from hubspot_commprefs.client._recording import RECORDING_FILE, read_recording
 from hubspot_commprefs.testing import FakeHubSpot
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from hubspot_commprefs import (
     ResponseTooLargeError,
     UnexpectedResponseError,
 )
-from hubspot_commprefs._transport import DEFAULT_MAX_RESPONSE_BYTES, deadline_is_enforced
+from hubspot_commprefs.client._transport import DEFAULT_MAX_RESPONSE_BYTES, deadline_is_enforced
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -263,7 +263,7 @@ def test_an_answer_at_the_cap_is_read() -> None:
 def test_bulk_against_a_trickling_server_ends_and_stops_resumably(tmp_path, monkeypatch, capsys) -> None:
     """``bulk`` used to write 0 of 3 rows in 90 s and never stop: each row now ends in APITimeoutError,
     which counts as "no answer", so the down-server stop fires (exit 3)."""
-    from hubspot_commprefs import _bulk
+    from hubspot_commprefs.bulk import _engine as _bulk
     from hubspot_commprefs.cli import main
 
     monkeypatch.setattr(_bulk, "_FIRST_BACKOFF", 0.0)  # no waiting between the retries of a row
@@ -284,7 +284,7 @@ def test_bulk_against_a_trickling_server_ends_and_stops_resumably(tmp_path, monk
 
 
 def test_lookup_many_files_timeouts_as_errors_never_invalid(monkeypatch) -> None:
-    from hubspot_commprefs import _bulk
+    from hubspot_commprefs.bulk import _engine as _bulk
 
     monkeypatch.setattr(_bulk, "_FIRST_BACKOFF", 0.0)
     with HostileServer(trickle(0.2)) as server, _sync(server.url, timeout=0.3) as client:

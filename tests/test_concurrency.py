@@ -13,7 +13,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hubspot_commprefs import _schemas, _validation
+from hubspot_commprefs.schemas import _compiled as _schemas
+from hubspot_commprefs.schemas import _validation
 from hubspot_commprefs.testing import FakeHubSpot
 from hubspot_commprefs.testing._rate_limit import RateLimit
 

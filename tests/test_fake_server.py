@@ -14,7 +14,8 @@ import time
 import httpx
 import pytest
 from hubspot_commprefs import testing
-from hubspot_commprefs._schemas import STRICT, Compiled, bundled
+from hubspot_commprefs.openapi._document import endpoints, load_spec
+from hubspot_commprefs.schemas._compiled import STRICT, Compiled, bundled
 from hubspot_commprefs.testing import (
     DRIFT_FIELDS,
     DatasetError,
@@ -26,7 +27,6 @@ from hubspot_commprefs.testing import (
     load_dataset,
 )
 from hubspot_commprefs.testing._app import ServerState
-from hubspot_commprefs.testing._spec import endpoints, load_spec
 
 SPEC = load_spec()
 STATUSES, WIDE = (e.path_template for e in endpoints())

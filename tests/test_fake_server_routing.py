@@ -9,10 +9,10 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
+from hubspot_commprefs.openapi._document import endpoints, load_spec
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 from hubspot_commprefs.testing._app import ServerState, build_app
 from hubspot_commprefs.testing._data import default_dataset
-from hubspot_commprefs.testing._spec import endpoints, load_spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator

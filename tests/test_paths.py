@@ -10,8 +10,8 @@ from urllib.parse import unquote
 import httpx
 import pytest
 from hubspot_commprefs import CommPrefs, InvalidSubscriberIdError
-from hubspot_commprefs._paths import check_request_path, check_subscriber_id
-from hubspot_commprefs._subscriber_id import normalise_subscriber_id
+from hubspot_commprefs.client._paths import check_request_path, check_subscriber_id
+from hubspot_commprefs.client._subscriber_id import normalise_subscriber_id
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -141,7 +141,7 @@ def test_unusual_but_safe_ids_arrive_exactly_over_a_socket(server, monkeypatch):
 )
 def test_one_rule_for_an_id_in_single_lookups_and_bulk(given_id: str, problem: str) -> None:
     """The client, ``lookup_many`` and ``bulk`` (through ``rows_from_ids``) refuse an id with one message."""
-    from hubspot_commprefs._bulk_io import rows_from_ids
+    from hubspot_commprefs.bulk._io import rows_from_ids
 
     client, recorder = sync_client(ok())
     with pytest.raises(InvalidSubscriberIdError) as refused:

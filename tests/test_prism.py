@@ -26,8 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from hubspot_commprefs.conformance import ConformanceOptions, Kind, console_report, run_conformance
+from hubspot_commprefs.openapi._document import endpoints
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
-from hubspot_commprefs.testing._spec import endpoints
 
 from tests.spec_helpers import ROOT, SPEC_PATH
 

@@ -13,8 +13,8 @@ import math
 from bisect import bisect_right
 
 import pytest
-from hubspot_commprefs._config import MAX_SERVER_DELAY
-from hubspot_commprefs._rate_limiter import Rate, RollingWindow, RollingWindowLimiter, Slot
+from hubspot_commprefs.bulk._limiter import Rate, RollingWindow, RollingWindowLimiter, Slot
+from hubspot_commprefs.client._options import MAX_SERVER_DELAY
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from hubspot_commprefs import CommPrefs, NotFoundError, UnexpectedResponseError
-from hubspot_commprefs._recording import RECORDING_FILE, Recorder, RecordingError, read_recording
+from hubspot_commprefs.client._recording import RECORDING_FILE, Recorder, RecordingError, read_recording
 
 from tests.client_fixtures import STATUSES_BODY, TOKEN, async_client, ok, sync_client, wide_item
 

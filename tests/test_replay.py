@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from hubspot_commprefs import CommPrefs, CommPrefsError, NotFoundError, RateLimitError
-from hubspot_commprefs._recording import RECORDING_FILE, Recorder
 from hubspot_commprefs.cli import main
+from hubspot_commprefs.client._recording import RECORDING_FILE, Recorder
+from hubspot_commprefs.openapi._document import endpoints
 from hubspot_commprefs.testing import (
     DEFAULT_TOKEN,
     FakeHubSpot,
@@ -24,7 +25,6 @@ from hubspot_commprefs.testing import (
     ReplayWarning,
     load_replay,
 )
-from hubspot_commprefs.testing._spec import endpoints
 
 from tests.client_fixtures import action_body, status_item, wide_item
 

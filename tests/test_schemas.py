@@ -1,4 +1,4 @@
-"""The one reading of the spec (``hubspot_commprefs._schemas``): its date-time rule is exactly what the
+"""The one reading of the spec (``hubspot_commprefs.schemas._compiled``): its date-time rule is exactly what the
 generated models can read, the client's tolerances are the ones it always had, and what the client checks
 is what it builds, without changing the body it keeps."""
 
@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hubspot_commprefs import UnexpectedResponseError
-from hubspot_commprefs._schemas import (
+from hubspot_commprefs.schemas._compiled import (
     CLIENT,
     CLOSED,
     STRICT,
@@ -20,7 +20,7 @@ from hubspot_commprefs._schemas import (
     is_date_time,
     transform,
 )
-from hubspot_commprefs._validation import strip_optional_nulls
+from hubspot_commprefs.schemas._validation import strip_optional_nulls
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from hubspot_commprefs import CommPrefs, RateLimitInfo, UnexpectedResponseError
-from hubspot_commprefs._rate_limit import parse_retry_after
-from hubspot_commprefs._rate_limiter import Rate
+from hubspot_commprefs.bulk._limiter import Rate
+from hubspot_commprefs.client._rate_limit import parse_retry_after
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import httpx
 
-    from hubspot_commprefs._rate_limit import RateLimitInfo
+    from hubspot_commprefs.client import RateLimitInfo
 
 
 class CommPrefsError(Exception):

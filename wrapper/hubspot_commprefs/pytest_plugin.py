@@ -26,8 +26,8 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from hubspot_commprefs._client import CommPrefs
-    from hubspot_commprefs.testing._server import FakeHubSpot
+    from hubspot_commprefs.client import CommPrefs
+    from hubspot_commprefs.testing import FakeHubSpot
 
 __all__ = ["HubSpotTarget", "fake_hubspot", "fake_hubspot_session", "hubspot_target"]
 
@@ -58,7 +58,7 @@ class HubSpotTarget:
 
     def client(self, **options: object) -> CommPrefs:
         """A ``CommPrefs`` for this target (close it, or use it in a ``with`` block)."""
-        from hubspot_commprefs._client import CommPrefs  # noqa: PLC0415
+        from hubspot_commprefs.client import CommPrefs  # noqa: PLC0415
 
         return CommPrefs(access_token=self.token, base_url=self.base_url, **options)  # type: ignore[arg-type]
 
@@ -67,7 +67,7 @@ class HubSpotTarget:
 
 
 def _start_fake() -> FakeHubSpot:
-    from hubspot_commprefs.testing._server import FakeHubSpot  # noqa: PLC0415 - needs the harness extra
+    from hubspot_commprefs.testing import FakeHubSpot  # noqa: PLC0415 - needs the harness extra
 
     return FakeHubSpot()
 

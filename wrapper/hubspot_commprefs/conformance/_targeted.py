@@ -23,9 +23,9 @@ from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind
 from hubspot_commprefs.conformance._guard import ServerNotAnsweringError
 
 if TYPE_CHECKING:
-    from hubspot_commprefs._recording import Recorder
+    from hubspot_commprefs.client import Recorder
     from hubspot_commprefs.conformance._guard import RequestGuard
-    from hubspot_commprefs.testing._spec import SpecEndpoints
+    from hubspot_commprefs.openapi import SpecEndpoints
 
 SOURCE = "targeted"
 RATE_LIMITED = 429

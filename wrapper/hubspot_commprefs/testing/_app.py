@@ -16,12 +16,12 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 
+from hubspot_commprefs.openapi import SpecEndpoints, endpoints, query_parameters
 from hubspot_commprefs.testing import _bodies
 from hubspot_commprefs.testing._data import DEFAULT_BUSINESS_UNIT_ID, Dataset
 from hubspot_commprefs.testing._faults import Fault, apply_drift
 from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, network_answer
 from hubspot_commprefs.testing._rate_limit import RateLimit, RollingWindowLimiter
-from hubspot_commprefs.testing._spec import SpecEndpoints, endpoints, query_parameters
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.types import Receive, Scope, Send
 
+    from hubspot_commprefs.openapi import Endpoint
     from hubspot_commprefs.testing._replay import Replay
-    from hubspot_commprefs.testing._spec import Endpoint
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 READ_SCOPES = frozenset(_bodies.SCOPES)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from hubspot_commprefs._schemas import INT32_MAX, INT64_MAX
+from hubspot_commprefs.schemas import INT32_MAX, INT64_MAX
 
 
 class Fault(enum.StrEnum):

@@ -1,40 +1,48 @@
-"""``CommPrefs``: the synchronous client."""
+"""``AsyncCommPrefs``: the asynchronous client, with the same methods as ``CommPrefs``, awaitable."""
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
-from hubspot_commprefs._base import (
+from hubspot_commprefs._errors import CommPrefsError
+from hubspot_commprefs.client._base import (
     NOT_GIVEN,
     BaseClient,
     TimeoutTypes,
+    asend,
     log_request,
     log_response,
     parse_response,
-    send,
 )
-from hubspot_commprefs._config import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES
-from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
-from hubspot_commprefs._retry import call_with_retries
-from hubspot_commprefs._transport import DEFAULT_MAX_RESPONSE_BYTES, bounded_http_client
+from hubspot_commprefs.client._options import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES
+from hubspot_commprefs.client._results import SubscriptionStatuses, UnsubscribeAllStatus
+from hubspot_commprefs.client._retry import async_call_with_retries
+from hubspot_commprefs.client._transport import DEFAULT_MAX_RESPONSE_BYTES
 
 if TYPE_CHECKING:
+    import asyncio
     import os
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import AsyncIterator, Iterable, Mapping
     from types import TracebackType
 
-    from hubspot_commprefs._bulk import Check, LookupOutcome
-    from hubspot_commprefs._operations import Operation
-    from hubspot_commprefs._rate_limiter import Rate
-    from hubspot_commprefs._results import _ActionResult
+    from hubspot_commprefs.bulk import Check, LookupOutcome, Rate
+    from hubspot_commprefs.client._operations import Operation
+    from hubspot_commprefs.client._results import _ActionResult
 
 ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
 
+_LOOPS: weakref.WeakKeyDictionary[
+    httpx.Client | httpx.AsyncClient, weakref.ref[asyncio.AbstractEventLoop]
+] = weakref.WeakKeyDictionary()
+"""The event loop each HTTP client was first used in, kept per HTTP client (not per ``AsyncCommPrefs``), so
+that the copies ``with_options`` makes, which share it, share its binding too."""
 
-class CommPrefs(BaseClient):
-    """A synchronous client of HubSpot's Communication Preferences API.
+
+class AsyncCommPrefs(BaseClient):
+    """An asynchronous client of HubSpot's Communication Preferences API.
 
     ``access_token`` defaults to ``$HUBSPOT_ACCESS_TOKEN``; ``base_url`` to ``$HUBSPOT_BASE_URL`` or
     ``https://api.hubapi.com``; ``timeout`` to ``DEFAULT_TIMEOUT`` (or, with ``http_client``, that client's
@@ -46,7 +54,7 @@ class CommPrefs(BaseClient):
     Bounds: one attempt (connect, headers and the whole body) ends within the largest part of ``timeout``
     (10 s by default) however slowly the server sends, in ``APITimeoutError``; a call makes at most
     ``max_retries + 1`` attempts, with waits between them of at most 8.5 s (backoff) or 60 s (what the
-    server asks; a longer wait is not made), so a call with the defaults ends within 3 x 10 s + 2 x 60 s. Use it as a context manager, or call ``close()``.
+    server asks; a longer wait is not made), so a call with the defaults ends within 3 x 10 s + 2 x 60 s. Use it as an async context manager, or await ``aclose()``.
 
     Every call takes its own ``timeout=`` (which also sets its attempts' deadline) and ``extra_headers=``;
     ``with_options(...)`` returns a copy with other options that shares this client's connection pool.
@@ -59,13 +67,13 @@ class CommPrefs(BaseClient):
         base_url: str | None = None,
         timeout: TimeoutTypes = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
+        http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         record_to: str | os.PathLike[str] | None = None,
     ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
         super().__init__(
             access_token=access_token,
             base_url=base_url,
@@ -77,9 +85,9 @@ class CommPrefs(BaseClient):
             record_to=record_to,
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else bounded_http_client()
+        self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
 
-    def get_statuses(
+    async def get_statuses(
         self,
         subscriber_id: str,
         *,
@@ -90,7 +98,7 @@ class CommPrefs(BaseClient):
     ) -> SubscriptionStatuses:
         """The contact's status for every subscription type (of one business unit, if given).
         ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
-        return self._call(
+        return await self._call(
             self._ops.get_statuses,
             SubscriptionStatuses,
             subscriber_id,
@@ -100,7 +108,7 @@ class CommPrefs(BaseClient):
             extra_headers=extra_headers,
         )
 
-    def get_unsubscribe_all_status(
+    async def get_unsubscribe_all_status(
         self,
         subscriber_id: str,
         *,
@@ -114,7 +122,7 @@ class CommPrefs(BaseClient):
         ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
         if not isinstance(verbose, bool):
             raise TypeError(f"verbose must be a bool, not {type(verbose).__name__}")
-        return self._call(
+        return await self._call(
             self._ops.get_unsubscribe_all_status,
             UnsubscribeAllStatus,
             subscriber_id,
@@ -125,7 +133,7 @@ class CommPrefs(BaseClient):
             extra_headers=extra_headers,
         )
 
-    def is_unsubscribed_from_all(
+    async def is_unsubscribed_from_all(
         self,
         subscriber_id: str,
         *,
@@ -136,7 +144,7 @@ class CommPrefs(BaseClient):
     ) -> bool:
         """Whether the contact opted out of all email; raises ``IncompleteResultError`` rather than answer
         from an operation that is not COMPLETE or that carries errors."""
-        status = self.get_unsubscribe_all_status(
+        status = await self.get_unsubscribe_all_status(
             subscriber_id,
             business_unit_id=business_unit_id,
             channel=channel,
@@ -153,14 +161,12 @@ class CommPrefs(BaseClient):
         rate: Rate | str = "100/10s",
         concurrency: int = 10,
         check: Check = "both",
-    ) -> Iterator[LookupOutcome]:
-        """Look many subscribers up, one ``LookupOutcome`` per id, in input order, under ``rate`` in every
-        rolling window (``"100/10s"``, ``"50/s"`` or a tier: ``starter``, ``professional``...). Invalid and
-        repeated ids are outcomes of their own; a refused token or an exhausted daily limit raises its
-        error after the outcomes before it. ``check``: ``both``, ``unsubscribe-all`` or ``statuses``."""
-        from hubspot_commprefs._bulk_api import lookup_many  # noqa: PLC0415 - loaded on first use
+    ) -> AsyncIterator[LookupOutcome]:
+        """``async for`` over many subscribers: one ``LookupOutcome`` per id, in input order, under ``rate``
+        in every rolling window; see ``CommPrefs.lookup_many``."""
+        from hubspot_commprefs.bulk import lookup_many_async  # noqa: PLC0415 - loaded on first use
 
-        return lookup_many(
+        return lookup_many_async(
             self,
             subscriber_ids,
             business_unit_id=business_unit_id,
@@ -169,7 +175,7 @@ class CommPrefs(BaseClient):
             check=check,
         )
 
-    def _call(
+    async def _call(
         self,
         operation: Operation,
         result_type: type[ResultT],
@@ -181,23 +187,45 @@ class CommPrefs(BaseClient):
         """One lookup, with retries: the typed result, or a typed error raised (arguments are checked first)."""
         request = self._build(self._http, operation, subscriber_id, channel, business_unit_id, **extra)
 
-        def attempt() -> ResultT:
+        async def attempt() -> ResultT:
             log_request(request)
-            response = send(self, self._http, request)
+            response = await asend(self, self._http, request)
             log_response(request, response)
             return parse_response(response, operation, result_type)
 
-        return call_with_retries(attempt, self.max_retries)
+        return await async_call_with_retries(attempt, self.max_retries)
 
-    def close(self) -> None:
+    def _check_usable(self, http: httpx.Client | httpx.AsyncClient) -> None:
+        """Refuse a second event loop: httpx's pooled connections belong to the loop that opened them."""
+        super()._check_usable(http)
+        import asyncio  # noqa: PLC0415 - loaded by then; kept out of the package's import
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # another async library (trio): nothing to compare
+            return
+        binding = _LOOPS.get(http)
+        bound = binding() if binding is not None else None
+        if bound is loop:
+            return
+        if binding is None:
+            _LOOPS[http] = weakref.ref(loop)
+            return
+        raise CommPrefsError(
+            f"this {type(self).__name__} is bound to the event loop it was first used in (its connections "
+            "belong to that loop), and this is another one: create one AsyncCommPrefs per event loop "
+            "(for example, inside the function you pass to asyncio.run)"
+        )
+
+    async def aclose(self) -> None:
         """Close the HTTP client, unless it was passed in (its owner closes it)."""
         if self._owns_http:
-            self._http.close()
+            await self._http.aclose()
 
-    def __enter__(self) -> Self:
+    async def __aenter__(self) -> Self:
         return self
 
-    def __exit__(
+    async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        await self.aclose()

@@ -31,7 +31,7 @@ import typing
 from typing import Any
 
 from hubspot_commprefs._logging import scrub
-from hubspot_commprefs._schemas import (
+from hubspot_commprefs.schemas._compiled import (
     CLIENT,
     CLIENT_WHOLE,
     COMPONENTS_REF,

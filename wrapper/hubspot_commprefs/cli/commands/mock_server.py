@@ -175,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
     from hubspot_commprefs.testing import (  # noqa: PLC0415 - keep --help fast
         DEFAULT_TOKEN,
         DEFAULT_TOKEN_WITHOUT_SCOPE,
+        SCOPES,
         DatasetError,
         FakeHubSpot,
         FakeServerError,
@@ -182,7 +183,6 @@ def run(args: argparse.Namespace) -> int:
         ReplayError,
         load_dataset,
     )
-    from hubspot_commprefs.testing._bodies import SCOPES  # noqa: PLC0415
 
     problem = _check_numbers(args)
     if problem:

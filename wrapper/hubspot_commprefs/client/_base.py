@@ -17,14 +17,6 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
-from hubspot_commprefs._config import (
-    DEFAULT_BASE_URL,
-    DEFAULT_TIMEOUT,
-    ENV_ACCESS_TOKEN,
-    ENV_BASE_URL,
-    MAX_TIMEOUT,
-    USER_AGENT,
-)
 from hubspot_commprefs._errors import (
     APIConnectionError,
     APIError,
@@ -42,12 +34,19 @@ from hubspot_commprefs._errors import (
     UnexpectedResponseError,
 )
 from hubspot_commprefs._logging import logger, redact_headers, scrub, secret_of, setup_logging
-from hubspot_commprefs._operations import Operation, Operations, load_operations
-from hubspot_commprefs._paths import check_request_path
-from hubspot_commprefs._rate_limit import RateLimitInfo
-from hubspot_commprefs._schemas import INT64_MAX, INT64_MIN
-from hubspot_commprefs._subscriber_id import normalise_subscriber_id
-from hubspot_commprefs._transport import (
+from hubspot_commprefs.client._operations import Operation, Operations, load_operations
+from hubspot_commprefs.client._options import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    ENV_ACCESS_TOKEN,
+    ENV_BASE_URL,
+    MAX_TIMEOUT,
+    USER_AGENT,
+)
+from hubspot_commprefs.client._paths import check_request_path
+from hubspot_commprefs.client._rate_limit import RateLimitInfo
+from hubspot_commprefs.client._subscriber_id import normalise_subscriber_id
+from hubspot_commprefs.client._transport import (
     ACCEPT_ENCODING,
     DEFAULT_MAX_RESPONSE_BYTES,
     BadEncodingError,
@@ -59,11 +58,11 @@ from hubspot_commprefs._transport import (
     deadline,
     read_body,
 )
-from hubspot_commprefs._validation import BodyMismatch, build, check
+from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN, BodyMismatch, build, check
 
 if TYPE_CHECKING:
-    from hubspot_commprefs._recording import Recorder
-    from hubspot_commprefs._results import _ActionResult
+    from hubspot_commprefs.client._recording import Recorder
+    from hubspot_commprefs.client._results import _ActionResult
 
 ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
 TimeoutTypes = httpx.Timeout | float | None
@@ -645,7 +644,7 @@ class BaseClient:
         self._headers = headers
         self.recorder: Recorder | None = None
         if record_to is not None:
-            from hubspot_commprefs._recording import Recorder  # noqa: PLC0415 - only when recording
+            from hubspot_commprefs.client._recording import Recorder  # noqa: PLC0415 - only when recording
 
             self.recorder = Recorder(record_to)
 

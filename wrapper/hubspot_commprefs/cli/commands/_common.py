@@ -1,6 +1,6 @@
 """What the lookup and bulk commands share: the client from the environment, and how errors exit.
 
-Standard library only at import time (see ``hubspot_commprefs.commands``).
+Standard library only at import time (see ``hubspot_commprefs.cli.commands``).
 """
 
 from __future__ import annotations
@@ -9,9 +9,6 @@ import argparse
 import os
 import sys
 from typing import Any
-
-from hubspot_commprefs._base import port_problem
-from hubspot_commprefs._config import MAX_TIMEOUT
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -36,6 +33,8 @@ def base_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a base URL the CLI accepts, or None (the client checks the rest)."""
     if not url.strip():
         return "the base URL is empty: leave the option out for the default (see --help)"
+    from hubspot_commprefs.client import port_problem  # noqa: PLC0415 - keep --help fast (no httpx)
+
     port = port_problem(url)
     if port is not None:
         return f"the base URL {shown(url)} has an invalid port ({port})"
@@ -57,6 +56,8 @@ def seconds_option(value: str) -> float:
         seconds = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    from hubspot_commprefs.client import MAX_TIMEOUT  # noqa: PLC0415 - keep --help fast (no httpx)
+
     if not 0 < seconds <= MAX_TIMEOUT:  # also refuses NaN and infinity
         raise argparse.ArgumentTypeError(
             f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {value}"
@@ -140,7 +141,7 @@ def add_record_option(parser: argparse.ArgumentParser) -> None:
 def check_record_dir(args: argparse.Namespace) -> None:
     """Create and check ``--record DIR`` before any request (ValueError, a usage error, naming it)."""
     if getattr(args, "record", None) is not None:
-        from hubspot_commprefs._recording import prepare_recording_dir  # noqa: PLC0415 - keep --help fast
+        from hubspot_commprefs.client import prepare_recording_dir  # noqa: PLC0415 - keep --help fast
 
         prepare_recording_dir(args.record, "--record")
 

@@ -1,7 +1,9 @@
 """The ``hubspot-commprefs`` command line.
 
-Only the standard library is imported at start-up, so that ``--help`` and ``--version`` answer fast; each
-sub-command (a module of ``hubspot_commprefs.commands``) imports what it needs when it runs.
+At start-up only the standard library and the package itself are imported (``import hubspot_commprefs``
+loads the client, so httpx, as any sub-package's import does), so that ``--help`` and ``--version``
+answer fast; each sub-command (a module of ``hubspot_commprefs.cli.commands``, registered by ``pkgutil``)
+imports what else it needs (bulk, the fake server, the conformance suite) when it runs.
 
 Exit codes: 0 success; 1 the command ran and found a failure (it says which); 2 a usage error;
 3 ``bulk`` stopped early (token refused or daily limit used up; ``--resume`` continues); 4 ``conformance``
@@ -18,9 +20,9 @@ import pkgutil
 import sys
 from typing import TYPE_CHECKING
 
-from hubspot_commprefs import commands
 from hubspot_commprefs._version import __version__
-from hubspot_commprefs.commands._common import (
+from hubspot_commprefs.cli import commands
+from hubspot_commprefs.cli.commands._common import (
     BASE_URL_HELP,
     EXIT_FAILED,
     TIMEOUT_HELP,
@@ -83,7 +85,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         stdout_to_devnull()
         return EXIT_FAILED
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

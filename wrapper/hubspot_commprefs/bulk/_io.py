@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from hubspot_commprefs._errors import InvalidSubscriberIdError
-from hubspot_commprefs._subscriber_id import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
+from hubspot_commprefs.client import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

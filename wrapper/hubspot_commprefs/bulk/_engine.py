@@ -24,8 +24,6 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from hubspot_commprefs._bulk_io import InputRow, rows_from_ids
-from hubspot_commprefs._config import MAX_SERVER_DELAY
 from hubspot_commprefs._errors import (
     APIConnectionError,
     AuthenticationError,
@@ -36,15 +34,15 @@ from hubspot_commprefs._errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from hubspot_commprefs._rate_limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
-from hubspot_commprefs._results import UNSUBSCRIBED
-from hubspot_commprefs._schemas import INT64_MAX, INT64_MIN
+from hubspot_commprefs.bulk._io import InputRow, rows_from_ids
+from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
+from hubspot_commprefs.client import MAX_SERVER_DELAY, UNSUBSCRIBED
+from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 
-    from hubspot_commprefs._rate_limit import RateLimitInfo
-    from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
+    from hubspot_commprefs.client import RateLimitInfo, SubscriptionStatuses, UnsubscribeAllStatus
 
 __all__ = [
     "CHECKS",

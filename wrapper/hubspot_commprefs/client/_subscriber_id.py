@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 
 from hubspot_commprefs._errors import InvalidSubscriberIdError
-from hubspot_commprefs._paths import check_subscriber_id
+from hubspot_commprefs.client._paths import check_subscriber_id
 
 MAX_ID_LENGTH = 1000
 """The longest id looked up (an email address has at most 254 characters)."""

@@ -36,7 +36,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from hubspot_commprefs._config import MAX_SERVER_DELAY
+from hubspot_commprefs.client import MAX_SERVER_DELAY
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -21,9 +21,14 @@ import random
 import time
 from typing import TYPE_CHECKING, TypeVar
 
-from hubspot_commprefs._config import INITIAL_RETRY_DELAY, MAX_RETRY_DELAY, MAX_SERVER_DELAY, RETRY_JITTER
 from hubspot_commprefs._errors import APIConnectionError, APIError, APIStatusError, RateLimitError
 from hubspot_commprefs._logging import logger
+from hubspot_commprefs.client._options import (
+    INITIAL_RETRY_DELAY,
+    MAX_RETRY_DELAY,
+    MAX_SERVER_DELAY,
+    RETRY_JITTER,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         PublicWideStatus,
     )
 
-    from hubspot_commprefs._rate_limit import RateLimitInfo
+    from hubspot_commprefs.client._rate_limit import RateLimitInfo
 
 COMPLETE = "COMPLETE"
 SUBSCRIBED = "SUBSCRIBED"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from hubspot_commprefs._schemas import INT64_MAX
+from hubspot_commprefs.schemas import INT64_MAX
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -11,7 +11,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
-from hubspot_commprefs.commands._common import (
+from hubspot_commprefs.cli.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from hubspot_commprefs._base import asend, log_request, log_response, parse_response, send
-from hubspot_commprefs._bulk import (
+from hubspot_commprefs._errors import InvalidSubscriberIdError
+from hubspot_commprefs.bulk._engine import (
     DEFAULT_CONCURRENCY,
     BulkLookup,
     Check,
@@ -28,16 +28,22 @@ from hubspot_commprefs._bulk import (
     in_input_order,
     input_rows,
 )
-from hubspot_commprefs._config import DEFAULT_CHANNEL
-from hubspot_commprefs._errors import InvalidSubscriberIdError
-from hubspot_commprefs._rate_limiter import DEFAULT_RATE, Rate
-from hubspot_commprefs._results import SubscriptionStatuses, UnsubscribeAllStatus
+from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate
+from hubspot_commprefs.client import (
+    DEFAULT_CHANNEL,
+    SubscriptionStatuses,
+    UnsubscribeAllStatus,
+    asend,
+    log_request,
+    log_response,
+    parse_response,
+    send,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
-    from hubspot_commprefs._async_client import AsyncCommPrefs
-    from hubspot_commprefs._client import CommPrefs
+    from hubspot_commprefs.client import AsyncCommPrefs, CommPrefs
 
 __all__ = ["async_call", "lookup_many", "lookup_many_async", "sync_call", "threaded_call"]
 

@@ -7,8 +7,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hubspot_commprefs._schemas import INT64_MAX, INT64_MIN
-from hubspot_commprefs.commands._common import (
+from hubspot_commprefs.cli.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_STOPPED,
@@ -20,6 +19,7 @@ from hubspot_commprefs.commands._common import (
     fail,
     stdout_to_devnull,
 )
+from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
 
 if TYPE_CHECKING:
     import argparse
@@ -144,7 +144,7 @@ def _check_output(output: Path) -> None:
 
 
 def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, rows: list[Any]) -> Any:
-    from hubspot_commprefs._bulk_io import (  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
         ResumeState,
         journal_path,
         load_resume,
@@ -188,14 +188,14 @@ def _check_options(args: argparse.Namespace) -> None:
 
 def _plan(args: argparse.Namespace) -> _Plan:
     """Check the options and read the input; raise _Usage with the message for a usage error."""
-    from hubspot_commprefs._bulk_io import (  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
         BulkInputError,
+        Rate,
         ResumeError,
         ResumeState,
         output_format_for,
         read_input,
     )
-    from hubspot_commprefs._rate_limiter import Rate  # noqa: PLC0415
 
     _check_options(args)
     output = Path(args.output) if args.output not in (None, "-") else None
@@ -223,7 +223,7 @@ def _where(output: Path | None) -> str:
 
 def _open_sink(args: argparse.Namespace, plan: _Plan) -> Any:
     """The sink the rows go to; OSError when OUTPUT cannot be created or its header written."""
-    from hubspot_commprefs._bulk_io import OrderedSink, RecordWriter, journal_path, open_writer  # noqa: PLC0415
+    from hubspot_commprefs.bulk import OrderedSink, RecordWriter, journal_path, open_writer  # noqa: PLC0415
 
     output, resume = plan.output, plan.resume
     if output is None:
@@ -274,9 +274,11 @@ def run(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan, sink: Any) -> int:
     import asyncio  # noqa: PLC0415 - keep --help fast
 
-    from hubspot_commprefs._bulk import BulkLookup  # noqa: PLC0415
-    from hubspot_commprefs._bulk_api import threaded_call  # noqa: PLC0415
-    from hubspot_commprefs._progress import ProgressBar  # noqa: PLC0415
+    from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
+        BulkLookup,
+        ProgressBar,
+        threaded_call,
+    )
 
     rate, rows, output, _, resume = plan
     done = set(range(1, resume.written + 1)) | set(resume.journaled)
@@ -348,8 +350,8 @@ async def _keep_drawing(progress: Any) -> None:
 
 async def _drain(outcomes: Any, where: str) -> str | None:
     """Run the lookups to the end: None when nothing stopped them, else why they stopped."""
-    from hubspot_commprefs._config import MAX_SERVER_DELAY  # noqa: PLC0415
     from hubspot_commprefs._errors import CommPrefsError  # noqa: PLC0415
+    from hubspot_commprefs.client import MAX_SERVER_DELAY  # noqa: PLC0415
 
     try:
         async for _ in outcomes:
@@ -380,7 +382,7 @@ def _rows(count: int) -> str:
 def _print_summary(
     stats: Any, plan: _Plan, sink: Any, elapsed: float, *, args: argparse.Namespace, complete: bool
 ) -> None:
-    from hubspot_commprefs._bulk_io import journal_path  # noqa: PLC0415
+    from hubspot_commprefs.bulk import journal_path  # noqa: PLC0415
 
     output, resume, total = plan.output, plan.resume, len(plan.rows)
     where = f"{output}: " if output is not None else ""

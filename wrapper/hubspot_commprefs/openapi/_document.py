@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from hubspot_commprefs._schemas import Compiled
+    from hubspot_commprefs.schemas import Compiled
 
 import yaml
 
-from hubspot_commprefs._schemas import STRICT, SpecSchemas
+from hubspot_commprefs.schemas import STRICT, SpecSchemas
 
 SPEC_PACKAGE = "hubspot_commprefs_client"
 SPEC_RESOURCE = "openapi.yaml"

@@ -12,7 +12,7 @@ import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
-from hubspot_commprefs.commands._common import add_global_options, add_record_option, check_record_dir
+from hubspot_commprefs.cli.commands._common import add_global_options, add_record_option, check_record_dir
 
 if TYPE_CHECKING:
     import argparse
@@ -87,7 +87,7 @@ def _usage(message: str) -> int:
 
 def _check_subscribers(subscribers: list[str]) -> str | None:
     """Ids that would change the URL (``..``, ``%2e``, empty) are refused before any request is sent."""
-    from hubspot_commprefs._paths import check_subscriber_id  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs.client import check_subscriber_id  # noqa: PLC0415 - keep --help fast
 
     for subscriber in subscribers:
         try:
@@ -110,7 +110,7 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """The options every run takes from the flags, whatever the server; an unset --rate keeps the default
     (5/s for ConformanceOptions, unpaced from FakeHubSpot.conformance_options)."""
-    from hubspot_commprefs.conformance._runner import DEFAULT_SEED  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs.conformance import DEFAULT_SEED  # noqa: PLC0415 - keep --help fast
 
     settings: dict[str, Any] = {
         "max_examples": args.max_examples,
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return _usage(problem)
     if args.report_dir is not None:
-        from hubspot_commprefs.conformance._report import (  # noqa: PLC0415 - keep --help fast
+        from hubspot_commprefs.conformance import (  # noqa: PLC0415 - keep --help fast
             ReportDirError,
             prepare_report_dir,
         )
