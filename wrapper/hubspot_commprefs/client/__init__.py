@@ -14,14 +14,6 @@ here, never from those private modules. The client imports ``hubspot_commprefs.b
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs.client._async import AsyncCommPrefs
-from hubspot_commprefs.client._base import (
-    asend,
-    log_request,
-    log_response,
-    parse_response,
-    port_problem,
-    send,
-)
 from hubspot_commprefs.client._options import (
     DEFAULT_BASE_URL,
     DEFAULT_CHANNEL,
@@ -29,15 +21,19 @@ from hubspot_commprefs.client._options import (
     DEFAULT_TIMEOUT,
     MAX_SERVER_DELAY,
     MAX_TIMEOUT,
+    port_problem,
 )
 from hubspot_commprefs.client._paths import check_subscriber_id
 from hubspot_commprefs.client._rate_limit import RateLimitInfo
+from hubspot_commprefs.client._requests import log_request
+from hubspot_commprefs.client._responses import log_response, parse_response
 from hubspot_commprefs.client._results import (
     UNSUBSCRIBED,
     ReportedError,
     SubscriptionStatuses,
     UnsubscribeAllStatus,
 )
+from hubspot_commprefs.client._sending import asend, send
 from hubspot_commprefs.client._subscriber_id import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
 from hubspot_commprefs.client._sync import CommPrefs
 from hubspot_commprefs.client._transport import DEFAULT_MAX_RESPONSE_BYTES

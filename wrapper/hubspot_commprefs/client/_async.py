@@ -8,18 +8,13 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import httpx
 
 from hubspot_commprefs._errors import CommPrefsError
-from hubspot_commprefs.client._base import (
-    NOT_GIVEN,
-    BaseClient,
-    TimeoutTypes,
-    asend,
-    log_request,
-    log_response,
-    parse_response,
-)
-from hubspot_commprefs.client._options import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES
+from hubspot_commprefs.client._base import BaseClient
+from hubspot_commprefs.client._options import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES, NOT_GIVEN, TimeoutTypes
+from hubspot_commprefs.client._requests import log_request
+from hubspot_commprefs.client._responses import log_response, parse_response
 from hubspot_commprefs.client._results import SubscriptionStatuses, UnsubscribeAllStatus
 from hubspot_commprefs.client._retry import async_call_with_retries
+from hubspot_commprefs.client._sending import asend
 from hubspot_commprefs.client._transport import DEFAULT_MAX_RESPONSE_BYTES
 
 if TYPE_CHECKING:

@@ -6,18 +6,13 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
-from hubspot_commprefs.client._base import (
-    NOT_GIVEN,
-    BaseClient,
-    TimeoutTypes,
-    log_request,
-    log_response,
-    parse_response,
-    send,
-)
-from hubspot_commprefs.client._options import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES
+from hubspot_commprefs.client._base import BaseClient
+from hubspot_commprefs.client._options import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES, NOT_GIVEN, TimeoutTypes
+from hubspot_commprefs.client._requests import log_request
+from hubspot_commprefs.client._responses import log_response, parse_response
 from hubspot_commprefs.client._results import SubscriptionStatuses, UnsubscribeAllStatus
 from hubspot_commprefs.client._retry import call_with_retries
+from hubspot_commprefs.client._sending import send
 from hubspot_commprefs.client._transport import DEFAULT_MAX_RESPONSE_BYTES, bounded_http_client
 
 if TYPE_CHECKING:
