@@ -425,12 +425,28 @@ async def test_an_unknown_wide_status_is_an_error_row_naming_it_not_a_no(check: 
     assert [o.outcome for o in outcomes] == ["error", "ok"]
     assert "OPTED_OUT" in outcomes[0].error_message
     assert outcomes[0].unsubscribed_from_all is None
-    assert outcomes[0].unsubscribe_all is not None  # the answer is kept
+    kept = outcomes[0].unsubscribe_all  # the answer is kept
+    assert kept is not None
+    assert [w.status.value for w in kept.wide_statuses] == ["OPTED_OUT"]
     record = outcomes[0].to_record()
     assert record["outcome"] == "error"
     assert record["unsubscribed_from_all"] is None
     assert "OPTED_OUT" in record["error"]
     assert outcomes[1].unsubscribed_from_all is False
+
+
+async def test_an_unsubscribed_wide_status_answers_even_next_to_an_unknown_one() -> None:
+    # The result type's rule (``UnsubscribeAllStatus.verdict``), as for a single call: a yes stands.
+    portal = Portal()
+    both = [
+        wide_item(subscriberIdString="a@x.com", status="OPTED_OUT"),
+        wide_item(subscriberIdString="a@x.com", wideStatusType="BUSINESS_UNIT_WIDE", businessUnitId=7),
+    ]
+    portal.fail_first("a@x.com", httpx.Response(200, json=action_body(both)))
+    outcomes = await collect(portal, ["a@x.com"], check="unsubscribe-all")
+    assert [o.outcome for o in outcomes] == ["ok"]
+    assert outcomes[0].unsubscribed_from_all is True
+    assert outcomes[0].to_record()["unsubscribed_from_all"] is True
 
 
 def test_bulk_lookups_send_through_the_clients_checked_path() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -543,7 +544,8 @@ def test_retry_errors_looks_the_error_rows_up_again_and_rewrites_output_in_order
 def test_a_server_that_is_down_stops_the_run_resumably_with_exit_3(
     env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(_bulk, "_FIRST_BACKOFF", 0.0)  # no waiting between the retries of a row
+    # no waiting between the retries of a row
+    monkeypatch.setattr(_bulk, "RETRY", dataclasses.replace(_bulk.RETRY, first_backoff=0.0, jitter=0.0))
     with FakeHubSpot() as stopped:
         down = stopped.base_url
     ids = tmp_path / "ids.txt"

@@ -168,6 +168,34 @@ def test_an_unknown_wide_status_is_not_shown_as_a_no(
     assert "OPTED_OUT" in captured.err
 
 
+def test_an_unsubscribed_wide_status_is_shown_even_next_to_an_unknown_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item = {"channel": "EMAIL", "subscriberIdString": "a@x.com", "timestamp": "2025-12-24T21:07:44Z"}
+    body = {
+        "status": "COMPLETE",
+        "startedAt": "2026-03-18T09:20:31.010Z",
+        "completedAt": "2026-03-18T09:20:31.051Z",
+        "results": [
+            {**item, "status": "OPTED_OUT", "wideStatusType": "PORTAL_WIDE"},
+            {**item, "status": "UNSUBSCRIBED", "wideStatusType": "BUSINESS_UNIT_WIDE", "businessUnitId": 7},
+        ],
+    }
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    real = hubspot_commprefs.CommPrefs
+
+    def on_mock(**options: Any) -> Any:
+        return real(**options, http_client=httpx.Client(transport=transport))
+
+    monkeypatch.setattr(hubspot_commprefs, "CommPrefs", on_mock)
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "t")
+    assert main(["unsubscribe-all", "a@x.com"]) == 0
+    captured = capsys.readouterr()
+    assert "UNSUBSCRIBED from all email of business unit 7" in captured.out
+    assert "CANNOT TELL" not in captured.out
+    assert captured.err == ""
+
+
 def test_an_answer_with_errors_is_never_a_definite_no(
     env: FakeHubSpot, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,6 +4,7 @@ body is capped while it is read, whatever its content encoding. The bounds asser
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import time
@@ -266,7 +267,8 @@ def test_bulk_against_a_trickling_server_ends_and_stops_resumably(tmp_path, monk
     from hubspot_commprefs.bulk import _engine as _bulk
     from hubspot_commprefs.cli import main
 
-    monkeypatch.setattr(_bulk, "_FIRST_BACKOFF", 0.0)  # no waiting between the retries of a row
+    # no waiting between the retries of a row
+    monkeypatch.setattr(_bulk, "RETRY", dataclasses.replace(_bulk.RETRY, first_backoff=0.0, jitter=0.0))
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", TOKEN)
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(f"user{n}@example.com" for n in range(1, 4)))
@@ -286,7 +288,7 @@ def test_bulk_against_a_trickling_server_ends_and_stops_resumably(tmp_path, monk
 def test_lookup_many_files_timeouts_as_errors_never_invalid(monkeypatch) -> None:
     from hubspot_commprefs.bulk import _engine as _bulk
 
-    monkeypatch.setattr(_bulk, "_FIRST_BACKOFF", 0.0)
+    monkeypatch.setattr(_bulk, "RETRY", dataclasses.replace(_bulk.RETRY, first_backoff=0.0, jitter=0.0))
     with HostileServer(trickle(0.2)) as server, _sync(server.url, timeout=0.3) as client:
         outcomes = list(client.lookup_many(["a@example.com"], check="unsubscribe-all", concurrency=1))
     (outcome,) = outcomes

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,14 +28,13 @@ from hubspot_commprefs._errors import (
     AuthenticationError,
     CommPrefsError,
     IncompleteResultError,
-    InternalServerError,
     InvalidSubscriberIdError,
     PermissionDeniedError,
     RateLimitError,
 )
 from hubspot_commprefs.bulk._io import InputRow, rows_from_ids
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
-from hubspot_commprefs.client import MAX_SERVER_DELAY, UNSUBSCRIBED
+from hubspot_commprefs.client import UNSUBSCRIBED, RetryPolicy
 from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
 
 if TYPE_CHECKING:
@@ -54,7 +52,6 @@ __all__ = [
     "Operation",
     "check_options",
     "in_input_order",
-    "unknown_wide_statuses",
 ]
 
 Check = Literal["both", "unsubscribe-all", "statuses"]
@@ -73,9 +70,9 @@ MAX_FAILURES = 3
 MIN_UNREACHABLE = 10
 """Requests in a row without an answer that stop the run (at least; twice the concurrency when larger)."""
 
-_RETRY_STATUSES = frozenset({502, 503, 504})
-_FIRST_BACKOFF = 0.5
-_MAX_BACKOFF = 8.0
+RETRY = RetryPolicy(max_retries=MAX_FAILURES, retry_statuses=frozenset({502, 503, 504}))
+"""Bulk's limits on the client's one retry rule (429s are not among its statuses: they pause the whole run
+through the limiter instead, at most ``MAX_RATE_LIMITED`` times per request)."""
 
 
 @dataclass(frozen=True)
@@ -113,9 +110,7 @@ class LookupOutcome:
         """Whether the contact opted out of all email; None when that was not asked, or cannot be told
         (a wide status with a value this client does not know: the row is then an ``error``)."""
         wide = self.unsubscribe_all
-        if wide is None or unknown_wide_statuses(wide):
-            return None
-        return any(status.status.value == UNSUBSCRIBED for status in wide.wide_statuses)
+        return None if wide is None else wide.verdict
 
     @property
     def error_message(self) -> str | None:
@@ -159,12 +154,6 @@ class LookupOutcome:
 LookupOutcome.__module__ = "hubspot_commprefs"  # shown under its public name (see the package's __init__)
 
 
-def unknown_wide_statuses(answer: UnsubscribeAllStatus) -> list[str]:
-    """The ``status`` values of ``answer``'s wide statuses that this client does not know (HubSpot added
-    one, e.g. OPTED_OUT): with one, whether the contact opted out of all email cannot be told."""
-    return sorted({w.status.value for w in answer.wide_statuses if not getattr(w.status, "is_known", True)})
-
-
 def _answer_problem(results: dict[str, Any]) -> IncompleteResultError | None:
     """Why the answers of one row cannot be trusted, or None: an operation that is not COMPLETE (or that
     carries errors), or a wide status this client does not know."""
@@ -175,9 +164,8 @@ def _answer_problem(results: dict[str, Any]) -> IncompleteResultError | None:
             except IncompleteResultError as incomplete:
                 return incomplete
     wide = results.get("unsubscribe-all")
-    unknown = unknown_wide_statuses(wide) if wide is not None else []
-    if unknown:
-        values = ", ".join(repr(value) for value in unknown)
+    if wide is not None and wide.verdict is None:  # the rule is the result type's (``verdict``)
+        values = ", ".join(repr(value) for value in wide.unknown_wide_statuses)
         return IncompleteResultError(
             f"HubSpot's unsubscribe-all answer has a wide status this client does not know ({values}): "
             "whether the contact opted out of all email cannot be told",
@@ -232,17 +220,13 @@ def _stops_the_run(error: CommPrefsError) -> bool:
     if isinstance(error, (AuthenticationError, PermissionDeniedError)):
         return True
     if isinstance(error, RateLimitError):
-        policy = (error.policy_name or "").upper()
-        # A Retry-After over MAX_SERVER_DELAY is not waited for, as the client does not wait for it.
-        too_long = error.retry_after is not None and error.retry_after > MAX_SERVER_DELAY
-        return "DAILY" in policy or error.rate_limit.daily_exhausted or too_long
+        # The daily limit used up, or a wait over MAX_SERVER_DELAY: not waited for, as by the client.
+        return RETRY.waiting_cannot_help(error)
     return False
 
 
 def _retryable(error: CommPrefsError) -> bool:
-    if isinstance(error, APIConnectionError):
-        return True
-    return isinstance(error, InternalServerError) and error.status_code in _RETRY_STATUSES
+    return RETRY.retryable(error)
 
 
 class BulkLookup:
@@ -300,8 +284,7 @@ class BulkLookup:
                         self.limiter.rate_limited(error.retry_after)
                     elif _retryable(error) and failures < MAX_FAILURES:
                         failures += 1
-                        backoff = min(_MAX_BACKOFF, _FIRST_BACKOFF * 2 ** (failures - 1))
-                        backoff += random.uniform(0, _FIRST_BACKOFF)  # noqa: S311 - jitter, not secrecy
+                        backoff = RETRY.backoff(failures)
                     else:
                         raise
                     self.stats.retried += 1

@@ -33,6 +33,7 @@ from hubspot_commprefs.client._results import (
     SubscriptionStatuses,
     UnsubscribeAllStatus,
 )
+from hubspot_commprefs.client._retry import RetryPolicy, is_daily_limit
 from hubspot_commprefs.client._sending import asend, send
 from hubspot_commprefs.client._subscriber_id import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
 from hubspot_commprefs.client._sync import CommPrefs
@@ -80,11 +81,13 @@ __all__ = [
     "Recorder",
     "RecordingError",
     "ReportedError",
+    "RetryPolicy",
     "SubscriptionStatuses",
     "UnsubscribeAllStatus",
     "asend",
     "check_subscriber_id",
     "id_problem",
+    "is_daily_limit",
     "log_request",
     "log_response",
     "normalise_subscriber_id",

@@ -13,7 +13,7 @@ from hubspot_commprefs.client._options import DEFAULT_CHANNEL, DEFAULT_MAX_RETRI
 from hubspot_commprefs.client._requests import log_request
 from hubspot_commprefs.client._responses import log_response, parse_response
 from hubspot_commprefs.client._results import SubscriptionStatuses, UnsubscribeAllStatus
-from hubspot_commprefs.client._retry import async_call_with_retries
+from hubspot_commprefs.client._retry import RetryPolicy, async_call_with_retries
 from hubspot_commprefs.client._sending import asend
 from hubspot_commprefs.client._transport import DEFAULT_MAX_RESPONSE_BYTES
 
@@ -188,7 +188,7 @@ class AsyncCommPrefs(BaseClient):
             log_response(request, response)
             return parse_response(response, operation, result_type)
 
-        return await async_call_with_retries(attempt, self.max_retries)
+        return await async_call_with_retries(attempt, RetryPolicy(self.max_retries))
 
     def _check_usable(self, http: httpx.Client | httpx.AsyncClient) -> None:
         """Refuse a second event loop: httpx's pooled connections belong to the loop that opened them."""

@@ -337,23 +337,36 @@ class UnsubscribeAllStatus(
         return [w for w in self.model.results if w.status == UNSUBSCRIBED]
 
     @property
+    def unknown_wide_statuses(self) -> list[str]:
+        """The raw values (distinct, in order of appearance) of the wide statuses this client does not know
+        (HubSpot added one, e.g. OPTED_OUT)."""
+        return list(dict.fromkeys(w.status.value for w in self.model.results if not w.status.is_known))
+
+    @property
+    def verdict(self) -> bool | None:
+        """The one rule of "unknown wide statuses get no yes or no", which ``is_unsubscribed_from_all``,
+        the bulk engine's outcomes and the command line all apply: True when any wide status says
+        UNSUBSCRIBED; otherwise None when one has a status this client does not know (False would say
+        "may email" without knowing); otherwise False. It does not look at ``is_complete``."""
+        if self._opted_out:
+            return True
+        return None if self.unknown_wide_statuses else False
+
+    @property
     def is_unsubscribed_from_all(self) -> bool:
         """Whether any wide status says UNSUBSCRIBED (portal-wide or for a business unit).
 
         Raises ``IncompleteResultError`` naming the value when none does but one has a status this client
-        does not know (HubSpot added one): False would say "may email" without knowing. The raw value is
-        ``wide_status.status.value``.
+        does not know (HubSpot added one; see ``verdict``). The raw value is ``wide_status.status.value``.
         """
-        if self._opted_out:
-            return True
-        unknown = [w.status.value for w in self.model.results if not w.status.is_known]
-        if unknown:
+        verdict = self.verdict
+        if verdict is None:
             message = (
                 "cannot tell whether the contact opted out of all email: wide status "
-                f"{', '.join(repr(v) for v in dict.fromkeys(unknown))} is unknown to this client"
+                f"{', '.join(repr(v) for v in self.unknown_wide_statuses)} is unknown to this client"
             )
             raise IncompleteResultError(scrub(message, secret_of(self._request)), result=self)
-        return False
+        return verdict
 
     @property
     def is_portal_wide(self) -> bool:

@@ -11,7 +11,7 @@ from hubspot_commprefs.client._options import DEFAULT_CHANNEL, DEFAULT_MAX_RETRI
 from hubspot_commprefs.client._requests import log_request
 from hubspot_commprefs.client._responses import log_response, parse_response
 from hubspot_commprefs.client._results import SubscriptionStatuses, UnsubscribeAllStatus
-from hubspot_commprefs.client._retry import call_with_retries
+from hubspot_commprefs.client._retry import RetryPolicy, call_with_retries
 from hubspot_commprefs.client._sending import send
 from hubspot_commprefs.client._transport import DEFAULT_MAX_RESPONSE_BYTES, bounded_http_client
 
@@ -181,7 +181,7 @@ class CommPrefs(BaseClient):
             log_response(request, response)
             return parse_response(response, operation, result_type)
 
-        return call_with_retries(attempt, self.max_retries)
+        return call_with_retries(attempt, RetryPolicy(self.max_retries))
 
     def close(self) -> None:
         """Close the HTTP client, unless it was passed in (its owner closes it)."""

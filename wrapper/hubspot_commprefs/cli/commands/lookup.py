@@ -176,11 +176,9 @@ def run_unsubscribe_all(args: argparse.Namespace) -> int:
     code, result = _lookup(args, "unsubscribe-all")
     if result is None:
         return code
-    # Computed here from the wide statuses: a status value this client does not know (HubSpot added one,
-    # e.g. OPTED_OUT) means the answer cannot be read as yes or no, and must not be shown as a no.
-    unknown = sorted(
-        {_text(w.status) for w in result.wide_statuses if not getattr(w.status, "is_known", True)}
-    )
+    # The result type's rule (``verdict``): with no UNSUBSCRIBED, a status value this client does not know
+    # (HubSpot added one, e.g. OPTED_OUT) means the answer cannot be read as yes or no, nor shown as a no.
+    unknown = result.verdict is None
     opted_out = [w for w in result.wide_statuses if _text(w.status) == "UNSUBSCRIBED"]
     scopes = {_text(w.wide_status_type) for w in opted_out}
     if not result.is_complete:  # a "no" from an answer with errors (an unknown business unit...) is no answer
@@ -212,6 +210,6 @@ def run_unsubscribe_all(args: argparse.Namespace) -> int:
         text += "\n\n" + table(("SCOPE", "BUSINESS UNIT", "STATUS", "UPDATED"), rows)
     code = _finish(args, result, text)
     if unknown and code == EXIT_OK:
-        values = ", ".join(unknown)
+        values = ", ".join(result.unknown_wide_statuses)
         return fail(f"HubSpot sent a wide status this client does not know ({values}): it is not a yes or no")
     return code
