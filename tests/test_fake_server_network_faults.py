@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 from hubspot_commprefs import testing
+from hubspot_commprefs._faults import DEFAULT_BOMB_SIZE, NETWORK_FAULTS
 from hubspot_commprefs.openapi._document import endpoints
 from hubspot_commprefs.testing import FakeHubSpot, Fault, RateLimit
-from hubspot_commprefs.testing._faults import NETWORK_FAULTS
-from hubspot_commprefs.testing._network_faults import ABSURD_NUMBER, DEFAULT_BOMB_SIZE, gzip_bomb
+from hubspot_commprefs.testing._network_faults import ABSURD_NUMBER, gzip_bomb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

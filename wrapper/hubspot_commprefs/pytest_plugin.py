@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from hubspot_commprefs.client import DEFAULT_BASE_URL, ENV_ACCESS_TOKEN, ENV_BASE_URL
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -32,9 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["HubSpotTarget", "fake_hubspot", "fake_hubspot_session", "hubspot_target"]
 
 LIVE_OPTION = "--hubspot-live"
-TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
-BASE_URL_ENV = "HUBSPOT_BASE_URL"
-DEFAULT_BASE_URL = "https://api.hubapi.com"
+TOKEN_ENV = ENV_ACCESS_TOKEN
+BASE_URL_ENV = ENV_BASE_URL
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -31,8 +31,6 @@ from hubspot_commprefs.bulk._engine import (
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate
 from hubspot_commprefs.client import (
     DEFAULT_CHANNEL,
-    SubscriptionStatuses,
-    UnsubscribeAllStatus,
     asend,
     log_request,
     log_response,
@@ -50,23 +48,16 @@ __all__ = ["async_call", "lookup_many", "lookup_many_async", "sync_call", "threa
 
 def _request(
     client: CommPrefs | AsyncCommPrefs, operation: Operation, subscriber: str, business_unit_id: int | None
-) -> tuple[httpx.Request, Any, type[Any]]:
-    ops = client._ops  # noqa: SLF001 - the bulk engine is part of the client
-    op: Any
-    result_type: type[Any]
-    extra: dict[str, Any]
-    if operation == "statuses":
-        op, result_type, extra = ops.get_statuses, SubscriptionStatuses, {}
-    else:
-        op, result_type, extra = ops.get_unsubscribe_all_status, UnsubscribeAllStatus, {"verbose": False}
+) -> tuple[httpx.Request, Any]:
+    op = client._ops.by_short_name(operation)  # noqa: SLF001 - the bulk engine is part of the client
     http = client._http  # noqa: SLF001
     try:
-        request = client._build(http, op, subscriber, DEFAULT_CHANNEL, business_unit_id, **extra)  # noqa: SLF001
+        request = client._build(http, op, subscriber, DEFAULT_CHANNEL, business_unit_id, **op.defaults)  # noqa: SLF001
     except httpx.InvalidURL as error:  # e.g. "URL too long": the id cannot be sent; a bad id, not a crash
         raise InvalidSubscriberIdError(
             f"subscriber id cannot be sent: {error}", subscriber_id=subscriber
         ) from None
-    return request, op, result_type
+    return request, op
 
 
 def async_call(
@@ -75,11 +66,11 @@ def async_call(
     """One request per call, no retries, typed result or typed error: what ``BulkLookup`` needs."""
 
     async def call(operation: Operation, subscriber: str) -> Any:
-        request, op, result_type = _request(client, operation, subscriber, business_unit_id)
+        request, op = _request(client, operation, subscriber, business_unit_id)
         log_request(request)
         response = await asend(client, client._http, request)  # noqa: SLF001 - same checked path as a call
         log_response(request, response)
-        return parse_response(response, op, result_type)
+        return parse_response(response, op)
 
     return call
 
@@ -88,11 +79,11 @@ def sync_call(client: CommPrefs, *, business_unit_id: int | None = None) -> Call
     """The blocking twin of ``async_call``."""
 
     def call(operation: Operation, subscriber: str) -> Any:
-        request, op, result_type = _request(client, operation, subscriber, business_unit_id)
+        request, op = _request(client, operation, subscriber, business_unit_id)
         log_request(request)
         response = send(client, client._http, request)  # noqa: SLF001 - same checked path as a call
         log_response(request, response)
-        return parse_response(response, op, result_type)
+        return parse_response(response, op)
 
     return call
 

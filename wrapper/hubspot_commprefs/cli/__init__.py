@@ -25,6 +25,7 @@ from hubspot_commprefs.cli import commands
 from hubspot_commprefs.cli.commands._common import (
     BASE_URL_HELP,
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     TIMEOUT_HELP,
     add_global_options,
     global_options_given,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 PROG = "hubspot-commprefs"
-EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:

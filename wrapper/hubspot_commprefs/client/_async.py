@@ -12,7 +12,6 @@ from hubspot_commprefs.client._base import BaseClient
 from hubspot_commprefs.client._options import DEFAULT_CHANNEL, DEFAULT_MAX_RETRIES, NOT_GIVEN, TimeoutTypes
 from hubspot_commprefs.client._requests import log_request
 from hubspot_commprefs.client._responses import log_response, parse_response
-from hubspot_commprefs.client._results import SubscriptionStatuses, UnsubscribeAllStatus
 from hubspot_commprefs.client._retry import RetryPolicy, async_call_with_retries
 from hubspot_commprefs.client._sending import asend
 from hubspot_commprefs.client._transport import DEFAULT_MAX_RESPONSE_BYTES
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
 
     from hubspot_commprefs.bulk import Check, LookupOutcome, Rate
     from hubspot_commprefs.client._operations import Operation
-    from hubspot_commprefs.client._results import _ActionResult
+    from hubspot_commprefs.client._results import SubscriptionStatuses, UnsubscribeAllStatus, _ActionResult
 
 ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
 
@@ -95,7 +94,6 @@ class AsyncCommPrefs(BaseClient):
         ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
         return await self._call(
             self._ops.get_statuses,
-            SubscriptionStatuses,
             subscriber_id,
             channel,
             business_unit_id,
@@ -119,7 +117,6 @@ class AsyncCommPrefs(BaseClient):
             raise TypeError(f"verbose must be a bool, not {type(verbose).__name__}")
         return await self._call(
             self._ops.get_unsubscribe_all_status,
-            UnsubscribeAllStatus,
             subscriber_id,
             channel,
             business_unit_id,
@@ -172,8 +169,7 @@ class AsyncCommPrefs(BaseClient):
 
     async def _call(
         self,
-        operation: Operation,
-        result_type: type[ResultT],
+        operation: Operation[ResultT],
         subscriber_id: str,
         channel: str,
         business_unit_id: int | None,
@@ -186,7 +182,7 @@ class AsyncCommPrefs(BaseClient):
             log_request(request)
             response = await asend(self, self._http, request)
             log_response(request, response)
-            return parse_response(response, operation, result_type)
+            return parse_response(response, operation)
 
         return await async_call_with_retries(attempt, RetryPolicy(self.max_retries))
 

@@ -96,7 +96,7 @@ class BaseClient:
     def _build(
         self,
         http: httpx.Client | httpx.AsyncClient,
-        operation: Operation,
+        operation: Operation[Any],
         subscriber_id: str,
         channel: object,
         business_unit_id: object,

@@ -158,7 +158,7 @@ def _decode(content: bytes) -> tuple[Any, bool]:
     return json.loads(content, parse_float=number), bool(fractions)
 
 
-def _model_builder(response: httpx.Response, operation: Operation, body: Any) -> Any:
+def _model_builder(response: httpx.Response, operation: Operation[Any], body: Any) -> Any:
     """Builds the generated model of a checked 200 body when the result first needs it (see
     ``_validation``: once checked, building does not fail; were it to, the error is the same as for a
     body that fails the check)."""
@@ -172,7 +172,7 @@ def _model_builder(response: httpx.Response, operation: Operation, body: Any) ->
     return build_model
 
 
-def parse_response(response: httpx.Response, operation: Operation, result_type: type[ResultT]) -> ResultT:
+def parse_response(response: httpx.Response, operation: Operation[ResultT]) -> ResultT:
     """The typed result of a 200 answer, or the typed error of any other."""
     code = response.status_code
     if code == 200:  # noqa: PLR2004
@@ -202,7 +202,7 @@ def parse_response(response: httpx.Response, operation: Operation, result_type: 
             raise unexpected(
                 response, f"HTTP 200 with a body that cannot be checked ({type(exc).__name__})"
             ) from None
-        return result_type(
+        return operation.result_type(
             build=_model_builder(response, operation, body),
             rate_limit=RateLimitInfo.from_headers(response.headers),
             headers=response.headers,

@@ -15,6 +15,7 @@ from hubspot_commprefs._extras import require_harness as _require_harness
 
 _require_harness("hubspot_commprefs.conformance (the conformance suite)")
 
+from hubspot_commprefs._exit_codes import EXIT_NO_ANSWER
 from hubspot_commprefs.conformance._checks import SpecChecker
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import (
@@ -38,7 +39,6 @@ from hubspot_commprefs.conformance._runner import (
     DEFAULT_SEED,
     EXIT_CONFORMS,
     EXIT_FAILURES,
-    EXIT_NO_ANSWER,
     UNGUARDED_PROBES,
     ConformanceOptions,
     ConformanceResult,

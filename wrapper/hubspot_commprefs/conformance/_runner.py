@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from hubspot_commprefs._exit_codes import EXIT_FAILED, EXIT_NO_ANSWER, EXIT_OK
 from hubspot_commprefs.client import Recorder, check_subscriber_id, prepare_recording_dir
 from hubspot_commprefs.conformance._checks import SpecChecker
 from hubspot_commprefs.conformance._findings import TOKEN_PLACEHOLDER, Exchange, Finding, Kind, Severity
@@ -26,9 +27,8 @@ DEFAULT_MAX_REQUESTS = 1000
 DEFAULT_SEED = 20260318
 DEFAULT_TIMEOUT = 10.0
 UNGUARDED_PROBES = 2  # schemathesis' start-up probes: GET requests sent outside the guard and its budget
-EXIT_CONFORMS = 0
-EXIT_FAILURES = 1
-EXIT_NO_ANSWER = 4  # the server did not answer: a verdict of its own, not a list of failures
+EXIT_CONFORMS = EXIT_OK
+EXIT_FAILURES = EXIT_FAILED
 
 
 @dataclass(frozen=True, slots=True)

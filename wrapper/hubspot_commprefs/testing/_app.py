@@ -16,10 +16,10 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 
+from hubspot_commprefs._faults import Fault, apply_drift
 from hubspot_commprefs.openapi import SpecEndpoints, endpoints, query_parameters
 from hubspot_commprefs.testing import _bodies
 from hubspot_commprefs.testing._data import DEFAULT_BUSINESS_UNIT_ID, Dataset
-from hubspot_commprefs.testing._faults import Fault, apply_drift
 from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, network_answer
 from hubspot_commprefs.testing._rate_limit import RateLimit, RollingWindowLimiter
 

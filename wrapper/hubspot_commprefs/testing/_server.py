@@ -14,18 +14,18 @@ from typing import TYPE_CHECKING, Any, Self
 
 import uvicorn
 
+from hubspot_commprefs._faults import (
+    DEFAULT_BOMB_SIZE,
+    DEFAULT_OVERSIZED_BODY_SIZE,
+    DEFAULT_TRICKLE_INTERVAL,
+    Fault,
+    parse_faults,
+)
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 from hubspot_commprefs.testing._app import ALL_METHODS, RecordedRequest, ServerState, build_app
 from hubspot_commprefs.testing._bodies import SCOPES
 from hubspot_commprefs.testing._data import Dataset, default_dataset
-from hubspot_commprefs.testing._faults import Fault, parse_faults
-from hubspot_commprefs.testing._network_faults import (
-    DEFAULT_BOMB_SIZE,
-    DEFAULT_OVERSIZED_BODY_SIZE,
-    DEFAULT_TRICKLE_INTERVAL,
-    NetworkFaultSettings,
-    exposing_transport,
-)
+from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, exposing_transport
 from hubspot_commprefs.testing._rate_limit import RateLimit
 from hubspot_commprefs.testing._replay import Replay, load_replay
 from hubspot_commprefs.testing._request_log import logging_requests

@@ -1,6 +1,8 @@
 """What the lookup and bulk commands share: the client from the environment, and how errors exit.
 
-Standard library only at import time (see ``hubspot_commprefs.cli.commands``).
+The exit codes and environment variables are named once, in ``hubspot_commprefs._exit_codes`` and the
+client's options. Nothing beyond the standard library and the package itself is imported at import time
+(see ``hubspot_commprefs.cli.commands``).
 """
 
 from __future__ import annotations
@@ -10,12 +12,27 @@ import os
 import sys
 from typing import Any
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_STOPPED = 3
-TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
-BASE_URL_ENV = "HUBSPOT_BASE_URL"
+from hubspot_commprefs._exit_codes import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NO_ANSWER,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+)
+from hubspot_commprefs.client import ENV_ACCESS_TOKEN as TOKEN_ENV
+from hubspot_commprefs.client import ENV_BASE_URL as BASE_URL_ENV
+
+__all__ = [
+    "BASE_URL_ENV",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_NO_ANSWER",
+    "EXIT_OK",
+    "EXIT_STOPPED",
+    "EXIT_USAGE",
+    "TOKEN_ENV",
+]
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:

@@ -12,7 +12,13 @@ import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
-from hubspot_commprefs.cli.commands._common import add_global_options, add_record_option, check_record_dir
+from hubspot_commprefs.cli.commands._common import (
+    EXIT_USAGE,
+    TOKEN_ENV,
+    add_global_options,
+    add_record_option,
+    check_record_dir,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -20,8 +26,6 @@ if TYPE_CHECKING:
     from hubspot_commprefs.conformance import ConformanceOptions
 
 ORDER = 70
-TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
-EXIT_USAGE = 2
 DEFAULT_TIMEOUT = 10.0  # seconds per request, as conformance._runner's (not imported: keep --help fast)
 FAKE_RATE_LIMIT = 100_000
 REPRODUCE_PORT = 8089  # mock-server's default port: where the report's curls find the fake server again  # the bundled server's limit: high, so that an unpaced run is never answered 429

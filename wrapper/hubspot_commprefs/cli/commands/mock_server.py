@@ -8,15 +8,26 @@ import os
 import sys
 from typing import Any
 
+from hubspot_commprefs._faults import (
+    DEFAULT_BOMB_SIZE as BOMB_SIZE,
+)
+from hubspot_commprefs._faults import (
+    DEFAULT_OVERSIZED_BODY_SIZE as OVERSIZED_BODY_SIZE,
+)
+from hubspot_commprefs._faults import (
+    DEFAULT_TRICKLE_INTERVAL as TRICKLE_INTERVAL,
+)
+from hubspot_commprefs._faults import (
+    FAULT_HELP,
+    MAX_BOMB_SIZE,
+    MAX_OVERSIZED_BODY_SIZE,
+    MAX_TRICKLE_INTERVAL,
+    Fault,
+)
+from hubspot_commprefs.cli.commands._common import EXIT_USAGE, TOKEN_ENV
+
 ORDER = 80
-TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
-EXIT_USAGE = 2
 MAX_PORT = 65535
-# The network faults' defaults and bounds, as in hubspot_commprefs.testing._network_faults (not imported
-# here: that would load the server's dependencies for --help).
-TRICKLE_INTERVAL, MAX_TRICKLE_INTERVAL = 2.0, 3600.0
-BOMB_SIZE, MAX_BOMB_SIZE = 2**30, 2**36
-OVERSIZED_BODY_SIZE, MAX_OVERSIZED_BODY_SIZE = 300_000_000, 2**40
 
 
 def _port(text: str) -> int:
@@ -75,20 +86,17 @@ def _log_request(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+_FAULTS = "; ".join(f"{fault.value} ({FAULT_HELP[fault]})" for fault in Fault)
+"""The fault list of ``--help``, from the one list (``hubspot_commprefs._faults``)."""
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "mock-server",
         help="run a fake HubSpot server, driven by the spec, for offline tests (needs the harness extra)",
         description="Serve both endpoints of the spec with seeded, deterministic contacts. It accepts the "
         f"token in {TOKEN_ENV} when set, else the fake token it prints; any other token gets 401.",
-        epilog="Faults: enum-value, wrong-type, missing-field, bad-date-time, int32-overflow, int64-overflow, "
-        "extra-field (drift of a 200 body); server-error, html-error, wrong-content-type, undocumented-status; "
-        "network: trickle (the body one byte every --trickle-interval seconds), gzip-bomb (gzip that decodes "
-        "to --bomb-size bytes), gzip-bomb-nested (the same gzipped twice), oversized-body (a body of "
-        "--oversized-body-size bytes), connection-reset (half the body, then a TCP reset), "
-        "absurd-number-header (rate-limit headers of 5,000 digits), absurd-retry-after (a 429 whose "
-        "Retry-After has 5,000 digits). "
-        "Exit codes: 130 stopped with Ctrl-C (as any command interrupted), 2 a usage error (a bad flag, a "
+        epilog=f"Faults: {_FAULTS}. Exit codes: 130 stopped with Ctrl-C (as any command interrupted), 2 a usage error (a bad flag, a "
         "bad data file, a taken port, a --replay DIR without a recording, or whose answers the spec does "
         "not allow without --replay-allow-drift).",
     )

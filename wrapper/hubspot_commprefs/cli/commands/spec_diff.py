@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
+from hubspot_commprefs.cli.commands._common import EXIT_USAGE
+
 if TYPE_CHECKING:
     import argparse
 
 ORDER = 75
-EXIT_USAGE = 2
 
 
 def register(subparsers: Any) -> None:

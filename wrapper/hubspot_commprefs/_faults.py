@@ -4,6 +4,10 @@ Drift faults change the body of a 200 answer the way HubSpot has changed its ans
 others replace the answer, or (network faults, ``_network_faults.py``) send it badly: slowly, compressed
 into a bomb, far too big, cut by a reset, with absurd numbers in its headers. Each drift fault names the field it breaks (``DRIFT_FIELDS``), which is the field
 the conformance suite must name when it runs against a server with that fault.
+
+The list is named here once, outside ``hubspot_commprefs.testing`` and with nothing beyond the standard
+library and the spec's integer bounds, so that ``mock-server --help`` lists the faults (from
+``FAULT_HELP``) and checks their settings without loading the server.
 """
 
 from __future__ import annotations
@@ -12,6 +16,13 @@ import enum
 from typing import Any
 
 from hubspot_commprefs.schemas import INT32_MAX, INT64_MAX
+
+DEFAULT_TRICKLE_INTERVAL = 2.0
+MAX_TRICKLE_INTERVAL = 3600.0
+DEFAULT_BOMB_SIZE = 2**30
+MAX_BOMB_SIZE = 2**36  # 64 GiB of spaces take about two minutes to compress
+DEFAULT_OVERSIZED_BODY_SIZE = 300_000_000
+MAX_OVERSIZED_BODY_SIZE = 2**40
 
 
 class Fault(enum.StrEnum):
