@@ -1,7 +1,7 @@
 """What the fake server can be told to get wrong, to prove that clients and the conformance suite notice.
 
 Drift faults change the body of a 200 answer the way HubSpot has changed its answers in place before; the
-others replace the answer, or (network faults, ``_network_faults.py``) send it badly: slowly, compressed
+others replace the answer, or (network faults, ``testing/_network_faults.py``) send it badly: slowly, compressed
 into a bomb, far too big, cut by a reset, with absurd numbers in its headers. Each drift fault names the field it breaks (``DRIFT_FIELDS``), which is the field
 the conformance suite must name when it runs against a server with that fault.
 

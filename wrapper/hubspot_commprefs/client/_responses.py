@@ -160,7 +160,7 @@ def _decode(content: bytes) -> tuple[Any, bool]:
 
 def _model_builder(response: httpx.Response, operation: Operation[Any], body: Any) -> Any:
     """Builds the generated model of a checked 200 body when the result first needs it (see
-    ``_validation``: once checked, building does not fail; were it to, the error is the same as for a
+    ``hubspot_commprefs.schemas``: once checked, building does not fail; were it to, the error is the same as for a
     body that fails the check)."""
 
     def build_model() -> Any:

@@ -1,11 +1,11 @@
 """Check a 200 body the client's way, and build its generated model once it passed.
 
-The rules are the spec's own, compiled once in ``_schemas`` (its ``CLIENT`` reading; nothing is typed by
+The rules are the spec's own, compiled once in ``_compiled`` (its ``CLIENT`` reading; nothing is typed by
 hand here): required fields, types (an integer is never a boolean), int32 and int64 ranges, RFC 3339
 date-times, nested objects, arrays and maps. A body that breaks them raises ``BodyMismatch`` naming the
 field path (``results[0].subscriptionId``) and the problem; a valid body costs one call into compiled code.
 
-The client's tolerances, all for forward compatibility, are made by ``_schemas.transform``:
+The client's tolerances, all for forward compatibility, are made by ``_compiled.transform``:
 
 - an enum value the spec does not list is accepted (the generated enums keep it, ``is_known`` False);
 - extra fields are accepted (the generated models keep them in ``additional_properties``);

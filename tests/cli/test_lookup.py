@@ -24,13 +24,6 @@ def server() -> Iterator[FakeHubSpot]:
         yield running
 
 
-@pytest.fixture
-def env(server: FakeHubSpot, monkeypatch: pytest.MonkeyPatch) -> FakeHubSpot:
-    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", server.token)
-    monkeypatch.setenv("HUBSPOT_BASE_URL", server.base_url)
-    return server
-
-
 def test_statuses_prints_a_table(env: FakeHubSpot, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["statuses", "alice@example.com"]) == 0
     out = capsys.readouterr().out
@@ -269,7 +262,7 @@ def test_single_lookups_follow_the_same_id_rule_as_bulk(
     else:
         assert code == 2
         assert problem in captured.err
-        assert row.problem is not None
+        assert row.problem == f"the subscriber id {problem}"
         assert row.problem in captured.err
 
 

@@ -27,12 +27,13 @@ from hubspot_commprefs.bulk._io import (
 )
 from hubspot_commprefs.bulk._progress import ProgressBar, format_duration
 
+from tests.bulk_helpers import LINE_BREAKS
+
 if TYPE_CHECKING:
     from pathlib import Path
 
 
 # Every character (and pair) at which str.splitlines breaks a line; a cell may hold any of them.
-LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 
 
 def subscribers(rows: list[InputRow]) -> list[str]:
@@ -95,9 +96,18 @@ def test_invalid_and_duplicate_ids_are_marked_on_their_rows() -> None:
     assert rows[2].duplicate_of == 1
 
 
-@pytest.mark.parametrize("text", ["", "@x.com", "a@", "a\x00@x.com", "a\u200b@x.com"])
-def test_id_problem_names_what_is_wrong(text: str) -> None:
-    assert id_problem(text) is not None
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "empty subscriber id"),
+        ("@x.com", "not an email address (HubSpot identifies subscribers by email)"),
+        ("a@", "not an email address (HubSpot identifies subscribers by email)"),
+        ("a\x00@x.com", "the subscriber id contains a control character"),
+        ("a\u200b@x.com", "the subscriber id contains a control character"),
+    ],
+)
+def test_id_problem_names_what_is_wrong(text: str, problem: str) -> None:
+    assert id_problem(text) == problem
 
 
 def test_read_input_from_stdin_and_files(tmp_path: Path) -> None:
@@ -152,7 +162,7 @@ def test_a_cell_holding_a_line_break_reads_back_as_written_and_resumes(
     odd = f"bad{line_break}id@x.com"
     rows = rows_from_ids(["a@x.com", odd, "c@x.com", "d@x.com"])
     assert rows[1].subscriber == odd
-    assert rows[1].problem is not None
+    assert rows[1].problem == "the subscriber id contains whitespace"
     written = {
         1: record(1, "a@x.com", error=None),
         2: record(2, odd, outcome="invalid", error=f"two{line_break}lines"),

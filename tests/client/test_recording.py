@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from hubspot_commprefs import CommPrefs, NotFoundError, UnexpectedResponseError
+from hubspot_commprefs import CommPrefs, InternalServerError, NotFoundError, UnexpectedResponseError
 from hubspot_commprefs.client._recording import RECORDING_FILE, Recorder, RecordingError, read_recording
 
 from tests.client_fixtures import STATUSES_BODY, TOKEN, async_client, ok, sync_client, wide_item
@@ -87,7 +87,7 @@ def test_a_body_that_is_not_utf8_is_recorded_in_base64_and_read_back_exactly(tmp
     raw = b"\xff\xfe<html>not json \x80</html>"
     answer = httpx.Response(502, content=raw, headers={"Content-Type": "text/html"})
     client, _ = sync_client(answer, max_retries=0, record_to=tmp_path)
-    with client, pytest.raises(Exception, match="502"):
+    with client, pytest.raises(InternalServerError, match="HTTP 502"):
         client.get_statuses("alice@example.com")
     [line] = lines(tmp_path)
     assert line["response"]["base64"] is True
@@ -146,7 +146,7 @@ def test_the_token_is_never_written_even_when_the_server_echoes_it(tmp_path: Pat
     client, _ = sync_client(echo, record_to=tmp_path, max_retries=0)
     with client:
         result = client.get_statuses("alice@example.com")
-        with pytest.raises(Exception, match="500"):
+        with pytest.raises(InternalServerError, match="HTTP 500"):
             client.get_unsubscribe_all_status("alice@example.com")
     assert result.body["echo"] == f"Bearer {TOKEN}"  # what the caller gets is untouched
     written = every_file_bytes(tmp_path)

@@ -11,28 +11,14 @@ from typing import TYPE_CHECKING
 import pytest
 from hubspot_commprefs.bulk._io import BulkInputError, parse_input, read_input
 from hubspot_commprefs.cli import main
-from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
+
+    from hubspot_commprefs.testing import FakeHubSpot
 
 FAST = "100000/1s"
 NO_HEADER = "alice@example.com,Alice\nbob@example.com,Bob\n"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeHubSpot]:
-    with FakeHubSpot(rate_limit=RateLimit(max_requests=1_000_000, interval_ms=1000)) as running:
-        yield running
-
-
-@pytest.fixture
-def env(server: FakeHubSpot, monkeypatch: pytest.MonkeyPatch) -> FakeHubSpot:
-    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", server.token)
-    monkeypatch.setenv("HUBSPOT_BASE_URL", server.base_url)
-    server.state.requests.clear()
-    return server
 
 
 def bulk(*argv: str) -> int:

@@ -13,78 +13,19 @@ tests skip, except under CI, where they fail.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import socket
-import subprocess
-import time
-from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 from hubspot_commprefs.conformance import ConformanceOptions, Kind, console_report, run_conformance
 from hubspot_commprefs.openapi._document import endpoints
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
-from tests.spec_helpers import ROOT, SPEC_PATH
+from tests.prism_helpers import running_prism
+from tests.spec_helpers import SPEC_PATH
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-PRISM = os.environ.get("HUBSPOT_COMMPREFS_PRISM") or str(ROOT / ".tools/prism/node_modules/.bin/prism")
-STARTUP_TIMEOUT = 60.0
 JS_SAFE_INTEGER = 2**53 - 1
 STATUSES, WIDE = (e.path_template for e in endpoints())
-
-
-@pytest.fixture(scope="module")
-def prism() -> str:
-    if not Path(PRISM).is_file():
-        message = f"Prism is not installed at {PRISM} (scripts/test installs it with npm)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return PRISM
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def _running(prism: str, *args: str) -> Iterator[str]:
-    """``prism <args> -h 127.0.0.1 -p PORT``; yields its base URL once it answers, stops it afterwards."""
-    port = _free_port()
-    command = [prism, *args, "-h", "127.0.0.1", "-p", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            try:
-                httpx.get(base_url, timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-                    pytest.fail(f"prism did not start: {' '.join(command)}\n{error[-2000:]}")
-                time.sleep(0.2)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
 
 
 def _earned(finding) -> bool:
@@ -100,7 +41,7 @@ def _earned(finding) -> bool:
 
 
 def test_a_spec_driven_mock_passes_the_suite_apart_from_what_it_earns(prism: str) -> None:
-    with _running(prism, "mock", "-d", str(SPEC_PATH)) as base_url:
+    with running_prism(prism, "mock", "-d", str(SPEC_PATH)) as base_url:
         options = ConformanceOptions(
             base_url=base_url,
             token="any-token-prism-accepts",
@@ -136,7 +77,7 @@ def test_a_validating_proxy_finds_no_violation_in_the_fake_servers_answers(prism
     limit = RateLimit(max_requests=8, interval_ms=60_000)
     with (
         FakeHubSpot(rate_limit=limit) as fake,
-        _running(prism, "proxy", str(SPEC_PATH), fake.base_url) as base_url,
+        running_prism(prism, "proxy", str(SPEC_PATH), fake.base_url) as base_url,
         httpx.Client(base_url=base_url, timeout=10) as client,
     ):
         ok = {"Authorization": f"Bearer {fake.token}"}
@@ -182,7 +123,7 @@ def test_the_validating_proxy_does_flag_a_429_against_the_old_spec(prism: str, t
     old.write_text(yaml.safe_dump(spec), encoding="utf-8")
     with (
         FakeHubSpot(rate_limit=RateLimit(max_requests=1, interval_ms=60_000)) as fake,
-        _running(prism, "proxy", str(old), fake.base_url) as base_url,
+        running_prism(prism, "proxy", str(old), fake.base_url) as base_url,
     ):
         url = base_url + STATUSES.replace("{subscriberIdString}", "alice%40example.com")
         headers = {"Authorization": f"Bearer {fake.token}"}

@@ -114,8 +114,7 @@ def test_http_client_of_the_wrong_kind_is_refused():
 def test_timeouts_default_explicitly_and_can_be_overridden():
     own = CommPrefs(access_token=TOKEN)
     assert own.timeout == DEFAULT_TIMEOUT
-    assert DEFAULT_TIMEOUT.read is not None
-    assert DEFAULT_TIMEOUT.connect is not None
+    assert DEFAULT_TIMEOUT.as_dict() == {"connect": 5.0, "read": 10.0, "write": 10.0, "pool": 10.0}
     client, recorder = sync_client(ok(), timeout=2.5)
     client.get_statuses("alice@example.com")
     assert recorder.requests[0].extensions["timeout"] == httpx.Timeout(2.5).as_dict()

@@ -24,28 +24,13 @@ from hubspot_commprefs.bulk._io import COLUMNS, journal_path
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
-from tests.test_bulk_io import LINE_BREAKS
+from tests.bulk_helpers import LINE_BREAKS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 IDS = [f"user{i}@example.com" for i in range(1, 41)]
 FAST = "100000/1s"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeHubSpot]:
-    with FakeHubSpot(rate_limit=RateLimit(max_requests=1_000_000, interval_ms=1000)) as running:
-        yield running
-
-
-@pytest.fixture
-def env(server: FakeHubSpot, monkeypatch: pytest.MonkeyPatch) -> FakeHubSpot:
-    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", server.token)
-    monkeypatch.setenv("HUBSPOT_BASE_URL", server.base_url)
-    server.state.requests.clear()
-    return server
 
 
 def looked_up(server: FakeHubSpot) -> list[str]:

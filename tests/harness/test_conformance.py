@@ -370,7 +370,7 @@ def test_subscribers_must_be_a_sequence_not_one_string() -> None:
 
 
 def _readme_block(marker: str) -> str:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
     return next(block for block in blocks if marker in block)
 

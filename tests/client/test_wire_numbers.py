@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from hubspot_commprefs import CommPrefs, RateLimitInfo, UnexpectedResponseError
+from hubspot_commprefs import (
+    CommPrefs,
+    InternalServerError,
+    RateLimitError,
+    RateLimitInfo,
+    UnexpectedResponseError,
+)
 from hubspot_commprefs.bulk._limiter import Rate
 from hubspot_commprefs.client._rate_limit import parse_retry_after
 from hypothesis import given
@@ -59,14 +65,15 @@ def test_a_call_with_absurd_rate_limit_headers_succeeds_without_them() -> None:
     assert result.rate_limit == RateLimitInfo()
 
 
-@pytest.mark.parametrize("status", [429, 503])
-def test_an_error_with_absurd_headers_is_its_typed_error(status: int) -> None:
+@pytest.mark.parametrize(("status", "error_type"), [(429, RateLimitError), (503, InternalServerError)])
+def test_an_error_with_absurd_headers_is_its_typed_error(status: int, error_type: type[Exception]) -> None:
     client, _ = sync_client(
         httpx.Response(status, json={"message": "slow down"}, headers={"Retry-After": HUGE}), max_retries=0
     )
-    with pytest.raises(Exception, match="slow down") as raised:
+    with pytest.raises(error_type, match="slow down") as raised:
         client.get_statuses("alice@example.com")
-    assert getattr(raised.value, "status_code", None) == status
+    assert type(raised.value) is error_type
+    assert raised.value.status_code == status  # type: ignore[attr-defined]
 
 
 def test_a_body_with_a_5000_digit_number_is_an_unexpected_response() -> None:

@@ -13,11 +13,11 @@ from hubspot_commprefs.bulk._limiter import Rate, RollingWindowLimiter
 from hubspot_commprefs.bulk._progress import ProgressBar
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.cli.commands import bulk as bulk_command
-from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
+
+    from hubspot_commprefs.testing import FakeHubSpot
 
 FAST = "100000/1s"
 # Two contacts, an invalid id and a duplicate (the unit test above counts error rows too).
@@ -115,19 +115,6 @@ def visible_lines(text: str) -> list[str]:
     if current:
         lines.append("".join(current))
     return lines
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeHubSpot]:
-    with FakeHubSpot(rate_limit=RateLimit(max_requests=1_000_000, interval_ms=1000)) as running:
-        yield running
-
-
-@pytest.fixture
-def env(server: FakeHubSpot, monkeypatch: pytest.MonkeyPatch) -> FakeHubSpot:
-    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", server.token)
-    monkeypatch.setenv("HUBSPOT_BASE_URL", server.base_url)
-    return server
 
 
 class Terminal(io.StringIO):

@@ -16,8 +16,8 @@ import pytest
 from hubspot_commprefs import CommPrefs
 from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot
 
+from tests.prism_helpers import running_prism
 from tests.spec_helpers import SPEC_PATH
-from tests.test_prism import _running, prism  # noqa: F401 - the fixture, shared
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -48,12 +48,12 @@ def results(client: CommPrefs, calls: Calls) -> list[tuple[Any, Any, str | None]
 
 
 @pytest.fixture(scope="module")
-def recording(prism: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[Any]]]:  # noqa: F811
+def recording(prism: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[Any]]]:
     """A recording of every call against Prism; the last call is made twice (Prism gives two different
     answers), and what the client got the second time is what replay must give."""
     directory = tmp_path_factory.mktemp("prism-recording")
     with (
-        _running(prism, "mock", "-d", str(SPEC_PATH)) as base_url,
+        running_prism(prism, "mock", "-d", str(SPEC_PATH)) as base_url,
         CommPrefs(base_url=base_url, access_token=PRISM_TOKEN, max_retries=0, record_to=directory) as client,
     ):
         [earlier] = results(client, CALLS[-1:])  # recorded, then superseded by the later answer

@@ -18,6 +18,8 @@ from hubspot_commprefs.client._options import MAX_SERVER_DELAY
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.bulk_helpers import FakeClock
+
 
 def most_in_any_window(moments: list[int], window: int) -> int:
     """The largest count of ``moments`` inside one rolling window (T - window, T]."""
@@ -173,20 +175,6 @@ def test_rates_and_tier_presets_parse(text: str, rate: Rate) -> None:
 def test_bad_rates_are_refused_with_the_accepted_forms(text: str) -> None:
     with pytest.raises(ValueError, match=r"rate|request|window"):
         Rate.parse(text)
-
-
-class FakeClock:
-    """Time that moves only when someone sleeps; sleeping yields to the other tasks."""
-
-    def __init__(self) -> None:
-        self.moment = 0.0
-
-    def now(self) -> float:
-        return self.moment
-
-    async def sleep(self, seconds: float) -> None:
-        self.moment += seconds
-        await asyncio.sleep(0)
 
 
 async def test_the_async_limiter_holds_the_rate_on_a_fake_clock() -> None:

@@ -314,7 +314,7 @@ def test_the_readmes_per_call_and_with_options_example_runs(monkeypatch):
 
     from hubspot_commprefs.testing import FakeHubSpot
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     block = next(
         b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL) if "with_options(" in b
     )
