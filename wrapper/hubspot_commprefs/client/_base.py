@@ -19,7 +19,6 @@ from hubspot_commprefs.client._options import (
     USER_AGENT,
     TimeoutTypes,
     check_headers,
-    check_int64,
     check_max_response_bytes,
     check_max_retries,
     resolve_base_url,
@@ -27,9 +26,8 @@ from hubspot_commprefs.client._options import (
     resolve_token,
 )
 from hubspot_commprefs.client._paths import check_request_path
-from hubspot_commprefs.client._requests import MAX_URL_LENGTH, query_string
+from hubspot_commprefs.client._requests import request_url
 from hubspot_commprefs.client._responses import closed_error
-from hubspot_commprefs.client._subscriber_id import normalise_subscriber_id
 from hubspot_commprefs.client._transport import (
     ACCEPT_ENCODING,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -117,28 +115,15 @@ class BaseClient:
                 headers[name] = value
         self._check_usable(http)
         given = subscriber_id
-        subscriber_id = normalise_subscriber_id(subscriber_id)
-        if not isinstance(channel, str):
-            raise TypeError(f"channel must be a str, not {type(channel).__name__}")
-        kwargs = operation.get_kwargs(
+        url, path = request_url(
+            self.base_url,
+            self._ops,
+            operation,
             subscriber_id,
-            channel=self._ops.channel(channel),
-            business_unit_id=check_int64("business_unit_id", business_unit_id),
+            channel=channel,
+            business_unit_id=business_unit_id,
             **extra,
         )
-        path: str = kwargs["url"]
-        # The query is written into the URL here: httpx's params= would parse the URL a second time.
-        url = (
-            f"{self.base_url}{path}?{query_string(kwargs['params'])}"
-            if kwargs["params"]
-            else self.base_url + path
-        )
-        if len(url) > MAX_URL_LENGTH:
-            raise InvalidSubscriberIdError(
-                f"subscriber id of {len(subscriber_id)} characters is too long: the request URL would be "
-                f"{len(url)} characters, over httpx's limit of {MAX_URL_LENGTH}",
-                subscriber_id=given,
-            )
         try:
             request = http.build_request("GET", url, headers=headers, timeout=call_timeout)
         except httpx.InvalidURL as exc:
