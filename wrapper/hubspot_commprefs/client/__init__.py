@@ -2,13 +2,16 @@
 
 Layers, lowest first: ``_options`` (named defaults and the option checkers), ``_paths`` and
 ``_subscriber_id`` (what a subscriber id may be), ``_transport`` (bounded reading of an answer),
-``_rate_limit`` (HubSpot's rate-limit headers), ``_results`` (the typed results), ``_operations`` (which
-generated endpoint and result type each operation has), ``_requests`` (building a request),
-``_responses`` (an answer to a result or a typed error), ``_sending`` (one attempt's I/O), ``_retry`` (the
-retry rule and loop), ``_recording`` (record for replay; its redaction is ``hubspot_commprefs._logging``, shared), ``_base`` (what both clients share), and the two
-thin clients ``_sync`` and ``_async``. Other sub-packages (bulk, cli, conformance, testing) import from
-here, never from those private modules. The client imports ``hubspot_commprefs.bulk`` only lazily, in
-``lookup_many`` (bulk depends on the client, not the reverse).
+``_rate_limit`` (HubSpot's rate-limit headers), ``_results`` (the typed results), ``_operations`` (each
+operation's generated endpoint, result type and default parameters), ``_requests`` (building a request),
+``_responses`` (an answer to a result or a typed error), ``_sending`` (one attempt's I/O), ``_retry``
+(the one retry rule, and its loop as a generator), ``_recording`` (record for replay), ``_base`` (what
+both clients share), and the two thin clients ``_sync`` and ``_async``. Token redaction and the logger
+are ``hubspot_commprefs._logging``, shared with the other sub-packages.
+
+Other sub-packages (bulk, cli, conformance, testing) import from here, never from those private modules.
+The client imports ``hubspot_commprefs.bulk`` only lazily, in ``lookup_many`` (bulk depends on the
+client, not the reverse).
 """
 
 from typing import TYPE_CHECKING, Any
