@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hubspot_commprefs import CommPrefs, _bulk
+from hubspot_commprefs import CommPrefs
+from hubspot_commprefs.bulk import _engine as _bulk
 from hubspot_commprefs.cli import main
 
 if TYPE_CHECKING:

@@ -19,14 +19,6 @@ import importlib
 import types
 from typing import TYPE_CHECKING, Any
 
-from hubspot_commprefs._async_client import AsyncCommPrefs
-from hubspot_commprefs._client import CommPrefs
-from hubspot_commprefs._config import (
-    DEFAULT_BASE_URL,
-    DEFAULT_CHANNEL,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-)
 from hubspot_commprefs._errors import (
     APIConnectionError,
     APIError,
@@ -44,10 +36,20 @@ from hubspot_commprefs._errors import (
     ResponseTooLargeError,
     UnexpectedResponseError,
 )
-from hubspot_commprefs._rate_limit import RateLimitInfo
-from hubspot_commprefs._results import ReportedError, SubscriptionStatuses, UnsubscribeAllStatus
-from hubspot_commprefs._transport import DEFAULT_MAX_RESPONSE_BYTES
 from hubspot_commprefs._version import __version__
+from hubspot_commprefs.client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CHANNEL,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    AsyncCommPrefs,
+    CommPrefs,
+    RateLimitInfo,
+    ReportedError,
+    SubscriptionStatuses,
+    UnsubscribeAllStatus,
+)
 
 if TYPE_CHECKING:
     from hubspot_commprefs_client.models import (
@@ -62,8 +64,7 @@ if TYPE_CHECKING:
         WideStatusType,
     )
 
-    from hubspot_commprefs._bulk import LookupOutcome
-    from hubspot_commprefs._rate_limiter import Rate
+    from hubspot_commprefs.bulk import LookupOutcome, Rate
 
 _GENERATED_MODELS = "hubspot_commprefs_client.models"
 _LAZY = {
@@ -76,8 +77,8 @@ _LAZY = {
     "StandardError": _GENERATED_MODELS,
     "SubscriptionStatus": _GENERATED_MODELS,
     "WideStatusType": _GENERATED_MODELS,
-    "LookupOutcome": "hubspot_commprefs._bulk",
-    "Rate": "hubspot_commprefs._rate_limiter",
+    "LookupOutcome": "hubspot_commprefs.bulk._engine",
+    "Rate": "hubspot_commprefs.bulk._limiter",
 }
 
 __all__ = [
@@ -124,7 +125,7 @@ __all__ = [
 
 for _name in __all__:
     _value = globals().get(_name)
-    if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}._"):
+    if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}."):
         _value.__module__ = __name__  # the lazy ones (LookupOutcome, Rate) do this in their own module
 del _name, _value
 
@@ -137,10 +138,18 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# The sub-packages that are layers of this package (their names are for its own imports, not an API):
+# always loaded, never listed.
+_LAYERS = frozenset({"bulk", "client", "openapi", "schemas"})
+
+
 def __dir__() -> list[str]:
     subpackages = {
         name
         for name, value in globals().items()
-        if isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}" and name[0] != "_"
+        if isinstance(value, types.ModuleType)
+        and value.__name__ == f"{__name__}.{name}"
+        and name[0] != "_"
+        and name not in _LAYERS
     }
     return sorted({*__all__, *subpackages})

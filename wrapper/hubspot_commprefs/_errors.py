@@ -21,7 +21,7 @@
             └── ResponseTooLargeError  an answer over ``max_response_bytes`` (10 MiB by default) decoded
 
 Bad arguments raise ``TypeError`` or ``ValueError`` before any request; an id the client refuses raises
-``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``_subscriber_id``).
+``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``client/_subscriber_id.py``).
 
 Other 4xx codes (402, 405, 409, 422, ...) raise ``APIStatusError`` itself. No call ends in a raw
 ``KeyError``, ``ValueError``, ``json.JSONDecodeError`` or ``httpx`` exception; ``ValueError`` and
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import httpx
 
-    from hubspot_commprefs._rate_limit import RateLimitInfo
+    from hubspot_commprefs.client import RateLimitInfo
 
 
 class CommPrefsError(Exception):

@@ -23,18 +23,19 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from hubspot_commprefs.client import DEFAULT_BASE_URL, ENV_ACCESS_TOKEN, ENV_BASE_URL
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from hubspot_commprefs._client import CommPrefs
-    from hubspot_commprefs.testing._server import FakeHubSpot
+    from hubspot_commprefs.client import CommPrefs
+    from hubspot_commprefs.testing import FakeHubSpot
 
 __all__ = ["HubSpotTarget", "fake_hubspot", "fake_hubspot_session", "hubspot_target"]
 
 LIVE_OPTION = "--hubspot-live"
-TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
-BASE_URL_ENV = "HUBSPOT_BASE_URL"
-DEFAULT_BASE_URL = "https://api.hubapi.com"
+TOKEN_ENV = ENV_ACCESS_TOKEN
+BASE_URL_ENV = ENV_BASE_URL
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,7 +59,7 @@ class HubSpotTarget:
 
     def client(self, **options: object) -> CommPrefs:
         """A ``CommPrefs`` for this target (close it, or use it in a ``with`` block)."""
-        from hubspot_commprefs._client import CommPrefs  # noqa: PLC0415
+        from hubspot_commprefs.client import CommPrefs  # noqa: PLC0415
 
         return CommPrefs(access_token=self.token, base_url=self.base_url, **options)  # type: ignore[arg-type]
 
@@ -67,7 +68,7 @@ class HubSpotTarget:
 
 
 def _start_fake() -> FakeHubSpot:
-    from hubspot_commprefs.testing._server import FakeHubSpot  # noqa: PLC0415 - needs the harness extra
+    from hubspot_commprefs.testing import FakeHubSpot  # noqa: PLC0415 - needs the harness extra
 
     return FakeHubSpot()
 

@@ -15,6 +15,8 @@ from hubspot_commprefs._extras import require_harness as _require_harness
 
 _require_harness("hubspot_commprefs.conformance (the conformance suite)")
 
+from hubspot_commprefs._exit_codes import EXIT_NO_ANSWER
+from hubspot_commprefs.conformance._checks import SpecChecker
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import (
     RequestBudgetExhaustedError,
@@ -34,9 +36,10 @@ from hubspot_commprefs.conformance._runner import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_REQUESTS,
     DEFAULT_RATE,
+    DEFAULT_SEED,
     EXIT_CONFORMS,
     EXIT_FAILURES,
-    EXIT_NO_ANSWER,
+    UNGUARDED_PROBES,
     ConformanceOptions,
     ConformanceResult,
     FindingGroup,
@@ -47,9 +50,11 @@ __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "DEFAULT_MAX_REQUESTS",
     "DEFAULT_RATE",
+    "DEFAULT_SEED",
     "EXIT_CONFORMS",
     "EXIT_FAILURES",
     "EXIT_NO_ANSWER",
+    "UNGUARDED_PROBES",
     "ConformanceOptions",
     "ConformanceResult",
     "Exchange",
@@ -61,6 +66,7 @@ __all__ = [
     "RequestGuard",
     "ServerNotAnsweringError",
     "Severity",
+    "SpecChecker",
     "UnsafeRequestError",
     "console_report",
     "junit_xml",

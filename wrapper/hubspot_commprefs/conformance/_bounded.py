@@ -5,7 +5,7 @@ The suite's requests leave through two clients: schemathesis' (``requests``) and
 (``httpx``). Both bound each read, not the answer: a server sending a byte every two seconds held a run
 forever (and Ctrl-C waited for it), and a gzip bomb was decoded whole (2.7 GB, then ``MemoryError``). Both
 now read the raw body here, decoded layer by layer with the client's own bounded decoder
-(``_transport.BoundedBody``), checking the clock between reads:
+(``client.BoundedBody``), checking the clock between reads:
 
 - for schemathesis, ``bounded_schemathesis_reads`` replaces, for the duration of a run, the private
   function of ``schemathesis.transport.requests`` that sends one request and reads its body (``_request``),
@@ -26,7 +26,7 @@ import requests
 from schemathesis.engine import context as schemathesis_context
 from schemathesis.transport import requests as schemathesis_requests
 
-from hubspot_commprefs._transport import (
+from hubspot_commprefs.client import (
     DEFAULT_MAX_RESPONSE_BYTES,
     BadEncodingError,
     BodyTooLargeError,

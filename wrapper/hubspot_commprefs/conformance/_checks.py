@@ -6,7 +6,7 @@ Error), but HubSpot's error-handling guide says every field of an error body is 
 body a documented field that is absent is a note; a field of the wrong type or format is still a failure.
 A 429 is checked against its own schema (HubSpot's real 429 body has no ``category``).
 
-Bodies are checked with the spec's schemas as ``hubspot_commprefs._schemas`` compiles them (its ``CLOSED``
+Bodies are checked with the spec's schemas as ``hubspot_commprefs.schemas._compiled`` compiles them (its ``CLOSED``
 reading: exactly the spec, and each field it does not list reported as a note), the same rules, formats
 and ranges the client and the fake server are held to.
 """
@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from hubspot_commprefs._schemas import (
+from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind
+from hubspot_commprefs.schemas import (
     CLOSED,
     DATE_TIME_EXAMPLE,
     INT_RANGES,
@@ -26,7 +27,6 @@ from hubspot_commprefs._schemas import (
     types_of,
     value_at,
 )
-from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -15,8 +15,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 from hubspot_commprefs.conformance._findings import Kind
-from hubspot_commprefs.testing._server import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 
 if TYPE_CHECKING:
     from hubspot_commprefs.conformance._findings import Exchange

@@ -7,15 +7,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hubspot_commprefs._paths import check_subscriber_id
-from hubspot_commprefs._recording import Recorder, prepare_recording_dir
+from hubspot_commprefs._exit_codes import EXIT_FAILED, EXIT_NO_ANSWER, EXIT_OK
+from hubspot_commprefs.client import Recorder, check_subscriber_id, prepare_recording_dir
 from hubspot_commprefs.conformance._checks import SpecChecker
 from hubspot_commprefs.conformance._findings import TOKEN_PLACEHOLDER, Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import RequestGuard
 from hubspot_commprefs.conformance._hypothesis_home import hypothesis_home
 from hubspot_commprefs.conformance._schemathesis_run import OWN_CHECKS_COVERED, run_schemathesis
 from hubspot_commprefs.conformance._targeted import plan, run_targeted
-from hubspot_commprefs.testing._spec import endpoints, load_spec
+from hubspot_commprefs.openapi import endpoints, load_spec
 
 if TYPE_CHECKING:
     import os
@@ -27,9 +27,8 @@ DEFAULT_MAX_REQUESTS = 1000
 DEFAULT_SEED = 20260318
 DEFAULT_TIMEOUT = 10.0
 UNGUARDED_PROBES = 2  # schemathesis' start-up probes: GET requests sent outside the guard and its budget
-EXIT_CONFORMS = 0
-EXIT_FAILURES = 1
-EXIT_NO_ANSWER = 4  # the server did not answer: a verdict of its own, not a list of failures
+EXIT_CONFORMS = EXIT_OK
+EXIT_FAILURES = EXIT_FAILED
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from hubspot_commprefs.conformance._findings import Exchange
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from hubspot_commprefs._recording import Recorder
+    from hubspot_commprefs.client import Recorder
     from hubspot_commprefs.conformance._guard import RequestGuard
 
 # schemathesis' checks that the suite's own checks replace (see _checks.py): switched off.

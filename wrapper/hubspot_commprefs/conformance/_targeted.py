@@ -19,15 +19,15 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from hubspot_commprefs._transport import bounded_http_client, deadline
+from hubspot_commprefs.client import bounded_http_client, deadline
 from hubspot_commprefs.conformance._bounded import AnswerTooLargeError, AnswerTooSlowError, read_bounded
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind
 from hubspot_commprefs.conformance._guard import ServerNotAnsweringError
 
 if TYPE_CHECKING:
-    from hubspot_commprefs._recording import Recorder
+    from hubspot_commprefs.client import Recorder
     from hubspot_commprefs.conformance._guard import RequestGuard
-    from hubspot_commprefs.testing._spec import SpecEndpoints
+    from hubspot_commprefs.openapi import SpecEndpoints
 
 SOURCE = "targeted"
 RATE_LIMITED = 429

@@ -12,10 +12,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from hubspot_commprefs._exit_codes import EXIT_FAILED, EXIT_OK
 from hubspot_commprefs.spec_diff._compare import SEVERITIES, Difference, OperationMatch
 
-EXIT_NOTHING_TO_CHANGE = 0
-EXIT_SPEC_NEEDS_EDIT = 1
+EXIT_NOTHING_TO_CHANGE = EXIT_OK
+EXIT_SPEC_NEEDS_EDIT = EXIT_FAILED
 JSON_SCHEMA_VERSION = 1
 _HEADINGS = {
     "breaking": "breaking (the client, its validation or its token would fail)",

@@ -13,7 +13,10 @@ from hubspot_commprefs._extras import require_harness as _require_harness
 
 _require_harness("hubspot_commprefs.testing (the fake HubSpot server)")
 
+from hubspot_commprefs._faults import DRIFT_FIELDS, FAULT_HELP, Fault
+from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 from hubspot_commprefs.testing._app import RecordedRequest
+from hubspot_commprefs.testing._bodies import SCOPES
 from hubspot_commprefs.testing._data import (
     BusinessUnit,
     Contact,
@@ -26,7 +29,6 @@ from hubspot_commprefs.testing._data import (
     default_dataset,
     load_dataset,
 )
-from hubspot_commprefs.testing._faults import DRIFT_FIELDS, FAULT_HELP, Fault
 from hubspot_commprefs.testing._rate_limit import RateLimit
 from hubspot_commprefs.testing._replay import (
     Replay,
@@ -35,18 +37,14 @@ from hubspot_commprefs.testing._replay import (
     ReplayWarning,
     load_replay,
 )
-from hubspot_commprefs.testing._server import (
-    DEFAULT_TOKEN,
-    DEFAULT_TOKEN_WITHOUT_SCOPE,
-    FakeHubSpot,
-    FakeServerError,
-)
+from hubspot_commprefs.testing._server import FakeHubSpot, FakeServerError
 
 __all__ = [
     "DEFAULT_TOKEN",
     "DEFAULT_TOKEN_WITHOUT_SCOPE",
     "DRIFT_FIELDS",
     "FAULT_HELP",
+    "SCOPES",
     "BusinessUnit",
     "Contact",
     "Dataset",

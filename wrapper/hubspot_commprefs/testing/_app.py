@@ -16,12 +16,12 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 
+from hubspot_commprefs._faults import Fault, apply_drift
+from hubspot_commprefs.openapi import SpecEndpoints, endpoints, query_parameters
 from hubspot_commprefs.testing import _bodies
 from hubspot_commprefs.testing._data import DEFAULT_BUSINESS_UNIT_ID, Dataset
-from hubspot_commprefs.testing._faults import Fault, apply_drift
 from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, network_answer
-from hubspot_commprefs.testing._rate_limit import RateLimit, RollingWindowLimiter
-from hubspot_commprefs.testing._spec import SpecEndpoints, endpoints, query_parameters
+from hubspot_commprefs.testing._rate_limit import RateLimit, RateLimitEnforcer
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.types import Receive, Scope, Send
 
+    from hubspot_commprefs.openapi import Endpoint
     from hubspot_commprefs.testing._replay import Replay
-    from hubspot_commprefs.testing._spec import Endpoint
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 READ_SCOPES = frozenset(_bodies.SCOPES)
@@ -61,13 +61,13 @@ class ServerState:
     spec_endpoints: SpecEndpoints = field(default_factory=endpoints)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    limiter: RollingWindowLimiter = field(init=False)
+    limiter: RateLimitEnforcer = field(init=False)
     answered: int = 0
     replay: Replay | None = None  # recorded answers, served before the seeded data (see _replay.py)
     replay_strict: bool = False  # with replay: a request not recorded gets a 404, not the seeded data
 
     def __post_init__(self) -> None:
-        self.limiter = RollingWindowLimiter(self.rate_limit)
+        self.limiter = RateLimitEnforcer(self.rate_limit)
 
 
 class _JSON(JSONResponse):

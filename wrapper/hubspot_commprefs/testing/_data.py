@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hubspot_commprefs._schemas import DATE_TIME_EXAMPLE, INT64_MAX, is_date_time
-from hubspot_commprefs.testing._spec import enum_values
+from hubspot_commprefs.openapi import enum_values
+from hubspot_commprefs.schemas import DATE_TIME_EXAMPLE, INT64_MAX, is_date_time
 
 DEFAULT_SEED = 2026
 DEFAULT_BUSINESS_UNIT_ID = 0

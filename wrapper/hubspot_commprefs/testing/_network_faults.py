@@ -44,20 +44,22 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from hubspot_commprefs._faults import (
+    DEFAULT_BOMB_SIZE,
+    DEFAULT_OVERSIZED_BODY_SIZE,
+    DEFAULT_TRICKLE_INTERVAL,
+    MAX_BOMB_SIZE,
+    MAX_OVERSIZED_BODY_SIZE,
+    MAX_TRICKLE_INTERVAL,
+    Fault,
+)
 from hubspot_commprefs.testing import _bodies
-from hubspot_commprefs.testing._faults import Fault
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-DEFAULT_TRICKLE_INTERVAL = 2.0
-DEFAULT_BOMB_SIZE = 2**30
-DEFAULT_OVERSIZED_BODY_SIZE = 300_000_000
-MAX_TRICKLE_INTERVAL = 3600.0
-MAX_BOMB_SIZE = 2**36  # 64 GiB of spaces take about two minutes to compress
-MAX_OVERSIZED_BODY_SIZE = 2**40
 ABSURD_NUMBER = "9" * 5000  # past Python's default limit of 4300 digits for int(str)
 RESET_DELAY = 0.05  # seconds between the half body and the reset, so that the client reads the headers
 TRANSPORT_EXTENSION = "hubspot_commprefs.transport"

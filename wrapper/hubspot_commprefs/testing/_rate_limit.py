@@ -38,8 +38,10 @@ class Decision:
     policy: str | None = None
 
 
-class RollingWindowLimiter:
-    """Counts requests per token; thread-safe. Requests refused with a 429 are not counted."""
+class RateLimitEnforcer:
+    """The fake server's side of HubSpot's rate limit: counts requests per token and refuses those over
+    the limit; thread-safe. Requests refused with a 429 are not counted. (The client's side, which paces
+    requests under the limit, is ``hubspot_commprefs.bulk``'s ``RollingWindowLimiter``.)"""
 
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit

@@ -1,4 +1,4 @@
-"""Replay a recording (``hubspot_commprefs._recording``): the fake server answers each recorded request with
+"""Replay a recording (``hubspot_commprefs.client._recording``): the fake server answers each recorded request with
 its recorded answer, byte for byte, with the headers that were kept.
 
 A request matches a recorded one by its method, its path and its query. The path is compared segment by
@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote
 
-from hubspot_commprefs._recording import RecordedAnswer, RecordingError, read_recording
-from hubspot_commprefs.testing._spec import endpoints, load_spec
+from hubspot_commprefs.client import RecordedAnswer, RecordingError, read_recording
+from hubspot_commprefs.openapi import endpoints, load_spec
 
 if TYPE_CHECKING:
     import os
 
-    from hubspot_commprefs.conformance._checks import SpecChecker
+    from hubspot_commprefs.conformance import SpecChecker
 
 RequestKey = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
 MAX_LISTED = 50
@@ -92,7 +92,7 @@ def _endpoint_of(answer: RecordedAnswer) -> str | None:
 
 def _drift(answer: RecordedAnswer, endpoint: str, checker: SpecChecker) -> list[str]:
     """Why the spec does not allow ``answer`` (empty when it does)."""
-    from hubspot_commprefs.conformance._findings import Exchange, Kind, Severity  # noqa: PLC0415 - heavy
+    from hubspot_commprefs.conformance import Exchange, Kind, Severity  # noqa: PLC0415 - heavy
 
     exchange = Exchange(
         endpoint=endpoint,
@@ -131,7 +131,7 @@ def _check_drift(replay: Replay) -> None:
     """List in ``replay.drift`` every problem the spec finds in the answers that would be served."""
     if not replay.answers:
         return
-    from hubspot_commprefs.conformance._checks import SpecChecker  # noqa: PLC0415 - heavy, only here
+    from hubspot_commprefs.conformance import SpecChecker  # noqa: PLC0415 - heavy, only here
 
     checker = SpecChecker(load_spec())
     for answer in sorted(replay.answers.values(), key=lambda a: a.line):

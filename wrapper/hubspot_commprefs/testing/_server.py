@@ -14,17 +14,18 @@ from typing import TYPE_CHECKING, Any, Self
 
 import uvicorn
 
-from hubspot_commprefs.testing._app import ALL_METHODS, RecordedRequest, ServerState, build_app
-from hubspot_commprefs.testing._bodies import SCOPES
-from hubspot_commprefs.testing._data import Dataset, default_dataset
-from hubspot_commprefs.testing._faults import Fault, parse_faults
-from hubspot_commprefs.testing._network_faults import (
+from hubspot_commprefs._faults import (
     DEFAULT_BOMB_SIZE,
     DEFAULT_OVERSIZED_BODY_SIZE,
     DEFAULT_TRICKLE_INTERVAL,
-    NetworkFaultSettings,
-    exposing_transport,
+    Fault,
+    parse_faults,
 )
+from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
+from hubspot_commprefs.testing._app import ALL_METHODS, RecordedRequest, ServerState, build_app
+from hubspot_commprefs.testing._bodies import SCOPES
+from hubspot_commprefs.testing._data import Dataset, default_dataset
+from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, exposing_transport
 from hubspot_commprefs.testing._rate_limit import RateLimit
 from hubspot_commprefs.testing._replay import Replay, load_replay
 from hubspot_commprefs.testing._request_log import logging_requests
@@ -39,9 +40,6 @@ if TYPE_CHECKING:
 
     from hubspot_commprefs.conformance import ConformanceOptions
 
-# Fake credentials, not secrets: the fake server accepts them and nothing else does.
-DEFAULT_TOKEN = "fake-hubspot-token"  # noqa: S105
-DEFAULT_TOKEN_WITHOUT_SCOPE = "fake-hubspot-token-without-scope"  # noqa: S105
 DEFAULT_HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 15.0
 UNKNOWN_CONTACT = "nobody@example.com"
@@ -193,10 +191,10 @@ class FakeHubSpot:
         any other :class:`~hubspot_commprefs.conformance.ConformanceOptions` fields. Needs the
         ``harness`` extra, as the suite does.
         """
-        from hubspot_commprefs.conformance import ConformanceOptions  # noqa: PLC0415 - it imports this
-        from hubspot_commprefs.conformance._runner import (  # noqa: PLC0415
+        from hubspot_commprefs.conformance import (  # noqa: PLC0415
             DEFAULT_MAX_REQUESTS,
             UNGUARDED_PROBES,
+            ConformanceOptions,
         )
 
         limit = self.state.rate_limit

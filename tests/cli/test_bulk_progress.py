@@ -1,0 +1,176 @@
+"""``bulk``'s progress bar: it says when the rate limiter holds the requests, counts invalid, duplicate and
+error rows apart with the summary's words, and is drawn on stderr only, never between output rows."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+from hubspot_commprefs.bulk._limiter import Rate, RollingWindowLimiter
+from hubspot_commprefs.bulk._progress import ProgressBar
+from hubspot_commprefs.cli import main
+from hubspot_commprefs.cli.commands import bulk as bulk_command
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from hubspot_commprefs.testing import FakeHubSpot
+
+FAST = "100000/1s"
+# Two contacts, an invalid id and a duplicate (the unit test above counts error rows too).
+INPUT = "alice@example.com\nnot-an-email\nALICE@example.com\nbob@example.com\n"
+
+
+class HeldClock:
+    """Time that moves only when the test says so; a sleep waits until then."""
+
+    def __init__(self) -> None:
+        self.moment = 0.0
+        self.woken = asyncio.Event()
+
+    def now(self) -> float:
+        return self.moment
+
+    async def sleep(self, seconds: float) -> None:
+        target = self.moment + seconds
+        while self.moment < target:
+            self.woken.clear()
+            await self.woken.wait()
+
+    def advance(self, seconds: float) -> None:
+        self.moment += seconds
+        self.woken.set()
+
+
+async def test_the_limiter_says_how_long_it_holds_requests_for_the_rate() -> None:
+    clock = HeldClock()
+    limiter = RollingWindowLimiter(Rate(2, 10.0), clock=clock, probe_first=False)
+    for _ in range(2):
+        limiter.release(await limiter.acquire())
+    assert limiter.held_for() == 0.0  # nobody waits yet, although the window is full
+    third = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    assert limiter.held_for() == pytest.approx(10.0)
+    clock.advance(4.0)
+    await asyncio.sleep(0)
+    assert limiter.held_for() == pytest.approx(6.0)
+    clock.advance(6.0)
+    await third
+    assert limiter.held_for() == 0.0
+
+
+async def test_a_429_pause_shows_as_held_too() -> None:
+    clock = HeldClock()
+    limiter = RollingWindowLimiter(Rate(100, 10.0), clock=clock, probe_first=False)
+    limiter.rate_limited(retry_after=3.0)
+    waiting = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    assert limiter.held_for() == pytest.approx(3.0)
+    clock.advance(3.0)
+    await waiting
+    assert limiter.held_for() == 0.0
+
+
+def test_the_bar_says_it_waits_for_the_rate_limit_and_counts_outcomes_apart() -> None:
+    moment = [0.0]
+    held = [0.0]
+    stream = io.StringIO()
+    bar = ProgressBar(10, stream=stream, enabled=True, clock=lambda: moment[0], waiting=lambda: held[0])
+    for outcome in ("ok", "invalid", "invalid", "duplicate", "error", "ok"):
+        moment[0] += 1
+        bar.advance(outcome=outcome)
+    line = bar.line()
+    assert ", 1 duplicate, 1 error, 2 invalid" in line
+    assert "failed" not in line
+    assert "waiting" not in line
+    held[0] = 7.2
+    bar.refresh()
+    assert stream.getvalue().endswith(", waiting for the rate limit (8 s) ")
+    held[0] = 0.0
+    bar.refresh()
+    # The shorter line is padded with spaces over the longer one's end: no stale words stay visible.
+    assert visible_lines(stream.getvalue())[-1].rstrip() == bar.line().rstrip()
+
+
+def visible_lines(text: str) -> list[str]:
+    """What a terminal shows after ``text``: ``\\r`` returns to the line's start and overwrites."""
+    lines: list[str] = []
+    current: list[str] = []
+    column = 0
+    for char in text:
+        if char == "\r":
+            column = 0
+        elif char == "\n":
+            lines.append("".join(current))
+            current, column = [], 0
+        else:
+            if column < len(current):
+                current[column] = char
+            else:
+                current.append(char)
+            column += 1
+    if current:
+        lines.append("".join(current))
+    return lines
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_rows_on_the_same_terminal_never_have_the_bar_between_them(
+    env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "ids.txt"
+    source.write_text("".join(f"user{i}@example.com\n" for i in range(30)) + INPUT, encoding="utf-8")
+    terminal = Terminal()  # stdout and stderr are the same terminal, as in an interactive shell
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(bulk_command, "PROGRESS_REFRESH", 0.001)
+    assert main(["bulk", str(source), "--rate", FAST, "--check", "unsubscribe-all"]) == 1
+    lines = visible_lines(terminal.getvalue())
+    rows = [line for line in lines if line[:1].isdigit() or line.startswith("row,")]
+    assert len(rows) == 1 + 30 + 4  # the header and one row per input row
+    assert all("ETA" not in row and "[#" not in row for row in rows)
+    bar = next(line for line in lines if "ETA" in line)
+    assert lines.index(bar) > max(lines.index(row) for row in rows)  # drawn below the last row
+    summary = next(line for line in lines if "finished" in line)
+    assert "(1 duplicate, 1 invalid, 32 ok)" in summary
+    assert "1 duplicate, 1 invalid" in bar  # the summary's words
+
+
+def test_the_bar_goes_to_stderr_only(
+    env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "ids.txt"
+    source.write_text(INPUT, encoding="utf-8")
+    out, err = io.StringIO(), Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(["bulk", str(source), "--rate", FAST, "--check", "unsubscribe-all"]) == 1
+    assert "ETA" not in out.getvalue()
+    assert "\r" not in out.getvalue()
+    assert "ETA" in err.getvalue()
+    quiet = io.StringIO()  # stderr not a terminal: no bar
+    monkeypatch.setattr(sys, "stderr", quiet)
+    assert main(["bulk", str(source), "--rate", FAST, "--check", "unsubscribe-all"]) == 1
+    assert "ETA" not in quiet.getvalue()
+
+
+def test_the_bar_says_when_the_rate_limit_holds_the_run(
+    env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "ids.txt"
+    source.write_text("alice@example.com\nbob@example.com\n", encoding="utf-8")
+    err = Terminal()
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(bulk_command, "PROGRESS_REFRESH", 0.01)
+    # One request a second: the second row is held about a second, redrawn every 10 ms meanwhile.
+    assert main(["bulk", str(source), "--rate", "1/1s", "--check", "unsubscribe-all"]) == 0
+    assert "waiting for the rate limit (1 s)" in err.getvalue()
+    assert "waiting" not in visible_lines(err.getvalue())[-2]  # the final bar (then the summary)

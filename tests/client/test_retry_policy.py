@@ -1,0 +1,103 @@
+"""The one retry rule (``client/_retry.py``): the client and the bulk engine apply it with their own
+limits, and agree on what a daily limit is and on which waits are too long; the loop is one generator."""
+
+from __future__ import annotations
+
+import math
+
+import httpx
+import pytest
+from hubspot_commprefs import APIConnectionError, RateLimitError
+from hubspot_commprefs.bulk import _engine
+from hubspot_commprefs.client._responses import status_error
+from hubspot_commprefs.client._retry import ATTEMPT, GIVE_UP, RetryPolicy, Wait, is_daily_limit, retry_flow
+
+from tests.client_fixtures import patch_sleeps, sync_client
+
+
+def _429(body: dict[str, object], **headers: str) -> RateLimitError:
+    request = httpx.Request("GET", "https://api.hubapi.com/x")
+    error = status_error(httpx.Response(429, json=body, headers=headers, request=request))
+    assert isinstance(error, RateLimitError)
+    return error
+
+
+@pytest.mark.parametrize(
+    ("policy", "daily"),
+    [
+        ("DAILY", True),
+        ("daily", True),
+        (" Daily ", True),
+        ("TEN_SECONDLY_ROLLING", False),
+        ("SECONDLY", False),
+        ("DAILY_ROLLING", False),  # not HubSpot's daily policy: the name is the rule, not a part of it
+        (None, False),
+    ],
+)
+def test_client_and_bulk_agree_on_the_daily_limit(policy: str | None, daily: bool) -> None:
+    error = _429({} if policy is None else {"policyName": policy})
+    assert is_daily_limit(error) is daily
+    assert (RetryPolicy(2).decision(error) is False) is daily  # the client does not wait for it
+    assert _engine._stops_the_run(error) is daily  # bulk stops the run (resumably)
+
+
+def test_the_daily_remaining_header_at_zero_is_the_daily_limit_too() -> None:
+    error = _429({"policyName": "TEN_SECONDLY_ROLLING"}, **{"X-HubSpot-RateLimit-Daily-Remaining": "0"})
+    assert is_daily_limit(error)
+    assert RetryPolicy(2).decision(error) is False
+    assert _engine._stops_the_run(error)
+
+
+@pytest.mark.parametrize(("retry_after", "too_long"), [("60", False), ("61", True)])
+def test_client_and_bulk_agree_on_a_wait_too_long(retry_after: str, too_long: bool) -> None:
+    error = _429({"policyName": "TEN_SECONDLY_ROLLING"}, **{"Retry-After": retry_after})
+    assert RetryPolicy(2).decision(error) == (False if too_long else 60.0)
+    assert _engine._stops_the_run(error) is too_long
+
+
+def test_a_lowercase_daily_policy_is_not_retried_by_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeps = patch_sleeps(monkeypatch)
+    client, recorder = sync_client(httpx.Response(429, json={"policyName": "daily"}))
+    with pytest.raises(RateLimitError):
+        client.get_statuses("alice@example.com")
+    assert sleeps == []
+    assert len(recorder.requests) == 1
+
+
+def test_bulk_uses_its_own_limits_of_the_one_rule() -> None:
+    assert _engine.RETRY.max_retries == _engine.MAX_FAILURES
+    assert 429 not in _engine.RETRY.retry_statuses  # the limiter handles those
+    assert _engine.RETRY.retry_statuses == {502, 503, 504}
+    assert _engine._retryable(APIConnectionError("down"))
+
+
+@pytest.mark.parametrize("retry", [1, 2, 3, 4, 10, 100])
+def test_backoff_doubles_with_jitter_and_the_sum_is_capped(retry: int) -> None:
+    policy = RetryPolicy(5)
+    for _ in range(50):
+        wait = policy.backoff(retry)
+        base = 0.5 * 2 ** (retry - 1)
+        assert min(8.0, base) <= wait <= min(8.0, base + 0.5)
+
+
+def test_the_retry_flow_yields_attempts_and_waits_then_gives_up() -> None:
+    flow = retry_flow(RetryPolicy(2, jitter=0.0))
+    assert next(flow) == ATTEMPT
+    error = APIConnectionError("no answer")
+    assert flow.send(error) == Wait(0.5)
+    assert next(flow) == ATTEMPT
+    assert flow.send(error) == Wait(1.0)
+    assert next(flow) == ATTEMPT
+    assert flow.send(error) == GIVE_UP
+
+
+def test_the_retry_flow_gives_up_at_once_on_a_final_error() -> None:
+    flow = retry_flow(RetryPolicy(5))
+    next(flow)
+    assert flow.send(_429({"policyName": "DAILY"})) == GIVE_UP
+
+
+def test_server_delay_of_a_daily_limit_is_infinite() -> None:
+    from hubspot_commprefs.client._retry import server_delay
+
+    assert server_delay(_429({"policyName": "DAILY"})) == math.inf

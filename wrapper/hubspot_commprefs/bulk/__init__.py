@@ -1,0 +1,47 @@
+"""Many lookups at once: ``_engine`` (the bulk engine and its outcomes), ``_api`` (driving it with a
+client: ``lookup_many`` and the call adapters), ``_limiter`` (the rolling-window rate limiter),
+``_io`` (input, output, journal and resume), ``_progress`` (the progress bar).
+
+Bulk depends on the client (through ``hubspot_commprefs.client``), never the reverse: the clients'
+``lookup_many`` import this package lazily, when first called.
+"""
+
+from hubspot_commprefs.bulk._api import lookup_many, lookup_many_async, threaded_call
+from hubspot_commprefs.bulk._engine import BulkLookup, Check, LookupOutcome
+from hubspot_commprefs.bulk._io import (
+    BulkInputError,
+    OrderedSink,
+    RecordWriter,
+    ResumeError,
+    ResumeState,
+    journal_path,
+    load_resume,
+    open_writer,
+    output_format_for,
+    read_input,
+    retry_errors,
+)
+from hubspot_commprefs.bulk._limiter import Rate
+from hubspot_commprefs.bulk._progress import ProgressBar
+
+__all__ = [
+    "BulkInputError",
+    "BulkLookup",
+    "Check",
+    "LookupOutcome",
+    "OrderedSink",
+    "ProgressBar",
+    "Rate",
+    "RecordWriter",
+    "ResumeError",
+    "ResumeState",
+    "journal_path",
+    "load_resume",
+    "lookup_many",
+    "lookup_many_async",
+    "open_writer",
+    "output_format_for",
+    "read_input",
+    "retry_errors",
+    "threaded_call",
+]

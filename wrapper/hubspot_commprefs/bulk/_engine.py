@@ -1,0 +1,454 @@
+"""Bulk lookups: many subscribers, one outcome each, at HubSpot's rate-limit ceiling and never over it.
+
+``BulkLookup`` runs ``concurrency`` workers over the rows. Every request goes through one
+``RollingWindowLimiter``, which holds the configured rate and slows down on HubSpot's rate-limit headers
+and 429s. A row that was rate limited, or met a 502/503/504 or a broken connection, is tried again (the
+client's own retries are off here, so that every request the limiter did not admit is never sent); a row
+that fails otherwise carries its error. A rejected token (401, 403), an exhausted daily allowance or a
+``Retry-After`` over ``MAX_SERVER_DELAY`` (60 s, the longest the client waits for HubSpot) stops the run:
+every other row would fail or wait the same way, so they are left for ``--resume``. So does a server that
+looks down: ``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer (connection
+refused or broken, timeouts) stop the run with an ``APIConnectionError`` instead of failing every row in
+turn after its retries.
+
+``outcomes()`` yields outcomes as they finish; ``in_input_order()`` puts them back in input order. An
+``on_finish`` callback sees each outcome the moment its row finishes, inside the worker, so that a caller
+that records rows (the ``bulk`` command) loses none when the run is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from hubspot_commprefs._errors import (
+    APIConnectionError,
+    AuthenticationError,
+    CommPrefsError,
+    IncompleteResultError,
+    InvalidSubscriberIdError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from hubspot_commprefs.bulk._io import InputRow, rows_from_ids
+from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
+from hubspot_commprefs.client import UNSUBSCRIBED, RetryPolicy
+from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
+
+    from hubspot_commprefs.client import RateLimitInfo, SubscriptionStatuses, UnsubscribeAllStatus
+
+__all__ = [
+    "CHECKS",
+    "DEFAULT_CONCURRENCY",
+    "BulkLookup",
+    "BulkStats",
+    "Check",
+    "LookupOutcome",
+    "Operation",
+    "check_options",
+    "in_input_order",
+]
+
+Check = Literal["both", "unsubscribe-all", "statuses"]
+CHECKS: tuple[Check, ...] = ("both", "unsubscribe-all", "statuses")
+Operation = Literal["statuses", "unsubscribe-all"]
+
+DEFAULT_CONCURRENCY = 10
+"""Requests in flight at once: enough to hold 250 per 10 s at up to 400 ms per answer."""
+
+MAX_RATE_LIMITED = 10
+"""How many 429s one request may meet before its row is given up (each pauses the whole run first)."""
+
+MAX_FAILURES = 3
+"""Retries of one request after a 502/503/504, a broken connection or a timeout."""
+
+MIN_UNREACHABLE = 10
+"""Requests in a row without an answer that stop the run (at least; twice the concurrency when larger)."""
+
+RETRY = RetryPolicy(max_retries=MAX_FAILURES, retry_statuses=frozenset({502, 503, 504}))
+"""Bulk's limits on the client's one retry rule (429s are not among its statuses: they pause the whole run
+through the limiter instead, at most ``MAX_RATE_LIMITED`` times per request)."""
+
+
+@dataclass(frozen=True)
+class LookupOutcome:
+    """What one input row came to.
+
+    ``outcome`` is ``ok``, ``error`` (the lookup failed: ``error`` says why), ``invalid`` or ``duplicate``
+    (not looked up: ``problem`` says why). A 200 whose operation is not COMPLETE, or that carries errors,
+    keeps its result and is an ``error`` (an ``IncompleteResultError``).
+    """
+
+    row: int
+    subscriber: str
+    statuses: SubscriptionStatuses | None = None
+    unsubscribe_all: UnsubscribeAllStatus | None = None
+    error: Exception | None = None
+    problem: str | None = None
+    duplicate_of: int | None = None
+    requests: int = 0
+
+    @property
+    def outcome(self) -> str:
+        if self.duplicate_of is not None:
+            return "duplicate"
+        if self.problem is not None:
+            return "invalid"
+        return "error" if self.error is not None else "ok"
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+    @property
+    def unsubscribed_from_all(self) -> bool | None:
+        """Whether the contact opted out of all email; None when that was not asked, or cannot be told
+        (a wide status with a value this client does not know: the row is then an ``error``)."""
+        wide = self.unsubscribe_all
+        return None if wide is None else wide.verdict
+
+    @property
+    def error_message(self) -> str | None:
+        if self.problem is not None:
+            return self.problem
+        if self.error is None:
+            return None
+        return f"{type(self.error).__name__}: {self.error}"
+
+    def to_record(self) -> dict[str, Any]:
+        """The output row: plain JSON values, keyed by the columns of ``hubspot-commprefs bulk``."""
+        wide = self.unsubscribe_all
+        opted_out = (
+            [status for status in wide.wide_statuses if status.status.value == UNSUBSCRIBED] if wide else []
+        )
+        statuses = self.statuses
+        return {
+            "row": self.row,
+            "subscriber": self.subscriber,
+            "outcome": self.outcome,
+            "unsubscribed_from_all": self.unsubscribed_from_all,
+            "wide_status_type": ";".join(sorted({status.wide_status_type.value for status in opted_out}))
+            or None,
+            # ``is not None``: an answer with no subscription types is 0 and [], not "not asked"
+            "subscribed": len(statuses.subscribed) if statuses is not None else None,
+            "unsubscribed": len(statuses.unsubscribed) if statuses is not None else None,
+            "statuses": [
+                {
+                    "subscriptionId": status.subscription_id,
+                    "name": status.subscription_name if isinstance(status.subscription_name, str) else None,
+                    "status": status.status.value,
+                }
+                for status in statuses
+            ]
+            if statuses is not None
+            else None,
+            "error": self.error_message,
+        }
+
+
+LookupOutcome.__module__ = "hubspot_commprefs"  # shown under its public name (see the package's __init__)
+
+
+def _answer_problem(results: dict[str, Any]) -> IncompleteResultError | None:
+    """Why the answers of one row cannot be trusted, or None: an operation that is not COMPLETE (or that
+    carries errors), or a wide status this client does not know."""
+    for result in results.values():
+        if not result.is_complete:
+            try:
+                result.raise_if_incomplete()
+            except IncompleteResultError as incomplete:
+                return incomplete
+    wide = results.get("unsubscribe-all")
+    if wide is not None and wide.verdict is None:  # the rule is the result type's (``verdict``)
+        values = ", ".join(repr(value) for value in wide.unknown_wide_statuses)
+        return IncompleteResultError(
+            f"HubSpot's unsubscribe-all answer has a wide status this client does not know ({values}): "
+            "whether the contact opted out of all email cannot be told",
+            result=wide,
+        )
+    return None
+
+
+@dataclass
+class BulkStats:
+    """Counts of one run, for the summary line and the benchmark."""
+
+    rows: int = 0
+    looked_up: int = 0
+    failed: int = 0
+    skipped: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    retried: int = 0
+    by_outcome: dict[str, int] = field(default_factory=dict)
+
+
+def check_options(
+    *, rate: object, concurrency: object, check: object, business_unit_id: object = None
+) -> tuple[Rate, int, Check]:
+    """Check the bulk options before anything starts; raise TypeError/ValueError naming the option."""
+    if isinstance(rate, str):
+        parsed = Rate.parse(rate)
+    elif isinstance(rate, Rate):
+        parsed = rate
+    else:
+        raise TypeError(f"rate must be a Rate or a str such as '100/10s', not {type(rate).__name__}")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+        raise TypeError(f"concurrency must be an int, not {type(concurrency).__name__}")
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    if check not in CHECKS:
+        raise ValueError(f"check must be one of {', '.join(CHECKS)}, not {check!r}")
+    if business_unit_id is not None:
+        if isinstance(business_unit_id, bool) or not isinstance(business_unit_id, int):
+            raise TypeError(f"business_unit_id must be an int or None, not {type(business_unit_id).__name__}")
+        if not INT64_MIN <= business_unit_id <= INT64_MAX:
+            raise ValueError(f"business_unit_id {business_unit_id} is out of the int64 range")
+    return parsed, concurrency, check
+
+
+class _StopRunError(Exception):
+    """A failure that every further request would meet too (its ``__cause__`` is HubSpot's error)."""
+
+
+def _stops_the_run(error: CommPrefsError) -> bool:
+    if isinstance(error, (AuthenticationError, PermissionDeniedError)):
+        return True
+    if isinstance(error, RateLimitError):
+        # The daily limit used up, or a wait over MAX_SERVER_DELAY: not waited for, as by the client.
+        return RETRY.waiting_cannot_help(error)
+    return False
+
+
+def _retryable(error: CommPrefsError) -> bool:
+    return RETRY.retryable(error)
+
+
+class BulkLookup:
+    """Looks many subscribers up through ``call(operation, subscriber)``, an awaitable single lookup
+    (``"statuses"`` or ``"unsubscribe-all"``) that makes exactly one request and raises the client's
+    typed errors. ``check`` picks which of the two each row asks."""
+
+    def __init__(
+        self,
+        call: Callable[[Operation, str], Awaitable[Any]],
+        *,
+        rate: Rate | str = DEFAULT_RATE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        check: Check = "both",
+        limiter: RollingWindowLimiter | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_finish: Callable[[LookupOutcome], None] | None = None,
+    ) -> None:
+        parsed, concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
+        self.call = call
+        self.limiter = limiter or RollingWindowLimiter(parsed)
+        self.concurrency = concurrency
+        self.operations: tuple[Operation, ...] = (
+            ("unsubscribe-all", "statuses") if check == "both" else (check,)
+        )
+        self.stats = BulkStats()
+        self.unreachable_limit = max(MIN_UNREACHABLE, 2 * concurrency)
+        self._unanswered = 0  # requests in a row that got no answer
+        self._sleep = sleep
+        self._on_finish = on_finish
+
+    def _observe(self, slot: Any, rate_limit: RateLimitInfo | None) -> None:
+        if rate_limit is None:
+            return
+        interval = rate_limit.interval_ms / 1000 if rate_limit.interval_ms else None
+        self.limiter.observe(slot, remaining=rate_limit.remaining, limit=rate_limit.max, interval=interval)
+
+    async def _request(self, operation: Operation, subscriber: str) -> tuple[Any, int]:
+        """One lookup, retried as the module says; returns the result and how many requests it took."""
+        rate_limited = failures = requests = 0
+        while True:
+            backoff = 0.0
+            async with self.limiter.slot() as slot:
+                requests += 1
+                try:
+                    result = await self.call(operation, subscriber)
+                except CommPrefsError as error:
+                    self._observe(slot, getattr(error, "rate_limit", None))
+                    self._count_unanswered(error)
+                    if _stops_the_run(error):
+                        raise _StopRunError from error
+                    if isinstance(error, RateLimitError) and rate_limited < MAX_RATE_LIMITED:
+                        rate_limited += 1
+                        self.stats.rate_limited += 1
+                        self.limiter.rate_limited(error.retry_after)
+                    elif _retryable(error) and failures < MAX_FAILURES:
+                        failures += 1
+                        backoff = RETRY.backoff(failures)
+                    else:
+                        raise
+                    self.stats.retried += 1
+                else:
+                    self._unanswered = 0
+                    self._observe(slot, getattr(result, "rate_limit", None))
+                    return result, requests
+            if backoff:
+                await self._sleep(backoff)
+
+    def _count_unanswered(self, error: CommPrefsError) -> None:
+        """Count requests in a row without an answer; stop the run when the server looks down."""
+        if not isinstance(error, APIConnectionError):
+            self._unanswered = 0  # an answer, even an error, means the server is there
+            return
+        self._unanswered += 1
+        if self._unanswered >= self.unreachable_limit:
+            down = APIConnectionError(
+                f"{self._unanswered} requests in a row got no answer: the server looks down or unreachable "
+                f"(the last: {error})"
+            )
+            raise _StopRunError from down
+
+    async def _lookup(self, row: InputRow) -> LookupOutcome:
+        results: dict[str, Any] = {}
+        requests = 0
+        error: Exception | None = None
+        for operation in self.operations:
+            try:
+                results[operation], made = await self._request(operation, row.subscriber)
+                requests += made
+            except InvalidSubscriberIdError as refused:
+                # The client refused the id before sending anything: the row's id is invalid, like one the
+                # input check refuses. Only this class: an error met while reading an answer is an error.
+                return LookupOutcome(row.number, row.subscriber, problem=str(refused))
+            except CommPrefsError as failure:
+                error = failure
+                break
+            except _StopRunError:
+                raise
+            except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
+                error = failure
+                break
+        outcome = LookupOutcome(
+            row=row.number,
+            subscriber=row.subscriber,
+            statuses=results.get("statuses"),
+            unsubscribe_all=results.get("unsubscribe-all"),
+            error=error,
+            requests=requests,
+        )
+        if error is None:
+            problem = _answer_problem(results)
+            if problem is not None:
+                return dataclasses.replace(outcome, error=problem)
+        return outcome
+
+    async def outcomes(
+        self, rows: list[InputRow], *, skip: Iterable[int] = ()
+    ) -> AsyncGenerator[LookupOutcome, None]:
+        """Yield one outcome per row not in ``skip`` (row numbers), as each finishes.
+
+        Rows with a problem (invalid, duplicate) come first, without a request. Raises the client's error
+        when the run had to stop (401, 403, daily limit), after yielding every row that finished.
+        """
+        done = set(skip)
+        self.stats.rows += len(rows) - len(done)
+        for row in rows:
+            if row.number not in done and row.problem is not None:
+                self._count("duplicate" if row.duplicate_of is not None else "invalid")
+                outcome = LookupOutcome(
+                    row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of
+                )
+                if self._on_finish is not None:
+                    self._on_finish(outcome)
+                yield outcome
+        todo = [row for row in rows if row.number not in done and row.problem is None]
+        async for outcome in self._looked_up(todo):
+            self.stats.looked_up += 1
+            self._count(outcome.outcome)
+            yield outcome
+
+    async def _work(
+        self,
+        pending: Iterator[InputRow],
+        finished: asyncio.Queue[LookupOutcome | None],
+        stop: list[BaseException],
+    ) -> None:
+        try:
+            for row in pending:
+                if stop:
+                    return
+                try:
+                    outcome = await self._lookup(row)
+                    if self._on_finish is not None:
+                        self._on_finish(outcome)  # e.g. writing the row: a disk full stops the run
+                except _StopRunError as error:
+                    stop.append(error.__cause__ or error)
+                    return
+                except Exception as error:  # noqa: BLE001 - raised by _looked_up once the workers ended
+                    stop.append(error)
+                    return
+                finished.put_nowait(outcome)
+        finally:
+            finished.put_nowait(None)
+
+    async def _looked_up(self, todo: list[InputRow]) -> AsyncGenerator[LookupOutcome, None]:
+        finished: asyncio.Queue[LookupOutcome | None] = asyncio.Queue()
+        pending = iter(todo)
+        stop: list[BaseException] = []
+        workers = [
+            asyncio.create_task(self._work(pending, finished, stop))
+            for _ in range(min(self.concurrency, len(todo)))
+        ]
+        running = len(workers)
+        try:
+            while running:
+                outcome = await finished.get()
+                if outcome is None:
+                    running -= 1
+                else:
+                    yield outcome
+        finally:
+            for task in workers:
+                task.cancel()
+            ended = await asyncio.gather(*workers, return_exceptions=True)
+            self.stats.requests = self.limiter.sent
+        # A worker records its own failure in ``stop``; one that died otherwise is not swallowed either.
+        stop.extend(
+            error
+            for error in ended
+            if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError)
+        )
+        if stop:
+            raise stop[0]
+
+    def _count(self, outcome: str) -> None:
+        self.stats.by_outcome[outcome] = self.stats.by_outcome.get(outcome, 0) + 1
+        if outcome == "error":
+            self.stats.failed += 1
+
+
+async def in_input_order(
+    outcomes: AsyncGenerator[LookupOutcome, None], *, first_row: int = 1
+) -> AsyncGenerator[LookupOutcome, None]:
+    """Re-order outcomes that arrive as they finish into input order (rows numbered from ``first_row``)."""
+    waiting: dict[int, LookupOutcome] = {}
+    following = first_row
+    async for outcome in outcomes:
+        waiting[outcome.row] = outcome
+        while following in waiting:
+            yield waiting.pop(following)
+            following += 1
+
+
+def input_rows(subscribers: Iterable[str]) -> list[InputRow]:
+    """Number the ids of the Python API's bulk methods and mark invalid and duplicate ones (an item that
+    is not a str is an invalid row, not an error)."""
+    if isinstance(subscribers, (str, bytes, bytearray)):
+        raise TypeError("subscriber_ids must be an iterable of subscriber ids, not one string")
+    try:
+        items = iter(subscribers)
+    except TypeError:
+        raise TypeError(
+            f"subscriber_ids must be an iterable of subscriber ids, not {type(subscribers).__name__}"
+        ) from None
+    return rows_from_ids(items)

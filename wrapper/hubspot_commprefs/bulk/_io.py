@@ -1,0 +1,662 @@
+"""Reading the subscribers of a bulk lookup, and writing one output row per input row, crash-safe.
+
+Input: a CSV file whose email column is found by name (or given), a file with one id per line (blank
+lines skipped), or ``-`` for standard input; either kind is recognised from its first line. Each input row
+becomes an ``InputRow``; an id that cannot be looked up, or that repeats an earlier row, says so on its row.
+
+Output: CSV or JSON Lines, one record per input row, in input order. A finished row is on disk at once:
+in order in the output when every row before it is written, otherwise in a journal beside the output
+(``OUTPUT.journal``), from which the next ``--resume`` takes it. ``load_resume`` reads both back (and
+drops a last record cut short by a crash), so that a resumed run looks up only the rows not yet done.
+
+Every cell is written as it is, line breaks included, so that it reads back equal to the input row it
+came from (else ``--resume`` could not tell that the output belongs to the input). A CSV record may
+therefore span several lines: a line break inside a quoted cell is part of the cell, and only a ``\\n``
+outside quotes ends a record (``_record_ends``). A JSON Lines record is one line ending in ``\\n``: JSON
+escapes ``\\n`` and ``\\r``, while ``\\x85``, ``\\u2028`` and ``\\u2029`` stay as they are, so lines are split
+on ``\\n`` alone, never with ``str.splitlines``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+from hubspot_commprefs._errors import InvalidSubscriberIdError
+from hubspot_commprefs.client import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "COLUMNS",
+    "DEFAULT_ENCODING",
+    "EMAIL_COLUMN_NAMES",
+    "MAX_ID_LENGTH",
+    "BulkInputError",
+    "InputRow",
+    "OrderedSink",
+    "OutputFormat",
+    "RecordWriter",
+    "ResumeError",
+    "ResumeState",
+    "check_encoding",
+    "decode_input",
+    "id_problem",
+    "journal_path",
+    "load_resume",
+    "open_writer",
+    "output_format_for",
+    "parse_input",
+    "read_input",
+    "retry_errors",
+    "rows_from_ids",
+]
+
+OutputFormat = Literal["csv", "jsonl"]
+
+# The output's fields, in order: the input row's number (1-based, the header not counted), its id, what
+# happened, the answers, and the error of a row that failed.
+COLUMNS = (
+    "row",
+    "subscriber",
+    "outcome",
+    "unsubscribed_from_all",
+    "wide_status_type",
+    "subscribed",
+    "unsubscribed",
+    "statuses",
+    "error",
+)
+# Header names that hold the subscriber's id, compared case-insensitively without spaces, '-' and '_'.
+EMAIL_COLUMN_NAMES = (
+    "email",
+    "emailaddress",
+    "e-mail",
+    "mail",
+    "subscriber",
+    "subscriberid",
+    "subscriberidstring",
+    "contactemail",
+)
+_CSV_SUFFIXES = (".csv", ".tsv")
+_EMAIL_LIKE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+_FAILED_OUTCOMES = ("error", "invalid")
+
+
+class BulkInputError(ValueError):
+    """The input cannot be read as a list of subscribers (the message says why)."""
+
+
+class ResumeError(ValueError):
+    """The output to resume does not belong to this input, or cannot be read."""
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One input row: its number (1-based), the id as written, and why it is not looked up (if so)."""
+
+    number: int
+    subscriber: str
+    problem: str | None = None
+    duplicate_of: int | None = None
+
+
+def _normalise_header(name: str) -> str:
+    return "".join(ch for ch in name.strip().lower() if ch not in " -_")
+
+
+def _not_a_str(number: int, raw: object) -> InputRow:
+    try:
+        shown = "" if raw is None else repr(raw) if isinstance(raw, (bytes, bytearray)) else str(raw)
+    except Exception:  # noqa: BLE001 - an object that cannot be shown is still only a bad row
+        shown = f"<{type(raw).__name__}>"
+    if len(shown) > MAX_ID_LENGTH:
+        shown = shown[:MAX_ID_LENGTH] + "..."
+    return InputRow(number, shown, f"the subscriber id must be a str, not {type(raw).__name__}")
+
+
+def rows_from_ids(ids: Iterable[object]) -> list[InputRow]:
+    """Number ``ids`` and mark the invalid and repeated ones (case-insensitively: emails are).
+
+    An item that is not a str is an invalid row (its ``subscriber`` is the item as text, "" for None).
+    """
+    rows: list[InputRow] = []
+    first_seen: dict[str, int] = {}
+    for number, raw in enumerate(ids, start=1):
+        if not isinstance(raw, str):
+            rows.append(_not_a_str(number, raw))
+            continue
+        try:
+            subscriber = normalise_subscriber_id(raw)
+        except InvalidSubscriberIdError as invalid:  # the client's own rule, with its message
+            rows.append(InputRow(number, raw.strip(), str(invalid)))
+            continue
+        key = subscriber.casefold()
+        if key in first_seen:
+            rows.append(InputRow(number, subscriber, f"duplicate of row {first_seen[key]}", first_seen[key]))
+            continue
+        first_seen[key] = number
+        rows.append(InputRow(number, subscriber))
+    return rows
+
+
+def _dialect(first_line: str, *, suffix: str) -> type[csv.Dialect] | csv.Dialect:
+    if suffix == ".tsv" or ("\t" in first_line and "," not in first_line):
+        return csv.excel_tab
+    if ";" in first_line and "," not in first_line:
+        dialect = csv.excel()
+        dialect.delimiter = ";"
+        return dialect
+    return csv.excel
+
+
+def _looks_like_email(cell: str) -> bool:
+    return _EMAIL_LIKE.fullmatch(cell.strip()) is not None
+
+
+def _column_index(column: str, header: list[str] | None, width: int, name: str) -> int:
+    """The 0-based index of ``--column``: a header's name (compared as the automatic detection does), else
+    a 1-based number."""
+    if header is not None:
+        names = [_normalise_header(cell) for cell in header]
+        if _normalise_header(column) in names:
+            return names.index(_normalise_header(column))
+    if column.strip().isdigit():
+        number = int(column)
+        if 1 <= number <= width:
+            return number - 1
+        raise BulkInputError(
+            f"{name}: --column {column}: the first row has {width} column{'s' if width != 1 else ''} "
+            "(columns are numbered from 1)"
+        )
+    if header is None:
+        raise BulkInputError(f"{name}: --column {column!r}: with --no-header, name the column by its number")
+    raise BulkInputError(
+        f"{name}: no column named {column!r}; its columns are {', '.join(header)} "
+        "(or give its number, from 1)"
+    )
+
+
+def _no_email_column(header: list[str], name: str) -> BulkInputError:
+    emails = [cell for cell in header if _looks_like_email(cell)]
+    message = f"{name}: no email column among {', '.join(header)}; name it with --column"
+    if emails:
+        number = header.index(emails[0]) + 1
+        message = (
+            f"{name}: the first row looks like data, not a header ({emails[0]} is an email address): "
+            f"add --no-header (and --column {number} if the ids are not in the first such column)"
+        )
+    return BulkInputError(message)
+
+
+def parse_input(
+    text: str,
+    *,
+    column: str | None = None,
+    suffix: str = "",
+    name: str = "input",
+    header: bool = True,
+) -> list[InputRow]:
+    """Read the subscribers of ``text``: a CSV with a header, or one id per line.
+
+    ``column`` names the CSV's email column by its header, or by its number (from 1). ``header=False``
+    (``--no-header``): the first row is data; the column is ``column`` (a number), else the first one whose
+    first cell looks like an email address.
+    """
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), None)
+    if first is None:
+        return []
+    dialect = _dialect(first, suffix=suffix)
+    try:  # the first record, whose quoted cells may hold line breaks
+        first_row = next(csv.reader(io.StringIO(text[text.index(first) :], newline=""), dialect))
+    except csv.Error:
+        first_row = next(csv.reader([first], dialect))
+    names = [_normalise_header(cell) for cell in first_row]
+    is_csv = (
+        suffix in _CSV_SUFFIXES
+        or column is not None
+        or len(first_row) > 1
+        or (header and names[0] in EMAIL_COLUMN_NAMES)
+    )
+    if not is_csv:
+        return rows_from_ids(line for line in lines if line.strip())
+    if column is not None:
+        index = _column_index(column, first_row if header else None, len(first_row), name)
+    elif header:
+        found = [i for i, cell in enumerate(names) if cell in EMAIL_COLUMN_NAMES]
+        if not found:
+            raise _no_email_column(first_row, name)
+        index = found[0]
+    else:
+        found = [i for i, cell in enumerate(first_row) if _looks_like_email(cell)]
+        if not found:
+            raise BulkInputError(
+                f"{name}: no cell of the first row looks like an email address; give the column's "
+                "number with --column N (from 1)"
+            )
+        index = found[0]
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        records = [record for record in reader if any(cell.strip() for cell in record)]
+    except csv.Error as error:
+        raise BulkInputError(f"{name}: not a readable CSV file (line {reader.line_num}): {error}") from None
+    data = records[1:] if header else records
+    return rows_from_ids(record[index] if index < len(record) else "" for record in data)
+
+
+DEFAULT_ENCODING = "utf-8-sig"
+"""How input files are read by default: UTF-8, with or without the byte-order mark Excel writes."""
+
+SAVE_AS_UTF8 = (
+    "save it as UTF-8 (Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'; LibreOffice: Save As, "
+    "'Edit filter settings', Character set 'Unicode (UTF-8)'), or name its encoding with --encoding"
+)
+
+
+def check_encoding(encoding: str | None) -> str:
+    """The codec to read input with: ``encoding`` when Python knows it (UTF-8 also strips a byte-order
+    mark), else the default. Raises BulkInputError naming an unknown one."""
+    if encoding is None:
+        return DEFAULT_ENCODING
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise BulkInputError(
+            f"--encoding {encoding!r}: unknown encoding (e.g. utf-8, cp1252, latin-1, utf-16)"
+        ) from None
+    return DEFAULT_ENCODING if info.name == "utf-8" else info.name
+
+
+def decode_input(data: bytes, *, encoding: str | None = None, name: str = "input") -> str:
+    """``data`` as text; a byte that is not ``encoding`` (UTF-8 by default) is a BulkInputError naming its
+    line and saying how to fix it."""
+    codec = check_encoding(encoding)
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start : error.start + 1].hex()
+        what = "UTF-8" if codec == DEFAULT_ENCODING else codec
+        hint = SAVE_AS_UTF8
+        if codec == DEFAULT_ENCODING:
+            try:
+                data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+            else:  # what Excel writes on Windows in western Europe and the Americas
+                hint += " (it reads as Windows' cp1252: --encoding cp1252)"
+        raise BulkInputError(f"{name}: line {line} is not {what} text (byte 0x{byte}): {hint}") from None
+
+
+def read_input(
+    source: str,
+    *,
+    column: str | None = None,
+    stdin: IO[str] | None = None,
+    header: bool = True,
+    encoding: str | None = None,
+) -> list[InputRow]:
+    """Read the subscribers of the file ``source``, or of standard input when it is ``-`` (see
+    ``parse_input`` for ``column`` and ``header``; ``encoding`` is the input's, UTF-8 by default)."""
+    check_encoding(encoding)  # an unknown one is refused before anything is read
+    if source == "-":
+        stream = stdin if stdin is not None else sys.stdin
+        raw = getattr(stream, "buffer", None) if stdin is None else None
+        # The bytes when there are any: decoded as a file is (no newline translation, same encoding).
+        text = (
+            stream.read()
+            if raw is None
+            else decode_input(raw.read(), encoding=encoding, name="standard input")
+        )
+        return parse_input(text, column=column, name="standard input", header=header)
+    path = Path(source)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BulkInputError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise BulkInputError(f"{source}: is a directory, not a file") from None
+    except OSError as error:
+        raise BulkInputError(f"{source}: cannot be read ({error.strerror})") from None
+    # Decoded whole, with no newline translation: a quoted cell keeps its "\r" or "\r\n" as written (csv
+    # needs it so, and the output then holds the cell exactly as the input does).
+    text = decode_input(data, encoding=encoding, name=source)
+    return parse_input(text, column=column, suffix=path.suffix.lower(), name=source, header=header)
+
+
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+def output_format_for(path: str | None, chosen: str | None) -> OutputFormat:
+    """The output format: the one chosen, else from the output's suffix (.jsonl, .ndjson, .json; .csv or
+    none for CSV); another suffix (say .xlsx) is refused unless the format is chosen."""
+    if chosen is not None:
+        if chosen not in ("csv", "jsonl"):
+            raise BulkInputError(f"unknown output format {chosen!r}: choose csv or jsonl")
+        return "jsonl" if chosen == "jsonl" else "csv"
+    suffix = Path(path).suffix.lower() if path is not None and path != "-" else ""
+    if suffix in _JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix not in ("", ".csv"):
+        raise BulkInputError(
+            f"{path}: this tool writes CSV or JSON Lines, not {suffix}: name it .csv or .jsonl, "
+            "or choose with --format"
+        )
+    return "csv"
+
+
+def journal_path(output: Path) -> Path:
+    return output.with_name(output.name + ".journal")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as ``\\udXXX``, so that it can be written as UTF-8.
+
+    HubSpot may send one (``"\\ud800"`` is valid JSON); Python keeps it in the string, and a UTF-8 file
+    refuses it. Inside JSON text the escape is JSON's own, so the value reads back exactly.
+    """
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _json(value: Any, **options: Any) -> str:
+    """JSON text of ``value``: non-ASCII kept readable, lone surrogates escaped (see above)."""
+    return _escape_surrogates(json.dumps(value, ensure_ascii=False, **options))
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return _json(value, separators=(",", ":"))
+    return _escape_surrogates(str(value))
+
+
+def _needs_quotes(cells: list[str]) -> bool:
+    """Whether a row holds a ``\\r`` that csv's minimal quoting would leave bare.
+
+    With ``lineterminator="\\n"`` the csv module quotes a cell holding ``\\n`` but not one holding only
+    ``\\r``, which its reader then takes for the end of the record: such a row is written fully quoted.
+    """
+    return any("\r" in cell for cell in cells)
+
+
+class RecordWriter:
+    """Writes records (dicts keyed by ``COLUMNS``) as CSV or JSON Lines, flushing after each."""
+
+    def __init__(
+        self, stream: IO[str], output_format: OutputFormat, *, write_header: bool, owns_stream: bool = False
+    ) -> None:
+        self.stream = stream
+        self.owns_stream = owns_stream
+        self.format = output_format
+        self._csv = csv.writer(stream, lineterminator="\n") if output_format == "csv" else None
+        self._quoted = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        if self._csv is not None and write_header:
+            self._csv.writerow(COLUMNS)
+            stream.flush()
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._csv is not None:
+            cells = [_csv_cell(record.get(name)) for name in COLUMNS]
+            (self._quoted if _needs_quotes(cells) else self._csv).writerow(cells)
+        else:
+            self.stream.write(_json({name: record.get(name) for name in COLUMNS}))
+            self.stream.write("\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.owns_stream:
+            self.stream.close()
+        else:
+            self.stream.flush()
+
+
+def open_writer(output: Path, output_format: OutputFormat, *, resume: bool) -> RecordWriter:
+    exists = output.exists() and output.stat().st_size > 0
+    stream = output.open("a" if resume else "w", encoding="utf-8", newline="")
+    return RecordWriter(stream, output_format, write_header=not exists or not resume, owns_stream=True)
+
+
+@dataclass
+class ResumeState:
+    """What an earlier run left: rows 1..``written`` are in the output, ``journaled`` rows beside it."""
+
+    written: int
+    journaled: dict[int, dict[str, Any]]
+    failed: int = 0
+    """Rows already done whose outcome is ``error`` or ``invalid``."""
+    checks: frozenset[str] = frozenset()
+    """The ``--check`` of the done ``ok`` rows (from which answers they hold): one, unless mixed."""
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """The records of rows 1..``written``, as read back."""
+
+    @property
+    def done(self) -> int:
+        return self.written + len(self.journaled)
+
+    @property
+    def errors(self) -> int:
+        """Rows already done whose outcome is ``error`` (what ``--retry-errors`` looks up again)."""
+        rows = (*self.records.values(), *self.journaled.values())
+        return sum(record.get("outcome") == "error" for record in rows)
+
+
+def _check_of(record: dict[str, Any]) -> str | None:
+    """Which ``--check`` an ``ok`` record was made with, from the answers it holds (None: not an ok row)."""
+    if record.get("outcome") != "ok":
+        return None
+    wide = record.get("unsubscribed_from_all") not in (None, "")
+    statuses = record.get("statuses") not in (None, "")
+    return "both" if wide and statuses else "unsubscribe-all" if wide else "statuses"
+
+
+def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
+    """The offset just after each complete record of ``data``: after each ``\\n``, or for CSV (``quoted``)
+    after each ``\\n`` outside quotes.
+
+    The CSV this tool writes quotes every cell that holds a ``"`` (doubled inside), ``\\n`` or ``\\r``, so a
+    ``\\n`` is outside quotes exactly when an even number of ``"`` come before it.
+    """
+    ends: list[int] = []
+    offset = 0
+    inside = False
+    for line in data.split(b"\n")[:-1]:
+        offset += len(line) + 1
+        if quoted:
+            inside ^= line.count(b'"') % 2 == 1
+        if not inside:
+            ends.append(offset)
+    return ends
+
+
+def _cut_partial_record(path: Path, *, quoted: bool = False) -> str:
+    """The text of ``path`` without a last record cut short by a crash (which is cut from the file too)."""
+    data = path.read_bytes()
+    ends = _record_ends(data, quoted=quoted)
+    keep = ends[-1] if ends else 0
+    if keep < len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(keep)
+        data = data[:keep]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ResumeError(f"{path}: not UTF-8 text (byte {error.start})") from None
+
+
+def _json_lines(text: str) -> list[str]:
+    """The lines of JSON Lines text: split on ``\\n`` only (``str.splitlines`` also breaks a line at a
+    ``\\x85``, ``\\u2028`` or ``\\u2029`` that JSON keeps unescaped inside a string)."""
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def _record_from_csv(cells: list[str]) -> dict[str, Any]:
+    return dict(zip(COLUMNS, cells, strict=False))
+
+
+def _written_subscriber(row: InputRow, *, as_csv: bool) -> str:
+    """The id of ``row`` as it reads back from the output: a CSV cell holds a lone surrogate escaped."""
+    return _csv_cell(row.subscriber) if as_csv else row.subscriber
+
+
+def _check_row(
+    path: Path, record: Any, rows: list[InputRow], expected: int | None, *, as_csv: bool = False
+) -> int:
+    if not isinstance(record, dict):
+        raise ResumeError(f"{path}: a line is not a record of this tool")
+    try:
+        number = int(record["row"])
+    except (KeyError, TypeError, ValueError):
+        raise ResumeError(f"{path}: a record has no row number") from None
+    if expected is not None and number != expected:
+        raise ResumeError(f"{path}: row {expected} expected, found row {number}")
+    if not 1 <= number <= len(rows) or record.get("subscriber") != _written_subscriber(
+        rows[number - 1], as_csv=as_csv
+    ):
+        raise ResumeError(
+            f"{path}: row {number} does not match the input (was the input changed since that run?)"
+        )
+    return number
+
+
+def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow]) -> ResumeState:
+    """Read back an interrupted run's output and journal, checking both against ``rows``."""
+    written = failed = 0
+    done: dict[int, dict[str, Any]] = {}
+    if output.exists():
+        as_csv = output_format == "csv"
+        text = _cut_partial_record(output, quoted=as_csv)
+        if as_csv:
+            records = list(csv.reader(io.StringIO(text, newline="")))
+            if records and tuple(records[0]) != COLUMNS:
+                raise ResumeError(f"{output}: not a CSV output of this tool (its header differs)")
+            parsed: list[Any] = [_record_from_csv(cells) for cells in records[1:]]
+        else:
+            try:
+                parsed = [json.loads(line) for line in _json_lines(text)]
+            except json.JSONDecodeError as error:
+                raise ResumeError(f"{output}: not a JSON Lines output of this tool ({error.msg})") from None
+        for expected, record in enumerate(parsed, start=1):
+            written = _check_row(output, record, rows, expected, as_csv=as_csv)
+            failed += record.get("outcome") in _FAILED_OUTCOMES
+            done[written] = record
+    journaled: dict[int, dict[str, Any]] = {}
+    journal = journal_path(output)
+    if journal.exists():
+        for line in _json_lines(_cut_partial_record(journal)):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                raise ResumeError(f"{journal}: a line is not JSON") from None
+            number = _check_row(journal, record, rows, None)
+            if number > written:
+                journaled[number] = record
+    failed += sum(record.get("outcome") in _FAILED_OUTCOMES for record in journaled.values())
+    checks = {_check_of(record) for record in (*done.values(), *journaled.values())}
+    return ResumeState(
+        written=written,
+        journaled=journaled,
+        failed=failed,
+        checks=frozenset(check for check in checks if check is not None),
+        records=done,
+    )
+
+
+def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) -> ResumeState:
+    """Make the ``error`` rows of an earlier run not done, so that the resumed run looks them up again.
+
+    OUTPUT keeps the rows before the first error row; every later row that is not an error moves to the
+    journal, from which the resumed run writes it back in order. Crash-safe: the new journal replaces the
+    old one (written beside it, then renamed) before OUTPUT is cut, and a journal row that OUTPUT still
+    holds is ignored on resume, so a crash in between leaves the earlier run as it was.
+    """
+    done = {**state.records, **state.journaled}
+    errors = sorted(number for number, record in done.items() if record.get("outcome") == "error")
+    if not errors:
+        return state
+    keep = min(errors[0] - 1, state.written)
+    kept = {number: state.records[number] for number in range(1, keep + 1)}
+    ready = {
+        number: record
+        for number, record in sorted(done.items())
+        if number > keep and record.get("outcome") != "error"
+    }
+    journal = journal_path(output)
+    fresh = journal.with_name(journal.name + ".new")
+    with fresh.open("w", encoding="utf-8", newline="") as handle:
+        handle.writelines(_json(record) + "\n" for record in ready.values())
+        handle.flush()
+        os.fsync(handle.fileno())
+    fresh.replace(journal)
+    if keep < state.written:
+        header = 1 if output_format == "csv" else 0
+        ends = _record_ends(output.read_bytes(), quoted=output_format == "csv")
+        if len(ends) != header + state.written:  # changed since load_resume read it: never cut a row in two
+            raise ResumeError(f"{output}: changed while being resumed; run again")
+        with output.open("r+b") as handle:
+            handle.truncate(ends[header + keep - 1] if header + keep else 0)
+    failed = sum(record.get("outcome") in _FAILED_OUTCOMES for record in (*kept.values(), *ready.values()))
+    return ResumeState(written=keep, journaled=ready, failed=failed, checks=state.checks, records=kept)
+
+
+class OrderedSink:
+    """Takes finished rows in any order; writes them in input order, journaling the early ones."""
+
+    def __init__(
+        self,
+        writer: RecordWriter,
+        *,
+        journal: Path | None,
+        next_row: int = 1,
+        ready: dict[int, dict[str, Any]] | None = None,
+    ) -> None:
+        self.writer = writer
+        self.next_row = next_row
+        self._waiting: dict[int, dict[str, Any]] = dict(ready or {})
+        self._journal_path = journal
+        self._journal: IO[str] | None = None
+        self._drain()
+
+    def finish(self, number: int, record: dict[str, Any]) -> None:
+        if number < self.next_row or number in self._waiting:
+            raise ValueError(f"row {number} finished twice")
+        if number != self.next_row and self._journal_path is not None:
+            if self._journal is None:
+                self._journal = self._journal_path.open("a", encoding="utf-8", newline="")
+            self._journal.write(_json(record) + "\n")
+            self._journal.flush()
+        self._waiting[number] = record
+        self._drain()
+
+    def _drain(self) -> None:
+        while self.next_row in self._waiting:
+            self.writer.write(self._waiting.pop(self.next_row))
+            self.next_row += 1
+
+    @property
+    def pending(self) -> int:
+        """Rows finished but not yet written in order (they are in the journal)."""
+        return len(self._waiting)
+
+    def close(self, *, complete: bool) -> None:
+        """Close the files; when every row is written in order, the journal is no longer needed."""
+        if self._journal is not None:
+            self._journal.close()
+        if complete and not self._waiting and self._journal_path is not None:
+            self._journal_path.unlink(missing_ok=True)
+        self.writer.close()

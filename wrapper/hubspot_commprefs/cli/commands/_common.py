@@ -1,0 +1,188 @@
+"""What the lookup and bulk commands share: the client from the environment, and how errors exit.
+
+The exit codes and environment variables are named once, in ``hubspot_commprefs._exit_codes`` and the
+client's options. Nothing beyond the standard library and the package itself is imported at import time
+(see ``hubspot_commprefs.cli.commands``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from hubspot_commprefs._exit_codes import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NO_ANSWER,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+)
+from hubspot_commprefs.client import ENV_ACCESS_TOKEN as TOKEN_ENV
+from hubspot_commprefs.client import ENV_BASE_URL as BASE_URL_ENV
+
+__all__ = [
+    "BASE_URL_ENV",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_NO_ANSWER",
+    "EXIT_OK",
+    "EXIT_STOPPED",
+    "EXIT_USAGE",
+    "TOKEN_ENV",
+]
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> int:
+    print(f"hubspot-commprefs: {message}", file=sys.stderr)
+    return code
+
+
+def shown(text: str) -> str:
+    """``text`` for a terminal: as is when printable, else escaped (``repr``), so that a control character
+    in an id (an escape sequence) is never sent raw to the terminal."""
+    return text if text.isprintable() else repr(text)
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a base URL the CLI accepts, or None (the client checks the rest)."""
+    if not url.strip():
+        return "the base URL is empty: leave the option out for the default (see --help)"
+    from hubspot_commprefs.client import port_problem  # noqa: PLC0415 - keep --help fast (no httpx)
+
+    port = port_problem(url)
+    if port is not None:
+        return f"the base URL {shown(url)} has an invalid port ({port})"
+    return None
+
+
+def base_url_option(value: str) -> str:
+    """``--base-url``: refused when empty (the client would fall back to HubSpot's host and send the token
+    there) or when its port is not a port; the client checks the rest."""
+    problem = base_url_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
+def seconds_option(value: str) -> float:
+    """``--timeout``: a positive, finite number of seconds (at most a day)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    from hubspot_commprefs.client import MAX_TIMEOUT  # noqa: PLC0415 - keep --help fast (no httpx)
+
+    if not 0 < seconds <= MAX_TIMEOUT:  # also refuses NaN and infinity
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {value}"
+        )
+    return seconds
+
+
+GLOBAL_OPTIONS_TITLE = "global options (before or after the command)"
+BASE_URL_HELP = (
+    "the API's base URL (default: env HUBSPOT_BASE_URL, else https://api.hubapi.com; conformance uses "
+    "only this flag)"
+)
+BUSINESS_UNIT_HELP = "the business unit to read (HubSpot's default business unit is 0)"
+TIMEOUT_HELP = "the longest one request may take in all, however slowly the server answers (default 10)"
+
+
+def add_global_options(
+    parser: argparse.ArgumentParser,
+    *,
+    on_command: bool = True,
+    base_url_help: str = BASE_URL_HELP,
+    timeout_help: str = TIMEOUT_HELP,
+) -> None:
+    """``--base-url``, ``--business-unit-id`` and ``--timeout``, on the main parser and on each command that
+    uses them, so that they are accepted before or after the command, with the same meaning.
+
+    On a command (``on_command``) an option that is not given sets nothing (``argparse.SUPPRESS``): the
+    value given before the command stays, and one given after it wins. On the main parser each defaults to
+    None ("not given": ``conformance`` then starts its fake server, the lookups read the environment).
+    """
+    default = argparse.SUPPRESS if on_command else None
+    group = parser.add_argument_group(GLOBAL_OPTIONS_TITLE)
+    group.add_argument("--base-url", type=base_url_option, default=default, metavar="URL", help=base_url_help)
+    group.add_argument("--business-unit-id", type=int, default=default, metavar="ID", help=BUSINESS_UNIT_HELP)
+    group.add_argument(
+        "--timeout", type=seconds_option, default=default, metavar="SECONDS", help=timeout_help
+    )
+    if on_command:
+        parser.set_defaults(uses_global_options=True)
+
+
+def global_options_given(args: argparse.Namespace) -> list[str]:
+    """The global options given (before the command), for a command that has no use for them."""
+    return [
+        flag
+        for flag, name in (
+            ("--base-url", "base_url"),
+            ("--business-unit-id", "business_unit_id"),
+            ("--timeout", "timeout"),
+        )
+        if getattr(args, name, None) is not None
+    ]
+
+
+def stdout_to_devnull() -> None:
+    """Point the standard output's file descriptor at the null device, after writing to it failed (a
+    closed pipe, a full disk), so that the interpreter's last flush at exit does not fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+RECORD_HELP = (
+    "save every answer in DIR/recording.jsonl (DIR is created when missing), for mock-server --replay DIR: "
+    "the request, the status, the headers that matter and the body as received. It holds the portal's "
+    "contact data; never the token. What the command does and prints stays the same"
+)
+
+
+def add_record_option(parser: argparse.ArgumentParser) -> None:
+    """``--record DIR``, on every command that talks to a server."""
+    parser.add_argument("--record", metavar="DIR", default=None, help=RECORD_HELP)
+
+
+def check_record_dir(args: argparse.Namespace) -> None:
+    """Create and check ``--record DIR`` before any request (ValueError, a usage error, naming it)."""
+    if getattr(args, "record", None) is not None:
+        from hubspot_commprefs.client import prepare_recording_dir  # noqa: PLC0415 - keep --help fast
+
+        prepare_recording_dir(args.record, "--record")
+
+
+def client_options(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
+    """Keyword arguments for ``CommPrefs``/``AsyncCommPrefs``: the token stays in the environment.
+
+    Raises ValueError (a usage error) when there is no token, when ``HUBSPOT_BASE_URL`` (used when
+    ``--base-url`` is not given) is not a base URL, or when ``--record DIR`` cannot be a recording.
+    """
+    if not os.environ.get(TOKEN_ENV):
+        # The client's own message also says "pass access_token=...", which only makes sense in Python.
+        raise ValueError(f"no HubSpot access token: set the {TOKEN_ENV} environment variable")
+    options: dict[str, Any] = dict(extra)
+    check_record_dir(args)
+    if getattr(args, "record", None) is not None:
+        options["record_to"] = args.record
+    if getattr(args, "timeout", None) is not None:
+        options["timeout"] = args.timeout
+    if args.base_url is not None:
+        options["base_url"] = args.base_url.strip()
+    else:
+        from_env = os.environ.get(BASE_URL_ENV)
+        problem = base_url_problem(from_env) if from_env else None  # empty: HubSpot's host, as in Python
+        if problem is not None:
+            raise ValueError(f"{BASE_URL_ENV}: {problem}")
+    return options

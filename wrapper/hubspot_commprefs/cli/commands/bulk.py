@@ -1,0 +1,406 @@
+"""``hubspot-commprefs bulk INPUT``: look many contacts up at HubSpot's rate-limit ceiling, resumably."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from hubspot_commprefs.cli.commands._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+    TOKEN_ENV,
+    add_global_options,
+    add_record_option,
+    client_options,
+    fail,
+    stdout_to_devnull,
+)
+from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
+
+if TYPE_CHECKING:
+    import argparse
+
+ORDER = 30
+DESCRIPTION = f"""\
+Look up every subscriber of INPUT and write one row per input row, in input order: the row number, the
+id, the outcome (ok, error, invalid, duplicate), whether the contact is unsubscribed from all email, its
+subscription statuses, and the error of a row that failed. INPUT is a CSV file whose email column is found
+by name (email, e-mail, email address, subscriber...) or given with --column (a name, or a number from 1;
+--no-header when the first row is data), a file with one id per line, or - for standard input. INPUT is
+read as UTF-8 unless --encoding names another. The token is read from {TOKEN_ENV}.
+
+Requests are paced under --rate in every rolling window, as HubSpot counts them; the pace slows down when
+HubSpot's rate-limit headers or a 429 say so, and rate-limited rows are retried. Every finished row is on
+disk at once (rows that finish early wait in OUTPUT.journal), so after Ctrl-C or a crash, --resume does
+only the rows not yet done, with the same --check as the run it continues. Rows whose outcome is error
+stay done unless --retry-errors is given too: then they are looked up again and OUTPUT is rewritten in
+input order (invalid and duplicate rows stay as they are). A server that looks down (20 requests in a row
+without an answer, or twice --concurrency when larger) stops the run instead of failing every row."""
+EPILOG = """\
+rates: REQUESTS/WINDOW (100/10s, 50/s, 20/500ms) or a HubSpot tier: free and starter = 100/10s,
+professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100/10s).
+
+exit codes: 0 every row looked up; 1 some rows failed or hold an invalid id (each says why on its row);
+2 a usage error (bad option, a --record DIR that cannot be written, unreadable INPUT, OUTPUT exists
+without --resume or --overwrite, an OUTPUT that does not belong to INPUT or was made with another
+--check, an OUTPUT that cannot be written: a directory, a missing permission, a full disk, an unknown
+suffix without --format); 3 stopped early, with
+rows not done: every further lookup would fail the same way (the token was refused, 401/403, the daily
+limit is used up, a 429 asked to wait longer than 60 s, the server looks down), or a row could not be
+written (disk full, standard output closed), or an unexpected error: finished rows are on disk, run
+again with --resume; 130 interrupted (Ctrl-C): finished rows are on disk, run again with --resume."""
+
+
+def register(subparsers: Any) -> None:
+    import argparse  # noqa: PLC0415 - only for the formatter class
+
+    parser = subparsers.add_parser(
+        "bulk",
+        help="look many contacts up, at the rate limit, resumably",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "input", metavar="INPUT", help="a CSV file, a file of one id per line, or - for stdin"
+    )
+    parser.add_argument("-o", "--output", metavar="OUTPUT", help="where to write the rows (default stdout)")
+    parser.add_argument(
+        "--format",
+        choices=("csv", "jsonl"),
+        help="the output format (default: from OUTPUT's suffix, else csv)",
+    )
+    parser.add_argument(
+        "--column",
+        metavar="NAME|N",
+        help="the CSV column that holds the email address: its header's name, or its number from 1",
+    )
+    parser.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the CSV's first row is data, not a header (the email column is --column N, else the first "
+        "whose first cell looks like an email address)",
+    )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="INPUT's text encoding, e.g. cp1252 for a CSV saved by Excel on Windows (default utf-8, "
+        "with or without a byte-order mark)",
+    )
+    parser.add_argument("--rate", default="100/10s", help="at most this many requests per rolling window")
+    parser.add_argument(
+        "--concurrency", type=int, default=10, metavar="N", help="requests in flight at once (default 10)"
+    )
+    parser.add_argument(
+        "--check",
+        choices=("both", "unsubscribe-all", "statuses"),
+        default="both",
+        help="what to ask per contact (default both: two requests per contact)",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue OUTPUT: do only the rows not yet done"
+    )
+    parser.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="with --resume: look the rows whose outcome is error up again (without it they stay done)",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="start OUTPUT over if it exists")
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress", action="store_true", default=None, help="draw the progress bar (default: on a terminal)"
+    )
+    progress.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    add_record_option(parser)
+    add_global_options(parser)
+    parser.set_defaults(run=run)
+
+
+class _Plan(NamedTuple):
+    rate: Any
+    rows: list[Any]
+    output: Path | None
+    output_format: Any
+    resume: Any
+
+
+class _Usage(Exception):  # noqa: N818 - a control-flow signal inside this module
+    pass
+
+
+def _check_output(output: Path) -> None:
+    """Refuse up front an OUTPUT that cannot be a file: a directory, or a path under a file."""
+    if output.is_dir():
+        raise _Usage(f"OUTPUT {output} is a directory: name a file")
+    for parent in output.parents:  # the nearest existing one must be a directory
+        if parent.exists():
+            if not parent.is_dir():
+                raise _Usage(f"cannot write OUTPUT {output}: {parent} is not a directory")
+            break
+
+
+def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, rows: list[Any]) -> Any:
+    from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
+        ResumeState,
+        journal_path,
+        load_resume,
+        retry_errors,
+    )
+
+    journal = journal_path(output)
+    # A JSON Lines OUTPUT is empty until row 1 finishes, while later rows already wait in the journal.
+    started = any(path.exists() and path.stat().st_size > 0 for path in (output, journal))
+    if not started:
+        return ResumeState(written=0, journaled={})
+    if not args.resume:
+        if args.overwrite:
+            return ResumeState(written=0, journaled={})
+        raise _Usage(f"{output} exists: --resume to continue it, or --overwrite to start it over")
+    resume = load_resume(output, output_format, rows)
+    other = sorted(resume.checks - {args.check})
+    if other:
+        raise _Usage(
+            f"{output} was made with --check {' and '.join(other)}, not {args.check}: resume it with the "
+            "same --check, or --overwrite to start it over"
+        )
+    if args.retry_errors:
+        resume = retry_errors(output, output_format, resume)
+    return resume
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    if args.concurrency < 1:
+        raise _Usage(f"--concurrency must be at least 1, not {args.concurrency}")
+    unit = args.business_unit_id
+    if unit is not None and not INT64_MIN <= unit <= INT64_MAX:  # else every row would be refused alike
+        raise _Usage(f"--business-unit-id {unit} is out of the int64 range")
+    if args.resume and args.overwrite:
+        raise _Usage("--resume and --overwrite contradict each other")
+    if args.retry_errors and not args.resume:
+        raise _Usage("--retry-errors goes with --resume: it looks up again the error rows of OUTPUT")
+    if args.output in (None, "-") and args.resume:
+        raise _Usage("--resume needs --output: there is nothing to resume on standard output")
+
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    """Check the options and read the input; raise _Usage with the message for a usage error."""
+    from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
+        BulkInputError,
+        Rate,
+        ResumeError,
+        ResumeState,
+        output_format_for,
+        read_input,
+    )
+
+    _check_options(args)
+    output = Path(args.output) if args.output not in (None, "-") else None
+    try:
+        rate = Rate.parse(args.rate)
+        output_format = output_format_for(args.output, args.format)
+        if output is not None:
+            if args.input != "-" and output.resolve() == Path(args.input).resolve():
+                raise _Usage("OUTPUT is INPUT: choose another output file")
+            _check_output(output)
+        rows = read_input(args.input, column=args.column, header=not args.no_header, encoding=args.encoding)
+        resume = ResumeState(written=0, journaled={})
+        if output is not None:
+            resume = _resume_state(args, output, output_format, rows)
+    except (ValueError, BulkInputError, ResumeError) as error:
+        raise _Usage(str(error)) from None
+    except OSError as error:  # e.g. OUTPUT's journal cannot be read or rewritten
+        raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
+    return _Plan(rate, rows, output, output_format, resume)
+
+
+def _where(output: Path | None) -> str:
+    return f"OUTPUT {output}" if output is not None else "standard output"
+
+
+def _open_sink(args: argparse.Namespace, plan: _Plan) -> Any:
+    """The sink the rows go to; OSError when OUTPUT cannot be created or its header written."""
+    from hubspot_commprefs.bulk import OrderedSink, RecordWriter, journal_path, open_writer  # noqa: PLC0415
+
+    output, resume = plan.output, plan.resume
+    if output is None:
+        return OrderedSink(RecordWriter(sys.stdout, plan.output_format, write_header=True), journal=None)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if args.overwrite:  # the journal of the run being overwritten must not come back on a later --resume
+        journal_path(output).unlink(missing_ok=True)
+    writer = open_writer(output, plan.output_format, resume=args.resume)
+    try:
+        return OrderedSink(
+            writer, journal=journal_path(output), next_row=resume.written + 1, ready=resume.journaled
+        )
+    except OSError:
+        writer.close()
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        options = client_options(args)  # no token, a bad HUBSPOT_BASE_URL: before reading INPUT
+        plan = _plan(args)
+    except (_Usage, ValueError) as error:
+        return fail(str(error), EXIT_USAGE)
+    import asyncio  # noqa: PLC0415 - keep --help fast
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    from hubspot_commprefs import CommPrefs, CommPrefsError  # noqa: PLC0415
+
+    try:
+        client = CommPrefs(**options)
+    except (CommPrefsError, ValueError) as error:
+        return fail(str(error), EXIT_USAGE)
+    with client:
+        try:
+            sink = _open_sink(args, plan)
+        except OSError as error:  # before any lookup: nothing is done, nothing to resume
+            if plan.output is None:
+                stdout_to_devnull()
+            return fail(f"cannot write {_where(plan.output)}: {error.strerror or error}", EXIT_USAGE)
+        # The blocking client in a few threads: less CPU per request than httpx's async client.
+        with ThreadPoolExecutor(args.concurrency, thread_name_prefix="bulk-lookup") as executor:
+            try:
+                return asyncio.run(_run(args, client, executor, plan, sink))
+            finally:
+                executor.shutdown(wait=True, cancel_futures=True)
+
+
+async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan, sink: Any) -> int:
+    import asyncio  # noqa: PLC0415 - keep --help fast
+
+    from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
+        BulkLookup,
+        ProgressBar,
+        threaded_call,
+    )
+
+    rate, rows, output, _, resume = plan
+    done = set(range(1, resume.written + 1)) | set(resume.journaled)
+    # On stderr only. Rows printed to a terminal (no -o) share it with the bar: it is erased before each
+    # row is written and drawn again below it, so it never stays between rows.
+    progress = ProgressBar(len(rows), done=len(done), enabled=args.progress, stream=sys.stderr)
+    rows_on_terminal = output is None and progress.enabled and _isatty(sys.stdout)
+
+    def record(outcome: Any) -> None:
+        if rows_on_terminal:
+            progress.clear()
+        sink.finish(outcome.row, outcome.to_record())
+        progress.advance(outcome=outcome.outcome)
+
+    engine = BulkLookup(
+        threaded_call(client, executor, business_unit_id=args.business_unit_id),
+        rate=rate,
+        concurrency=args.concurrency,
+        check=args.check,
+        on_finish=record,
+    )
+    progress.waiting = engine.limiter.held_for
+    started = time.monotonic()
+    stopped: str | None = "interrupted"
+    ticker = asyncio.create_task(_keep_drawing(progress)) if progress.enabled else None
+    try:
+        stopped = await _drain(engine.outcomes(rows, skip=done), _where(output))
+    finally:
+        if ticker is not None:
+            ticker.cancel()
+        complete = stopped is None and sink.next_row == len(rows) + 1
+        try:
+            sink.close(complete=complete)
+        except OSError as error:
+            complete = False
+            stopped = stopped or f"cannot write {_where(output)}: {error.strerror or error}"
+        if output is None and stopped is not None and "cannot write" in stopped:
+            stdout_to_devnull()  # a closed pipe: the interpreter's last flush must not fail again
+        progress.close()
+        _print_summary(engine.stats, plan, sink, time.monotonic() - started, args=args, complete=complete)
+    if stopped is not None:
+        return fail(f"stopped: {stopped}", EXIT_STOPPED)
+    if not complete:  # never exit 0 with rows missing from the output
+        missing = len(rows) - sink.next_row + 1
+        return fail(f"stopped: {_rows(missing)} not written", EXIT_STOPPED)
+    by_outcome = engine.stats.by_outcome
+    failed = by_outcome.get("error", 0) + by_outcome.get("invalid", 0) + resume.failed
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+PROGRESS_REFRESH = 0.5  # seconds between two redraws of the bar while no row finishes
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or closed
+        return False
+
+
+async def _keep_drawing(progress: Any) -> None:
+    """Redraw the bar now and then, so that it says so while the rate limiter holds every request."""
+    import asyncio  # noqa: PLC0415 - keep --help fast
+
+    while True:
+        await asyncio.sleep(PROGRESS_REFRESH)
+        progress.refresh()
+
+
+async def _drain(outcomes: Any, where: str) -> str | None:
+    """Run the lookups to the end: None when nothing stopped them, else why they stopped."""
+    from hubspot_commprefs._errors import CommPrefsError  # noqa: PLC0415
+    from hubspot_commprefs.client import MAX_SERVER_DELAY  # noqa: PLC0415
+
+    try:
+        async for _ in outcomes:
+            pass  # each row was recorded by on_finish the moment it finished
+    except CommPrefsError as error:
+        wait: float | None = getattr(error, "retry_after", None)
+        if wait is not None and wait > MAX_SERVER_DELAY:
+            return (
+                f"{type(error).__name__}: {error} (HubSpot asked to wait {wait:g} s; the most this tool "
+                f"waits is {MAX_SERVER_DELAY:g} s)"
+            )
+        return f"{type(error).__name__}: {error}"
+    except BrokenPipeError:  # the reader of standard output went away (``| head``)
+        return f"cannot write {where}: it was closed"
+    except OSError as error:  # writing a row failed (disk full...): that row and the rest are not done
+        return f"cannot write {where}: {error.strerror or error}"
+    except Exception as error:  # noqa: BLE001 - a bug; the rows finished before it are on disk
+        return f"unexpected {type(error).__name__}: {error}"
+    finally:
+        await outcomes.aclose()
+    return None
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _print_summary(
+    stats: Any, plan: _Plan, sink: Any, elapsed: float, *, args: argparse.Namespace, complete: bool
+) -> None:
+    from hubspot_commprefs.bulk import journal_path  # noqa: PLC0415
+
+    output, resume, total = plan.output, plan.resume, len(plan.rows)
+    where = f"{output}: " if output is not None else ""
+    finished = sum(stats.by_outcome.values())
+    counts = ", ".join(f"{count} {name}" for name, count in sorted(stats.by_outcome.items()))
+    before = ""
+    if args.resume:
+        before = f"; {_rows(resume.done)} done before ({resume.failed} failed), {total} in all"
+    print(
+        f"hubspot-commprefs: {where}{finished} of {_rows(stats.rows)} finished"
+        f"{f' ({counts})' if counts else ''} in {elapsed:.1f} s: "
+        f"{stats.requests} requests ({stats.requests / elapsed if elapsed else 0:.1f}/s), "
+        f"{stats.rate_limited} answered 429{before}",
+        file=sys.stderr,
+    )
+    if not complete and output is not None:
+        print(
+            f"hubspot-commprefs: {_rows(sink.next_row - 1)} written in order, {sink.pending} more in "
+            f"{journal_path(output).name}: run again with --resume to finish",
+            file=sys.stderr,
+        )

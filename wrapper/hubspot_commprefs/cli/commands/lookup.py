@@ -1,0 +1,215 @@
+"""``hubspot-commprefs statuses SUBSCRIBER`` and ``hubspot-commprefs unsubscribe-all SUBSCRIBER``.
+
+A readable table by default; with ``--json`` HubSpot's body as received (keys in its order, date-times as
+sent), not the model's re-serialisation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import TYPE_CHECKING, Any
+
+from hubspot_commprefs.cli.commands._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    TOKEN_ENV,
+    add_global_options,
+    add_record_option,
+    client_options,
+    fail,
+    shown,
+    stdout_to_devnull,
+)
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
+ORDER = 10
+EXIT_CODES = (
+    "Exit codes: 0 HubSpot answered (the answer is printed); 1 HubSpot answered with an error, or with an "
+    "operation that is not COMPLETE or carries errors (printed as CANNOT TELL / INCOMPLETE, with a warning on "
+    "stderr), or with a wide status this client does not know, or could not be reached, or the answer could "
+    f"not be written (a closed pipe, a full disk); 2 a usage error (a missing {TOKEN_ENV}, an empty or "
+    "blank subscriber id, or one that cannot be sent, a bad --base-url or --record); 130 interrupted."
+)
+
+
+def register(subparsers: Any) -> None:
+    statuses = subparsers.add_parser(
+        "statuses",
+        help="a contact's status for every subscription type",
+        description="Ask HubSpot for SUBSCRIBER's status for every subscription type (email channel). "
+        f"The token is read from {TOKEN_ENV}.",
+        epilog=EXIT_CODES,
+    )
+    statuses.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
+    statuses.add_argument("--json", action="store_true", help="print HubSpot's JSON body as received")
+    add_record_option(statuses)
+    add_global_options(statuses)
+    statuses.set_defaults(run=run_statuses)
+
+    wide = subparsers.add_parser(
+        "unsubscribe-all",
+        help="whether a contact opted out of all email",
+        description="Ask HubSpot whether SUBSCRIBER opted out of all email, portal-wide or for a business "
+        f"unit. The token is read from {TOKEN_ENV}.",
+        epilog=EXIT_CODES,
+    )
+    wide.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
+    wide.add_argument(
+        "--verbose", action="store_true", help="ask HubSpot for the wide statuses even when not opted out"
+    )
+    wide.add_argument("--json", action="store_true", help="print HubSpot's JSON body as received")
+    add_record_option(wide)
+    add_global_options(wide)
+    wide.set_defaults(run=run_unsubscribe_all)
+
+
+def _text(value: Any) -> str:
+    """A model's field for a table: raw enum values (known or not), '-' when absent."""
+    if value is None or type(value).__name__ == "Unset":
+        return "-"
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(getattr(value, "value", value))
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [header, *rows]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
+    from hubspot_commprefs import APIError, CommPrefs, CommPrefsError  # noqa: PLC0415 - keep --help fast
+
+    result: Any
+    try:
+        with CommPrefs(**client_options(args)) as client:
+            if operation == "statuses":
+                result = client.get_statuses(args.subscriber, business_unit_id=args.business_unit_id)
+            else:
+                result = client.get_unsubscribe_all_status(
+                    args.subscriber, business_unit_id=args.business_unit_id, verbose=args.verbose
+                )
+    except (ValueError, TypeError) as error:
+        return fail(str(error), EXIT_USAGE), None
+    except APIError as error:
+        return fail(f"{type(error).__name__}: {error}"), None
+    except CommPrefsError as error:  # no token
+        return fail(str(error), EXIT_USAGE), None
+    return EXIT_OK, result
+
+
+def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
+    try:
+        if args.json:
+            print(body_as_received(result.body))
+        else:
+            print(text)
+        sys.stdout.flush()
+    except OSError as error:  # a closed pipe (``| head``) or a full disk: no traceback, never 0
+        stdout_to_devnull()
+        return fail(f"cannot write the answer to standard output: {error.strerror or error}", EXIT_FAILED)
+    if not result.is_complete:
+        problems = [f"operation status {result.status.value}"] if result.status.value != "COMPLETE" else []
+        problems += [str(getattr(error, "message", error)) for error in result.errors]
+        return fail("HubSpot's answer is not a clean one: " + "; ".join(problems))
+    return EXIT_OK
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def body_as_received(body: Any) -> str:
+    """HubSpot's decoded JSON body, printed as received: its keys in their order, its strings (date-times
+    included) unchanged, nulls and fields the spec lacks kept. Non-ASCII stays readable; a lone surrogate
+    (valid JSON, not UTF-8) is written as JSON's own escape, so the text reads back equal to the body."""
+    text = json.dumps(body, indent=2, ensure_ascii=False)
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _unit(args: argparse.Namespace) -> str:
+    return (
+        "the default business unit"
+        if args.business_unit_id is None
+        else f"business unit {args.business_unit_id}"
+    )
+
+
+def run_statuses(args: argparse.Namespace) -> int:
+    code, result = _lookup(args, "statuses")
+    if result is None:
+        return code
+    rows = [
+        (
+            _text(status.subscription_id),
+            _text(status.subscription_name),
+            _text(status.status),
+            _text(status.legal_basis),
+            _text(status.source),
+            _text(status.timestamp),
+        )
+        for status in result
+    ]
+    counts = (
+        f"{len(result.subscribed)} subscribed, {len(result.unsubscribed)} unsubscribed, "
+        f"{len(rows)} subscription types"
+    )
+    if result.is_complete:
+        text = f"{shown(args.subscriber)}, {_unit(args)}: {counts}"
+    else:  # what an incomplete answer holds is not the contact's statuses
+        text = f"{shown(args.subscriber)}, {_unit(args)}: CANNOT TELL, HubSpot's answer is incomplete ({counts} in it)"
+    if rows:
+        text += "\n\n" + table(("ID", "SUBSCRIPTION", "STATUS", "LEGAL BASIS", "SOURCE", "UPDATED"), rows)
+    return _finish(args, result, text)
+
+
+def run_unsubscribe_all(args: argparse.Namespace) -> int:
+    code, result = _lookup(args, "unsubscribe-all")
+    if result is None:
+        return code
+    # The result type's rule (``verdict``): with no UNSUBSCRIBED, a status value this client does not know
+    # (HubSpot added one, e.g. OPTED_OUT) means the answer cannot be read as yes or no, nor shown as a no.
+    unknown = result.verdict is None
+    opted_out = [w for w in result.wide_statuses if _text(w.status) == "UNSUBSCRIBED"]
+    scopes = {_text(w.wide_status_type) for w in opted_out}
+    if not result.is_complete:  # a "no" from an answer with errors (an unknown business unit...) is no answer
+        verdict = "CANNOT TELL whether unsubscribed from all email (HubSpot's answer is incomplete)"
+    elif unknown:
+        verdict = "CANNOT TELL whether unsubscribed from all email (a wide status unknown to this client)"
+    elif "PORTAL_WIDE" in scopes:
+        verdict = "UNSUBSCRIBED from all email, portal-wide"
+    elif "BUSINESS_UNIT_WIDE" in scopes:
+        units = ", ".join(
+            _text(w.business_unit_id) for w in opted_out if _text(w.wide_status_type) == "BUSINESS_UNIT_WIDE"
+        )
+        verdict = f"UNSUBSCRIBED from all email of business unit {units}"
+    elif opted_out:
+        verdict = "UNSUBSCRIBED from all email"
+    else:
+        verdict = "not unsubscribed from all email"
+    text = f"{shown(args.subscriber)}, {_unit(args)}: {verdict}"
+    rows = [
+        (
+            _text(wide.wide_status_type),
+            _text(wide.business_unit_id),
+            _text(wide.status),
+            _text(wide.timestamp),
+        )
+        for wide in result.wide_statuses
+    ]
+    if rows:
+        text += "\n\n" + table(("SCOPE", "BUSINESS UNIT", "STATUS", "UPDATED"), rows)
+    code = _finish(args, result, text)
+    if unknown and code == EXIT_OK:
+        values = ", ".join(result.unknown_wide_statuses)
+        return fail(f"HubSpot sent a wide status this client does not know ({values}): it is not a yes or no")
+    return code

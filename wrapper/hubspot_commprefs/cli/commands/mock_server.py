@@ -1,0 +1,247 @@
+"""``hubspot-commprefs mock-server``: run the fake HubSpot server until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from typing import Any
+
+from hubspot_commprefs._faults import (
+    DEFAULT_BOMB_SIZE as BOMB_SIZE,
+)
+from hubspot_commprefs._faults import (
+    DEFAULT_OVERSIZED_BODY_SIZE as OVERSIZED_BODY_SIZE,
+)
+from hubspot_commprefs._faults import (
+    DEFAULT_TRICKLE_INTERVAL as TRICKLE_INTERVAL,
+)
+from hubspot_commprefs._faults import (
+    FAULT_HELP,
+    MAX_BOMB_SIZE,
+    MAX_OVERSIZED_BODY_SIZE,
+    MAX_TRICKLE_INTERVAL,
+    Fault,
+)
+from hubspot_commprefs.cli.commands._common import EXIT_USAGE, TOKEN_ENV
+
+ORDER = 80
+MAX_PORT = 65535
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"a port is 0 to {MAX_PORT}, not {port}")
+    return port
+
+
+def _check_numbers(args: argparse.Namespace) -> str | None:
+    """The flags' own names in the message, not the Python parameters they become."""
+    checks = (
+        (args.fault_every >= 1, "--fault-every must be at least 1"),
+        (0 <= args.latency < math.inf, "--latency must be a number of seconds, 0 or more"),
+        (args.rate_limit >= 1, "--rate-limit must be at least 1"),
+        (args.rate_limit_window_ms >= 1, "--rate-limit-window-ms must be at least 1"),
+        (
+            0 <= args.trickle_interval <= MAX_TRICKLE_INTERVAL,
+            f"--trickle-interval must be a number of seconds from 0 to {MAX_TRICKLE_INTERVAL:g}",
+        ),
+        (
+            1 <= args.bomb_size <= MAX_BOMB_SIZE,
+            f"--bomb-size must be a number of bytes from 1 to {MAX_BOMB_SIZE}",
+        ),
+        (
+            1 <= args.oversized_body_size <= MAX_OVERSIZED_BODY_SIZE,
+            f"--oversized-body-size must be a number of bytes from 1 to {MAX_OVERSIZED_BODY_SIZE}",
+        ),
+        (
+            args.replay is not None or not (args.replay_strict or args.replay_allow_drift),
+            "--replay-strict and --replay-allow-drift go with --replay DIR",
+        ),
+    )
+    return next((problem for ok, problem in checks if not ok), None)
+
+
+def _load_replay(args: argparse.Namespace) -> Any:
+    """The recording of ``--replay``, its warnings (unreadable lines, drift allowed) printed to stderr;
+    ``ReplayError`` (a usage error) when there is none or it drifted."""
+    import warnings  # noqa: PLC0415 - keep --help fast
+
+    from hubspot_commprefs.testing import ReplayWarning, load_replay  # noqa: PLC0415
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ReplayWarning)
+        replay = load_replay(args.replay, allow_drift=args.replay_allow_drift, option="--replay")
+    for warning in caught:
+        print(f"hubspot-commprefs mock-server: warning: {warning.message}", file=sys.stderr)
+    return replay
+
+
+def _log_request(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+_FAULTS = "; ".join(f"{fault.value} ({FAULT_HELP[fault]})" for fault in Fault)
+"""The fault list of ``--help``, from the one list (``hubspot_commprefs._faults``)."""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "mock-server",
+        help="run a fake HubSpot server, driven by the spec, for offline tests (needs the harness extra)",
+        description="Serve both endpoints of the spec with seeded, deterministic contacts. It accepts the "
+        f"token in {TOKEN_ENV} when set, else the fake token it prints; any other token gets 401.",
+        epilog=f"Faults: {_FAULTS}. Exit codes: 130 stopped with Ctrl-C (as any command interrupted), 2 a usage error (a bad flag, a "
+        "bad data file, a taken port, a --replay DIR without a recording, or whose answers the spec does "
+        "not allow without --replay-allow-drift).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_port, default=8089, help="the port; 0 picks a free one (default 8089)"
+    )
+    parser.add_argument("--data", metavar="FILE", help="a JSON dataset to serve instead of the seeded one")
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="NAME", help="misbehave this way (repeatable)"
+    )
+    parser.add_argument(
+        "--fault-every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="apply the faults to every N-th answer (default 1)",
+    )
+    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer")
+    parser.add_argument(
+        "--trickle-interval",
+        type=float,
+        default=TRICKLE_INTERVAL,
+        metavar="SECONDS",
+        help=f"trickle: seconds between two bytes of the body (default {TRICKLE_INTERVAL:g})",
+    )
+    parser.add_argument(
+        "--bomb-size",
+        type=int,
+        default=BOMB_SIZE,
+        metavar="BYTES",
+        help=f"gzip-bomb, gzip-bomb-nested: bytes the body decodes to (default {BOMB_SIZE}, 1 GiB)",
+    )
+    parser.add_argument(
+        "--oversized-body-size",
+        type=int,
+        default=OVERSIZED_BODY_SIZE,
+        metavar="BYTES",
+        help=f"oversized-body: bytes of the body (default {OVERSIZED_BODY_SIZE})",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=190,
+        metavar="N",
+        help="requests per token per rolling window before a 429 (default 190, HubSpot's Professional tier)",
+    )
+    parser.add_argument(
+        "--rate-limit-window-ms", type=int, default=10_000, metavar="MS", help="the window (default 10000)"
+    )
+    parser.add_argument(
+        "--replay",
+        metavar="DIR",
+        help="answer each request recorded in DIR (with --record) with its recorded answer (the latest, "
+        "when recorded twice), after the token check; anything else from the seeded data (or --data)",
+    )
+    parser.add_argument(
+        "--replay-strict",
+        action="store_true",
+        help="with --replay: answer a request that was not recorded with a 404, not from the seeded data",
+    )
+    parser.add_argument(
+        "--replay-allow-drift",
+        action="store_true",
+        help="with --replay: serve recorded answers the spec does not allow (listed on stderr) instead of "
+        "refusing the recording",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no request log (by default one line per request on stderr: method, path with query, "
+        "status and duration; never a header or the token)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hubspot_commprefs._extras import harness_problem  # noqa: PLC0415 - keep --help fast
+
+    missing = harness_problem("mock-server")
+    if missing is not None:
+        print(f"hubspot-commprefs: {missing}", file=sys.stderr)
+        return EXIT_USAGE
+    from hubspot_commprefs.testing import (  # noqa: PLC0415 - keep --help fast
+        DEFAULT_TOKEN,
+        DEFAULT_TOKEN_WITHOUT_SCOPE,
+        SCOPES,
+        DatasetError,
+        FakeHubSpot,
+        FakeServerError,
+        RateLimit,
+        ReplayError,
+        load_dataset,
+    )
+
+    problem = _check_numbers(args)
+    if problem:
+        print(f"hubspot-commprefs mock-server: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    env_token = os.environ.get(TOKEN_ENV)
+    try:
+        dataset = load_dataset(args.data) if args.data else None
+        replay = _load_replay(args) if args.replay is not None else None
+        rate_limit = RateLimit(max_requests=args.rate_limit, interval_ms=args.rate_limit_window_ms)
+        tokens = {env_token or DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()}
+        server = FakeHubSpot(
+            dataset=dataset,
+            tokens=tokens,
+            faults=args.fault,
+            fault_every=args.fault_every,
+            latency=args.latency,
+            trickle_interval=args.trickle_interval,
+            bomb_size=args.bomb_size,
+            oversized_body_size=args.oversized_body_size,
+            rate_limit=rate_limit,
+            host=args.host,
+            port=args.port,
+            replay=replay,
+            replay_strict=args.replay_strict,
+            request_log=None if args.quiet else _log_request,
+        )
+        server.bind()
+    except (DatasetError, ReplayError, ValueError, FakeServerError) as exc:
+        print(f"hubspot-commprefs mock-server: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Fake HubSpot on {server.base_url}  (Ctrl-C stops it)")
+    if env_token:
+        print(f"  token: the one in {TOKEN_ENV}")
+    else:
+        print(f"  token: {DEFAULT_TOKEN}  (a fake one; set {TOKEN_ENV} to use your own)")
+    print(f"  token without the scope (403): {DEFAULT_TOKEN_WITHOUT_SCOPE}")
+    print(f"  contacts: {len(server.state.dataset.contacts)}, faults: {', '.join(args.fault) or 'none'}")
+    if replay is not None:
+        rest = "a 404 (--replay-strict)" if args.replay_strict else "the seeded data"
+        print(
+            f"  replay: {len(replay)} recorded answers from {args.replay}"
+            + (
+                f" ({len(replay.ignored)} not served: sent without the token, or not an endpoint)"
+                if replay.ignored
+                else ""
+            )
+            + f"; anything else: {rest}"
+        )
+    if not args.quiet:
+        print("  requests: one line each on stderr (--quiet for none)")
+    sys.stdout.flush()
+    server.serve_forever()
+    return 0

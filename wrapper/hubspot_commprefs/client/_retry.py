@@ -1,0 +1,192 @@
+"""Retries: the one rule of which failures are retried and how long to wait, for the client and the bulk
+engine alike (each with its own limits, a ``RetryPolicy``), and the retry loop as one I/O-free generator
+that a sync and an async driver run.
+
+Retried: the policy's statuses (the client's: 429, 502, 503, 504), connection errors and timeouts;
+nothing else. Waits: the server's ``Retry-After`` when given; on a 429 without it, the rest of HubSpot's
+rate-limit window when its headers say the window is used up; otherwise exponential backoff with jitter
+(0.5 s doubling, plus up to 0.5 s of random jitter, the sum capped at 8 s). A server delay over
+``max_server_delay`` (60 s) and an exhausted daily limit (``is_daily_limit``) are not waited for: the
+error is raised at once (its ``rate_limit`` says why).
+
+The loop is shaped like httpx's ``auth_flow``: ``retry_flow`` yields ``ATTEMPT`` ("make one attempt"), is
+sent the ``APIError`` of a failed attempt, and yields the ``Wait`` before the next one, or ``GIVE_UP``;
+``call_with_retries`` and ``async_call_with_retries`` only do the I/O (the attempt and the sleep), so a
+change to the rule is made once.
+
+The loop is our own, not stamina's: stamina's instrumentation is global (its default hook logs a warning
+through the ``stamina`` logger for every retry, which Python's last-resort handler prints to stderr when
+the application configured no logging), and it cannot be switched off for our calls alone without
+changing it for the whole application. Each retry is logged (INFO) through the ``hubspot_commprefs``
+logger instead. Waits go through ``time.sleep`` and ``asyncio.sleep``, looked up at each wait, so tests
+can replace them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, TypeVar
+
+from hubspot_commprefs._errors import APIConnectionError, APIError, APIStatusError, RateLimitError
+from hubspot_commprefs._logging import logger
+from hubspot_commprefs.client._options import (
+    INITIAL_RETRY_DELAY,
+    MAX_RETRY_DELAY,
+    MAX_SERVER_DELAY,
+    RETRY_JITTER,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Generator
+
+T = TypeVar("T")
+
+RETRYABLE_STATUS_CODES = frozenset({429, 502, 503, 504})
+DAILY_POLICY = "DAILY"
+_MAX_DOUBLINGS = 32  # 0.5 s * 2**32 is far past any cap; keeps the power from overflowing a float
+
+
+def is_daily_limit(error: RateLimitError) -> bool:
+    """Whether HubSpot's daily limit refused the request: its ``policyName`` is DAILY (in any case), or
+    its daily-remaining header is 0. Waiting cannot help before the next day."""
+    policy = (error.policy_name or "").strip().upper()
+    return policy == DAILY_POLICY or error.rate_limit.daily_exhausted
+
+
+def server_delay(error: APIStatusError) -> float | None:
+    """The wait the server asks for, in seconds (``math.inf`` when waiting cannot help), or None."""
+    limits = error.rate_limit
+    if isinstance(error, RateLimitError) and is_daily_limit(error):
+        return math.inf
+    if limits.retry_after is not None:
+        return limits.retry_after
+    if error.status_code == 429 and limits.window_exhausted and limits.interval_ms:  # noqa: PLR2004
+        return limits.interval_ms / 1000
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """The limits of the one retry rule: the client's are the defaults (with its ``max_retries``); the
+    bulk engine passes its own (it leaves 429s to its rate limiter, so they are not among its statuses)."""
+
+    max_retries: int
+    retry_statuses: frozenset[int] = RETRYABLE_STATUS_CODES
+    first_backoff: float = INITIAL_RETRY_DELAY
+    max_backoff: float = MAX_RETRY_DELAY
+    jitter: float = RETRY_JITTER
+    max_server_delay: float = MAX_SERVER_DELAY
+
+    def retryable(self, error: Exception) -> bool:
+        """Whether ``error`` is of a kind that is retried (whatever the server asks to wait)."""
+        if isinstance(error, APIConnectionError):
+            return True
+        return isinstance(error, APIStatusError) and error.status_code in self.retry_statuses
+
+    def waiting_cannot_help(self, error: APIStatusError) -> bool:
+        """Whether the server asks for a wait longer than ``max_server_delay`` (or the daily limit is used
+        up): such an error is raised at once, not waited for."""
+        delay = server_delay(error)
+        return delay is not None and delay > self.max_server_delay
+
+    def decision(self, error: Exception) -> bool | float:
+        """False (do not retry), True (exponential backoff) or the seconds the server asks to wait."""
+        if not self.retryable(error):
+            return False
+        if not isinstance(error, APIStatusError):
+            return True
+        delay = server_delay(error)
+        if delay is None:
+            return True
+        return delay if delay <= self.max_server_delay else False
+
+    def backoff(self, retry: int) -> float:
+        """The wait before retry number ``retry`` (1 for the first): doubling from ``first_backoff``, plus
+        up to ``jitter`` seconds, the sum capped at ``max_backoff``."""
+        base = self.first_backoff * 2.0 ** min(retry - 1, _MAX_DOUBLINGS)
+        jitter = random.uniform(0, self.jitter)  # noqa: S311 - jitter, not cryptography
+        return min(self.max_backoff, base + jitter)
+
+    def next_wait(self, error: APIError, retry: int) -> float | None:
+        """Seconds to wait before retry number ``retry``, or None when ``error`` is final (logged)."""
+        if retry > self.max_retries:
+            return None
+        decision = self.decision(error)
+        if decision is False:
+            return None
+        wait = self.backoff(retry) if decision is True else float(decision)
+        logger.info(
+            "retrying after %s (retry %d of %d, waiting %.2fs%s)",
+            type(error).__name__,
+            retry,
+            self.max_retries,
+            wait,
+            "" if decision is True else ", as the server asked",
+        )
+        return wait
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """The flow's step "wait this many seconds, then make the next attempt"."""
+
+    seconds: float
+
+
+ATTEMPT: Final = "attempt"
+"""The flow's step "make one attempt" (send it the attempt's ``APIError`` if it fails)."""
+GIVE_UP: Final = "give up"
+"""The flow's step "the last error is final: raise it"."""
+
+Step = Wait | str
+
+
+def retry_flow(policy: RetryPolicy) -> Generator[Step, APIError | None, None]:
+    """The retry loop without its I/O: yields ``ATTEMPT``; is sent each failed attempt's error and
+    answers with the ``Wait`` before the next attempt or ``GIVE_UP``."""
+    retry = 0
+    while True:
+        error = yield ATTEMPT
+        if error is None:  # the driver asked again without a failure: nothing to retry
+            return
+        retry += 1
+        wait = policy.next_wait(error, retry)
+        if wait is None:
+            yield GIVE_UP
+            return
+        yield Wait(wait)
+
+
+def call_with_retries(attempt: Callable[[], T], policy: RetryPolicy) -> T:
+    """Run ``attempt`` and retry it as ``retry_flow`` says; the last error is raised as is."""
+    flow = retry_flow(policy)
+    next(flow)
+    while True:
+        try:
+            return attempt()
+        except APIError as error:
+            step = flow.send(error)
+            if not isinstance(step, Wait):
+                raise
+        time.sleep(step.seconds)
+        next(flow)
+
+
+async def async_call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
+    """The same as ``call_with_retries``, for a coroutine function."""
+    import asyncio  # noqa: PLC0415 - loaded by then; kept out of the package's import
+
+    flow = retry_flow(policy)
+    next(flow)
+    while True:
+        try:
+            return await attempt()
+        except APIError as error:
+            step = flow.send(error)
+            if not isinstance(step, Wait):
+                raise
+        await asyncio.sleep(step.seconds)
+        next(flow)

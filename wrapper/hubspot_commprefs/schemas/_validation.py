@@ -1,0 +1,294 @@
+"""Check a 200 body the client's way, and build its generated model once it passed.
+
+The rules are the spec's own, compiled once in ``_compiled`` (its ``CLIENT`` reading; nothing is typed by
+hand here): required fields, types (an integer is never a boolean), int32 and int64 ranges, RFC 3339
+date-times, nested objects, arrays and maps. A body that breaks them raises ``BodyMismatch`` naming the
+field path (``results[0].subscriptionId``) and the problem; a valid body costs one call into compiled code.
+
+The client's tolerances, all for forward compatibility, are made by ``_compiled.transform``:
+
+- an enum value the spec does not list is accepted (the generated enums keep it, ``is_known`` False);
+- extra fields are accepted (the generated models keep them in ``additional_properties``);
+- ``null`` in an optional field is accepted and taken as absent: ``strip_optional_nulls`` removes it
+  (copying only what holds one) before the model is built, so the field is ``UNSET`` in the model;
+- the items of ``errors`` in a 200 are not checked with the rest (HubSpot says every field of an error
+  body is optional): ``build`` gives them to ``parse_errors``, which makes generated models of them when
+  every item matches the spec, and otherwise leaves the raw list in ``additional_properties``.
+
+And two strictnesses the typed models need: a number with a fraction part (``1.0``) is not an integer
+(``check(..., whole_integers=True)``, for an answer in which such a number was decoded), and a date-time
+is one Python's ``datetime`` holds. So building the model of a checked body does not fail, and
+``build`` can be left until the model is first used.
+
+Thread safety: a stripper is built under ``_LOCK`` and published only once complete.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import typing
+from typing import Any
+
+from hubspot_commprefs._logging import scrub
+from hubspot_commprefs.schemas._compiled import (
+    CLIENT,
+    CLIENT_WHOLE,
+    COMPONENTS_REF,
+    ERRORS_FIELD,
+    INT_RANGES,
+    Problem,
+    ProblemKind,
+    bundled,
+    types_of,
+    value_at,
+)
+
+_EXCERPT = 40
+
+
+class BodyMismatch(Exception):  # noqa: N818 - internal signal, turned into UnexpectedResponseError
+    """``problem`` never holds the value; ``shown`` is the (string) value quoted in the message, cut to
+    ``_EXCERPT`` characters by ``describe`` after the token is scrubbed from it."""
+
+    def __init__(self, path: str, problem: str, shown: str | None = None) -> None:
+        super().__init__(path, problem, shown)
+        self.path = path
+        self.problem = problem
+        self.shown = shown
+
+    def describe(self, secret: str | None = None) -> str:
+        """``path: problem``, with the value quoted (the token scrubbed from it before it is cut)."""
+        text = f"{self.path or 'the body'}: {self.problem}"
+        if self.shown is not None:
+            shown = scrub(self.shown, secret)
+            text += f": {shown[:_EXCERPT]!r}" + ("..." if len(shown) > _EXCERPT else "")
+        return scrub(text, secret)
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+_KINDS = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+    dict: "an object",
+}
+_TYPE_NAMES = {
+    "null": "null",
+    "boolean": "a boolean",
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "array": "an array",
+    "object": "an object",
+}
+_FORMAT_NAMES = {"date-time": "a date-time string", "uuid": "a UUID string"}
+_FORMAT_PROBLEMS = {"date-time": "not a valid date-time", "uuid": "not a UUID"}
+
+
+def _kind(value: Any) -> str:
+    """How a JSON value is named in messages (never the value itself: it may be personal data)."""
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def _path(parts: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f"{text and '.'}{part}")
+    return text
+
+
+def _expected(schema: typing.Mapping[str, Any]) -> str:
+    types = types_of(schema)
+    fmt = schema.get("format")
+    if types == ("string",) and fmt in _FORMAT_NAMES:
+        return _FORMAT_NAMES[fmt]
+    return " or ".join(_TYPE_NAMES.get(t, t) for t in types) or "another value"
+
+
+def _mismatch(problem: Problem, body: Any) -> BodyMismatch:  # noqa: PLR0911 - one return per kind of problem
+    """The message of ``problem``, in the words the client has always used."""
+    path = _path(problem.path)
+    value = value_at(body, problem.path)
+    fmt = str(problem.schema.get("format", ""))
+    shown = value if isinstance(value, str) else None
+    kind = problem.kind
+    if kind is ProblemKind.MISSING:
+        return BodyMismatch(path, "required field is missing")
+    if kind is ProblemKind.TYPE:
+        return BodyMismatch(path, f"expected {_expected(problem.schema)}, got {_kind(value)}")
+    if kind is ProblemKind.FRACTION:
+        return BodyMismatch(path, f"expected an integer, got {_kind(value)}")
+    if kind is ProblemKind.RANGE:
+        return BodyMismatch(
+            path, f"integer out of the {fmt} range" if fmt in INT_RANGES else "integer out of range"
+        )
+    if kind is ProblemKind.SYNTAX:
+        return BodyMismatch(
+            path, "not an RFC 3339 date-time" if fmt == "date-time" else f"not a {fmt}", shown
+        )
+    if kind is ProblemKind.FORMAT:
+        return BodyMismatch(path, _FORMAT_PROBLEMS.get(fmt, f"not a valid {fmt}"), shown)
+    if kind is ProblemKind.ENUM:
+        return BodyMismatch(path, "not one of the values the spec lists", shown)
+    return BodyMismatch(path, f"does not match the spec ({problem.detail or kind})")
+
+
+def component_of(model: type) -> str:
+    """The name of the spec's component schema a generated model was made from (the generator names
+    models after them)."""
+    name = model.__name__
+    bundled().schema(name)  # raises LookupError if the spec has no such schema
+    return name
+
+
+def check(model: type, body: Any, *, whole_integers: bool = False) -> None:
+    """Raise ``BodyMismatch`` unless ``body`` (decoded JSON) is a valid 200 body for ``model``, as the
+    client reads the spec. ``whole_integers``: the body holds a decoded float (``1.0`` is no integer)."""
+    compiled = bundled().validator(component_of(model), CLIENT_WHOLE if whole_integers else CLIENT)
+    if compiled.is_valid(body):
+        return
+    problem = compiled.first_problem(body)
+    raise _mismatch(problem, body) if problem is not None else BodyMismatch("", "does not match the spec")
+
+
+def build(model: Any, body: dict[str, Any], *, nulls: bool = True) -> Any:
+    """The generated model of a body ``check`` passed: ``null`` in optional fields taken as absent, and
+    the ``errors`` items read tolerantly (as generated models when they all match the spec; otherwise the
+    raw list is kept in ``additional_properties``, so ``to_dict()`` still has it). ``nulls``: whether the
+    body may hold a null (False skips looking for them)."""
+    raw_errors = body.get(ERRORS_FIELD)
+    checked = {k: v for k, v in body.items() if k != ERRORS_FIELD} if ERRORS_FIELD in body else body
+    name = component_of(model)
+    if nulls:
+        checked = strip_optional_nulls(name, checked)
+    built = model.from_dict(checked)
+    if isinstance(raw_errors, list):
+        parsed = parse_errors(model, raw_errors) if raw_errors else []
+        if parsed is not None:
+            built.errors = parsed
+        else:
+            built.additional_properties[ERRORS_FIELD] = raw_errors
+    return built
+
+
+def parse_errors(model: type, items: list[Any]) -> list[Any] | None:
+    """The generated models of ``errors`` items when every one matches the spec, else None."""
+    schema = bundled().schema(component_of(model)).get("properties", {}).get(ERRORS_FIELD, {})
+    ref = schema.get("items", {}).get("$ref", "")
+    if not ref.startswith(COMPONENTS_REF):
+        return None
+    name = ref.removeprefix(COMPONENTS_REF)
+    item_model = getattr(sys.modules[model.__module__.rsplit(".", 1)[0]], name, None)
+    if item_model is None:
+        return None
+    compiled = bundled().validator(name, CLIENT)
+    try:
+        if not all(compiled.is_valid(item) for item in items):
+            return None
+        return [item_model.from_dict(strip_optional_nulls(name, item)) for item in items]
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+        return None
+
+
+# --- null in optional fields, taken as absent -------------------------------------------------------------
+
+Stripper = typing.Callable[[Any], Any]
+"""Returns its argument, or a copy of it without the nulls to strip (copying only what holds one)."""
+_STRIPPERS: dict[str, Stripper | None] = {}
+"""By component name; None when nothing below it can hold such a null. Complete ones only."""
+_LOCK = threading.Lock()
+
+
+def strip_optional_nulls(name: str, value: Any) -> Any:
+    """``value`` without ``null`` in optional fields that the spec does not declare nullable (the
+    generated models would fail on them, or keep a None their types do not allow); a copy only where a
+    null was removed, so ``value`` itself is never changed."""
+    strip = _STRIPPERS.get(name, _missing)
+    if strip is _missing:
+        with _LOCK:
+            strip = _STRIPPERS.get(name, _missing)
+            if strip is _missing:
+                building: dict[str, Stripper | None] = {}
+                strip = _component_stripper(name, building)
+                _STRIPPERS.update(building)
+    return value if strip is None else strip(value)
+
+
+def _missing(value: Any) -> Any:  # a marker: no stripper built yet
+    return value
+
+
+def _allows_null(schema: Any, components: typing.Mapping[str, Any]) -> bool:
+    while isinstance(schema, dict) and "$ref" in schema:
+        schema = components.get(str(schema["$ref"]).removeprefix(COMPONENTS_REF), {})
+    return isinstance(schema, dict) and ("null" in types_of(schema) or None in schema.get("enum", ()))
+
+
+def _component_stripper(name: str, building: dict[str, Stripper | None]) -> Stripper | None:
+    if name in building:  # being built: a component that holds itself
+
+        def later(value: Any) -> Any:
+            return (building[name] or _missing)(value)
+
+        return later
+    building[name] = None
+    building[name] = _stripper(bundled().schema(name), building)
+    return building[name]
+
+
+def _stripper(schema: Any, building: dict[str, Stripper | None]) -> Stripper | None:  # noqa: C901 - one case per kind of schema
+    if not isinstance(schema, dict):
+        return None
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(COMPONENTS_REF):
+        return _component_stripper(ref.removeprefix(COMPONENTS_REF), building)
+    components = bundled().components
+    item = _stripper(schema.get("items"), building)
+    if item is not None:
+
+        def strip_items(value: Any) -> Any:
+            if not isinstance(value, list):
+                return value
+            out = [item(element) for element in value]
+            return value if all(a is b for a, b in zip(out, value, strict=True)) else out
+
+        return strip_items
+    properties: dict[str, Any] = schema.get("properties", {})
+    required = set(schema.get("required", ()))
+    droppable = frozenset(
+        key for key, sub in properties.items() if key not in required and not _allows_null(sub, components)
+    )
+    inner = {key: s for key, sub in properties.items() if (s := _stripper(sub, building)) is not None}
+    extra = _stripper(schema.get("additionalProperties"), building)
+    if not droppable and not inner and extra is None:
+        return None
+
+    def strip(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] | None = None
+        for key, element in value.items():
+            if element is None and key in droppable:
+                new: Any = _DROP
+            else:
+                child = inner.get(key) if key in properties else extra
+                new = element if child is None or element is None else child(element)
+            if new is not element:
+                if out is None:
+                    out = dict(value)
+                if new is _DROP:
+                    del out[key]
+                else:
+                    out[key] = new
+        return value if out is None else out
+
+    return strip
+
+
+_DROP = object()
