@@ -77,9 +77,29 @@ def test_an_unknown_wide_status_is_not_a_may_email():
     with pytest.raises(IncompleteResultError, match="'OPTED_OUT' is unknown") as caught:
         _ = wide.is_unsubscribed_from_all
     assert caught.value.result is wide
-    assert "unsubscribed_from_all=unknown" in repr(wide)
+    assert "unsubscribed_from_all=unknown portal_wide=unknown" in repr(wide)
     with pytest.raises(IncompleteResultError, match="OPTED_OUT"):
         client.is_unsubscribed_from_all("bob@example.com")
+
+
+def test_no_property_says_no_next_to_an_unknown_wide_status():
+    """``if not result.is_portal_wide: send()`` would have sent: each says "cannot tell" instead."""
+    client, _ = sync_client(ok(action_body([wide_item(status="OPTED_OUT")])))
+    wide = client.get_unsubscribe_all_status("bob@example.com")
+    with pytest.raises(IncompleteResultError, match="opted out of all email portal-wide"):
+        _ = wide.is_portal_wide
+    assert wide.is_business_unit_wide is False  # the unknown status is a portal-wide one
+    assert wide.business_unit_ids == []
+    unit = ok(
+        action_body([wide_item(status="PAUSED", wideStatusType="BUSINESS_UNIT_WIDE", businessUnitId=7)])
+    )
+    client, _ = sync_client(unit)
+    wide = client.get_unsubscribe_all_status("bob@example.com")
+    assert wide.is_portal_wide is False
+    with pytest.raises(IncompleteResultError, match="of a business unit"):
+        _ = wide.is_business_unit_wide
+    with pytest.raises(IncompleteResultError, match="which business units"):
+        _ = wide.business_unit_ids
 
 
 def test_an_unsubscribed_status_answers_even_next_to_an_unknown_one():

@@ -361,26 +361,58 @@ class UnsubscribeAllStatus(
         """
         verdict = self.verdict
         if verdict is None:
-            message = (
-                "cannot tell whether the contact opted out of all email: wide status "
-                f"{', '.join(repr(v) for v in self.unknown_wide_statuses)} is unknown to this client"
-            )
-            raise IncompleteResultError(scrub(message, secret_of(self._request)), result=self)
+            raise self._cannot_tell("of all email")
         return verdict
+
+    def _cannot_tell(self, what: str) -> IncompleteResultError:
+        message = (
+            f"cannot tell whether the contact opted out {what}: wide status "
+            f"{', '.join(repr(v) for v in self.unknown_wide_statuses)} is unknown to this client"
+        )
+        return IncompleteResultError(scrub(message, secret_of(self._request)), result=self)
+
+    def _unknown_of_type(self, wide_status_type: str) -> bool:
+        """Whether a wide status of this type (or of a type this client does not know) has a status this
+        client does not know."""
+        return any(
+            not w.status.is_known
+            and (w.wide_status_type == wide_status_type or not w.wide_status_type.is_known)
+            for w in self.model.results
+        )
+
+    def _known_or_raise(self, found: bool, wide_status_type: str, what: str) -> bool:
+        """``found`` when it is a yes, or when every wide status of that type is known; else "cannot tell"
+        (a no would say "may email" without knowing)."""
+        if found or not self._unknown_of_type(wide_status_type):
+            return found
+        raise self._cannot_tell(what)
 
     @property
     def is_portal_wide(self) -> bool:
-        """Whether the contact opted out of all email of the whole portal."""
-        return any(w.wide_status_type == PORTAL_WIDE for w in self._opted_out)
+        """Whether the contact opted out of all email of the whole portal; ``IncompleteResultError`` rather
+        than a no when a wide status is unknown to this client."""
+        return self._known_or_raise(
+            any(w.wide_status_type == PORTAL_WIDE for w in self._opted_out),
+            PORTAL_WIDE,
+            "of all email portal-wide",
+        )
 
     @property
     def is_business_unit_wide(self) -> bool:
-        """Whether the contact opted out of all email of a business unit (see ``business_unit_ids``)."""
-        return any(w.wide_status_type == BUSINESS_UNIT_WIDE for w in self._opted_out)
+        """Whether the contact opted out of all email of a business unit (see ``business_unit_ids``);
+        ``IncompleteResultError`` rather than a no when a wide status is unknown to this client."""
+        return self._known_or_raise(
+            any(w.wide_status_type == BUSINESS_UNIT_WIDE for w in self._opted_out),
+            BUSINESS_UNIT_WIDE,
+            "of all email of a business unit",
+        )
 
     @property
     def business_unit_ids(self) -> list[int]:
-        """The business units the contact opted out of all email of."""
+        """The business units the contact opted out of all email of; ``IncompleteResultError`` when a wide
+        status is unknown to this client (the list could leave out a unit the contact opted out of)."""
+        if self._unknown_of_type(BUSINESS_UNIT_WIDE):
+            raise self._cannot_tell("of all email of which business units")
         return [
             w.business_unit_id
             for w in self._opted_out
@@ -396,8 +428,12 @@ class UnsubscribeAllStatus(
             unsubscribed: object = self.is_unsubscribed_from_all
         except IncompleteResultError:
             unsubscribed = "unknown"
+        try:
+            portal_wide: object = self.is_portal_wide
+        except IncompleteResultError:
+            portal_wide = "unknown"
         return (
             f"<UnsubscribeAllStatus status={self._shown_status} "
-            f"unsubscribed_from_all={unsubscribed} portal_wide={self.is_portal_wide} "
+            f"unsubscribed_from_all={unsubscribed} portal_wide={portal_wide} "
             f"errors={len(self._raw_errors)}>"
         )
