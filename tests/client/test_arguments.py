@@ -215,3 +215,31 @@ def test_a_base_url_whose_port_is_not_a_port_is_refused(url):
     # httpx accepts such a URL and fails only when it sends; the client refuses it when it is built.
     with pytest.raises(ValueError, match=r"base_url .* has an invalid port"):
         CommPrefs(access_token=TOKEN, base_url=url)
+
+
+def test_an_empty_base_url_variable_is_refused_not_hubspots_host(monkeypatch):
+    """An unset shell variable expanded into HUBSPOT_BASE_URL must not send the token to production."""
+    monkeypatch.setenv("HUBSPOT_BASE_URL", " ")
+    with pytest.raises(ValueError, match="HUBSPOT_BASE_URL is set but empty"):
+        CommPrefs(access_token=TOKEN)
+    assert CommPrefs(access_token=TOKEN, base_url="http://127.0.0.1:9").base_url == "http://127.0.0.1:9"
+
+
+def test_a_403_says_which_scopes_to_grant():
+    from hubspot_commprefs import PermissionDeniedError
+
+    body = {
+        "status": "error",
+        "message": "This app hasn't been granted all required scopes to make this call.",
+        "category": "MISSING_SCOPES",
+        "correlationId": "3f1e2c4a-9b7d-4e6f-8a1b-2c3d4e5f6a7b",
+        "errors": [
+            {"message": "x", "context": {"requiredGranularScopes": ["communication_preferences.read"]}}
+        ],
+    }
+    client, _ = sync_client(httpx.Response(403, json=body))
+    with pytest.raises(
+        PermissionDeniedError,
+        match="grant the app one of these scopes, then use its new token: communication_preferences.read",
+    ):
+        client.get_statuses("alice@example.com")

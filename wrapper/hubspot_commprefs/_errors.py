@@ -148,9 +148,16 @@ class AuthenticationError(APIStatusError):
 
 
 class PermissionDeniedError(APIStatusError):
-    """403: the token lacks a scope; ``missing_scopes`` names them when the body does."""
+    """403: the token lacks a scope; ``missing_scopes`` names them when the body does (the message says
+    which to grant)."""
 
     missing_scopes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.missing_scopes:
+            text += f"; grant the app one of these scopes, then use its new token: {', '.join(self.missing_scopes)}"
+        return text
 
 
 class NotFoundError(APIStatusError):

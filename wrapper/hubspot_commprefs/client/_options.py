@@ -86,7 +86,15 @@ def port_problem(url: str) -> str | None:
 
 
 def resolve_base_url(base_url: object) -> str:
-    url = base_url if base_url is not None else (os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
+    from_env = os.environ.get(ENV_BASE_URL) if base_url is None else None
+    if from_env is not None and not from_env.strip():
+        # An unset shell variable expanded into it, say: falling back to HubSpot's host would send the
+        # token to production from what was meant to be a test set-up.
+        raise ValueError(
+            f"{ENV_BASE_URL} is set but empty: unset it to use HubSpot's host ({DEFAULT_BASE_URL}), "
+            "or give a URL"
+        )
+    url = base_url if base_url is not None else (from_env or DEFAULT_BASE_URL)
     if not isinstance(url, str):
         raise TypeError(f"base_url must be a str, not {type(url).__name__}")
     if _USERINFO.match(url):

@@ -88,7 +88,10 @@ BASE_URL_HELP = (
     "only this flag)"
 )
 BUSINESS_UNIT_HELP = "the business unit to read (HubSpot's default business unit is 0)"
-TIMEOUT_HELP = "the longest one request may take in all, however slowly the server answers (default 10)"
+TIMEOUT_HELP = (
+    "the longest one attempt may take in all, however slowly the server answers (default 10); a lookup "
+    "makes at most 3 attempts (retries of 429, 5xx and no answer)"
+)
 
 
 def add_global_options(
@@ -182,7 +185,11 @@ def client_options(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
         options["base_url"] = args.base_url.strip()
     else:
         from_env = os.environ.get(BASE_URL_ENV)
-        problem = base_url_problem(from_env) if from_env else None  # empty: HubSpot's host, as in Python
+        if from_env is not None and not from_env.strip():  # as in Python: never a silent HubSpot host
+            raise ValueError(
+                f"{BASE_URL_ENV} is set but empty: unset it to use HubSpot's host, or give a URL"
+            )
+        problem = base_url_problem(from_env) if from_env is not None else None
         if problem is not None:
             raise ValueError(f"{BASE_URL_ENV}: {problem}")
     return options

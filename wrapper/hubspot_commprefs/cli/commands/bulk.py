@@ -399,8 +399,9 @@ def _print_summary(
         file=sys.stderr,
     )
     if not complete and output is not None:
+        journaled = f", {sink.pending} more in {journal_path(output).name}" if sink.pending else ""
         print(
-            f"hubspot-commprefs: {_rows(sink.next_row - 1)} written in order, {sink.pending} more in "
-            f"{journal_path(output).name}: run again with --resume to finish",
+            f"hubspot-commprefs: {_rows(sink.next_row - 1)} written in order{journaled}: "
+            "run again with --resume to finish",
             file=sys.stderr,
         )
