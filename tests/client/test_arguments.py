@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import logging
 import math
+import re
 
 import httpx
 import pytest
@@ -238,8 +239,6 @@ def test_a_403_says_which_scopes_to_grant():
         ],
     }
     client, _ = sync_client(httpx.Response(403, json=body))
-    with pytest.raises(
-        PermissionDeniedError,
-        match="grant the app one of these scopes, then use its new token: communication_preferences.read",
-    ):
+    expected = "grant the app one of these scopes, then use its new token: communication_preferences.read"
+    with pytest.raises(PermissionDeniedError, match=re.escape(expected)):
         client.get_statuses("alice@example.com")
