@@ -332,3 +332,21 @@ def test_json_prints_hubspots_body_exactly_as_sent(
     assert json.loads(out, object_pairs_hook=list) == json.loads(sent, object_pairs_hook=list)
     assert '"timestamp": "2025-12-24T21:07:44Z"' in out
     assert "Café \\ud800 news" in out  # readable, and the lone surrogate as JSON's escape
+
+
+def test_the_id_shown_is_the_id_looked_up(env, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["unsubscribe-all", "  bob@example.com\t"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("bob@example.com, the default business unit: ")
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "hubspot_commprefs", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("hubspot-commprefs ")

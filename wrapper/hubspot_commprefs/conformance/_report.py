@@ -156,7 +156,8 @@ def console_report(result: ConformanceResult) -> str:
         lines.append("")
         lines.append(
             f"The server did not answer: {result.no_answer}. The run stopped there; is the URL right, the "
-            "server up, the network reachable?"
+            "server up, the network reachable? (An answer cut short, reset or slower than --timeout counts "
+            "as no answer too.)"
         )
     if result.budget_exhausted:
         lines.append("")

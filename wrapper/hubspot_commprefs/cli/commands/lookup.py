@@ -89,9 +89,12 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
     from hubspot_commprefs import APIError, CommPrefs, CommPrefsError  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs.client import normalise_subscriber_id  # noqa: PLC0415
 
     result: Any
     try:
+        # The id the client sends (the one rule: whitespace around it removed) is the one shown.
+        args.subscriber = normalise_subscriber_id(args.subscriber)
         with CommPrefs(**client_options(args)) as client:
             if operation == "statuses":
                 result = client.get_statuses(args.subscriber, business_unit_id=args.business_unit_id)
