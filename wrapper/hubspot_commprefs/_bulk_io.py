@@ -36,7 +36,7 @@ from hubspot_commprefs._errors import InvalidSubscriberIdError
 from hubspot_commprefs._subscriber_id import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Collection, Iterable, Iterator
 
 __all__ = [
     "COLUMNS",
@@ -44,6 +44,7 @@ __all__ = [
     "EMAIL_COLUMN_NAMES",
     "MAX_ID_LENGTH",
     "BulkInputError",
+    "DoneRows",
     "InputRow",
     "InputSource",
     "OrderedSink",
@@ -116,6 +117,23 @@ class InputRow:
 
 def _normalise_header(name: str) -> str:
     return "".join(ch for ch in name.strip().lower() if ch not in " -_")
+
+
+class DoneRows:
+    """The rows an earlier run finished, without a set of every number: rows 1..``written`` (in the output)
+    and those of ``journaled`` (beside it)."""
+
+    __slots__ = ("journaled", "written")
+
+    def __init__(self, written: int, journaled: Collection[int] = ()) -> None:
+        self.written = written
+        self.journaled = journaled
+
+    def __contains__(self, number: object) -> bool:
+        return isinstance(number, int) and (1 <= number <= self.written or number in self.journaled)
+
+    def __len__(self) -> int:
+        return self.written + sum(1 for number in self.journaled if number > self.written)
 
 
 def _not_a_str(number: int, raw: object) -> InputRow:
