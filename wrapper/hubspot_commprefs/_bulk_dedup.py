@@ -5,10 +5,11 @@ and which row that was, without keeping the ids themselves: a Python ``str`` of 
 70 to 90 bytes before any set or dict around it, and the input may hold millions of rows.
 
 ``SeenIds`` keeps, per distinct id, a 64-bit keyed digest of the casefolded id and the row number that
-first held it, in an open-addressing hash table made of two flat ``array('Q')`` (16 bytes a slot, linear
-probing, at most 70 % full, doubled when it would be fuller). Right after a doubling the table is 35 %
-full: 46 bytes per id at worst, about 30 on average; while it doubles, the old and the new table live
-together for a moment (23 + 46 = 69 bytes per id at worst), under the 80 bytes per id allowed to ``bulk``.
+first held it, in an open-addressing hash table made of two flat arrays (8 bytes of digest and 4 of row
+number a slot, 8 once a row number needs more than 32 bits; linear probing, at most 70 % full, doubled
+when it would be fuller). Right after a doubling the table is 35 % full: 34 bytes per id at worst, about
+23 on average; while it doubles, the old and the new table live together for a moment (17 + 34 = 51 bytes
+per id at worst), under the 80 bytes per id allowed to ``bulk``.
 
 Why a digest and not the id: two different ids whose digests are equal would make the later one a false
 ``duplicate`` (not looked up). The digest is BLAKE2b keyed with 16 random bytes drawn per ``SeenIds``, so
@@ -27,6 +28,8 @@ from hashlib import blake2b
 
 __all__ = ["SeenIds"]
 
+_SMALL_ROWS = "I" if array("I").itemsize == 4 else "Q"  # noqa: PLR2004 - bytes
+_SMALL_ROW_MAX = 2**32 - 1 if _SMALL_ROWS == "I" else 2**64 - 1
 _FIRST_SIZE = 1024  # slots; a power of two
 _MAX_LOAD_TENTHS = 7  # at most 70 % of the slots hold an id
 
@@ -35,17 +38,18 @@ class SeenIds:
     """Which ids were seen, and on which row first: ``first_row(id, row)`` returns the earlier row that held
     ``id`` (casefolded), or None after remembering ``row`` as its first."""
 
-    __slots__ = ("_digests", "_key", "_limit", "_mask", "_rows", "count")
+    __slots__ = ("_digests", "_key", "_limit", "_mask", "_row_type", "_rows", "count")
 
     def __init__(self) -> None:
         self._key = os.urandom(16)
+        self._row_type = _SMALL_ROWS
         self.count = 0
         self._allocate(_FIRST_SIZE)
 
     def _allocate(self, size: int) -> None:
         # ``array * n`` fills without a temporary bytes object as large as the table.
         self._digests = array("Q", [0]) * size
-        self._rows = array("Q", [0]) * size
+        self._rows = array(self._row_type, [0]) * size
         self._mask = size - 1
         self._limit = size * _MAX_LOAD_TENTHS // 10
 
@@ -68,6 +72,9 @@ class SeenIds:
                 break
             slot = (slot + 1) & mask
         digests[slot] = digest
+        if row > _SMALL_ROW_MAX and self._row_type != "Q":  # past 4 billion rows: 8 bytes a row number
+            self._row_type = "Q"
+            self._rows = array("Q", self._rows)
         self._rows[slot] = row
         self.count += 1
         if self.count > self._limit:
