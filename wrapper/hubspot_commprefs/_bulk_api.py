@@ -99,11 +99,35 @@ def threaded_call(
     return threaded_call_from(sync_call(client, business_unit_id=business_unit_id), executor)
 
 
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if not future.done():  # not cancelled meanwhile (Ctrl-C, a stopped run)
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+
 def threaded_call_from(
     blocking: Callable[[Operation, str], Any], executor: Executor
 ) -> Callable[[Operation, str], Awaitable[Any]]:
+    """``blocking`` run in ``executor``'s threads, awaitable. Lighter than ``loop.run_in_executor``: the
+    thread settles the loop's own future (one ``call_soon_threadsafe``), with no concurrent future chained
+    to it, which at zero latency is a measurable share of the CPU of a row."""
+
     async def call(operation: Operation, subscriber: str) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(executor, blocking, operation, subscriber)
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+
+        def run() -> None:
+            try:
+                result = blocking(operation, subscriber)
+            except BaseException as error:  # noqa: BLE001 - raised in the awaiting task
+                loop.call_soon_threadsafe(_settle, future, None, error)
+            else:
+                loop.call_soon_threadsafe(_settle, future, result, None)
+
+        executor.submit(run)
+        return await future
 
     return call
 
