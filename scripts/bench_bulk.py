@@ -2,7 +2,11 @@
 
 With the server's rolling-window limit on: wall time next to the ideal N / limit, the achieved rate as a
 share of the allowed one, 429s received, rows lost or duplicated. Without a limit: lookups per second of
-``bulk`` next to a plain sequential loop over the client, with no latency and with 20 ms per answer.
+``bulk`` next to a plain sequential loop over the client, with no latency and with 20 ms per answer; the
+CPU per row of this process (``time.process_time``: every thread, not the server's) of the plain loop, the
+``bulk`` command and ``lookup_many`` at zero latency (median of interleaved rounds); and the peak memory
+per id of ``bulk`` and ``lookup_many``, each run in a fresh process at 1k and 50k ids (its ``ru_maxrss``
+less that of the same run over 10 ids, divided by the ids).
 
     scripts/bench              # every benchmark
     .venv/bin/python scripts/bench_bulk.py --quick
@@ -16,6 +20,8 @@ import io
 import json
 import os
 import re
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -140,6 +146,89 @@ def sync_api(base_url: str, ids: list[str]) -> float:
         return count / (time.perf_counter() - started)
 
 
+def _cli_argv(base_url: str, source: Path, output: Path) -> list[str]:
+    return ["--base-url", base_url, "bulk", str(source), "-o", str(output), "--rate", "1000000/1s",
+            "--check", "unsubscribe-all", "--concurrency", "10", "--no-progress"]  # fmt: skip
+
+
+def cpu_per_row(base_url: str, ids: list[str], kind: str) -> float:
+    """Microseconds of this process's CPU (every thread) per row of one run of ``kind``."""
+    with tempfile.TemporaryDirectory() as folder:
+        source, output = Path(folder) / "ids.txt", Path(folder) / "out.jsonl"
+        source.write_text("\n".join(ids) + "\n")
+        os.environ["HUBSPOT_ACCESS_TOKEN"] = FAKE_TOKEN
+        with CommPrefs(access_token=FAKE_TOKEN, base_url=base_url) as client:
+            started = time.process_time()
+            if kind == "loop":
+                for subscriber in ids:
+                    client.get_unsubscribe_all_status(subscriber)
+            elif kind == "api":
+                for _ in client.lookup_many(ids, rate="1000000/1s", check="unsubscribe-all"):
+                    pass
+            else:
+                with contextlib.redirect_stderr(io.StringIO()):
+                    assert main(_cli_argv(base_url, source, output)) == 0
+            return (time.process_time() - started) / len(ids) * 1e6
+
+
+def cpu(quick: bool) -> list[list[str]]:
+    ids = ids_for(500 if quick else 1000)
+    kinds = {"loop": "sequential loop over CommPrefs", "cli": "bulk command", "api": "CommPrefs.lookup_many"}
+    figures: dict[str, list[float]] = {kind: [] for kind in kinds}
+    with fake_server(limit=1_000_000_000, window_ms=1000) as url:
+        cpu_per_row(url, ids[:100], "loop")  # warm up the server and the imports
+        for _ in range(3 if quick else 5):
+            for kind in kinds:  # interleaved: a loaded machine slows every kind alike
+                figures[kind].append(cpu_per_row(url, ids, kind))
+    loop = statistics.median(figures["loop"])
+    rows = []
+    for kind, name in kinds.items():
+        median = statistics.median(figures[kind])
+        rows.append([name, f"{median:.0f} us", f"{median / loop:.2f}x",
+                     " ".join(f"{figure:.0f}" for figure in figures[kind])])  # fmt: skip
+    return rows
+
+
+def _child_memory(kind: str, count: int, base_url: str) -> None:
+    """In a fresh process: one run of ``kind`` over ``count`` ids; prints its peak RSS in KiB."""
+    ids = (f"bench{i}@example.com" for i in range(count))
+    if kind == "api":
+        with CommPrefs(access_token=FAKE_TOKEN, base_url=base_url) as client:
+            for _ in client.lookup_many(ids, rate="1000000/1s", check="unsubscribe-all"):
+                pass
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            source, output = Path(folder) / "ids.txt", Path(folder) / "out.jsonl"
+            with source.open("w") as handle:
+                handle.writelines(f"{subscriber}\n" for subscriber in ids)
+            os.environ["HUBSPOT_ACCESS_TOKEN"] = FAKE_TOKEN
+            with contextlib.redirect_stderr(io.StringIO()):
+                assert main(_cli_argv(base_url, source, output)) == 0
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def peak_kib(kind: str, count: int, base_url: str) -> int:
+    command = [sys.executable, __file__, "--child-memory", kind, str(count), base_url]
+    return int(subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()[-1])
+
+
+def memory(quick: bool) -> list[list[str]]:
+    rows = []
+    counts = (1000, 10_000 if quick else 50_000)
+    with fake_server(limit=1_000_000_000, window_ms=1000) as url:
+        for kind, name in (("cli", "bulk command"), ("api", "CommPrefs.lookup_many")):
+            base = min(peak_kib(kind, 10, url) for _ in range(2))
+            cells = [name, f"{base / 1024:.1f} MiB"]
+            peaks = []
+            for count in counts:
+                peaks.append(min(peak_kib(kind, count, url) for _ in range(2)))
+                cells.append(f"{peaks[-1] / 1024:.1f} MiB, {(peaks[-1] - base) * 1024 / count:.0f} B/id")
+            growth = (peaks[1] - peaks[0]) * 1024 / (counts[1] - counts[0])
+            cells.append(f"{growth:.0f} B/id")
+            rows.append(cells)
+    return rows
+
+
 def unlimited(quick: bool) -> list[list[str]]:
     rows = []
     for latency, count in ((0.0, 1000), (0.02, 300)):
@@ -167,11 +256,26 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def main_bench() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a quarter of the ids")
+    parser.add_argument("--only", choices=("limited", "unlimited", "cpu", "memory"), help="one table only")
+    parser.add_argument("--child-memory", nargs=3, metavar=("KIND", "IDS", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print("Bulk lookups against the fake server (its own process), rolling-window limit on:")
-    print(table(["run", "server limit", "wall", "ideal N/limit", "of allowed", "requests/s", "429s",
-                 "lost / duplicated", "all rows ok, in order"], limited(args.quick)))  # fmt: skip
-    print()
+    if args.child_memory:
+        kind, count, url = args.child_memory
+        _child_memory(kind, int(count), url)
+        return
+    if args.only in ("cpu", "memory"):
+        _tables(args.only, args.quick)
+        return
+    if args.only is None:
+        _tables("cpu", args.quick)
+        _tables("memory", args.quick)
+    if args.only in (None, "limited"):
+        print("Bulk lookups against the fake server (its own process), rolling-window limit on:")
+        print(table(["run", "server limit", "wall", "ideal N/limit", "of allowed", "requests/s", "429s",
+                     "lost / duplicated", "all rows ok, in order"], limited(args.quick)))  # fmt: skip
+        print()
+    if args.only == "limited":
+        return
     print("Without a rate limit (lookups per second; bulk: concurrency 10, unsubscribe-all only):")
     print(
         table(
@@ -184,6 +288,22 @@ def main_bench() -> None:
         "'of allowed' is ideal / wall: the limiter sends a full window at once, then one slot per freed slot,"
     )
     print("so a run of a few windows can come out slightly over 100 %; no rolling window ever holds more.")
+
+
+def _tables(which: str, quick: bool) -> None:
+    if which == "cpu":
+        print("CPU per row at zero latency (this process, every thread; 1,000 ids, unsubscribe-all only,")
+        print("concurrency 10; median of interleaved rounds; issue 11 asks for at most 1.25x the loop):")
+        print(table(["run", "CPU per row", "vs loop", "rounds (us)"], cpu(quick)))
+    else:
+        print("Peak memory (ru_maxrss of a fresh process, the lower of two; per id: less the same run over")
+        print("10 ids, which includes the fixed cost of a warmed-up run (connections, the limiter's window,")
+        print("the read-ahead), and the growth per id from the smaller input to the larger: what grows with")
+        print("the input, at most 80 B per id asked; ids from a file for bulk, a generator for lookup_many):")
+        counts = ("1,000 ids", "10,000 ids" if quick else "50,000 ids")
+        growth = f"growth {counts[0]} to {counts[1]}"
+        print(table(["run", "10 ids", *counts, growth], memory(quick)))
+    print()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from hubspot_commprefs.bulk._api import lookup_many, lookup_many_async, threaded
 from hubspot_commprefs.bulk._engine import BulkLookup, Check, LookupOutcome
 from hubspot_commprefs.bulk._io import (
     BulkInputError,
+    DoneRows,
+    InputSource,
     OrderedSink,
     RecordWriter,
     ResumeError,
@@ -28,6 +30,8 @@ __all__ = [
     "BulkInputError",
     "BulkLookup",
     "Check",
+    "DoneRows",
+    "InputSource",
     "LookupOutcome",
     "OrderedSink",
     "ProgressBar",

@@ -11,7 +11,8 @@ looks down: ``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without 
 refused or broken, timeouts) stop the run with an ``APIConnectionError`` instead of failing every row in
 turn after its retries.
 
-``outcomes()`` yields outcomes as they finish; ``in_input_order()`` puts them back in input order. An
+``outcomes()`` yields outcomes as they finish, reading the rows as they are needed (at most ``read_ahead``
+past the oldest row not yielded yet); ``in_input_order()`` puts them back in input order. An
 ``on_finish`` callback sees each outcome the moment its row finishes, inside the worker, so that a caller
 that records rows (the ``bulk`` command) loses none when the run is cancelled.
 """
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Set as AbstractSet
+from collections.abc import Sized
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,13 +35,13 @@ from hubspot_commprefs._errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from hubspot_commprefs.bulk._io import InputRow, rows_from_ids
+from hubspot_commprefs.bulk._io import DoneRows, InputRow, iter_rows_from_ids
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
 from hubspot_commprefs.client import UNSUBSCRIBED, RetryPolicy
 from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
+    from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Container, Iterable, Iterator
 
     from hubspot_commprefs.client import RateLimitInfo, SubscriptionStatuses, UnsubscribeAllStatus
 
@@ -66,6 +69,13 @@ MAX_RATE_LIMITED = 10
 
 MAX_FAILURES = 3
 """Retries of one request after a 502/503/504, a broken connection or a timeout."""
+
+READ_AHEAD_PER_WORKER = 32
+"""Rows read ahead of the oldest row not yet finished and handed on, per worker (``concurrency``), and at
+least ``MIN_READ_AHEAD``: what bounds the memory of a run, and of putting its outcomes back in input order,
+whatever the length of the input; enough for the other workers to go on while one row waits out a backoff."""
+
+MIN_READ_AHEAD = 256
 
 MIN_UNREACHABLE = 10
 """Requests in a row without an answer that stop the run (at least; twice the concurrency when larger)."""
@@ -254,6 +264,11 @@ class BulkLookup:
         )
         self.stats = BulkStats()
         self.unreachable_limit = max(MIN_UNREACHABLE, 2 * concurrency)
+        self.read_ahead = max(MIN_READ_AHEAD, READ_AHEAD_PER_WORKER * concurrency)
+        self._unyielded: dict[int, None] = {}  # rows taken and not yielded yet, in input order
+        self._last_row = 0
+        self._room_made = asyncio.Event()
+        self._count_rows = False
         self._unanswered = 0  # requests in a row that got no answer
         self._sleep = sleep
         self._on_finish = on_finish
@@ -343,70 +358,112 @@ class BulkLookup:
         return outcome
 
     async def outcomes(
-        self, rows: list[InputRow], *, skip: Iterable[int] = ()
+        self,
+        rows: Iterable[InputRow],
+        *,
+        skip: DoneRows | Collection[int] | Iterable[int] = (),
+        total: int | None = None,
     ) -> AsyncGenerator[LookupOutcome, None]:
         """Yield one outcome per row not in ``skip`` (row numbers), as each finishes.
 
-        Rows with a problem (invalid, duplicate) come first, without a request. Raises the client's error
-        when the run had to stop (401, 403, daily limit), after yielding every row that finished.
+        ``rows`` is read as the workers need rows, never more than ``read_ahead`` rows past the oldest row
+        whose outcome has not been yielded yet, so that neither this engine nor a caller putting outcomes
+        back in input order holds more than that many, however long the input. Rows with a problem
+        (invalid, duplicate) finish when they are reached, without a request. ``total`` (the number of
+        rows, when ``rows`` has no length) is only for ``stats.rows``. Raises the client's error when the
+        run had to stop (401, 403, daily limit), after yielding every row that finished.
         """
-        done = set(skip)
-        self.stats.rows += len(rows) - len(done)
-        for row in rows:
-            if row.number not in done and row.problem is not None:
-                self._count("duplicate" if row.duplicate_of is not None else "invalid")
-                outcome = LookupOutcome(
-                    row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of
-                )
-                if self._on_finish is not None:
-                    self._on_finish(outcome)
-                yield outcome
-        todo = [row for row in rows if row.number not in done and row.problem is None]
-        async for outcome in self._looked_up(todo):
-            self.stats.looked_up += 1
+        done = skip if isinstance(skip, (AbstractSet, range, DoneRows)) else set(skip)
+        if total is None and isinstance(rows, Sized):
+            total = len(rows)
+        self._count_rows = total is None
+        if total is not None:
+            self.stats.rows += total - len(done)
+        async for outcome, looked_up in self._finished(iter(rows), done):
+            if looked_up:
+                self.stats.looked_up += 1
             self._count(outcome.outcome)
             yield outcome
+
+    def _next_row(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
+        """The next row to do, or None at the end of the input."""
+        for row in pending:
+            if row.number in done:
+                continue
+            if self._count_rows:
+                self.stats.rows += 1
+            self._unyielded[row.number] = None
+            self._last_row = row.number
+            return row
+        return None
+
+    async def _room(self) -> None:
+        """Wait while the next row would be ``read_ahead`` rows past the oldest one not yielded yet."""
+        unyielded = self._unyielded
+        while unyielded and self._last_row + 1 - next(iter(unyielded)) >= self.read_ahead:
+            self._room_made.clear()
+            await self._room_made.wait()
 
     async def _work(
         self,
         pending: Iterator[InputRow],
-        finished: asyncio.Queue[LookupOutcome | None],
+        done: Container[int],
+        finished: asyncio.Queue[tuple[LookupOutcome, bool] | None],
         stop: list[BaseException],
     ) -> None:
+        on_finish = self._on_finish
         try:
-            for row in pending:
+            while not stop:
+                await self._room()
                 if stop:
                     return
                 try:
-                    outcome = await self._lookup(row)
-                    if self._on_finish is not None:
-                        self._on_finish(outcome)  # e.g. writing the row: a disk full stops the run
+                    row = self._next_row(pending, done)
+                    if row is None:
+                        return
+                    if row.problem is not None:
+                        outcome = LookupOutcome(
+                            row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of
+                        )
+                    else:
+                        outcome = await self._lookup(row)
+                    if on_finish is not None:
+                        on_finish(outcome)  # e.g. writing the row: a disk full stops the run
                 except _StopRunError as error:
                     stop.append(error.__cause__ or error)
                     return
-                except Exception as error:  # noqa: BLE001 - raised by _looked_up once the workers ended
+                except Exception as error:  # noqa: BLE001 - raised by _finished once the workers ended
                     stop.append(error)
                     return
-                finished.put_nowait(outcome)
+                finished.put_nowait((outcome, row.problem is None))
         finally:
             finished.put_nowait(None)
 
-    async def _looked_up(self, todo: list[InputRow]) -> AsyncGenerator[LookupOutcome, None]:
-        finished: asyncio.Queue[LookupOutcome | None] = asyncio.Queue()
-        pending = iter(todo)
+    async def _finished(
+        self, pending: Iterator[InputRow], done: Container[int]
+    ) -> AsyncGenerator[tuple[LookupOutcome, bool], None]:
+        finished: asyncio.Queue[tuple[LookupOutcome, bool] | None] = asyncio.Queue()
         stop: list[BaseException] = []
+        self._unyielded = {}
+        self._last_row = 0
+        self._room_made = asyncio.Event()
         workers = [
-            asyncio.create_task(self._work(pending, finished, stop))
-            for _ in range(min(self.concurrency, len(todo)))
+            asyncio.create_task(self._work(pending, done, finished, stop)) for _ in range(self.concurrency)
         ]
         running = len(workers)
+        unyielded = self._unyielded
         try:
             while running:
-                outcome = await finished.get()
-                if outcome is None:
+                item = await finished.get()
+                if item is None:
                     running -= 1
-                else:
-                    yield outcome
+                    continue
+                number = item[0].row
+                oldest = next(iter(unyielded)) == number
+                del unyielded[number]
+                if oldest:
+                    self._room_made.set()
+                yield item
         finally:
             for task in workers:
                 task.cancel()
@@ -440,9 +497,10 @@ async def in_input_order(
             following += 1
 
 
-def input_rows(subscribers: Iterable[str]) -> list[InputRow]:
+def input_rows(subscribers: Iterable[object]) -> Iterator[InputRow]:
     """Number the ids of the Python API's bulk methods and mark invalid and duplicate ones (an item that
-    is not a str is an invalid row, not an error)."""
+    is not a str is an invalid row, not an error), lazily: an id is taken from ``subscribers`` when the
+    engine needs its row. An argument that is not an iterable of ids is refused here, at once."""
     if isinstance(subscribers, (str, bytes, bytearray)):
         raise TypeError("subscriber_ids must be an iterable of subscriber ids, not one string")
     try:
@@ -451,4 +509,4 @@ def input_rows(subscribers: Iterable[str]) -> list[InputRow]:
         raise TypeError(
             f"subscriber_ids must be an iterable of subscriber ids, not {type(subscribers).__name__}"
         ) from None
-    return rows_from_ids(items)
+    return iter_rows_from_ids(items)

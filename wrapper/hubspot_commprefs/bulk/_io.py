@@ -22,19 +22,21 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, Self
 
 from hubspot_commprefs._errors import InvalidSubscriberIdError
+from hubspot_commprefs.bulk._dedup import SeenIds
 from hubspot_commprefs.client import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable, Iterator
 
 __all__ = [
     "COLUMNS",
@@ -42,7 +44,9 @@ __all__ = [
     "EMAIL_COLUMN_NAMES",
     "MAX_ID_LENGTH",
     "BulkInputError",
+    "DoneRows",
     "InputRow",
+    "InputSource",
     "OrderedSink",
     "OutputFormat",
     "RecordWriter",
@@ -51,6 +55,7 @@ __all__ = [
     "check_encoding",
     "decode_input",
     "id_problem",
+    "iter_rows_from_ids",
     "journal_path",
     "load_resume",
     "open_writer",
@@ -114,6 +119,23 @@ def _normalise_header(name: str) -> str:
     return "".join(ch for ch in name.strip().lower() if ch not in " -_")
 
 
+class DoneRows:
+    """The rows an earlier run finished, without a set of every number: rows 1..``written`` (in the output)
+    and those of ``journaled`` (beside it)."""
+
+    __slots__ = ("journaled", "written")
+
+    def __init__(self, written: int, journaled: Collection[int] = ()) -> None:
+        self.written = written
+        self.journaled = journaled
+
+    def __contains__(self, number: object) -> bool:
+        return isinstance(number, int) and (1 <= number <= self.written or number in self.journaled)
+
+    def __len__(self) -> int:
+        return self.written + sum(1 for number in self.journaled if number > self.written)
+
+
 def _not_a_str(number: int, raw: object) -> InputRow:
     try:
         shown = "" if raw is None else repr(raw) if isinstance(raw, (bytes, bytearray)) else str(raw)
@@ -124,29 +146,33 @@ def _not_a_str(number: int, raw: object) -> InputRow:
     return InputRow(number, shown, f"the subscriber id must be a str, not {type(raw).__name__}")
 
 
-def rows_from_ids(ids: Iterable[object]) -> list[InputRow]:
-    """Number ``ids`` and mark the invalid and repeated ones (case-insensitively: emails are).
+def iter_rows_from_ids(ids: Iterable[object]) -> Iterator[InputRow]:
+    """Number ``ids`` and mark the invalid and repeated ones (case-insensitively: emails are), lazily: one
+    id is taken from ``ids`` per row asked for.
 
     An item that is not a str is an invalid row (its ``subscriber`` is the item as text, "" for None).
+    Repeats are found with ``SeenIds``: a few bytes per distinct id, not the ids themselves.
     """
-    rows: list[InputRow] = []
-    first_seen: dict[str, int] = {}
+    seen = SeenIds()
     for number, raw in enumerate(ids, start=1):
         if not isinstance(raw, str):
-            rows.append(_not_a_str(number, raw))
+            yield _not_a_str(number, raw)
             continue
         try:
             subscriber = normalise_subscriber_id(raw)
         except InvalidSubscriberIdError as invalid:  # the client's own rule, with its message
-            rows.append(InputRow(number, raw.strip(), str(invalid)))
+            yield InputRow(number, raw.strip(), str(invalid))
             continue
-        key = subscriber.casefold()
-        if key in first_seen:
-            rows.append(InputRow(number, subscriber, f"duplicate of row {first_seen[key]}", first_seen[key]))
+        first = seen.first_row(subscriber, number)
+        if first is not None:
+            yield InputRow(number, subscriber, f"duplicate of row {first}", first)
             continue
-        first_seen[key] = number
-        rows.append(InputRow(number, subscriber))
-    return rows
+        yield InputRow(number, subscriber)
+
+
+def rows_from_ids(ids: Iterable[object]) -> list[InputRow]:
+    """``iter_rows_from_ids`` as a list."""
+    return list(iter_rows_from_ids(ids))
 
 
 def _dialect(first_line: str, *, suffix: str) -> type[csv.Dialect] | csv.Dialect:
@@ -198,27 +224,29 @@ def _no_email_column(header: list[str], name: str) -> BulkInputError:
     return BulkInputError(message)
 
 
-def parse_input(
-    text: str,
-    *,
-    column: str | None = None,
-    suffix: str = "",
-    name: str = "input",
-    header: bool = True,
-) -> list[InputRow]:
-    """Read the subscribers of ``text``: a CSV with a header, or one id per line.
+@dataclass(frozen=True)
+class _Layout:
+    """How an input is read, found from its first non-blank record: a CSV (its dialect and the index of
+    the email column) or one id per line."""
 
-    ``column`` names the CSV's email column by its header, or by its number (from 1). ``header=False``
-    (``--no-header``): the first row is data; the column is ``column`` (a number), else the first one whose
-    first cell looks like an email address.
+    is_csv: bool
+    dialect: Any = None
+    index: int = 0
+    header: bool = True
+
+
+def _layout(head: str, *, column: str | None, suffix: str, name: str, header: bool) -> _Layout | None:
+    """The layout of an input whose text starts with ``head`` (None: it holds no non-blank line).
+
+    ``head`` holds at least the input's first non-blank line; a first record whose quoted cells span more
+    than ``head`` is read as its first line alone, as a record that never ends is.
     """
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), None)
+    first = next((line for line in head.splitlines() if line.strip()), None)
     if first is None:
-        return []
+        return None
     dialect = _dialect(first, suffix=suffix)
     try:  # the first record, whose quoted cells may hold line breaks
-        first_row = next(csv.reader(io.StringIO(text[text.index(first) :], newline=""), dialect))
+        first_row = next(csv.reader(io.StringIO(head[head.index(first) :], newline=""), dialect))
     except csv.Error:
         first_row = next(csv.reader([first], dialect))
     names = [_normalise_header(cell) for cell in first_row]
@@ -229,7 +257,7 @@ def parse_input(
         or (header and names[0] in EMAIL_COLUMN_NAMES)
     )
     if not is_csv:
-        return rows_from_ids(line for line in lines if line.strip())
+        return _Layout(is_csv=False)
     if column is not None:
         index = _column_index(column, first_row if header else None, len(first_row), name)
     elif header:
@@ -245,13 +273,70 @@ def parse_input(
                 "number with --column N (from 1)"
             )
         index = found[0]
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    return _Layout(is_csv=True, dialect=dialect, index=index, header=header)
+
+
+def _ids(stream: IO[str], layout: _Layout, name: str) -> Iterator[str]:
+    """The ids of ``stream`` (text read with ``newline=""``), one per input row, as they are read.
+
+    One id per line: lines split as ``str.splitlines`` splits them, blank ones skipped. CSV: the email
+    column's cell of each record that is not blank, after the header.
+    """
+    if not layout.is_csv:
+        for line in stream:
+            for piece in line.splitlines():
+                if piece.strip():
+                    yield piece
+        return
+    reader = csv.reader(stream, layout.dialect)
+    index, skip_header = layout.index, layout.header
     try:
-        records = [record for record in reader if any(cell.strip() for cell in record)]
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if skip_header:
+                skip_header = False
+                continue
+            yield record[index] if index < len(record) else ""
     except csv.Error as error:
         raise BulkInputError(f"{name}: not a readable CSV file (line {reader.line_num}): {error}") from None
-    data = records[1:] if header else records
-    return rows_from_ids(record[index] if index < len(record) else "" for record in data)
+
+
+_HEAD_CHARS = 256 * 1024
+"""Text read beyond the first non-blank line to find the input's layout (its first record may span lines)."""
+
+
+def _read_head(stream: IO[str]) -> str:
+    """The start of ``stream``: every line up to the first non-blank one, and up to ``_HEAD_CHARS`` more
+    (to the end of a line)."""
+    parts: list[str] = []
+    for line in stream:
+        parts.append(line)
+        if any(piece.strip() for piece in line.splitlines()):
+            parts.append(stream.read(_HEAD_CHARS))
+            parts.append(stream.readline())
+            break
+    return "".join(parts)
+
+
+def parse_input(
+    text: str,
+    *,
+    column: str | None = None,
+    suffix: str = "",
+    name: str = "input",
+    header: bool = True,
+) -> list[InputRow]:
+    """Read the subscribers of ``text``: a CSV with a header, or one id per line.
+
+    ``column`` names the CSV's email column by its header, or by its number (from 1). ``header=False``
+    (``--no-header``): the first row is data; the column is ``column`` (a number), else the first one whose
+    first cell looks like an email address.
+    """
+    layout = _layout(text, column=column, suffix=suffix, name=name, header=header)
+    if layout is None:
+        return []
+    return rows_from_ids(_ids(io.StringIO(text, newline=""), layout, name))
 
 
 DEFAULT_ENCODING = "utf-8-sig"
@@ -298,6 +383,162 @@ def decode_input(data: bytes, *, encoding: str | None = None, name: str = "input
         raise BulkInputError(f"{name}: line {line} is not {what} text (byte 0x{byte}): {hint}") from None
 
 
+def _decode_error_offset(chunks: Iterable[bytes], codec: str) -> int | None:
+    """The offset of the first byte of ``chunks`` that is not ``codec`` text, or None."""
+    bom = codecs.BOM_UTF8 if codec == DEFAULT_ENCODING else b""
+    decoder = codecs.getincrementaldecoder("utf-8" if bom else codec)()
+    offset = 0
+    first = bool(bom)
+    for chunk in itertools.chain(chunks, [b""]):  # the empty chunk ends the text
+        data = chunk
+        if first and data:
+            first = False
+            if data.startswith(bom):  # a byte-order mark is not text, and not an error either
+                data, offset = data[len(bom) :], len(bom)
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(data, final=not chunk)
+        except UnicodeDecodeError as error:  # its start counts from the bytes the decoder held back
+            return offset - pending + error.start
+        offset += len(data)
+    return None
+
+
+class InputSource:
+    """The subscribers of the file ``source``, or of standard input when it is ``-``, read as they are
+    needed: ``rows()`` reads the input afresh each time and yields one ``InputRow`` per input row; ``count()``
+    reads it through once and returns how many rows it holds, raising ``BulkInputError`` for what
+    ``read_input`` would refuse (a byte that is not text, a CSV that cannot be read), so that a caller can
+    refuse a bad input before any lookup without holding it. Standard input, which can be read once, is
+    copied to a temporary file (on disk, not in memory) as it is first read; ``close()`` removes it.
+
+    See ``parse_input`` for ``column`` and ``header``; ``encoding`` is the input's, UTF-8 by default.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        column: str | None = None,
+        stdin: IO[str] | None = None,
+        header: bool = True,
+        encoding: str | None = None,
+    ) -> None:
+        self.codec = check_encoding(encoding)  # an unknown one is refused before anything is read
+        self.encoding = encoding
+        self.column = column
+        self.header = header
+        self._text: str | None = None  # a standard input given as text only (no bytes under it)
+        self._spool: Path | None = None
+        if source == "-":
+            self.name, self.suffix = "standard input", ""
+            stream = stdin if stdin is not None else sys.stdin
+            raw = getattr(stream, "buffer", None) if stdin is None else None
+            if raw is None:
+                self._text = stream.read()
+            else:  # the bytes: decoded as a file is (no newline translation, same encoding)
+                self._spool = self._copy(raw)
+            self.path = self._spool
+        else:
+            self.name, self.suffix = source, Path(source).suffix.lower()
+            self.path = Path(source)
+            try:
+                with self.path.open("rb"):
+                    pass
+            except FileNotFoundError:
+                raise BulkInputError(f"{source}: no such file") from None
+            except IsADirectoryError:
+                raise BulkInputError(f"{source}: is a directory, not a file") from None
+            except OSError as error:
+                raise BulkInputError(f"{source}: cannot be read ({error.strerror})") from None
+        self._layout: _Layout | None = None
+        self._layout_known = False
+
+    @staticmethod
+    def _copy(raw: IO[bytes]) -> Path:
+        import shutil  # noqa: PLC0415 - standard input only
+        import tempfile  # noqa: PLC0415
+
+        handle, name = tempfile.mkstemp(prefix="hubspot-commprefs-bulk-", suffix=".input")
+        with os.fdopen(handle, "wb") as spool:
+            shutil.copyfileobj(raw, spool, 1024 * 1024)
+        return Path(name)
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.unlink(missing_ok=True)
+            self._spool = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _open(self) -> IO[str]:
+        if self._text is not None:
+            return io.StringIO(self._text, newline="")
+        assert self.path is not None
+        try:
+            # No newline translation: a quoted cell keeps its "\r" or "\r\n" as written (csv needs it
+            # so, and the output then holds the cell exactly as the input does).
+            return self.path.open("r", encoding=self.codec, newline="")
+        except OSError as error:
+            raise BulkInputError(f"{self.name}: cannot be read ({error.strerror})") from None
+
+    def _not_text(self) -> BulkInputError:
+        """The error for a byte that is not text: its line, and how to save the file as UTF-8."""
+        assert self.path is not None
+
+        def chunks() -> Iterator[bytes]:
+            with self.path.open("rb") as handle:  # type: ignore[union-attr]
+                while chunk := handle.read(1024 * 1024):
+                    yield chunk
+
+        offset = _decode_error_offset(chunks(), self.codec)
+        if offset is None:  # cannot happen: the text reader refused a byte
+            return BulkInputError(f"{self.name}: not {self.codec} text: {SAVE_AS_UTF8}")
+        line, seen = 1, 0
+        byte = b""
+        for chunk in chunks():
+            if seen + len(chunk) > offset:
+                line += chunk[: offset - seen].count(b"\n")
+                byte = chunk[offset - seen : offset - seen + 1]
+                break
+            line += chunk.count(b"\n")
+            seen += len(chunk)
+        what = "UTF-8" if self.codec == DEFAULT_ENCODING else self.codec
+        hint = SAVE_AS_UTF8
+        if self.codec == DEFAULT_ENCODING and _decode_error_offset(chunks(), "cp1252") is None:
+            hint += " (it reads as Windows' cp1252: --encoding cp1252)"  # what Excel writes on Windows
+        return BulkInputError(f"{self.name}: line {line} is not {what} text (byte 0x{byte.hex()}): {hint}")
+
+    def _ids(self) -> Iterator[str]:
+        with self._open() as stream:
+            try:
+                if not self._layout_known:
+                    head = _read_head(stream)
+                    self._layout = _layout(
+                        head, column=self.column, suffix=self.suffix, name=self.name, header=self.header
+                    )
+                    self._layout_known = True
+                    stream.seek(0)
+                if self._layout is None:
+                    return
+                yield from _ids(stream, self._layout, self.name)
+            except UnicodeDecodeError:
+                raise self._not_text() from None
+
+    def rows(self) -> Iterator[InputRow]:
+        """One ``InputRow`` per input row, read as asked for (invalid and repeated ids marked)."""
+        return iter_rows_from_ids(self._ids())
+
+    def count(self) -> int:
+        """How many rows the input holds, reading it through once (and refusing it as ``read_input``
+        would)."""
+        return sum(1 for _ in self._ids())
+
+
 def read_input(
     source: str,
     *,
@@ -308,30 +549,8 @@ def read_input(
 ) -> list[InputRow]:
     """Read the subscribers of the file ``source``, or of standard input when it is ``-`` (see
     ``parse_input`` for ``column`` and ``header``; ``encoding`` is the input's, UTF-8 by default)."""
-    check_encoding(encoding)  # an unknown one is refused before anything is read
-    if source == "-":
-        stream = stdin if stdin is not None else sys.stdin
-        raw = getattr(stream, "buffer", None) if stdin is None else None
-        # The bytes when there are any: decoded as a file is (no newline translation, same encoding).
-        text = (
-            stream.read()
-            if raw is None
-            else decode_input(raw.read(), encoding=encoding, name="standard input")
-        )
-        return parse_input(text, column=column, name="standard input", header=header)
-    path = Path(source)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BulkInputError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise BulkInputError(f"{source}: is a directory, not a file") from None
-    except OSError as error:
-        raise BulkInputError(f"{source}: cannot be read ({error.strerror})") from None
-    # Decoded whole, with no newline translation: a quoted cell keeps its "\r" or "\r\n" as written (csv
-    # needs it so, and the output then holds the cell exactly as the input does).
-    text = decode_input(data, encoding=encoding, name=source)
-    return parse_input(text, column=column, suffix=path.suffix.lower(), name=source, header=header)
+    with InputSource(source, column=column, stdin=stdin, header=header, encoding=encoding) as source_:
+        return list(source_.rows())
 
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
@@ -514,45 +733,80 @@ def _written_subscriber(row: InputRow, *, as_csv: bool) -> str:
     return _csv_cell(row.subscriber) if as_csv else row.subscriber
 
 
-def _check_row(
-    path: Path, record: Any, rows: list[InputRow], expected: int | None, *, as_csv: bool = False
-) -> int:
-    if not isinstance(record, dict):
-        raise ResumeError(f"{path}: a line is not a record of this tool")
+class _RowChecks:
+    """The checks of the records read back, made once the input has been read through (it is streamed, not
+    held): each record's row must exist in the input and hold the same id. A failure is raised as
+    ``ResumeError`` in the order the records were read, as when each was checked on reading it."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[Path, int, Any, bool] | ResumeError] = []
+
+    def fail(self, error: ResumeError) -> None:
+        self._items.append(error)
+
+    def row(self, path: Path, record: Any, expected: int | None, *, as_csv: bool = False) -> int | None:
+        """The row number of ``record`` (None when it has none: the failure is kept for ``verify``)."""
+        if not isinstance(record, dict):
+            self.fail(ResumeError(f"{path}: a line is not a record of this tool"))
+            return None
+        try:
+            number = int(record["row"])
+        except (KeyError, TypeError, ValueError):
+            self.fail(ResumeError(f"{path}: a record has no row number"))
+            return None
+        if expected is not None and number != expected:
+            self.fail(ResumeError(f"{path}: row {expected} expected, found row {number}"))
+        self._items.append((path, number, record.get("subscriber"), as_csv))
+        return number
+
+    def verify(self, rows: Iterable[InputRow]) -> None:
+        """Read ``rows`` through (keeping only the ids of the rows read back) and raise the first failure."""
+        wanted = {item[1] for item in self._items if isinstance(item, tuple)}
+        ids: dict[int, str] = {}
+        count = 0
+        for row in rows:
+            count = row.number
+            if row.number in wanted:
+                ids[row.number] = row.subscriber
+        for item in self._items:
+            if isinstance(item, ResumeError):
+                raise item
+            path, number, subscriber, as_csv = item
+            if not 1 <= number <= count or subscriber != _written_subscriber(
+                InputRow(number, ids[number]), as_csv=as_csv
+            ):
+                raise ResumeError(
+                    f"{path}: row {number} does not match the input (was the input changed since that run?)"
+                )
+
+
+def _output_records(output: Path, *, as_csv: bool) -> list[Any]:
+    """The records of an output, without a last one cut short by a crash."""
+    text = _cut_partial_record(output, quoted=as_csv)
+    if as_csv:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+        if records and tuple(records[0]) != COLUMNS:
+            raise ResumeError(f"{output}: not a CSV output of this tool (its header differs)")
+        return [_record_from_csv(cells) for cells in records[1:]]
     try:
-        number = int(record["row"])
-    except (KeyError, TypeError, ValueError):
-        raise ResumeError(f"{path}: a record has no row number") from None
-    if expected is not None and number != expected:
-        raise ResumeError(f"{path}: row {expected} expected, found row {number}")
-    if not 1 <= number <= len(rows) or record.get("subscriber") != _written_subscriber(
-        rows[number - 1], as_csv=as_csv
-    ):
-        raise ResumeError(
-            f"{path}: row {number} does not match the input (was the input changed since that run?)"
-        )
-    return number
+        return [json.loads(line) for line in _json_lines(text)]
+    except json.JSONDecodeError as error:
+        raise ResumeError(f"{output}: not a JSON Lines output of this tool ({error.msg})") from None
 
 
-def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow]) -> ResumeState:
-    """Read back an interrupted run's output and journal, checking both against ``rows``."""
+def load_resume(output: Path, output_format: OutputFormat, rows: Iterable[InputRow]) -> ResumeState:
+    """Read back an interrupted run's output and journal, checking both against ``rows`` (read through
+    once, as they come: an ``InputSource``'s rows need not be held)."""
     written = failed = 0
     done: dict[int, dict[str, Any]] = {}
+    checks = _RowChecks()
     if output.exists():
         as_csv = output_format == "csv"
-        text = _cut_partial_record(output, quoted=as_csv)
-        if as_csv:
-            records = list(csv.reader(io.StringIO(text, newline="")))
-            if records and tuple(records[0]) != COLUMNS:
-                raise ResumeError(f"{output}: not a CSV output of this tool (its header differs)")
-            parsed: list[Any] = [_record_from_csv(cells) for cells in records[1:]]
-        else:
-            try:
-                parsed = [json.loads(line) for line in _json_lines(text)]
-            except json.JSONDecodeError as error:
-                raise ResumeError(f"{output}: not a JSON Lines output of this tool ({error.msg})") from None
-        for expected, record in enumerate(parsed, start=1):
-            written = _check_row(output, record, rows, expected, as_csv=as_csv)
+        for expected, record in enumerate(_output_records(output, as_csv=as_csv), start=1):
+            number = checks.row(output, record, expected, as_csv=as_csv)
+            if number is None:
+                break
+            written = number
             failed += record.get("outcome") in _FAILED_OUTCOMES
             done[written] = record
     journaled: dict[int, dict[str, Any]] = {}
@@ -562,17 +816,21 @@ def load_resume(output: Path, output_format: OutputFormat, rows: list[InputRow])
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
-                raise ResumeError(f"{journal}: a line is not JSON") from None
-            number = _check_row(journal, record, rows, None)
+                checks.fail(ResumeError(f"{journal}: a line is not JSON"))
+                break
+            number = checks.row(journal, record, None)
+            if number is None:
+                break
             if number > written:
                 journaled[number] = record
+    checks.verify(rows)
     failed += sum(record.get("outcome") in _FAILED_OUTCOMES for record in journaled.values())
-    checks = {_check_of(record) for record in (*done.values(), *journaled.values())}
+    found = {_check_of(record) for record in (*done.values(), *journaled.values())}
     return ResumeState(
         written=written,
         journaled=journaled,
         failed=failed,
-        checks=frozenset(check for check in checks if check is not None),
+        checks=frozenset(check for check in found if check is not None),
         records=done,
     )
 

@@ -122,7 +122,8 @@ def register(subparsers: Any) -> None:
 
 class _Plan(NamedTuple):
     rate: Any
-    rows: list[Any]
+    source: Any  # an InputSource: the rows are read as the run needs them, never held
+    total: int  # the input's rows, counted in a first pass that also refuses an unreadable input
     output: Path | None
     output_format: Any
     resume: Any
@@ -143,7 +144,7 @@ def _check_output(output: Path) -> None:
             break
 
 
-def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, rows: list[Any]) -> Any:
+def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, source: Any) -> Any:
     from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
         ResumeState,
         journal_path,
@@ -160,7 +161,7 @@ def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, ro
         if args.overwrite:
             return ResumeState(written=0, journaled={})
         raise _Usage(f"{output} exists: --resume to continue it, or --overwrite to start it over")
-    resume = load_resume(output, output_format, rows)
+    resume = load_resume(output, output_format, source.rows())
     other = sorted(resume.checks - {args.check})
     if other:
         raise _Usage(
@@ -190,11 +191,11 @@ def _plan(args: argparse.Namespace) -> _Plan:
     """Check the options and read the input; raise _Usage with the message for a usage error."""
     from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
         BulkInputError,
+        InputSource,
         Rate,
         ResumeError,
         ResumeState,
         output_format_for,
-        read_input,
     )
 
     _check_options(args)
@@ -206,15 +207,23 @@ def _plan(args: argparse.Namespace) -> _Plan:
             if args.input != "-" and output.resolve() == Path(args.input).resolve():
                 raise _Usage("OUTPUT is INPUT: choose another output file")
             _check_output(output)
-        rows = read_input(args.input, column=args.column, header=not args.no_header, encoding=args.encoding)
+        source = InputSource(
+            args.input, column=args.column, header=not args.no_header, encoding=args.encoding
+        )
+    except (ValueError, BulkInputError) as error:
+        raise _Usage(str(error)) from None
+    try:
+        total = source.count()  # the whole input is read once, and refused now if it cannot be
         resume = ResumeState(written=0, journaled={})
         if output is not None:
-            resume = _resume_state(args, output, output_format, rows)
+            resume = _resume_state(args, output, output_format, source)
     except (ValueError, BulkInputError, ResumeError) as error:
+        source.close()
         raise _Usage(str(error)) from None
     except OSError as error:  # e.g. OUTPUT's journal cannot be read or rewritten
+        source.close()
         raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
-    return _Plan(rate, rows, output, output_format, resume)
+    return _Plan(rate, source, total, output, output_format, resume)
 
 
 def _where(output: Path | None) -> str:
@@ -256,7 +265,7 @@ def run(args: argparse.Namespace) -> int:
         client = CommPrefs(**options)
     except (CommPrefsError, ValueError) as error:
         return fail(str(error), EXIT_USAGE)
-    with client:
+    with client, plan.source:
         try:
             sink = _open_sink(args, plan)
         except OSError as error:  # before any lookup: nothing is done, nothing to resume
@@ -276,15 +285,16 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
 
     from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
         BulkLookup,
+        DoneRows,
         ProgressBar,
         threaded_call,
     )
 
-    rate, rows, output, _, resume = plan
-    done = set(range(1, resume.written + 1)) | set(resume.journaled)
+    rate, source, total, output, _, resume = plan
+    done = DoneRows(resume.written, resume.journaled)
     # On stderr only. Rows printed to a terminal (no -o) share it with the bar: it is erased before each
     # row is written and drawn again below it, so it never stays between rows.
-    progress = ProgressBar(len(rows), done=len(done), enabled=args.progress, stream=sys.stderr)
+    progress = ProgressBar(total, done=len(done), enabled=args.progress, stream=sys.stderr)
     rows_on_terminal = output is None and progress.enabled and _isatty(sys.stdout)
 
     def record(outcome: Any) -> None:
@@ -305,11 +315,11 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
     stopped: str | None = "interrupted"
     ticker = asyncio.create_task(_keep_drawing(progress)) if progress.enabled else None
     try:
-        stopped = await _drain(engine.outcomes(rows, skip=done), _where(output))
+        stopped = await _drain(engine.outcomes(source.rows(), skip=done, total=total), _where(output))
     finally:
         if ticker is not None:
             ticker.cancel()
-        complete = stopped is None and sink.next_row == len(rows) + 1
+        complete = stopped is None and sink.next_row == total + 1
         try:
             sink.close(complete=complete)
         except OSError as error:
@@ -322,7 +332,7 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
     if stopped is not None:
         return fail(f"stopped: {stopped}", EXIT_STOPPED)
     if not complete:  # never exit 0 with rows missing from the output
-        missing = len(rows) - sink.next_row + 1
+        missing = total - sink.next_row + 1
         return fail(f"stopped: {_rows(missing)} not written", EXIT_STOPPED)
     by_outcome = engine.stats.by_outcome
     failed = by_outcome.get("error", 0) + by_outcome.get("invalid", 0) + resume.failed
@@ -384,7 +394,7 @@ def _print_summary(
 ) -> None:
     from hubspot_commprefs.bulk import journal_path  # noqa: PLC0415
 
-    output, resume, total = plan.output, plan.resume, len(plan.rows)
+    output, resume, total = plan.output, plan.resume, plan.total
     where = f"{output}: " if output is not None else ""
     finished = sum(stats.by_outcome.values())
     counts = ", ".join(f"{count} {name}" for name, count in sorted(stats.by_outcome.items()))
