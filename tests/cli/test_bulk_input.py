@@ -82,7 +82,7 @@ def test_column_by_name_or_1_based_number(
             ["--column", "3"],
             "--column 3: the first row has 2 columns (columns are numbered from 1)",
         ),
-        (NO_HEADER, ["--column", "0"], "--column 0: the first row has 2 columns"),
+        (NO_HEADER, ["--column", "0"], "--column 0: columns are numbered from 1"),
         (NO_HEADER, ["--no-header", "--column", "email"], "with --no-header, name the column by its number"),
         ("a,b\nc,d\n", ["--no-header"], "no cell of the first row looks like an email address"),
         ("Name,City\nAl,Paris\n", ["--column", "mail"], "its columns are Name, City (or give its number"),
@@ -167,3 +167,11 @@ def test_standard_input_is_decoded_as_a_file_is(
 def test_a_directory_as_input_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(BulkInputError, match="is a directory"):
         read_input(str(tmp_path))
+
+
+def test_column_zero_says_columns_start_at_one(tmp_path) -> None:
+    from hubspot_commprefs.bulk import BulkInputError
+    from hubspot_commprefs.bulk._io import parse_input
+
+    with pytest.raises(BulkInputError, match="--column 0: columns are numbered from 1"):
+        parse_input("name,email\nAlice,alice@example.com\n", column="0")

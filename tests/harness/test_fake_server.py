@@ -413,3 +413,11 @@ def test_the_public_api_is_exported() -> None:
     # "@py_..." names: pytest rewrites the asserts of a package that registers a plugin, as this one does
     public = {name for name in dir(testing) if not name.startswith(("_", "@"))}
     assert set(testing.__all__) == public - {"pytest_plugin"}
+
+
+def test_a_rate_limit_that_is_not_a_rate_limit_is_refused_when_made() -> None:
+    """It used to be accepted and fail at the first request, deep inside the app."""
+    with pytest.raises(
+        TypeError, match=r"rate_limit must be a RateLimit \(e.g. RateLimit\(max_requests=100\)\), not int"
+    ):
+        FakeHubSpot(rate_limit=100_000)  # type: ignore[arg-type]

@@ -200,6 +200,8 @@ def _column_index(column: str, header: list[str] | None, width: int, name: str) 
         number = int(column)
         if 1 <= number <= width:
             return number - 1
+        if number == 0:
+            raise BulkInputError(f"{name}: --column 0: columns are numbered from 1")
         raise BulkInputError(
             f"{name}: --column {column}: the first row has {width} column{'s' if width != 1 else ''} "
             "(columns are numbered from 1)"

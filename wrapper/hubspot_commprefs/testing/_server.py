@@ -113,6 +113,10 @@ class FakeHubSpot:
     ) -> None:
         if tokens is None:
             tokens = {DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()}
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise TypeError(
+                f"rate_limit must be a RateLimit (e.g. RateLimit(max_requests=100)), not {type(rate_limit).__name__}"
+            )
         if fault_every < 1:
             raise ValueError("fault_every must be at least 1")
         if not 0 <= latency < math.inf:
