@@ -46,10 +46,12 @@ from hubspot_commprefs.client._transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
     BadEncodingError,
     BodyTooLargeError,
-    BoundedBody,
+    DeadlinePassedError,
     UnsupportedEncodingError,
     bounded_http_client,
     deadline,
+    read_body,
+    read_chunks,
 )
 
 if TYPE_CHECKING:
@@ -92,8 +94,8 @@ __all__ = [
     "AsyncCommPrefs",
     "BadEncodingError",
     "BodyTooLargeError",
-    "BoundedBody",
     "CommPrefs",
+    "DeadlinePassedError",
     "RateLimitInfo",
     "RecordedAnswer",
     "Recorder",
@@ -115,6 +117,8 @@ __all__ = [
     "parse_response",
     "port_problem",
     "prepare_recording_dir",
+    "read_body",
+    "read_chunks",
     "read_recording",
     "send",
 ]

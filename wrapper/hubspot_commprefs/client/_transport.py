@@ -36,7 +36,7 @@ import httpx
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
 
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 """The largest decoded answer the client reads (10 MiB); a larger one is a ``ResponseTooLargeError``."""
@@ -271,36 +271,41 @@ class BoundedBody:
         return b"".join(self.chunks)
 
 
-def declared_length(response: httpx.Response) -> int | None:
-    """The ``Content-Length`` of ``response`` when it is a plausible number, else None."""
-    value = response.headers.get("content-length", "").strip()
+def declared_length(headers: Mapping[str, str]) -> int | None:
+    """The ``Content-Length`` of an answer's ``headers`` when it is a plausible number, else None."""
+    value = headers.get("content-length", "").strip()
     if not value.isascii() or not value.isdigit() or len(value) > 19:  # noqa: PLR2004 - int64's digits
         return None
     return int(value)
 
 
-def _start(response: httpx.Response, limit: int) -> BoundedBody:
-    encoding = response.headers.get("content-encoding")
-    body = BoundedBody(encoding, limit)
-    length = declared_length(response)
+def _start(headers: Mapping[str, str], limit: int) -> BoundedBody:
+    body = BoundedBody(headers.get("content-encoding"), limit)
+    length = declared_length(headers)
     if length is not None and length > limit:
         raise BodyTooLargeError(length)
     return body
 
 
-def read_body(response: httpx.Response, limit: int, at: float | None) -> bytes:
-    """Read the body of a streamed ``response``: decoded, capped and, between reads, checked against the
-    deadline ``at``. Raises the internal signals above or httpx's errors."""
-    body = _start(response, limit)
-    for raw in response.iter_raw():
+def read_chunks(chunks: Iterable[bytes], headers: Mapping[str, str], limit: int, at: float | None) -> bytes:
+    """The body made of an answer's raw ``chunks`` (whichever HTTP library read them; ``headers`` give its
+    encoding and length, looked up ignoring case): decoded, capped at ``limit`` and, between reads,
+    checked against the deadline ``at``. Raises the internal signals above, or what reading raises."""
+    body = _start(headers, limit)
+    for raw in chunks:
         body.feed(raw)
         _check_deadline(at)
     return body.finish()
 
 
+def read_body(response: httpx.Response, limit: int, at: float | None) -> bytes:
+    """``read_chunks`` for a streamed ``httpx`` answer."""
+    return read_chunks(response.iter_raw(), response.headers, limit, at)
+
+
 async def aread_body(response: httpx.Response, limit: int, at: float | None) -> bytes:
     """``read_body`` for a response of an ``httpx.AsyncClient``."""
-    body = _start(response, limit)
+    body = _start(response.headers, limit)
     async for raw in response.aiter_raw():
         body.feed(raw)
         _check_deadline(at)

@@ -4,8 +4,8 @@
 The suite's requests leave through two clients: schemathesis' (``requests``) and the targeted cases'
 (``httpx``). Both bound each read, not the answer: a server sending a byte every two seconds held a run
 forever (and Ctrl-C waited for it), and a gzip bomb was decoded whole (2.7 GB, then ``MemoryError``). Both
-now read the raw body here, decoded layer by layer with the client's own bounded decoder
-(``client.BoundedBody``), checking the clock between reads:
+now read the raw body with the client's own bounded reading (``client.read_chunks``: decoded layer by
+layer, capped, the clock checked between reads):
 
 - for schemathesis, ``bounded_schemathesis_reads`` replaces, for the duration of a run, the private
   function of ``schemathesis.transport.requests`` that sends one request and reads its body (``_request``),
@@ -19,6 +19,7 @@ now read the raw body here, decoded layer by layer with the client's own bounded
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,10 @@ from hubspot_commprefs.client import (
     DEFAULT_MAX_RESPONSE_BYTES,
     BadEncodingError,
     BodyTooLargeError,
-    BoundedBody,
+    DeadlinePassedError,
     UnsupportedEncodingError,
+    read_body,
+    read_chunks,
 )
 
 if TYPE_CHECKING:
@@ -69,13 +72,11 @@ def _deadline(timeout: Any) -> float | None:
 
 
 def _read_requests_body(response: requests.Response, timeout: Any) -> bytes:
-    at = _deadline(timeout)
-    body = BoundedBody(response.headers.get("content-encoding"), MAX_ANSWER_BYTES)
-    while chunk := response.raw.read1(_CHUNK, decode_content=False):
-        body.feed(chunk)
-        if at is not None and time.monotonic() > at:
-            raise AnswerTooSlowError
-    return body.finish()
+    chunks = iter(functools.partial(response.raw.read1, _CHUNK, decode_content=False), b"")
+    try:
+        return read_chunks(chunks, response.headers, MAX_ANSWER_BYTES, _deadline(timeout))
+    except DeadlinePassedError:
+        raise AnswerTooSlowError from None
 
 
 def _keep_bounded_body(response: requests.Response, timeout: Any) -> requests.Response:
@@ -144,13 +145,9 @@ def bounded_schemathesis_reads() -> Iterator[None]:
 def read_bounded(response: httpx.Response, timeout: float) -> bytes:
     """The decoded body of a streamed ``httpx`` answer, within ``timeout`` in all and ``MAX_ANSWER_BYTES``;
     raises ``AnswerTooSlowError`` or ``AnswerTooLargeError``."""
-    at = time.monotonic() + timeout
-    body = BoundedBody(response.headers.get("content-encoding"), MAX_ANSWER_BYTES)
     try:
-        for chunk in response.iter_raw():
-            body.feed(chunk)
-            if time.monotonic() > at:
-                raise AnswerTooSlowError
-        return body.finish()
+        return read_body(response, MAX_ANSWER_BYTES, time.monotonic() + timeout)
+    except DeadlinePassedError:
+        raise AnswerTooSlowError from None
     except (BodyTooLargeError, UnsupportedEncodingError, BadEncodingError) as error:
         raise AnswerTooLargeError(_problem(error)) from None
