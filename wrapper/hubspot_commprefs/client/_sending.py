@@ -72,7 +72,7 @@ def _reading_error(
         return unexpected(
             response, f"HTTP {response.status_code} with a body that cannot be decoded ({error})"
         )
-    if isinstance(error, (DeadlinePassedError, TimeoutError)):
+    if isinstance(error, DeadlinePassedError):
         return APITimeoutError(
             f"no complete answer in time from {request_line(request)}: the attempt's limit of {seconds:g} s passed"
         )
@@ -139,24 +139,25 @@ async def asend(client: BaseClient, http: httpx.AsyncClient, request: httpx.Requ
     import anyio  # noqa: PLC0415 - httpx's own dependency, loaded on the first async call
 
     seconds = client.attempt_seconds(http, request)
-    response: httpx.Response | None = None
     with deadline(seconds) as at:
         try:
             with anyio.fail_after(seconds):
-                response = await _asend_and_read(client, http, request, at)
-        except TimeoutError as exc:
-            if response is None:
-                raise APITimeoutError(
-                    f"no answer in time from {request_line(request)}: the attempt's limit of {seconds:g} s passed"
-                ) from exc
-            raise
+                response = await _asend_and_read(client, http, request, at, seconds)
+        except TimeoutError as exc:  # anyio's: the attempt's deadline passed
+            raise APITimeoutError(
+                f"no answer in time from {request_line(request)}: the attempt's limit of {seconds:g} s passed"
+            ) from exc
     if client.recorder is not None:  # the body as received, decoded: after the reading above
         client.recorder.record_response(request, response)
     return response
 
 
 async def _asend_and_read(
-    client: BaseClient, http: httpx.AsyncClient, request: httpx.Request, at: float | None
+    client: BaseClient,
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    at: float | None,
+    seconds: float | None,
 ) -> httpx.Response:
     try:
         response = await http.send(request, stream=True, follow_redirects=False)
@@ -177,7 +178,7 @@ async def _asend_and_read(
         if content is None:
             _keep(response, await aread_body(response, client.max_response_bytes, at))
     except _READING_ERRORS as exc:
-        raise _reading_error(client, response, request, exc, client.attempt_seconds(http, request)) from exc
+        raise _reading_error(client, response, request, exc, seconds) from exc
     finally:
         await response.aclose()
     return response
