@@ -20,7 +20,6 @@ that records rows (the ``bulk`` command) loses none when the run is cancelled.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Set as AbstractSet
 from collections.abc import Sized
 from dataclasses import dataclass, field
@@ -239,7 +238,161 @@ def _retryable(error: CommPrefsError) -> bool:
     return RETRY.retryable(error)
 
 
-class BulkLookup:
+@dataclass
+class _Attempts:
+    """How one lookup's requests went so far."""
+
+    requests: int = 0
+    rate_limited: int = 0
+    failures: int = 0
+
+
+class _Engine:
+    """What both drivers of a bulk run share: the options, the counts, and every decision (retry, back
+    off, give the row up, stop the run) taken on one request's answer or error. The drivers add only the
+    waiting and the running side by side: ``BulkLookup`` (asyncio tasks) and ``ThreadedBulkLookup``
+    (threads, in ``_threads``), whose methods of the same name are twins, the one awaited, the other not."""
+
+    limiter: Any  # RollingWindowLimiter or ThreadedRollingWindowLimiter: ``observe``, ``rate_limited``
+
+    def __init__(self, *, concurrency: int, check: Check) -> None:
+        self.concurrency = concurrency
+        self.operations: tuple[Operation, ...] = (
+            ("unsubscribe-all", "statuses") if check == "both" else (check,)
+        )
+        self.stats = BulkStats()
+        self.unreachable_limit = max(MIN_UNREACHABLE, 2 * concurrency)
+        self.read_ahead = max(MIN_READ_AHEAD, READ_AHEAD_PER_WORKER * concurrency)
+        self._unyielded: dict[int, None] = {}  # rows taken and not yielded yet, in input order
+        self._last_row = 0
+        self._count_rows = False
+        self._unanswered = 0  # requests in a row that got no answer
+
+    def _observe(self, slot: Any, rate_limit: RateLimitInfo | None) -> None:
+        if rate_limit is None:
+            return
+        interval = rate_limit.interval_ms / 1000 if rate_limit.interval_ms else None
+        self.limiter.observe(slot, remaining=rate_limit.remaining, limit=rate_limit.max, interval=interval)
+
+    def _answered(self, slot: Any, result: Any) -> None:
+        """One request got its answer (``slot`` still held)."""
+        self._unanswered = 0
+        self._observe(slot, getattr(result, "rate_limit", None))
+
+    def _failed(self, slot: Any, attempts: _Attempts, error: CommPrefsError) -> float:
+        """One request failed (``slot`` still held): the seconds to wait before it is sent again, 0 for
+        at once (after a 429, the limiter holds it), or the error raised: the row's, or ``_StopRunError``."""
+        self._observe(slot, getattr(error, "rate_limit", None))
+        self._count_unanswered(error)
+        if _stops_the_run(error):
+            raise _StopRunError from error
+        backoff = 0.0
+        if isinstance(error, RateLimitError) and attempts.rate_limited < MAX_RATE_LIMITED:
+            attempts.rate_limited += 1
+            self.stats.rate_limited += 1
+            self.limiter.rate_limited(error.retry_after)
+        elif _retryable(error) and attempts.failures < MAX_FAILURES:
+            attempts.failures += 1
+            backoff = RETRY.backoff(attempts.failures)
+        else:
+            raise error
+        self.stats.retried += 1
+        return backoff
+
+    def _count_unanswered(self, error: CommPrefsError) -> None:
+        """Count requests in a row without an answer; stop the run when the server looks down."""
+        if not isinstance(error, APIConnectionError):
+            self._unanswered = 0  # an answer, even an error, means the server is there
+            return
+        self._unanswered += 1
+        if self._unanswered >= self.unreachable_limit:
+            down = APIConnectionError(
+                f"{self._unanswered} requests in a row got no answer: the server looks down or unreachable "
+                f"(the last: {error})"
+            )
+            raise _StopRunError from down
+
+    @staticmethod
+    def _given_up(row: InputRow, failure: Exception, results: dict[str, Any], requests: int) -> LookupOutcome:
+        """The outcome of a row one of whose lookups raised ``failure`` (never ``_StopRunError``)."""
+        if isinstance(failure, InvalidSubscriberIdError):
+            # The client refused the id before sending anything: the row's id is invalid, like one the
+            # input check refuses. Only this class: an error met while reading an answer is an error.
+            return LookupOutcome(row.number, row.subscriber, problem=str(failure))
+        return LookupOutcome(
+            row=row.number,
+            subscriber=row.subscriber,
+            statuses=results.get("statuses"),
+            unsubscribe_all=results.get("unsubscribe-all"),
+            error=failure,
+            requests=requests,
+        )
+
+    @staticmethod
+    def _answered_row(row: InputRow, results: dict[str, Any], requests: int) -> LookupOutcome:
+        """The outcome of a row whose every lookup was answered (an error when the answers cannot be
+        trusted: see ``_answer_problem``)."""
+        return LookupOutcome(
+            row=row.number,
+            subscriber=row.subscriber,
+            statuses=results.get("statuses"),
+            unsubscribe_all=results.get("unsubscribe-all"),
+            error=_answer_problem(results),
+            requests=requests,
+        )
+
+    @staticmethod
+    def _unlooked(row: InputRow) -> LookupOutcome:
+        """The outcome of a row with a problem (invalid, duplicate): no request."""
+        return LookupOutcome(row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of)
+
+    def _skip_of(
+        self, skip: DoneRows | Collection[int] | Iterable[int], rows: object, total: int | None
+    ) -> Container[int]:
+        """Count the rows to do (``stats.rows``) and return the row numbers to skip, as a container."""
+        done = skip if isinstance(skip, (AbstractSet, range, DoneRows)) else set(skip)
+        if total is None and isinstance(rows, Sized):
+            total = len(rows)
+        self._count_rows = total is None
+        if total is not None:
+            self.stats.rows += total - len(done)
+        return done
+
+    def _next_row(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
+        """The next row to do, or None at the end of the input."""
+        for row in pending:
+            if row.number in done:
+                continue
+            if self._count_rows:
+                self.stats.rows += 1
+            self._unyielded[row.number] = None
+            self._last_row = row.number
+            return row
+        return None
+
+    def _no_room(self) -> bool:
+        """Whether the next row would be ``read_ahead`` rows past the oldest one not yielded yet."""
+        unyielded = self._unyielded
+        return bool(unyielded) and self._last_row + 1 - next(iter(unyielded)) >= self.read_ahead
+
+    def _yielded(self, number: int) -> bool:
+        """Row ``number`` leaves the engine; True when it was the oldest (room was made)."""
+        unyielded = self._unyielded
+        oldest = next(iter(unyielded)) == number
+        del unyielded[number]
+        return oldest
+
+    def _counted(self, outcome: LookupOutcome, looked_up: bool) -> LookupOutcome:
+        if looked_up:
+            self.stats.looked_up += 1
+        name = outcome.outcome
+        self.stats.by_outcome[name] = self.stats.by_outcome.get(name, 0) + 1
+        if name == "error":
+            self.stats.failed += 1
+        return outcome
+
+
+class BulkLookup(_Engine):
     """Looks many subscribers up through ``call(operation, subscriber)``, an awaitable single lookup
     (``"statuses"`` or ``"unsubscribe-all"``) that makes exactly one request and raises the client's
     typed errors. ``check`` picks which of the two each row asks."""
@@ -256,106 +409,41 @@ class BulkLookup:
         on_finish: Callable[[LookupOutcome], None] | None = None,
     ) -> None:
         parsed, concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
+        super().__init__(concurrency=concurrency, check=check)
         self.call = call
         self.limiter = limiter or RollingWindowLimiter(parsed)
-        self.concurrency = concurrency
-        self.operations: tuple[Operation, ...] = (
-            ("unsubscribe-all", "statuses") if check == "both" else (check,)
-        )
-        self.stats = BulkStats()
-        self.unreachable_limit = max(MIN_UNREACHABLE, 2 * concurrency)
-        self.read_ahead = max(MIN_READ_AHEAD, READ_AHEAD_PER_WORKER * concurrency)
-        self._unyielded: dict[int, None] = {}  # rows taken and not yielded yet, in input order
-        self._last_row = 0
         self._room_made = asyncio.Event()
-        self._count_rows = False
-        self._unanswered = 0  # requests in a row that got no answer
         self._sleep = sleep
         self._on_finish = on_finish
 
-    def _observe(self, slot: Any, rate_limit: RateLimitInfo | None) -> None:
-        if rate_limit is None:
-            return
-        interval = rate_limit.interval_ms / 1000 if rate_limit.interval_ms else None
-        self.limiter.observe(slot, remaining=rate_limit.remaining, limit=rate_limit.max, interval=interval)
-
     async def _request(self, operation: Operation, subscriber: str) -> tuple[Any, int]:
         """One lookup, retried as the module says; returns the result and how many requests it took."""
-        rate_limited = failures = requests = 0
+        attempts = _Attempts()
         while True:
-            backoff = 0.0
             async with self.limiter.slot() as slot:
-                requests += 1
+                attempts.requests += 1
                 try:
                     result = await self.call(operation, subscriber)
                 except CommPrefsError as error:
-                    self._observe(slot, getattr(error, "rate_limit", None))
-                    self._count_unanswered(error)
-                    if _stops_the_run(error):
-                        raise _StopRunError from error
-                    if isinstance(error, RateLimitError) and rate_limited < MAX_RATE_LIMITED:
-                        rate_limited += 1
-                        self.stats.rate_limited += 1
-                        self.limiter.rate_limited(error.retry_after)
-                    elif _retryable(error) and failures < MAX_FAILURES:
-                        failures += 1
-                        backoff = RETRY.backoff(failures)
-                    else:
-                        raise
-                    self.stats.retried += 1
+                    backoff = self._failed(slot, attempts, error)
                 else:
-                    self._unanswered = 0
-                    self._observe(slot, getattr(result, "rate_limit", None))
-                    return result, requests
+                    self._answered(slot, result)
+                    return result, attempts.requests
             if backoff:
                 await self._sleep(backoff)
-
-    def _count_unanswered(self, error: CommPrefsError) -> None:
-        """Count requests in a row without an answer; stop the run when the server looks down."""
-        if not isinstance(error, APIConnectionError):
-            self._unanswered = 0  # an answer, even an error, means the server is there
-            return
-        self._unanswered += 1
-        if self._unanswered >= self.unreachable_limit:
-            down = APIConnectionError(
-                f"{self._unanswered} requests in a row got no answer: the server looks down or unreachable "
-                f"(the last: {error})"
-            )
-            raise _StopRunError from down
 
     async def _lookup(self, row: InputRow) -> LookupOutcome:
         results: dict[str, Any] = {}
         requests = 0
-        error: Exception | None = None
         for operation in self.operations:
             try:
                 results[operation], made = await self._request(operation, row.subscriber)
-                requests += made
-            except InvalidSubscriberIdError as refused:
-                # The client refused the id before sending anything: the row's id is invalid, like one the
-                # input check refuses. Only this class: an error met while reading an answer is an error.
-                return LookupOutcome(row.number, row.subscriber, problem=str(refused))
-            except CommPrefsError as failure:
-                error = failure
-                break
             except _StopRunError:
                 raise
             except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
-                error = failure
-                break
-        outcome = LookupOutcome(
-            row=row.number,
-            subscriber=row.subscriber,
-            statuses=results.get("statuses"),
-            unsubscribe_all=results.get("unsubscribe-all"),
-            error=error,
-            requests=requests,
-        )
-        if error is None:
-            problem = _answer_problem(results)
-            if problem is not None:
-                return dataclasses.replace(outcome, error=problem)
-        return outcome
+                return self._given_up(row, failure, results, requests)
+            requests += made
+        return self._answered_row(row, results, requests)
 
     async def outcomes(
         self,
@@ -373,34 +461,13 @@ class BulkLookup:
         rows, when ``rows`` has no length) is only for ``stats.rows``. Raises the client's error when the
         run had to stop (401, 403, daily limit), after yielding every row that finished.
         """
-        done = skip if isinstance(skip, (AbstractSet, range, DoneRows)) else set(skip)
-        if total is None and isinstance(rows, Sized):
-            total = len(rows)
-        self._count_rows = total is None
-        if total is not None:
-            self.stats.rows += total - len(done)
+        done = self._skip_of(skip, rows, total)
         async for outcome, looked_up in self._finished(iter(rows), done):
-            if looked_up:
-                self.stats.looked_up += 1
-            self._count(outcome.outcome)
-            yield outcome
-
-    def _next_row(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
-        """The next row to do, or None at the end of the input."""
-        for row in pending:
-            if row.number in done:
-                continue
-            if self._count_rows:
-                self.stats.rows += 1
-            self._unyielded[row.number] = None
-            self._last_row = row.number
-            return row
-        return None
+            yield self._counted(outcome, looked_up)
 
     async def _room(self) -> None:
         """Wait while the next row would be ``read_ahead`` rows past the oldest one not yielded yet."""
-        unyielded = self._unyielded
-        while unyielded and self._last_row + 1 - next(iter(unyielded)) >= self.read_ahead:
+        while self._no_room():
             self._room_made.clear()
             await self._room_made.wait()
 
@@ -421,12 +488,7 @@ class BulkLookup:
                     row = self._next_row(pending, done)
                     if row is None:
                         return
-                    if row.problem is not None:
-                        outcome = LookupOutcome(
-                            row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of
-                        )
-                    else:
-                        outcome = await self._lookup(row)
+                    outcome = self._unlooked(row) if row.problem is not None else await self._lookup(row)
                     if on_finish is not None:
                         on_finish(outcome)  # e.g. writing the row: a disk full stops the run
                 except _StopRunError as error:
@@ -451,17 +513,13 @@ class BulkLookup:
             asyncio.create_task(self._work(pending, done, finished, stop)) for _ in range(self.concurrency)
         ]
         running = len(workers)
-        unyielded = self._unyielded
         try:
             while running:
                 item = await finished.get()
                 if item is None:
                     running -= 1
                     continue
-                number = item[0].row
-                oldest = next(iter(unyielded)) == number
-                del unyielded[number]
-                if oldest:
+                if self._yielded(item[0].row):
                     self._room_made.set()
                 yield item
         finally:
@@ -477,11 +535,6 @@ class BulkLookup:
         )
         if stop:
             raise stop[0]
-
-    def _count(self, outcome: str) -> None:
-        self.stats.by_outcome[outcome] = self.stats.by_outcome.get(outcome, 0) + 1
-        if outcome == "error":
-            self.stats.failed += 1
 
 
 async def in_input_order(

@@ -27,30 +27,33 @@ property tests drive it with arbitrary timings); ``RollingWindowLimiter`` is its
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import heapq
 import math
 import re
+import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from hubspot_commprefs.client import MAX_SERVER_DELAY
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterator
 
 __all__ = [
     "DEFAULT_RATE",
     "MAX_ANNOUNCED_WINDOW",
     "RATE_PRESETS",
     "Clock",
+    "LimiterCancelledError",
     "MonotonicClock",
     "Rate",
     "RollingWindow",
     "RollingWindowLimiter",
     "Slot",
+    "ThreadedRollingWindowLimiter",
 ]
 
 # HubSpot's per-app limits per rolling 10 seconds (see the README's table of tiers).
@@ -68,6 +71,7 @@ MAX_ANNOUNCED_WINDOW = MAX_SERVER_DELAY
 A longer one is ignored: holding it would wait longer than the client ever waits for HubSpot."""
 
 _RATE_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(?:(\d+(?:\.\d+)?)\s*(ms|s|m|min)?|(ms|s|m|min))\s*$")
+_COMPACT_AFTER = 64  # forgotten entries of the freed log kept before they are dropped (at most half)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, None: 1.0}
 
 
@@ -143,7 +147,13 @@ class RollingWindow:
         self.paused_until = -math.inf
         self._done: list[tuple[float, int]] = []  # heap of (when requests ended, how many)
         self._done_count = 0
-        self._freed: deque[tuple[float, int]] = deque()  # (when slots freed, how many), for ``observe``
+        # When slots freed, in order, and how many had freed up to each of those moments (a running
+        # total): ``observe`` sums the slots freed after a moment with one bisection, whatever the rate.
+        self._freed_at: list[float] = []
+        self._freed_upto: list[int] = []
+        self._freed_start = 0  # entries before this one are forgotten (older than two windows)
+        self._freed_total = 0
+        self._freed_dropped = 0  # the running total at the last entry dropped from the lists
 
     def copy(self, rate: Rate) -> RollingWindow:
         """The same requests, counted against another rate (HubSpot's, when it differs from ours)."""
@@ -157,9 +167,24 @@ class RollingWindow:
         while self._done and self._done[0][0] + self.window <= now:
             ended, count = heapq.heappop(self._done)
             self._done_count -= count
-            self._freed.append((ended + self.window, count))
-        while self._freed and self._freed[0][0] <= now - 2 * self.window:
-            self._freed.popleft()
+            self._freed_total += count
+            self._freed_at.append(ended + self.window)  # in order: ``ended`` leaves the heap in order
+            self._freed_upto.append(self._freed_total)
+        self._forget_freed(now - 2 * self.window)
+
+    def _forget_freed(self, before: float) -> None:
+        start = bisect.bisect_right(self._freed_at, before, lo=self._freed_start)
+        if start > _COMPACT_AFTER and start * 2 > len(self._freed_at):  # drop the forgotten part: amortised
+            self._freed_dropped = self._freed_upto[start - 1]
+            del self._freed_at[:start], self._freed_upto[:start]
+            start = 0
+        self._freed_start = start
+
+    def _freed_after(self, moment: float) -> int:
+        """How many slots freed after ``moment`` (and not forgotten yet)."""
+        first = bisect.bisect_right(self._freed_at, moment, lo=self._freed_start)
+        before = self._freed_upto[first - 1] if first > 0 else self._freed_dropped
+        return self._freed_total - before
 
     def busy(self, now: float) -> int:
         self._expire(now)
@@ -175,7 +200,7 @@ class RollingWindow:
         if self._done_count > excess:
             # Enough finished slots exist that freeing some of them makes room: wait for the right one.
             freed = 0
-            for ended, count in sorted(self._done):
+            for ended, count in heapq.nsmallest(excess + 1, self._done):  # each entry frees one or more
                 freed += count
                 if freed > excess:
                     return ended + self.window - now
@@ -205,7 +230,7 @@ class RollingWindow:
         self._expire(now)
         # Everything HubSpot may have counted from us when it answered: slots busy now, and slots that
         # freed after the request was sent (HubSpot may have answered before they freed).
-        recently_freed = sum(count for freed, count in self._freed if freed > sent_at)
+        recently_freed = self._freed_after(sent_at)
         unknown = self.limit - self.in_flight - self._done_count - recently_freed - max(0, remaining)
         if unknown > 0:
             self._mark_busy(now, unknown)
@@ -221,14 +246,13 @@ class RollingWindow:
             self._mark_busy(now, free)
 
 
-class RollingWindowLimiter:
-    """Waits until a request may be sent without going over ``rate`` in any rolling window.
+class LimiterCancelledError(Exception):
+    """The run stopped while a request waited for its slot (``ThreadedRollingWindowLimiter.cancel``)."""
 
-    Use ``async with limiter.slot() as slot:`` around one request; tell it about HubSpot's rate-limit
-    headers with ``observe`` and about a 429 with ``rate_limited``. When HubSpot's headers announce a limit
-    of their own (``X-HubSpot-RateLimit-Max`` per ``-Interval-Milliseconds``) that differs from ``rate``,
-    a request must fit in both. One event loop only (not thread-safe).
-    """
+
+class _Limiter:
+    """What both faces of the limiter share: the windows, HubSpot's announced limit, the first request
+    going alone, 429 pauses. The faces add only the waiting (asyncio or threads)."""
 
     def __init__(self, rate: Rate, *, clock: Clock | None = None, probe_first: bool = True) -> None:
         self.rate = rate
@@ -237,8 +261,6 @@ class RollingWindowLimiter:
         self.hubspot: RollingWindow | None = None  # HubSpot's own limit, once its headers name one
         self.sent = 0
         self.rate_limited_count = 0
-        self._turn = asyncio.Lock()  # first come, first served
-        self._released = asyncio.Event()
         self._held_until = -math.inf  # while a request waits for the rate limit: until when
         # Until the first answer (and its rate-limit headers) is in, only one request is in flight: a
         # configured rate above HubSpot's real limit then costs no burst of 429s.
@@ -250,7 +272,13 @@ class RollingWindowLimiter:
 
     def wait_time(self) -> float:
         now = self.clock.now()
-        return max(window.wait_time(now) for window in self.windows)
+        if self.hubspot is None:
+            return self.configured.wait_time(now)
+        return max(self.configured.wait_time(now), self.hubspot.wait_time(now))
+
+    def _delay(self) -> float:
+        """0 when a request may go now; ``inf`` when it must wait for one in flight to end."""
+        return math.inf if self._probing and self.sent else self.wait_time()
 
     def held_for(self) -> float:
         """Seconds left before a request that waits for the rate limit (a full window, a 429's pause) may
@@ -258,44 +286,23 @@ class RollingWindowLimiter:
         that wait has no known length. For a progress display; reads the clock, nothing else."""
         return max(0.0, self._held_until - self.clock.now())
 
-    async def acquire(self) -> Slot:
-        async with self._turn:
-            while self._probing and self.sent:
-                self._released.clear()
-                await self._released.wait()
-            while (delay := self.wait_time()) > 0:
-                if math.isinf(delay):
-                    self._released.clear()
-                    await self._released.wait()
-                else:
-                    self._held_until = self.clock.now() + delay
-                    try:
-                        await self.clock.sleep(delay)
-                    finally:
-                        self._held_until = -math.inf
-            now = self.clock.now()
-            for window in self.windows:
-                window.take(now)
-            self.sent += 1
-            return Slot(taken_at=now)
+    def _take(self) -> Slot:
+        now = self.clock.now()
+        for window in self.windows:
+            window.take(now)
+        self.sent += 1
+        return Slot(taken_at=now)
 
-    def release(self, slot: Slot) -> None:
+    def _release(self, slot: Slot) -> bool:
+        """Free ``slot`` (a window from now); False when it was freed already."""
         if slot.released:
-            return
+            return False
         slot.released = True
         self._probing = False
         now = self.clock.now()
         for window in self.windows:
             window.release(now)
-        self._released.set()
-
-    @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[Slot]:
-        taken = await self.acquire()
-        try:
-            yield taken
-        finally:
-            self.release(taken)
+        return True
 
     def observe(
         self, slot: Slot, *, remaining: int | None, limit: int | None = None, interval: float | None = None
@@ -323,3 +330,108 @@ class RollingWindowLimiter:
                 window.pause(now, min(retry_after, MAX_SERVER_DELAY))
             else:
                 window.fill(now)
+
+
+class RollingWindowLimiter(_Limiter):
+    """Waits until a request may be sent without going over ``rate`` in any rolling window.
+
+    Use ``async with limiter.slot() as slot:`` around one request; tell it about HubSpot's rate-limit
+    headers with ``observe`` and about a 429 with ``rate_limited``. When HubSpot's headers announce a limit
+    of their own (``X-HubSpot-RateLimit-Max`` per ``-Interval-Milliseconds``) that differs from ``rate``,
+    a request must fit in both. One event loop only (not thread-safe); ``ThreadedRollingWindowLimiter``
+    is the same limiter for threads.
+    """
+
+    def __init__(self, rate: Rate, *, clock: Clock | None = None, probe_first: bool = True) -> None:
+        super().__init__(rate, clock=clock, probe_first=probe_first)
+        self._turn = asyncio.Lock()  # first come, first served
+        self._released = asyncio.Event()
+
+    async def acquire(self) -> Slot:
+        async with self._turn:
+            while (delay := self._delay()) > 0:
+                if math.isinf(delay):
+                    self._released.clear()
+                    await self._released.wait()
+                else:
+                    self._held_until = self.clock.now() + delay
+                    try:
+                        await self.clock.sleep(delay)
+                    finally:
+                        self._held_until = -math.inf
+            return self._take()
+
+    def release(self, slot: Slot) -> None:
+        if self._release(slot):
+            self._released.set()
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[Slot]:
+        taken = await self.acquire()
+        try:
+            yield taken
+        finally:
+            self.release(taken)
+
+
+class ThreadedRollingWindowLimiter(_Limiter):
+    """``RollingWindowLimiter`` for requests sent from several threads: ``with limiter.slot() as slot:``.
+
+    Every method may be called from any thread. Waits on the real clock (``clock`` gives only the time
+    read); ``cancel()`` wakes every waiting request with ``LimiterCancelledError``.
+    """
+
+    def __init__(self, rate: Rate, *, clock: Clock | None = None, probe_first: bool = True) -> None:
+        super().__init__(rate, clock=clock, probe_first=probe_first)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a slot freed, the limits changed, or cancel
+        self._turn = threading.Lock()  # one request at a time waits for its moment; the others queue
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            self._changed.notify_all()
+
+    def acquire(self) -> Slot:
+        with self._turn, self._lock:
+            while True:
+                if self._cancelled:
+                    raise LimiterCancelledError
+                delay = self._delay()
+                if delay <= 0:
+                    return self._take()
+                if math.isinf(delay):
+                    self._changed.wait()
+                    continue
+                self._held_until = self.clock.now() + delay
+                try:
+                    self._changed.wait(delay)
+                finally:
+                    self._held_until = -math.inf
+
+    def release(self, slot: Slot) -> None:
+        with self._lock:
+            if self._release(slot):
+                self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[Slot]:
+        taken = self.acquire()
+        try:
+            yield taken
+        finally:
+            self.release(taken)
+
+    def observe(
+        self, slot: Slot, *, remaining: int | None, limit: int | None = None, interval: float | None = None
+    ) -> int:
+        with self._lock:
+            marked = super().observe(slot, remaining=remaining, limit=limit, interval=interval)
+            self._changed.notify_all()  # a request waiting for a moment computes it again
+            return marked
+
+    def rate_limited(self, retry_after: float | None = None) -> None:
+        with self._lock:
+            super().rate_limited(retry_after)
+            self._changed.notify_all()
