@@ -29,8 +29,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import hubspot_commprefs.bulk
 from hubspot_commprefs import CommPrefs
-from hubspot_commprefs.bulk import _engine as _bulk
+from hubspot_commprefs.bulk import ThreadedBulkLookup
 from hubspot_commprefs.cli import main
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ FAKE_TOKEN = "fake-hubspot-token"  # noqa: S105 - the fake server's own token, n
 ENGINES: list[Any] = []
 
 
-class RecordingLookup(_bulk.BulkLookup):
+class RecordingLookup(ThreadedBulkLookup):
     """The engine the ``bulk`` command uses, remembered so that its counts can be read afterwards."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -48,14 +49,14 @@ class RecordingLookup(_bulk.BulkLookup):
         ENGINES.append(self)
 
 
-_bulk.BulkLookup = RecordingLookup  # type: ignore[misc]
+hubspot_commprefs.bulk.ThreadedBulkLookup = RecordingLookup  # type: ignore[misc]
 
 
 @contextlib.contextmanager
 def fake_server(*, limit: int, window_ms: int, latency: float = 0.0) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if k != "HUBSPOT_ACCESS_TOKEN"}
     command = [sys.executable, "-m", "hubspot_commprefs.cli", "mock-server", "--port", "0",
-               "--rate-limit", str(limit), "--rate-limit-window-ms", str(window_ms), "--latency", str(latency)]  # fmt: skip
+               "--rate-limit", str(limit), "--rate-limit-window-ms", str(window_ms), "--latency", str(latency), "--quiet"]  # fmt: skip
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as server:
         assert server.stdout is not None
         line = server.stdout.readline()

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -126,18 +127,25 @@ class Interrupt:
     def __init__(self, after: int) -> None:
         self.after = after
         self.count = 0
-        self.real = bulk_package.threaded_call
+        self.real = bulk_package.sync_call
 
-    def __call__(self, client: Any, executor: Any, **options: Any) -> Any:
-        call = self.real(client, executor, **options)
+    def __call__(self, client: Any, **options: Any) -> Any:
+        call = self.real(client, **options)
 
-        async def interrupting(operation: Any, subscriber: str) -> Any:
+        def interrupting(operation: Any, subscriber: str) -> Any:
             self.count += 1
             if self.count == self.after:
-                signal.raise_signal(signal.SIGINT)  # what Ctrl-C does; asyncio.run cancels the run
-            return await call(operation, subscriber)
+                ctrl_c_in_the_main_thread()
+            return call(operation, subscriber)
 
         return interrupting
+
+
+def ctrl_c_in_the_main_thread() -> None:
+    """What Ctrl-C does: SIGINT, whose handler raises KeyboardInterrupt in the main thread. Called from
+    a worker, which then goes on after a moment, as a request in flight would."""
+    signal.raise_signal(signal.SIGINT)
+    time.sleep(0.5)  # the main thread takes the signal meanwhile (the worker holds no lock)
 
 
 @pytest.mark.parametrize(("output_format", "concurrency"), [("csv", 1), ("jsonl", 6)])
@@ -147,7 +155,7 @@ def test_ctrl_c_then_resume_gives_every_row_once_in_order_without_repeating_look
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(IDS) + "\nbad-id\n" + IDS[0] + "\n")
     output = tmp_path / f"out.{output_format}"
-    monkeypatch.setattr(bulk_package, "threaded_call", Interrupt(after=31))
+    monkeypatch.setattr(bulk_package, "sync_call", Interrupt(after=31))
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--concurrency", str(concurrency)) == 130
     monkeypatch.undo()
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", env.token)
@@ -197,16 +205,16 @@ def test_a_hard_crash_then_resume_loses_and_repeats_nothing(env: FakeHubSpot, tm
         from hubspot_commprefs import CommPrefs
         from hubspot_commprefs import bulk as bulk_package
         from hubspot_commprefs.cli import main
-        real, count = bulk_package.threaded_call, [0]
-        def crashing(client, executor, **options):
-            call = real(client, executor, **options)
-            async def inner(operation, subscriber):
+        real, count = bulk_package.sync_call, [0]
+        def crashing(client, **options):
+            call = real(client, **options)
+            def inner(operation, subscriber):
                 count[0] += 1
                 if count[0] == 25:
                     os._exit(9)
-                return await call(operation, subscriber)
+                return call(operation, subscriber)
             return inner
-        bulk_package.threaded_call = crashing
+        bulk_package.sync_call = crashing
         sys.exit(main(["bulk", {str(ids)!r}, "-o", {str(output)!r}, "--rate", "{FAST}", "--concurrency", "1",
                        "--no-progress"]))
         """
@@ -317,13 +325,13 @@ class Surrogates:
     as HubSpot's JSON may carry (``"\\ud800x"`` is valid JSON)."""
 
     def __init__(self) -> None:
-        self.real = bulk_package.threaded_call
+        self.real = bulk_package.sync_call
 
-    def __call__(self, client: Any, executor: Any, **options: Any) -> Any:
-        call = self.real(client, executor, **options)
+    def __call__(self, client: Any, **options: Any) -> Any:
+        call = self.real(client, **options)
 
-        async def named(operation: Any, subscriber: str) -> Any:
-            result = await call(operation, subscriber)
+        def named(operation: Any, subscriber: str) -> Any:
+            result = call(operation, subscriber)
             if operation == "statuses":
                 for status in result.model.results:
                     status.subscription_name = "\ud800x"
@@ -342,7 +350,7 @@ def test_a_lone_surrogate_in_an_answer_is_written_escaped_to_stdout(
 ) -> None:
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(IDS[:2]))
-    monkeypatch.setattr(bulk_package, "threaded_call", Surrogates())
+    monkeypatch.setattr(bulk_package, "sync_call", Surrogates())
     # Standard output as a UTF-8 stream that refuses surrogates, like a real one.
     stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="", write_through=True)
     monkeypatch.setattr(sys, "stdout", stdout)
@@ -369,19 +377,19 @@ def test_a_429_asking_to_wait_an_hour_stops_with_exit_3_and_says_so(
         pytest.raises(RateLimitError) as info,
     ):
         refusing.get_statuses("x@example.com")
-    real = bulk_package.threaded_call
+    real = bulk_package.sync_call
 
-    def slow_down_on_row_3(client: Any, executor: Any, **options: Any) -> Any:
-        call = real(client, executor, **options)
+    def slow_down_on_row_3(client: Any, **options: Any) -> Any:
+        call = real(client, **options)
 
-        async def inner(operation: Any, subscriber: str) -> Any:
+        def inner(operation: Any, subscriber: str) -> Any:
             if subscriber == IDS[2]:
                 raise info.value
-            return await call(operation, subscriber)
+            return call(operation, subscriber)
 
         return inner
 
-    monkeypatch.setattr(bulk_package, "threaded_call", slow_down_on_row_3)
+    monkeypatch.setattr(bulk_package, "sync_call", slow_down_on_row_3)
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(IDS[:5]))
     output = tmp_path / "out.jsonl"
@@ -389,7 +397,7 @@ def test_a_429_asking_to_wait_an_hour_stops_with_exit_3_and_says_so(
     err = capsys.readouterr().err
     assert "HubSpot asked to wait 3600 s; the most this tool waits is 60 s" in err
     assert [r["row"] for r in read_jsonl(output)] == [1, 2]
-    monkeypatch.setattr(bulk_package, "threaded_call", real)
+    monkeypatch.setattr(bulk_package, "sync_call", real)
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 0
     assert [r["subscriber"] for r in read_jsonl(output)] == IDS[:5]
 
@@ -688,21 +696,21 @@ def test_the_cli_reads_a_huge_input_as_it_goes(
             yield row
 
     monkeypatch.setattr(InputSource, "rows", counted_rows)
-    real_call = bulk_package.threaded_call
+    real_call = bulk_package.sync_call
 
-    def interrupting_call(client: Any, executor: Any, **options: Any) -> Any:
-        call = real_call(client, executor, **options)
+    def interrupting_call(client: Any, **options: Any) -> Any:
+        call = real_call(client, **options)
         count = {"requests": 0}
 
-        async def interrupting(operation: Any, subscriber: str) -> Any:
+        def interrupting(operation: Any, subscriber: str) -> Any:
             count["requests"] += 1
             if count["requests"] == 40:
-                signal.raise_signal(signal.SIGINT)
-            return await call(operation, subscriber)
+                ctrl_c_in_the_main_thread()
+            return call(operation, subscriber)
 
         return interrupting
 
-    monkeypatch.setattr(bulk_package, "threaded_call", interrupting_call)
+    monkeypatch.setattr(bulk_package, "sync_call", interrupting_call)
     output = tmp_path / "out.jsonl"
     assert run(str(ids), "-o", str(output), "--rate", "100000/1s", "--concurrency", "4") == 130
     done = len(read_jsonl(output))

@@ -1,12 +1,13 @@
-"""Many lookups at once: ``_engine`` (the bulk engine and its outcomes), ``_api`` (driving it with a
-client: ``lookup_many`` and the call adapters), ``_limiter`` (the rolling-window rate limiter),
+"""Many lookups at once: ``_engine`` (the bulk engine, its decisions and outcomes, and its asyncio
+driver), ``_threads`` (its driver with worker threads), ``_api`` (driving them with a client:
+``lookup_many`` and the call adapters), ``_limiter`` (the rolling-window rate limiter),
 ``_io`` (input, output, journal and resume), ``_progress`` (the progress bar).
 
 Bulk depends on the client (through ``hubspot_commprefs.client``), never the reverse: the clients'
 ``lookup_many`` import this package lazily, when first called.
 """
 
-from hubspot_commprefs.bulk._api import lookup_many, lookup_many_async, threaded_call
+from hubspot_commprefs.bulk._api import lookup_many, lookup_many_async, sync_call
 from hubspot_commprefs.bulk._engine import BulkLookup, Check, LookupOutcome
 from hubspot_commprefs.bulk._io import (
     BulkInputError,
@@ -25,6 +26,7 @@ from hubspot_commprefs.bulk._io import (
 )
 from hubspot_commprefs.bulk._limiter import Rate
 from hubspot_commprefs.bulk._progress import ProgressBar
+from hubspot_commprefs.bulk._threads import ThreadedBulkLookup
 
 __all__ = [
     "BulkInputError",
@@ -39,6 +41,7 @@ __all__ = [
     "RecordWriter",
     "ResumeError",
     "ResumeState",
+    "ThreadedBulkLookup",
     "journal_path",
     "load_resume",
     "lookup_many",
@@ -47,5 +50,5 @@ __all__ = [
     "output_format_for",
     "read_input",
     "retry_errors",
-    "threaded_call",
+    "sync_call",
 ]

@@ -262,6 +262,7 @@ class _Limiter:
         self.sent = 0
         self.rate_limited_count = 0
         self._held_until = -math.inf  # while a request waits for the rate limit: until when
+        self._announced: tuple[int, float] | None = None  # the last limit HubSpot's headers announced
         # Until the first answer (and its rate-limit headers) is in, only one request is in flight: a
         # configured rate above HubSpot's real limit then costs no burst of 429s.
         self._probing = probe_first
@@ -287,9 +288,10 @@ class _Limiter:
         return max(0.0, self._held_until - self.clock.now())
 
     def _take(self) -> Slot:
+        """Take a slot in every window (``_delay`` returned 0 at this clock reading)."""
         now = self.clock.now()
         for window in self.windows:
-            window.take(now)
+            window.in_flight += 1  # ``take`` without its check: ``_delay`` just found every window free
         self.sent += 1
         return Slot(taken_at=now)
 
@@ -309,7 +311,14 @@ class _Limiter:
     ) -> int:
         """Take in one answer's rate-limit headers (``interval`` in seconds). Returns the slots marked
         busy for requests HubSpot counts that this limiter did not send."""
-        if limit is not None and interval is not None and limit >= 1 and 0 < interval <= MAX_ANNOUNCED_WINDOW:
+        if (
+            limit is not None
+            and interval is not None
+            and (limit, interval) != self._announced  # the same as the last answer's: nothing changes
+            and limit >= 1
+            and 0 < interval <= MAX_ANNOUNCED_WINDOW
+        ):
+            self._announced = (limit, interval)
             announced = Rate(limit, interval)
             if announced == self.rate:
                 self.hubspot = None

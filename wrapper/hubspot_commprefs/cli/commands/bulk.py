@@ -256,10 +256,7 @@ def run(args: argparse.Namespace) -> int:
         plan = _plan(args)
     except (_Usage, ValueError) as error:
         return fail(str(error), EXIT_USAGE)
-    import asyncio  # noqa: PLC0415 - keep --help fast
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
-
-    from hubspot_commprefs import CommPrefs, CommPrefsError  # noqa: PLC0415
+    from hubspot_commprefs import CommPrefs, CommPrefsError  # noqa: PLC0415 - keep --help fast
 
     try:
         client = CommPrefs(**options)
@@ -272,29 +269,18 @@ def run(args: argparse.Namespace) -> int:
             if plan.output is None:
                 stdout_to_devnull()
             return fail(f"cannot write {_where(plan.output)}: {error.strerror or error}", EXIT_USAGE)
-        # The blocking client in a few threads: less CPU per request than httpx's async client.
-        with ThreadPoolExecutor(args.concurrency, thread_name_prefix="bulk-lookup") as executor:
-            try:
-                return asyncio.run(_run(args, client, executor, plan, sink))
-            finally:
-                executor.shutdown(wait=True, cancel_futures=True)
+        # The blocking client in worker threads: less CPU per request than httpx's async client.
+        return _run(args, client, plan, sink)
 
 
-async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan, sink: Any) -> int:
-    import asyncio  # noqa: PLC0415 - keep --help fast
-
-    from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
-        BulkLookup,
-        DoneRows,
-        ProgressBar,
-        threaded_call,
-    )
+def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
+    from hubspot_commprefs import bulk  # noqa: PLC0415 - keep --help fast
 
     rate, source, total, output, _, resume = plan
-    done = DoneRows(resume.written, resume.journaled)
+    done = bulk.DoneRows(resume.written, resume.journaled)
     # On stderr only. Rows printed to a terminal (no -o) share it with the bar: it is erased before each
     # row is written and drawn again below it, so it never stays between rows.
-    progress = ProgressBar(total, done=len(done), enabled=args.progress, stream=sys.stderr)
+    progress = bulk.ProgressBar(total, done=len(done), enabled=args.progress, stream=sys.stderr)
     rows_on_terminal = output is None and progress.enabled and _isatty(sys.stdout)
 
     def record(outcome: Any) -> None:
@@ -303,8 +289,8 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
         sink.finish(outcome.row, outcome.to_record())
         progress.advance(outcome=outcome.outcome)
 
-    engine = BulkLookup(
-        threaded_call(client, executor, business_unit_id=args.business_unit_id),
+    engine = bulk.ThreadedBulkLookup(
+        bulk.sync_call(client, business_unit_id=args.business_unit_id),
         rate=rate,
         concurrency=args.concurrency,
         check=args.check,
@@ -313,12 +299,11 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
     progress.waiting = engine.limiter.held_for
     started = time.monotonic()
     stopped: str | None = "interrupted"
-    ticker = asyncio.create_task(_keep_drawing(progress)) if progress.enabled else None
+    tick = progress.refresh if progress.enabled else None  # redrawn while the rate limit holds every row
+    outcomes = engine.outcomes(source.rows(), skip=done, total=total, tick=tick, tick_every=PROGRESS_REFRESH)
     try:
-        stopped = await _drain(engine.outcomes(source.rows(), skip=done, total=total), _where(output))
+        stopped = _drain(outcomes, _where(output))
     finally:
-        if ticker is not None:
-            ticker.cancel()
         complete = stopped is None and sink.next_row == total + 1
         try:
             sink.close(complete=complete)
@@ -339,7 +324,8 @@ async def _run(args: argparse.Namespace, client: Any, executor: Any, plan: _Plan
     return EXIT_FAILED if failed else EXIT_OK
 
 
-PROGRESS_REFRESH = 0.5  # seconds between two redraws of the bar while no row finishes
+PROGRESS_REFRESH = 0.5
+"""Seconds between two redraws of the bar while no row finishes."""
 
 
 def _isatty(stream: Any) -> bool:
@@ -349,22 +335,13 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-async def _keep_drawing(progress: Any) -> None:
-    """Redraw the bar now and then, so that it says so while the rate limiter holds every request."""
-    import asyncio  # noqa: PLC0415 - keep --help fast
-
-    while True:
-        await asyncio.sleep(PROGRESS_REFRESH)
-        progress.refresh()
-
-
-async def _drain(outcomes: Any, where: str) -> str | None:
+def _drain(outcomes: Any, where: str) -> str | None:
     """Run the lookups to the end: None when nothing stopped them, else why they stopped."""
     from hubspot_commprefs._errors import CommPrefsError  # noqa: PLC0415
     from hubspot_commprefs.client import MAX_SERVER_DELAY  # noqa: PLC0415
 
     try:
-        async for _ in outcomes:
+        for _ in outcomes:
             pass  # each row was recorded by on_finish the moment it finished
     except CommPrefsError as error:
         wait: float | None = getattr(error, "retry_after", None)
@@ -381,7 +358,7 @@ async def _drain(outcomes: Any, where: str) -> str | None:
     except Exception as error:  # noqa: BLE001 - a bug; the rows finished before it are on disk
         return f"unexpected {type(error).__name__}: {error}"
     finally:
-        await outcomes.aclose()
+        outcomes.close()
     return None
 
 

@@ -1,0 +1,369 @@
+"""The bulk engine driven by threads: what ``CommPrefs.lookup_many`` and the ``bulk`` command run.
+
+Why threads of their own rather than ``BulkLookup`` on an event loop calling the blocking client in a
+pool (as before): that way every row crossed three threads (the loop, a pool thread, the caller's), and
+at zero latency the hand-overs cost more CPU than the lookup itself. Here a worker thread takes a row,
+sends its requests through the ``ThreadedRollingWindowLimiter`` and records the outcome; the caller's
+thread only collects outcomes. Every decision on an answer or an error is ``_Engine``'s, shared with the
+asyncio driver; ``_request`` and ``_lookup`` are the blocking twins of ``BulkLookup``'s.
+
+``concurrency`` is a ceiling. ``Pace`` decides how many rows are worked on at once: more while the
+workers mostly wait for HubSpot, fewer once they keep the interpreter busy, because Python runs one
+thread at a time and past that point another thread adds only the cost of taking turns (about 1.5 times
+the CPU per row at 10 threads against a server that answers at once), never speed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from hubspot_commprefs._errors import CommPrefsError
+from hubspot_commprefs.bulk._engine import (
+    DEFAULT_CONCURRENCY,
+    Check,
+    LookupOutcome,
+    Operation,
+    _Attempts,
+    _Engine,
+    _StopRunError,
+    check_options,
+)
+from hubspot_commprefs.bulk._limiter import (
+    DEFAULT_RATE,
+    LimiterCancelledError,
+    Rate,
+    ThreadedRollingWindowLimiter,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Container, Generator, Iterable, Iterator
+
+    from hubspot_commprefs.bulk._io import DoneRows, InputRow
+
+__all__ = ["COLLECT_BATCH", "SIGNAL_CHECK", "Pace", "ThreadedBulkLookup", "in_input_order_sync"]
+
+SIGNAL_CHECK = 0.1
+"""Seconds the caller's thread waits for outcomes at most before it looks again: how late Ctrl-C may be,
+and how late an outcome may be handed over."""
+
+COLLECT_BATCH = 32
+"""Finished rows that wake the caller's thread before its next look: waking it for each row would cost
+two thread switches a row (it collects every finished row at once)."""
+
+
+class Pace:
+    """How many rows the workers take on at once, between 1 and ``ceiling``, from how busy they keep the
+    interpreter: the CPU time of the rows that finished in the last ``interval`` seconds or more, over
+    that wall time (the share of one core they used).
+
+    Under ``TARGET`` the workers mostly wait for the network: as many more as would bring the share up to
+    it (a thread that uses a tenth of the core leaves room for about nine more), at least one more. Over
+    ``BUSY`` they only take turns at the interpreter: one fewer. In between, as many as now. A pure object:
+    the caller passes the clock readings.
+    """
+
+    TARGET = 0.5
+    """The share of one core below which more rows at once are worth a thread each."""
+    BUSY = 0.9
+    """The share above which a thread fewer costs no speed."""
+
+    def __init__(self, ceiling: int, now: float, *, start: int = 1, interval: float = 0.1) -> None:
+        self.ceiling = ceiling
+        self.limit = max(1, min(start, ceiling))
+        self.interval = interval
+        self._since = now
+        self._cpu = 0.0
+        self._rows = 0
+
+    def finished(self, cpu: float, now: float) -> None:
+        """A row that took ``cpu`` seconds of its thread's CPU finished at ``now``."""
+        self._cpu += cpu
+        self._rows += 1
+        wall = now - self._since
+        if wall < self.interval or self._rows < 2:  # noqa: PLR2004 - a share needs two rows at least
+            return
+        busy = self._cpu / wall
+        if busy > self.BUSY:
+            self.limit = max(1, self.limit - 1)
+        elif busy < self.TARGET:
+            wanted = self.ceiling if busy <= 0 else int(self.limit * self.TARGET / busy)
+            self.limit = min(self.ceiling, max(self.limit + 1, wanted))
+        self._since, self._cpu, self._rows = now, 0.0, 0
+
+
+class ThreadedBulkLookup(_Engine):
+    """``BulkLookup`` for a blocking ``call(operation, subscriber)``: the same rows, outcomes, retries,
+    stops and limits, with worker threads instead of tasks, and ``outcomes()`` a plain generator.
+
+    ``on_finish`` is called in the worker, one row at a time (never two at once), the moment the row
+    finishes. When the caller stops iterating (``break``, an exception, Ctrl-C in its thread), no further
+    request is sent; the rows in flight finish (each within the client's timeout) and reach ``on_finish``.
+    """
+
+    def __init__(
+        self,
+        call: Callable[[Operation, str], Any],
+        *,
+        rate: Rate | str = DEFAULT_RATE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        check: Check = "both",
+        limiter: ThreadedRollingWindowLimiter | None = None,
+        on_finish: Callable[[LookupOutcome], None] | None = None,
+    ) -> None:
+        parsed, concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
+        super().__init__(concurrency=concurrency, check=check)
+        self.call = call
+        self.limiter = limiter or ThreadedRollingWindowLimiter(parsed)
+        self.pace = Pace(concurrency, time.monotonic())
+        self._on_finish = on_finish
+        self._lock = threading.Lock()  # guards everything below and the shared state of ``_Engine``
+        self._may_work = threading.Condition(self._lock)  # room in the read-ahead, a turn in the pace
+        self._may_collect = threading.Condition(self._lock)  # an outcome finished, or a worker ended
+        self._finished: deque[tuple[LookupOutcome, bool]] = deque()
+        self._errors: list[BaseException] = []  # what stopped the run, raised by ``outcomes``
+        self._ending = False  # no further row or request
+        self._ended = threading.Event()  # the same, for workers waiting out a backoff
+        self._threads: list[threading.Thread] = []  # the workers
+        self._ticker: threading.Thread | None = None
+        self._running = 0  # worker threads alive
+        self._working = 0  # threads with a row in hand (the caller's included)
+        self._exhausted = False  # the input is read to its end
+
+    def outcomes(
+        self,
+        rows: Iterable[InputRow],
+        *,
+        skip: DoneRows | Collection[int] | Iterable[int] = (),
+        total: int | None = None,
+        tick: Callable[[], None] | None = None,
+        tick_every: float = 0.5,
+    ) -> Generator[LookupOutcome, None, None]:
+        """Yield one outcome per row not in ``skip``, as each finishes: ``BulkLookup.outcomes``, blocking.
+
+        ``tick`` is called every ``tick_every`` seconds, in a thread of its own, holding the lock that
+        ``on_finish`` runs under: for a progress display. Raises what stopped the run after yielding every
+        row that finished.
+        """
+        done = self._skip_of(skip, rows, total)
+        pending = iter(rows)
+        self._unyielded = {}
+        self._last_row = 0
+        if tick is not None:
+            self._start_ticking(tick, tick_every)
+        try:
+            while True:
+                row, batch = self._next_step(pending, done)
+                if row is not None:
+                    self._do(row, pending, done)  # this thread is a worker too: at a pace of 1, the only one
+                elif batch is None:
+                    break
+                else:
+                    for outcome, looked_up in batch:
+                        yield self._counted(outcome, looked_up)
+        finally:
+            self._halt()
+            self.stats.requests = self.limiter.sent
+        if self._errors:
+            raise self._errors[0]
+
+    def _next_step(
+        self, pending: Iterator[InputRow], done: Container[int]
+    ) -> tuple[InputRow | None, list[tuple[LookupOutcome, bool]] | None]:
+        """What the caller's thread does next: a row to look up, finished rows to yield, or (None, None)
+        at the end of the run."""
+        with self._lock:
+            while True:
+                if self._finished:
+                    return None, self._collect()
+                if self._may_take():
+                    row = self._take(pending, done)
+                    if row is not None:
+                        return row, None
+                    continue
+                if not self._running and (self._ending or self._exhausted):
+                    return None, None  # nothing in flight, nothing finished, nothing more to take
+                # Never an endless wait: a signal (Ctrl-C) may have been taken by a worker thread, and its
+                # handler runs in this thread only once this thread runs Python again.
+                self._may_collect.wait(SIGNAL_CHECK)
+
+    def _start_ticking(self, tick: Callable[[], None], every: float) -> None:
+        """Call ``tick`` every ``every`` seconds until the run ends, in a thread of its own (the caller's
+        thread may be waiting for the rate limit), holding the lock."""
+
+        def ticking() -> None:
+            while not self._ended.wait(every):
+                with self._lock:
+                    tick()
+
+        self._ticker = threading.Thread(target=ticking, name="bulk-lookup-progress", daemon=True)
+        self._ticker.start()
+
+    def _collect(self) -> list[tuple[LookupOutcome, bool]]:
+        """Take every finished row, making room in the read-ahead (holding the lock)."""
+        batch = list(self._finished)
+        self._finished.clear()
+        room = False
+        for outcome, _ in batch:
+            room = self._yielded(outcome.row) or room
+        if room:
+            self._may_work.notify_all()
+        return batch
+
+    def _may_take(self) -> bool:
+        """Whether a thread may take a row now: a turn in the pace, room in the read-ahead (holding the
+        lock)."""
+        return (
+            not self._ending
+            and not self._exhausted
+            and self._working < self.pace.limit
+            and not self._no_room()
+        )
+
+    def _take(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
+        """The next row for the calling thread, or None at the end of the input or when reading it failed
+        (holding the lock, ``_may_take()`` true)."""
+        try:
+            row = self._next_row(pending, done)
+        except Exception as error:  # noqa: BLE001 - the input failed: raised by outcomes()
+            self._stop_with(error)
+            return None
+        if row is None:
+            self._exhausted = True
+            self._may_work.notify_all()  # the waiting workers end
+            return None
+        self._working += 1
+        return row
+
+    def _spawn(self, pending: Iterator[InputRow], done: Container[int]) -> None:
+        """Start worker threads up to the pace's limit, less the caller's thread (holding the lock)."""
+        while len(self._threads) < self.pace.limit - 1 and not (self._ending or self._exhausted):
+            worker = threading.Thread(
+                target=self._work, args=(pending, done), name=f"bulk-lookup-{len(self._threads)}", daemon=True
+            )
+            self._threads.append(worker)
+            self._running += 1
+            worker.start()
+
+    def _halt(self) -> None:
+        """No further row or request; wait for the workers (each ends its request in flight)."""
+        with self._lock:
+            self._ending = True
+            self._may_work.notify_all()
+        self._ended.set()
+        self.limiter.cancel()
+        for worker in self._threads:
+            worker.join()
+        if self._ticker is not None:
+            self._ticker.join()
+
+    def _stop_with(self, error: BaseException) -> None:
+        """End the run because of ``error`` (holding the lock)."""
+        self._errors.append(error)
+        self._ending = True
+        self._ended.set()
+        self._may_work.notify_all()
+
+    def _work(self, pending: Iterator[InputRow], done: Container[int]) -> None:
+        try:
+            while True:
+                with self._lock:
+                    while not (self._ending or self._exhausted or self._may_take()):
+                        self._may_work.wait()
+                    if self._ending or self._exhausted:
+                        return
+                    row = self._take(pending, done)
+                    if row is None:
+                        return
+                self._do(row, pending, done)
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._may_collect.notify()
+
+    def _do(self, row: InputRow, pending: Iterator[InputRow], done: Container[int]) -> None:
+        """Look ``row`` up and hand its outcome on (to ``on_finish``, then to the caller's thread)."""
+        started = time.thread_time()
+        outcome: LookupOutcome | None = None
+        failure: BaseException | None = None
+        try:
+            outcome = self._unlooked(row) if row.problem is not None else self._lookup(row)
+        except LimiterCancelledError:
+            pass  # the run is ending: the row is not finished
+        except _StopRunError as error:
+            failure = error.__cause__ or error
+        except BaseException as error:  # noqa: BLE001 - raised by outcomes(), in the caller's thread
+            failure = error
+        cpu = time.thread_time() - started
+        with self._lock:
+            self._working -= 1
+            self._may_work.notify()
+            if failure is not None:
+                self._stop_with(failure)
+            if outcome is not None:
+                self._hand_on(outcome, looked_up=row.problem is None)
+            if row.problem is None:
+                before = self.pace.limit
+                self.pace.finished(cpu, time.monotonic())
+                if self.pace.limit > before:
+                    self._spawn(pending, done)
+                    self._may_work.notify_all()
+
+    def _hand_on(self, outcome: LookupOutcome, *, looked_up: bool) -> None:
+        """``on_finish``, then to the caller's thread (holding the lock)."""
+        try:
+            if self._on_finish is not None:
+                self._on_finish(outcome)  # e.g. writing the row: a disk full stops the run
+        except Exception as error:  # noqa: BLE001 - raised by outcomes() once the workers ended
+            self._stop_with(error)
+            return
+        self._finished.append((outcome, looked_up))
+        if len(self._finished) >= COLLECT_BATCH:  # otherwise collected at the next SIGNAL_CHECK
+            self._may_collect.notify()
+
+    def _request(self, operation: Operation, subscriber: str) -> tuple[Any, int]:
+        """``BulkLookup._request``, blocking."""
+        attempts = _Attempts()
+        while True:
+            if self._ending:
+                raise LimiterCancelledError
+            with self.limiter.slot() as slot:
+                attempts.requests += 1
+                try:
+                    result = self.call(operation, subscriber)
+                except CommPrefsError as error:
+                    with self._lock:
+                        backoff = self._failed(slot, attempts, error)
+                else:
+                    with self._lock:
+                        self._answered(slot, result)
+                    return result, attempts.requests
+            if backoff and self._ended.wait(backoff):
+                raise LimiterCancelledError
+
+    def _lookup(self, row: InputRow) -> LookupOutcome:
+        """``BulkLookup._lookup``, blocking."""
+        results: dict[str, Any] = {}
+        requests = 0
+        for operation in self.operations:
+            try:
+                results[operation], made = self._request(operation, row.subscriber)
+            except (_StopRunError, LimiterCancelledError):
+                raise
+            except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
+                return self._given_up(row, failure, results, requests)
+            requests += made
+        return self._answered_row(row, results, requests)
+
+
+def in_input_order_sync(outcomes: Iterator[LookupOutcome], *, first_row: int = 1) -> Iterator[LookupOutcome]:
+    """``in_input_order`` for a plain iterator of outcomes."""
+    waiting: dict[int, LookupOutcome] = {}
+    following = first_row
+    for outcome in outcomes:
+        waiting[outcome.row] = outcome
+        while following in waiting:
+            yield waiting.pop(following)
+            following += 1
