@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ __all__ = ["ProgressBar", "format_duration"]
 _BAR_WIDTH = 24
 _REDRAW_EVERY = 0.1  # seconds
 _RATE_WINDOW = 10.0  # the rate shown is over the last ten seconds
+_HISTORY_STEP = 0.05  # seconds between two readings kept for the rate (not one per row: a long run's
+# history would hold tens of thousands)
 COUNTED_OUTCOMES = ("duplicate", "error", "invalid")  # shown apart, as the summary names them
 
 
@@ -58,7 +60,7 @@ class ProgressBar:
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self._clock = clock
         self._started = clock()
-        self._history: list[tuple[float, int]] = [(self._started, done)]
+        self._history: deque[tuple[float, int]] = deque([(self._started, done)])
         self._drawn_at = -float("inf")
         self._width = 0  # of the line drawn last, for clear()
 
@@ -68,9 +70,11 @@ class ProgressBar:
         if outcome in COUNTED_OUTCOMES:
             self.outcomes[outcome] += count
         now = self._clock()
-        self._history.append((now, self.done))
-        while len(self._history) > 2 and self._history[1][0] < now - _RATE_WINDOW:  # noqa: PLR2004
-            self._history.pop(0)
+        history = self._history
+        if now - history[-1][0] >= _HISTORY_STEP or len(history) == 1:
+            history.append((now, self.done))
+            while len(history) > 2 and history[1][0] < now - _RATE_WINDOW:  # noqa: PLR2004
+                history.popleft()
         if now - self._drawn_at >= _REDRAW_EVERY or self.done >= self.total:
             self._draw(now)
 

@@ -320,7 +320,9 @@ class ThreadedBulkLookup(_Engine):
             self._stop_with(error)
             return
         self._finished.append((outcome, looked_up))
-        if len(self._finished) >= COLLECT_BATCH:  # otherwise collected at the next SIGNAL_CHECK
+        # Otherwise collected at the caller's next look (SIGNAL_CHECK): no room in the read-ahead means
+        # that rows wait for the caller to collect.
+        if len(self._finished) >= COLLECT_BATCH or self._no_room():
             self._may_collect.notify()
 
     def _request(self, operation: Operation, subscriber: str) -> tuple[Any, int]:
