@@ -21,7 +21,9 @@
             └── ResponseTooLargeError  an answer over ``max_response_bytes`` (10 MiB by default) decoded
 
 Bad arguments raise ``TypeError`` or ``ValueError`` before any request; an id the client refuses raises
-``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``client/_subscriber_id.py``).
+``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``client/_subscriber_id.py``);
+a ``record_to`` directory that cannot hold a recording raises ``RecordingError``, a ``ValueError`` defined with
+the recorder (``client/_recording.py``) and exported beside these.
 
 Other 4xx codes (402, 405, 409, 422, ...) raise ``APIStatusError`` itself. No call ends in a raw
 ``KeyError``, ``ValueError``, ``json.JSONDecodeError`` or ``httpx`` exception; ``ValueError`` and
