@@ -99,6 +99,20 @@ def test_failures_exit_with_the_documented_codes(
     assert env.token not in err
 
 
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_token_variable_is_a_usage_error_in_the_commands_words(
+    env: FakeHubSpot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", value)
+    assert main(["statuses", "a@x.com"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "hubspot-commprefs: no HubSpot access token: set the HUBSPOT_ACCESS_TOKEN environment variable\n"
+    )
+    assert env.requests == []
+
+
 def test_an_unreachable_server_exits_1(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

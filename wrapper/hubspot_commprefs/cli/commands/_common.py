@@ -172,7 +172,7 @@ def client_options(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
     Raises ValueError (a usage error) when there is no token, when ``HUBSPOT_BASE_URL`` (used when
     ``--base-url`` is not given) is not a base URL, or when ``--record DIR`` cannot be a recording.
     """
-    if not os.environ.get(TOKEN_ENV):
+    if not os.environ.get(TOKEN_ENV, "").strip():
         # The client's own message also says "pass access_token=...", which only makes sense in Python.
         raise ValueError(f"no HubSpot access token: set the {TOKEN_ENV} environment variable")
     options: dict[str, Any] = dict(extra)

@@ -106,7 +106,7 @@ def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
         return fail(str(error), EXIT_USAGE), None
     except APIError as error:
         return fail(f"{type(error).__name__}: {error}"), None
-    except CommPrefsError as error:  # no token
+    except CommPrefsError as error:  # not about an answer (no token is a ValueError, above)
         return fail(str(error), EXIT_USAGE), None
     return EXIT_OK, result
 
