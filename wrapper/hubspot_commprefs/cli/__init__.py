@@ -31,6 +31,7 @@ from hubspot_commprefs.cli.commands._common import (
     add_global_options,
     global_options_given,
     stdout_to_devnull,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("; ".join(f"{flag} does not apply to {args.command}" for flag in unused))
     log_warning = unknown_level_warning()  # said here, in one line, so the client does not warn again
     if log_warning is not None:
-        print(f"{PROG}: warning: {log_warning}", file=sys.stderr)
+        warn(log_warning)
     try:
         code: int = args.run(args)
         sys.stdout.flush()

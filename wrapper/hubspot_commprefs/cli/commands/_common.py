@@ -40,6 +40,11 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
     return code
 
 
+def warn(message: str) -> None:
+    """Something the user should know that does not change the outcome (nor the exit code)."""
+    print(f"hubspot-commprefs: warning: {message}", file=sys.stderr)
+
+
 def shown(text: str) -> str:
     """``text`` for a terminal: as is when printable, else escaped (``repr``), so that a control character
     in an id (an escape sequence) is never sent raw to the terminal."""
