@@ -364,6 +364,39 @@ def test_a_subscriber_that_would_change_the_url_is_refused_before_any_request(
         )
 
 
+@pytest.mark.parametrize(
+    ("subscriber", "problem"),
+    [
+        ("bob", "not an email address (HubSpot identifies subscribers by email)"),
+        ("   ", "empty subscriber id"),
+        ("alice smith@example.com", "the subscriber id contains whitespace"),
+        ("a" * 1001 + "@x.com", "the subscriber id is longer than 1000 characters (1007)"),
+    ],
+)
+def test_a_subscriber_the_client_would_refuse_is_a_usage_error(
+    subscriber: str, problem: str, capsys, monkeypatch
+) -> None:
+    with FakeHubSpot() as fake:
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", fake.token)
+        argv = ["conformance", "--base-url", fake.base_url, "--subscriber", "alice@example.com"]
+        assert main([*argv, "--subscriber", subscriber, "--rate", "0"]) == 2
+        assert fake.requests == []
+    assert capsys.readouterr().err == f"hubspot-commprefs conformance: --subscriber: {problem}\n"
+    assert main(["conformance", "--subscriber", subscriber]) == 2  # against the bundled server too
+    assert problem in capsys.readouterr().err
+
+
+def test_a_subscriber_is_sent_as_the_client_would_send_it(monkeypatch) -> None:
+    from hubspot_commprefs.cli.commands import conformance as command
+
+    seen = []
+    monkeypatch.setattr(command, "_run", lambda args, options: seen.append(list(options.subscribers)) or 0)
+    assert (
+        main(["conformance", "--subscriber", " alice@example.com\t", "--subscriber", "bob@example.com"]) == 0
+    )
+    assert seen == [["alice@example.com", "bob@example.com"]]
+
+
 def test_subscribers_must_be_a_sequence_not_one_string() -> None:
     with pytest.raises(TypeError, match="not one str"):
         ConformanceOptions(base_url="http://127.0.0.1:9", token="t", subscribers="alice@example.com")

@@ -89,15 +89,16 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _check_subscribers(subscribers: list[str]) -> str | None:
-    """Ids that would change the URL (``..``, ``%2e``, empty) are refused before any request is sent."""
-    from hubspot_commprefs.client import check_subscriber_id  # noqa: PLC0415 - keep --help fast
+def _check_subscribers(args: argparse.Namespace) -> str | None:
+    """Each ``--subscriber`` by the client's one rule for ids, as the lookups and bulk apply it, before any
+    request: one that is not an email address, or would change the URL (``..``, ``%2e``), is a usage error.
+    The ids kept are the ones the client would send (surrounding whitespace removed)."""
+    from hubspot_commprefs.client import normalise_subscriber_id  # noqa: PLC0415 - keep --help fast
 
-    for subscriber in subscribers:
-        try:
-            check_subscriber_id(subscriber)
-        except ValueError as exc:
-            return f"--subscriber: {exc}"
+    try:
+        args.subscriber = [normalise_subscriber_id(subscriber) for subscriber in args.subscriber]
+    except ValueError as exc:
+        return f"--subscriber: {exc}"
     return None
 
 
@@ -132,7 +133,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from hubspot_commprefs._extras import harness_problem  # noqa: PLC0415 - keep --help fast
 
-    problem = harness_problem("conformance") or _check_numbers(args) or _check_subscribers(args.subscriber)
+    problem = harness_problem("conformance") or _check_numbers(args) or _check_subscribers(args)
     if problem:
         return _usage(problem)
     if args.report_dir is not None:
