@@ -22,7 +22,11 @@ DEFAULT_BASE_URL = "https://api.hubapi.com"
 ENV_ACCESS_TOKEN = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
 ENV_BASE_URL = "HUBSPOT_BASE_URL"
 
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEFAULT_TIMEOUT_SECONDS = 10.0
+"""The longest one attempt takes by default, in seconds: the largest part of ``DEFAULT_TIMEOUT``, and the
+default of the command line's ``--timeout`` and of the conformance suite's per-request timeout."""
+
+DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=5.0)
 """10 s to read, write or wait for a pooled connection, 5 s to connect: one lookup is a small GET."""
 
 MAX_TIMEOUT = 86400.0

@@ -20,6 +20,7 @@ from hubspot_commprefs._exit_codes import (
     EXIT_STOPPED,
     EXIT_USAGE,
 )
+from hubspot_commprefs.client import DEFAULT_TIMEOUT_SECONDS
 from hubspot_commprefs.client import ENV_ACCESS_TOKEN as TOKEN_ENV
 from hubspot_commprefs.client import ENV_BASE_URL as BASE_URL_ENV
 
@@ -94,7 +95,8 @@ BASE_URL_HELP = (
 )
 BUSINESS_UNIT_HELP = "the business unit to read (HubSpot's default business unit is 0)"
 TIMEOUT_HELP = (
-    "the longest one attempt may take in all, however slowly the server answers (default 10); a lookup "
+    "the longest one attempt may take in all, however slowly the server answers "
+    f"(default {DEFAULT_TIMEOUT_SECONDS:g}); a lookup "
     "makes at most 3 attempts (retries of 429, 5xx and no answer)"
 )
 

@@ -19,6 +19,7 @@ from hubspot_commprefs.cli.commands._common import (
     add_record_option,
     check_record_dir,
 )
+from hubspot_commprefs.client import DEFAULT_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     import argparse
@@ -26,9 +27,8 @@ if TYPE_CHECKING:
     from hubspot_commprefs.conformance import ConformanceOptions
 
 ORDER = 70
-DEFAULT_TIMEOUT = 10.0  # seconds per request, as conformance._runner's (not imported: keep --help fast)
-FAKE_RATE_LIMIT = 100_000
-REPRODUCE_PORT = 8089  # mock-server's default port: where the report's curls find the fake server again  # the bundled server's limit: high, so that an unpaced run is never answered 429
+FAKE_RATE_LIMIT = 100_000  # the bundled server's limit: high, so that an unpaced run is never answered 429
+REPRODUCE_PORT = 8089  # mock-server's default port: where the report's curls find the fake server again
 
 
 def register(subparsers: Any) -> None:
@@ -79,7 +79,7 @@ def register(subparsers: Any) -> None:
         parser,
         base_url_help="the server to check, e.g. https://api.hubapi.com (default: start the bundled fake "
         "server; HUBSPOT_BASE_URL is not read, so that a run never reaches a portal unasked)",
-        timeout_help=f"the longest one request may take (default {DEFAULT_TIMEOUT:g})",
+        timeout_help=f"the longest one request may take (default {DEFAULT_TIMEOUT_SECONDS:g})",
     )
     parser.set_defaults(run=run)
 
@@ -121,7 +121,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "max_examples": args.max_examples,
         "max_requests": args.max_requests,
         "seed": DEFAULT_SEED if args.seed is None else args.seed,
-        "timeout": DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
+        "timeout": DEFAULT_TIMEOUT_SECONDS if args.timeout is None else args.timeout,
     }
     if args.rate is not None:
         settings["rate"] = args.rate
