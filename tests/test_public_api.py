@@ -13,8 +13,8 @@ PUBLIC = [
     "DEFAULT_BASE_URL", "DEFAULT_CHANNEL", "DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT",
     "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "ActionResponseStatus",
     "AsyncCommPrefs", "AuthenticationError", "BadRequestError", "Channel", "CommPrefs", "CommPrefsError",
-    "IncompleteResultError", "InternalServerError", "InvalidSubscriberIdError", "LegalBasis", "LookupOutcome", "NotFoundError",
-    "PermissionDeniedError", "PublicStatus", "PublicWideStatus", "Rate", "RateLimitError", "RateLimitInfo", "ReportedError", "ResponseTooLargeError", "SetStatusSuccessReason",
+    "IncompleteResultError", "InternalServerError", "InvalidSubscriberIdError", "LegalBasis", "LookupOutcome", "MissingTokenError", "NotFoundError",
+    "PermissionDeniedError", "PublicStatus", "PublicWideStatus", "Rate", "RateLimitError", "RateLimitInfo", "RecordingError", "ReportedError", "ResponseTooLargeError", "SetStatusSuccessReason",
     "StandardError", "SubscriptionStatus", "SubscriptionStatuses", "UnexpectedResponseError",
     "UnsubscribeAllStatus", "WideStatusType", "__version__",
 ]  # fmt: skip
@@ -44,6 +44,18 @@ def test_the_bulk_names_are_the_bulk_engine_types():
 
     assert hubspot_commprefs.LookupOutcome is _bulk.LookupOutcome
     assert hubspot_commprefs.Rate is _rate_limiter.Rate
+
+
+def test_the_recording_error_is_the_clients_and_loads_only_when_asked_for(tmp_path):
+    from hubspot_commprefs.client import _recording
+
+    assert hubspot_commprefs.RecordingError is _recording.RecordingError
+    assert issubclass(hubspot_commprefs.RecordingError, ValueError)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    with pytest.raises(hubspot_commprefs.RecordingError, match=r"record_to: .*a-file' is not a directory"):
+        hubspot_commprefs.CommPrefs(access_token="t", record_to=a_file)
+    assert "hubspot_commprefs.client._recording" not in _modules_after("import hubspot_commprefs")
 
 
 def test_defaults():

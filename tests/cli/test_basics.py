@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import pytest
-from hubspot_commprefs import __version__
+from hubspot_commprefs import __version__, _logging
 from hubspot_commprefs.cli import main
+
+if TYPE_CHECKING:
+    from hubspot_commprefs.testing import FakeHubSpot
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,3 +71,37 @@ def test_python_dash_m_runs_the_command() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"hubspot-commprefs {__version__}"
+
+
+LOG_WARNING = (
+    "hubspot-commprefs: warning: HUBSPOT_COMMPREFS_LOG='verbose' is not a level hubspot_commprefs knows: "
+    "set it to 'debug' or 'info' (or leave it unset for no logging); it is ignored"
+)
+
+
+def test_an_unknown_log_level_is_one_clean_warning_line() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "HUBSPOT_ACCESS_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-m", "hubspot_commprefs.cli", "statuses", "alice@example.com"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**env, "HUBSPOT_COMMPREFS_LOG": "verbose"},
+    )
+    assert result.returncode == 2  # what the command itself says (no token) is unchanged
+    assert result.stderr.splitlines() == [
+        LOG_WARNING,
+        "hubspot-commprefs: no HubSpot access token: set the HUBSPOT_ACCESS_TOKEN environment variable",
+    ]
+
+
+def test_the_log_level_warning_is_said_once_not_again_by_the_client(
+    env: FakeHubSpot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(_logging, "_warned", set())
+    monkeypatch.setenv("HUBSPOT_COMMPREFS_LOG", "verbose")
+    assert main(["statuses", "alice@example.com"]) == 0  # pytest makes a warning from the client an error
+    captured = capsys.readouterr()
+    assert captured.err == LOG_WARNING + "\n"
+    assert captured.out.startswith("alice@example.com, ")

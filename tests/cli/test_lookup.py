@@ -99,6 +99,20 @@ def test_failures_exit_with_the_documented_codes(
     assert env.token not in err
 
 
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_token_variable_is_a_usage_error_in_the_commands_words(
+    env: FakeHubSpot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", value)
+    assert main(["statuses", "a@x.com"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "hubspot-commprefs: no HubSpot access token: set the HUBSPOT_ACCESS_TOKEN environment variable\n"
+    )
+    assert env.requests == []
+
+
 def test_an_unreachable_server_exits_1(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -350,3 +364,57 @@ def test_python_dash_m_runs_the_command() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.startswith("hubspot-commprefs ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "out"),
+    [
+        (["statuses", "alice@example.com"], "1 subscribed, 1 unsubscribed"),
+        (["statuses", "alice@example.com", "--json"], '"channel": "WHATSAPP"'),
+        (["unsubscribe-all", "bob@example.com"], "UNSUBSCRIBED from all email, portal-wide"),
+        (["unsubscribe-all", "bob@example.com", "--json"], '"channel": "WHATSAPP"'),
+    ],
+)
+def test_statuses_for_another_channel_are_shown_with_a_warning_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], out: str
+) -> None:
+    with FakeHubSpot(faults=["enum-value"]) as drifted:  # every item's channel is WHATSAPP
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", drifted.token)
+        monkeypatch.setenv("HUBSPOT_BASE_URL", drifted.base_url)
+        assert main(argv) == 0  # the exit code is unchanged: HubSpot answered
+        assert "channel=EMAIL" in drifted.requests[-1].query
+    captured = capsys.readouterr()
+    assert out in captured.out
+    assert captured.err == (
+        "hubspot-commprefs: warning: HubSpot's answer holds statuses for channel WHATSAPP, not EMAIL, "
+        "the channel asked about (shown as received)\n"
+    )
+
+
+def test_only_the_other_channels_are_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item = {"subscriberIdString": "a@x.com", "timestamp": "2025-12-24T21:07:44Z", "status": "UNSUBSCRIBED"}
+    body = {
+        "status": "COMPLETE",
+        "startedAt": "2026-03-18T09:20:31.010Z",
+        "completedAt": "2026-03-18T09:20:31.051Z",
+        "results": [
+            {**item, "channel": "EMAIL", "wideStatusType": "PORTAL_WIDE"},
+            {**item, "channel": "WHATSAPP", "wideStatusType": "PORTAL_WIDE"},
+            {**item, "channel": "SMS", "wideStatusType": "BUSINESS_UNIT_WIDE", "businessUnitId": 7},
+        ],
+    }
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    real = hubspot_commprefs.CommPrefs
+
+    def on_mock(**options: Any) -> Any:
+        return real(**options, http_client=httpx.Client(transport=transport))
+
+    monkeypatch.setattr(hubspot_commprefs, "CommPrefs", on_mock)
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "t")
+    assert main(["unsubscribe-all", "a@x.com"]) == 0
+    captured = capsys.readouterr()
+    assert "UNSUBSCRIBED from all email, portal-wide" in captured.out
+    assert "channels SMS, WHATSAPP, not EMAIL" in captured.err
+    assert len(captured.err.splitlines()) == 1

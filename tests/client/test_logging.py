@@ -11,8 +11,15 @@ import warnings
 
 import httpx
 import pytest
-from hubspot_commprefs import RateLimitError, _logging
-from hubspot_commprefs._logging import ENV_LOG, LOGGER_NAME, redact_headers, setup_logging
+from hubspot_commprefs import AsyncCommPrefs, CommPrefs, RateLimitError, _logging
+from hubspot_commprefs._logging import (
+    ENV_LOG,
+    LOGGER_NAME,
+    redact_headers,
+    setup_logging,
+    unknown_level_warning,
+    warn_about_unknown_level,
+)
 
 from tests.client_fixtures import TOKEN, ok, patch_sleeps, sync_client
 
@@ -127,7 +134,8 @@ def test_an_unknown_level_warns_once_naming_the_accepted_ones(monkeypatch):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # shown every time: only the client's own "once" can hold it back
         setup_logging()
-        setup_logging()
+        warn_about_unknown_level()
+        warn_about_unknown_level()
     assert [w.category for w in caught] == [UserWarning]
     message = str(caught[0].message)
     assert "HUBSPOT_COMMPREFS_LOG='verbose' is not a level" in message
@@ -135,7 +143,22 @@ def test_an_unknown_level_warns_once_naming_the_accepted_ones(monkeypatch):
     assert (_logging.logger.level, _logging.logger.handlers) == (level, handlers)  # ignored
     monkeypatch.setenv(ENV_LOG, "loud")
     with pytest.warns(UserWarning, match="'loud'"):
-        setup_logging()
+        warn_about_unknown_level()
+
+
+def test_an_unknown_level_warns_at_the_line_that_makes_the_first_client(monkeypatch):
+    monkeypatch.setattr(_logging, "_warned", set())
+    monkeypatch.setenv(ENV_LOG, "verbose")
+    with pytest.warns(UserWarning, match="'verbose' is not a level") as caught:
+        CommPrefs(access_token=TOKEN)
+    assert [w.filename for w in caught] == [__file__]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CommPrefs(access_token=TOKEN)  # said once
+    monkeypatch.setenv(ENV_LOG, "chatty")
+    with pytest.warns(UserWarning, match="'chatty' is not a level") as caught:
+        AsyncCommPrefs(access_token=TOKEN)
+    assert [w.filename for w in caught] == [__file__]
 
 
 @pytest.mark.parametrize("value", [None, "", "  "])
@@ -148,12 +171,28 @@ def test_no_level_set_is_no_warning(monkeypatch, value):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         setup_logging()
+        warn_about_unknown_level()
+    assert unknown_level_warning() is None
 
 
-def test_an_unknown_level_warns_once_at_import_and_known_ones_do_not():
+def test_an_unknown_level_warns_once_when_a_client_is_made_and_known_ones_do_not():
     verbose = _run_with_env("verbose")
     assert verbose.returncode == 0, verbose.stderr
     assert verbose.stderr.count("UserWarning: HUBSPOT_COMMPREFS_LOG='verbose' is not a level") == 1
     assert "GET https://api.hubapi.com/" not in verbose.stderr  # and logging stays off
     for level in ("info", "DEBUG"):
         assert "Warning" not in _run_with_env(level).stderr
+
+
+def test_importing_the_package_never_warns_about_the_level():
+    # A warning at import time could not be caught, nor worded by the command line (which is in the package).
+    env = {"PATH": "", ENV_LOG: "verbose"}
+    run = subprocess.run(
+        [sys.executable, "-c", "import hubspot_commprefs.cli"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert (run.returncode, run.stderr) == (0, "")

@@ -13,6 +13,7 @@ from hubspot_commprefs import (
     AsyncCommPrefs,
     CommPrefs,
     CommPrefsError,
+    MissingTokenError,
     ResponseTooLargeError,
 )
 
@@ -247,7 +248,8 @@ def test_with_options_base_url_and_max_response_bytes():
         ({"default_headers": {"X-Trace": "a\nb"}}, ValueError, "default_headers"),
         ({"access_token": 12345678}, TypeError, "access_token"),
         ({"access_token": "two words"}, ValueError, "access token"),
-        ({"access_token": ""}, CommPrefsError, "access token"),
+        ({"access_token": ""}, MissingTokenError, "access_token is empty"),
+        ({"access_token": " "}, MissingTokenError, "access_token is empty"),
     ],
 )
 def test_with_options_checks_its_options_as_the_constructor_does(options, error, named):

@@ -8,11 +8,13 @@ from hubspot_commprefs import (
     DEFAULT_TIMEOUT,
     APIConnectionError,
     APITimeoutError,
+    AsyncCommPrefs,
     BadRequestError,
     CommPrefs,
     CommPrefsError,
     IncompleteResultError,
     InternalServerError,
+    MissingTokenError,
     NotFoundError,
     RateLimitError,
     SubscriptionStatus,
@@ -49,8 +51,38 @@ def sleeps(monkeypatch):
 
 def test_a_missing_token_is_a_clear_error_naming_the_variable(monkeypatch):
     monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
-    with pytest.raises(CommPrefsError, match="HUBSPOT_ACCESS_TOKEN"):
-        CommPrefs()
+    for make in (CommPrefs, AsyncCommPrefs):
+        with pytest.raises(
+            MissingTokenError, match=r"pass access_token=\.\.\. or set the HUBSPOT_ACCESS_TOKEN"
+        ) as caught:
+            make()
+        # A bad argument, as every other one is a TypeError or ValueError; and a CommPrefsError, as it was.
+        assert isinstance(caught.value, ValueError)
+        assert isinstance(caught.value, CommPrefsError)
+
+
+@pytest.mark.parametrize("token", ["", " ", "\t\n"])
+def test_an_empty_or_blank_token_is_a_value_error_saying_so(monkeypatch, token):
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", TOKEN)  # given, so never replaced by the variable's
+    for make in (CommPrefs, AsyncCommPrefs):
+        with pytest.raises(ValueError, match=r"access_token is empty \(or only whitespace\)") as caught:
+            make(access_token=token)
+        assert isinstance(caught.value, MissingTokenError)
+        assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_token_variable_is_a_value_error_naming_it(monkeypatch, value):
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", value)
+    for make in (CommPrefs, AsyncCommPrefs):
+        with pytest.raises(MissingTokenError, match="HUBSPOT_ACCESS_TOKEN is set but empty"):
+            make()
+
+
+@pytest.mark.parametrize("token", [0, b"", b"a-token-as-bytes"])
+def test_a_token_that_is_not_a_str_is_a_type_error_even_when_falsy(token):
+    with pytest.raises(TypeError, match="access_token must be a str"):
+        CommPrefs(access_token=token)
 
 
 def test_token_and_base_url_come_from_the_environment(monkeypatch):

@@ -364,6 +364,58 @@ def test_a_subscriber_that_would_change_the_url_is_refused_before_any_request(
         )
 
 
+@pytest.mark.parametrize(
+    ("subscriber", "problem"),
+    [
+        ("bob", "not an email address (HubSpot identifies subscribers by email)"),
+        ("   ", "empty subscriber id"),
+        ("alice smith@example.com", "the subscriber id contains whitespace"),
+        ("a" * 1001 + "@x.com", "the subscriber id is longer than 1000 characters (1007)"),
+    ],
+)
+def test_a_subscriber_the_client_would_refuse_is_a_usage_error(
+    subscriber: str, problem: str, capsys, monkeypatch
+) -> None:
+    with FakeHubSpot() as fake:
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", fake.token)
+        argv = ["conformance", "--base-url", fake.base_url, "--subscriber", "alice@example.com"]
+        assert main([*argv, "--subscriber", subscriber, "--rate", "0"]) == 2
+        assert fake.requests == []
+    assert capsys.readouterr().err == f"hubspot-commprefs conformance: --subscriber: {problem}\n"
+    assert main(["conformance", "--subscriber", subscriber]) == 2  # against the bundled server too
+    assert problem in capsys.readouterr().err
+
+
+def test_a_subscriber_is_sent_as_the_client_would_send_it(monkeypatch) -> None:
+    from hubspot_commprefs.cli.commands import conformance as command
+
+    seen = []
+    monkeypatch.setattr(command, "_run", lambda args, options: seen.append(list(options.subscribers)) or 0)
+    assert (
+        main(["conformance", "--subscriber", " alice@example.com\t", "--subscriber", "bob@example.com"]) == 0
+    )
+    assert seen == [["alice@example.com", "bob@example.com"]]
+
+
+def test_the_default_timeout_is_the_clients_one_constant(monkeypatch, capsys) -> None:
+    from hubspot_commprefs.cli.commands import conformance as command
+    from hubspot_commprefs.client import DEFAULT_TIMEOUT, DEFAULT_TIMEOUT_SECONDS
+
+    assert max(DEFAULT_TIMEOUT.as_dict().values()) == DEFAULT_TIMEOUT_SECONDS  # one attempt's bound
+    seen = []
+    monkeypatch.setattr(command, "_run", lambda args, options: seen.append(options.timeout) or 0)
+    assert main(["conformance"]) == 0
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "t")
+    assert main(["conformance", "--base-url", "http://127.0.0.1:9"]) == 0
+    # The same object, not an equal copy: the command, the suite and the client share the constant.
+    assert [timeout is DEFAULT_TIMEOUT_SECONDS for timeout in seen] == [True, True]
+    assert ConformanceOptions(base_url="http://127.0.0.1:9", token="t").timeout is DEFAULT_TIMEOUT_SECONDS
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["conformance", "--help"])
+    assert f"(default {DEFAULT_TIMEOUT_SECONDS:g})" in " ".join(capsys.readouterr().out.split())
+
+
 def test_subscribers_must_be_a_sequence_not_one_string() -> None:
     with pytest.raises(TypeError, match="not one str"):
         ConformanceOptions(base_url="http://127.0.0.1:9", token="t", subscribers="alice@example.com")

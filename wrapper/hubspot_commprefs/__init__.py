@@ -4,9 +4,9 @@
     with CommPrefs() as client:  # the token comes from HUBSPOT_ACCESS_TOKEN
         client.is_unsubscribed_from_all("alice@example.com")
 
-The generated models and enums listed in ``__all__`` (``PublicStatus``, ``SubscriptionStatus``, ...) and the
-bulk-lookup types (``LookupOutcome``, ``Rate``) are loaded on first access: importing this package imports
-neither the generated client nor the bulk engine.
+The generated models and enums listed in ``__all__`` (``PublicStatus``, ``SubscriptionStatus``, ...), the
+bulk-lookup types (``LookupOutcome``, ``Rate``) and ``RecordingError`` are loaded on first access: importing
+this package imports neither the generated client, the bulk engine nor the recorder.
 
 The classes defined in the private modules are shown under this package's name (``__module__``), as in
 tracebacks (``hubspot_commprefs.NotFoundError: ...``): the name users import them by. ``dir()`` of the
@@ -30,6 +30,7 @@ from hubspot_commprefs._errors import (
     IncompleteResultError,
     InternalServerError,
     InvalidSubscriberIdError,
+    MissingTokenError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     )
 
     from hubspot_commprefs.bulk import LookupOutcome, Rate
+    from hubspot_commprefs.client import RecordingError
 
 _GENERATED_MODELS = "hubspot_commprefs_client.models"
 _LAZY = {
@@ -79,6 +81,7 @@ _LAZY = {
     "WideStatusType": _GENERATED_MODELS,
     "LookupOutcome": "hubspot_commprefs.bulk._engine",
     "Rate": "hubspot_commprefs.bulk._limiter",
+    "RecordingError": "hubspot_commprefs.client._recording",
 }
 
 __all__ = [
@@ -103,6 +106,7 @@ __all__ = [
     "InvalidSubscriberIdError",
     "LegalBasis",
     "LookupOutcome",
+    "MissingTokenError",
     "NotFoundError",
     "PermissionDeniedError",
     "PublicStatus",
@@ -110,6 +114,7 @@ __all__ = [
     "Rate",
     "RateLimitError",
     "RateLimitInfo",
+    "RecordingError",
     "ReportedError",
     "ResponseTooLargeError",
     "SetStatusSuccessReason",
@@ -126,7 +131,7 @@ __all__ = [
 for _name in __all__:
     _value = globals().get(_name)
     if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}."):
-        _value.__module__ = __name__  # the lazy ones (LookupOutcome, Rate) do this in their own module
+        _value.__module__ = __name__  # the lazy ones (LookupOutcome...) do this in their own module
 del _name, _value
 
 

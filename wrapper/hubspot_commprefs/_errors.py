@@ -4,6 +4,7 @@
     ├── IncompleteResultError      a 200 whose operation is not COMPLETE or that carries errors
     │                              (raised only on request: ``result.raise_if_incomplete()``), or whose
     │                              unknown wide status cannot answer ``is_unsubscribed_from_all``
+    ├── MissingTokenError          no access token, or an empty or blank one (also a ``ValueError``)
     └── APIError                   anything that went wrong talking to HubSpot
         ├── APIStatusError         HubSpot answered 4xx or 5xx (status_code, category, correlation_id,
         │   │                      message, body, headers, rate_limit)
@@ -20,8 +21,12 @@
             │                        1xx, 3xx or 2xx status other than 200
             └── ResponseTooLargeError  an answer over ``max_response_bytes`` (10 MiB by default) decoded
 
-Bad arguments raise ``TypeError`` or ``ValueError`` before any request; an id the client refuses raises
-``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``client/_subscriber_id.py``).
+Bad arguments raise ``TypeError`` or ``ValueError`` before any request. No access token (none given and
+``HUBSPOT_ACCESS_TOKEN`` unset, or an empty or blank one) raises ``MissingTokenError``, both a
+``CommPrefsError`` and a ``ValueError``. An id the client refuses raises
+``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``client/_subscriber_id.py``);
+a ``record_to`` directory that cannot hold a recording raises ``RecordingError``, a ``ValueError`` defined with
+the recorder (``client/_recording.py``) and exported beside these.
 
 Other 4xx codes (402, 405, 409, 422, ...) raise ``APIStatusError`` itself. No call ends in a raw
 ``KeyError``, ``ValueError``, ``json.JSONDecodeError`` or ``httpx`` exception; ``ValueError`` and
@@ -40,6 +45,12 @@ if TYPE_CHECKING:
 
 class CommPrefsError(Exception):
     """The base of every exception this package raises about HubSpot's answers and the client's state."""
+
+
+class MissingTokenError(CommPrefsError, ValueError):
+    """No access token to send: none given and ``HUBSPOT_ACCESS_TOKEN`` unset, or an empty or blank one
+    (given, or in that variable). The message says which, and never shows a token. A ``ValueError``, as
+    every bad constructor argument is; a ``CommPrefsError``, as a missing token always was."""
 
 
 class InvalidSubscriberIdError(ValueError):

@@ -32,20 +32,12 @@ logger = logging.getLogger(LOGGER_NAME)
 
 
 def setup_logging() -> None:
-    """Apply ``HUBSPOT_COMMPREFS_LOG``: set the level and add one stderr handler (once). An unknown value
-    (``verbose``, ``warning``) is not silently ignored: it warns, once per value, naming the accepted ones."""
-    value = os.environ.get(ENV_LOG, "").strip()
-    level = _LEVELS.get(value.lower())
+    """Apply ``HUBSPOT_COMMPREFS_LOG``: set the level and add one stderr handler (once). Called when the
+    client is imported; an unknown value is left for ``unknown_level_warning`` to report, when a client is
+    made (or by the command line, in its own words), rather than as a warning at import time that no caller
+    could catch or word."""
+    level = _LEVELS.get(os.environ.get(ENV_LOG, "").strip().lower())
     if level is None:
-        if value and value not in _warned:
-            _warned.add(value)
-            accepted = " or ".join(repr(name) for name in _LEVELS)
-            warnings.warn(
-                f"{ENV_LOG}={value!r} is not a level hubspot_commprefs knows: set it to {accepted} "
-                "(or leave it unset for no logging); it is ignored",
-                UserWarning,
-                stacklevel=2,
-            )
         return
     logger.setLevel(level)
     if not any(getattr(h, "_hubspot_commprefs", False) for h in logger.handlers):
@@ -53,6 +45,28 @@ def setup_logging() -> None:
         handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
         handler._hubspot_commprefs = True  # type: ignore[attr-defined]  # noqa: SLF001 - our own marker
         logger.addHandler(handler)
+
+
+def unknown_level_warning() -> str | None:
+    """What to say about an unknown ``HUBSPOT_COMMPREFS_LOG`` (``verbose``, ``warning``), naming the accepted
+    values: said once per value, so None after the first time, and when the value is known or unset."""
+    value = os.environ.get(ENV_LOG, "").strip()
+    if not value or value.lower() in _LEVELS or value in _warned:
+        return None
+    _warned.add(value)
+    accepted = " or ".join(repr(name) for name in _LEVELS)
+    return (
+        f"{ENV_LOG}={value!r} is not a level hubspot_commprefs knows: set it to {accepted} "
+        "(or leave it unset for no logging); it is ignored"
+    )
+
+
+def warn_about_unknown_level(stacklevel: int = 1) -> None:
+    """``unknown_level_warning`` as a ``UserWarning`` (not silently ignored), shown ``stacklevel`` frames
+    above the caller: a client's constructor points it at the line that made the client."""
+    message = unknown_level_warning()
+    if message is not None:
+        warnings.warn(message, UserWarning, stacklevel=stacklevel + 2)
 
 
 def secret_of(request: httpx.Request | None) -> str | None:

@@ -20,6 +20,7 @@ import pkgutil
 import sys
 from typing import TYPE_CHECKING
 
+from hubspot_commprefs._logging import unknown_level_warning
 from hubspot_commprefs._version import __version__
 from hubspot_commprefs.cli import commands
 from hubspot_commprefs.cli.commands._common import (
@@ -30,6 +31,7 @@ from hubspot_commprefs.cli.commands._common import (
     add_global_options,
     global_options_given,
     stdout_to_devnull,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -75,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     unused = [] if getattr(args, "uses_global_options", False) else global_options_given(args)
     if unused:
         parser.error("; ".join(f"{flag} does not apply to {args.command}" for flag in unused))
+    log_warning = unknown_level_warning()  # said here, in one line, so the client does not warn again
+    if log_warning is not None:
+        warn(log_warning)
     try:
         code: int = args.run(args)
         sys.stdout.flush()

@@ -11,7 +11,7 @@ import httpx
 from hubspot_commprefs._errors import (
     InvalidSubscriberIdError,
 )
-from hubspot_commprefs._logging import setup_logging
+from hubspot_commprefs._logging import setup_logging, warn_about_unknown_level
 from hubspot_commprefs.client._operations import Operation, Operations, load_operations
 from hubspot_commprefs.client._options import (
     DEFAULT_TIMEOUT,
@@ -63,6 +63,7 @@ class BaseClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         record_to: str | os.PathLike[str] | None = None,
     ) -> None:
+        warn_about_unknown_level(stacklevel=2)  # at the line that made the client (CommPrefs(...))
         token = resolve_token(access_token)
         self.base_url = resolve_base_url(base_url)
         self.max_retries = check_max_retries(max_retries)

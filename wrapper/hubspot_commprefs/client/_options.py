@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from hubspot_commprefs._errors import CommPrefsError
+from hubspot_commprefs._errors import MissingTokenError
 from hubspot_commprefs._version import __version__
 from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
 
@@ -22,7 +22,11 @@ DEFAULT_BASE_URL = "https://api.hubapi.com"
 ENV_ACCESS_TOKEN = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
 ENV_BASE_URL = "HUBSPOT_BASE_URL"
 
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEFAULT_TIMEOUT_SECONDS = 10.0
+"""The longest one attempt takes by default, in seconds: the largest part of ``DEFAULT_TIMEOUT``, and the
+default of the command line's ``--timeout`` and of the conformance suite's per-request timeout."""
+
+DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=5.0)
 """10 s to read, write or wait for a pooled connection, 5 s to connect: one lookup is a small GET."""
 
 MAX_TIMEOUT = 86400.0
@@ -62,13 +66,27 @@ _RESERVED_HEADERS = frozenset({"authorization", "proxy-authorization"})
 
 
 def resolve_token(access_token: str | None) -> str:
-    token = access_token if access_token is not None else os.environ.get(ENV_ACCESS_TOKEN)
-    if not token:
-        raise CommPrefsError(
-            f"no HubSpot access token: pass access_token=... or set the {ENV_ACCESS_TOKEN} environment variable"
-        )
-    if not isinstance(token, str):
-        raise TypeError(f"access_token must be a str, not {type(token).__name__}")
+    """The token to send: ``access_token``, else ``$HUBSPOT_ACCESS_TOKEN``. ``MissingTokenError`` (a
+    ``ValueError``) when there is none, or it is empty or blank; ``TypeError`` for one that is not a str.
+    No message ever shows the token."""
+    if access_token is None:
+        token = os.environ.get(ENV_ACCESS_TOKEN)
+        if token is None:
+            raise MissingTokenError(
+                f"no HubSpot access token: pass access_token=... or set the {ENV_ACCESS_TOKEN} environment "
+                "variable"
+            )
+        if not token.strip():
+            raise MissingTokenError(
+                f"no HubSpot access token: {ENV_ACCESS_TOKEN} is set but empty; set it to the token, or pass "
+                "access_token=..."
+            )
+    elif not isinstance(access_token, str):
+        raise TypeError(f"access_token must be a str, not {type(access_token).__name__}")
+    elif not access_token.strip():
+        raise MissingTokenError("no HubSpot access token: access_token is empty (or only whitespace)")
+    else:
+        token = access_token
     if not token.isascii() or not token.isprintable() or " " in token:
         # Never echo the token itself.
         raise ValueError("the access token holds spaces, control or non-ASCII characters")

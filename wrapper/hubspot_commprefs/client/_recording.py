@@ -63,6 +63,9 @@ class RecordingError(ValueError):
     """A recording directory that cannot be written or read; the message names it and says why."""
 
 
+RecordingError.__module__ = "hubspot_commprefs"  # shown under its public name (see the package's __init__)
+
+
 def _lock_for(path: Path) -> threading.Lock:
     with _LOCKS_LOCK:
         return _LOCKS.setdefault(path, threading.Lock())

@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs._exit_codes import EXIT_FAILED, EXIT_NO_ANSWER, EXIT_OK
-from hubspot_commprefs.client import Recorder, check_subscriber_id, prepare_recording_dir
+from hubspot_commprefs.client import (
+    DEFAULT_TIMEOUT_SECONDS,
+    Recorder,
+    check_subscriber_id,
+    prepare_recording_dir,
+)
 from hubspot_commprefs.conformance._checks import SpecChecker
 from hubspot_commprefs.conformance._findings import TOKEN_PLACEHOLDER, Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import RequestGuard
@@ -25,7 +30,7 @@ DEFAULT_MAX_EXAMPLES = 20
 DEFAULT_RATE = 5.0  # requests per second against a real portal: HubSpot allows 10 to 25
 DEFAULT_MAX_REQUESTS = 1000
 DEFAULT_SEED = 20260318
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = DEFAULT_TIMEOUT_SECONDS  # per request: the client's bound for one attempt
 UNGUARDED_PROBES = 2  # schemathesis' start-up probes: GET requests sent outside the guard and its budget
 EXIT_CONFORMS = EXIT_OK
 EXIT_FAILURES = EXIT_FAILED

@@ -20,6 +20,7 @@ from hubspot_commprefs._exit_codes import (
     EXIT_STOPPED,
     EXIT_USAGE,
 )
+from hubspot_commprefs.client import DEFAULT_TIMEOUT_SECONDS
 from hubspot_commprefs.client import ENV_ACCESS_TOKEN as TOKEN_ENV
 from hubspot_commprefs.client import ENV_BASE_URL as BASE_URL_ENV
 
@@ -38,6 +39,11 @@ __all__ = [
 def fail(message: str, code: int = EXIT_FAILED) -> int:
     print(f"hubspot-commprefs: {message}", file=sys.stderr)
     return code
+
+
+def warn(message: str) -> None:
+    """Something the user should know that does not change the outcome (nor the exit code)."""
+    print(f"hubspot-commprefs: warning: {message}", file=sys.stderr)
 
 
 def shown(text: str) -> str:
@@ -89,7 +95,8 @@ BASE_URL_HELP = (
 )
 BUSINESS_UNIT_HELP = "the business unit to read (HubSpot's default business unit is 0)"
 TIMEOUT_HELP = (
-    "the longest one attempt may take in all, however slowly the server answers (default 10); a lookup "
+    "the longest one attempt may take in all, however slowly the server answers "
+    f"(default {DEFAULT_TIMEOUT_SECONDS:g}); a lookup "
     "makes at most 3 attempts (retries of 429, 5xx and no answer)"
 )
 
@@ -172,7 +179,7 @@ def client_options(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
     Raises ValueError (a usage error) when there is no token, when ``HUBSPOT_BASE_URL`` (used when
     ``--base-url`` is not given) is not a base URL, or when ``--record DIR`` cannot be a recording.
     """
-    if not os.environ.get(TOKEN_ENV):
+    if not os.environ.get(TOKEN_ENV, "").strip():
         # The client's own message also says "pass access_token=...", which only makes sense in Python.
         raise ValueError(f"no HubSpot access token: set the {TOKEN_ENV} environment variable")
     options: dict[str, Any] = dict(extra)

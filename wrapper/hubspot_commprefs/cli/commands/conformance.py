@@ -19,6 +19,7 @@ from hubspot_commprefs.cli.commands._common import (
     add_record_option,
     check_record_dir,
 )
+from hubspot_commprefs.client import DEFAULT_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     import argparse
@@ -26,9 +27,8 @@ if TYPE_CHECKING:
     from hubspot_commprefs.conformance import ConformanceOptions
 
 ORDER = 70
-DEFAULT_TIMEOUT = 10.0  # seconds per request, as conformance._runner's (not imported: keep --help fast)
-FAKE_RATE_LIMIT = 100_000
-REPRODUCE_PORT = 8089  # mock-server's default port: where the report's curls find the fake server again  # the bundled server's limit: high, so that an unpaced run is never answered 429
+FAKE_RATE_LIMIT = 100_000  # the bundled server's limit: high, so that an unpaced run is never answered 429
+REPRODUCE_PORT = 8089  # mock-server's default port: where the report's curls find the fake server again
 
 
 def register(subparsers: Any) -> None:
@@ -79,7 +79,7 @@ def register(subparsers: Any) -> None:
         parser,
         base_url_help="the server to check, e.g. https://api.hubapi.com (default: start the bundled fake "
         "server; HUBSPOT_BASE_URL is not read, so that a run never reaches a portal unasked)",
-        timeout_help=f"the longest one request may take (default {DEFAULT_TIMEOUT:g})",
+        timeout_help=f"the longest one request may take (default {DEFAULT_TIMEOUT_SECONDS:g})",
     )
     parser.set_defaults(run=run)
 
@@ -89,15 +89,16 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _check_subscribers(subscribers: list[str]) -> str | None:
-    """Ids that would change the URL (``..``, ``%2e``, empty) are refused before any request is sent."""
-    from hubspot_commprefs.client import check_subscriber_id  # noqa: PLC0415 - keep --help fast
+def _check_subscribers(args: argparse.Namespace) -> str | None:
+    """Each ``--subscriber`` by the client's one rule for ids, as the lookups and bulk apply it, before any
+    request: one that is not an email address, or would change the URL (``..``, ``%2e``), is a usage error.
+    The ids kept are the ones the client would send (surrounding whitespace removed)."""
+    from hubspot_commprefs.client import normalise_subscriber_id  # noqa: PLC0415 - keep --help fast
 
-    for subscriber in subscribers:
-        try:
-            check_subscriber_id(subscriber)
-        except ValueError as exc:
-            return f"--subscriber: {exc}"
+    try:
+        args.subscriber = [normalise_subscriber_id(subscriber) for subscriber in args.subscriber]
+    except ValueError as exc:
+        return f"--subscriber: {exc}"
     return None
 
 
@@ -120,7 +121,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "max_examples": args.max_examples,
         "max_requests": args.max_requests,
         "seed": DEFAULT_SEED if args.seed is None else args.seed,
-        "timeout": DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
+        "timeout": DEFAULT_TIMEOUT_SECONDS if args.timeout is None else args.timeout,
     }
     if args.rate is not None:
         settings["rate"] = args.rate
@@ -132,7 +133,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from hubspot_commprefs._extras import harness_problem  # noqa: PLC0415 - keep --help fast
 
-    problem = harness_problem("conformance") or _check_numbers(args) or _check_subscribers(args.subscriber)
+    problem = harness_problem("conformance") or _check_numbers(args) or _check_subscribers(args)
     if problem:
         return _usage(problem)
     if args.report_dir is not None:

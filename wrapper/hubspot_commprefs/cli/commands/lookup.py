@@ -22,7 +22,9 @@ from hubspot_commprefs.cli.commands._common import (
     fail,
     shown,
     stdout_to_devnull,
+    warn,
 )
+from hubspot_commprefs.client import DEFAULT_CHANNEL
 
 if TYPE_CHECKING:
     import argparse
@@ -106,7 +108,7 @@ def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
         return fail(str(error), EXIT_USAGE), None
     except APIError as error:
         return fail(f"{type(error).__name__}: {error}"), None
-    except CommPrefsError as error:  # no token
+    except CommPrefsError as error:  # not about an answer (no token is a ValueError, above)
         return fail(str(error), EXIT_USAGE), None
     return EXIT_OK, result
 
@@ -121,6 +123,13 @@ def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
     except OSError as error:  # a closed pipe (``| head``) or a full disk: no traceback, never 0
         stdout_to_devnull()
         return fail(f"cannot write the answer to standard output: {error.strerror or error}", EXIT_FAILED)
+    # Only DEFAULT_CHANNEL is asked about: statuses for another channel are shown, but never unremarked.
+    others = sorted({_text(item.channel) for item in result} - {DEFAULT_CHANNEL})
+    if others:
+        warn(
+            f"HubSpot's answer holds statuses for channel{'s' if len(others) > 1 else ''} {', '.join(others)}, "
+            f"not {DEFAULT_CHANNEL}, the channel asked about (shown as received)"
+        )
     if not result.is_complete:
         problems = [f"operation status {result.status.value}"] if result.status.value != "COMPLETE" else []
         problems += [str(getattr(error, "message", error)) for error in result.errors]
