@@ -358,7 +358,7 @@ def test_a_subscriber_that_would_change_the_url_is_refused_before_any_request(
     assert code == 2
     assert "--subscriber" in capsys.readouterr().err
     assert main(["conformance", "--subscriber", subscriber]) == 2  # against the bundled server too
-    with pytest.raises(ValueError, match="would change which URL is requested"):
+    with pytest.raises(ValueError, match=r"would change which URL is requested|empty subscriber id"):
         ConformanceOptions(
             base_url="http://127.0.0.1:9", token="t", subscribers=["alice@example.com", subscriber]
         )
@@ -384,6 +384,8 @@ def test_a_subscriber_the_client_would_refuse_is_a_usage_error(
     assert capsys.readouterr().err == f"hubspot-commprefs conformance: --subscriber: {problem}\n"
     assert main(["conformance", "--subscriber", subscriber]) == 2  # against the bundled server too
     assert problem in capsys.readouterr().err
+    with pytest.raises(ValueError, match=re.escape(problem)):  # and from Python, the same rule
+        ConformanceOptions(base_url="http://127.0.0.1:9", token="t", subscribers=[subscriber])
 
 
 def test_a_subscriber_is_sent_as_the_client_would_send_it(monkeypatch) -> None:

@@ -11,7 +11,7 @@ from hubspot_commprefs._exit_codes import EXIT_FAILED, EXIT_NO_ANSWER, EXIT_OK
 from hubspot_commprefs.client import (
     DEFAULT_TIMEOUT_SECONDS,
     Recorder,
-    check_subscriber_id,
+    normalise_subscriber_id,
     prepare_recording_dir,
 )
 from hubspot_commprefs.conformance._checks import SpecChecker
@@ -61,11 +61,11 @@ class ConformanceOptions:
 
     def __post_init__(self) -> None:
         # An id like ".." would make the targeted cases ask another URL, and its 404 read as the server's
-        # fault: refused here, with the client's own rule, before any request.
+        # fault; "bob" is no email address: refused here, with the client's own rule (as the command
+        # line's --subscriber), before any request.
         if isinstance(self.subscribers, str):
             raise TypeError("subscribers must be a sequence of ids, not one str")
-        for subscriber in self.subscribers:
-            check_subscriber_id(subscriber)
+        object.__setattr__(self, "subscribers", tuple(normalise_subscriber_id(s) for s in self.subscribers))
         if self.rate is not None and self.rate < 0:
             raise ValueError("rate must not be negative (None or 0: no pacing)")
         if self.rate == 0:
