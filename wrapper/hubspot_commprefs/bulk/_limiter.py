@@ -396,6 +396,7 @@ class ThreadedRollingWindowLimiter(_Limiter):
         self._changed = threading.Condition(self._lock)  # a slot freed, the limits changed, or cancel
         self._turn = threading.Lock()  # one request at a time waits for its moment; the others queue
         self._cancelled = False
+        self._waiting = False  # the request holding the turn waits on ``_changed`` (then wake it)
 
     def cancel(self) -> None:
         with self._lock:
@@ -410,19 +411,21 @@ class ThreadedRollingWindowLimiter(_Limiter):
                 delay = self._delay()
                 if delay <= 0:
                     return self._take()
-                if math.isinf(delay):
-                    self._changed.wait()
-                    continue
-                self._held_until = self.clock.now() + delay
+                self._waiting = True
                 try:
+                    if math.isinf(delay):
+                        self._changed.wait()
+                        continue
+                    self._held_until = self.clock.now() + delay
                     self._changed.wait(delay)
                 finally:
+                    self._waiting = False
                     self._held_until = -math.inf
 
     def release(self, slot: Slot) -> None:
         with self._lock:
-            if self._release(slot):
-                self._changed.notify_all()
+            if self._release(slot) and self._waiting:
+                self._changed.notify()
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[Slot]:
@@ -437,10 +440,12 @@ class ThreadedRollingWindowLimiter(_Limiter):
     ) -> int:
         with self._lock:
             marked = super().observe(slot, remaining=remaining, limit=limit, interval=interval)
-            self._changed.notify_all()  # a request waiting for a moment computes it again
+            if self._waiting:
+                self._changed.notify()  # the request waiting for its moment computes it again
             return marked
 
     def rate_limited(self, retry_after: float | None = None) -> None:
         with self._lock:
             super().rate_limited(retry_after)
-            self._changed.notify_all()
+            if self._waiting:
+                self._changed.notify()

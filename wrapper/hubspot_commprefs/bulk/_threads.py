@@ -208,7 +208,7 @@ class ThreadedBulkLookup(_Engine):
         room = False
         for outcome, _ in batch:
             room = self._yielded(outcome.row) or room
-        if room:
+        if room and self._threads:  # only worker threads wait for room
             self._may_work.notify_all()
         return batch
 
@@ -299,7 +299,8 @@ class ThreadedBulkLookup(_Engine):
         cpu = time.thread_time() - started
         with self._lock:
             self._working -= 1
-            self._may_work.notify()
+            if self._threads:  # a worker may wait for this turn
+                self._may_work.notify()
             if failure is not None:
                 self._stop_with(failure)
             if outcome is not None:
@@ -331,7 +332,8 @@ class ThreadedBulkLookup(_Engine):
         while True:
             if self._ending:
                 raise LimiterCancelledError
-            with self.limiter.slot() as slot:
+            slot = self.limiter.acquire()
+            try:
                 attempts.requests += 1
                 try:
                     result = self.call(operation, subscriber)
@@ -342,6 +344,8 @@ class ThreadedBulkLookup(_Engine):
                     with self._lock:
                         self._answered(slot, result)
                     return result, attempts.requests
+            finally:
+                self.limiter.release(slot)
             if backoff and self._ended.wait(backoff):
                 raise LimiterCancelledError
 
