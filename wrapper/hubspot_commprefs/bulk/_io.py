@@ -592,9 +592,14 @@ def _escape_surrogates(text: str) -> str:
     return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
-def _json(value: Any, **options: Any) -> str:
+# Made once: ``json.dumps`` with any option makes an encoder a call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_COMPACT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _json(value: Any, *, compact: bool = False) -> str:
     """JSON text of ``value``: non-ASCII kept readable, lone surrogates escaped (see above)."""
-    return _escape_surrogates(json.dumps(value, ensure_ascii=False, **options))
+    return _escape_surrogates((_COMPACT_ENCODER if compact else _ENCODER).encode(value))
 
 
 def _csv_cell(value: Any) -> str:
@@ -603,7 +608,7 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
-        return _json(value, separators=(",", ":"))
+        return _json(value, compact=True)
     return _escape_surrogates(str(value))
 
 
@@ -636,8 +641,7 @@ class RecordWriter:
             cells = [_csv_cell(record.get(name)) for name in COLUMNS]
             (self._quoted if _needs_quotes(cells) else self._csv).writerow(cells)
         else:
-            self.stream.write(_json({name: record.get(name) for name in COLUMNS}))
-            self.stream.write("\n")
+            self.stream.write(_json({name: record.get(name) for name in COLUMNS}) + "\n")
         self.stream.flush()
 
     def close(self) -> None:
