@@ -29,11 +29,11 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import heapq
 import math
 import re
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -145,7 +145,9 @@ class RollingWindow:
         self.window = rate.window
         self.in_flight = 0
         self.paused_until = -math.inf
-        self._done: list[tuple[float, int]] = []  # heap of (when requests ended, how many)
+        # (when requests ended, how many), oldest first: the clock readings come in order (a reading older
+        # than the last is put in its place, so the property tests may drive any timings).
+        self._done: deque[tuple[float, int]] = deque()
         self._done_count = 0
         # When slots freed, in order, and how many had freed up to each of those moments (a running
         # total): ``observe`` sums the slots freed after a moment with one bisection, whatever the rate.
@@ -159,13 +161,14 @@ class RollingWindow:
         """The same requests, counted against another rate (HubSpot's, when it differs from ours)."""
         other = RollingWindow(rate)
         other.in_flight = self.in_flight
-        other._done = list(self._done)
+        other._done = deque(self._done)
         other._done_count = self._done_count
         return other
 
     def _expire(self, now: float) -> None:
-        while self._done and self._done[0][0] + self.window <= now:
-            ended, count = heapq.heappop(self._done)
+        done = self._done
+        while done and done[0][0] + self.window <= now:
+            ended, count = done.popleft()
             self._done_count -= count
             self._freed_total += count
             self._freed_at.append(ended + self.window)  # in order: ``ended`` leaves the heap in order
@@ -200,7 +203,7 @@ class RollingWindow:
         if self._done_count > excess:
             # Enough finished slots exist that freeing some of them makes room: wait for the right one.
             freed = 0
-            for ended, count in heapq.nsmallest(excess + 1, self._done):  # each entry frees one or more
+            for ended, count in self._done:  # oldest first
                 freed += count
                 if freed > excess:
                     return ended + self.window - now
@@ -219,7 +222,11 @@ class RollingWindow:
         self._mark_busy(now, 1)
 
     def _mark_busy(self, now: float, count: int) -> None:
-        heapq.heappush(self._done, (now, count))
+        done = self._done
+        if done and now < done[-1][0]:
+            bisect.insort(done, (now, count))
+        else:
+            done.append((now, count))
         self._done_count += count
 
     def observe(self, now: float, *, sent_at: float, remaining: int) -> int:
