@@ -171,9 +171,11 @@ class RollingWindow:
             ended, count = done.popleft()
             self._done_count -= count
             self._freed_total += count
-            self._freed_at.append(ended + self.window)  # in order: ``ended`` leaves the heap in order
+            self._freed_at.append(ended + self.window)  # in order: ``done`` is
             self._freed_upto.append(self._freed_total)
-        self._forget_freed(now - 2 * self.window)
+        freed_at, start = self._freed_at, self._freed_start
+        if start < len(freed_at) and freed_at[start] <= now - 2 * self.window:
+            self._forget_freed(now - 2 * self.window)
 
     def _forget_freed(self, before: float) -> None:
         start = bisect.bisect_right(self._freed_at, before, lo=self._freed_start)
