@@ -1,9 +1,14 @@
 """Helpers the bulk tests (and the command line's) share: a clock that moves only when someone sleeps,
-and every line break Python's ``str.splitlines`` knows."""
+every line break Python's ``str.splitlines`` knows, and a wait for what another thread does."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 
@@ -20,3 +25,11 @@ class FakeClock:
     async def sleep(self, seconds: float) -> None:
         self.moment += seconds
         await asyncio.sleep(0)
+
+
+def wait_until(condition: Callable[[], bool], *, seconds: float = 2.0) -> None:
+    """Return once ``condition()`` holds (polled each millisecond); fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came"
+        time.sleep(0.001)

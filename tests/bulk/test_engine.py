@@ -1,9 +1,18 @@
-"""The bulk engine over the real client on an in-process transport: order, retries, stops, bad ids."""
+"""The bulk engine over the real client on an in-process transport: order, retries, stops, bad ids.
+
+The behaviour tests take the ``driver`` fixture and run twice: once driven by asyncio (``BulkLookup``),
+once by threads (``ThreadedBulkLookup``, what ``lookup_many`` and the ``bulk`` command run): the decisions
+are the shared engine's, and both drivers must come to the same outcomes."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 import json
 import re
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -19,10 +28,11 @@ from hubspot_commprefs import (
     PermissionDeniedError,
     RateLimitError,
 )
-from hubspot_commprefs.bulk._api import async_call, lookup_many
-from hubspot_commprefs.bulk._engine import BulkLookup, in_input_order
-from hubspot_commprefs.bulk._io import rows_from_ids
-from hubspot_commprefs.bulk._limiter import Rate, RollingWindowLimiter
+from hubspot_commprefs.bulk._api import async_call, lookup_many, sync_call
+from hubspot_commprefs.bulk._engine import BulkLookup, LookupOutcome, Operation, in_input_order
+from hubspot_commprefs.bulk._io import InputRow, rows_from_ids
+from hubspot_commprefs.bulk._limiter import Rate, RollingWindowLimiter, ThreadedRollingWindowLimiter
+from hubspot_commprefs.bulk._threads import ThreadedBulkLookup, in_input_order_sync
 from hubspot_commprefs.client._options import MAX_SERVER_DELAY
 
 from tests.bulk_helpers import FakeClock
@@ -30,6 +40,8 @@ from tests.client_fixtures import action_body, status_item, wide_item
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    Answer = Callable[[Operation, str], Any]  # a blocking single lookup (the asyncio driver awaits it)
 
 TOKEN = "pat-na1-bulk-test-token"
 FAST = Rate(10_000, 1.0)
@@ -85,15 +97,138 @@ def error(status: int, **body: Any) -> httpx.Response:
     return httpx.Response(status, content=json.dumps({"message": "no", **body}).encode(), headers=headers)
 
 
-async def collect(portal: Portal, ids: list[str], **options: Any) -> list[Any]:
-    async with portal.async_client() as client:
-        return [outcome async for outcome in client.lookup_many(ids, rate=FAST, **options)]
+class _InstantWait(threading.Event):
+    """What ``ThreadedBulkLookup`` waits a backoff out on (its run's end), recording each backoff and
+    returning at once as if the time had passed: the asyncio driver's ``sleep=`` for the threaded one."""
+
+    def __init__(self, waits: list[float]) -> None:
+        super().__init__()
+        self.waits = waits
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is None:
+            return super().wait()
+        self.waits.append(timeout)
+        return self.is_set()
 
 
-async def test_one_outcome_per_id_in_input_order_with_both_answers() -> None:
+class Driver:
+    """One bulk run, driven by asyncio's ``BulkLookup`` or by ``ThreadedBulkLookup`` from the same Portal
+    (or the same blocking single lookup) and the same options, so that one test holds both to one
+    behaviour. Backoffs are recorded in ``waits`` and not waited for."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.clock = FakeClock()  # what the asyncio limiters of ``limiter`` wait on; threads wait for real
+        self.engine: Any = None
+        self.yielded: list[LookupOutcome] = []  # what the run yielded, also when it raised
+        self.waits: list[float] = []
+        self._seconds = 0.0
+
+    def limiter(self, rate: Rate) -> RollingWindowLimiter | ThreadedRollingWindowLimiter:
+        if self.name == "asyncio":
+            return RollingWindowLimiter(rate, clock=self.clock)
+        return ThreadedRollingWindowLimiter(rate)
+
+    def waited(self) -> float:
+        """How long the run took: the wall time, and the fake clock's time for the asyncio limiters."""
+        return self._seconds + self.clock.now()
+
+    def run(
+        self, source: Portal | Answer, ids: list[Any], *, in_order: bool = False, **options: Any
+    ) -> list[LookupOutcome]:
+        """Every outcome the engine yields for ``ids`` (at ``FAST`` unless told), in the order it yields
+        them (input order with ``in_order``); raises what stopped the run, ``yielded`` holding the rest."""
+        options.setdefault("rate", FAST)
+        rows = rows_from_ids(ids)
+        started = time.monotonic()
+        try:
+            if self.name == "asyncio":
+                asyncio.run(self._run_async(source, rows, in_order=in_order, options=options))
+            else:
+                self._run_threads(source, rows, in_order=in_order, options=options)
+        finally:
+            self._seconds = time.monotonic() - started
+        return self.yielded
+
+    async def _run_async(
+        self, source: Portal | Answer, rows: list[InputRow], *, in_order: bool, options: dict[str, Any]
+    ) -> None:
+        async def no_sleep(seconds: float) -> None:
+            self.waits.append(seconds)
+
+        async with contextlib.AsyncExitStack() as stack:
+            if isinstance(source, Portal):
+                call = async_call(await stack.enter_async_context(source.async_client()))
+            else:
+                answer = source
+
+                async def call(operation: Operation, subscriber: str) -> Any:
+                    return answer(operation, subscriber)
+
+            self.engine = engine = BulkLookup(call, sleep=no_sleep, **options)
+            outcomes = engine.outcomes(rows)
+            try:
+                async for outcome in in_input_order(outcomes) if in_order else outcomes:
+                    self.yielded.append(outcome)
+            finally:
+                await outcomes.aclose()
+
+    def _run_threads(
+        self, source: Portal | Answer, rows: list[InputRow], *, in_order: bool, options: dict[str, Any]
+    ) -> None:
+        with contextlib.ExitStack() as stack:
+            call = (
+                sync_call(stack.enter_context(source.sync_client())) if isinstance(source, Portal) else source
+            )
+            self.engine = engine = ThreadedBulkLookup(call, **options)
+            engine._ended = _InstantWait(self.waits)
+            outcomes = engine.outcomes(rows)
+            try:
+                for outcome in in_input_order_sync(outcomes) if in_order else outcomes:
+                    self.yielded.append(outcome)
+            finally:
+                outcomes.close()
+
+    def lookup_many(self, portal: Portal, ids: list[Any], **options: Any) -> list[LookupOutcome]:
+        """``AsyncCommPrefs.lookup_many`` (asyncio) or ``CommPrefs.lookup_many`` (threads), at ``FAST``."""
+        options.setdefault("rate", FAST)
+        if self.name == "threads":
+            with portal.sync_client() as client:
+                for outcome in client.lookup_many(ids, **options):
+                    self.yielded.append(outcome)
+            return self.yielded
+
+        async def collect() -> None:
+            async with portal.async_client() as client:
+                async for outcome in client.lookup_many(ids, **options):
+                    self.yielded.append(outcome)
+
+        asyncio.run(collect())
+        return self.yielded
+
+    def call_once(self, portal: Portal, operation: Operation, subscriber: str) -> Any:
+        """One request through the driver's single lookup (``async_call`` or ``sync_call``)."""
+        if self.name == "threads":
+            with portal.sync_client() as client:
+                return sync_call(client)(operation, subscriber)
+
+        async def once() -> Any:
+            async with portal.async_client() as client:
+                return await async_call(client)(operation, subscriber)
+
+        return asyncio.run(once())
+
+
+@pytest.fixture(params=["asyncio", "threads"])
+def driver(request: pytest.FixtureRequest) -> Driver:
+    return Driver(request.param)
+
+
+def test_one_outcome_per_id_in_input_order_with_both_answers(driver: Driver) -> None:
     portal = Portal(unsubscribed={"b@x.com"})
     ids = [f"{name}@x.com" for name in "abcdefghij"]
-    outcomes = await collect(portal, ids, concurrency=4)
+    outcomes = driver.lookup_many(portal, ids, concurrency=4)
     assert [o.subscriber for o in outcomes] == ids
     assert [o.row for o in outcomes] == list(range(1, 11))
     assert [o.unsubscribed_from_all for o in outcomes] == [False, True] + [False] * 8
@@ -104,80 +239,77 @@ async def test_one_outcome_per_id_in_input_order_with_both_answers() -> None:
     assert record["statuses"] == [{"subscriptionId": 1, "name": "Newsletter", "status": "SUBSCRIBED"}]
 
 
-async def test_invalid_and_duplicate_ids_are_reported_on_their_rows_without_a_request() -> None:
+def test_the_engine_yields_every_row_once_whatever_the_concurrency(driver: Driver) -> None:
+    portal = Portal(unsubscribed={"user7@x.com"})
+    ids = [f"user{n}@x.com" for n in range(40)]
+    outcomes = driver.run(portal, ids, concurrency=5)
+    assert sorted(o.row for o in outcomes) == list(range(1, 41))
+    assert {o.subscriber for o in outcomes} == set(ids)
+    assert [o.subscriber for o in outcomes if o.unsubscribed_from_all] == ["user7@x.com"]
+    assert all(o.ok and o.requests == 2 for o in outcomes)
+    assert driver.engine.stats.looked_up == 40
+    assert driver.engine.stats.requests == len(portal.requests) == 80
+
+
+def test_invalid_and_duplicate_ids_are_reported_on_their_rows_without_a_request(driver: Driver) -> None:
     portal = Portal()
-    outcomes = await collect(portal, ["a@x.com", "nope", "", "A@X.COM", "b@x.com"])
+    outcomes = driver.lookup_many(portal, ["a@x.com", "nope", "", "A@X.COM", "b@x.com"])
     assert [o.outcome for o in outcomes] == ["ok", "invalid", "invalid", "duplicate", "ok"]
     assert outcomes[3].duplicate_of == 1
     assert outcomes[3].error_message == "duplicate of row 1"
     assert {subscriber for _, subscriber in portal.requests} == {"a@x.com", "b@x.com"}
 
 
-async def test_429s_are_retried_through_the_limiter_and_the_row_succeeds() -> None:
+def test_429s_are_retried_through_the_limiter_and_the_row_succeeds(driver: Driver) -> None:
     portal = Portal()
     portal.fail_first("a@x.com", error(429, policyName="TEN_SECONDLY_ROLLING"), error(429))
-    async with portal.async_client() as client:
-        engine = BulkLookup(async_call(client), rate=FAST, check="unsubscribe-all")
-        outcomes = [o async for o in engine.outcomes(rows_from_ids(["a@x.com", "b@x.com"]))]
-    assert all(o.ok for o in outcomes)
-    assert engine.stats.rate_limited == 2
-    assert engine.limiter.rate_limited_count == 2
-    assert engine.stats.requests == 4
+    outcomes = driver.run(portal, ["a@x.com", "b@x.com"], check="unsubscribe-all")
+    assert [o.ok for o in outcomes] == [True, True]
+    assert driver.engine.stats.rate_limited == 2
+    assert driver.engine.limiter.rate_limited_count == 2
+    assert driver.engine.stats.requests == 4
     assert portal.requests.count(("unsubscribe-all", "a@x.com")) == 3
+    assert driver.waits == []  # a 429 waits in the limiter (here Retry-After: 0), never in a backoff
 
 
-async def test_a_503_is_retried_with_backoff_and_a_404_is_the_rows_error() -> None:
+def test_a_503_is_retried_with_backoff_and_a_404_is_the_rows_error(driver: Driver) -> None:
     portal = Portal()
     portal.fail_first("a@x.com", error(503))
     portal.fail_first("b@x.com", error(404, category="OBJECT_NOT_FOUND"))
-    waits: list[float] = []
-
-    async def no_sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    async with portal.async_client() as client:
-        engine = BulkLookup(async_call(client), rate=FAST, check="statuses", sleep=no_sleep)
-        outcomes = [o async for o in in_input_order(engine.outcomes(rows_from_ids(["a@x.com", "b@x.com"])))]
+    outcomes = driver.run(portal, ["a@x.com", "b@x.com"], in_order=True, check="statuses")
     assert outcomes[0].ok
+    assert outcomes[0].requests == 2
     assert outcomes[1].outcome == "error"
     assert isinstance(outcomes[1].error, NotFoundError)
     assert outcomes[1].error_message.startswith("NotFoundError: HTTP 404")
-    assert len(waits) == 1
-    assert 0.5 <= waits[0] <= 1.0
+    assert len(driver.waits) == 1
+    assert 0.5 <= driver.waits[0] <= 1.0
 
 
-async def test_a_refused_token_stops_the_run_after_yielding_what_finished() -> None:
+def test_a_refused_token_stops_the_run_after_yielding_what_finished(driver: Driver) -> None:
     portal = Portal()
     portal.fail_first("c@x.com", error(401, category="INVALID_AUTHENTICATION"))
     ids = ["a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com"]
-    async with portal.async_client() as client:
-        engine = BulkLookup(async_call(client), rate=FAST, concurrency=1, check="statuses")
-        finished: list[str] = []
-
-        async def drain() -> None:
-            async for outcome in engine.outcomes(rows_from_ids(ids)):
-                finished.append(outcome.subscriber)  # noqa: PERF401 - the error cuts the loop short
-
-        with pytest.raises(AuthenticationError):
-            await drain()
-    assert finished == ["a@x.com", "b@x.com"]
+    with pytest.raises(AuthenticationError):
+        driver.run(portal, ids, concurrency=1, check="statuses")
+    assert [o.subscriber for o in driver.yielded] == ["a@x.com", "b@x.com"]
     assert ("statuses", "d@x.com") not in portal.requests
 
 
-async def test_a_daily_limit_stops_the_run() -> None:
+def test_a_daily_limit_stops_the_run(driver: Driver) -> None:
     portal = Portal()
     portal.fail_first("a@x.com", error(429, policyName="DAILY"))
-    async with portal.async_client() as client:
-        engine = BulkLookup(async_call(client), rate=FAST, check="statuses")
-        with pytest.raises(RateLimitError, match="HTTP 429") as info:
-            [o async for o in engine.outcomes(rows_from_ids(["a@x.com"]))]
+    with pytest.raises(RateLimitError, match="HTTP 429") as info:
+        driver.run(portal, ["a@x.com"], check="statuses")
     assert info.value.policy_name == "DAILY"
+    assert driver.yielded == []
+    assert portal.requests == [("statuses", "a@x.com")]
 
 
-async def test_an_incomplete_answer_keeps_its_data_and_is_an_error() -> None:
+def test_an_incomplete_answer_keeps_its_data_and_is_an_error(driver: Driver) -> None:
     portal = Portal()
     portal.fail_first("a@x.com", httpx.Response(200, json=action_body([], status="PENDING")))
-    outcomes = await collect(portal, ["a@x.com"], check="unsubscribe-all")
+    outcomes = driver.lookup_many(portal, ["a@x.com"], check="unsubscribe-all")
     assert outcomes[0].outcome == "error"
     kept = outcomes[0].unsubscribe_all
     assert kept is not None
@@ -185,13 +317,11 @@ async def test_an_incomplete_answer_keeps_its_data_and_is_an_error() -> None:
     assert "PENDING" in outcomes[0].error_message
 
 
-async def test_a_low_remaining_header_slows_the_limiter() -> None:
+def test_a_low_remaining_header_slows_the_limiter(driver: Driver) -> None:
     portal = Portal()
     portal.remaining = 0  # HubSpot says someone else used the whole window
-    limiter = RollingWindowLimiter(Rate(10_000, 1.0))
-    async with portal.async_client() as client:
-        engine = BulkLookup(async_call(client), limiter=limiter, check="statuses")
-        [o async for o in engine.outcomes(rows_from_ids(["a@x.com"]))]
+    limiter = driver.limiter(Rate(10_000, 1.0))
+    driver.run(portal, ["a@x.com"], limiter=limiter, check="statuses")
     # No interval header: HubSpot's count is taken against the configured window.
     assert limiter.hubspot is None
     assert limiter.configured.busy(limiter.clock.now()) == 10_000
@@ -242,22 +372,24 @@ class _Complete:
     rate_limit = None
 
 
-async def _answer(operation: Any, subscriber: str) -> _Complete:
+def _answer(operation: Any, subscriber: str) -> _Complete:
     return _Complete()
 
 
-async def test_a_failing_on_finish_stops_the_run_with_its_error_instead_of_losing_rows() -> None:
+def test_a_failing_on_finish_stops_the_run_with_its_error_instead_of_losing_rows(driver: Driver) -> None:
     # Disk full while recording a finished row: the row is not on disk, so the run must not go on as if
     # it were (nor end quietly with no outcome and no error).
     def on_finish(outcome: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    engine = BulkLookup(_answer, rate=FAST, check="statuses", on_finish=on_finish)
     with pytest.raises(OSError, match="No space left"):
-        [o async for o in engine.outcomes(rows_from_ids(["a@b.c", "b@b.c", "c@d.e"]))]
+        driver.run(_answer, ["a@b.c", "b@b.c", "c@d.e"], check="statuses", on_finish=on_finish)
+    assert driver.yielded == []  # no row was recorded: none is yielded as if it were
 
 
-async def test_rows_recorded_before_a_failing_on_finish_are_yielded_and_the_rest_not_attempted() -> None:
+def test_rows_recorded_before_a_failing_on_finish_are_yielded_and_the_rest_not_attempted(
+    driver: Driver,
+) -> None:
     recorded: list[int] = []
 
     def on_finish(outcome: Any) -> None:
@@ -265,25 +397,20 @@ async def test_rows_recorded_before_a_failing_on_finish_are_yielded_and_the_rest
             raise OSError(28, "No space left on device")
         recorded.append(outcome.row)
 
-    engine = BulkLookup(_answer, rate=FAST, check="statuses", concurrency=1, on_finish=on_finish)
-    yielded: list[int] = []
-
-    async def drain() -> None:
-        async for outcome in engine.outcomes(rows_from_ids([f"{n}@x.com" for n in "abcde"])):
-            yielded.append(outcome.row)  # noqa: PERF401 - the error cuts the loop short
-
     with pytest.raises(OSError, match="No space left"):
-        await drain()
-    assert recorded == yielded == [1, 2]
-    assert engine.stats.requests == 3
+        driver.run(
+            _answer, [f"{n}@x.com" for n in "abcde"], check="statuses", concurrency=1, on_finish=on_finish
+        )
+    assert recorded == [o.row for o in driver.yielded] == [1, 2]
+    assert driver.engine.stats.requests == 3
 
 
-async def test_only_the_clients_refusal_of_an_id_is_an_invalid_row() -> None:
+def test_only_the_clients_refusal_of_an_id_is_an_invalid_row(driver: Driver) -> None:
     """``InvalidSubscriberIdError`` (the client refused the id) is ``invalid``; any other exception, such as
     a ValueError met while reading an answer, is an ``error`` row that ``--retry-errors`` looks up again,
     and the run goes on."""
 
-    async def call(operation: Any, subscriber: str) -> _Complete:
+    def call(operation: Any, subscriber: str) -> _Complete:
         if subscriber == "long@x.com":
             raise InvalidSubscriberIdError("subscriber id is too long to send", subscriber_id=subscriber)
         if subscriber == "odd@x.com":
@@ -292,9 +419,8 @@ async def test_only_the_clients_refusal_of_an_id_is_an_invalid_row() -> None:
             raise TypeError("unsupported operand")
         return _Complete()
 
-    engine = BulkLookup(call, rate=FAST, check="statuses", concurrency=1)
-    rows = rows_from_ids(["a@x.com", "long@x.com", "odd@x.com", "bad@x.com", "b@x.com"])
-    outcomes = [o async for o in in_input_order(engine.outcomes(rows))]
+    ids = ["a@x.com", "long@x.com", "odd@x.com", "bad@x.com", "b@x.com"]
+    outcomes = driver.run(call, ids, in_order=True, check="statuses", concurrency=1)
     assert [o.outcome for o in outcomes] == ["ok", "invalid", "error", "error", "ok"]
     assert outcomes[1].error_message == "subscriber id is too long to send"
     assert outcomes[2].error_message == (
@@ -303,23 +429,21 @@ async def test_only_the_clients_refusal_of_an_id_is_an_invalid_row() -> None:
     assert outcomes[3].error_message == "TypeError: unsupported operand"
 
 
-async def test_an_id_too_long_for_a_url_is_refused_before_any_request() -> None:
+def test_an_id_too_long_for_a_url_is_refused_before_any_request(driver: Driver) -> None:
     portal = Portal()
     huge = "a" * 70_000 + "@x.com"  # over httpx's URL length limit
-    async with portal.async_client() as client:
-        with pytest.raises(InvalidSubscriberIdError, match="longer than 1000 characters"):
-            await async_call(client)("statuses", huge)
-        outcomes = [o async for o in client.lookup_many(["a@x.com", huge, "b@x.com"], rate=FAST)]
+    with pytest.raises(InvalidSubscriberIdError, match="longer than 1000 characters"):
+        driver.call_once(portal, "statuses", huge)
+    outcomes = driver.lookup_many(portal, ["a@x.com", huge, "b@x.com"])
     assert [o.outcome for o in outcomes] == ["ok", "invalid", "ok"]
     assert "longer than 1000 characters" in outcomes[1].error_message
     assert {subscriber for _, subscriber in portal.requests} == {"a@x.com", "b@x.com"}
 
 
-def test_items_that_are_not_strings_are_invalid_rows_not_a_crash() -> None:
+def test_items_that_are_not_strings_are_invalid_rows_not_a_crash(driver: Driver) -> None:
     portal = Portal()
     ids: list[Any] = ["a@b.c", 5, None, b"c@d.e"]
-    with portal.sync_client() as client:
-        outcomes = list(client.lookup_many(ids, rate=FAST))
+    outcomes = driver.lookup_many(portal, ids)
     assert [o.outcome for o in outcomes] == ["ok", "invalid", "invalid", "invalid"]
     assert [o.subscriber for o in outcomes] == ["a@b.c", "5", "", "b'c@d.e'"]
     assert outcomes[1].error_message == "the subscriber id must be a str, not int"
@@ -328,28 +452,23 @@ def test_items_that_are_not_strings_are_invalid_rows_not_a_crash() -> None:
 
 
 @pytest.mark.parametrize("retry_after", ["3600", "1e9"])
-async def test_a_retry_after_beyond_the_cap_stops_the_run_and_keeps_the_rows_before(retry_after: str) -> None:
+def test_a_retry_after_beyond_the_cap_stops_the_run_and_keeps_the_rows_before(
+    driver: Driver, retry_after: str
+) -> None:
     # The client never waits longer than MAX_SERVER_DELAY for HubSpot: neither does the bulk engine. The
     # run stops with the 429 (resumable), rather than hanging for an hour or forever.
     portal = Portal()
     portal.fail_first(
         "b@x.com", httpx.Response(429, json={"message": "slow down"}, headers={"Retry-After": retry_after})
     )
-    clock = FakeClock()
-    limiter = RollingWindowLimiter(FAST, clock=clock)
-    finished: list[str] = []
-    async with portal.async_client() as client:
-        engine = BulkLookup(async_call(client), limiter=limiter, concurrency=1, check="statuses")
-
-        async def drain() -> None:
-            async for outcome in engine.outcomes(rows_from_ids(["a@x.com", "b@x.com", "c@x.com"])):
-                finished.append(outcome.subscriber)  # noqa: PERF401 - the error cuts the loop short
-
-        with pytest.raises(RateLimitError) as stopped:
-            await drain()
+    limiter = driver.limiter(FAST)
+    with pytest.raises(RateLimitError) as stopped:
+        driver.run(
+            portal, ["a@x.com", "b@x.com", "c@x.com"], limiter=limiter, concurrency=1, check="statuses"
+        )
     assert stopped.value.retry_after == pytest.approx(float(retry_after))
-    assert finished == ["a@x.com"]
-    assert clock.now() < MAX_SERVER_DELAY
+    assert [o.subscriber for o in driver.yielded] == ["a@x.com"]
+    assert driver.waited() < 1.0  # never waited for the 429 (nor for MAX_SERVER_DELAY)
     assert ("statuses", "c@x.com") not in portal.requests
 
 
@@ -367,21 +486,21 @@ def test_a_retry_after_beyond_the_cap_stops_lookup_many_with_the_429() -> None:
     assert finished == ["a@x.com"]
 
 
-async def test_an_absurd_announced_interval_does_not_hold_the_run() -> None:
+def test_an_absurd_announced_interval_does_not_hold_the_run(driver: Driver) -> None:
     portal = Portal()
     portal.headers = {
         "X-HubSpot-RateLimit-Max": "2",
         "X-HubSpot-RateLimit-Interval-Milliseconds": "99999999999999",
         "X-HubSpot-RateLimit-Remaining": "1",
     }
-    clock = FakeClock()
-    limiter = RollingWindowLimiter(FAST, clock=clock)
-    async with portal.async_client() as client:
-        engine = BulkLookup(async_call(client), limiter=limiter, check="statuses")
-        outcomes = [o async for o in engine.outcomes(rows_from_ids([f"{n}@x.com" for n in "abcde"]))]
+    # A short window of our own: what Remaining: 1 marks busy frees within 50 ms (the threaded driver
+    # waits for real).
+    limiter = driver.limiter(Rate(10_000, 0.05))
+    outcomes = driver.run(portal, [f"{n}@x.com" for n in "abcde"], limiter=limiter, check="statuses")
+    assert len(outcomes) == 5
     assert all(o.ok for o in outcomes)
     assert limiter.hubspot is None
-    assert clock.now() < MAX_SERVER_DELAY
+    assert driver.waited() < MAX_SERVER_DELAY
 
 
 BAD_OPTIONS = [
@@ -419,13 +538,13 @@ async def test_bad_options_are_refused_when_async_lookup_many_is_called(
 
 
 @pytest.mark.parametrize("check", ["both", "unsubscribe-all"])
-async def test_an_unknown_wide_status_is_an_error_row_naming_it_not_a_no(check: str) -> None:
+def test_an_unknown_wide_status_is_an_error_row_naming_it_not_a_no(driver: Driver, check: str) -> None:
     # "OPTED_OUT" is not a value the spec lists: whether the contact may be emailed cannot be told, so the
     # row must not say unsubscribed_from_all=False.
     portal = Portal()
     opted_out = wide_item(subscriberIdString="a@x.com", status="OPTED_OUT")
     portal.fail_first("a@x.com", httpx.Response(200, json=action_body([opted_out])))
-    outcomes = await collect(portal, ["a@x.com", "b@x.com"], check=check)
+    outcomes = driver.lookup_many(portal, ["a@x.com", "b@x.com"], check=check)
     assert [o.outcome for o in outcomes] == ["error", "ok"]
     assert "OPTED_OUT" in outcomes[0].error_message
     assert outcomes[0].unsubscribed_from_all is None
@@ -439,7 +558,7 @@ async def test_an_unknown_wide_status_is_an_error_row_naming_it_not_a_no(check: 
     assert outcomes[1].unsubscribed_from_all is False
 
 
-async def test_an_unsubscribed_wide_status_answers_even_next_to_an_unknown_one() -> None:
+def test_an_unsubscribed_wide_status_answers_even_next_to_an_unknown_one(driver: Driver) -> None:
     # The result type's rule (``UnsubscribeAllStatus.verdict``), as for a single call: a yes stands.
     portal = Portal()
     both = [
@@ -447,7 +566,7 @@ async def test_an_unsubscribed_wide_status_answers_even_next_to_an_unknown_one()
         wide_item(subscriberIdString="a@x.com", wideStatusType="BUSINESS_UNIT_WIDE", businessUnitId=7),
     ]
     portal.fail_first("a@x.com", httpx.Response(200, json=action_body(both)))
-    outcomes = await collect(portal, ["a@x.com"], check="unsubscribe-all")
+    outcomes = driver.lookup_many(portal, ["a@x.com"], check="unsubscribe-all")
     assert [o.outcome for o in outcomes] == ["ok"]
     assert outcomes[0].unsubscribed_from_all is True
     assert outcomes[0].to_record()["unsubscribed_from_all"] is True
@@ -472,55 +591,52 @@ def test_bulk_lookups_send_through_the_clients_checked_path() -> None:
     assert seen == ["api.example.test"]
 
 
-async def test_a_server_that_looks_down_stops_the_run_instead_of_failing_every_row() -> None:
+def test_a_server_that_looks_down_stops_the_run_instead_of_failing_every_row(driver: Driver) -> None:
     calls: list[str] = []
 
-    async def down(operation: str, subscriber: str) -> Any:
+    def down(operation: str, subscriber: str) -> Any:
         calls.append(subscriber)
         raise APIConnectionError(f"no answer for {operation}")
 
-    async def no_sleep(seconds: float) -> None:
-        pass
-
     ids = [f"user{i}@x.com" for i in range(100)]
-    engine = BulkLookup(down, rate=FAST, concurrency=2, check="unsubscribe-all", sleep=no_sleep)
-    assert engine.unreachable_limit == 10
-    finished = []
     with pytest.raises(APIConnectionError, match="10 requests in a row got no answer"):
-        finished.extend([o async for o in engine.outcomes(rows_from_ids(ids))])
+        driver.run(down, ids, concurrency=2, check="unsubscribe-all")
+    assert driver.engine.unreachable_limit == 10
+    # the rows given up before the run stopped (4 requests each) are error rows, yielded
+    assert {type(o.error) for o in driver.yielded} <= {APIConnectionError}
+    assert len(driver.yielded) <= 2
     assert len(calls) < 10 + 2  # one more per other worker at most, never a run through every row
     assert len({*calls}) <= 4  # each row is tried 4 times before it is an error
 
 
-async def test_an_answer_resets_the_count_of_requests_without_one() -> None:
-    portal = Portal()
-    seen = iter(range(1000))
+class _FlakyPortal(Portal):
+    """3 requests without an answer (connection refused), then one answered, again and again."""
 
-    def flaky(request: httpx.Request) -> httpx.Response:
-        if next(seen) % 4 != 3:  # 3 requests without an answer, then one answered, again and again
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen = itertools.count()
+        self._lock = threading.Lock()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            refused = next(self._seen) % 4 != 3
+        if refused:
             raise httpx.ConnectError("refused", request=request)
-        return portal.handle(request)
+        return super().handle(request)
 
-    async def no_sleep(seconds: float) -> None:
-        pass
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(flaky))
-    async with AsyncCommPrefs(
-        access_token=TOKEN, base_url="https://api.example.test", http_client=http
-    ) as client:
-        engine = BulkLookup(
-            async_call(client), rate=FAST, concurrency=1, check="unsubscribe-all", sleep=no_sleep
-        )
-        outcomes = [o async for o in engine.outcomes(rows_from_ids([f"u{i}@x.com" for i in range(30)]))]
+def test_an_answer_resets_the_count_of_requests_without_one(driver: Driver) -> None:
+    portal = _FlakyPortal()
+    outcomes = driver.run(portal, [f"u{i}@x.com" for i in range(30)], concurrency=1, check="unsubscribe-all")
     assert len(outcomes) == 30  # 90 requests without an answer in all, never 10 in a row
     assert all(o.ok for o in outcomes)
+    assert len(driver.waits) == 90  # each one backed off before the row was tried again
 
 
-def test_an_answer_with_no_subscription_types_is_zero_not_not_asked() -> None:
+def test_an_answer_with_no_subscription_types_is_zero_not_not_asked(driver: Driver) -> None:
     portal = Portal()
     portal.fail_first("a@x.com", httpx.Response(200, json=action_body([])))
-    with portal.sync_client() as client:
-        (outcome,) = client.lookup_many(["a@x.com"], rate=FAST, check="statuses")
+    (outcome,) = driver.lookup_many(portal, ["a@x.com"], check="statuses")
     record = outcome.to_record()
     assert outcome.ok
     assert (record["subscribed"], record["unsubscribed"], record["statuses"]) == (0, 0, [])

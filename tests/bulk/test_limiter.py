@@ -10,18 +10,27 @@ from __future__ import annotations
 import asyncio
 import heapq
 import math
+import threading
+import time
 from bisect import bisect_right
 
 import pytest
-from hubspot_commprefs.bulk._limiter import Rate, RollingWindow, RollingWindowLimiter, Slot
+from hubspot_commprefs.bulk._limiter import (
+    LimiterCancelledError,
+    Rate,
+    RollingWindow,
+    RollingWindowLimiter,
+    Slot,
+    ThreadedRollingWindowLimiter,
+)
 from hubspot_commprefs.client._options import MAX_SERVER_DELAY
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.bulk_helpers import FakeClock
+from tests.bulk_helpers import FakeClock, wait_until
 
 
-def most_in_any_window(moments: list[int], window: int) -> int:
+def most_in_any_window(moments: list[int] | list[float], window: float) -> int:
     """The largest count of ``moments`` inside one rolling window (T - window, T]."""
     ordered = sorted(moments)
     return max(
@@ -227,3 +236,182 @@ async def test_a_429_never_pauses_longer_than_the_longest_server_delay() -> None
     limiter = RollingWindowLimiter(Rate(100, 10.0), clock=clock, probe_first=False)
     limiter.rate_limited(retry_after=1e9)
     assert (await limiter.acquire()).taken_at == pytest.approx(MAX_SERVER_DELAY)
+
+
+# --- the freed log that ``observe`` sums with one bisection ------------------------------------------------
+
+
+def freed_after_naive(marks: list[tuple[int, int]], window: int, now: int, moment: int) -> int:
+    """Slots freed after ``moment``, by ``now``, of those freed in the last two windows: each of ``marks``
+    (when slots were marked busy: a release, or what ``observe`` and ``fill`` marked; how many) frees a
+    window later. Summed over every mark, as ``observe`` once did."""
+    return sum(
+        count
+        for ended, count in marks
+        if moment < ended + window <= now and ended + window > now - 2 * window
+    )
+
+
+class FreedLog:
+    """A ``RollingWindow`` driven through its public methods, with every mark it makes noted."""
+
+    def __init__(self, limit: int, window: int) -> None:
+        self.window = window
+        self.state = RollingWindow(Rate(limit, window))
+        self.marks: list[tuple[int, int]] = []
+        self.in_flight = 0
+        self.now = 0
+
+    def step(self, action: str, count: int, back: int) -> None:
+        state, now = self.state, self.now
+        if action in {"take", "cycle"}:
+            for _ in range(count if action == "cycle" else 1):
+                if state.wait_time(now) != 0:
+                    break
+                state.take(now)
+                self.in_flight += 1
+                if action == "cycle":
+                    self.release()
+        elif action == "release":
+            self.release()
+        elif action == "observe":
+            marked = state.observe(now, sent_at=now - back, remaining=count - 1)
+            if marked:
+                self.marks.append((now, marked))
+        else:  # fill
+            before = state.busy(now)
+            state.fill(now)
+            if state.busy(now) > before:
+                self.marks.append((now, state.busy(now) - before))
+
+    def release(self) -> None:
+        if self.in_flight:
+            self.state.release(self.now)
+            self.in_flight -= 1
+            self.marks.append((self.now, 1))
+
+    def check(self, moments: list[int]) -> None:
+        self.state.busy(self.now)  # frees what is due and forgets what is old, as observe() does first
+        for moment in moments:
+            expected = freed_after_naive(self.marks, self.window, self.now, moment)
+            assert self.state._freed_after(moment) == expected, (self.now, moment)
+
+
+STEPS = st.lists(
+    st.tuples(
+        st.integers(0, 40),  # time passes
+        st.sampled_from(["cycle", "cycle", "cycle", "take", "release", "observe", "fill"]),
+        st.integers(1, 20),  # how many (cycles; Remaining + 1 for observe)
+        st.integers(0, 100),  # how far back the request was sent, or the moment asked about
+    ),
+    min_size=20,  # with cycles of many slots: enough entries, often, to compact the log (over 64 forgotten)
+    max_size=150,
+)
+
+
+@given(limit=st.integers(1, 20), window=st.integers(1, 30), steps=STEPS)
+def test_the_slots_freed_after_a_moment_are_the_sum_over_every_slot_freed(
+    limit: int, window: int, steps: list[tuple[int, str, int, int]]
+) -> None:
+    log = FreedLog(limit, window)
+    for gap, action, count, back in steps:
+        log.now += gap
+        log.step(action, count, back)
+        log.check([log.now - back, log.now - 2 * window, log.now - 2 * window - 1, log.now])
+    log.check(list(range(log.now - 3 * window - 1, log.now + 2)))
+
+
+def test_the_freed_log_drops_what_it_forgot_and_still_sums_right() -> None:
+    # Well over 64 entries forgotten (older than two windows): the lists are compacted, the sums hold.
+    log = FreedLog(3, 10)
+    for _ in range(300):
+        log.now += 4
+        log.step("cycle", 3, 0)
+        log.check(list(range(log.now - 31, log.now + 1)))
+    assert len(log.marks) > 3 * 64
+    assert log.state._freed_dropped > 0  # compacted, and more than once: the lists stay short
+    assert len(log.state._freed_at) < len(log.marks) // 2
+
+
+# --- the threaded limiter ----------------------------------------------------------------------------------
+
+
+def test_the_threaded_limiter_holds_the_rate_across_threads() -> None:
+    limiter = ThreadedRollingWindowLimiter(Rate(5, 0.3))
+    start = threading.Barrier(12)
+    taken: list[float] = []
+
+    def request() -> None:
+        start.wait()
+        with limiter.slot() as slot:
+            taken.append(slot.taken_at)
+
+    threads = [threading.Thread(target=request) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert len(taken) == 12
+    assert most_in_any_window(taken, 0.3) == 5  # the limit, reached and never passed
+    assert max(taken) - min(taken) < 2.0  # and kept: 12 slots at 5 per 0.3 s take two windows (0.6 s)
+    assert limiter.sent == 12
+
+
+@pytest.mark.parametrize("released", [False, True], ids=["a-request-in-flight", "the-window-full"])
+def test_cancel_wakes_every_request_waiting_for_a_slot(released: bool) -> None:
+    limiter = ThreadedRollingWindowLimiter(Rate(1, 60.0))
+    first = limiter.acquire()
+    if released:
+        limiter.release(first)  # the next slot frees in 60 s
+    outcomes: list[BaseException | Slot] = []
+
+    def request() -> None:
+        try:
+            outcomes.append(limiter.acquire())
+        except LimiterCancelledError as error:
+            outcomes.append(error)
+
+    waiters = [threading.Thread(target=request) for _ in range(3)]
+    for waiter in waiters:
+        waiter.start()
+    wait_until(limiter._turn.locked)  # one waits for its moment, the others for their turn
+    if released:
+        wait_until(lambda: limiter.held_for() > 50)
+    cancelled = time.monotonic()
+    limiter.cancel()
+    for waiter in waiters:
+        waiter.join(timeout=2)
+    assert time.monotonic() - cancelled < 1.0
+    assert [type(outcome) for outcome in outcomes] == [LimiterCancelledError] * 3
+    assert limiter.sent == 1
+    with pytest.raises(LimiterCancelledError):
+        limiter.acquire()
+
+
+def test_the_threaded_limiters_first_request_goes_alone_until_its_answer_is_in() -> None:
+    limiter = ThreadedRollingWindowLimiter(Rate(100, 10.0))
+    first = limiter.acquire()
+    second: list[Slot] = []
+    got = threading.Event()
+
+    def request() -> None:
+        second.append(limiter.acquire())
+        got.set()
+
+    waiter = threading.Thread(target=request)
+    waiter.start()
+    wait_until(limiter._turn.locked)
+    assert not got.wait(0.05)  # waits while the first is in flight, with 99 slots free
+    assert limiter.sent == 1
+    limiter.release(first)
+    assert got.wait(2.0)
+    waiter.join()
+    third = limiter.acquire()  # no longer one at a time: two in flight now
+    assert limiter.sent == 3
+    assert third.taken_at >= second[0].taken_at >= first.taken_at
+
+
+def test_without_probing_the_threaded_limiters_first_requests_go_together() -> None:
+    limiter = ThreadedRollingWindowLimiter(Rate(100, 10.0), probe_first=False)
+    slots = [limiter.acquire() for _ in range(3)]  # none released: would wait forever when probing
+    assert limiter.sent == len(slots) == 3

@@ -89,7 +89,10 @@ class Pace:
         if busy > self.BUSY:
             self.limit = max(1, self.limit - 1)
         elif busy < self.TARGET:
-            wanted = self.ceiling if busy <= 0 else int(self.limit * self.TARGET / busy)
+            # The ceiling when even that many would stay under TARGET (compared, not divided: a share of
+            # almost nothing would overflow the quotient).
+            room = self.limit * self.TARGET
+            wanted = self.ceiling if busy * self.ceiling <= room else int(room / busy)
             self.limit = min(self.ceiling, max(self.limit + 1, wanted))
         self._since, self._cpu, self._rows = now, 0.0, 0
 
