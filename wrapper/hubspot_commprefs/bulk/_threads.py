@@ -46,8 +46,10 @@ if TYPE_CHECKING:
 __all__ = ["COLLECT_BATCH", "SIGNAL_CHECK", "Pace", "ThreadedBulkLookup", "in_input_order_sync"]
 
 SIGNAL_CHECK = 0.1
-"""Seconds the caller's thread waits for outcomes at most before it looks again: how late Ctrl-C may be,
-and how late an outcome may be handed over."""
+"""Seconds the caller's thread waits for outcomes at most before it looks again: how late Ctrl-C taken by
+a worker thread may be, and how late an outcome finished by a worker may be handed over while the caller's
+thread waits. While the caller's thread looks a row up itself (it is a worker too), outcomes wait for the
+end of that row: at most its requests' timeouts and backoffs."""
 
 COLLECT_BATCH = 32
 """Finished rows that wake the caller's thread before its next look: waking it for each row would cost
@@ -83,7 +85,7 @@ class Pace:
         self._cpu += cpu
         self._rows += 1
         wall = now - self._since
-        if wall < self.interval or self._rows < 2:  # noqa: PLR2004 - a share needs two rows at least
+        if wall < self.interval or wall <= 0 or self._rows < 2:  # noqa: PLR2004 - a share needs two rows
             return
         busy = self._cpu / wall
         if busy > self.BUSY:
