@@ -284,6 +284,17 @@ def test_a_503_is_retried_with_backoff_and_a_404_is_the_rows_error(driver: Drive
     assert outcomes[1].error_message.startswith("NotFoundError: HTTP 404")
     assert len(driver.waits) == 1
     assert 0.5 <= driver.waits[0] <= 1.0
+    assert outcomes[1].requests == 1
+
+
+def test_a_row_given_up_counts_every_request_it_made(driver: Driver) -> None:
+    portal = Portal()
+    portal.fail_first("a@x.com", *[error(503)] * 4)  # the first request and its three retries
+    portal.fail_first("b@x.com", error(503), error(404, category="OBJECT_NOT_FOUND"))
+    outcomes = driver.run(portal, ["a@x.com", "b@x.com"], in_order=True, check="both", concurrency=1)
+    assert [o.outcome for o in outcomes] == ["error", "error"]
+    assert outcomes[0].requests == 4  # given up at its first lookup: four requests, not 0
+    assert outcomes[1].requests == 2
 
 
 def test_a_refused_token_stops_the_run_after_yielding_what_finished(driver: Driver) -> None:

@@ -416,9 +416,8 @@ class BulkLookup(_Engine):
         self._sleep = sleep
         self._on_finish = on_finish
 
-    async def _request(self, operation: Operation, subscriber: str) -> tuple[Any, int]:
-        """One lookup, retried as the module says; returns the result and how many requests it took."""
-        attempts = _Attempts()
+    async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
+        """One lookup, retried as the module says (``attempts`` counts its requests, whatever the end)."""
         while True:
             async with self.limiter.slot() as slot:
                 attempts.requests += 1
@@ -428,7 +427,7 @@ class BulkLookup(_Engine):
                     backoff = self._failed(slot, attempts, error)
                 else:
                     self._answered(slot, result)
-                    return result, attempts.requests
+                    return result
             if backoff:
                 await self._sleep(backoff)
 
@@ -436,13 +435,14 @@ class BulkLookup(_Engine):
         results: dict[str, Any] = {}
         requests = 0
         for operation in self.operations:
+            attempts = _Attempts()
             try:
-                results[operation], made = await self._request(operation, row.subscriber)
+                results[operation] = await self._request(operation, row.subscriber, attempts)
             except _StopRunError:
                 raise
             except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
-                return self._given_up(row, failure, results, requests)
-            requests += made
+                return self._given_up(row, failure, results, requests + attempts.requests)
+            requests += attempts.requests
         return self._answered_row(row, results, requests)
 
     async def outcomes(

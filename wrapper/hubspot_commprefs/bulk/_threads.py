@@ -331,9 +331,8 @@ class ThreadedBulkLookup(_Engine):
         if len(self._finished) >= COLLECT_BATCH or self._no_room():
             self._may_collect.notify()
 
-    def _request(self, operation: Operation, subscriber: str) -> tuple[Any, int]:
+    def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
         """``BulkLookup._request``, blocking."""
-        attempts = _Attempts()
         while True:
             if self._ending:
                 raise LimiterCancelledError
@@ -348,7 +347,7 @@ class ThreadedBulkLookup(_Engine):
                 else:
                     with self._lock:
                         self._answered(slot, result)
-                    return result, attempts.requests
+                    return result
             finally:
                 self.limiter.release(slot)
             if backoff and self._ended.wait(backoff):
@@ -359,13 +358,14 @@ class ThreadedBulkLookup(_Engine):
         results: dict[str, Any] = {}
         requests = 0
         for operation in self.operations:
+            attempts = _Attempts()
             try:
-                results[operation], made = self._request(operation, row.subscriber)
+                results[operation] = self._request(operation, row.subscriber, attempts)
             except (_StopRunError, LimiterCancelledError):
                 raise
             except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
-                return self._given_up(row, failure, results, requests)
-            requests += made
+                return self._given_up(row, failure, results, requests + attempts.requests)
+            requests += attempts.requests
         return self._answered_row(row, results, requests)
 
 
