@@ -39,7 +39,7 @@ from tests.bulk_helpers import FakeClock
 from tests.client_fixtures import action_body, status_item, wide_item
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
 
     Answer = Callable[[Operation, str], Any]  # a blocking single lookup (the asyncio driver awaits it)
 
@@ -651,3 +651,34 @@ def test_an_answer_with_no_subscription_types_is_zero_not_not_asked(driver: Driv
     record = outcome.to_record()
     assert outcome.ok
     assert (record["subscribed"], record["unsubscribed"], record["statuses"]) == (0, 0, [])
+
+
+async def test_once_the_asyncio_run_stops_no_row_sends_another_request() -> None:
+    """The asyncio twin of test_threads' test: a row between its two requests when another row's 401
+    stops the run sends no second one (both drivers leave it unfinished, for ``--resume``)."""
+    portal = Portal()
+    portal.fail_first("stop@x.com", error(401, category="INVALID_AUTHENTICATION"))
+    async with portal.async_client() as client:
+        answer = async_call(client)
+        engine: BulkLookup
+
+        async def call(operation: Operation, subscriber: str) -> Any:
+            if subscriber == "held@x.com":
+                while not engine._stop:  # noqa: ASYNC110 - answered only once the run has stopped
+                    await asyncio.sleep(0.001)
+            return await answer(operation, subscriber)
+
+        engine = BulkLookup(call, rate=FAST, concurrency=4, check="both")
+        yielded: list[LookupOutcome] = []
+        with pytest.raises(AuthenticationError):
+            await _drain_into(
+                engine.outcomes(rows_from_ids(["a@x.com", "held@x.com", "stop@x.com"])), yielded
+            )
+    assert ("unsubscribe-all", "held@x.com") in portal.requests
+    assert ("statuses", "held@x.com") not in portal.requests
+    assert "held@x.com" not in [o.subscriber for o in yielded]
+
+
+async def _drain_into(outcomes: AsyncIterator[LookupOutcome], into: list[LookupOutcome]) -> None:
+    async for outcome in outcomes:
+        into.append(outcome)  # noqa: PERF401 - one at a time: what came before an error is kept

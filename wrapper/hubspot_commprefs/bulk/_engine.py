@@ -225,6 +225,11 @@ class _StopRunError(Exception):
     """A failure that every further request would meet too (its ``__cause__`` is HubSpot's error)."""
 
 
+class _RunEndingError(Exception):
+    """The run stopped (another row's ``_StopRunError``, the caller stopped iterating): a row that still
+    needs a request is left unfinished, for ``--resume``, rather than sending it."""
+
+
 def _stops_the_run(error: CommPrefsError) -> bool:
     if isinstance(error, (AuthenticationError, PermissionDeniedError)):
         return True
@@ -413,12 +418,15 @@ class BulkLookup(_Engine):
         self.call = call
         self.limiter = limiter or RollingWindowLimiter(parsed)
         self._room_made = asyncio.Event()
+        self._stop: list[BaseException] = []
         self._sleep = sleep
         self._on_finish = on_finish
 
     async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
         """One lookup, retried as the module says (``attempts`` counts its requests, whatever the end)."""
         while True:
+            if self._stop:
+                raise _RunEndingError
             async with self.limiter.slot() as slot:
                 attempts.requests += 1
                 try:
@@ -438,7 +446,7 @@ class BulkLookup(_Engine):
             attempts = _Attempts()
             try:
                 results[operation] = await self._request(operation, row.subscriber, attempts)
-            except _StopRunError:
+            except (_StopRunError, _RunEndingError):
                 raise
             except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
                 return self._given_up(row, failure, results, requests + attempts.requests)
@@ -494,6 +502,8 @@ class BulkLookup(_Engine):
                 except _StopRunError as error:
                     stop.append(error.__cause__ or error)
                     return
+                except _RunEndingError:
+                    return
                 except Exception as error:  # noqa: BLE001 - raised by _finished once the workers ended
                     stop.append(error)
                     return
@@ -506,6 +516,7 @@ class BulkLookup(_Engine):
     ) -> AsyncGenerator[tuple[LookupOutcome, bool], None]:
         finished: asyncio.Queue[tuple[LookupOutcome, bool] | None] = asyncio.Queue()
         stop: list[BaseException] = []
+        self._stop = stop  # seen by ``_request``: no request once the run stops
         self._unyielded = {}
         self._last_row = 0
         self._room_made = asyncio.Event()

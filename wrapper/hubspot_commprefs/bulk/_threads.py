@@ -28,6 +28,7 @@ from hubspot_commprefs.bulk._engine import (
     Operation,
     _Attempts,
     _Engine,
+    _RunEndingError,
     _StopRunError,
     check_options,
 )
@@ -295,7 +296,7 @@ class ThreadedBulkLookup(_Engine):
         failure: BaseException | None = None
         try:
             outcome = self._unlooked(row) if row.problem is not None else self._lookup(row)
-        except LimiterCancelledError:
+        except (_RunEndingError, LimiterCancelledError):
             pass  # the run is ending: the row is not finished
         except _StopRunError as error:
             failure = error.__cause__ or error
@@ -335,7 +336,7 @@ class ThreadedBulkLookup(_Engine):
         """``BulkLookup._request``, blocking."""
         while True:
             if self._ending:
-                raise LimiterCancelledError
+                raise _RunEndingError
             slot = self.limiter.acquire()
             try:
                 attempts.requests += 1
@@ -351,7 +352,7 @@ class ThreadedBulkLookup(_Engine):
             finally:
                 self.limiter.release(slot)
             if backoff and self._ended.wait(backoff):
-                raise LimiterCancelledError
+                raise _RunEndingError
 
     def _lookup(self, row: InputRow) -> LookupOutcome:
         """``BulkLookup._lookup``, blocking."""
@@ -361,7 +362,7 @@ class ThreadedBulkLookup(_Engine):
             attempts = _Attempts()
             try:
                 results[operation] = self._request(operation, row.subscriber, attempts)
-            except (_StopRunError, LimiterCancelledError):
+            except (_StopRunError, _RunEndingError, LimiterCancelledError):
                 raise
             except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
                 return self._given_up(row, failure, results, requests + attempts.requests)
