@@ -682,3 +682,25 @@ async def test_once_the_asyncio_run_stops_no_row_sends_another_request() -> None
 async def _drain_into(outcomes: AsyncIterator[LookupOutcome], into: list[LookupOutcome]) -> None:
     async for outcome in outcomes:
         into.append(outcome)  # noqa: PERF401 - one at a time: what came before an error is kept
+
+
+async def test_an_asyncio_row_stuck_on_a_slow_answer_does_not_hold_the_others_at_a_pace_of_one() -> None:
+    release = asyncio.Event()
+    finished: list[str] = []
+
+    async def call(operation: Operation, subscriber: str) -> Any:
+        if subscriber == "b@x.com":  # the second row: the first goes alone, as the probe
+            await asyncio.wait_for(release.wait(), 10)
+        return _Complete()
+
+    def on_finish(outcome: LookupOutcome) -> None:
+        finished.append(outcome.subscriber)
+        if len(finished) == 20:
+            release.set()
+
+    ids = ["a@x.com", "b@x.com", *[f"user{n}@x.com" for n in range(38)]]
+    engine = BulkLookup(call, rate=FAST, concurrency=3, check="statuses", on_finish=on_finish)
+    outcomes: list[LookupOutcome] = []
+    await _drain_into(engine.outcomes(rows_from_ids(ids)), outcomes)
+    assert len(outcomes) == 40
+    assert finished.index("b@x.com") >= 19  # the others went on while it waited

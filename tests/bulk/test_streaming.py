@@ -4,6 +4,7 @@ found in a few bytes per id, and the in-order buffers stay bounded by the concur
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -138,7 +139,11 @@ async def test_a_slow_row_holds_the_read_ahead_not_the_whole_input() -> None:
             finished.append(outcome.row)  # noqa: PERF401 - seen while the run goes, not at its end
 
     task = asyncio.create_task(consume())
-    for _ in range(3000):
+    # The pace sees a row that only waits after a tenth of a second and lets the others go on.
+    deadline = time.monotonic() + 10
+    while len(finished) < MIN_READ_AHEAD - 2 and time.monotonic() < deadline:  # noqa: ASYNC110 - polled
+        await asyncio.sleep(0.01)
+    for _ in range(300):
         await asyncio.sleep(0)
     # every row of the window but the slow one, and nothing past it
     assert MIN_READ_AHEAD - 2 <= len(finished) <= MIN_READ_AHEAD

@@ -16,7 +16,8 @@ import pytest
 from hubspot_commprefs import AuthenticationError
 from hubspot_commprefs.bulk._api import sync_call
 from hubspot_commprefs.bulk._io import iter_rows_from_ids, rows_from_ids
-from hubspot_commprefs.bulk._threads import Pace, ThreadedBulkLookup
+from hubspot_commprefs.bulk._pace import Pace
+from hubspot_commprefs.bulk._threads import ThreadedBulkLookup
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -205,6 +206,49 @@ class Calls:
                 self.running -= 1
                 self.finished.append(subscriber)
         return _Complete()
+
+
+def test_rows_that_only_wait_for_an_interval_double_the_pace_up_to_the_ceiling() -> None:
+    pace = Pace(6, 0.0, interval=0.1)
+    assert not pace.waiting(0.05)  # not an interval yet
+    assert pace.waiting(0.1)
+    assert pace.limit == 2
+    pace.finished(0.0, 0.15)  # a row finished: not waiting for an interval from then
+    assert not pace.waiting(0.2)
+    assert pace.waiting(0.26)
+    assert pace.limit == 4
+    assert pace.waiting(0.37)
+    assert pace.limit == 6
+    assert not pace.waiting(10.0)  # at the ceiling
+    assert pace.limit == 6
+
+
+def test_a_row_stuck_on_a_slow_answer_does_not_hold_the_others_at_a_pace_of_one() -> None:
+    """The pace starts at 1 and grows on finished rows; a row that never finishes would hold the run (it
+    may be the caller's thread's own) but for the pace's timer, which lets the other rows go on."""
+    release = threading.Event()
+    portal = Portal()
+    finished: list[str] = []
+
+    with portal.sync_client() as client:
+        answer = sync_call(client)
+
+        def call(operation: Operation, subscriber: str) -> Any:
+            if subscriber == "user1@x.com":  # the second row: the first goes alone, as the probe
+                release.wait(10)
+            return answer(operation, subscriber)
+
+        def on_finish(outcome: LookupOutcome) -> None:
+            finished.append(outcome.subscriber)
+            if len(finished) == 20:
+                release.set()
+
+        engine = ThreadedBulkLookup(call, rate=FAST, concurrency=3, check="statuses", on_finish=on_finish)
+        started = time.monotonic()
+        outcomes = list(engine.outcomes(rows_from_ids(ids(40))))
+    assert time.monotonic() - started < 5  # released by the others' rows, not by its 10 s
+    assert len(outcomes) == 40
+    assert finished.index("user1@x.com") >= 19  # the others went on while it waited
 
 
 def ids(count: int) -> list[str]:

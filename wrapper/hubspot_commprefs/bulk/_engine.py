@@ -20,6 +20,7 @@ that records rows (the ``bulk`` command) loses none when the run is cancelled.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Set as AbstractSet
 from collections.abc import Sized
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from hubspot_commprefs._errors import (
 )
 from hubspot_commprefs.bulk._io import DoneRows, InputRow, iter_rows_from_ids
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
+from hubspot_commprefs.bulk._pace import Pace
 from hubspot_commprefs.client import UNSUBSCRIBED, RetryPolicy
 from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
 
@@ -417,8 +419,11 @@ class BulkLookup(_Engine):
         super().__init__(concurrency=concurrency, check=check)
         self.call = call
         self.limiter = limiter or RollingWindowLimiter(parsed)
-        self._room_made = asyncio.Event()
+        self._room_made = asyncio.Event()  # room in the read-ahead, or a turn in the pace
         self._stop: list[BaseException] = []
+        self.pace = Pace(concurrency, time.monotonic())
+        self._working = 0  # tasks with a row in hand
+        self._cpu_mark = time.thread_time()  # the event loop's thread: every task's CPU, for the pace
         self._sleep = sleep
         self._on_finish = on_finish
 
@@ -474,10 +479,28 @@ class BulkLookup(_Engine):
             yield self._counted(outcome, looked_up)
 
     async def _room(self) -> None:
-        """Wait while the next row would be ``read_ahead`` rows past the oldest one not yielded yet."""
-        while self._no_room():
+        """Wait while the next row would be ``read_ahead`` rows past the oldest one not yielded yet, or
+        the pace has no turn for one more."""
+        while self._no_room() or self._working >= self.pace.limit:
             self._room_made.clear()
             await self._room_made.wait()
+
+    async def _pacing(self) -> None:
+        """Every ``pace.interval``, ask the pace whether rows in flight only wait (no row finished): a row
+        stuck on a slow answer must not hold the run at a pace of 1."""
+        while True:
+            await asyncio.sleep(self.pace.interval)
+            if self._working and self.pace.waiting(time.monotonic()):
+                self._room_made.set()
+
+    def _paced(self) -> None:
+        """A looked-up row finished: the pace sees the event loop's CPU since the last one."""
+        cpu = time.thread_time()
+        before = self.pace.limit
+        self.pace.finished(cpu - self._cpu_mark, time.monotonic())
+        self._cpu_mark = cpu
+        if self.pace.limit > before:
+            self._room_made.set()
 
     async def _work(
         self,
@@ -496,7 +519,16 @@ class BulkLookup(_Engine):
                     row = self._next_row(pending, done)
                     if row is None:
                         return
-                    outcome = self._unlooked(row) if row.problem is not None else await self._lookup(row)
+                    if row.problem is not None:
+                        outcome = self._unlooked(row)
+                    else:
+                        self._working += 1
+                        try:
+                            outcome = await self._lookup(row)
+                        finally:
+                            self._working -= 1
+                            self._room_made.set()  # a turn in the pace
+                        self._paced()
                     if on_finish is not None:
                         on_finish(outcome)  # e.g. writing the row: a disk full stops the run
                 except _StopRunError as error:
@@ -523,6 +555,7 @@ class BulkLookup(_Engine):
         workers = [
             asyncio.create_task(self._work(pending, done, finished, stop)) for _ in range(self.concurrency)
         ]
+        pacer = asyncio.create_task(self._pacing()) if self.concurrency > 1 else None
         running = len(workers)
         try:
             while running:
@@ -534,6 +567,8 @@ class BulkLookup(_Engine):
                     self._room_made.set()
                 yield item
         finally:
+            if pacer is not None:
+                pacer.cancel()
             for task in workers:
                 task.cancel()
             ended = await asyncio.gather(*workers, return_exceptions=True)

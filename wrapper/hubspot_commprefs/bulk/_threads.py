@@ -7,10 +7,7 @@ sends its requests through the ``ThreadedRollingWindowLimiter`` and records the 
 thread only collects outcomes. Every decision on an answer or an error is ``_Engine``'s, shared with the
 asyncio driver; ``_request`` and ``_lookup`` are the blocking twins of ``BulkLookup``'s.
 
-``concurrency`` is a ceiling. ``Pace`` decides how many rows are worked on at once: more while the
-workers mostly wait for HubSpot, fewer once they keep the interpreter busy, because Python runs one
-thread at a time and past that point another thread adds only the cost of taking turns (about 1.5 times
-the CPU per row at 10 threads against a server that answers at once), never speed.
+``concurrency`` is a ceiling: ``Pace`` (in ``_pace``) decides how many rows are worked on at once.
 """
 
 from __future__ import annotations
@@ -38,13 +35,14 @@ from hubspot_commprefs.bulk._limiter import (
     Rate,
     ThreadedRollingWindowLimiter,
 )
+from hubspot_commprefs.bulk._pace import Pace
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Container, Generator, Iterable, Iterator
 
     from hubspot_commprefs.bulk._io import DoneRows, InputRow
 
-__all__ = ["COLLECT_BATCH", "SIGNAL_CHECK", "Pace", "ThreadedBulkLookup", "in_input_order_sync"]
+__all__ = ["COLLECT_BATCH", "SIGNAL_CHECK", "ThreadedBulkLookup", "in_input_order_sync"]
 
 SIGNAL_CHECK = 0.1
 """Seconds the caller's thread waits for outcomes at most before it looks again: how late Ctrl-C taken by
@@ -55,49 +53,6 @@ end of that row: at most its requests' timeouts and backoffs."""
 COLLECT_BATCH = 32
 """Finished rows that wake the caller's thread before its next look: waking it for each row would cost
 two thread switches a row (it collects every finished row at once)."""
-
-
-class Pace:
-    """How many rows the workers take on at once, between 1 and ``ceiling``, from how busy they keep the
-    interpreter: the CPU time of the rows that finished in the last ``interval`` seconds or more, over
-    that wall time (the share of one core they used).
-
-    Under ``TARGET`` the workers mostly wait for the network: as many more as would bring the share up to
-    it (a thread that uses a tenth of the core leaves room for about nine more), at least one more. Over
-    ``BUSY`` they only take turns at the interpreter: one fewer. In between, as many as now. A pure object:
-    the caller passes the clock readings.
-    """
-
-    TARGET = 0.5
-    """The share of one core below which more rows at once are worth a thread each."""
-    BUSY = 0.9
-    """The share above which a thread fewer costs no speed."""
-
-    def __init__(self, ceiling: int, now: float, *, start: int = 1, interval: float = 0.1) -> None:
-        self.ceiling = ceiling
-        self.limit = max(1, min(start, ceiling))
-        self.interval = interval
-        self._since = now
-        self._cpu = 0.0
-        self._rows = 0
-
-    def finished(self, cpu: float, now: float) -> None:
-        """A row that took ``cpu`` seconds of its thread's CPU finished at ``now``."""
-        self._cpu += cpu
-        self._rows += 1
-        wall = now - self._since
-        if wall < self.interval or wall <= 0 or self._rows < 2:  # noqa: PLR2004 - a share needs two rows
-            return
-        busy = self._cpu / wall
-        if busy > self.BUSY:
-            self.limit = max(1, self.limit - 1)
-        elif busy < self.TARGET:
-            # The ceiling when even that many would stay under TARGET (compared, not divided: a share of
-            # almost nothing would overflow the quotient).
-            room = self.limit * self.TARGET
-            wanted = self.ceiling if busy * self.ceiling <= room else int(room / busy)
-            self.limit = min(self.ceiling, max(self.limit + 1, wanted))
-        self._since, self._cpu, self._rows = now, 0.0, 0
 
 
 class ThreadedBulkLookup(_Engine):
@@ -132,8 +87,10 @@ class ThreadedBulkLookup(_Engine):
         self._errors: list[BaseException] = []  # what stopped the run, raised by ``outcomes``
         self._ending = False  # no further row or request
         self._ended = threading.Event()  # the same, for workers waiting out a backoff
+        self._over = threading.Event()  # the run is over: the timer threads (progress, pace) end
         self._threads: list[threading.Thread] = []  # the workers
         self._ticker: threading.Thread | None = None
+        self._pacer: threading.Thread | None = None
         self._running = 0  # worker threads alive
         self._working = 0  # threads with a row in hand (the caller's included)
         self._exhausted = False  # the input is read to its end
@@ -159,6 +116,8 @@ class ThreadedBulkLookup(_Engine):
         self._last_row = 0
         if tick is not None:
             self._start_ticking(tick, tick_every)
+        if self.concurrency > 1:
+            self._start_pacing(pending, done)
         try:
             while True:
                 row, batch = self._next_step(pending, done)
@@ -200,12 +159,26 @@ class ThreadedBulkLookup(_Engine):
         thread may be waiting for the rate limit), holding the lock."""
 
         def ticking() -> None:
-            while not self._ended.wait(every):
+            while not self._over.wait(every):
                 with self._lock:
                     tick()
 
         self._ticker = threading.Thread(target=ticking, name="bulk-lookup-progress", daemon=True)
         self._ticker.start()
+
+    def _start_pacing(self, pending: Iterator[InputRow], done: Container[int]) -> None:
+        """Every ``pace.interval``, ask the pace whether rows in flight only wait (no row finished): a row
+        stuck on a slow answer must not hold the run at a pace of 1, when it may be the only one."""
+
+        def pacing() -> None:
+            while not self._over.wait(self.pace.interval):
+                with self._lock:
+                    if self._working and self.pace.waiting(time.monotonic()):
+                        self._spawn(pending, done)
+                        self._may_work.notify_all()
+
+        self._pacer = threading.Thread(target=pacing, name="bulk-lookup-pace", daemon=True)
+        self._pacer.start()
 
     def _collect(self) -> list[tuple[LookupOutcome, bool]]:
         """Take every finished row, making room in the read-ahead (holding the lock)."""
@@ -259,11 +232,13 @@ class ThreadedBulkLookup(_Engine):
             self._ending = True
             self._may_work.notify_all()
         self._ended.set()
+        self._over.set()
         self.limiter.cancel()
         for worker in self._threads:
             worker.join()
-        if self._ticker is not None:
-            self._ticker.join()
+        for timer in (self._ticker, self._pacer):
+            if timer is not None:
+                timer.join()
 
     def _stop_with(self, error: BaseException) -> None:
         """End the run because of ``error`` (holding the lock)."""
