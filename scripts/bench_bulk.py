@@ -15,6 +15,7 @@ less that of the same run over 10 ids, divided by the ids).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import io
 import json
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import hubspot_commprefs.bulk
-from hubspot_commprefs import CommPrefs
+from hubspot_commprefs import AsyncCommPrefs, CommPrefs
 from hubspot_commprefs.bulk import ThreadedBulkLookup
 from hubspot_commprefs.cli import main
 
@@ -152,10 +153,25 @@ def _cli_argv(base_url: str, source: Path, output: Path) -> list[str]:
             "--check", "unsubscribe-all", "--concurrency", "10", "--no-progress"]  # fmt: skip
 
 
+async def _async_cpu_seconds(base_url: str, ids: list[str], kind: str) -> float:
+    async with AsyncCommPrefs(access_token=FAKE_TOKEN, base_url=base_url) as client:
+        await client.get_unsubscribe_all_status(ids[0])  # the async client's connection, made beforehand
+        started = time.process_time()
+        if kind == "async-loop":
+            for subscriber in ids:
+                await client.get_unsubscribe_all_status(subscriber)
+        else:
+            async for _ in client.lookup_many(ids, rate="1000000/1s", check="unsubscribe-all"):
+                pass
+        return time.process_time() - started
+
+
 def cpu_seconds(base_url: str, ids: list[str], kind: str) -> float:
     """Seconds of this process's CPU (every thread) of one run of ``kind`` over ``ids``: the loop and
     ``lookup_many`` with a client made beforehand, the ``bulk`` command from its argument list (it makes
     its own client, which costs more than the client's first thousand calls' bookkeeping: see ``cpu``)."""
+    if kind.startswith("async"):
+        return asyncio.run(_async_cpu_seconds(base_url, ids, kind))
     with tempfile.TemporaryDirectory() as folder:
         source, output = Path(folder) / "ids.txt", Path(folder) / "out.jsonl"
         source.write_text("\n".join(ids) + "\n")
@@ -183,7 +199,13 @@ def cpu(quick: bool) -> list[list[str]]:
     arguments, a first pass over INPUT, making its client, which alone is about 17 ms of httpx's TLS set-up)
     is not spread over the rows; the start-up is shown apart."""
     small, large = ids_for(CPU_SMALL), ids_for(CPU_LARGE)
-    kinds = {"loop": "sequential loop over CommPrefs", "cli": "bulk command", "api": "CommPrefs.lookup_many"}
+    kinds = {
+        "loop": "sequential loop over CommPrefs",
+        "cli": "bulk command",
+        "api": "CommPrefs.lookup_many",
+        "async-loop": "sequential loop over AsyncCommPrefs",
+        "async-api": "AsyncCommPrefs.lookup_many",
+    }
     figures: dict[str, list[float]] = {kind: [] for kind in kinds}
     fixed: dict[str, list[float]] = {kind: [] for kind in kinds}
     with fake_server(limit=1_000_000_000, window_ms=1000) as url:
@@ -194,10 +216,10 @@ def cpu(quick: bool) -> list[list[str]]:
                 per_row = (many - few) / (CPU_LARGE - CPU_SMALL)
                 figures[kind].append(per_row * 1e6)
                 fixed[kind].append((few - per_row * CPU_SMALL) * 1e3)
-    loop = statistics.median(figures["loop"])
     rows = []
     for kind, name in kinds.items():
         median = statistics.median(figures[kind])
+        loop = statistics.median(figures["async-loop" if kind.startswith("async") else "loop"])
         rows.append([name, f"{median:.0f} us", f"{median / loop:.2f}x",
                      " ".join(f"{figure:.0f}" for figure in figures[kind]),
                      f"{statistics.median(fixed[kind]):.1f} ms"])  # fmt: skip
