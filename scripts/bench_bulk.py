@@ -338,9 +338,8 @@ def _tables(which: str, quick: bool) -> None:
         print(
             "rows; unsubscribe-all only, concurrency 10; median of interleaved rounds; issue 11 asks for at"
         )
-        print(
-            "most 1.25x the loop). 'once per run': what is left at zero rows (the bulk command makes its client):"
-        )
+        print("most 1.25x the loop, the async ones against the async loop). 'once per run': what is left at")
+        print("zero rows (the bulk command makes its client):")
         print(table(["run", "CPU per row", "vs loop", "rounds (us)", "once per run"], cpu(quick)))
     else:
         print("Peak memory (ru_maxrss of a fresh process, the lower of two; per id: less the same run over")
