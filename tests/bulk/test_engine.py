@@ -674,7 +674,7 @@ async def test_once_the_asyncio_run_stops_no_row_sends_another_request() -> None
             await _drain_into(
                 engine.outcomes(rows_from_ids(["a@x.com", "held@x.com", "stop@x.com"])), yielded
             )
-    assert ("unsubscribe-all", "held@x.com") in portal.requests
+    # its first request was in flight when the run stopped: abandoned there (asyncio cancels it)
     assert ("statuses", "held@x.com") not in portal.requests
     assert "held@x.com" not in [o.subscriber for o in yielded]
 
@@ -704,3 +704,16 @@ async def test_an_asyncio_row_stuck_on_a_slow_answer_does_not_hold_the_others_at
     await _drain_into(engine.outcomes(rows_from_ids(ids)), outcomes)
     assert len(outcomes) == 40
     assert finished.index("b@x.com") >= 19  # the others went on while it waited
+
+
+def test_a_stop_also_stops_the_requests_waiting_for_the_rate_limit(driver: Driver) -> None:
+    """A 401 while other rows wait for their slot (a rate of 2 per second): none of them is sent, and the
+    run ends at once, not when their slots come."""
+    portal = Portal()
+    portal.fail_first("stop@x.com", error(401, category="INVALID_AUTHENTICATION"))
+    ids = ["a@x.com", "stop@x.com", *[f"user{n}@x.com" for n in range(10)]]
+    started = time.monotonic()
+    with pytest.raises(AuthenticationError):
+        driver.run(portal, ids, rate=Rate(2, 1.0), concurrency=6, check="statuses")
+    assert time.monotonic() - started < 1.5
+    assert [subscriber for _, subscriber in portal.requests] == ["a@x.com", "stop@x.com"]

@@ -8,6 +8,7 @@ calls that sleep a few milliseconds: a thread that sleeps uses no CPU, which is 
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -440,10 +441,14 @@ def test_an_error_raised_by_the_input_comes_out_after_every_row_before_it() -> N
     assert workers_alive() == []
 
 
-def test_ctrl_c_in_a_call_in_the_callers_thread_stops_the_run_after_yielding_every_finished_row() -> None:
+def test_ctrl_c_in_the_callers_thread_leaves_at_once_and_hands_on_no_row_after() -> None:
+    """Ctrl-C in the caller's own row (maybe inside httpx, whose pool it may leave locked): the run ends
+    at once, without waiting for the workers; no row reaches ``on_finish`` once ``outcomes()`` has raised;
+    the workers end by themselves, sending nothing more."""
     caller = threading.get_ident()
     calls = Calls(0.003)
     interrupted: list[str] = []
+    handed_on: list[str] = []
 
     def call(operation: Any, subscriber: str) -> _Complete:
         if threading.get_ident() == caller and len(calls.finished) >= 30 and not interrupted:
@@ -451,16 +456,47 @@ def test_ctrl_c_in_a_call_in_the_callers_thread_stops_the_run_after_yielding_eve
             raise KeyboardInterrupt
         return calls(operation, subscriber)
 
-    engine = ThreadedBulkLookup(call, rate=FAST, concurrency=4, check="statuses")
+    engine = ThreadedBulkLookup(
+        call, rate=FAST, concurrency=4, check="statuses", on_finish=lambda o: handed_on.append(o.subscriber)
+    )
     outcomes: list[LookupOutcome] = []
     with pytest.raises(KeyboardInterrupt):
         drain(engine.outcomes(iter_rows_from_ids(ids(10_000))), into=outcomes)
+    after = len(handed_on)
     yielded = [o.subscriber for o in outcomes]
     assert len(interrupted) == 1
     assert interrupted[0] not in yielded
-    assert sorted(yielded) == sorted(calls.finished)  # every row that finished, none lost
-    assert len(yielded) < 200
-    assert workers_alive() == []
+    assert set(yielded) <= set(handed_on) <= set(calls.finished)
+    wait_until(lambda: workers_alive() == [])
+    assert len(handed_on) == after  # nothing handed on once the run has left
+    sent = len(calls.finished)
+    time.sleep(0.05)
+    assert len(calls.finished) == sent
+    assert sent < 200
+
+
+def test_interrupt_stops_gently_handing_on_the_rows_in_flight() -> None:
+    """``interrupt()`` (what the bulk command's Ctrl-C calls): no further request, the rows in flight
+    finish and are handed on, then ``outcomes()`` raises KeyboardInterrupt."""
+    calls = Calls(0.003)
+    handed_on: list[str] = []
+    engine = ThreadedBulkLookup(
+        calls, rate=FAST, concurrency=4, check="statuses", on_finish=lambda o: handed_on.append(o.subscriber)
+    )
+    outcomes: list[LookupOutcome] = []
+
+    def interrupt_after_30(outcome: LookupOutcome) -> None:
+        handed_on.append(outcome.subscriber)
+        if len(handed_on) == 30:
+            engine.interrupt()
+
+    engine._on_finish = interrupt_after_30
+    with pytest.raises(KeyboardInterrupt):
+        drain(engine.outcomes(iter_rows_from_ids(ids(10_000))), into=outcomes)
+    assert workers_alive() == []  # waited for: they ended their rows
+    assert sorted(handed_on) == sorted(calls.finished)  # every row sent was finished and handed on
+    assert sorted(o.subscriber for o in outcomes) == sorted(handed_on)
+    assert len(handed_on) < 200
 
 
 def test_rows_taken_from_the_input_stay_within_twice_the_read_ahead_of_those_yielded() -> None:
@@ -483,3 +519,43 @@ def test_rows_taken_from_the_input_stay_within_twice_the_read_ahead_of_those_yie
     # have taken a thousand rows more during the pause.
     assert ahead > engine.read_ahead // 2
     assert source.taken <= 1500 + bound
+
+
+def test_ctrl_c_during_the_callers_own_row_lets_its_request_end_then_raises() -> None:
+    """In the main thread, Ctrl-C during a row the caller's thread looks up itself does not cut the
+    request short inside httpx (which could leave the client's pool locked): the row ends, then the run
+    stops and raises KeyboardInterrupt; Python's handler is back afterwards."""
+    caller = threading.get_ident()
+    calls = Calls(0.003)
+    state = {"raised": False, "went_on": False}
+
+    def call(operation: Any, subscriber: str) -> _Complete:
+        if threading.get_ident() == caller and len(calls.finished) >= 10 and not state["raised"]:
+            state["raised"] = True
+            signal.raise_signal(signal.SIGINT)  # its handler runs here, in this (the main) thread
+            state["went_on"] = True
+        return calls(operation, subscriber)
+
+    assert threading.current_thread() is threading.main_thread()
+    engine = ThreadedBulkLookup(call, rate=FAST, concurrency=4, check="statuses")
+    outcomes: list[LookupOutcome] = []
+    with pytest.raises(KeyboardInterrupt):
+        drain(engine.outcomes(iter_rows_from_ids(ids(10_000))), into=outcomes)
+    assert state == {"raised": True, "went_on": True}
+    assert sorted(o.subscriber for o in outcomes) == sorted(calls.finished)  # the rows in flight ended
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert workers_alive() == []
+
+
+def test_ctrl_c_in_the_callers_own_code_between_outcomes_raises_there_at_once() -> None:
+    calls = Calls(0.001)
+    engine = ThreadedBulkLookup(calls, rate=FAST, concurrency=2, check="statuses")
+    seen = 0
+    with pytest.raises(KeyboardInterrupt):  # noqa: PT012 - raised in the loop's body, as Ctrl-C would
+        for _ in engine.outcomes(iter_rows_from_ids(ids(10_000))):
+            seen += 1
+            if seen == 5:
+                signal.raise_signal(signal.SIGINT)
+                pytest.fail("Ctrl-C did not raise in the loop's body")
+    assert seen == 5
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

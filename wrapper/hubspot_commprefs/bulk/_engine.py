@@ -560,6 +560,9 @@ class BulkLookup(_Engine):
         try:
             while running:
                 item = await finished.get()
+                if stop:  # no further request, not even one waiting for the rate limit: rows in flight
+                    for task in workers:  # are left unfinished, for --resume
+                        task.cancel()
                 if item is None:
                     running -= 1
                     continue

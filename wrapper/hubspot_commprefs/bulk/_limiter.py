@@ -436,6 +436,17 @@ class ThreadedRollingWindowLimiter(_Limiter):
             if self._release(slot) and self._waiting:
                 self._changed.notify()
 
+    def unsend(self, slot: Slot) -> None:
+        """Give back a slot whose request was not sent after all: free at once, not counted as sent."""
+        with self._lock:
+            if not slot.released:
+                slot.released = True
+                self.sent -= 1
+                for window in self.windows:
+                    window.in_flight -= 1
+                if self._waiting:
+                    self._changed.notify()
+
     @contextlib.contextmanager
     def slot(self) -> Iterator[Slot]:
         taken = self.acquire()

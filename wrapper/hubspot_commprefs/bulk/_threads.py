@@ -12,6 +12,7 @@ asyncio driver; ``_request`` and ``_lookup`` are the blocking twins of ``BulkLoo
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections import deque
@@ -39,6 +40,7 @@ from hubspot_commprefs.bulk._pace import Pace
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Container, Generator, Iterable, Iterator
+    from types import FrameType
 
     from hubspot_commprefs.bulk._io import DoneRows, InputRow
 
@@ -49,6 +51,9 @@ SIGNAL_CHECK = 0.1
 a worker thread may be, and how late an outcome finished by a worker may be handed over while the caller's
 thread waits. While the caller's thread looks a row up itself (it is a worker too), outcomes wait for the
 end of that row: at most its requests' timeouts and backoffs."""
+
+HAND_ON_WAIT = 5.0
+"""Seconds the caller's thread, leaving on Ctrl-C, waits for a row being handed on (written) to be done."""
 
 COLLECT_BATCH = 32
 """Finished rows that wake the caller's thread before its next look: waking it for each row would cost
@@ -94,6 +99,10 @@ class ThreadedBulkLookup(_Engine):
         self._running = 0  # worker threads alive
         self._working = 0  # threads with a row in hand (the caller's included)
         self._exhausted = False  # the input is read to its end
+        self._interrupted = False  # ``interrupt()`` was called
+        self._abandoned = False  # the caller's thread left on Ctrl-C: no row is handed on any more
+        self._caller: threading.Thread | None = None  # the thread iterating ``outcomes()``
+        self._caller_busy = False  # that thread is looking a row up
 
     def outcomes(
         self,
@@ -112,27 +121,66 @@ class ThreadedBulkLookup(_Engine):
         """
         done = self._skip_of(skip, rows, total)
         pending = iter(rows)
+        self._caller = threading.current_thread()
         self._unyielded = {}
         self._last_row = 0
         if tick is not None:
             self._start_ticking(tick, tick_every)
-        if self.concurrency > 1:
-            self._start_pacing(pending, done)
+        self._start_pacing(pending, done)
+        wait_for_workers = True
+        restore_ctrl_c = self._defer_ctrl_c_in_own_rows()
         try:
             while True:
                 row, batch = self._next_step(pending, done)
                 if row is not None:
-                    self._do(row, pending, done)  # this thread is a worker too: at a pace of 1, the only one
+                    self._caller_busy = True
+                    try:
+                        self._do(row, pending, done)  # this thread is a worker too: at a pace of 1, the only
+                    finally:
+                        self._caller_busy = False
                 elif batch is None:
                     break
                 else:
                     for outcome, looked_up in batch:
                         yield self._counted(outcome, looked_up)
+        except BaseException as error:
+            # Ctrl-C (or SystemExit) in this thread, maybe inside httpx: its connection pool may be left
+            # locked, and a worker waiting for it would never end. The workers are not waited for; a row
+            # they finish from now on is not handed on (``_abandoned``): it is done again on --resume.
+            wait_for_workers = isinstance(error, (Exception, GeneratorExit))
+            raise
         finally:
-            self._halt()
+            restore_ctrl_c()
+            self._halt(wait=wait_for_workers)
             self.stats.requests = self.limiter.sent
         if self._errors:
             raise self._errors[0]
+
+    def _defer_ctrl_c_in_own_rows(self) -> Callable[[], None]:
+        """While the caller's thread (the main thread, with Python's own SIGINT handler) looks a row up
+        itself, Ctrl-C becomes ``interrupt()``: raised inside httpx, KeyboardInterrupt can leave the
+        client's connection pool locked, and every later call on that client would wait for ever (Ctrl-C
+        in a notebook, then the next cell). Anywhere else it raises KeyboardInterrupt as usual, and so does
+        a second Ctrl-C. Returns what puts the handler back."""
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        ):
+            return lambda: None
+
+        def on_ctrl_c(_signum: int, _frame: FrameType | None) -> None:
+            if not self._caller_busy:
+                raise KeyboardInterrupt
+            self.interrupt()  # a flag: no lock, no I/O in a signal handler
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+        signal.signal(signal.SIGINT, on_ctrl_c)
+
+        def restore() -> None:
+            if signal.getsignal(signal.SIGINT) is on_ctrl_c:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+
+        return restore
 
     def _next_step(
         self, pending: Iterator[InputRow], done: Container[int]
@@ -168,12 +216,15 @@ class ThreadedBulkLookup(_Engine):
 
     def _start_pacing(self, pending: Iterator[InputRow], done: Container[int]) -> None:
         """Every ``pace.interval``, ask the pace whether rows in flight only wait (no row finished): a row
-        stuck on a slow answer must not hold the run at a pace of 1, when it may be the only one."""
+        stuck on a slow answer must not hold the run at a pace of 1, when it may be the only one. Also
+        turns ``interrupt()`` into the run's stop."""
 
         def pacing() -> None:
             while not self._over.wait(self.pace.interval):
                 with self._lock:
-                    if self._working and self.pace.waiting(time.monotonic()):
+                    if self._interrupted and not self._ending:
+                        self._stop_with(KeyboardInterrupt())
+                    elif self._working and self.pace.waiting(time.monotonic()):
                         self._spawn(pending, done)
                         self._may_work.notify_all()
 
@@ -226,26 +277,50 @@ class ThreadedBulkLookup(_Engine):
             self._running += 1
             worker.start()
 
-    def _halt(self) -> None:
-        """No further row or request; wait for the workers (each ends its request in flight)."""
-        with self._lock:
-            self._ending = True
-            self._may_work.notify_all()
+    def _halt(self, *, wait: bool = True) -> None:
+        """No further row or request; wait for the workers (each ends its request in flight), or with
+        ``wait=False`` only for a row being handed on at this moment (it holds the lock)."""
+        if wait:
+            with self._lock:
+                self._ending = True
+                self._may_work.notify_all()
+        else:
+            self._abandoned = True  # read under the lock by ``_hand_on``: set first, then take the lock
+            if self._lock.acquire(timeout=HAND_ON_WAIT):
+                self._ending = True
+                self._may_work.notify_all()
+                self._lock.release()
         self._ended.set()
         self._over.set()
         self.limiter.cancel()
+        if not wait:
+            return
         for worker in self._threads:
             worker.join()
         for timer in (self._ticker, self._pacer):
             if timer is not None:
                 timer.join()
 
+    @property
+    def abandoned(self) -> bool:
+        """Whether the run ended on Ctrl-C in the caller's own thread, without waiting for its workers
+        (the client's connection pool may then be left locked by the request it cut short)."""
+        return self._abandoned
+
+    def interrupt(self) -> None:
+        """Stop the run as Ctrl-C would, but gently: no further request; the rows in flight finish and are
+        handed on; ``outcomes()`` then raises ``KeyboardInterrupt``. Takes no lock and may be called from a
+        signal handler (the pace's timer thread does the rest within ``pace.interval``)."""
+        self._interrupted = True
+
     def _stop_with(self, error: BaseException) -> None:
-        """End the run because of ``error`` (holding the lock)."""
+        """End the run because of ``error`` (holding the lock): no further request, not even one waiting
+        for the rate limit."""
         self._errors.append(error)
         self._ending = True
         self._ended.set()
         self._may_work.notify_all()
+        self.limiter.cancel()  # the limiter's lock is only ever taken after this one
 
     def _work(self, pending: Iterator[InputRow], done: Container[int]) -> None:
         try:
@@ -275,8 +350,12 @@ class ThreadedBulkLookup(_Engine):
             pass  # the run is ending: the row is not finished
         except _StopRunError as error:
             failure = error.__cause__ or error
-        except BaseException as error:  # noqa: BLE001 - raised by outcomes(), in the caller's thread
+        except Exception as error:  # noqa: BLE001 - raised by outcomes() once the workers ended
             failure = error
+        except BaseException as error:
+            if threading.current_thread() is self._caller:
+                raise  # Ctrl-C in the caller's own row: out at once (see outcomes())
+            failure = error  # in a worker: raised by outcomes(), in the caller's thread
         cpu = time.thread_time() - started
         with self._lock:
             self._working -= 1
@@ -287,14 +366,20 @@ class ThreadedBulkLookup(_Engine):
             if outcome is not None:
                 self._hand_on(outcome, looked_up=row.problem is None)
             if row.problem is None:
-                before = self.pace.limit
-                self.pace.finished(cpu, time.monotonic())
-                if self.pace.limit > before:
-                    self._spawn(pending, done)
-                    self._may_work.notify_all()
+                self._paced(cpu, pending, done)
+
+    def _paced(self, cpu: float, pending: Iterator[InputRow], done: Container[int]) -> None:
+        """A looked-up row that took ``cpu`` finished: the pace sees it (holding the lock)."""
+        before = self.pace.limit
+        self.pace.finished(cpu, time.monotonic())
+        if self.pace.limit > before:
+            self._spawn(pending, done)
+            self._may_work.notify_all()
 
     def _hand_on(self, outcome: LookupOutcome, *, looked_up: bool) -> None:
         """``on_finish``, then to the caller's thread (holding the lock)."""
+        if self._abandoned:
+            return
         try:
             if self._on_finish is not None:
                 self._on_finish(outcome)  # e.g. writing the row: a disk full stops the run
@@ -310,10 +395,13 @@ class ThreadedBulkLookup(_Engine):
     def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
         """``BulkLookup._request``, blocking."""
         while True:
-            if self._ending:
+            if self._ending or self._interrupted:
                 raise _RunEndingError
             slot = self.limiter.acquire()
             try:
+                if self._ending or self._interrupted:  # stopped while this request waited for its slot
+                    self.limiter.unsend(slot)
+                    raise _RunEndingError
                 attempts.requests += 1
                 try:
                     result = self.call(operation, subscriber)

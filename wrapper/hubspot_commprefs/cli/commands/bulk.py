@@ -262,10 +262,11 @@ def run(args: argparse.Namespace) -> int:
         client = CommPrefs(**options)
     except (CommPrefsError, ValueError) as error:
         return fail(str(error), EXIT_USAGE)
-    with client, plan.source:
+    with plan.source:
         try:
             sink = _open_sink(args, plan)
         except OSError as error:  # before any lookup: nothing is done, nothing to resume
+            client.close()
             if plan.output is None:
                 stdout_to_devnull()
             return fail(f"cannot write {_where(plan.output)}: {error.strerror or error}", EXIT_USAGE)
@@ -298,12 +299,18 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
     )
     progress.waiting = engine.limiter.held_for
     started = time.monotonic()
+    gentle_ctrl_c = _first_ctrl_c_finishes_the_rows_in_flight(engine)
     stopped: str | None = "interrupted"
     tick = progress.refresh if progress.enabled else None  # redrawn while the rate limit holds every row
     outcomes = engine.outcomes(source.rows(), skip=done, total=total, tick=tick, tick_every=PROGRESS_REFRESH)
     try:
         stopped = _drain(outcomes, _where(output))
     finally:
+        gentle_ctrl_c()
+        if not engine.abandoned:
+            # Not closed when a second Ctrl-C cut a request short: it may have left httpx's connection
+            # pool locked, and closing it would wait for ever. The process is ending: its sockets go too.
+            client.close()
         complete = stopped is None and sink.next_row == total + 1
         try:
             sink.close(complete=complete)
@@ -322,6 +329,28 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
     by_outcome = engine.stats.by_outcome
     failed = by_outcome.get("error", 0) + by_outcome.get("invalid", 0) + resume.failed
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _first_ctrl_c_finishes_the_rows_in_flight(engine: Any) -> Any:
+    """While the run goes, the first Ctrl-C stops it gently: no further request, the rows in flight end
+    (each within the client's timeout) and are written, then the command exits 130 as on any Ctrl-C. A
+    second Ctrl-C stops it at once (the rows it abandons are looked up again by ``--resume``). Only from
+    the main thread, and only over Python's own handler; returns what puts that handler back."""
+    import signal  # noqa: PLC0415 - keep --help fast
+    import threading  # noqa: PLC0415
+
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        return lambda: None
+
+    def first(_signum: int, _frame: Any) -> None:
+        engine.interrupt()  # a flag: no lock, no I/O in a signal handler
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, first)
+    return lambda: signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 PROGRESS_REFRESH = 0.5
