@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
+import time
 from typing import TYPE_CHECKING
 
 import pytest
+from hubspot_commprefs.bulk import ThreadedBulkLookup
+from hubspot_commprefs.bulk._io import rows_from_ids
 from hubspot_commprefs.bulk._limiter import Rate, RollingWindowLimiter
 from hubspot_commprefs.bulk._progress import ProgressBar
 from hubspot_commprefs.cli import main
@@ -174,3 +177,45 @@ def test_the_bar_says_when_the_rate_limit_holds_the_run(
     assert main(["bulk", str(source), "--rate", "1/1s", "--check", "unsubscribe-all"]) == 0
     assert "waiting for the rate limit (1 s)" in err.getvalue()
     assert "waiting" not in visible_lines(err.getvalue())[-2]  # the final bar (then the summary)
+
+
+class _ClosedStream(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_bar_whose_stream_is_gone_turns_itself_off_instead_of_stopping_the_run() -> None:
+    bar = ProgressBar(10, stream=_ClosedStream(), enabled=True)
+    bar.advance(outcome="ok")  # no BrokenPipeError: the work goes on without its display
+    bar.refresh()
+    bar.clear()
+    bar.close()
+    assert not bar.enabled
+    assert bar.done == 1
+
+
+def test_a_tick_that_fails_stops_ticking_not_the_run() -> None:
+    ticks: list[int] = []
+
+    def tick() -> None:
+        ticks.append(1)
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def call(operation: object, subscriber: str) -> object:
+        time.sleep(0.01)
+
+        class Answer:
+            is_complete = True
+            rate_limit = None
+
+        return Answer()
+
+    engine = ThreadedBulkLookup(call, rate="1000/1s", concurrency=1, check="statuses")
+    outcomes = list(
+        engine.outcomes(rows_from_ids([f"u{n}@x.com" for n in range(15)]), tick=tick, tick_every=0.01)
+    )
+    assert len(outcomes) == 15
+    assert ticks == [1]  # it stopped at its first failure, silently

@@ -86,8 +86,7 @@ class ProgressBar:
         """Erase the line, so that what is printed next on the terminal starts on a clean line; the next
         ``advance`` or ``refresh`` draws it again."""
         if self.enabled and self._width:
-            self.stream.write("\r" + " " * self._width + "\r")
-            self.stream.flush()
+            self._write("\r" + " " * self._width + "\r")
             self._width = 0
             self._drawn_at = -float("inf")
 
@@ -97,9 +96,19 @@ class ProgressBar:
         self._drawn_at = now
         line = self.line(now)
         # Spaces over what is left of a longer line drawn before (the wait's words come and go).
-        self.stream.write("\r" + line + " " * max(0, self._width - len(line)))
-        self.stream.flush()
+        self._write("\r" + line + " " * max(0, self._width - len(line)))
         self._width = len(line)
+
+    def _write(self, text: str) -> None:
+        """Draw ``text``; a stream that cannot take it (closed, a broken pipe) turns the bar off: a
+        progress display never stops the work it shows."""
+        if not self.enabled:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.enabled = False
 
     def rate(self, now: float | None = None) -> float:
         now = self._clock() if now is None else now
@@ -125,6 +134,5 @@ class ProgressBar:
         if self.enabled:
             self.waiting = None  # the run is over: nothing waits any more
             self._draw(self._clock())
-            self.stream.write("\n")
-            self.stream.flush()
+            self._write("\n")
             self._width = 0

@@ -209,7 +209,10 @@ class ThreadedBulkLookup(_Engine):
         def ticking() -> None:
             while not self._over.wait(every):
                 with self._lock:
-                    tick()
+                    try:
+                        tick()
+                    except Exception:  # noqa: BLE001 - a display that fails stops drawing, not the run
+                        return
 
         self._ticker = threading.Thread(target=ticking, name="bulk-lookup-progress", daemon=True)
         self._ticker.start()
@@ -273,9 +276,13 @@ class ThreadedBulkLookup(_Engine):
             worker = threading.Thread(
                 target=self._work, args=(pending, done), name=f"bulk-lookup-{len(self._threads)}", daemon=True
             )
+            try:
+                worker.start()
+            except RuntimeError:  # "can't start new thread": the run goes on with the threads it has
+                self.pace.ceiling = self.pace.limit = len(self._threads) + 1
+                return
             self._threads.append(worker)
             self._running += 1
-            worker.start()
 
     def _halt(self, *, wait: bool = True) -> None:
         """No further row or request; wait for the workers (each ends its request in flight), or with

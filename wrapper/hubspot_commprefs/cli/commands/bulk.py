@@ -93,7 +93,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--rate", default="100/10s", help="at most this many requests per rolling window")
     parser.add_argument(
-        "--concurrency", type=int, default=10, metavar="N", help="requests in flight at once (default 10)"
+        "--concurrency",
+        type=int,
+        default=10,
+        metavar="N",
+        help="the most requests in flight at once (default 10; fewer while more would not go faster)",
     )
     parser.add_argument(
         "--check",
