@@ -159,14 +159,7 @@ def test_an_unknown_wide_status_is_not_shown_as_a_no(
             }
         ],
     }
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
-    real = hubspot_commprefs.CommPrefs
-
-    def on_mock(**options: Any) -> Any:
-        return real(**options, http_client=httpx.Client(transport=transport))
-
-    monkeypatch.setattr(hubspot_commprefs, "CommPrefs", on_mock)
-    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "t")
+    answer_with(monkeypatch, body)
     assert main(["unsubscribe-all", "a@x.com"]) == 1
     captured = capsys.readouterr()
     assert "not unsubscribed" not in captured.out
@@ -188,14 +181,7 @@ def test_an_unsubscribed_wide_status_is_shown_even_next_to_an_unknown_one(
             {**item, "status": "UNSUBSCRIBED", "wideStatusType": "BUSINESS_UNIT_WIDE", "businessUnitId": 7},
         ],
     }
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
-    real = hubspot_commprefs.CommPrefs
-
-    def on_mock(**options: Any) -> Any:
-        return real(**options, http_client=httpx.Client(transport=transport))
-
-    monkeypatch.setattr(hubspot_commprefs, "CommPrefs", on_mock)
-    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "t")
+    answer_with(monkeypatch, body)
     assert main(["unsubscribe-all", "a@x.com"]) == 0
     captured = capsys.readouterr()
     assert "UNSUBSCRIBED from all email of business unit 7" in captured.out
@@ -405,6 +391,16 @@ def test_only_the_other_channels_are_named(
             {**item, "channel": "SMS", "wideStatusType": "BUSINESS_UNIT_WIDE", "businessUnitId": 7},
         ],
     }
+    answer_with(monkeypatch, body)
+    assert main(["unsubscribe-all", "a@x.com"]) == 0
+    captured = capsys.readouterr()
+    assert "UNSUBSCRIBED from all email, portal-wide" in captured.out
+    assert "channels SMS, WHATSAPP, not EMAIL" in captured.err
+    assert len(captured.err.splitlines()) == 1
+
+
+def answer_with(monkeypatch: pytest.MonkeyPatch, body: dict[str, Any]) -> None:
+    """The commands' client answers every request with a 200 carrying ``body``."""
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
     real = hubspot_commprefs.CommPrefs
 
@@ -413,8 +409,3 @@ def test_only_the_other_channels_are_named(
 
     monkeypatch.setattr(hubspot_commprefs, "CommPrefs", on_mock)
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "t")
-    assert main(["unsubscribe-all", "a@x.com"]) == 0
-    captured = capsys.readouterr()
-    assert "UNSUBSCRIBED from all email, portal-wide" in captured.out
-    assert "channels SMS, WHATSAPP, not EMAIL" in captured.err
-    assert len(captured.err.splitlines()) == 1
