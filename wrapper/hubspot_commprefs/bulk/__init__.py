@@ -1,8 +1,8 @@
 """Many lookups at once: ``_engine`` (the bulk engine, its decisions and outcomes, and its asyncio
 driver), ``_threads`` (its driver with worker threads), ``_pace`` (how many rows both keep in flight),
-``_api`` (driving them with a client:
-``lookup_many`` and the call adapters), ``_limiter`` (the rolling-window rate limiter),
-``_io`` (input, output, journal and resume), ``_progress`` (the progress bar).
+``_api`` (driving them with a client: ``lookup_many`` and the call adapters), ``_limiter`` (the
+rolling-window rate limiter), ``_io`` (input, output, journal and resume), ``_dedup`` (duplicate
+detection), ``_progress`` (the progress bar).
 
 Bulk depends on the client (through ``hubspot_commprefs.client``), never the reverse: the clients'
 ``lookup_many`` import this package lazily, when first called.
