@@ -20,7 +20,7 @@ from hubspot_commprefs._exit_codes import (
     EXIT_STOPPED,
     EXIT_USAGE,
 )
-from hubspot_commprefs.client import DEFAULT_TIMEOUT_SECONDS
+from hubspot_commprefs.client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
 from hubspot_commprefs.client import ENV_ACCESS_TOKEN as TOKEN_ENV
 from hubspot_commprefs.client import ENV_BASE_URL as BASE_URL_ENV
 
@@ -97,7 +97,7 @@ BUSINESS_UNIT_HELP = "the business unit to read (HubSpot's default business unit
 TIMEOUT_HELP = (
     "the longest one attempt may take in all, however slowly the server answers "
     f"(default {DEFAULT_TIMEOUT_SECONDS:g}); a lookup "
-    "makes at most 3 attempts (retries of 429, 5xx and no answer)"
+    f"makes at most {DEFAULT_MAX_RETRIES + 1} attempts (retries of 429, 5xx and no answer)"
 )
 
 
