@@ -95,3 +95,10 @@ async def test_bad_ids_fail_before_any_request():
     with pytest.raises(ValueError, match="URL"):
         await client.get_statuses("..")
     assert recorder.requests == []
+
+
+async def test_verbose_must_be_a_bool_before_any_request():
+    client, recorder = async_client(ok())
+    with pytest.raises(TypeError, match="verbose must be a bool, not str"):
+        await client.get_unsubscribe_all_status("a@example.com", verbose="yes")  # type: ignore[arg-type]
+    assert recorder.requests == []

@@ -59,6 +59,9 @@ def request_url(
 ) -> tuple[str, str]:
     """The URL and the path of ``operation`` for ``subscriber_id``; raises ``TypeError``, ``ValueError`` or
     ``InvalidSubscriberIdError`` (naming the id as given) for arguments that cannot be sent."""
+    verbose = extra.get("verbose", False)
+    if not isinstance(verbose, bool):  # the generated code would send any value as the query's text
+        raise TypeError(f"verbose must be a bool, not {type(verbose).__name__}")
     given = subscriber_id
     subscriber_id = normalise_subscriber_id(subscriber_id)
     if not isinstance(channel, str):

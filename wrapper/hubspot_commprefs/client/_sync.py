@@ -104,8 +104,6 @@ class CommPrefs(BaseClient):
     ) -> UnsubscribeAllStatus:
         """Whether the contact opted out of all email, portal-wide or for a business unit.
         ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
-        if not isinstance(verbose, bool):
-            raise TypeError(f"verbose must be a bool, not {type(verbose).__name__}")
         return self._call(
             self._ops.get_unsubscribe_all_status,
             subscriber_id,
