@@ -507,9 +507,9 @@ class BulkLookup(_Engine):
         pending: Iterator[InputRow],
         done: Container[int],
         finished: asyncio.Queue[tuple[LookupOutcome, bool] | None],
-        stop: list[BaseException],
     ) -> None:
         on_finish = self._on_finish
+        stop = self._stop
         try:
             while not stop:
                 await self._room()
@@ -547,14 +547,12 @@ class BulkLookup(_Engine):
         self, pending: Iterator[InputRow], done: Container[int]
     ) -> AsyncGenerator[tuple[LookupOutcome, bool], None]:
         finished: asyncio.Queue[tuple[LookupOutcome, bool] | None] = asyncio.Queue()
-        stop: list[BaseException] = []
-        self._stop = stop  # seen by ``_request``: no request once the run stops
+        stop: list[BaseException] = []  # what stopped the run; seen by ``_request``: no request after
+        self._stop = stop
         self._unyielded = {}
         self._last_row = 0
         self._room_made = asyncio.Event()
-        workers = [
-            asyncio.create_task(self._work(pending, done, finished, stop)) for _ in range(self.concurrency)
-        ]
+        workers = [asyncio.create_task(self._work(pending, done, finished)) for _ in range(self.concurrency)]
         pacer = asyncio.create_task(self._pacing()) if self.concurrency > 1 else None
         running = len(workers)
         try:
