@@ -4,7 +4,8 @@ Why threads of their own rather than ``BulkLookup`` on an event loop calling the
 pool (as before): that way every row crossed three threads (the loop, a pool thread, the caller's), and
 at zero latency the hand-overs cost more CPU than the lookup itself. Here a worker thread takes a row,
 sends its requests through the ``ThreadedRollingWindowLimiter`` and records the outcome; the caller's
-thread only collects outcomes. Every decision on an answer or an error is ``_Engine``'s, shared with the
+thread is a worker too (at a pace of 1 the only one: no hand-over at all) and collects the outcomes of
+the others in batches. Every decision on an answer or an error is ``_Engine``'s, shared with the
 asyncio driver; ``_request`` and ``_lookup`` are the blocking twins of ``BulkLookup``'s.
 
 ``concurrency`` is a ceiling: ``Pace`` (in ``_pace``) decides how many rows are worked on at once.
