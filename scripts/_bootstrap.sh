@@ -45,13 +45,18 @@ _hc_pip() {
 
 # Installs its arguments with uv when uv is in .venv or pip can put it there, else with pip. uv prints
 # what it resolves, downloads and installs as it goes.
+_hc_has_uv() {
+    case "$("$VENV/bin/python" -m uv --version 2>/dev/null)" in "uv $UV_VERSION "* | "uv $UV_VERSION") return 0 ;; esac
+    return 1
+}
+
 _hc_install() {
-    if [ "$("$VENV/bin/python" -m uv --version 2>/dev/null)" != "uv $UV_VERSION" ]; then
+    if ! _hc_has_uv; then
         echo "scripts: fetching uv $UV_VERSION (the installer) with pip" >&2
         "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off --quiet \
             "uv==$UV_VERSION" >"$VENV/pip.log" 2>&1 || true
     fi
-    if [ "$("$VENV/bin/python" -m uv --version 2>/dev/null)" = "uv $UV_VERSION" ]; then
+    if _hc_has_uv; then
         "$VENV/bin/python" -m uv pip install --python "$VENV/bin/python" "$@" && return 0
         echo "scripts: uv failed; trying pip" >&2
     else
