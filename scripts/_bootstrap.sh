@@ -43,31 +43,44 @@ _hc_pip() {
     fi
 }
 
-# Installs its arguments with uv when uv is in .venv or pip can put it there, else with pip. uv prints
-# what it resolves, downloads and installs as it goes.
-_hc_has_uv() {
-    case "$("$VENV/bin/python" -m uv --version 2>/dev/null)" in "uv $UV_VERSION "* | "uv $UV_VERSION") return 0 ;; esac
-    return 1
+# The path of uv, put into the git-ignored .tools/ by the pip of the Python given (once per version); fails
+# when that Python has no pip or the registry cannot be reached.
+_hc_uv() {
+    local dir="$ROOT/.tools/uv-$UV_VERSION"
+    if [ ! -x "$dir/bin/uv" ]; then
+        "$1" -m pip --version >/dev/null 2>&1 || return 1
+        echo "scripts: fetching uv $UV_VERSION (the installer) from PyPI with pip" >&2
+        mkdir -p "$ROOT/.tools"
+        "$1" -m pip install --disable-pip-version-check --progress-bar off --quiet --target "$dir" \
+            "uv==$UV_VERSION" >"$ROOT/.tools/uv-pip.log" 2>&1 || return 1
+    fi
+    [ -x "$dir/bin/uv" ] && echo "$dir/bin/uv"
 }
 
+# Installs its arguments into .venv with uv, which prints what it resolves, downloads and installs as it
+# goes; with pip when uv cannot be had.
 _hc_install() {
-    if ! _hc_has_uv; then
-        echo "scripts: fetching uv $UV_VERSION (the installer) with pip" >&2
-        "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off --quiet \
-            "uv==$UV_VERSION" >"$VENV/pip.log" 2>&1 || true
-    fi
-    if _hc_has_uv; then
-        "$VENV/bin/python" -m uv pip install --python "$VENV/bin/python" "$@" && return 0
+    local uv
+    if uv="$(_hc_uv "$_hc_base" || _hc_uv "$VENV/bin/python")"; then
+        "$uv" pip install --python "$VENV/bin/python" "$@" && return 0
         echo "scripts: uv failed; trying pip" >&2
     else
-        echo "scripts: uv could not be installed (log: .venv/pip.log); installing with pip" >&2
+        echo "scripts: uv could not be had (log: .tools/uv-pip.log); installing with pip" >&2
     fi
+    "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip --default-pip >/dev/null
     _hc_pip "$@"
 }
 
+export UV_PYTHON_DOWNLOADS=never
+_hc_base="$(_hc_python)"
 if [ ! -x "$VENV/bin/python" ]; then
     echo "scripts: creating a virtual environment in .venv" >&2
-    "$(_hc_python)" -m venv "$VENV"
+    if _hc_venv_uv="$(_hc_uv "$_hc_base")"; then
+        "$_hc_venv_uv" venv --quiet --python "$_hc_base" "$VENV"
+    else
+        "$_hc_base" -m venv "$VENV"
+    fi
+    unset _hc_venv_uv
 fi
 _hc_stamp="$("$VENV/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$ROOT/pyproject.toml")"
 # dev holds everything harness does, so a dev install serves the demo too.
@@ -81,7 +94,7 @@ if [ "$(cat "$VENV/.installed-dev" 2>/dev/null)" != "$_hc_stamp" ] &&
     unset _hc_started
 fi
 export PATH="$VENV/bin:$PATH"
-unset _hc_stamp
+unset _hc_stamp _hc_base
 
 # Prism (@stoplight/prism-cli), an independent spec-driven mock and validating proxy that the tests run the
 # conformance suite against. Installed with npm, pinned, into the git-ignored .tools/prism, once per version;
