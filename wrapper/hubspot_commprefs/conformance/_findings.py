@@ -47,7 +47,7 @@ class Exchange:
     """One request the suite sent and what came back (``status`` 0 when nothing did)."""
 
     endpoint: (
-        str  # the spec's path template, e.g. /communication-preferences/2026-03/statuses/{subscriberIdString}
+        str  # the spec's path template, e.g. /communication-preferences/<version>/statuses/{subscriberIdString}
     )
     method: str
     url: str
