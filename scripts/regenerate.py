@@ -238,8 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"regenerated generated/{PACKAGE} from spec/{spec.name} ({len(stale)} files changed)")
     if moved_from is not None:
         print(
-            f"Moved from API version {moved_from} to {args.version}. To release it: decide each difference "
-            "above (docs/spec-and-new-versions.md), bump __version__ in wrapper/hubspot_commprefs/_version.py "
+            f"Moved from API version {moved_from} to {args.version}. Next: `hubspot-commprefs spec-diff "
+            f"THEIRS` against HubSpot's definition of {args.version}, decide each difference and edit the spec "
+            "(docs/spec-and-new-versions.md), then bump __version__ in wrapper/hubspot_commprefs/_version.py "
             f"and add a CHANGELOG.md entry saying the release speaks API version {args.version}."
         )
     return 0

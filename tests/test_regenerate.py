@@ -184,6 +184,16 @@ def test_version_refuses_the_version_the_spec_has() -> None:
         _regenerate_module().main(["--version", load_spec()["info"]["version"]])
 
 
+def test_the_changelog_opens_with_this_release_and_the_api_version_it_speaks() -> None:
+    from hubspot_commprefs import __version__
+
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    first = re.search(r"^## (?P<release>\S+)\n\nSpeaks API version `(?P<api>[^`]+)`\.", text, re.MULTILINE)
+    assert first is not None
+    assert first["release"] == __version__
+    assert _regenerate_module().VERSION_SYNTAX.fullmatch(first["api"])
+
+
 def test_moved_needs_an_info_version() -> None:
     with pytest.raises(SystemExit, match=r"no info\.version"):
         _regenerate_module().moved("openapi: 3.1.0\ninfo:\n  title: t\npaths: {}\n", "v2")
