@@ -100,7 +100,9 @@ def test_a_new_api_version_is_only_a_spec_edit_and_a_regeneration(tmp_path: Path
     new = another_version(old)
     copy = tmp_path / "repo"
     shutil.copytree(
-        ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", ".tools", "__pycache__", ".*cache")
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(".venv", ".git", ".tools", "reports", "__pycache__", ".*cache"),
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy / "wrapper"), str(copy / "generated")])}
 
