@@ -1,6 +1,7 @@
 """Rebuild ``generated/hubspot_commprefs_client`` from the spec, or check that it is up to date.
 
-Usage: ``scripts/regenerate [--check] [--spec PATH]``.
+Usage: ``scripts/regenerate [--check] [--spec PATH]``, or ``scripts/regenerate --version NEW`` to move the
+project to another API version.
 
 The output depends only on the spec, ``scripts/codegen/`` and the pinned versions of openapi-python-client
 and ruff: the generator's own post-hooks are off (they would run whatever ruff is on PATH, with whatever
@@ -16,6 +17,11 @@ own (``#/components/schemas/...``), so a schema taken from the spec resolves aga
 When the spec changed since the last generation (a version bump, say), regenerating prints the
 ``spec-diff`` of the new spec against that copy: the changelog of the move, classified by its effect on the
 client generated from the old one.
+
+``--version NEW`` moves to another API version in one step: the spec's ``info.version`` and every path
+segment that spells the old version become ``NEW`` (edited in place in the YAML text, so comments and layout
+stay), the file is renamed to match, ``generated/`` is rebuilt and the move's ``spec-diff`` printed. The
+spec is written only once the new client was generated. Everything else reads the version from the spec.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import argparse
 import dataclasses
 import filecmp
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +42,8 @@ PACKAGE = "hubspot_commprefs_client"
 CODEGEN = ROOT / "scripts" / "codegen"
 TARGET = ROOT / "generated" / PACKAGE
 SCHEMAS = "schemas.json"
+VERSION_SYNTAX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+"""An API version is one path segment of plain characters (``2026-09``, ``v4``)."""
 
 
 def find_spec(spec_dir: Path = ROOT / "spec") -> Path:
@@ -87,16 +96,16 @@ def generate(spec: Path, package_dir: Path) -> None:
 
 def schemas_json(spec: Path) -> str:
     """The spec's ``components.schemas`` as a JSON document (``{"components": {"schemas": ...}}``), in the
-    spec's order, so that a diff of it reads like a diff of the spec."""
+    spec's order, so that a diff of it reads like a diff of the spec, with the spec's ``info.version`` (the
+    API version the package speaks, ``hubspot_commprefs.API_VERSION``)."""
     import yaml
 
     document = yaml.safe_load(spec.read_text(encoding="utf-8"))
     schemas = document.get("components", {}).get("schemas", {}) if isinstance(document, dict) else {}
+    version = document.get("info", {}).get("version") if isinstance(document, dict) else None
     header = f"The component schemas of {spec.name}, written by scripts/regenerate; never edit by hand."
-    return (
-        json.dumps({"$comment": header, "components": {"schemas": schemas}}, indent=2, ensure_ascii=False)
-        + "\n"
-    )
+    content = {"$comment": header, "info": {"version": version}, "components": {"schemas": schemas}}
+    return json.dumps(content, indent=2, ensure_ascii=False) + "\n"
 
 
 def _files(directory: Path) -> set[str]:
@@ -125,35 +134,101 @@ def changelog(old: Path, new: Path) -> str | None:
         return None
     from hubspot_commprefs.spec_diff import SpecDocumentError, diff_specs, load_document
 
-    shown = old.relative_to(ROOT) if old.is_relative_to(ROOT) else old
+    def shown(path: Path) -> Path:
+        return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
     try:
-        previous = dataclasses.replace(load_document(old), name=f"the previous spec ({shown})")
-        diff = diff_specs(previous, load_document(new))
+        previous = dataclasses.replace(load_document(old), name=f"the previous spec ({shown(old)})")
+        diff = diff_specs(previous, dataclasses.replace(load_document(new), name=str(shown(new))))
     except SpecDocumentError as exc:
         return f"(no changelog: {exc})"
     return diff.to_text()
 
 
-def main(argv: list[str] | None = None) -> int:
+def moved(text: str, new: str) -> tuple[str, str, int]:
+    """The spec ``text`` moved to API version ``new``: its ``info.version`` and each path segment equal to
+    the old version replaced, in place (positions from the YAML nodes, so nothing else of the text changes).
+    Returns the new text, the old version and how many paths changed."""
+    import yaml
+
+    root = yaml.compose(text)
+    top = {key.value: value for key, value in root.value} if isinstance(root, yaml.MappingNode) else {}
+    info = top.get("info")
+    fields = {key.value: value for key, value in info.value} if isinstance(info, yaml.MappingNode) else {}
+    version = fields.get("version")
+    if not isinstance(version, yaml.ScalarNode) or not version.value:
+        raise SystemExit("regenerate: the spec has no info.version to move from")
+    old = str(version.value)
+    edits = [(version, old, new)]
+    paths = top.get("paths")
+    for key, _ in paths.value if isinstance(paths, yaml.MappingNode) else ():
+        segments = str(key.value).split("/")
+        if old in segments:
+            edits.append((key, key.value, "/".join(new if s == old else s for s in segments)))
+    for node, before, after in sorted(edits, key=lambda edit: -edit[0].start_mark.index):
+        start, end = node.start_mark.index, node.end_mark.index
+        text = text[:start] + text[start:end].replace(before, after) + text[end:]
+    return text, old, len(edits) - 1
+
+
+def move_spec(spec: Path, new: str, into: Path) -> tuple[Path, str]:
+    """Write ``spec`` moved to version ``new`` into the directory ``into``, named for ``new``; return it
+    and the old version."""
+    text, old, changed_paths = moved(spec.read_text(encoding="utf-8"), new)
+    if old == new:
+        raise SystemExit(f"regenerate: the spec is already at version {new}")
+    target = into / spec.name.replace(old, new)
+    target.write_text(text, encoding="utf-8")
+    print(
+        f"Moving spec/{spec.name} from API version {old} to {new} ({changed_paths} paths): spec/{target.name}"
+    )
+    return target, old
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/regenerate", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report whether generated/ is stale")
     parser.add_argument("--spec", type=Path, help="the OpenAPI document (default: the one in spec/)")
+    parser.add_argument(
+        "--version",
+        metavar="NEW",
+        help="move spec/ to API version NEW (info.version, the paths, the file name), then regenerate",
+    )
     args = parser.parse_args(argv)
+    if args.version is not None and (args.check or args.spec):
+        parser.error("--version moves the spec in spec/: it takes neither --check nor --spec")
+    if args.version is not None and not VERSION_SYNTAX.fullmatch(args.version):
+        parser.error(f"--version: {args.version!r} is not one path segment of letters, digits, '.', '_', '-'")
+    return args
+
+
+def _check(spec: Path, stale: list[str]) -> int:
+    if stale:
+        print(f"generated/{PACKAGE} is stale against {spec.name}; run scripts/regenerate. Differing files:")
+        for name in stale:
+            print(f"  generated/{PACKAGE}/{name}")
+        return 1
+    print(f"generated/{PACKAGE} is up to date with spec/{spec.name}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     spec = (args.spec or find_spec()).resolve()
     with tempfile.TemporaryDirectory() as tmp:
+        previous, moved_from = spec, None
+        if args.version is not None:
+            spec, moved_from = move_spec(previous, args.version, Path(tmp))
         fresh = Path(tmp) / PACKAGE
         generate(spec, fresh)
         stale = stale_files(fresh, TARGET)
         if args.check:
-            if stale:
-                print(
-                    f"generated/{PACKAGE} is stale against {spec.name}; run scripts/regenerate. Differing files:"
-                )
-                for name in stale:
-                    print(f"  generated/{PACKAGE}/{name}")
-                return 1
-            print(f"generated/{PACKAGE} is up to date with spec/{spec.name}")
-            return 0
+            return _check(spec, stale)
+        if moved_from is not None:  # the new client is made: now the spec moves
+            spec = previous.parent / spec.name
+            shutil.copyfile(Path(tmp) / spec.name, spec)
+            if spec != previous:
+                previous.unlink()
         log = changelog(TARGET / "openapi.yaml", spec)
         if log is not None:
             print(f"What changed since the spec generated/{PACKAGE} was made from (spec-diff):\n{log}\n")
@@ -161,6 +236,13 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(TARGET)
         shutil.copytree(fresh, TARGET)
         print(f"regenerated generated/{PACKAGE} from spec/{spec.name} ({len(stale)} files changed)")
+    if moved_from is not None:
+        print(
+            f"Moved from API version {moved_from} to {args.version}. Next: `hubspot-commprefs spec-diff "
+            f"THEIRS` against HubSpot's definition of {args.version}, decide each difference and edit the spec "
+            "(docs/spec-and-new-versions.md), then bump __version__ in wrapper/hubspot_commprefs/_version.py "
+            f"and add a CHANGELOG.md entry saying the release speaks API version {args.version}."
+        )
     return 0
 
 

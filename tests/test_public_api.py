@@ -10,7 +10,7 @@ import hubspot_commprefs
 import pytest
 
 PUBLIC = [
-    "DEFAULT_BASE_URL", "DEFAULT_CHANNEL", "DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT",
+    "API_VERSION", "DEFAULT_BASE_URL", "DEFAULT_CHANNEL", "DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT",
     "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "ActionResponseStatus",
     "AsyncCommPrefs", "AuthenticationError", "BadRequestError", "Channel", "CommPrefs", "CommPrefsError",
     "IncompleteResultError", "InternalServerError", "InvalidSubscriberIdError", "LegalBasis", "LookupOutcome", "MissingTokenError", "NotFoundError",
@@ -56,6 +56,12 @@ def test_the_recording_error_is_the_clients_and_loads_only_when_asked_for(tmp_pa
     with pytest.raises(hubspot_commprefs.RecordingError, match=r"record_to: .*a-file' is not a directory"):
         hubspot_commprefs.CommPrefs(access_token="t", record_to=a_file)
     assert "hubspot_commprefs.client._recording" not in _modules_after("import hubspot_commprefs")
+
+
+def test_the_api_version_is_the_specs():
+    from tests.spec_helpers import load_spec
+
+    assert load_spec()["info"]["version"] == hubspot_commprefs.API_VERSION
 
 
 def test_defaults():

@@ -11,6 +11,8 @@ import pytest
 from hubspot_commprefs import __version__, _logging
 from hubspot_commprefs.cli import main
 
+from tests.spec_helpers import load_spec
+
 if TYPE_CHECKING:
     from hubspot_commprefs.testing import FakeHubSpot
 
@@ -26,7 +28,9 @@ def test_help_mentions_the_token_variable(capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
     assert exit_info.value.code == 0
-    assert "HUBSPOT_ACCESS_TOKEN" in capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps the description
+    assert "HUBSPOT_ACCESS_TOKEN" in out
+    assert f"as version {load_spec()['info']['version']} of its Communication Preferences API says" in out
 
 
 def test_console_script_is_installed() -> None:

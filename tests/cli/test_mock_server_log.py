@@ -15,10 +15,12 @@ import pytest
 from hubspot_commprefs import CommPrefs
 from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot
 
+from tests.spec_helpers import operations
+
 if TYPE_CHECKING:
     from pathlib import Path
 
-STATUSES = "/communication-preferences/2026-03/statuses/alice%40example.com"
+STATUSES = operations()["getStatuses"][0].format(subscriberIdString="alice%40example.com")
 LINE = re.compile(r"^GET (\S+) -> (\d{3}|-) \((\d+\.\d) ms\)( \(answer cut short\))?$")
 
 

@@ -18,11 +18,12 @@ from hubspot_commprefs import CommPrefs, InternalServerError, NotFoundError, Une
 from hubspot_commprefs.client._recording import RECORDING_FILE, Recorder, RecordingError, read_recording
 
 from tests.client_fixtures import STATUSES_BODY, TOKEN, async_client, ok, sync_client, wide_item
+from tests.spec_helpers import operations
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-STATUSES_PATH = "/communication-preferences/2026-03/statuses/alice%40example.com"
+STATUSES_PATH = operations()["getStatuses"][0].format(subscriberIdString="alice%40example.com")
 
 
 def lines(directory: Path) -> list[dict[str, Any]]:

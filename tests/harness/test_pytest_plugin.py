@@ -12,10 +12,11 @@ pytest_plugins = ["pytester"]
 
 USER_TESTS = """
 import httpx
+from hubspot_commprefs import API_VERSION
 
 def test_fake_hubspot_needs_no_import(fake_hubspot):
     answer = httpx.get(
-        fake_hubspot.base_url + "/communication-preferences/2026-03/statuses/bob%40example.com/unsubscribe-all",
+        fake_hubspot.base_url + f"/communication-preferences/{API_VERSION}/statuses/bob%40example.com/unsubscribe-all",
         params={"channel": "EMAIL"},
         headers={"Authorization": f"Bearer {fake_hubspot.token}"},
     )

@@ -1,4 +1,4 @@
-"""The spec is valid OpenAPI, its examples validate, and it says every fact of HubSpot's 2026-03 API."""
+"""The spec is valid OpenAPI, its examples validate, and it says every fact of HubSpot's API of its version."""
 
 from __future__ import annotations
 

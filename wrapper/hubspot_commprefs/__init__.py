@@ -4,9 +4,13 @@
     with CommPrefs() as client:  # the token comes from HUBSPOT_ACCESS_TOKEN
         client.is_unsubscribed_from_all("alice@example.com")
 
+``API_VERSION`` is the version of HubSpot's API the package speaks: the ``info.version`` of the spec the
+generated client was made from (``__version__`` is the package's own; CHANGELOG.md says which API version
+each release speaks).
+
 The generated models and enums listed in ``__all__`` (``PublicStatus``, ``SubscriptionStatus``, ...), the
-bulk-lookup types (``LookupOutcome``, ``Rate``) and ``RecordingError`` are loaded on first access: importing
-this package imports neither the generated client, the bulk engine nor the recorder.
+bulk-lookup types (``LookupOutcome``, ``Rate``), ``RecordingError`` and ``API_VERSION`` are loaded on first
+access: importing this package imports neither the generated client, the bulk engine nor the recorder.
 
 The classes defined in the private modules are shown under this package's name (``__module__``), as in
 tracebacks (``hubspot_commprefs.NotFoundError: ...``): the name users import them by. ``dir()`` of the
@@ -51,6 +55,7 @@ from hubspot_commprefs.client import (
     SubscriptionStatuses,
     UnsubscribeAllStatus,
 )
+from hubspot_commprefs.schemas import api_version
 
 if TYPE_CHECKING:
     from hubspot_commprefs_client.models import (
@@ -67,6 +72,8 @@ if TYPE_CHECKING:
 
     from hubspot_commprefs.bulk import LookupOutcome, Rate
     from hubspot_commprefs.client import RecordingError
+
+    API_VERSION: str
 
 _GENERATED_MODELS = "hubspot_commprefs_client.models"
 _LAZY = {
@@ -85,6 +92,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "API_VERSION",
     "DEFAULT_BASE_URL",
     "DEFAULT_CHANNEL",
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -136,11 +144,14 @@ del _name, _value
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
+    if name == "API_VERSION":
+        value: Any = api_version()
+    elif name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 # The sub-packages that are layers of this package (their names are for its own imports, not an API):

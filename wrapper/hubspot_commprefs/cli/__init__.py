@@ -33,6 +33,7 @@ from hubspot_commprefs.cli.commands._common import (
     stdout_to_devnull,
     warn,
 )
+from hubspot_commprefs.schemas import api_version
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Ask HubSpot whether you may email a contact, and test that HubSpot still answers "
-        "as its Communication Preferences API (2026-03) says.",
+        f"as version {api_version()} of its Communication Preferences API says.",
         epilog="The access token is read from the HUBSPOT_ACCESS_TOKEN environment variable, never from a "
         "flag. Exit codes: 0 success, 1 a failure the command reports, 2 a usage error, 3 bulk stopped early "
         "(see bulk --help), 4 conformance got no answer from the server (see conformance --help), "

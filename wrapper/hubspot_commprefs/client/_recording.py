@@ -5,7 +5,7 @@ line, appended in the order the answers arrived (so when a request was recorded 
 latest answer). Each line is an object:
 
     {"recording": 1, "recorded_at": "2026-05-02T10:11:12Z",
-     "request": {"method": "GET", "path": "/communication-preferences/2026-03/statuses/alice%40example.com",
+     "request": {"method": "GET", "path": "/communication-preferences/<version>/statuses/alice%40example.com",
                  "query": "channel=EMAIL&businessUnitId=0", "with_token": true},
      "response": {"status": 200, "headers": {"content-type": "application/json;charset=utf-8", ...},
                   "body": "{\\"status\\":\\"COMPLETE\\", ...}", "base64": false}}

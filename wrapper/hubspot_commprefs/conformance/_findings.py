@@ -46,9 +46,7 @@ NOTE_KINDS = frozenset({Kind.EXTRA_FIELD, Kind.ERROR_FIELD_ABSENT})
 class Exchange:
     """One request the suite sent and what came back (``status`` 0 when nothing did)."""
 
-    endpoint: (
-        str  # the spec's path template, e.g. /communication-preferences/2026-03/statuses/{subscriberIdString}
-    )
+    endpoint: str  # the spec's path template, e.g. /communication-preferences/<version>/statuses/{subscriberIdString}
     method: str
     url: str
     status: int

@@ -340,16 +340,29 @@ class SpecSchemas:
 _BUNDLED: list[SpecSchemas] = []
 
 
+@functools.cache
+def _bundled_document() -> dict[str, Any]:
+    """The generated client's ``schemas.json``: the spec's ``info.version`` and component schemas."""
+    from importlib.resources import files  # noqa: PLC0415 - not needed before the first answer
+
+    document: dict[str, Any] = json.loads(
+        (files(SCHEMAS_PACKAGE) / SCHEMAS_RESOURCE).read_text(encoding="utf-8")
+    )
+    return document
+
+
 def bundled() -> SpecSchemas:
     """The schemas of the spec the generated client was made from (its ``schemas.json``), read once."""
     if not _BUNDLED:
         with _LOCK:
             if not _BUNDLED:
-                from importlib.resources import files  # noqa: PLC0415 - not needed before the first answer
-
-                text = (files(SCHEMAS_PACKAGE) / SCHEMAS_RESOURCE).read_text(encoding="utf-8")
-                _BUNDLED.append(SpecSchemas(json.loads(text)["components"]["schemas"]))
+                _BUNDLED.append(SpecSchemas(_bundled_document()["components"]["schemas"]))
     return _BUNDLED[0]
+
+
+def api_version() -> str:
+    """The API version the generated client speaks: the ``info.version`` of the spec it was made from."""
+    return str(_bundled_document()["info"]["version"])
 
 
 @functools.cache

@@ -1,6 +1,6 @@
 """One line per request the fake server answers, for ``hubspot-commprefs mock-server``'s stderr.
 
-``GET /communication-preferences/2026-03/statuses/alice%40example.com?channel=EMAIL -> 200 (1.2 ms)``
+``GET /communication-preferences/<version>/statuses/alice%40example.com?channel=EMAIL -> 200 (1.2 ms)``
 
 An ASGI wrapper around the whole app, so every answer is logged the same way: HubSpot's errors, faults
 (a trickled body is logged when its last byte is sent, a reset connection as cut short) and replayed

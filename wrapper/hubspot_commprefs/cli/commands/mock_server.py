@@ -25,6 +25,7 @@ from hubspot_commprefs._faults import (
     Fault,
 )
 from hubspot_commprefs.cli.commands._common import EXIT_USAGE, TOKEN_ENV
+from hubspot_commprefs.schemas import api_version
 
 ORDER = 80
 MAX_PORT = 65535
@@ -222,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
     except (DatasetError, ReplayError, ValueError, FakeServerError) as exc:
         print(f"hubspot-commprefs mock-server: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"Fake HubSpot on {server.base_url}  (Ctrl-C stops it)")
+    print(f"Fake HubSpot on {server.base_url}  (API version {api_version()}; Ctrl-C stops it)")
     if env_token:
         print(f"  token: the one in {TOKEN_ENV}")
     else:
