@@ -24,6 +24,7 @@ from hubspot_commprefs.conformance._guard import (
     ServerNotAnsweringError,
     UnsafeRequestError,
 )
+from hubspot_commprefs.conformance._progress import Progress, ProgressLine
 from hubspot_commprefs.conformance._report import (
     ReportDirError,
     console_report,
@@ -61,6 +62,8 @@ __all__ = [
     "Finding",
     "FindingGroup",
     "Kind",
+    "Progress",
+    "ProgressLine",
     "ReportDirError",
     "RequestBudgetExhaustedError",
     "RequestGuard",
