@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.cli.commands.mock_server import first_steps
-from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot, dataset_from_dict, one_of_each_kind
+from hubspot_commprefs.testing import (
+    DEFAULT_TOKEN,
+    FakeHubSpot,
+    dataset_from_dict,
+    default_dataset,
+    one_of_each_kind,
+)
+
+from tests.spec_helpers import ROOT
 
 if TYPE_CHECKING:
     import pytest
@@ -116,3 +124,8 @@ def test_the_banner_never_prints_the_users_own_token() -> None:
         "  # and HUBSPOT_ACCESS_TOKEN: yours, as set where this server runs (never printed)\n"
     )
     assert DEFAULT_TOKEN + " " not in export
+
+
+def test_the_docs_show_the_banner_as_printed() -> None:
+    lines = first_steps("http://127.0.0.1:8089", default_dataset(), own_token=False)
+    assert "\n".join(lines[1:]) + "\n" in (ROOT / "docs" / "harness.md").read_text(encoding="utf-8")

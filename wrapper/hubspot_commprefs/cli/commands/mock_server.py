@@ -7,7 +7,7 @@ import math
 import os
 import shlex
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs._faults import (
     DEFAULT_BOMB_SIZE as BOMB_SIZE,
@@ -27,6 +27,9 @@ from hubspot_commprefs._faults import (
 )
 from hubspot_commprefs._tokens import DEFAULT_TOKEN
 from hubspot_commprefs.cli.commands._common import BASE_URL_ENV, EXIT_USAGE, TOKEN_ENV, shown
+
+if TYPE_CHECKING:
+    from hubspot_commprefs.testing import Dataset
 
 ORDER = 80
 MAX_PORT = 65535
@@ -95,7 +98,7 @@ _FAULTS = "; ".join(f"{fault.value} ({FAULT_HELP[fault]})" for fault in Fault)
 MAX_STATUSES_SHOWN = 3  # per contact line: a --data file's contact may hold hundreds
 
 
-def _what_it_shows(dataset: Any, email: str) -> str:
+def _what_it_shows(dataset: Dataset, email: str) -> str:
     """What the lookups show for ``email``, in a few words, from the data the server answers from."""
     contact = dataset.contact(email)
     if contact is None:
@@ -105,7 +108,9 @@ def _what_it_shows(dataset: Any, email: str) -> str:
         return "opted out of all email, portal-wide: every subscription UNSUBSCRIBED"
     units = sorted({opt_out.business_unit_id for opt_out in contact.opt_outs})
     if units:
-        named = [f"{unit} ({getattr(dataset.business_unit(unit), 'name', '?')})" for unit in units]
+        named = [
+            f"{unit} ({getattr(dataset.business_unit(unit), 'name', 'not in the data')})" for unit in units
+        ]
         return f"opted out of all email of business unit {', '.join(named)}: ask with --business-unit-id {units[0]}"
     types = {subscription.id: subscription for subscription in dataset.subscription_types}
     parts = []
@@ -119,7 +124,7 @@ def _what_it_shows(dataset: Any, email: str) -> str:
     return f"{statuses}; not opted out of all email"
 
 
-def first_steps(base_url: str, dataset: Any, *, own_token: bool, contacts: bool = True) -> list[str]:
+def first_steps(base_url: str, dataset: Dataset, *, own_token: bool, contacts: bool = True) -> list[str]:
     """The banner's lines that show how to use the server: the variables to export (never the user's own
     token); with ``contacts``, a contact of each kind the data holds with what it shows, and a first
     command."""
