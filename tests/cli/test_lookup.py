@@ -72,7 +72,12 @@ def test_business_unit_is_sent(env: FakeHubSpot, capsys: pytest.CaptureFixture[s
         (["statuses", "a" * 70_000 + "@x.com"], "good", 2, "subscriber id"),
         (["--business-unit-id", str(2**63), "statuses", "a@x.com"], "good", 2, "int64 range"),
         (["statuses", "a@x.com"], "", 2, "HUBSPOT_ACCESS_TOKEN"),
-        (["statuses", "a@x.com"], "wrong-token", 1, "AuthenticationError: HTTP 401"),
+        (
+            ["statuses", "a@x.com"],
+            "wrong-token",
+            1,
+            "HubSpot refused the token (HTTP 401 INVALID_AUTHENTICATION): Authentication",
+        ),
         (["unsubscribe-all", "a@x.com"], "no-scope", 1, "PermissionDeniedError: HTTP 403"),
     ],
 )
@@ -309,13 +314,7 @@ SENT_AS_IS = b"""{"results": [{"subscriberIdString": "alice@example.com", "times
  "completedAt": "2026-03-18T09:20:31.051000Z", "startedAt": "2026-03-18T09:20:31Z", "status": "COMPLETE"}"""
 
 
-@pytest.mark.parametrize("command", ["statuses", "unsubscribe-all"])
-def test_json_prints_hubspots_body_exactly_as_sent(
-    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    sent = SENT_AS_IS
-    if command == "unsubscribe-all":
-        sent = sent.replace(b'"subscriptionId": 1,', b'"wideStatusType": "PORTAL_WIDE",')
+def _answer_bytes(monkeypatch: pytest.MonkeyPatch, sent: bytes) -> None:
     transport = httpx.MockTransport(
         lambda request: httpx.Response(200, content=sent, headers={"Content-Type": "application/json"})
     )
@@ -326,8 +325,41 @@ def test_json_prints_hubspots_body_exactly_as_sent(
 
     monkeypatch.setattr(hubspot_commprefs, "CommPrefs", on_mock)
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "t")
-    main([command, "alice@example.com", "--json"])
+
+
+@pytest.mark.parametrize("command", ["statuses", "unsubscribe-all"])
+def test_json_prints_hubspots_bytes_as_received(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sent = SENT_AS_IS
+    if command == "unsubscribe-all":
+        sent = sent.replace(b'"subscriptionId": 1,', b'"wideStatusType": "PORTAL_WIDE",')
+    _answer_bytes(monkeypatch, sent)
+    assert main([command, "alice@example.com", "--json"]) == 0
+    # Byte for byte: its spacing and line breaks, JSON escapes (\u00e9) as sent; one newline after it.
+    assert capsys.readouterr().out == sent.decode() + "\n"
+
+
+def test_json_writes_a_raw_lone_surrogate_as_jsons_escape(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = SENT_AS_IS.replace(b"\\ud800", "\ud800".encode("utf-8", "surrogatepass"))
+    _answer_bytes(monkeypatch, raw)  # valid for json.loads, not UTF-8: written as JSON's own escape
+    assert main(["statuses", "alice@example.com", "--json"]) == 0
+    assert capsys.readouterr().out == SENT_AS_IS.decode() + "\n"
+
+
+@pytest.mark.parametrize("command", ["statuses", "unsubscribe-all"])
+def test_pretty_indents_hubspots_body_keeping_what_was_sent(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sent = SENT_AS_IS
+    if command == "unsubscribe-all":
+        sent = sent.replace(b'"subscriptionId": 1,', b'"wideStatusType": "PORTAL_WIDE",')
+    _answer_bytes(monkeypatch, sent)
+    main([command, "alice@example.com", "--pretty"])  # --pretty implies --json
     out = capsys.readouterr().out
+    assert out.startswith('{\n  "results": [\n')
     # Keys in the order sent, strings unchanged (no "+00:00" for "Z"), null and unknown fields kept.
     assert json.loads(out, object_pairs_hook=list) == json.loads(sent, object_pairs_hook=list)
     assert '"timestamp": "2025-12-24T21:07:44Z"' in out
@@ -356,9 +388,9 @@ def test_python_dash_m_runs_the_command() -> None:
     ("argv", "out"),
     [
         (["statuses", "alice@example.com"], "1 subscribed, 1 unsubscribed"),
-        (["statuses", "alice@example.com", "--json"], '"channel": "WHATSAPP"'),
+        (["statuses", "alice@example.com", "--json"], '"channel":"WHATSAPP"'),
         (["unsubscribe-all", "bob@example.com"], "UNSUBSCRIBED from all email, portal-wide"),
-        (["unsubscribe-all", "bob@example.com", "--json"], '"channel": "WHATSAPP"'),
+        (["unsubscribe-all", "bob@example.com", "--pretty"], '"channel": "WHATSAPP"'),
     ],
 )
 def test_statuses_for_another_channel_are_shown_with_a_warning_naming_it(

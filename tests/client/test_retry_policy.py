@@ -4,15 +4,16 @@ limits, and agree on what a daily limit is and on which waits are too long; the 
 from __future__ import annotations
 
 import math
+import re
 
 import httpx
 import pytest
-from hubspot_commprefs import APIConnectionError, RateLimitError
+from hubspot_commprefs import APIConnectionError, APITimeoutError, RateLimitError
 from hubspot_commprefs.bulk import _engine
 from hubspot_commprefs.client._responses import status_error
 from hubspot_commprefs.client._retry import ATTEMPT, GIVE_UP, RetryPolicy, Wait, is_daily_limit, retry_flow
 
-from tests.client_fixtures import patch_sleeps, sync_client
+from tests.client_fixtures import async_client, patch_sleeps, sync_client
 
 
 def _429(body: dict[str, object], **headers: str) -> RateLimitError:
@@ -101,3 +102,32 @@ def test_server_delay_of_a_daily_limit_is_infinite() -> None:
     from hubspot_commprefs.client._retry import server_delay
 
     assert server_delay(_429({"policyName": "DAILY"})) == math.inf
+
+
+def test_a_timeout_after_retries_names_the_attempts_and_their_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    patch_sleeps(monkeypatch)
+    client, recorder = sync_client(httpx.ReadTimeout("slow"), timeout=2)
+    with pytest.raises(APITimeoutError) as caught:
+        client.get_statuses("alice@example.com")
+    assert len(recorder.requests) == 3
+    message = str(caught.value)
+    assert message.startswith("no answer in time from GET ")
+    assert re.search(r": ReadTimeout; 3 attempts over \d+\.\d s \(timeout 2 s each\)$", message), message
+    assert caught.value.message == message
+
+
+async def test_the_async_client_names_them_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    patch_sleeps(monkeypatch)
+    client, _ = async_client(httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), timeout=2.5)
+    with pytest.raises(APITimeoutError, match=r"; 3 attempts over \d+\.\d s \(timeout 2\.5 s each\)$"):
+        await client.get_statuses("alice@example.com")
+
+
+def test_a_refused_connection_names_the_attempts_without_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    patch_sleeps(monkeypatch)
+    client, _ = sync_client(httpx.ConnectError("refused"), max_retries=1)
+    with pytest.raises(APIConnectionError, match=r"refused; 2 attempts over \d+\.\d s$"):
+        client.get_statuses("alice@example.com")
+    single, _ = sync_client(httpx.ReadTimeout("slow"), max_retries=0)
+    with pytest.raises(APITimeoutError, match=r": ReadTimeout$"):  # one attempt: nothing to add
+        single.get_statuses("alice@example.com")

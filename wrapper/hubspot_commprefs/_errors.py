@@ -141,13 +141,14 @@ class APIStatusError(APIError):
         self.rate_limit = rate_limit
 
     def __str__(self) -> str:
-        parts = [f"HTTP {self.status_code}"]
-        if self.category:
-            parts.append(self.category)
-        text = " ".join(parts) + f": {self.message}"
+        text = f"{self._heading()}: {self.message}"
         if self.correlation_id:
             text += f" (correlation id {self.correlation_id})"
         return text
+
+    def _heading(self) -> str:
+        """What ``str()`` says before the server's message: the status and the body's category."""
+        return " ".join(part for part in (f"HTTP {self.status_code}", self.category) if part)
 
 
 class BadRequestError(APIStatusError):
@@ -155,7 +156,11 @@ class BadRequestError(APIStatusError):
 
 
 class AuthenticationError(APIStatusError):
-    """401: the access token is missing, invalid or expired."""
+    """401: the access token is missing, invalid or expired. ``str()`` says first that the token was refused:
+    HubSpot's own message ("Authentication credentials not found") reads as if none had been sent."""
+
+    def _heading(self) -> str:
+        return f"HubSpot refused the token ({super()._heading()})"
 
 
 class PermissionDeniedError(APIStatusError):

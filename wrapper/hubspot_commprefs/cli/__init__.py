@@ -14,7 +14,6 @@ ends a command with 1 (``bulk``: 3), without a traceback.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import pkgutil
 import sys
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 from hubspot_commprefs._logging import unknown_level_warning
 from hubspot_commprefs._version import __version__
 from hubspot_commprefs.cli import commands
+from hubspot_commprefs.cli._arguments import CommandLineParser
 from hubspot_commprefs.cli.commands._common import (
     BASE_URL_HELP,
     EXIT_FAILED,
@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 PROG = "hubspot-commprefs"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> CommandLineParser:
+    parser = CommandLineParser(
         prog=PROG,
         description="Ask HubSpot whether you may email a contact, and test that HubSpot still answers "
         f"as version {api_version()} of its Communication Preferences API says.",
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_command_line(argv)
     if args.command is None:
         parser.print_help()
         return 0

@@ -182,7 +182,8 @@ class AsyncCommPrefs(BaseClient):
             log_response(request, response)
             return parse_response(response, operation)
 
-        return await async_call_with_retries(attempt, RetryPolicy(self.max_retries))
+        seconds = self.attempt_seconds(self._http, request)
+        return await async_call_with_retries(attempt, RetryPolicy(self.max_retries), attempt_seconds=seconds)
 
     def _check_usable(self, http: httpx.Client | httpx.AsyncClient) -> None:
         """Refuse a second event loop: httpx's pooled connections belong to the loop that opened them."""

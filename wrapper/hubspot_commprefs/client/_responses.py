@@ -208,6 +208,7 @@ def parse_response(response: httpx.Response, operation: Operation[ResultT]) -> R
             headers=response.headers,
             request=request_of(response),
             body=body,
+            content=response.content,
         )
     if 400 <= code <= 599:  # noqa: PLR2004
         raise status_error(response)

@@ -122,7 +122,7 @@ ModelT = TypeVar("ModelT", bound=_ActionResponse)
 
 
 class _ActionResult(Generic[ModelT]):
-    __slots__ = ("_build", "_model", "_request", "body", "headers", "rate_limit")
+    __slots__ = ("_build", "_model", "_request", "body", "content", "headers", "rate_limit")
 
     def __init__(
         self,
@@ -133,6 +133,7 @@ class _ActionResult(Generic[ModelT]):
         request: httpx.Request | None = None,
         body: Any = None,
         build: Callable[[], ModelT] | None = None,
+        content: bytes = b"",
     ) -> None:
         if model is None and build is None:
             raise TypeError("a result needs its model, or build= to make it")
@@ -145,6 +146,8 @@ class _ActionResult(Generic[ModelT]):
         self._request = request  # only to scrub the token from messages built from the answer
         self.body = body
         """The decoded JSON body exactly as received (``null`` values included)."""
+        self.content = content
+        """The body's bytes as received (gzip or deflate undone): the text ``body`` was decoded from."""
 
     def to_dict(self) -> dict[str, Any]:
         """HubSpot's body as received: its keys and values as the server sent them (``null`` values and fields

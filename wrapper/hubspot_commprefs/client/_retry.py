@@ -30,7 +30,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeVar
 
-from hubspot_commprefs._errors import APIConnectionError, APIError, APIStatusError, RateLimitError
+from hubspot_commprefs._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    RateLimitError,
+)
 from hubspot_commprefs._logging import logger
 from hubspot_commprefs.client._options import (
     INITIAL_RETRY_DELAY,
@@ -160,33 +166,61 @@ def retry_flow(policy: RetryPolicy) -> Generator[Step, APIError | None, None]:
         yield Wait(wait)
 
 
-def call_with_retries(attempt: Callable[[], T], policy: RetryPolicy) -> T:
-    """Run ``attempt`` and retry it as ``retry_flow`` says; the last error is raised as is."""
+def name_attempts(error: APIError, attempts: int, seconds: float, attempt_seconds: float | None) -> None:
+    """End a no-answer error's message with the attempts made and the time they took (``...; 3 attempts
+    over 8.3 s (timeout 2 s each)``), when there were several: one attempt's words alone ("no answer in
+    time") would not tell why the call took four times its timeout."""
+    if attempts <= 1 or not isinstance(error, APIConnectionError):
+        return
+    each = (
+        f" (timeout {attempt_seconds:g} s each)"
+        if isinstance(error, APITimeoutError) and attempt_seconds is not None
+        else ""
+    )
+    error.message = f"{error.message}; {attempts} attempts over {seconds:.1f} s{each}"
+    error.args = (error.message,)
+
+
+def call_with_retries(
+    attempt: Callable[[], T], policy: RetryPolicy, *, attempt_seconds: float | None = None
+) -> T:
+    """Run ``attempt`` and retry it as ``retry_flow`` says; the last error is raised, its message naming
+    the attempts when it is a no-answer (``attempt_seconds``: the limit of one, for that message)."""
     flow = retry_flow(policy)
     next(flow)
+    started = time.monotonic()
+    attempts = 0
     while True:
+        attempts += 1
         try:
             return attempt()
         except APIError as error:
             step = flow.send(error)
             if not isinstance(step, Wait):
+                name_attempts(error, attempts, time.monotonic() - started, attempt_seconds)
                 raise
         time.sleep(step.seconds)
         next(flow)
 
 
-async def async_call_with_retries(attempt: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
+async def async_call_with_retries(
+    attempt: Callable[[], Awaitable[T]], policy: RetryPolicy, *, attempt_seconds: float | None = None
+) -> T:
     """The same as ``call_with_retries``, for a coroutine function."""
     import asyncio  # noqa: PLC0415 - loaded by then; kept out of the package's import
 
     flow = retry_flow(policy)
     next(flow)
+    started = time.monotonic()
+    attempts = 0
     while True:
+        attempts += 1
         try:
             return await attempt()
         except APIError as error:
             step = flow.send(error)
             if not isinstance(step, Wait):
+                name_attempts(error, attempts, time.monotonic() - started, attempt_seconds)
                 raise
         await asyncio.sleep(step.seconds)
         next(flow)

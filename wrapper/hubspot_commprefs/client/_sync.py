@@ -175,7 +175,8 @@ class CommPrefs(BaseClient):
             log_response(request, response)
             return parse_response(response, operation)
 
-        return call_with_retries(attempt, RetryPolicy(self.max_retries))
+        seconds = self.attempt_seconds(self._http, request)
+        return call_with_retries(attempt, RetryPolicy(self.max_retries), attempt_seconds=seconds)
 
     def close(self) -> None:
         """Close the HTTP client, unless it was passed in (its owner closes it)."""

@@ -6,7 +6,8 @@
                                                 subscribers=["someone@example.com"]))
     print(console_report(result)); raise SystemExit(result.exit_code)
 
-Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests``, at most ``rate`` a second.
+``run_conformance(options, progress=ProgressLine())`` also shows the run's progress on stderr when it is a
+terminal (the phase, the requests sent of the budget, the findings so far). Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests``, at most ``rate`` a second.
 ``result.exit_code``: ``EXIT_CONFORMS`` (0), ``EXIT_FAILURES`` (1), or ``EXIT_NO_ANSWER`` (4) when the
 server did not answer a handful of requests in a row (``result.no_answer`` says why) and the run stopped.
 """
@@ -24,6 +25,7 @@ from hubspot_commprefs.conformance._guard import (
     ServerNotAnsweringError,
     UnsafeRequestError,
 )
+from hubspot_commprefs.conformance._progress import Progress, ProgressLine
 from hubspot_commprefs.conformance._report import (
     ReportDirError,
     console_report,
@@ -61,6 +63,8 @@ __all__ = [
     "Finding",
     "FindingGroup",
     "Kind",
+    "Progress",
+    "ProgressLine",
     "ReportDirError",
     "RequestBudgetExhaustedError",
     "RequestGuard",

@@ -6,6 +6,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class UnsafeRequestError(RuntimeError):
@@ -25,10 +29,16 @@ DEFAULT_MAX_UNANSWERED = 5
 
 
 class RequestGuard:
-    """Admits GET requests, at most ``max_requests`` in all, at most ``rate`` per second (None: no pacing)."""
+    """Admits GET requests, at most ``max_requests`` in all, at most ``rate`` per second (None: no pacing);
+    ``on_admit`` is called after each admitted request's turn came (a run's progress display)."""
 
     def __init__(
-        self, *, max_requests: int, rate: float | None, max_unanswered: int = DEFAULT_MAX_UNANSWERED
+        self,
+        *,
+        max_requests: int,
+        rate: float | None,
+        max_unanswered: int = DEFAULT_MAX_UNANSWERED,
+        on_admit: Callable[[], None] | None = None,
     ) -> None:
         if max_unanswered < 1:
             raise ValueError("max_unanswered must be at least 1")
@@ -40,6 +50,8 @@ class RequestGuard:
         self.rate = rate
         self.sent = 0
         self.sent_by_phase: Counter[str] = Counter()  # examples, coverage, fuzzing, targeted
+        self.phase: str | None = None  # of the last request admitted that named one
+        self.on_admit = on_admit
         self.refused = 0
         self.max_unanswered = max_unanswered
         self.unanswered_in_a_row = 0
@@ -84,9 +96,13 @@ class RequestGuard:
                 )
             self.sent += 1
             self.sent_by_phase[phase] += 1
+            if phase != "other":
+                self.phase = phase
             now = time.monotonic()
             wait = max(0.0, self._next_at - now)
             if self.rate is not None:
                 self._next_at = max(now, self._next_at) + 1 / self.rate
         if wait:
             time.sleep(wait)
+        if self.on_admit is not None:
+            self.on_admit()

@@ -18,13 +18,14 @@ from hubspot_commprefs.conformance._checks import SpecChecker
 from hubspot_commprefs.conformance._findings import TOKEN_PLACEHOLDER, Exchange, Finding, Kind, Severity
 from hubspot_commprefs.conformance._guard import RequestGuard
 from hubspot_commprefs.conformance._hypothesis_home import hypothesis_home
+from hubspot_commprefs.conformance._progress import STARTING, Progress
 from hubspot_commprefs.conformance._schemathesis_run import OWN_CHECKS_COVERED, run_schemathesis
 from hubspot_commprefs.conformance._targeted import plan, run_targeted
 from hubspot_commprefs.openapi import endpoints, load_spec
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 DEFAULT_MAX_EXAMPLES = 20
 DEFAULT_RATE = 5.0  # requests per second against a real portal: HubSpot allows 10 to 25
@@ -174,19 +175,49 @@ def _schemathesis_findings(exchange: Exchange, verdicts: list[Any]) -> list[Find
     return found
 
 
-def run_conformance(options: ConformanceOptions, *, spec: dict[str, Any] | None = None) -> ConformanceResult:
-    """Run the whole suite against ``options.base_url``; never raises for what the server answers."""
+def run_conformance(
+    options: ConformanceOptions,
+    *,
+    spec: dict[str, Any] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> ConformanceResult:
+    """Run the whole suite against ``options.base_url``; never raises for what the server answers.
+
+    ``progress`` (a ``ProgressLine``, say) is called at the start, after each request's turn and as answers
+    are checked (schemathesis' at the end of each scenario, an operation in a phase; the targeted ones at
+    their end), from the thread that sends or checks."""
     spec = load_spec() if spec is None else spec
     spec_endpoints = endpoints(spec)
     checker = SpecChecker(spec)
-    guard = RequestGuard(max_requests=options.max_requests, rate=options.rate)
     result = ConformanceResult(
         options=options,
         spec_version=str(spec.get("info", {}).get("version", "?")),
         endpoints=[e.path_template for e in spec_endpoints],
     )
+    found: dict[Severity, set[Any]] = {Severity.FAILURE: set(), Severity.NOTE: set()}
+
+    def report() -> None:
+        if progress is not None:
+            failures, notes = len(found[Severity.FAILURE]), len(found[Severity.NOTE])
+            elapsed = time.monotonic() - started
+            progress(
+                Progress(guard.phase or STARTING, guard.sent, options.max_requests, failures, notes, elapsed)
+            )
+
+    def count(findings: list[Finding]) -> None:
+        result.findings += findings
+        for finding in findings:  # grouped as the report groups them
+            found[finding.severity].add(finding.group_key)
+        report()
+
+    def check(exchange: Exchange, verdicts: list[Any]) -> None:
+        result.exchanges.append(exchange)
+        count(checker.check(exchange) + _schemathesis_findings(exchange, verdicts))
+
+    guard = RequestGuard(max_requests=options.max_requests, rate=options.rate, on_admit=report)
     recorder = Recorder(options.record_to) if options.record_to is not None else None
     started = time.monotonic()
+    report()
     with hypothesis_home():
         outcome = run_schemathesis(
             spec,
@@ -196,13 +227,10 @@ def run_conformance(options: ConformanceOptions, *, spec: dict[str, Any] | None 
             max_examples=options.max_examples,
             seed=options.seed,
             timeout=options.timeout,
+            on_exchange=lambda recorded: check(recorded.exchange, recorded.schemathesis_failures),
             recorder=recorder,
         )
     result.errors += outcome.errors
-    for recorded in outcome.exchanges:
-        own = checker.check(recorded.exchange)
-        result.exchanges.append(recorded.exchange)
-        result.findings += own + _schemathesis_findings(recorded.exchange, recorded.schemathesis_failures)
     cases = plan(spec, spec_endpoints, list(options.subscribers), list(options.business_unit_ids))
     # The targeted cases must not overrun the budget either: send only what it still allows.
     remaining = max(0, options.max_requests - guard.sent)
@@ -218,10 +246,9 @@ def run_conformance(options: ConformanceOptions, *, spec: dict[str, Any] | None 
             recorder=recorder,
         )
         result.errors += errors
-        result.findings += unexpected
+        count(unexpected)
         for exchange in exchanges:
-            result.exchanges.append(exchange)
-            result.findings += checker.check(exchange)
+            check(exchange, [])
     result.requests_sent = guard.sent
     result.requests_by_phase = dict(guard.sent_by_phase)
     result.requests_refused = guard.refused

@@ -30,7 +30,7 @@ from hubspot_commprefs.conformance._bounded import bounded_schemathesis_reads
 from hubspot_commprefs.conformance._findings import Exchange
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from hubspot_commprefs.client import Recorder
     from hubspot_commprefs.conformance._guard import RequestGuard
@@ -118,7 +118,6 @@ class RecordedExchange:
 
 @dataclass(slots=True)
 class SchemathesisOutcome:
-    exchanges: list[RecordedExchange] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -168,7 +167,7 @@ def _exchange(label: str, interaction: Any, phase: str) -> Exchange:
     )
 
 
-def _record(event: events.ScenarioFinished, outcome: SchemathesisOutcome) -> None:
+def _record(event: events.ScenarioFinished, on_exchange: Callable[[RecordedExchange], None]) -> None:
     recorder = event.recorder
     label = recorder.label
     for case_id, interaction in recorder.interactions.items():
@@ -178,7 +177,7 @@ def _record(event: events.ScenarioFinished, outcome: SchemathesisOutcome) -> Non
             for check in recorder.checks.get(case_id, [])
             if check.failure_info is not None
         ]
-        outcome.exchanges.append(RecordedExchange(exchange, verdicts))
+        on_exchange(RecordedExchange(exchange, verdicts))
 
 
 def _error_text(error: Any) -> str:
@@ -197,9 +196,11 @@ def run_schemathesis(
     max_examples: int,
     seed: int,
     timeout: float,
+    on_exchange: Callable[[RecordedExchange], None],
     recorder: Recorder | None = None,
 ) -> SchemathesisOutcome:
-    """Run the three phases against ``base_url``; returns every exchange and schemathesis' verdicts."""
+    """Run the three phases against ``base_url``: each exchange, with schemathesis' verdicts, goes to
+    ``on_exchange`` as its scenario (an operation in a phase) ends; returns schemathesis' errors."""
     parts = urlsplit(base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ValueError(f"not an http(s) base URL: {base_url!r}")
@@ -213,7 +214,7 @@ def run_schemathesis(
         stream = engine.from_schema(schema).execute()
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
-                _record(event, outcome)
+                _record(event, on_exchange)
             elif isinstance(event, (events.NonFatalError, events.FatalError)):
                 outcome.errors.append(_error_text(event))
             if guard.exhausted or guard.no_answer is not None:

@@ -37,7 +37,7 @@ from hubspot_commprefs.testing._replay import (
     ReplayWarning,
     load_replay,
 )
-from hubspot_commprefs.testing._server import FakeHubSpot, FakeServerError
+from hubspot_commprefs.testing._server import FakeHubSpot, FakeServerError, one_of_each_kind
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -65,4 +65,5 @@ __all__ = [
     "default_dataset",
     "load_dataset",
     "load_replay",
+    "one_of_each_kind",
 ]

@@ -153,6 +153,19 @@ def stdout_to_devnull() -> None:
         os.close(devnull)
 
 
+def add_progress_option(parser: argparse.ArgumentParser, *, shows: str) -> None:
+    """``--progress`` / ``--no-progress``: ``args.progress`` is None when neither is given (draw only when
+    stderr is a terminal), else True or False."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--progress",
+        action="store_true",
+        default=None,
+        help=f"show {shows} on stderr (default: on a terminal)",
+    )
+    group.add_argument("--no-progress", dest="progress", action="store_false", help=f"do not show {shows}")
+
+
 RECORD_HELP = (
     "save every answer in DIR/recording.jsonl (DIR is created when missing), for mock-server --replay DIR: "
     "the request, the status, the headers that matter and the body as received. It holds the portal's "

@@ -16,6 +16,7 @@ from hubspot_commprefs.cli.commands._common import (
     EXIT_USAGE,
     TOKEN_ENV,
     add_global_options,
+    add_progress_option,
     add_record_option,
     check_record_dir,
 )
@@ -73,6 +74,11 @@ def register(subparsers: Any) -> None:
         default=[],
         metavar="NAME",
         help="only without --base-url: tell the bundled fake server to misbehave (see mock-server --help)",
+    )
+    add_progress_option(
+        parser,
+        shows="the run's progress (phase, requests sent of the budget, findings so far; one line redrawn on "
+        "a terminal, plain lines elsewhere)",
     )
     add_record_option(parser)
     add_global_options(
@@ -215,15 +221,19 @@ def _against_fake_server(args: argparse.Namespace, business_units: list[int]) ->
 
 def _run(args: argparse.Namespace, options: ConformanceOptions) -> int:
     from hubspot_commprefs.conformance import (  # noqa: PLC0415 - keep --help fast
+        ProgressLine,
         console_report,
         run_conformance,
         write_reports,
     )
 
+    progress = ProgressLine(sys.stderr, enabled=args.progress)
     try:
-        result = run_conformance(options)
+        result = run_conformance(options, progress=progress)
     except ValueError as exc:
         return _usage(str(exc).replace(options.token, "***"))
+    finally:  # also on Ctrl-C: what is printed next starts on a clean line
+        progress.close()
     print(console_report(result))
     if args.report_dir:
         try:

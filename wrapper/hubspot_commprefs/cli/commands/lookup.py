@@ -1,7 +1,7 @@
 """``hubspot-commprefs statuses SUBSCRIBER`` and ``hubspot-commprefs unsubscribe-all SUBSCRIBER``.
 
-A readable table by default; with ``--json`` HubSpot's body as received (keys in its order, date-times as
-sent), not the model's re-serialisation.
+A readable table by default; with ``--json`` HubSpot's body as received, byte for byte (``--pretty``
+indents it, keys in its order, date-times as sent), not the model's re-serialisation.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
         epilog=EXIT_CODES,
     )
     statuses.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
-    statuses.add_argument("--json", action="store_true", help="print HubSpot's JSON body as received")
+    add_json_options(statuses)
     add_record_option(statuses)
     add_global_options(statuses)
     statuses.set_defaults(run=run_statuses)
@@ -65,10 +65,21 @@ def register(subparsers: Any) -> None:
     wide.add_argument(
         "--verbose", action="store_true", help="ask HubSpot for the wide statuses even when not opted out"
     )
-    wide.add_argument("--json", action="store_true", help="print HubSpot's JSON body as received")
+    add_json_options(wide)
     add_record_option(wide)
     add_global_options(wide)
     wide.set_defaults(run=run_unsubscribe_all)
+
+
+def add_json_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", action="store_true", help="print HubSpot's JSON body as received, byte for byte"
+    )
+    parser.add_argument(
+        "--pretty",
+        action="store_true",
+        help="print HubSpot's JSON body indented (its keys in their order, its values as sent; implies --json)",
+    )
 
 
 def _text(value: Any) -> str:
@@ -115,8 +126,8 @@ def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
 
 def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
     try:
-        if args.json:
-            print(body_as_received(result.body))
+        if args.json or args.pretty:
+            print(body_as_received(result, pretty=args.pretty))
         else:
             print(text)
         sys.stdout.flush()
@@ -140,11 +151,16 @@ def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def body_as_received(body: Any) -> str:
-    """HubSpot's decoded JSON body, printed as received: its keys in their order, its strings (date-times
-    included) unchanged, nulls and fields the spec lacks kept. Non-ASCII stays readable; a lone surrogate
-    (valid JSON, not UTF-8) is written as JSON's own escape, so the text reads back equal to the body."""
-    text = json.dumps(body, indent=2, ensure_ascii=False)
+def body_as_received(result: Any, *, pretty: bool = False) -> str:
+    """HubSpot's JSON body as received: its bytes as text (a body that is not UTF-8 JSON, say UTF-16, is
+    shown in the terminal's encoding); ``pretty``: indented, its keys in their order, its strings
+    (date-times included) unchanged, nulls and fields the spec lacks kept, non-ASCII readable. A lone
+    surrogate (valid JSON, not UTF-8) is written as JSON's own escape, so the text reads back equal."""
+    if pretty:
+        text = json.dumps(result.body, indent=2, ensure_ascii=False)
+    else:  # json.loads read these bytes already: they decode as it decoded them
+        content = result.content
+        text = content.decode(json.detect_encoding(content), "surrogatepass").removesuffix("\n")
     return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 

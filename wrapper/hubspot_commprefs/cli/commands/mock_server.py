@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shlex
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs._faults import (
     DEFAULT_BOMB_SIZE as BOMB_SIZE,
@@ -24,8 +25,12 @@ from hubspot_commprefs._faults import (
     MAX_TRICKLE_INTERVAL,
     Fault,
 )
-from hubspot_commprefs.cli.commands._common import EXIT_USAGE, TOKEN_ENV
+from hubspot_commprefs._tokens import DEFAULT_TOKEN
+from hubspot_commprefs.cli.commands._common import BASE_URL_ENV, EXIT_USAGE, TOKEN_ENV, shown
 from hubspot_commprefs.schemas import api_version
+
+if TYPE_CHECKING:
+    from hubspot_commprefs.testing import Dataset
 
 ORDER = 80
 MAX_PORT = 65535
@@ -89,6 +94,64 @@ def _log_request(line: str) -> None:
 
 _FAULTS = "; ".join(f"{fault.value} ({FAULT_HELP[fault]})" for fault in Fault)
 """The fault list of ``--help``, from the one list (``hubspot_commprefs._faults``)."""
+
+
+MAX_STATUSES_SHOWN = 3  # per contact line: a --data file's contact may hold hundreds
+
+
+def _what_it_shows(dataset: Dataset, email: str) -> str:
+    """What the lookups show for ``email``, in a few words, from the data the server answers from."""
+    contact = dataset.contact(email)
+    if contact is None:
+        return "not in the data: every subscription NOT_SPECIFIED"
+    kinds = {opt_out.wide_status_type for opt_out in contact.opt_outs}
+    if "PORTAL_WIDE" in kinds:
+        return "opted out of all email, portal-wide: every subscription UNSUBSCRIBED"
+    units = sorted({opt_out.business_unit_id for opt_out in contact.opt_outs})
+    if units:
+        named = [
+            f"{unit} ({getattr(dataset.business_unit(unit), 'name', 'not in the data')})" for unit in units
+        ]
+        return f"opted out of all email of business unit {', '.join(named)}: ask with --business-unit-id {units[0]}"
+    types = {subscription.id: subscription for subscription in dataset.subscription_types}
+    parts = []
+    for status in contact.statuses[:MAX_STATUSES_SHOWN]:
+        subscription = types.get(status.subscription_id)
+        name = subscription.name if subscription is not None else str(status.subscription_id)
+        unit = subscription.business_unit_id if subscription is not None else 0
+        parts.append(f"{name} {status.status}" + (f" (business unit {unit})" if unit else ""))
+    more = len(contact.statuses) - MAX_STATUSES_SHOWN
+    statuses = ", ".join(parts) + (f" and {more} more" if more > 0 else "") if parts else "no status set"
+    return f"{statuses}; not opted out of all email"
+
+
+def first_steps(base_url: str, dataset: Dataset, *, own_token: bool, contacts: bool = True) -> list[str]:
+    """The banner's lines that show how to use the server: the variables to export (never the user's own
+    token); with ``contacts``, a contact of each kind the data holds with what it shows, and a first
+    command."""
+    from hubspot_commprefs.testing import one_of_each_kind  # noqa: PLC0415 - keep --help fast
+
+    export = f"export {BASE_URL_ENV}={shlex.quote(base_url)}"
+    if own_token:
+        export += f"  # and {TOKEN_ENV}: yours, as set where this server runs (never printed)"
+    else:
+        export += f" {TOKEN_ENV}={DEFAULT_TOKEN}"
+    emails = one_of_each_kind(dataset)
+    width = max(len(shown(email)) for email in emails)
+    portal_wide = (
+        email
+        for email in emails
+        if any(o.wide_status_type == "PORTAL_WIDE" for o in getattr(dataset.contact(email), "opt_outs", ()))
+    )
+    first = next(portal_wide, emails[0])
+    lines = ["", "Point the command line at it (in another terminal):", f"  {export}"]
+    if contacts:
+        lines += [
+            f"Contacts, one of each kind ({len(dataset.contacts)} in the data):",
+            *(f"  {shown(email).ljust(width)}  {_what_it_shows(dataset, email)}" for email in emails),
+            f"Try: hubspot-commprefs unsubscribe-all {shlex.quote(first)}",
+        ]
+    return lines
 
 
 def register(subparsers: Any) -> None:
@@ -243,6 +306,10 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.quiet:
         print("  requests: one line each on stderr (--quiet for none)")
+    steps = first_steps(
+        server.base_url, server.state.dataset, own_token=bool(env_token), contacts=replay is None
+    )
+    print("\n".join(steps))
     sys.stdout.flush()
     server.serve_forever()
     return 0
