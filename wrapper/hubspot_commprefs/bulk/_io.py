@@ -94,7 +94,9 @@ EMAIL_COLUMN_NAMES = (
 )
 _CSV_SUFFIXES = (".csv", ".tsv")
 _EMAIL_LIKE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
-_FAILED_OUTCOMES = ("error", "invalid")
+_FAILED_OUTCOMES = ("error", "cannot-tell", "invalid")
+_RETRIED_OUTCOMES = ("error", "cannot-tell")
+"""What ``--retry-errors`` looks up again: rows without an answer that tells."""
 
 
 class BulkInputError(ValueError):
@@ -676,9 +678,10 @@ class ResumeState:
 
     @property
     def errors(self) -> int:
-        """Rows already done whose outcome is ``error`` (what ``--retry-errors`` looks up again)."""
+        """Rows already done whose outcome is ``error`` or ``cannot-tell`` (what ``--retry-errors`` looks up
+        again)."""
         rows = (*self.records.values(), *self.journaled.values())
-        return sum(record.get("outcome") == "error" for record in rows)
+        return sum(record.get("outcome") in _RETRIED_OUTCOMES for record in rows)
 
 
 def _check_of(record: dict[str, Any]) -> str | None:
@@ -842,7 +845,8 @@ def load_resume(output: Path, output_format: OutputFormat, rows: Iterable[InputR
 
 
 def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) -> ResumeState:
-    """Make the ``error`` rows of an earlier run not done, so that the resumed run looks them up again.
+    """Make the ``error`` and ``cannot-tell`` rows of an earlier run not done, so that the resumed run looks
+    them up again.
 
     OUTPUT keeps the rows before the first error row; every later row that is not an error moves to the
     journal, from which the resumed run writes it back in order. Crash-safe: the new journal replaces the
@@ -850,7 +854,7 @@ def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) 
     holds is ignored on resume, so a crash in between leaves the earlier run as it was.
     """
     done = {**state.records, **state.journaled}
-    errors = sorted(number for number, record in done.items() if record.get("outcome") == "error")
+    errors = sorted(number for number, record in done.items() if record.get("outcome") in _RETRIED_OUTCOMES)
     if not errors:
         return state
     keep = min(errors[0] - 1, state.written)
@@ -858,7 +862,7 @@ def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) 
     ready = {
         number: record
         for number, record in sorted(done.items())
-        if number > keep and record.get("outcome") != "error"
+        if number > keep and record.get("outcome") not in _RETRIED_OUTCOMES
     }
     journal = journal_path(output)
     fresh = journal.with_name(journal.name + ".new")

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 ORDER = 30
 DESCRIPTION = f"""\
 Look up every subscriber of INPUT and write one row per input row, in input order: the row number, the
-id, the outcome (ok, error, invalid, duplicate), whether the contact is unsubscribed from all email, its
-subscription statuses, and the error of a row that failed. INPUT is a CSV file whose email column is found
+id, the outcome (ok, error, cannot-tell, invalid, duplicate), whether the contact is unsubscribed from all
+email (empty when HubSpot's answer cannot tell: not COMPLETE, with errors, or a wide status this client does
+not know), its subscription statuses, and the error of a row that failed. INPUT is a CSV file whose email column is found
 by name (email, e-mail, email address, subscriber...) or given with --column (a name, or a number from 1;
 --no-header when the first row is data), a file with one id per line, or - for standard input. INPUT is
 read as UTF-8 unless --encoding names another. The token is read from {TOKEN_ENV}.
@@ -37,14 +38,15 @@ Requests are paced under --rate in every rolling window, as HubSpot counts them;
 HubSpot's rate-limit headers or a 429 say so, and rate-limited rows are retried. Every finished row is on
 disk at once (rows that finish early wait in OUTPUT.journal), so after Ctrl-C or a crash, --resume does
 only the rows not yet done, with the same --check as the run it continues. Rows whose outcome is error
-stay done unless --retry-errors is given too: then they are looked up again and OUTPUT is rewritten in
-input order (invalid and duplicate rows stay as they are). A server that looks down (20 requests in a row
+or cannot-tell stay done unless --retry-errors is given too: then they are looked up again and OUTPUT is
+rewritten in input order (invalid and duplicate rows stay as they are). A server that looks down (20 requests in a row
 without an answer, or twice --concurrency when larger) stops the run instead of failing every row."""
 EPILOG = """\
 rates: REQUESTS/WINDOW (100/10s, 50/s, 20/500ms) or a HubSpot tier: free and starter = 100/10s,
 professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100/10s).
 
-exit codes: 0 every row looked up; 1 some rows failed or hold an invalid id (each says why on its row);
+exit codes: 0 every row looked up; 1 some rows failed, cannot tell or hold an invalid id (each says why on
+its row);
 2 a usage error (bad option, a --record DIR that cannot be written, unreadable INPUT, OUTPUT exists
 without --resume or --overwrite, an OUTPUT that does not belong to INPUT or was made with another
 --check, an OUTPUT that cannot be written: a directory, a missing permission, a full disk, an unknown
@@ -111,7 +113,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--retry-errors",
         action="store_true",
-        help="with --resume: look the rows whose outcome is error up again (without it they stay done)",
+        help="with --resume: look the rows whose outcome is error or cannot-tell up again (without it they "
+        "stay done)",
     )
     parser.add_argument("--overwrite", action="store_true", help="start OUTPUT over if it exists")
     progress = parser.add_mutually_exclusive_group()
@@ -186,7 +189,9 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.resume and args.overwrite:
         raise _Usage("--resume and --overwrite contradict each other")
     if args.retry_errors and not args.resume:
-        raise _Usage("--retry-errors goes with --resume: it looks up again the error rows of OUTPUT")
+        raise _Usage(
+            "--retry-errors goes with --resume: it looks up again the error and cannot-tell rows of OUTPUT"
+        )
     if args.output in (None, "-") and args.resume:
         raise _Usage("--resume needs --output: there is nothing to resume on standard output")
 
@@ -331,7 +336,7 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
         missing = total - sink.next_row + 1
         return fail(f"stopped: {_rows(missing)} not written", EXIT_STOPPED)
     by_outcome = engine.stats.by_outcome
-    failed = by_outcome.get("error", 0) + by_outcome.get("invalid", 0) + resume.failed
+    failed = sum(by_outcome.get(name, 0) for name in ("error", "cannot-tell", "invalid")) + resume.failed
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -418,6 +423,14 @@ def _print_summary(
         f"{stats.rate_limited} answered 429{before}",
         file=sys.stderr,
     )
+    cannot_tell = stats.by_outcome.get("cannot-tell", 0)
+    if cannot_tell:
+        print(
+            f"hubspot-commprefs: cannot tell for {_rows(cannot_tell)} (outcome cannot-tell): HubSpot's answer "
+            "was not COMPLETE, held errors or a status this client does not know; their "
+            "unsubscribed_from_all is left empty, never false",
+            file=sys.stderr,
+        )
     if not complete and output is not None:
         journaled = f", {sink.pending} more in {journal_path(output).name}" if sink.pending else ""
         print(
