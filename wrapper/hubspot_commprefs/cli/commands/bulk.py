@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from hubspot_commprefs.cli.commands._common import (
     EXIT_FAILED,
@@ -134,10 +135,85 @@ class _Plan(NamedTuple):
     output: Path | None
     output_format: Any
     resume: Any
+    lock: _OutputLock  # held until the run ends: OUTPUT is this run's alone
 
 
 class _Usage(Exception):  # noqa: N818 - a control-flow signal inside this module
     pass
+
+
+LOCK_ATTEMPTS = 5
+"""Times a run opens ``OUTPUT.lock`` again when the one it locked was removed meanwhile by the run that
+held it (ending): each time, another run got the file first, so this bounds a race, not a wait."""
+
+
+class _OutputLock:
+    """``OUTPUT.lock`` held with ``fcntl.flock`` while the run reads and writes OUTPUT, so that a second run
+    on the same OUTPUT (a cron job started twice) is refused at once instead of writing every row again.
+    The lock is the kernel's: it goes with the process on any exit, SIGKILL included, so a lock file left
+    by a killed run never blocks the next. The file holds the pid of the run, for the refusal to name;
+    it is removed (while still locked) when the run ends. Without ``fcntl`` (Windows) there is no lock."""
+
+    def __init__(self, output: Path | None) -> None:
+        self.output = output
+        self._fd: int | None = None
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.output is None else self.output.with_name(self.output.name + ".lock")
+
+    def acquire(self) -> None:
+        """Lock, or raise _Usage naming the run that holds the lock. Nothing to lock for standard output
+        or an OUTPUT that is not a file (a device)."""
+        output, path = self.output, self.path
+        if output is None or path is None or (output.exists() and not output.is_file()):
+            return
+        try:
+            import fcntl  # noqa: PLC0415 - not on Windows
+        except ImportError:
+            return
+        output.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(LOCK_ATTEMPTS):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = os.read(fd, 32).decode("ascii", "replace").strip()
+                os.close(fd)
+                holder = f"pid {pid}" if pid.isdigit() else "its pid not written yet"
+                raise _Usage(
+                    f"OUTPUT {output} is being written by another run of this command ({holder}): "
+                    "wait for it to end, or stop it, then run again"
+                ) from None
+            if _same_file(path, fd):
+                self._fd = fd
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+                return
+            os.close(fd)  # the run that held it removed it as it ended: lock the file there now
+        raise _Usage(f"OUTPUT {output}: other runs keep taking it over; run again when they end")
+
+    def release(self) -> None:
+        if self._fd is not None and self.path is not None:
+            self.path.unlink(missing_ok=True)  # still locked: a run that opened it meanwhile tries again
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    """Whether ``path`` still names the file open as ``fd``."""
+    try:
+        here = path.stat()
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
 
 
 def _check_output(output: Path) -> None:
@@ -221,18 +297,25 @@ def _plan(args: argparse.Namespace) -> _Plan:
         )
     except (ValueError, BulkInputError) as error:
         raise _Usage(str(error)) from None
+    lock = _OutputLock(output)
     try:
         total = source.count()  # the whole input is read once, and refused now if it cannot be
+        try:
+            lock.acquire()  # before OUTPUT is read: no other run writes it from now on
+        except OSError as error:
+            raise _Usage(f"cannot write {_where(output)}: {error.strerror or error}") from None
         resume = ResumeState(written=0, journaled={})
         if output is not None:
             resume = _resume_state(args, output, output_format, source)
-    except (ValueError, BulkInputError, ResumeError) as error:
+    except (ValueError, BulkInputError, ResumeError, _Usage) as error:
+        lock.release()
         source.close()
         raise _Usage(str(error)) from None
     except OSError as error:  # e.g. OUTPUT's journal cannot be read or rewritten
+        lock.release()
         source.close()
         raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
-    return _Plan(rate, source, total, output, output_format, resume)
+    return _Plan(rate, source, total, output, output_format, resume, lock)
 
 
 def _where(output: Path | None) -> str:
@@ -267,11 +350,11 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error), EXIT_USAGE)
     from hubspot_commprefs import CommPrefs, CommPrefsError  # noqa: PLC0415 - keep --help fast
 
-    try:
-        client = CommPrefs(**options)
-    except (CommPrefsError, ValueError) as error:
-        return fail(str(error), EXIT_USAGE)
-    with plan.source:
+    with plan.source, plan.lock:
+        try:
+            client = CommPrefs(**options)
+        except (CommPrefsError, ValueError) as error:
+            return fail(str(error), EXIT_USAGE)
         try:
             sink = _open_sink(args, plan)
         except OSError as error:  # before any lookup: nothing is done, nothing to resume
@@ -286,7 +369,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
     from hubspot_commprefs import bulk  # noqa: PLC0415 - keep --help fast
 
-    rate, source, total, output, _, resume = plan
+    rate, source, total, output, _, resume, _ = plan
     done = bulk.DoneRows(resume.written, resume.journaled)
     # On stderr only. Rows printed to a terminal (no -o) share it with the bar: it is erased before each
     # row is written and drawn again below it, so it never stays between rows.
