@@ -12,11 +12,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from hubspot_commprefs.bulk._io import journal_path
 from hubspot_commprefs.cli import main
+from hubspot_commprefs.cli.commands.bulk import _holder
 
 from tests.bulk_helpers import wait_until
 
@@ -202,6 +204,24 @@ def test_a_lock_left_by_a_killed_run_does_not_block_the_next(env: FakeHubSpot, t
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--check", "unsubscribe-all", "--resume") == 0
     assert [r["row"] for r in rows_of(output)] == list(range(1, len(IDS) + 1))  # each row once
     assert not lock_path(output).exists()
+
+
+def test_a_refusal_names_the_live_holder_not_the_killed_run_whose_pid_the_file_still_holds(
+    tmp_path: Path,
+) -> None:
+    # The run that takes over a lock file left by a killed run writes its pid just after locking: a run
+    # refused in between must wait for it rather than name the dead one.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    lock = tmp_path / "out.csv.lock"
+    lock.write_text(f"{dead.pid}\n")
+    with lock.open("rb") as refused:
+        writer = threading.Timer(0.05, lambda: lock.write_text(f"{os.getpid()}\n"))
+        writer.start()
+        try:
+            assert _holder(refused.fileno()) == f"pid {os.getpid()}"
+        finally:
+            writer.join()
 
 
 # -- bulk - : standard input ------------------------------------------------------------------------

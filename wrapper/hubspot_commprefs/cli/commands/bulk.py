@@ -178,9 +178,8 @@ class _OutputLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                pid = os.read(fd, 32).decode("ascii", "replace").strip()
+                holder = _holder(fd)
                 os.close(fd)
-                holder = f"pid {pid}" if pid.isdigit() else "its pid not written yet"
                 raise _Usage(
                     f"OUTPUT {output} is being written by another run of this command ({holder}): "
                     "wait for it to end, or stop it, then run again"
@@ -204,6 +203,31 @@ class _OutputLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+HOLDER_READS = 50
+"""Times (10 ms apart) a refused run reads the lock file for the pid of the run that holds it: that run
+writes it just after taking the lock, over the pid of a killed run that left the file."""
+
+
+def _holder(fd: int) -> str:
+    """The run that holds the lock file ``fd``, for the refusal: its pid, once written there."""
+    for _ in range(HOLDER_READS):
+        pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if pid.isdigit() and _alive(int(pid)):
+            return f"pid {pid}"
+        time.sleep(0.01)
+    return "its pid unknown"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # no signal sent: only whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def _same_file(path: Path, fd: int) -> bool:
