@@ -6,8 +6,10 @@ becomes an ``InputRow``; an id that cannot be looked up, or that repeats an earl
 
 Output: CSV or JSON Lines, one record per input row, in input order. A finished row is on disk at once:
 in order in the output when every row before it is written, otherwise in a journal beside the output
-(``OUTPUT.journal``), from which the next ``--resume`` takes it. ``load_resume`` reads both back (and
-drops a last record cut short by a crash), so that a resumed run looks up only the rows not yet done.
+(``OUTPUT.journal``), from which the next ``--resume`` takes it. ``load_resume`` reads both back and
+proves them this tool's and the input's before it writes anything (then it cuts a last record cut short
+by a crash): a resumed run looks up only the rows not yet done, and a file that is not an output is left
+as it was.
 
 Every cell is written as it is, line breaks included, so that it reads back equal to the input row it
 came from (else ``--resume`` could not tell that the output belongs to the input). A CSV record may
@@ -920,7 +922,7 @@ def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) 
     """Make the ``error`` and ``cannot-tell`` rows of an earlier run not done, so that the resumed run looks
     them up again.
 
-    OUTPUT keeps the rows before the first error row; every later row that is not an error moves to the
+    OUTPUT keeps the rows before the first such row; every later row that is not one moves to the
     journal, from which the resumed run writes it back in order. Crash-safe: the new journal replaces the
     old one (written beside it, then renamed) before OUTPUT is cut, and a journal row that OUTPUT still
     holds is ignored on resume, so a crash in between leaves the earlier run as it was.

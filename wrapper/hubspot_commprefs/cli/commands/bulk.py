@@ -46,12 +46,12 @@ EPILOG = """\
 rates: REQUESTS/WINDOW (100/10s, 50/s, 20/500ms) or a HubSpot tier: free and starter = 100/10s,
 professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100/10s).
 
-exit codes: 0 every row looked up; 1 some rows failed, cannot tell or hold an invalid id (each says why on
-its row);
-2 a usage error (bad option, a --record DIR that cannot be written, unreadable INPUT, OUTPUT exists
-without --resume or --overwrite, an OUTPUT that does not belong to INPUT or was made with another
---check, an OUTPUT that cannot be written: a directory, a missing permission, a full disk, an unknown
-suffix without --format); 3 stopped early, with
+exit codes: 0 every row looked up; 1 some rows failed, cannot tell or hold an invalid id (each says why
+on its row); 2 a usage error (bad option, a --record DIR that cannot be written, unreadable INPUT: - with standard
+input closed, or a temporary directory too full to copy it; OUTPUT exists without --resume or
+--overwrite, OUTPUT is being written by another run (named by its pid), an OUTPUT that does not belong
+to INPUT or was made with another --check (left as it was), an OUTPUT that cannot be written: a
+directory, a missing permission, a full disk, an unknown suffix without --format); 3 stopped early, with
 rows not done: every further lookup would fail the same way (the token was refused, 401/403, the daily
 limit is used up, a 429 asked to wait longer than 60 s, the server looks down), or a row could not be
 written (disk full, standard output closed), or an unexpected error: finished rows are on disk, run
