@@ -317,11 +317,11 @@ def test_a_daily_limit_stops_the_run(driver: Driver) -> None:
     assert portal.requests == [("statuses", "a@x.com")]
 
 
-def test_an_incomplete_answer_keeps_its_data_and_is_an_error(driver: Driver) -> None:
+def test_an_incomplete_answer_keeps_its_data_and_cannot_tell(driver: Driver) -> None:
     portal = Portal()
     portal.fail_first("a@x.com", httpx.Response(200, json=action_body([], status="PENDING")))
     outcomes = driver.lookup_many(portal, ["a@x.com"], check="unsubscribe-all")
-    assert outcomes[0].outcome == "error"
+    assert outcomes[0].outcome == "cannot-tell"
     kept = outcomes[0].unsubscribe_all
     assert kept is not None
     assert kept.body["status"] == "PENDING"
@@ -379,7 +379,7 @@ def test_bad_options_fail_before_any_request(call: Callable[[CommPrefs], Any], m
 
 
 class _Complete:
-    is_complete = True
+    cannot_tell = None
     rate_limit = None
 
 
@@ -549,24 +549,58 @@ async def test_bad_options_are_refused_when_async_lookup_many_is_called(
 
 
 @pytest.mark.parametrize("check", ["both", "unsubscribe-all"])
-def test_an_unknown_wide_status_is_an_error_row_naming_it_not_a_no(driver: Driver, check: str) -> None:
+def test_an_unknown_wide_status_is_a_cannot_tell_row_naming_it_not_a_no(driver: Driver, check: str) -> None:
     # "OPTED_OUT" is not a value the spec lists: whether the contact may be emailed cannot be told, so the
     # row must not say unsubscribed_from_all=False.
     portal = Portal()
     opted_out = wide_item(subscriberIdString="a@x.com", status="OPTED_OUT")
     portal.fail_first("a@x.com", httpx.Response(200, json=action_body([opted_out])))
     outcomes = driver.lookup_many(portal, ["a@x.com", "b@x.com"], check=check)
-    assert [o.outcome for o in outcomes] == ["error", "ok"]
+    assert [o.outcome for o in outcomes] == ["cannot-tell", "ok"]
     assert "OPTED_OUT" in outcomes[0].error_message
     assert outcomes[0].unsubscribed_from_all is None
     kept = outcomes[0].unsubscribe_all  # the answer is kept
     assert kept is not None
     assert [w.status.value for w in kept.wide_statuses] == ["OPTED_OUT"]
     record = outcomes[0].to_record()
-    assert record["outcome"] == "error"
+    assert record["outcome"] == "cannot-tell"
     assert record["unsubscribed_from_all"] is None
     assert "OPTED_OUT" in record["error"]
     assert outcomes[1].unsubscribed_from_all is False
+
+
+CANNOT_TELL_ANSWERS = {
+    # Each a 200 whose wide answer holds no UNSUBSCRIBED: read naively, a "no" (may email).
+    "pending": action_body([], status="PENDING"),
+    "numErrors": action_body([], numErrors=1),
+    "errors listed": action_body([], errors=[{"message": "Business unit 1 does not exist"}]),
+    "unknown wide status": action_body([wide_item(subscriberIdString="a@x.com", status="OPTED_OUT")]),
+    # An UNSUBSCRIBED inside an operation that is not clean is no answer either (as for a single call).
+    "pending with a yes": action_body([wide_item(subscriberIdString="a@x.com")], status="PENDING"),
+}
+
+
+@pytest.mark.parametrize("body", CANNOT_TELL_ANSWERS.values(), ids=CANNOT_TELL_ANSWERS)
+def test_an_answer_that_cannot_tell_never_says_false_and_is_named_apart(
+    driver: Driver, body: dict[str, Any]
+) -> None:
+    portal = Portal()
+    portal.fail_first("a@x.com", httpx.Response(200, json=body))
+    outcomes = driver.lookup_many(portal, ["a@x.com", "b@x.com"], check="both")
+    assert [o.outcome for o in outcomes] == ["cannot-tell", "ok"]
+    assert outcomes[0].unsubscribed_from_all is None
+    assert not outcomes[0].ok
+    kept = outcomes[0].unsubscribe_all
+    assert kept is not None
+    assert kept.cannot_tell is not None  # the one rule, on the result type
+    assert outcomes[0].error_message == f"IncompleteResultError: {kept.cannot_tell}"
+    record = outcomes[0].to_record()
+    assert (record["outcome"], record["unsubscribed_from_all"]) == ("cannot-tell", None)
+    driver.yielded = []
+    portal.fail_first("a@x.com", httpx.Response(200, json=body))
+    driver.run(portal, ["a@x.com", "b@x.com"], check="both")  # the engine itself: its counts
+    assert driver.engine.stats.by_outcome == {"cannot-tell": 1, "ok": 1}
+    assert driver.engine.stats.failed == 0  # counted apart from errors
 
 
 def test_an_unsubscribed_wide_status_answers_even_next_to_an_unknown_one(driver: Driver) -> None:

@@ -220,16 +220,21 @@ def test_input_source_reads_the_file_in_passes_and_counts_it(tmp_path: Path) -> 
         assert [row.duplicate_of for row in reader.rows()] == [None, None, 1]
 
 
-def test_standard_input_is_spooled_to_disk_and_removed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_standard_input_is_copied_to_a_file_without_a_name_and_read_in_passes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import io
     import sys
+    import tempfile
 
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a@x.com\nb@x.com\n"), encoding="utf-8"))
-    reader = InputSource("-")
-    spool = reader.path
-    assert spool is not None
-    assert spool.exists()
-    assert reader.count() == 2
-    assert [row.subscriber for row in reader.rows()] == ["a@x.com", "b@x.com"]
-    reader.close()
-    assert not spool.exists()
+    with InputSource("-") as reader:
+        assert reader.path is None
+        assert list(tmp_path.iterdir()) == []  # on disk, but with no name to leave behind on any exit
+        assert reader.count() == 2
+        assert [row.subscriber for row in reader.rows()] == ["a@x.com", "b@x.com"]
+        assert [row.subscriber for row in reader.rows()] == ["a@x.com", "b@x.com"]  # read again
+        spool = reader._spool
+        assert spool is not None
+    assert spool.closed

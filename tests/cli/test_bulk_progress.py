@@ -208,7 +208,7 @@ def test_a_tick_that_fails_stops_ticking_not_the_run() -> None:
         time.sleep(0.01)
 
         class Answer:
-            is_complete = True
+            cannot_tell = None
             rate_limit = None
 
         return Answer()

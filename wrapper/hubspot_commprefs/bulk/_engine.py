@@ -61,6 +61,8 @@ __all__ = [
 Check = Literal["both", "unsubscribe-all", "statuses"]
 CHECKS: tuple[Check, ...] = ("both", "unsubscribe-all", "statuses")
 Operation = Literal["statuses", "unsubscribe-all"]
+CANNOT_TELL = "cannot-tell"
+"""The outcome of a row whose answer tells nothing (see ``LookupOutcome``)."""
 
 DEFAULT_CONCURRENCY = 10
 """Requests in flight at once: enough to hold 250 per 10 s at up to 400 ms per answer."""
@@ -90,9 +92,10 @@ through the limiter instead, at most ``MAX_RATE_LIMITED`` times per request)."""
 class LookupOutcome:
     """What one input row came to.
 
-    ``outcome`` is ``ok``, ``error`` (the lookup failed: ``error`` says why), ``invalid`` or ``duplicate``
-    (not looked up: ``problem`` says why). A 200 whose operation is not COMPLETE, or that carries errors,
-    keeps its result and is an ``error`` (an ``IncompleteResultError``).
+    ``outcome`` is ``ok``, ``error`` (the lookup failed: ``error`` says why), ``cannot-tell`` (an answer
+    whose ``cannot_tell`` says why it tells nothing: an operation that is not COMPLETE, that lists or
+    counts errors, or a wide status this client does not know; ``error`` is an ``IncompleteResultError``
+    saying so, and the answer is kept), ``invalid`` or ``duplicate`` (not looked up: ``problem`` says why).
     """
 
     row: int
@@ -110,6 +113,8 @@ class LookupOutcome:
             return "duplicate"
         if self.problem is not None:
             return "invalid"
+        if isinstance(self.error, IncompleteResultError):
+            return CANNOT_TELL
         return "error" if self.error is not None else "ok"
 
     @property
@@ -118,10 +123,10 @@ class LookupOutcome:
 
     @property
     def unsubscribed_from_all(self) -> bool | None:
-        """Whether the contact opted out of all email; None when that was not asked, or cannot be told
-        (a wide status with a value this client does not know: the row is then an ``error``)."""
+        """Whether the contact opted out of all email; None when that was not asked, or when the answer
+        cannot tell (its ``cannot_tell``: never a False that would say "may email" without knowing)."""
         wide = self.unsubscribe_all
-        return None if wide is None else wide.verdict
+        return None if wide is None or wide.cannot_tell is not None else wide.verdict
 
     @property
     def error_message(self) -> str | None:
@@ -166,22 +171,11 @@ LookupOutcome.__module__ = "hubspot_commprefs"  # shown under its public name (s
 
 
 def _answer_problem(results: dict[str, Any]) -> IncompleteResultError | None:
-    """Why the answers of one row cannot be trusted, or None: an operation that is not COMPLETE (or that
-    carries errors), or a wide status this client does not know."""
+    """Why the answers of one row tell nothing (the result type's rule, ``cannot_tell``), or None."""
     for result in results.values():
-        if not result.is_complete:
-            try:
-                result.raise_if_incomplete()
-            except IncompleteResultError as incomplete:
-                return incomplete
-    wide = results.get("unsubscribe-all")
-    if wide is not None and wide.verdict is None:  # the rule is the result type's (``verdict``)
-        values = ", ".join(repr(value) for value in wide.unknown_wide_statuses)
-        return IncompleteResultError(
-            f"HubSpot's unsubscribe-all answer has a wide status this client does not know ({values}): "
-            "whether the contact opted out of all email cannot be told",
-            result=wide,
-        )
+        reason = result.cannot_tell
+        if reason is not None:
+            return IncompleteResultError(reason, result=result)
     return None
 
 

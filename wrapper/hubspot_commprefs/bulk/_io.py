@@ -6,8 +6,10 @@ becomes an ``InputRow``; an id that cannot be looked up, or that repeats an earl
 
 Output: CSV or JSON Lines, one record per input row, in input order. A finished row is on disk at once:
 in order in the output when every row before it is written, otherwise in a journal beside the output
-(``OUTPUT.journal``), from which the next ``--resume`` takes it. ``load_resume`` reads both back (and
-drops a last record cut short by a crash), so that a resumed run looks up only the rows not yet done.
+(``OUTPUT.journal``), from which the next ``--resume`` takes it. ``load_resume`` reads both back and
+proves them this tool's and the input's before it writes anything (then it cuts a last record cut short
+by a crash): a resumed run looks up only the rows not yet done, and a file that is not an output is left
+as it was.
 
 Every cell is written as it is, line breaks included, so that it reads back equal to the input row it
 came from (else ``--resume`` could not tell that the output belongs to the input). A CSV record may
@@ -20,6 +22,7 @@ on ``\\n`` alone, never with ``str.splitlines``.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import itertools
@@ -94,7 +97,9 @@ EMAIL_COLUMN_NAMES = (
 )
 _CSV_SUFFIXES = (".csv", ".tsv")
 _EMAIL_LIKE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
-_FAILED_OUTCOMES = ("error", "invalid")
+_FAILED_OUTCOMES = ("error", "cannot-tell", "invalid")
+_RETRIED_OUTCOMES = ("error", "cannot-tell")
+"""What ``--retry-errors`` looks up again: rows without an answer that tells."""
 
 
 class BulkInputError(ValueError):
@@ -412,7 +417,10 @@ class InputSource:
     reads it through once and returns how many rows it holds, raising ``BulkInputError`` for what
     ``read_input`` would refuse (a byte that is not text, a CSV that cannot be read), so that a caller can
     refuse a bad input before any lookup without holding it. Standard input, which can be read once, is
-    copied to a temporary file (on disk, not in memory) as it is first read; ``close()`` removes it.
+    copied as it is first read to a temporary file (on disk, not in memory) that has no name: the system
+    removes it when it is closed, whatever ends the process (SIGTERM and SIGKILL included), so that no
+    copy of the input is ever left behind. ``close()`` closes it. One reader at a time (a ``rows()`` read
+    through before the next starts): the readers of that copy share its position.
 
     See ``parse_input`` for ``column`` and ``header``; ``encoding`` is the input's, UTF-8 by default.
     """
@@ -431,16 +439,18 @@ class InputSource:
         self.column = column
         self.header = header
         self._text: str | None = None  # a standard input given as text only (no bytes under it)
-        self._spool: Path | None = None
+        self._spool: IO[bytes] | None = None
+        self.path: Path | None = None
         if source == "-":
             self.name, self.suffix = "standard input", ""
             stream = stdin if stdin is not None else sys.stdin
+            if stream is None:  # the command was started with its standard input closed (``<&-``)
+                raise BulkInputError(_STDIN_CLOSED)
             raw = getattr(stream, "buffer", None) if stdin is None else None
             if raw is None:
-                self._text = stream.read()
+                self._text = _read_stdin(stream, -1)
             else:  # the bytes: decoded as a file is (no newline translation, same encoding)
-                self._spool = self._copy(raw)
-            self.path = self._spool
+                self._spool = _spool(raw)
         else:
             self.name, self.suffix = source, Path(source).suffix.lower()
             self.path = Path(source)
@@ -456,19 +466,9 @@ class InputSource:
         self._layout: _Layout | None = None
         self._layout_known = False
 
-    @staticmethod
-    def _copy(raw: IO[bytes]) -> Path:
-        import shutil  # noqa: PLC0415 - standard input only
-        import tempfile  # noqa: PLC0415
-
-        handle, name = tempfile.mkstemp(prefix="hubspot-commprefs-bulk-", suffix=".input")
-        with os.fdopen(handle, "wb") as spool:
-            shutil.copyfileobj(raw, spool, 1024 * 1024)
-        return Path(name)
-
     def close(self) -> None:
         if self._spool is not None:
-            self._spool.unlink(missing_ok=True)
+            self._spool.close()
             self._spool = None
 
     def __enter__(self) -> Self:
@@ -477,23 +477,30 @@ class InputSource:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _bytes(self) -> IO[bytes]:
+        """The input's bytes, from the start."""
+        if self._spool is not None:  # its own handle, closed without closing the copy
+            handle = os.fdopen(os.dup(self._spool.fileno()), "rb")
+            handle.seek(0)
+            return handle
+        assert self.path is not None
+        return self.path.open("rb")
+
     def _open(self) -> IO[str]:
         if self._text is not None:
             return io.StringIO(self._text, newline="")
-        assert self.path is not None
         try:
             # No newline translation: a quoted cell keeps its "\r" or "\r\n" as written (csv needs it
             # so, and the output then holds the cell exactly as the input does).
-            return self.path.open("r", encoding=self.codec, newline="")
+            return io.TextIOWrapper(self._bytes(), encoding=self.codec, newline="")
         except OSError as error:
             raise BulkInputError(f"{self.name}: cannot be read ({error.strerror})") from None
 
     def _not_text(self) -> BulkInputError:
         """The error for a byte that is not text: its line, and how to save the file as UTF-8."""
-        assert self.path is not None
 
         def chunks() -> Iterator[bytes]:
-            with self.path.open("rb") as handle:  # type: ignore[union-attr]
+            with self._bytes() as handle:
                 while chunk := handle.read(1024 * 1024):
                     yield chunk
 
@@ -539,6 +546,41 @@ class InputSource:
         """How many rows the input holds, reading it through once (and refusing it as ``read_input``
         would)."""
         return sum(1 for _ in self._ids())
+
+
+_SPOOL_CHUNK = 1024 * 1024
+_STDIN_CLOSED = "standard input is closed: pipe the ids in, or name INPUT instead of -"
+
+
+def _read_stdin(stream: IO[Any], size: int) -> Any:
+    """``stream.read(size)``; BulkInputError, one sentence, when standard input cannot be read."""
+    try:
+        return stream.read(size)
+    except ValueError:  # closed
+        raise BulkInputError(_STDIN_CLOSED) from None
+    except OSError as error:
+        raise BulkInputError(f"standard input cannot be read ({error.strerror or error})") from None
+
+
+def _spool(raw: IO[bytes]) -> IO[bytes]:
+    """A copy of ``raw`` (standard input) in a temporary file without a name (see ``InputSource``);
+    BulkInputError, one sentence, when standard input cannot be read or the copy cannot be written (a
+    full or unwritable temporary directory): nothing of it is left."""
+    import tempfile  # noqa: PLC0415 - standard input only
+
+    with contextlib.ExitStack() as on_failure:  # the copy is closed on any failure
+        try:
+            spool = on_failure.enter_context(tempfile.TemporaryFile(prefix="hubspot-commprefs-bulk-"))
+            while chunk := _read_stdin(raw, _SPOOL_CHUNK):
+                spool.write(chunk)
+            spool.flush()
+        except OSError as error:
+            raise BulkInputError(
+                f"standard input cannot be copied to a temporary file ({error.strerror or error}): free "
+                "space in the temporary directory (TMPDIR), or name INPUT instead of -"
+            ) from None
+        on_failure.pop_all()
+    return spool
 
 
 def read_input(
@@ -676,9 +718,10 @@ class ResumeState:
 
     @property
     def errors(self) -> int:
-        """Rows already done whose outcome is ``error`` (what ``--retry-errors`` looks up again)."""
+        """Rows already done whose outcome is ``error`` or ``cannot-tell`` (what ``--retry-errors`` looks up
+        again)."""
         rows = (*self.records.values(), *self.journaled.values())
-        return sum(record.get("outcome") == "error" for record in rows)
+        return sum(record.get("outcome") in _RETRIED_OUTCOMES for record in rows)
 
 
 def _check_of(record: dict[str, Any]) -> str | None:
@@ -709,19 +752,42 @@ def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
     return ends
 
 
-def _cut_partial_record(path: Path, *, quoted: bool = False) -> str:
-    """The text of ``path`` without a last record cut short by a crash (which is cut from the file too)."""
+_CSV_HEADER = (",".join(COLUMNS) + "\n").encode()
+_JSON_RECORD_START = b'{"row": '
+"""How every JSON Lines record of this tool begins (``_json`` of a record, whose first key is ``row``)."""
+
+
+@dataclass(frozen=True)
+class _ReadBack:
+    """A file of records as read back, nothing changed: the text of its complete records, and where they
+    end (``keep``; a last record cut short by a crash lies beyond, and is cut only once the file is
+    proven to be this tool's: ``cut``)."""
+
+    path: Path
+    text: str
+    keep: int
+    tail: bytes
+
+    def cut(self) -> None:
+        if self.tail:
+            with self.path.open("r+b") as handle:
+                handle.truncate(self.keep)
+
+
+def _read_back(path: Path, *, quoted: bool) -> _ReadBack:
+    """Read ``path`` without changing it; ResumeError when it cannot be a file of this tool's records:
+    not UTF-8, or (JSON Lines) a last line that does not begin as this tool's records do."""
     data = path.read_bytes()
     ends = _record_ends(data, quoted=quoted)
     keep = ends[-1] if ends else 0
-    if keep < len(data):
-        with path.open("r+b") as handle:
-            handle.truncate(keep)
-        data = data[:keep]
+    tail = data[keep:]
+    if not quoted and not (tail.startswith(_JSON_RECORD_START) or _JSON_RECORD_START.startswith(tail)):
+        raise ResumeError(f"{path}: not a JSON Lines file of this tool (its last line is not a record)")
     try:
-        return data.decode("utf-8")
+        text = data[:keep].decode("utf-8")
     except UnicodeDecodeError as error:
         raise ResumeError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    return _ReadBack(path, text, keep, tail)
 
 
 def _json_lines(text: str) -> list[str]:
@@ -786,29 +852,37 @@ class _RowChecks:
                 )
 
 
-def _output_records(output: Path, *, as_csv: bool) -> list[Any]:
-    """The records of an output, without a last one cut short by a crash."""
-    text = _cut_partial_record(output, quoted=as_csv)
+def _output_records(read: _ReadBack, *, as_csv: bool) -> list[Any]:
+    """The records of an output read back; ResumeError when its header or a line says it is not this
+    tool's."""
+    output = read.path
     if as_csv:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-        if records and tuple(records[0]) != COLUMNS:
+        records = list(csv.reader(io.StringIO(read.text, newline="")))
+        # With no record complete, what the file holds must be the start of the header (a crash while
+        # writing it); a file that holds other text is not this tool's.
+        if tuple(records[0]) != COLUMNS if records else not _CSV_HEADER.startswith(read.tail):
             raise ResumeError(f"{output}: not a CSV output of this tool (its header differs)")
         return [_record_from_csv(cells) for cells in records[1:]]
     try:
-        return [json.loads(line) for line in _json_lines(text)]
+        return [json.loads(line) for line in _json_lines(read.text)]
     except json.JSONDecodeError as error:
         raise ResumeError(f"{output}: not a JSON Lines output of this tool ({error.msg})") from None
 
 
 def load_resume(output: Path, output_format: OutputFormat, rows: Iterable[InputRow]) -> ResumeState:
     """Read back an interrupted run's output and journal, checking both against ``rows`` (read through
-    once, as they come: an ``InputSource``'s rows need not be held)."""
+    once, as they come: an ``InputSource``'s rows need not be held).
+
+    Nothing is written until both are proven to be this tool's and to match ``rows``: a file that is not
+    (a typo in ``-o``) is refused as it was; then a last record cut short by a crash is cut from each."""
     written = failed = 0
     done: dict[int, dict[str, Any]] = {}
     checks = _RowChecks()
+    read: list[_ReadBack] = []
     if output.exists():
         as_csv = output_format == "csv"
-        for expected, record in enumerate(_output_records(output, as_csv=as_csv), start=1):
+        read.append(_read_back(output, quoted=as_csv))
+        for expected, record in enumerate(_output_records(read[-1], as_csv=as_csv), start=1):
             number = checks.row(output, record, expected, as_csv=as_csv)
             if number is None:
                 break
@@ -818,7 +892,8 @@ def load_resume(output: Path, output_format: OutputFormat, rows: Iterable[InputR
     journaled: dict[int, dict[str, Any]] = {}
     journal = journal_path(output)
     if journal.exists():
-        for line in _json_lines(_cut_partial_record(journal)):
+        read.append(_read_back(journal, quoted=False))
+        for line in _json_lines(read[-1].text):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
@@ -830,6 +905,8 @@ def load_resume(output: Path, output_format: OutputFormat, rows: Iterable[InputR
             if number > written:
                 journaled[number] = record
     checks.verify(rows)
+    for proven in read:
+        proven.cut()
     failed += sum(record.get("outcome") in _FAILED_OUTCOMES for record in journaled.values())
     found = {_check_of(record) for record in (*done.values(), *journaled.values())}
     return ResumeState(
@@ -842,15 +919,16 @@ def load_resume(output: Path, output_format: OutputFormat, rows: Iterable[InputR
 
 
 def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) -> ResumeState:
-    """Make the ``error`` rows of an earlier run not done, so that the resumed run looks them up again.
+    """Make the ``error`` and ``cannot-tell`` rows of an earlier run not done, so that the resumed run looks
+    them up again.
 
-    OUTPUT keeps the rows before the first error row; every later row that is not an error moves to the
+    OUTPUT keeps the rows before the first such row; every later row that is not one moves to the
     journal, from which the resumed run writes it back in order. Crash-safe: the new journal replaces the
     old one (written beside it, then renamed) before OUTPUT is cut, and a journal row that OUTPUT still
     holds is ignored on resume, so a crash in between leaves the earlier run as it was.
     """
     done = {**state.records, **state.journaled}
-    errors = sorted(number for number, record in done.items() if record.get("outcome") == "error")
+    errors = sorted(number for number, record in done.items() if record.get("outcome") in _RETRIED_OUTCOMES)
     if not errors:
         return state
     keep = min(errors[0] - 1, state.written)
@@ -858,7 +936,7 @@ def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) 
     ready = {
         number: record
         for number, record in sorted(done.items())
-        if number > keep and record.get("outcome") != "error"
+        if number > keep and record.get("outcome") not in _RETRIED_OUTCOMES
     }
     journal = journal_path(output)
     fresh = journal.with_name(journal.name + ".new")

@@ -25,7 +25,7 @@ _REDRAW_EVERY = 0.1  # seconds
 _RATE_WINDOW = 10.0  # the rate shown is over the last ten seconds
 _HISTORY_STEP = 0.05  # seconds between two readings kept for the rate (not one per row: a long run's
 # history would hold tens of thousands)
-COUNTED_OUTCOMES = ("duplicate", "error", "invalid")  # shown apart, as the summary names them
+COUNTED_OUTCOMES = ("cannot-tell", "duplicate", "error", "invalid")  # shown apart, as the summary names them
 
 
 def format_duration(seconds: float) -> str:
@@ -65,7 +65,8 @@ class ProgressBar:
         self._width = 0  # of the line drawn last, for clear()
 
     def advance(self, count: int = 1, *, outcome: str | None = None) -> None:
-        """``count`` more rows finished; ``outcome`` (``error``, ``invalid``, ``duplicate``) is counted."""
+        """``count`` more rows finished; ``outcome`` (``error``, ``cannot-tell``, ``invalid``, ``duplicate``) is
+        counted."""
         self.done += count
         if outcome in COUNTED_OUTCOMES:
             self.outcomes[outcome] += count

@@ -2,7 +2,8 @@
 
 A 200 answer is an *operation* whose ``status`` may be other than COMPLETE and that may carry ``errors``;
 ``is_complete`` says whether it is a clean answer and ``raise_if_incomplete()`` turns the other case into
-an ``IncompleteResultError``. Unknown enum values and fields never fail: each generated enum member keeps
+an ``IncompleteResultError``; ``cannot_tell`` says why an answer tells nothing about the contact (the one
+rule that ``lookup_many``, ``bulk`` and the command line apply). Unknown enum values and fields never fail: each generated enum member keeps
 its raw ``value`` (``is_known`` is False for a value the spec does not list) and ``extra_fields`` holds
 what the spec does not name. ``null`` in an optional field is taken as absent (the field is ``UNSET`` in
 the model); ``body`` keeps the decoded JSON exactly as received, nulls included.
@@ -212,18 +213,29 @@ class _ActionResult(Generic[ModelT]):
             return {k: v for k, v in extra.items() if k != ERRORS_FIELD}
         return extra
 
+    @property
+    def cannot_tell(self) -> str | None:
+        """The one rule of "cannot tell", which ``lookup_many``, ``bulk`` and the command line apply: None
+        when this answer tells the contact's state, otherwise why it does not (one sentence). An operation
+        that is not COMPLETE, lists errors or counts them (``numErrors`` > 0) cannot tell: what it holds may
+        be partial, so neither a yes nor a no is read from it. ``UnsubscribeAllStatus`` adds its own case."""
+        return None if self.is_complete else self._incomplete_message()
+
     def raise_if_incomplete(self) -> Self:
         """Return this result if ``is_complete``; otherwise raise ``IncompleteResultError``."""
         if self.is_complete:
             return self
+        raise IncompleteResultError(self._incomplete_message(), result=self)
+
+    def _incomplete_message(self) -> str:
+        """What is wrong with an answer that is not ``is_complete`` (the token scrubbed)."""
         problems = [f"operation status {self.model.status.value}"] if self.model.status != COMPLETE else []
         secret = secret_of(self._request)
         errors = self.errors
         problems += [f"error: {_cut(scrub(e.message or repr(e.raw), secret))}" for e in errors]
         if self.num_errors and not errors:
             problems.append(f"numErrors is {self.num_errors} but no errors are listed")
-        message = "HubSpot's answer is not a clean one: " + "; ".join(problems)
-        raise IncompleteResultError(scrub(message, secret), result=self)
+        return scrub("HubSpot's answer is not a clean one: " + "; ".join(problems), secret)
 
 
 class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"], Sequence["PublicStatus"]):
@@ -347,13 +359,23 @@ class UnsubscribeAllStatus(
 
     @property
     def verdict(self) -> bool | None:
-        """The one rule of "unknown wide statuses get no yes or no", which ``is_unsubscribed_from_all``,
-        the bulk engine's outcomes and the command line all apply: True when any wide status says
-        UNSUBSCRIBED; otherwise None when one has a status this client does not know (False would say
-        "may email" without knowing); otherwise False. It does not look at ``is_complete``."""
+        """The rule of "unknown wide statuses get no yes or no", which ``is_unsubscribed_from_all`` and
+        ``cannot_tell`` apply: True when any wide status says UNSUBSCRIBED; otherwise None when one has a
+        status this client does not know (False would say "may email" without knowing); otherwise False. It
+        does not look at ``is_complete`` (``cannot_tell`` does)."""
         if self._opted_out:
             return True
         return None if self.unknown_wide_statuses else False
+
+    @property
+    def cannot_tell(self) -> str | None:
+        """Why this answer cannot tell whether the contact opted out of all email, or None when it can: it
+        is not a clean operation (see ``_ActionResult.cannot_tell``), or ``verdict`` is None (a wide status
+        this client does not know, and none says UNSUBSCRIBED)."""
+        incomplete = self._incomplete_message() if not self.is_complete else None
+        if incomplete is not None or self.verdict is not None:
+            return incomplete
+        return self._unknown_message("of all email")
 
     @property
     def is_unsubscribed_from_all(self) -> bool:
@@ -368,11 +390,14 @@ class UnsubscribeAllStatus(
         return verdict
 
     def _cannot_tell(self, what: str) -> IncompleteResultError:
+        return IncompleteResultError(self._unknown_message(what), result=self)
+
+    def _unknown_message(self, what: str) -> str:
         message = (
             f"cannot tell whether the contact opted out {what}: wide status "
             f"{', '.join(repr(v) for v in self.unknown_wide_statuses)} is unknown to this client"
         )
-        return IncompleteResultError(scrub(message, secret_of(self._request)), result=self)
+        return scrub(message, secret_of(self._request))
 
     def _unknown_of_type(self, wide_status_type: str) -> bool:
         """Whether a wide status of this type (or of a type this client does not know) has a status this

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from hubspot_commprefs.cli.commands._common import (
     EXIT_FAILED,
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
 ORDER = 30
 DESCRIPTION = f"""\
 Look up every subscriber of INPUT and write one row per input row, in input order: the row number, the
-id, the outcome (ok, error, invalid, duplicate), whether the contact is unsubscribed from all email, its
-subscription statuses, and the error of a row that failed. INPUT is a CSV file whose email column is found
+id, the outcome (ok, error, cannot-tell, invalid, duplicate), whether the contact is unsubscribed from all
+email (empty when HubSpot's answer cannot tell: not COMPLETE, with errors, or a wide status this client does
+not know), its subscription statuses, and the error of a row that failed. INPUT is a CSV file whose email column is found
 by name (email, e-mail, email address, subscriber...) or given with --column (a name, or a number from 1;
 --no-header when the first row is data), a file with one id per line, or - for standard input. INPUT is
 read as UTF-8 unless --encoding names another. The token is read from {TOKEN_ENV}.
@@ -37,18 +39,19 @@ Requests are paced under --rate in every rolling window, as HubSpot counts them;
 HubSpot's rate-limit headers or a 429 say so, and rate-limited rows are retried. Every finished row is on
 disk at once (rows that finish early wait in OUTPUT.journal), so after Ctrl-C or a crash, --resume does
 only the rows not yet done, with the same --check as the run it continues. Rows whose outcome is error
-stay done unless --retry-errors is given too: then they are looked up again and OUTPUT is rewritten in
-input order (invalid and duplicate rows stay as they are). A server that looks down (20 requests in a row
+or cannot-tell stay done unless --retry-errors is given too: then they are looked up again and OUTPUT is
+rewritten in input order (invalid and duplicate rows stay as they are). A server that looks down (20 requests in a row
 without an answer, or twice --concurrency when larger) stops the run instead of failing every row."""
 EPILOG = """\
 rates: REQUESTS/WINDOW (100/10s, 50/s, 20/500ms) or a HubSpot tier: free and starter = 100/10s,
 professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100/10s).
 
-exit codes: 0 every row looked up; 1 some rows failed or hold an invalid id (each says why on its row);
-2 a usage error (bad option, a --record DIR that cannot be written, unreadable INPUT, OUTPUT exists
-without --resume or --overwrite, an OUTPUT that does not belong to INPUT or was made with another
---check, an OUTPUT that cannot be written: a directory, a missing permission, a full disk, an unknown
-suffix without --format); 3 stopped early, with
+exit codes: 0 every row looked up; 1 some rows failed, cannot tell or hold an invalid id (each says why
+on its row); 2 a usage error (bad option, a --record DIR that cannot be written, unreadable INPUT: - with standard
+input closed, or a temporary directory too full to copy it; OUTPUT exists without --resume or
+--overwrite, OUTPUT is being written by another run (named by its pid), an OUTPUT that does not belong
+to INPUT or was made with another --check (left as it was), an OUTPUT that cannot be written: a
+directory, a missing permission, a full disk, an unknown suffix without --format); 3 stopped early, with
 rows not done: every further lookup would fail the same way (the token was refused, 401/403, the daily
 limit is used up, a 429 asked to wait longer than 60 s, the server looks down), or a row could not be
 written (disk full, standard output closed), or an unexpected error: finished rows are on disk, run
@@ -111,7 +114,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--retry-errors",
         action="store_true",
-        help="with --resume: look the rows whose outcome is error up again (without it they stay done)",
+        help="with --resume: look the rows whose outcome is error or cannot-tell up again (without it they "
+        "stay done)",
     )
     parser.add_argument("--overwrite", action="store_true", help="start OUTPUT over if it exists")
     progress = parser.add_mutually_exclusive_group()
@@ -131,10 +135,109 @@ class _Plan(NamedTuple):
     output: Path | None
     output_format: Any
     resume: Any
+    lock: _OutputLock  # held until the run ends: OUTPUT is this run's alone
 
 
 class _Usage(Exception):  # noqa: N818 - a control-flow signal inside this module
     pass
+
+
+LOCK_ATTEMPTS = 5
+"""Times a run opens ``OUTPUT.lock`` again when the one it locked was removed meanwhile by the run that
+held it (ending): each time, another run got the file first, so this bounds a race, not a wait."""
+
+
+class _OutputLock:
+    """``OUTPUT.lock`` held with ``fcntl.flock`` while the run reads and writes OUTPUT, so that a second run
+    on the same OUTPUT (a cron job started twice) is refused at once instead of writing every row again.
+    The lock is the kernel's: it goes with the process on any exit, SIGKILL included, so a lock file left
+    by a killed run never blocks the next. The file holds the pid of the run, for the refusal to name;
+    it is removed (while still locked) when the run ends. Without ``fcntl`` (Windows) there is no lock."""
+
+    def __init__(self, output: Path | None) -> None:
+        self.output = output
+        self._fd: int | None = None
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.output is None else self.output.with_name(self.output.name + ".lock")
+
+    def acquire(self) -> None:
+        """Lock, or raise _Usage naming the run that holds the lock. Nothing to lock for standard output
+        or an OUTPUT that is not a file (a device)."""
+        output, path = self.output, self.path
+        if output is None or path is None or (output.exists() and not output.is_file()):
+            return
+        try:
+            import fcntl  # noqa: PLC0415 - not on Windows
+        except ImportError:
+            return
+        output.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(LOCK_ATTEMPTS):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _holder(fd)
+                os.close(fd)
+                raise _Usage(
+                    f"OUTPUT {output} is being written by another run of this command ({holder}): "
+                    "wait for it to end, or stop it, then run again"
+                ) from None
+            if _same_file(path, fd):
+                self._fd = fd
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+                return
+            os.close(fd)  # the run that held it removed it as it ended: lock the file there now
+        raise _Usage(f"OUTPUT {output}: other runs keep taking it over; run again when they end")
+
+    def release(self) -> None:
+        if self._fd is not None and self.path is not None:
+            self.path.unlink(missing_ok=True)  # still locked: a run that opened it meanwhile tries again
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+HOLDER_READS = 50
+"""Times (10 ms apart) a refused run reads the lock file for the pid of the run that holds it: that run
+writes it just after taking the lock, over the pid of a killed run that left the file."""
+
+
+def _holder(fd: int) -> str:
+    """The run that holds the lock file ``fd``, for the refusal: its pid, once written there."""
+    for _ in range(HOLDER_READS):
+        pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if pid.isdigit() and _alive(int(pid)):
+            return f"pid {pid}"
+        time.sleep(0.01)
+    return "its pid unknown"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # no signal sent: only whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    """Whether ``path`` still names the file open as ``fd``."""
+    try:
+        here = path.stat()
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
 
 
 def _check_output(output: Path) -> None:
@@ -186,7 +289,9 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.resume and args.overwrite:
         raise _Usage("--resume and --overwrite contradict each other")
     if args.retry_errors and not args.resume:
-        raise _Usage("--retry-errors goes with --resume: it looks up again the error rows of OUTPUT")
+        raise _Usage(
+            "--retry-errors goes with --resume: it looks up again the error and cannot-tell rows of OUTPUT"
+        )
     if args.output in (None, "-") and args.resume:
         raise _Usage("--resume needs --output: there is nothing to resume on standard output")
 
@@ -216,18 +321,25 @@ def _plan(args: argparse.Namespace) -> _Plan:
         )
     except (ValueError, BulkInputError) as error:
         raise _Usage(str(error)) from None
+    lock = _OutputLock(output)
     try:
         total = source.count()  # the whole input is read once, and refused now if it cannot be
+        try:
+            lock.acquire()  # before OUTPUT is read: no other run writes it from now on
+        except OSError as error:
+            raise _Usage(f"cannot write {_where(output)}: {error.strerror or error}") from None
         resume = ResumeState(written=0, journaled={})
         if output is not None:
             resume = _resume_state(args, output, output_format, source)
-    except (ValueError, BulkInputError, ResumeError) as error:
+    except (ValueError, BulkInputError, ResumeError, _Usage) as error:
+        lock.release()
         source.close()
         raise _Usage(str(error)) from None
     except OSError as error:  # e.g. OUTPUT's journal cannot be read or rewritten
+        lock.release()
         source.close()
         raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
-    return _Plan(rate, source, total, output, output_format, resume)
+    return _Plan(rate, source, total, output, output_format, resume, lock)
 
 
 def _where(output: Path | None) -> str:
@@ -262,11 +374,11 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error), EXIT_USAGE)
     from hubspot_commprefs import CommPrefs, CommPrefsError  # noqa: PLC0415 - keep --help fast
 
-    try:
-        client = CommPrefs(**options)
-    except (CommPrefsError, ValueError) as error:
-        return fail(str(error), EXIT_USAGE)
-    with plan.source:
+    with plan.source, plan.lock:
+        try:
+            client = CommPrefs(**options)
+        except (CommPrefsError, ValueError) as error:
+            return fail(str(error), EXIT_USAGE)
         try:
             sink = _open_sink(args, plan)
         except OSError as error:  # before any lookup: nothing is done, nothing to resume
@@ -281,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
     from hubspot_commprefs import bulk  # noqa: PLC0415 - keep --help fast
 
-    rate, source, total, output, _, resume = plan
+    rate, source, total, output, _, resume, _ = plan
     done = bulk.DoneRows(resume.written, resume.journaled)
     # On stderr only. Rows printed to a terminal (no -o) share it with the bar: it is erased before each
     # row is written and drawn again below it, so it never stays between rows.
@@ -331,7 +443,7 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
         missing = total - sink.next_row + 1
         return fail(f"stopped: {_rows(missing)} not written", EXIT_STOPPED)
     by_outcome = engine.stats.by_outcome
-    failed = by_outcome.get("error", 0) + by_outcome.get("invalid", 0) + resume.failed
+    failed = sum(by_outcome.get(name, 0) for name in ("error", "cannot-tell", "invalid")) + resume.failed
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -418,6 +530,14 @@ def _print_summary(
         f"{stats.rate_limited} answered 429{before}",
         file=sys.stderr,
     )
+    cannot_tell = stats.by_outcome.get("cannot-tell", 0)
+    if cannot_tell:
+        print(
+            f"hubspot-commprefs: cannot tell for {_rows(cannot_tell)} (outcome cannot-tell): HubSpot's answer "
+            "was not COMPLETE, held errors or a status this client does not know; their "
+            "unsubscribed_from_all is left empty, never false",
+            file=sys.stderr,
+        )
     if not complete and output is not None:
         journaled = f", {sink.pending} more in {journal_path(output).name}" if sink.pending else ""
         print(
