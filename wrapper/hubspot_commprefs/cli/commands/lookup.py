@@ -1,16 +1,19 @@
 """``hubspot-commprefs statuses SUBSCRIBER`` and ``hubspot-commprefs unsubscribe-all SUBSCRIBER``.
 
 A readable table by default; with ``--json`` HubSpot's body as received (keys in its order, date-times as
-sent), not the model's re-serialisation.
+sent), not the model's re-serialisation. The access token is the one thing never printed as received: an
+answer that echoes it (in any field, raw or JSON-escaped) shows ``[redacted]`` instead, said on stderr.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from typing import TYPE_CHECKING, Any
 
+from hubspot_commprefs._logging import REDACTED, scrub, scrub_value, secret_from
 from hubspot_commprefs.cli.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -113,27 +116,41 @@ def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
     return EXIT_OK, result
 
 
+def _secret() -> str | None:
+    """The token the lookup sent (from the environment), as every text printed here is scrubbed of it."""
+    return secret_from(os.environ.get(TOKEN_ENV))
+
+
 def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
+    secret = _secret()
+    if args.json:
+        body = scrub_value(result.body, secret)
+        printed, replaced = body_as_received(body), body is not result.body
+    else:
+        printed = scrub(text, secret)
+        replaced = printed is not text
     try:
-        if args.json:
-            print(body_as_received(result.body))
-        else:
-            print(text)
+        print(printed)
         sys.stdout.flush()
     except OSError as error:  # a closed pipe (``| head``) or a full disk: no traceback, never 0
         stdout_to_devnull()
         return fail(f"cannot write the answer to standard output: {error.strerror or error}", EXIT_FAILED)
+    if replaced:
+        warn(f"HubSpot's answer holds the access token (echoed back): it is shown as {REDACTED}")
     # Only DEFAULT_CHANNEL is asked about: statuses for another channel are shown, but never unremarked.
     others = sorted({_text(item.channel) for item in result} - {DEFAULT_CHANNEL})
     if others:
         warn(
-            f"HubSpot's answer holds statuses for channel{'s' if len(others) > 1 else ''} {', '.join(others)}, "
-            f"not {DEFAULT_CHANNEL}, the channel asked about (shown as received)"
+            scrub(
+                f"HubSpot's answer holds statuses for channel{'s' if len(others) > 1 else ''} "
+                f"{', '.join(others)}, not {DEFAULT_CHANNEL}, the channel asked about (shown as received)",
+                secret,
+            )
         )
     if not result.is_complete:
         problems = [f"operation status {result.status.value}"] if result.status.value != "COMPLETE" else []
         problems += [str(getattr(error, "message", error)) for error in result.errors]
-        return fail("HubSpot's answer is not a clean one: " + "; ".join(problems))
+        return fail(scrub("HubSpot's answer is not a clean one: " + "; ".join(problems), secret))
     return EXIT_OK
 
 
@@ -222,6 +239,6 @@ def run_unsubscribe_all(args: argparse.Namespace) -> int:
         text += "\n\n" + table(("SCOPE", "BUSINESS UNIT", "STATUS", "UPDATED"), rows)
     code = _finish(args, result, text)
     if unknown and code == EXIT_OK:
-        values = ", ".join(result.unknown_wide_statuses)
+        values = scrub(", ".join(result.unknown_wide_statuses), _secret())
         return fail(f"HubSpot sent a wide status this client does not know ({values}): it is not a yes or no")
     return code
