@@ -24,6 +24,7 @@ from hubspot_commprefs._faults import (
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 from hubspot_commprefs.testing._app import ALL_METHODS, RecordedRequest, ServerState, build_app
 from hubspot_commprefs.testing._bodies import SCOPES
+from hubspot_commprefs.testing._connections import HeadDeadlineProtocol, accept_backlog
 from hubspot_commprefs.testing._data import Dataset, default_dataset
 from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, exposing_transport
 from hubspot_commprefs.testing._rate_limit import RateLimit
@@ -245,12 +246,14 @@ class FakeHubSpot:
                 self.state.latency = max(0.0, latency)
 
     def bind(self) -> socket.socket:
-        """Bind the listening socket (so that the port is known before serving)."""
+        """Bind the listening socket and listen (so that the port is known, and connections wait in the
+        backlog rather than being refused, before serving)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             sock.bind((self.host, self._port))
+            sock.listen(accept_backlog())
         except OSError as exc:
             sock.close()
             raise FakeServerError(f"cannot listen on {self.host}:{self._port}: {exc.strerror}") from None
@@ -266,6 +269,8 @@ class FakeHubSpot:
     def _uvicorn(self) -> uvicorn.Server:
         config = uvicorn.Config(
             self._asgi_app(),
+            http=HeadDeadlineProtocol,  # a deadline on each request's head, a bound on connections
+            backlog=accept_backlog(),
             lifespan="off",
             log_level="error",
             access_log=False,
