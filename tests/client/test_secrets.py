@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import http.server
 import io
+import itertools
 import json
 import logging
 import threading
@@ -362,17 +363,16 @@ def test_a_lookup_without_the_token_in_its_answer_says_nothing_about_it(
     assert "access token" not in err
 
 
-@pytest.mark.parametrize("escape", ["raw", "gson"])
-@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
-@pytest.mark.parametrize("wide_status", ["UNSUBSCRIBED", ECHOED])
+@pytest.mark.parametrize(
+    "case", list(itertools.product(["raw", "gson"], ["csv", "jsonl"], ["UNSUBSCRIBED", ECHOED])), ids=str
+)
 def test_bulk_never_writes_an_echoed_token(
-    escape: str,
-    output_format: str,
-    wide_status: str,
+    case: tuple[str, str, str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    escape, output_format, wide_status = case
     ids = tmp_path / "ids.txt"
     ids.write_text("".join(f"user{i}@example.com\n" for i in range(6)))
     output = tmp_path / f"out.{output_format}"
