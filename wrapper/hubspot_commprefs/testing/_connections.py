@@ -24,7 +24,8 @@ its loop, and each reaches the protocol (where it is counted) two turns later, s
 ``backlog`` descriptors are in use beyond the bound. Running out of them must never happen: Python 3.11's
 asyncio then schedules a retry for every failed ``accept`` of the turn, and the retries fail again, a storm
 that keeps the loop from serving anyone. Half the bound as the backlog keeps the whole within three
-quarters of the limit.
+quarters of the limit. The price, under a low limit only: a short listen queue (32 under ``ulimit -n
+256``), so a burst of new connections beyond it waits for the kernel to send their SYN again (1 s).
 """
 
 from __future__ import annotations
