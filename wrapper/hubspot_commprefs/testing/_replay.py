@@ -191,7 +191,7 @@ def _unsendable(answer: RecordedAnswer) -> str | None:
     if framing:
         return (
             f"recorded header{'s' if len(framing) > 1 else ''} {', '.join(framing)}: the fake server frames "
-            "each answer itself (remove them from the line)"
+            f"each answer itself (remove {'them' if len(framing) > 1 else 'it'} from the line)"
         )
     if answer.status < HTTPStatus.OK:
         return f"status {answer.status} is not a final answer (1xx): it cannot be replayed"
@@ -239,7 +239,8 @@ def load_replay(
     directory: str | os.PathLike[str], *, allow_drift: bool = False, option: str = "replay"
 ) -> Replay:
     """Load the recording in ``directory`` (see the module's docstring); ``ReplayError`` naming ``option``
-    when there is none, ``ReplayDriftError`` when answers drifted from the spec and ``allow_drift`` is off."""
+    when there is none or it holds answers HTTP does not let the server send as recorded,
+    ``ReplayDriftError`` when answers drifted from the spec and ``allow_drift`` is off."""
     try:
         recorded, unreadable = read_recording(directory, option)
     except RecordingError as exc:

@@ -86,8 +86,12 @@ class FakeHubSpot:
     ``replay`` (a directory recorded with ``record_to=`` / ``--record``, or a loaded :class:`Replay`) answers
     each recorded request with its recorded answer, after the token check and the rate limit; anything else
     from ``dataset``, or with a 404 under ``replay_strict``. A recording whose answers the spec does not
-    allow is refused (``ReplayDriftError``, listing each) unless ``replay_allow_drift``; see ``_replay.py``.
+    allow is refused (``ReplayDriftError``, listing each) unless ``replay_allow_drift``, and one holding
+    answers HTTP does not let it send as recorded always is (``ReplayError``); see ``_replay.py``.
     Faults do not apply to recorded answers.
+
+    Each connection must send a request's head within a deadline, and open connections are bounded, the one
+    that waited longest for its head closed first (slowloris cannot hold the server); see ``_connections.py``.
 
     ``request_log`` is called with one line per request once its answer is over: method, path with query,
     status and duration (never a header, and any accepted token redacted); see ``_request_log.py``.
