@@ -1,10 +1,18 @@
 """The token never shows, even when a server or proxy echoes it back: in exception messages, str and repr,
-the excerpts of bodies kept on exceptions, and the header values in debug logs."""
+the excerpts of bodies kept on exceptions, the header values in debug logs, and everything the command
+line prints or writes (tables, ``--json``, every bulk column, recordings), whether the server echoes it raw
+or with JSON's escapes, compared after decoding every JSON string."""
 
 from __future__ import annotations
 
+import csv
+import http.server
+import io
+import itertools
 import json
 import logging
+import threading
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 import pytest
@@ -17,9 +25,25 @@ from hubspot_commprefs import (
     InternalServerError,
     UnexpectedResponseError,
 )
-from hubspot_commprefs._logging import LOGGER_NAME, scrub
+from hubspot_commprefs._logging import LOGGER_NAME, scrub, scrub_value
+from hubspot_commprefs.bulk import journal_path
+from hubspot_commprefs.cli import main
 
-from tests.client_fixtures import TOKEN, action_body, ok, patch_sleeps, status_item, sync_client
+from tests.client_fixtures import (
+    FULL_ERROR,
+    TOKEN,
+    LocalServer,
+    action_body,
+    ok,
+    patch_sleeps,
+    status_item,
+    sync_client,
+    wide_item,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 ECHO = f"Authorization: Bearer {TOKEN}"
 
@@ -139,3 +163,244 @@ def test_short_tokens_are_not_scrubbed_so_text_stays_readable():
     ))  # fmt: skip
     with pytest.raises(InternalServerError, match="abc news"):
         client.get_statuses("alice@example.com")
+
+
+# '=' and '/' are what JSON encoders escape: Gson writes '=' as \u003d by default, others '/' as \/.
+ECHOED = "pat-na1-echo/0123=4567+89ab"
+ESCAPES = {
+    "raw": ECHOED,
+    "gson": ECHOED.replace("=", "\\u003d").replace("/", "\\/"),
+    "every-character": "".join(f"\\u{ord(ch):04x}" for ch in ECHOED),
+}
+
+
+def test_scrub_reads_json_string_literals_as_json_decodes_them():
+    for form in ESCAPES.values():
+        text = '{"a": "x' + form + 'y", "' + form + '": ["' + form + '"], "b": "\\u00e9\\n"}'
+        scrubbed = scrub(text, ECHOED)
+        assert json.loads(scrubbed) == {"a": "x[redacted]y", "[redacted]": ["[redacted]"], "b": "\u00e9\n"}
+        assert scrubbed.endswith('"b": "\\u00e9\\n"}')  # what does not hold the token stays byte for byte
+    unrelated = '{"a": "\\u003d", "b": "\\x41 is not JSON"}'
+    assert scrub(unrelated, ECHOED) is unrelated
+    assert scrub('<p>"\\x41" "' + ESCAPES["gson"] + '"</p>', ECHOED) == '<p>"\\x41" "[redacted]"</p>'
+
+
+def test_scrub_value_copies_only_what_held_the_token():
+    clean = {"a": [1, "x", {"b": None}]}
+    assert scrub_value(clean, ECHOED) is clean
+    echoed = {"a": [1, ECHOED], ECHOED: {"c": f"<{ECHOED}>"}}
+    assert scrub_value(echoed, ECHOED) == {"a": [1, "[redacted]"], "[redacted]": {"c": "<[redacted]>"}}
+    assert echoed["a"] == [1, ECHOED]  # the value itself is never changed
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every string of a decoded JSON value, keys included, and of any JSON text a string holds."""
+    if isinstance(value, str):
+        yield value
+        if depth < 4 and value[:1] in ("{", "["):
+            try:
+                decoded = json.loads(value)
+            except ValueError:
+                return
+            yield from _strings(decoded, depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key, depth)
+            yield from _strings(item, depth)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, depth)
+
+
+def _assert_never_echoed(text: str) -> None:
+    """Neither in ``text`` as written, in any escaped form, nor in any string of it decoded as JSON (the
+    whole text, each of its lines, each CSV cell)."""
+    assert not any(form in text for form in ESCAPES.values())
+    pieces: list[Any] = [text, *text.splitlines()]
+    pieces += [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    for piece in pieces:
+        try:
+            decoded = json.loads(piece)
+        except ValueError:
+            decoded = piece
+        assert not any(ECHOED in string for string in _strings(decoded))
+
+
+class EchoServer:
+    """127.0.0.1, a free port: every answer is a 200 that puts the token into every string field it can
+    (``subscriptionName``, ``source``, ``legalBasisExplanation``, an unknown ``legalBasis``, ``links``, fields
+    the spec lacks, as keys too), written as ``ESCAPES[escape]``. ``wide_status`` and ``errors`` make the
+    other answers the commands print: an unknown wide status, an incomplete operation."""
+
+    def __init__(self, escape: str, *, wide_status: str = "UNSUBSCRIBED", errors: bool = False) -> None:
+        token = ECHOED
+        extra = {"echo": token, token: [token]}
+        statuses = action_body(
+            [
+                status_item(
+                    subscriptionName=token,
+                    source=token,
+                    legalBasis=token,
+                    legalBasisExplanation=token,
+                    **extra,
+                )
+            ],
+            links={token: token},
+            **extra,
+        )
+        if errors:
+            statuses["errors"] = [{**FULL_ERROR, "message": token, "context": {token: [token]}}]
+        wide = action_body([wide_item(status=wide_status, **extra)], links={token: token}, **extra)
+        bodies = {
+            name: json.dumps(body).replace(token, ESCAPES[escape]).encode()
+            for name, body in (("statuses", statuses), ("wide", wide))
+        }
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = bodies["wide" if "/unsubscribe-all" in self.path else "statuses"]
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+                pass
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=10)
+
+
+def _echoing(monkeypatch: pytest.MonkeyPatch, server: EchoServer | LocalServer) -> None:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", ECHOED)
+    monkeypatch.setenv("HUBSPOT_BASE_URL", server.url)
+
+
+def _recording(directory: Path) -> str:
+    """The recording's text and each recorded body (a JSON string inside each line)."""
+    text = (directory / "recording.jsonl").read_text(encoding="utf-8")
+    bodies = [json.loads(line)["response"]["body"] for line in text.splitlines()]
+    assert bodies
+    return "\n".join([text, *bodies])
+
+
+@pytest.mark.parametrize("escape", ESCAPES)
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["statuses", "alice@example.com"],
+        ["statuses", "alice@example.com", "--json"],
+        ["unsubscribe-all", "alice@example.com"],
+        ["unsubscribe-all", "alice@example.com", "--json"],
+    ],
+    ids=" ".join,
+)
+def test_the_lookups_never_print_or_record_an_echoed_token(
+    argv: list[str],
+    escape: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with EchoServer(escape) as server:
+        _echoing(monkeypatch, server)
+        code = main([*argv, "--record", str(tmp_path / "rec")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    shows_server_text = argv != ["unsubscribe-all", "alice@example.com"]  # that table shows enums only
+    assert ("[redacted]" in out) is shows_server_text
+    assert err.count("holds the access token (echoed back): it is shown as [redacted]") == shows_server_text
+    for text in (out, err, _recording(tmp_path / "rec")):
+        _assert_never_echoed(text)
+    if "--json" in argv:
+        assert json.loads(out)["links"] == {"[redacted]": "[redacted]"}  # the body's shape is kept
+
+
+@pytest.mark.parametrize(
+    ("argv", "server_options"),
+    [
+        (["statuses", "alice@example.com"], {"errors": True}),
+        (["statuses", "alice@example.com", "--json"], {"errors": True}),
+        (["unsubscribe-all", "alice@example.com"], {"wide_status": ECHOED}),
+        (["unsubscribe-all", "alice@example.com", "--json"], {"wide_status": ECHOED}),
+    ],
+)
+def test_what_the_lookups_say_about_an_answer_never_echoes_the_token(
+    argv: list[str],
+    server_options: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with EchoServer("gson", **server_options) as server:
+        _echoing(monkeypatch, server)
+        code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 1  # an incomplete answer, a wide status unknown to the client
+    assert "[redacted]" in err
+    _assert_never_echoed(out + err)
+
+
+def test_a_lookup_without_the_token_in_its_answer_says_nothing_about_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with LocalServer() as server:
+        _echoing(monkeypatch, server)
+        assert main(["statuses", "alice@example.com", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "Newsletter" in out
+    assert "access token" not in err
+
+
+@pytest.mark.parametrize(
+    "case", list(itertools.product(["raw", "gson"], ["csv", "jsonl"], ["UNSUBSCRIBED", ECHOED])), ids=str
+)
+def test_bulk_never_writes_an_echoed_token(
+    case: tuple[str, str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    escape, output_format, wide_status = case
+    ids = tmp_path / "ids.txt"
+    ids.write_text("".join(f"user{i}@example.com\n" for i in range(6)))
+    output = tmp_path / f"out.{output_format}"
+    with EchoServer(escape, wide_status=wide_status) as server:
+        _echoing(monkeypatch, server)
+        code = main(
+            ["bulk", str(ids), "-o", str(output), "--check", "both", "--rate", "1000/1s", "--no-progress",
+             "--concurrency", "3", "--record", str(tmp_path / "rec")]
+        )  # fmt: skip
+    _, err = capsys.readouterr()
+    written = output.read_text(encoding="utf-8")
+    assert code == (0 if wide_status == "UNSUBSCRIBED" else 1), err  # an unknown wide status: error rows
+    assert written.count("[redacted]") >= 6
+    assert "the answers of 6 rows hold the access token (echoed back): written as [redacted]" in err
+    assert not journal_path(output).exists()
+    for text in (written, err, _recording(tmp_path / "rec")):
+        _assert_never_echoed(text)
+
+
+def test_bulk_to_standard_output_never_writes_an_echoed_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("alice@example.com\n")
+    with EchoServer("every-character") as server:
+        _echoing(monkeypatch, server)
+        assert main(["bulk", str(ids), "--format", "jsonl", "--rate", "1000/1s", "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["statuses"][0]["name"] == "[redacted]"
+    assert "the answers of 1 row hold the access token" in err
+    _assert_never_echoed(out + err)

@@ -4,11 +4,14 @@ spec does not allow are refused when the recording is loaded, unless drift is al
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import gzip
 import json
 import os
 import subprocess
 import sys
+import zlib
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -374,3 +377,115 @@ def test_the_mock_server_command_serves_allowed_drift_and_warns_on_stderr(tmp_pa
     assert "warning: --replay: skipped 1 unreadable line(s)" in err
     assert "warning: --replay: serving answers the spec does not allow" in err
     assert "results[0].channel" in err
+
+
+def write_answer(directory: Path, *, status: int, headers: dict[str, str], body: bytes) -> None:
+    """Append a line written by hand, as someone editing a recording would: any header, any status."""
+    directory.mkdir(exist_ok=True)
+    line = {
+        "recording": 1,
+        "recorded_at": "2026-05-02T10:11:12Z",
+        "request": {
+            "method": "GET",
+            "path": path_of(STATUSES, "alice%40example.com"),
+            "query": "channel=EMAIL",
+            "with_token": True,
+        },
+        "response": {
+            "status": status,
+            "headers": {"content-type": JSON_TYPE, **headers},
+            "body": base64.b64encode(body).decode(),
+            "base64": True,
+        },
+    }
+    with (directory / RECORDING_FILE).open("a", encoding="utf-8") as file:
+        file.write(json.dumps(line) + "\n")
+
+
+VALID = json.dumps(RECORDED_ONLY).encode()
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "named"),
+    [
+        (200, {"content-length": "5"}, VALID, "recorded header content-length: the fake server frames"),
+        (200, {"content-length": str(len(VALID))}, VALID, "recorded header content-length"),
+        (200, {"transfer-encoding": "chunked"}, VALID, "recorded header transfer-encoding"),
+        (
+            200,
+            {"connection": "close", "keep-alive": "timeout=5"},
+            VALID,
+            "recorded headers connection, keep-alive",
+        ),
+        (
+            200,
+            {"content-encoding": "gzip"},
+            VALID,
+            "content-encoding does not match the body: the body is not gzip",
+        ),
+        (200, {"content-encoding": "deflate"}, VALID, "the body is not deflate data"),
+        (200, {"content-encoding": "gzip, gzip"}, gzip.compress(VALID), "the body is not gzip data"),
+        (200, {"content-encoding": "br"}, VALID, "'br' is not a coding replay can check"),
+        (204, {}, VALID, f"a 204 answer has no body, but the line holds one ({len(VALID):,} bytes)"),
+        (304, {}, b"x", "a 304 answer has no body, but the line holds one (1 byte)"),
+        (100, {}, b"", "status 100 is not a final answer (1xx)"),
+        (101, {"upgrade": "websocket"}, b"", "recorded header upgrade"),
+    ],
+)
+def test_answers_http_does_not_let_the_server_send_as_recorded_are_refused_at_load(
+    tmp_path: Path, status: int, headers: dict[str, str], body: bytes, named: str
+) -> None:
+    record(tmp_path, path_of(WIDE, "bob%40example.com"), "channel=EMAIL", action_body([wide_item()]))
+    write_answer(tmp_path, status=status, headers=headers, body=body)
+    with pytest.raises(
+        ReplayError, match="holds answers that HTTP does not let the fake server send"
+    ) as caught:
+        FakeHubSpot(replay=tmp_path, replay_allow_drift=True)  # not drift: never served, allowed or not
+    assert not isinstance(caught.value, ReplayDriftError)
+    message = str(caught.value)
+    assert f"line 2: GET {path_of(STATUSES, 'alice%40example.com')}?channel=EMAIL -> {status}: " in message
+    assert named in message
+    assert "line 1" not in str(caught.value)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "identity, gzip"])
+def test_a_recorded_content_encoding_that_matches_the_body_is_served_and_checked_decoded(
+    tmp_path: Path, encoding: str
+) -> None:
+    body = zlib.compress(VALID) if encoding == "deflate" else gzip.compress(VALID)
+    write_answer(tmp_path, status=200, headers={"content-encoding": encoding}, body=body)
+    with FakeHubSpot(replay=tmp_path) as server, client_of(server) as client:  # no drift: read decoded
+        assert server.replay is not None
+        assert server.replay.drift == []
+        assert [s.subscription_id for s in client.get_statuses("alice@example.com")] == [777]
+    body = gzip.compress(json.dumps(action_body([status_item(channel="SMS")])).encode())
+    write_answer(tmp_path, status=200, headers={"content-encoding": "gzip"}, body=body)
+    with pytest.raises(ReplayDriftError, match=r"line 2: .*results\[0\]\.channel"):
+        FakeHubSpot(replay=tmp_path)
+
+
+def test_a_204_or_304_without_a_body_is_served(tmp_path: Path) -> None:
+    write_answer(tmp_path, status=204, headers={}, body=b"")
+    with (
+        pytest.warns(ReplayWarning, match="undocumented status"),
+        FakeHubSpot(replay=tmp_path, replay_allow_drift=True) as server,
+    ):
+        answer = httpx.get(
+            server.base_url + path_of(STATUSES, "alice%40example.com") + "?channel=EMAIL",
+            headers={"Authorization": f"Bearer {server.token}"},
+            timeout=10,
+        )
+    assert answer.status_code == 204
+    assert answer.content == b""
+
+
+def test_the_mock_server_command_refuses_an_answer_it_cannot_send_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_answer(tmp_path, status=200, headers={"transfer-encoding": "chunked"}, body=VALID)
+    assert main(["mock-server", "--port", "0", "--replay", str(tmp_path), "--replay-allow-drift"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hubspot-commprefs mock-server: --replay: the recording in ")
+    assert "line 1: GET " in err
+    assert "recorded header transfer-encoding" in err
+    assert "Traceback" not in err

@@ -1,17 +1,26 @@
 """Logging: ``logging.getLogger("hubspot_commprefs")``, switched on by ``HUBSPOT_COMMPREFS_LOG=debug|info``.
 
-Nothing here ever formats the access token: headers are logged only through ``redact_headers``, which
-replaces the values of credential-bearing headers and scrubs the token from every other value (a server or
-proxy may echo it, in ``WWW-Authenticate`` or a debugging header). ``scrub`` does the same for any text
-built from what the server sent: exception messages, body excerpts.
+The one home of the token redaction rule: whatever the package prints, writes or logs that came from a
+server goes through ``scrub`` (a text), ``scrub_value`` (a decoded JSON value) or ``redact_headers``, which
+replace the token by ``[redacted]``. A server or proxy may echo the token anywhere: in a header
+(``WWW-Authenticate``, a debugging one), in an error body, in any string of a 200 answer
+(``subscriptionName``, ``source``, a field the spec lacks), raw or written with JSON's escapes (``=`` as
+``\\u003d``, as Gson writes it by default; ``/`` as ``\\/``). ``scrub`` therefore also reads each JSON string
+literal of a text as JSON decodes it, so that the token comes back from no ``json.loads`` of what was
+written either. Headers are logged only through ``redact_headers``, which also replaces the values of the
+credential-bearing ones.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
+import operator
 import os
+import re
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -25,6 +34,9 @@ SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie",
 MIN_SECRET_LENGTH = 8
 """Shorter "tokens" are not scrubbed: replacing every occurrence of a few characters would mangle text."""
 _BEARER = "bearer "
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+"""A JSON string literal, escapes included (in a JSON text, every ``"`` outside one opens one)."""
+_BATCH = 4096
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _warned: set[str] = set()
 
@@ -69,6 +81,13 @@ def warn_about_unknown_level(stacklevel: int = 1) -> None:
         warnings.warn(message, UserWarning, stacklevel=stacklevel + 2)
 
 
+def secret_from(token: str | None) -> str | None:
+    """``token`` as it is scrubbed (without surrounding whitespace), or None when there is none or it is too
+    short to be scrubbed safely."""
+    token = (token or "").strip()
+    return token if len(token) >= MIN_SECRET_LENGTH else None
+
+
 def secret_of(request: httpx.Request | None) -> str | None:
     """The bearer token ``request`` carries, if it is long enough to be scrubbed safely."""
     if request is None:
@@ -76,22 +95,65 @@ def secret_of(request: httpx.Request | None) -> str | None:
     value = request.headers.get("authorization", "")
     if value[: len(_BEARER)].lower() != _BEARER:
         return None
-    token = value[len(_BEARER) :].strip()
-    return token if len(token) >= MIN_SECRET_LENGTH else None
+    return secret_from(value[len(_BEARER) :])
+
+
+def _decoded(literals: list[str]) -> list[str | None]:
+    """Each JSON string literal decoded (None for one JSON cannot read), in one ``json.loads`` when it can."""
+    try:
+        values: list[str | None] = json.loads("[" + ",".join(literals) + "]", strict=False)
+    except ValueError:  # an escape JSON does not know (``\\x41``), in a text that is not JSON: one at a time
+        values = []
+        for literal in literals:
+            try:
+                values.append(json.loads(literal, strict=False))
+            except ValueError:
+                values.append(None)
+    return values
+
+
+def _scrub_literals(text: str, secret: str) -> str:
+    """``text`` with each JSON string literal whose decoded value holds ``secret`` written again without it.
+    Only literals with an escape are decoded (the others hold it as is, or not at all), a bounded batch at
+    a time."""
+    parts: list[str] = []
+    done = 0
+    escaped = (m for m in _JSON_STRING.finditer(text) if text.find("\\", m.start(), m.end()) >= 0)
+    while batch := list(itertools.islice(escaped, _BATCH)):
+        for match, value in zip(batch, _decoded([m.group() for m in batch]), strict=True):
+            if value is not None and secret in value:
+                parts += (text[done : match.start()], json.dumps(value.replace(secret, REDACTED)))
+                done = match.end()
+    return "".join((*parts, text[done:])) if parts else text
 
 
 def scrub(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` (also as JSON writes it, ``/`` as ``\\/``) replaced by
-    ``[redacted]``. Scrub whole texts before cutting excerpts out of them, never the other way round."""
+    """``text`` with every occurrence of ``secret`` replaced by ``[redacted]``: as is, and in every JSON string
+    literal that holds it once decoded (``"pat\\u002dna1..."``), which is then written again (in ASCII, so a
+    lone surrogate stays an escape) with the token replaced; the rest of the text is left byte for byte.
+    The same object when nothing was replaced. Scrub whole texts before cutting excerpts out of them, never
+    the other way round."""
     if not secret or len(secret) < MIN_SECRET_LENGTH:
         return text
     if secret in text:
         text = text.replace(secret, REDACTED)
-    if "/" in secret:
-        escaped = secret.replace("/", "\\/")
-        if escaped in text:
-            text = text.replace(escaped, REDACTED)
-    return text
+    return _scrub_literals(text, secret) if "\\" in text else text
+
+
+def scrub_value(value: Any, secret: str | None) -> Any:
+    """A decoded JSON value with ``scrub`` applied to every string in it, keys included: the same object when
+    nothing was replaced, else a copy (``value`` itself is never changed)."""
+    if isinstance(value, str):
+        return scrub(value, secret)
+    if isinstance(value, list):
+        items = [scrub_value(item, secret) for item in value]
+        return value if all(map(operator.is_, items, value)) else items
+    if isinstance(value, dict):
+        keys = [scrub_value(key, secret) for key in value]
+        items = [scrub_value(item, secret) for item in value.values()]
+        same = all(map(operator.is_, keys, value)) and all(map(operator.is_, items, value.values()))
+        return value if same else dict(zip(keys, items, strict=True))
+    return value
 
 
 def redact_headers(headers: Iterable[tuple[str, str]], secret: str | None = None) -> dict[str, str]:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Self
 
 from hubspot_commprefs._errors import InvalidSubscriberIdError
+from hubspot_commprefs._logging import scrub_value
 from hubspot_commprefs.bulk._dedup import SeenIds
 from hubspot_commprefs.client import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
 
@@ -84,6 +85,8 @@ COLUMNS = (
     "statuses",
     "error",
 )
+INPUT_COLUMNS = frozenset({"row", "subscriber"})
+"""The columns that come from the input, not from a server."""
 # Header names that hold the subscriber's id, compared case-insensitively without spaces, '-' and '_'.
 EMAIL_COLUMN_NAMES = (
     "email",
@@ -957,7 +960,12 @@ def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) 
 
 
 class OrderedSink:
-    """Takes finished rows in any order; writes them in input order, journaling the early ones."""
+    """Takes finished rows in any order; writes them in input order, journaling the early ones.
+
+    ``secret`` (the access token) is replaced by ``[redacted]`` in the output and the journal wherever a
+    server could have put it: every column but ``INPUT_COLUMNS``, the input's own cells, written as given so
+    that ``--resume`` can match them to the input. ``redacted`` counts the rows where it was.
+    """
 
     def __init__(
         self,
@@ -966,17 +974,29 @@ class OrderedSink:
         journal: Path | None,
         next_row: int = 1,
         ready: dict[int, dict[str, Any]] | None = None,
+        secret: str | None = None,
     ) -> None:
         self.writer = writer
         self.next_row = next_row
+        self.redacted = 0
+        self._secret = secret
         self._waiting: dict[int, dict[str, Any]] = dict(ready or {})
         self._journal_path = journal
         self._journal: IO[str] | None = None
         self._drain()
 
+    def _scrubbed(self, record: dict[str, Any]) -> dict[str, Any]:
+        answered = {name: value for name, value in record.items() if name not in INPUT_COLUMNS}
+        clean = scrub_value(answered, self._secret)
+        if clean is answered:
+            return record
+        self.redacted += 1
+        return {**record, **clean}
+
     def finish(self, number: int, record: dict[str, Any]) -> None:
         if number < self.next_row or number in self._waiting:
             raise ValueError(f"row {number} finished twice")
+        record = self._scrubbed(record)
         if number != self.next_row and self._journal_path is not None:
             if self._journal is None:
                 self._journal = self._journal_path.open("a", encoding="utf-8", newline="")

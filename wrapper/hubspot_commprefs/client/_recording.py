@@ -18,7 +18,10 @@ latest answer). Each line is an object:
   bytes arrived, read as Latin-1). ``Authorization`` is a request header and is never written.
 - ``body`` is the body exactly as received after its ``Content-Encoding`` (gzip...) was decoded: as text
   when it is valid UTF-8, else base64 with ``"base64": true``. The one change: if the server echoed the
-  token (8 characters or more) anywhere, it is written as ``[redacted]``, there and in every header value.
+  token (8 characters or more) anywhere, it is written as ``[redacted]``, there and in every header value,
+  whether it came raw or with JSON's escapes (``=`` as ``\\u003d``): a JSON string literal that decodes to
+  a text holding the token is written again with ``[redacted]`` in its place (``scrub``, the one rule), so
+  that no ``json.loads`` of the line or of the body gives it back.
 
 Writes are safe from many threads and tasks: one lock per file in this process, and each line goes to the
 file in one append (``O_APPEND``), flushed at once. A line cut short by a crash is left alone (the next

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hubspot_commprefs._logging import scrub
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 from hubspot_commprefs.conformance._findings import Kind
 
@@ -42,9 +43,9 @@ CHECKS: dict[str, frozenset[Kind]] = {
 
 
 def redact(text: str, token: str) -> str:
-    """``text`` without ``token``; the bundled fake server's public tokens stay (a reproduce command
-    needs them, and they open nothing else)."""
-    return text.replace(token, "***") if token and token not in PUBLIC_FAKE_TOKENS else text
+    """``text`` without ``token`` (the package's one rule, ``scrub``: JSON-escaped echoes too); the bundled
+    fake server's public tokens stay (a reproduce command needs them, and they open nothing else)."""
+    return text if token in PUBLIC_FAKE_TOKENS else scrub(text, token)
 
 
 def _plural(count: int, noun: str) -> str:

@@ -11,6 +11,14 @@ fake server's own token check answers those, since a recording holds no token) a
 is not an endpoint of the spec. Lines that cannot be read (cut short by a crash, edited by hand) are skipped
 with a ``ReplayWarning`` and listed in ``Replay.unreadable``.
 
+What HTTP itself forbids is refused when the recording is loaded, whatever ``allow_drift`` says, naming each
+line (``ReplayError``): the server frames each answer itself, so a recorded framing or connection header
+(``content-length``, ``transfer-encoding``, ``connection`` and the other hop-by-hop ones of RFC 9110 7.6.1)
+cannot be sent as recorded, nor can a 1xx status (never a final answer) or a 204 or 304 with a body. A
+recorded ``content-encoding`` (a recording made by a client holds bodies already decoded, and no such
+header) must match the body: each coding (gzip, deflate, identity) must decode it, to at most
+``MAX_DECODED_BODY`` bytes; the drift check then reads the body decoded, as a client does.
+
 Drift is caught when the recording is loaded: each answer that would be served goes through the conformance
 suite's own check of an answer against the spec (``SpecChecker``: a documented status, the content type,
 the body field by field with enum values, required fields, types, date-times, int32/int64 ranges). Any
@@ -23,8 +31,11 @@ suite only notes (a field the spec does not list, an absent field of an error bo
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
+import zlib
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote
@@ -40,6 +51,23 @@ if TYPE_CHECKING:
 RequestKey = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
 MAX_LISTED = 50
 """A drift error lists at most this many answers (and says how many more)."""
+CONNECTION_HEADERS = frozenset(
+    {
+        "connection",
+        "content-length",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+"""Headers about the message's framing or the connection: the server sending the answer sets them."""
+BODILESS_STATUSES = frozenset({HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED})
+MAX_DECODED_BODY = 64 * 1024 * 1024
+"""A recorded body's ``content-encoding`` may decode it to at most this many bytes (a recording's line)."""
+_GZIP, _ZLIB, _RAW_DEFLATE = 31, 15, -15  # zlib's window bits for each wrapping
 
 
 class ReplayError(ValueError):
@@ -127,17 +155,78 @@ def _sort(replay: Replay, recorded: list[RecordedAnswer]) -> None:
             replay.answers[request_key(answer.method, answer.path, answer.query)] = answer  # the latest wins
 
 
-def _check_drift(replay: Replay) -> None:
-    """List in ``replay.drift`` every problem the spec finds in the answers that would be served."""
-    if not replay.answers:
-        return
+def _inflated(data: bytes, coding: str) -> bytes:
+    """``data`` decoded from one gzip or deflate coding (deflate: zlib-wrapped, or raw, as clients accept);
+    ValueError saying why it cannot be."""
+    for wbits in (_GZIP,) if coding in {"gzip", "x-gzip"} else (_ZLIB, _RAW_DEFLATE):
+        decoder = zlib.decompressobj(wbits)
+        try:
+            decoded = decoder.decompress(data, MAX_DECODED_BODY + 1)
+        except zlib.error:
+            continue
+        if len(decoded) > MAX_DECODED_BODY:
+            raise ValueError(f"it decodes to more than {MAX_DECODED_BODY:,} bytes")
+        if decoder.eof and not decoder.unused_data:
+            return decoded
+    raise ValueError(f"the body is not {coding} data")
+
+
+def _decoded_body(answer: RecordedAnswer) -> bytes:
+    """The body as a client reads it, after the recorded ``content-encoding``; ValueError saying why it
+    cannot be read so."""
+    body = answer.body
+    encodings = [value for name, value in answer.headers if name.lower() == "content-encoding"]
+    codings = [c.strip().lower() for value in encodings for c in value.split(",") if c.strip()]
+    for coding in reversed(codings):  # the last coding listed was applied last
+        if coding in {"gzip", "x-gzip", "deflate"}:
+            body = _inflated(body, coding)
+        elif coding != "identity":
+            raise ValueError(f"{coding!r} is not a coding replay can check (gzip, deflate, identity)")
+    return body
+
+
+def _unsendable(answer: RecordedAnswer) -> str | None:
+    """Why HTTP forbids sending ``answer`` as recorded (see the module's docstring), or None."""
+    framing = sorted({name.lower() for name, _ in answer.headers} & CONNECTION_HEADERS)
+    if framing:
+        return (
+            f"recorded header{'s' if len(framing) > 1 else ''} {', '.join(framing)}: the fake server frames "
+            f"each answer itself (remove {'them' if len(framing) > 1 else 'it'} from the line)"
+        )
+    if answer.status < HTTPStatus.OK:
+        return f"status {answer.status} is not a final answer (1xx): it cannot be replayed"
+    if answer.status in BODILESS_STATUSES and answer.body:
+        size = len(answer.body)
+        return (
+            f"a {answer.status} answer has no body, but the line holds one ({size:,} byte{'s' * (size > 1)})"
+        )
+    try:
+        _decoded_body(answer)
+    except ValueError as why:
+        return f"its content-encoding does not match the body: {why}"
+    return None
+
+
+def _check_served(replay: Replay) -> list[str]:
+    """Why each answer that would be served cannot be sent as recorded; every problem the spec finds in the
+    others goes to ``replay.drift``."""
+    answers = sorted(replay.answers.values(), key=lambda a: a.line)
+    unsendable = [
+        f"line {answer.line}: {answer.request_text} -> {answer.status}: {why}"
+        for answer in answers
+        if (why := _unsendable(answer)) is not None
+    ]
+    if unsendable or not answers:
+        return unsendable
     from hubspot_commprefs.conformance import SpecChecker  # noqa: PLC0415 - heavy, only here
 
     checker = SpecChecker(load_spec())
-    for answer in sorted(replay.answers.values(), key=lambda a: a.line):
+    for answer in answers:
         endpoint = _endpoint_of(answer)
         if endpoint is not None:
-            replay.drift += _drift(answer, endpoint, checker)
+            decoded = dataclasses.replace(answer, body=_decoded_body(answer))
+            replay.drift += _drift(decoded, endpoint, checker)
+    return []
 
 
 def _listed(problems: list[str], separator: str) -> str:
@@ -150,7 +239,8 @@ def load_replay(
     directory: str | os.PathLike[str], *, allow_drift: bool = False, option: str = "replay"
 ) -> Replay:
     """Load the recording in ``directory`` (see the module's docstring); ``ReplayError`` naming ``option``
-    when there is none, ``ReplayDriftError`` when answers drifted from the spec and ``allow_drift`` is off."""
+    when there is none or it holds answers HTTP does not let the server send as recorded,
+    ``ReplayDriftError`` when answers drifted from the spec and ``allow_drift`` is off."""
     try:
         recorded, unreadable = read_recording(directory, option)
     except RecordingError as exc:
@@ -164,7 +254,12 @@ def load_replay(
             ReplayWarning,
             stacklevel=2,
         )
-    _check_drift(replay)
+    unsendable = _check_served(replay)
+    if unsendable:
+        raise ReplayError(
+            f"{option}: the recording in {str(directory)!r} holds answers that HTTP does not let the fake "
+            "server send as recorded:\n  " + _listed(unsendable, "\n  ")
+        )
     if replay.drift and not allow_drift:
         raise ReplayDriftError(
             f"{option}: the recording in {str(directory)!r} holds answers the spec does not allow "

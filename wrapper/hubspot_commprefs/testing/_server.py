@@ -24,6 +24,7 @@ from hubspot_commprefs._faults import (
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 from hubspot_commprefs.testing._app import ALL_METHODS, RecordedRequest, ServerState, build_app
 from hubspot_commprefs.testing._bodies import SCOPES
+from hubspot_commprefs.testing._connections import HeadDeadlineProtocol, accept_backlog
 from hubspot_commprefs.testing._data import Dataset, default_dataset
 from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, exposing_transport
 from hubspot_commprefs.testing._rate_limit import RateLimit
@@ -85,8 +86,12 @@ class FakeHubSpot:
     ``replay`` (a directory recorded with ``record_to=`` / ``--record``, or a loaded :class:`Replay`) answers
     each recorded request with its recorded answer, after the token check and the rate limit; anything else
     from ``dataset``, or with a 404 under ``replay_strict``. A recording whose answers the spec does not
-    allow is refused (``ReplayDriftError``, listing each) unless ``replay_allow_drift``; see ``_replay.py``.
+    allow is refused (``ReplayDriftError``, listing each) unless ``replay_allow_drift``, and one holding
+    answers HTTP does not let it send as recorded always is (``ReplayError``); see ``_replay.py``.
     Faults do not apply to recorded answers.
+
+    Each connection must send a request's head within a deadline, and open connections are bounded, the one
+    that waited longest for its head closed first (slowloris cannot hold the server); see ``_connections.py``.
 
     ``request_log`` is called with one line per request once its answer is over: method, path with query,
     status and duration (never a header, and any accepted token redacted); see ``_request_log.py``.
@@ -245,12 +250,14 @@ class FakeHubSpot:
                 self.state.latency = max(0.0, latency)
 
     def bind(self) -> socket.socket:
-        """Bind the listening socket (so that the port is known before serving)."""
+        """Bind the listening socket and listen (so that the port is known, and connections wait in the
+        backlog rather than being refused, before serving)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             sock.bind((self.host, self._port))
+            sock.listen(accept_backlog())
         except OSError as exc:
             sock.close()
             raise FakeServerError(f"cannot listen on {self.host}:{self._port}: {exc.strerror}") from None
@@ -266,6 +273,8 @@ class FakeHubSpot:
     def _uvicorn(self) -> uvicorn.Server:
         config = uvicorn.Config(
             self._asgi_app(),
+            http=HeadDeadlineProtocol,  # a deadline on each request's head, a bound on connections
+            backlog=accept_backlog(),
             lifespan="off",
             log_level="error",
             access_log=False,

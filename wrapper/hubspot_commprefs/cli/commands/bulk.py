@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
+from hubspot_commprefs._logging import REDACTED, secret_from
 from hubspot_commprefs.cli.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -19,6 +20,7 @@ from hubspot_commprefs.cli.commands._common import (
     client_options,
     fail,
     stdout_to_devnull,
+    warn,
 )
 from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
 
@@ -351,15 +353,21 @@ def _open_sink(args: argparse.Namespace, plan: _Plan) -> Any:
     from hubspot_commprefs.bulk import OrderedSink, RecordWriter, journal_path, open_writer  # noqa: PLC0415
 
     output, resume = plan.output, plan.resume
+    secret = secret_from(os.environ.get(TOKEN_ENV))  # never written, whatever a server echoes
     if output is None:
-        return OrderedSink(RecordWriter(sys.stdout, plan.output_format, write_header=True), journal=None)
+        writer = RecordWriter(sys.stdout, plan.output_format, write_header=True)
+        return OrderedSink(writer, journal=None, secret=secret)
     output.parent.mkdir(parents=True, exist_ok=True)
     if args.overwrite:  # the journal of the run being overwritten must not come back on a later --resume
         journal_path(output).unlink(missing_ok=True)
     writer = open_writer(output, plan.output_format, resume=args.resume)
     try:
         return OrderedSink(
-            writer, journal=journal_path(output), next_row=resume.written + 1, ready=resume.journaled
+            writer,
+            journal=journal_path(output),
+            next_row=resume.written + 1,
+            ready=resume.journaled,
+            secret=secret,
         )
     except OSError:
         writer.close()
@@ -537,6 +545,10 @@ def _print_summary(
             "was not COMPLETE, held errors or a status this client does not know; their "
             "unsubscribed_from_all is left empty, never false",
             file=sys.stderr,
+        )
+    if sink.redacted:
+        warn(
+            f"the answers of {_rows(sink.redacted)} hold the access token (echoed back): written as {REDACTED}"
         )
     if not complete and output is not None:
         journaled = f", {sink.pending} more in {journal_path(output).name}" if sink.pending else ""

@@ -1,16 +1,20 @@
 """``hubspot-commprefs statuses SUBSCRIBER`` and ``hubspot-commprefs unsubscribe-all SUBSCRIBER``.
 
 A readable table by default; with ``--json`` HubSpot's body as received, byte for byte (``--pretty``
-indents it, keys in its order, date-times as sent), not the model's re-serialisation.
+indents it, keys in its order, date-times as sent), not the model's re-serialisation. The access token is
+the one thing never printed as received: an answer that echoes it (in any field, raw or JSON-escaped)
+shows ``[redacted]`` instead, said on stderr.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from typing import TYPE_CHECKING, Any
 
+from hubspot_commprefs._logging import REDACTED, scrub, secret_from
 from hubspot_commprefs.cli.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -124,26 +128,37 @@ def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
     return EXIT_OK, result
 
 
+def _secret() -> str | None:
+    """The token the lookup sent (from the environment), as every text printed here is scrubbed of it."""
+    return secret_from(os.environ.get(TOKEN_ENV))
+
+
 def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
+    secret = _secret()
+    shown_text = body_as_received(result, pretty=args.pretty) if args.json or args.pretty else text
+    printed = scrub(shown_text, secret)
+    replaced = printed is not shown_text
     try:
-        if args.json or args.pretty:
-            print(body_as_received(result, pretty=args.pretty))
-        else:
-            print(text)
+        print(printed)
         sys.stdout.flush()
     except OSError as error:  # a closed pipe (``| head``) or a full disk: no traceback, never 0
         stdout_to_devnull()
         return fail(f"cannot write the answer to standard output: {error.strerror or error}", EXIT_FAILED)
+    if replaced:
+        warn(f"HubSpot's answer holds the access token (echoed back): it is shown as {REDACTED}")
     # Only DEFAULT_CHANNEL is asked about: statuses for another channel are shown, but never unremarked.
     others = sorted({_text(item.channel) for item in result} - {DEFAULT_CHANNEL})
     if others:
         warn(
-            f"HubSpot's answer holds statuses for channel{'s' if len(others) > 1 else ''} {', '.join(others)}, "
-            f"not {DEFAULT_CHANNEL}, the channel asked about (shown as received)"
+            scrub(
+                f"HubSpot's answer holds statuses for channel{'s' if len(others) > 1 else ''} "
+                f"{', '.join(others)}, not {DEFAULT_CHANNEL}, the channel asked about (shown as received)",
+                secret,
+            )
         )
     reason = result.cannot_tell  # the result type's one rule of "cannot tell"
     if reason is not None:
-        return fail(f"cannot tell: {reason}")
+        return fail(scrub(f"cannot tell: {reason}", secret))
     return EXIT_OK
 
 

@@ -161,8 +161,9 @@ def register(subparsers: Any) -> None:
         description="Serve both endpoints of the spec with seeded, deterministic contacts. It accepts the "
         f"token in {TOKEN_ENV} when set, else the fake token it prints; any other token gets 401.",
         epilog=f"Faults: {_FAULTS}. Exit codes: 130 stopped with Ctrl-C (as any command interrupted), 2 a usage error (a bad flag, a "
-        "bad data file, a taken port, a --replay DIR without a recording, or whose answers the spec does "
-        "not allow without --replay-allow-drift).",
+        "bad data file, a taken port, a --replay DIR without a recording, or whose answers HTTP does not let "
+        "it send as recorded (framing headers, a 1xx, a 204/304 with a body, a content-encoding the body does "
+        "not match), or whose answers the spec does not allow without --replay-allow-drift).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     parser.add_argument(
