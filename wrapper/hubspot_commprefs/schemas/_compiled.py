@@ -9,12 +9,13 @@ The formats the spec uses are defined here, once, by adding to each node that de
 
 - ``int32``, ``int64``: ``minimum`` and ``maximum`` from ``INT_RANGES`` (jsonschema-rs checks formats of
   strings only, so a range is how an integer's format is checked).
-- ``date-time``: RFC 3339 (section 5.6): its syntax as a ``pattern`` (``RFC3339_DATE_TIME``: "t" and "z" may
-  be lowercase), the calendar by jsonschema-rs's own ``date-time`` format (which takes second 60, RFC 3339's
-  leap second, at 23:59 UTC only), and ``not`` year 0000 (RFC 3339 allows it; Python's ``datetime``, which
-  the generated models read date-times with, cannot hold it). Python's ``datetime`` holds no leap second
-  either: ``python_date_time`` reads one as the last microsecond before it (``23:59:60Z`` as
-  ``23:59:59.999999Z``), so every date-time that passes is one the generated models can read.
+- ``date-time``: RFC 3339 (section 5.6), its syntax and calendar, by jsonschema-rs's own ``date-time`` format
+  ("t" and "z" may be lowercase; second 60, RFC 3339's leap second, at 23:59 UTC only), and ``not`` year 0000
+  (RFC 3339 allows it; Python's ``datetime``, which the generated models read date-times with, cannot hold
+  it). Python's ``datetime`` holds no leap second either: ``python_date_time`` reads one as the last
+  microsecond before it (``23:59:60Z`` as ``23:59:59.999999Z``), so every date-time that passes is one the
+  generated models can read. Of a text it refuses, ``RFC3339_DATE_TIME`` tells whether the syntax is wrong
+  (``ProblemKind.SYNTAX``) or the calendar (``FORMAT``: a 13th month).
 - ``uuid``: jsonschema-rs's own ``uuid`` format (RFC 4122 text).
 
 Everything is checked in compiled code: checking a valid answer calls no Python per field.
@@ -22,9 +23,9 @@ Everything is checked in compiled code: checking a valid answer calls no Python 
 A body that does not pass is described by its first problem (``Compiled.first_problem``): jsonschema-rs
 stops at it, so finding it costs the same whatever the body holds after it (a list of 300,000 empty objects
 has 1.5 million problems: collecting them all took 40 s and 3 GiB). jsonschema-rs checks a node's ``type``
-first and its ``pattern`` before its ``format``, so the problem it stops at is the most telling one of its
-place (a number where a date-time belongs is a wrong type, "yesterday" lacks the syntax). ``problems``
-lists a bounded number of them, for the conformance suite's report.
+first, so the problem it stops at is the most telling one of its place (a number where a date-time belongs
+is a wrong type, not a wrong date). ``problems`` lists a bounded number of them, for the conformance
+suite's report.
 
 ``transform`` derives every reading from the spec in one function:
 
@@ -49,6 +50,7 @@ import copy
 import functools
 import itertools
 import json
+import re
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
@@ -70,11 +72,11 @@ INT_RANGES: dict[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64
 INT32_MIN, INT32_MAX = INT_RANGES["int32"]
 INT64_MIN, INT64_MAX = INT_RANGES["int64"]
 
-RFC3339_DATE_TIME = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+RFC3339_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
-"""RFC 3339's date-time syntax (section 5.6): full-date "T" full-time, with "Z" or a numeric offset; "t"
-and "z" may be lowercase."""
+"""RFC 3339's date-time syntax (section 5.6, to match whole): full-date "T" full-time, with "Z" or a numeric
+offset; "t" and "z" may be lowercase."""
 DATE_TIME_EXAMPLE = "2026-03-18T09:14:02Z"
 _YEAR_ZERO = {"type": "string", "pattern": "^0000"}
 """Year 0000, which Python's datetime cannot hold (a string only: ``not`` must not fail other types)."""
@@ -127,12 +129,10 @@ def _add_formats(node: dict[str, Any]) -> None:
         node["minimum"] = max(node.get("minimum", low), low)
         node["maximum"] = min(node.get("maximum", high), high)
     elif "string" in types_of(node) and fmt == "date-time":
-        # the node's own pattern, so that jsonschema-rs checks the syntax before the calendar
-        rule: dict[str, Any] = {"pattern": RFC3339_DATE_TIME, "not": copy.deepcopy(_YEAR_ZERO)}
-        if "pattern" in node or "not" in node:
-            node["allOf"] = [*node.get("allOf", ()), rule]
+        if "not" in node:
+            node["allOf"] = [*node.get("allOf", ()), {"not": copy.deepcopy(_YEAR_ZERO)}]
         else:
-            node.update(rule)
+            node["not"] = copy.deepcopy(_YEAR_ZERO)
 
 
 def _transform_node(node: dict[str, Any], reading: Reading) -> None:
@@ -189,7 +189,7 @@ class ProblemKind(StrEnum):
     RANGE = "range"
     """An integer out of its format's range (or out of a minimum or maximum the spec sets)."""
     SYNTAX = "syntax"
-    """A string without the syntax of its format (an RFC 3339 date-time)."""
+    """A string without the syntax of its format (an RFC 3339 date-time) or of its ``pattern``."""
     FORMAT = "format"
     """A string of its format's syntax naming no such value (a 13th month), or not of its format at all."""
     OTHER = "other"
@@ -281,6 +281,9 @@ class Compiled:
         elif keyword == "additionalProperties":
             for name in kind.unexpected:  # type: ignore[attr-defined]
                 yield Problem((*path, name), ProblemKind.EXTRA, node)
+        elif keyword == "format" and node.get("format") == "date-time":
+            syntax = isinstance(error.instance, str) and RFC3339_DATE_TIME.fullmatch(error.instance)
+            yield Problem(path, ProblemKind.FORMAT if syntax else ProblemKind.SYNTAX, node)
         elif keyword in _KEYWORD_KINDS:
             yield Problem(path, _KEYWORD_KINDS[keyword], node)
         else:

@@ -48,17 +48,31 @@ def duplicate_key(content: bytes, body: Any) -> Path | None:
 
 
 def _separators(body: Any) -> int:
-    """The separators between members of ``body`` and of the objects and arrays at its first two levels."""
-    total = 0
-    level = [body]
-    for depth in range(3):
-        below: list[Any] = []
-        for container in level:
-            if isinstance(container, dict | list) and container:
-                total += len(container) - 1
-                if depth < 2:  # noqa: PLR2004 - the two levels below the body
-                    below += container.values() if isinstance(container, dict) else container
-        level = below
+    """The separators between the members of ``body`` and of the objects and arrays of its first two
+    levels (json.loads makes plain dicts and lists: another type is taken for a value without members,
+    which keeps the count a lower bound)."""
+    kind = type(body)
+    if kind is dict:
+        children = body.values()
+    elif kind is list:
+        children = body
+    else:
+        return 0
+    total = len(body) - 1 if body else 0
+    for child in children:
+        kind = type(child)
+        if kind is dict:
+            grandchildren = child.values()
+        elif kind is list:
+            grandchildren = child
+        else:
+            continue
+        if child:
+            total += len(child) - 1
+            for grandchild in grandchildren:
+                kind = type(grandchild)
+                if (kind is dict or kind is list) and grandchild:
+                    total += len(grandchild) - 1
     return total
 
 
