@@ -18,9 +18,9 @@ The client's tolerances, all for forward compatibility, are made by ``_compiled.
 And what the typed models need: a number with a fraction part (``1.0``) is not an integer
 (``check(..., whole_integers=True)``, for an answer in which such a number was decoded); a date-time is
 one Python's ``datetime`` holds once a leap second is read as the last microsecond before it (the model
-gets ``23:59:59.999999``, the result's ``body`` keeps ``23:59:60`` as received: ``strip_for_model`` maps it
-when building the model as the body is fails). So building the model of a checked body does not fail,
-and ``build`` can be left until the model is first used.
+gets ``23:59:59.999999``, the result's ``body`` keeps ``23:59:60`` as received: when the model cannot be
+built from the body as it is, ``build`` maps it with ``strip_for_model``). So building the model of a
+checked body does not fail, and ``build`` can be left until the model is first used.
 
 A body that fails is reported by its first problem (``Compiled.first_problem``), whose cost does not grow
 with what the body holds after it.
