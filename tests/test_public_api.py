@@ -13,7 +13,7 @@ PUBLIC = [
     "API_VERSION", "DEFAULT_BASE_URL", "DEFAULT_CHANNEL", "DEFAULT_MAX_RESPONSE_BYTES", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT",
     "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "ActionResponseStatus",
     "AsyncCommPrefs", "AuthenticationError", "BadRequestError", "Channel", "CommPrefs", "CommPrefsError",
-    "IncompleteResultError", "InternalServerError", "InvalidSubscriberIdError", "LegalBasis", "LookupOutcome", "MissingTokenError", "NotFoundError",
+    "DuplicateKeyError", "IncompleteResultError", "InternalServerError", "InvalidSubscriberIdError", "LegalBasis", "LookupOutcome", "MissingTokenError", "NotFoundError",
     "PermissionDeniedError", "PublicStatus", "PublicWideStatus", "Rate", "RateLimitError", "RateLimitInfo", "RecordingError", "ReportedError", "ResponseTooLargeError", "SetStatusSuccessReason",
     "StandardError", "SubscriptionStatus", "SubscriptionStatuses", "UnexpectedResponseError",
     "UnsubscribeAllStatus", "WideStatusType", "__version__",

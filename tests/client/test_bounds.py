@@ -1,6 +1,7 @@
-"""Bounded calls: an attempt ends within its timeout however slowly bytes arrive, and an answer's decoded
-body is capped while it is read, whatever its content encoding. The bounds asserted here are generous
-(several times the timeout): they tell "ended" from "hung", they do not time anything."""
+"""Bounded calls: an attempt ends within its timeout however slowly bytes arrive, an answer's decoded body
+is capped while it is read, whatever its content encoding, and checking it costs no more than reading it,
+whatever its shape. The bounds asserted here are generous (several times the timeout): they tell "ended"
+from "hung", they do not time anything."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from hubspot_commprefs.client._transport import DEFAULT_MAX_RESPONSE_BYTES, dead
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.client_fixtures import STATUSES_BODY, TOKEN, async_client, sync_client
+from tests.client_fixtures import STATUSES_BODY, TOKEN, action_body, async_client, sync_client
 from tests.hostile_servers import VALID_BODY, HostileServer, chunked, gzip_bomb, plain, trickle
 
 TIMEOUT = 1.0
@@ -294,3 +295,46 @@ def test_lookup_many_files_timeouts_as_errors_never_invalid(monkeypatch) -> None
     (outcome,) = outcomes
     assert outcome.outcome == "error"
     assert isinstance(outcome.error, APITimeoutError)
+
+
+# --- checking the body ------------------------------------------------------------------------------------
+
+# 0.9 MiB holding 1.5 million problems (5 required fields missing from each object): checking collected
+# them all before reporting the first, 32-40 s and 3 GiB with timeout=10.
+EMPTY_OBJECTS = json.dumps(action_body([{}] * 300_000), separators=(",", ":")).encode()
+FIRST_PROBLEM = r"results\[0\]\.channel: required field is missing"
+
+
+@pytest.fixture(scope="module")
+def empty_objects_server():
+    with HostileServer(plain(200, EMPTY_OBJECTS, **{"Content-Type": "application/json"})) as server:
+        yield server
+
+
+def test_a_body_of_300000_empty_objects_ends_at_its_first_problem(empty_objects_server) -> None:
+    with _sync(empty_objects_server.url, timeout=10.0) as client:
+
+        def call() -> None:
+            with pytest.raises(UnexpectedResponseError, match=FIRST_PROBLEM):
+                client.get_statuses("alice@example.com")
+
+        started = time.monotonic()
+        peak = _peak_while(call)
+        assert time.monotonic() - started < ENDED_BY
+    assert peak < 100 * 2**20  # the decoded body itself is about 25 MiB
+
+
+async def test_a_body_of_300000_empty_objects_ends_at_its_first_problem_async(empty_objects_server) -> None:
+    async with _async(empty_objects_server.url, timeout=10.0) as client:
+        started = time.monotonic()
+        with pytest.raises(UnexpectedResponseError, match=FIRST_PROBLEM):
+            await client.get_statuses("alice@example.com")
+        assert time.monotonic() - started < ENDED_BY
+
+
+def test_lookup_many_of_300000_empty_objects_per_row_ends(empty_objects_server) -> None:
+    with _sync(empty_objects_server.url, timeout=10.0) as client:
+        started = time.monotonic()
+        rows = list(client.lookup_many([f"user{n}@example.com" for n in range(4)], check="statuses"))
+        assert time.monotonic() - started < 4 * ENDED_BY
+    assert [type(row.error) for row in rows] == [UnexpectedResponseError] * 4

@@ -1,5 +1,6 @@
 """Typed results and body validation: every body the spec allows (with unknown enum values and extra
-fields) parses; a body it does not allow is an UnexpectedResponseError naming the field and the problem."""
+fields) parses; a body it does not allow is an UnexpectedResponseError naming the field and the problem;
+a body that holds a key twice in one object is a DuplicateKeyError naming the key and where it is."""
 
 from __future__ import annotations
 
@@ -7,12 +8,21 @@ import json
 
 import httpx
 import pytest
-from hubspot_commprefs import IncompleteResultError, UnexpectedResponseError
+from hubspot_commprefs import DuplicateKeyError, IncompleteResultError, UnexpectedResponseError
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import strategies
-from tests.client_fixtures import FULL_ERROR, action_body, ok, status_item, sync_client, wide_item
+from tests.client_fixtures import (
+    FULL_ERROR,
+    TOKEN,
+    action_body,
+    async_client,
+    ok,
+    status_item,
+    sync_client,
+    wide_item,
+)
 from tests.spec_helpers import load_spec
 
 STATUSES = "ActionResponseWithResultsPublicStatus"
@@ -164,3 +174,60 @@ def test_errors_in_a_200_are_visible_and_raise_on_request():
     assert statuses.errors[0].message == "one subscription could not be read"
     with pytest.raises(IncompleteResultError, match="one subscription could not be read"):
         statuses.raise_if_incomplete()
+
+
+# --- a key held twice -------------------------------------------------------------------------------------
+
+
+def _text(*members: str) -> str:
+    """An answer's text from its members as written (so that a key may come twice)."""
+    return "{" + ",".join(members) + "}"
+
+
+_TIMES = ('"startedAt":"2026-03-18T09:20:31Z"', '"completedAt":"2026-03-18T09:20:31Z"')
+_UNSUBSCRIBED = '"results":[' + json.dumps(status_item(status="UNSUBSCRIBED")) + "]"
+_TWICE = '"status": "UNSUBSCRIBED", "st\\u0061tus": "SUBSCRIBED"'  # the same key, spelt otherwise
+REPEATED_KEYS = [  # each would read as "not unsubscribed" were the last key taken
+    (_text('"status":"PENDING"', '"status":"COMPLETE"', *_TIMES, _UNSUBSCRIBED), "status", "status"),
+    (_text('"status":"COMPLETE"', *_TIMES, _UNSUBSCRIBED, '"results":[]'), "results", "results"),
+    (
+        _text('"status":"COMPLETE"', *_TIMES, _UNSUBSCRIBED, '"numErrors":1', '"numErrors":0'),
+        "numErrors",
+        "numErrors",
+    ),
+    (
+        _text('"status":"COMPLETE"', *_TIMES, _UNSUBSCRIBED.replace('"status": "UNSUBSCRIBED"', _TWICE)),
+        "status",
+        "results[0].status",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "key", "path"), REPEATED_KEYS)
+def test_a_key_held_twice_is_a_duplicate_key_error(content: str, key: str, path: str) -> None:
+    client, _ = sync_client(httpx.Response(200, content=content.encode()))
+    with pytest.raises(DuplicateKeyError) as raised:
+        client.get_statuses("alice@example.com")
+    error = raised.value
+    assert isinstance(error, UnexpectedResponseError)
+    assert (error.key, error.path, error.status_code) == (key, path, 200)
+    assert error.content == content.encode()
+    assert f"holds a key twice in one object, {path}:" in str(error)
+
+
+@pytest.mark.parametrize(("content", "key", "path"), REPEATED_KEYS[:1])
+async def test_a_key_held_twice_is_a_duplicate_key_error_async(content: str, key: str, path: str) -> None:
+    client, _ = async_client(httpx.Response(200, content=content.encode()))
+    with pytest.raises(DuplicateKeyError, match=path):
+        await client.get_unsubscribe_all_status("alice@example.com")
+
+
+def test_a_repeated_key_never_shows_the_token() -> None:
+    key = f"x{TOKEN}"
+    content = json.dumps(action_body([status_item()])).encode()[:-1] + f',"{key}":1,"{key}":2}}'.encode()
+    client, _ = sync_client(httpx.Response(200, content=content))
+    with pytest.raises(DuplicateKeyError) as raised:
+        client.get_statuses("alice@example.com")
+    assert TOKEN not in str(raised.value)
+    assert TOKEN not in raised.value.key
+    assert TOKEN not in raised.value.path

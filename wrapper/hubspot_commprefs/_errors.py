@@ -19,7 +19,8 @@
         └── UnexpectedResponseError  an answer the spec does not allow: a body that is not JSON or does not
             │                        match the schema (the message names the field and the problem), or a
             │                        1xx, 3xx or 2xx status other than 200
-            └── ResponseTooLargeError  an answer over ``max_response_bytes`` (10 MiB by default) decoded
+            ├── ResponseTooLargeError  an answer over ``max_response_bytes`` (10 MiB by default) decoded
+            └── DuplicateKeyError    a 200 whose body holds a key twice in one object (key, path)
 
 Bad arguments raise ``TypeError`` or ``ValueError`` before any request. No access token (none given and
 ``HUBSPOT_ACCESS_TOKEN`` unset, or an empty or blank one) raises ``MissingTokenError``, both a
@@ -109,6 +110,27 @@ class ResponseTooLargeError(UnexpectedResponseError):
     def __init__(self, message: str, *, status_code: int, headers: httpx.Headers | None, limit: int) -> None:
         super().__init__(message, status_code=status_code, text="", headers=headers)
         self.limit = limit
+
+
+class DuplicateKeyError(UnexpectedResponseError):
+    """A 200 whose body holds a key twice in one object (``{"status": "UNSUBSCRIBED", "status":
+    "SUBSCRIBED"}``): JSON readers differ on which one counts, so the answer says nothing for sure and is
+    not read. ``key`` is the repeated key, ``path`` where it is (``results[0].status``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str,
+        path: str,
+        status_code: int,
+        text: str,
+        headers: httpx.Headers | None,
+        content: bytes = b"",
+    ) -> None:
+        super().__init__(message, status_code=status_code, text=text, headers=headers, content=content)
+        self.key = key
+        self.path = path
 
 
 class APIStatusError(APIError):

@@ -1,11 +1,16 @@
 """An answer turned into the typed result of a 200 or the typed error of anything else; and the typed
 error of an httpx failure (no answer, an undecodable body, a response hook of the caller's client). Pure:
-no I/O, shared by both clients and the bulk engine."""
+no I/O, shared by both clients and the bulk engine.
+
+A 200 is read once (``_decode``), refused when an object of it holds a key twice (``DuplicateKeyError``:
+which of the two counts is anyone's guess) and checked against the spec; each step's cost is bounded
+by the body's size, never by how many problems it holds (see ``hubspot_commprefs.schemas``)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -18,6 +23,7 @@ from hubspot_commprefs._errors import (
     AuthenticationError,
     BadRequestError,
     CommPrefsError,
+    DuplicateKeyError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
@@ -26,7 +32,7 @@ from hubspot_commprefs._errors import (
 )
 from hubspot_commprefs._logging import logger, redact_headers, scrub, secret_of
 from hubspot_commprefs.client._rate_limit import RateLimitInfo
-from hubspot_commprefs.schemas import BodyMismatch, build, check
+from hubspot_commprefs.schemas import BodyMismatch, build, check, duplicate_key, field_path
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -146,16 +152,44 @@ def unexpected(response: httpx.Response, message: str) -> UnexpectedResponseErro
     )
 
 
+class _Fractions(threading.local):
+    seen = False
+
+
+_FRACTIONS = _Fractions()
+
+
+def _fraction(text: str) -> float:
+    _FRACTIONS.seen = True
+    return float(text)
+
+
+_DECODER = json.JSONDecoder(parse_float=_fraction)
+"""One decoder for every answer (``json.loads`` with an argument makes one per call)."""
+
+
 def _decode(content: bytes) -> tuple[Any, bool]:
-    """The decoded JSON, and whether it holds a number with a fraction part (``json.loads`` calls back
-    only for those, so looking costs nothing when there is none)."""
-    fractions: list[str] = []
+    """The decoded JSON (read as ``json.loads`` reads bytes), and whether it holds a number with a
+    fraction part (the decoder calls back only for those, so looking costs nothing when there is none;
+    the flag is the thread's own, and a decoding never yields to another task)."""
+    _FRACTIONS.seen = False
+    body = _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
+    return body, _FRACTIONS.seen
 
-    def number(text: str) -> float:
-        fractions.append(text)
-        return float(text)
 
-    return json.loads(content, parse_float=number), bool(fractions)
+def _duplicated(response: httpx.Response, path: tuple[str | int, ...]) -> DuplicateKeyError:
+    secret = secret_of(request_of(response))
+    where = _snippet(field_path(path), secret)
+    return DuplicateKeyError(
+        f"HTTP 200 with a body that holds a key twice in one object, {where}: which one counts is not "
+        "known, so the answer is not read",
+        key=scrub(str(path[-1]), secret),
+        path=where,
+        status_code=response.status_code,
+        text=scrub(_response_text(response), secret),
+        headers=response.headers,
+        content=response.content,
+    )
 
 
 def _model_builder(response: httpx.Response, operation: Operation[Any], body: Any) -> Any:
@@ -191,6 +225,9 @@ def parse_response(response: httpx.Response, operation: Operation[ResultT]) -> R
             raise unexpected(
                 response, f"HTTP 200 with {why}: {_snippet(_response_text(response), secret)!r}"
             ) from None
+        repeated = duplicate_key(response.content, body)
+        if repeated is not None:
+            raise _duplicated(response, repeated)
         try:
             check(operation.model, body, whole_integers=fractions)
         except BodyMismatch as exc:

@@ -8,7 +8,9 @@ A 429 is checked against its own schema (HubSpot's real 429 body has no ``catego
 
 Bodies are checked with the spec's schemas as ``hubspot_commprefs.schemas._compiled`` compiles them (its ``CLOSED``
 reading: exactly the spec, and each field it does not list reported as a note), the same rules, formats
-and ranges the client and the fake server are held to.
+and ranges the client and the fake server are held to. At most ``MAX_PROBLEMS`` problems are reported per
+body, found at a cost bounded whatever the body holds (``Compiled.problems``). A key an object holds twice
+is a failure of its own (``Kind.DUPLICATE_KEY``): the client refuses such an answer.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from hubspot_commprefs.schemas import (
     Problem,
     ProblemKind,
     SpecSchemas,
+    duplicate_key,
     types_of,
     value_at,
 )
@@ -132,6 +135,14 @@ class SpecChecker:
                 _shown(exchange.body[:_MAX_SHOWN].decode("utf-8", "replace")),
             )
             return findings
+        repeated = duplicate_key(exchange.body, body)
+        if repeated is not None:
+            add(
+                Kind.DUPLICATE_KEY,
+                json_path(repeated),
+                "each key once in an object",
+                f"{_shown(repeated[-1])} twice",
+            )
         schema = content[next(m for m in content if m.lower() == media_type)].get("schema")
         if schema is not None:
             self._check_body(body, schema, is_error=key == "default" or exchange.status >= 400, add=add)  # noqa: PLR2004
@@ -140,7 +151,7 @@ class SpecChecker:
     def _check_body(self, body: Any, schema: dict[str, Any], *, is_error: bool, add: Any) -> None:
         compiled = self._schemas.compiled(schema, CLOSED)
         reported: set[tuple[Kind, str]] = set()
-        for problem in compiled.telling_problems(body):
+        for problem in compiled.problems(body):
             kind, field, expected, actual = self._finding(problem, body, is_error=is_error)
             if (kind, field) not in reported:
                 reported.add((kind, field))

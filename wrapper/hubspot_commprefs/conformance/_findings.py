@@ -31,6 +31,7 @@ class Kind(enum.StrEnum):
     WRONG_FORMAT = "wrong format"
     INTEGER_RANGE = "integer outside its format"
     SCHEMA = "does not match the schema"
+    DUPLICATE_KEY = "key held twice in one object"
     UNEXPECTED_STATUS = "unexpected status"
     SCHEMATHESIS = "schemathesis check failed"
     TRANSPORT = "no answer"

@@ -35,7 +35,9 @@ CHECKS: dict[str, frozenset[Kind]] = {
     "no server errors": frozenset({Kind.SERVER_ERROR, Kind.TRANSPORT}),
     "documented status": frozenset({Kind.UNDOCUMENTED_STATUS}),
     "content type": frozenset({Kind.CONTENT_TYPE, Kind.NOT_JSON}),
-    "body matches the schema": frozenset({Kind.ENUM_VALUE, Kind.MISSING_FIELD, Kind.WRONG_TYPE, Kind.SCHEMA}),
+    "body matches the schema": frozenset(
+        {Kind.ENUM_VALUE, Kind.MISSING_FIELD, Kind.WRONG_TYPE, Kind.SCHEMA, Kind.DUPLICATE_KEY}
+    ),
     "date-time and int32/int64 formats": frozenset({Kind.WRONG_FORMAT, Kind.INTEGER_RANGE}),
     "schemathesis checks (input handling, authentication)": frozenset({Kind.SCHEMATHESIS}),
     "targeted cases": frozenset({Kind.UNEXPECTED_STATUS}),

@@ -25,7 +25,8 @@ from hubspot_commprefs.schemas._compiled import (
     types_of,
     value_at,
 )
-from hubspot_commprefs.schemas._validation import BodyMismatch, build, check
+from hubspot_commprefs.schemas._duplicates import duplicate_key
+from hubspot_commprefs.schemas._validation import BodyMismatch, build, check, field_path
 
 __all__ = [
     "CLIENT",
@@ -45,6 +46,8 @@ __all__ = [
     "build",
     "bundled",
     "check",
+    "duplicate_key",
+    "field_path",
     "is_date_time",
     "types_of",
     "value_at",

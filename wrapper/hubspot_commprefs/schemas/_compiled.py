@@ -9,13 +9,23 @@ The formats the spec uses are defined here, once, by adding to each node that de
 
 - ``int32``, ``int64``: ``minimum`` and ``maximum`` from ``INT_RANGES`` (jsonschema-rs checks formats of
   strings only, so a range is how an integer's format is checked).
-- ``date-time``: RFC 3339 (section 5.6): its syntax as a ``pattern`` (``RFC3339_DATE_TIME``: "t" and "z" may
-  be lowercase), the calendar by jsonschema-rs's own ``date-time`` format, and ``not`` year 0000 or a leap
-  second (RFC 3339 allows both, Python's ``datetime``, which the generated models read date-times with,
-  holds neither). So every date-time that passes is one ``datetime.fromisoformat`` reads (upper-cased).
+- ``date-time``: RFC 3339 (section 5.6), its syntax and calendar, by jsonschema-rs's own ``date-time`` format
+  ("t" and "z" may be lowercase; second 60, RFC 3339's leap second, at 23:59 UTC only), and ``not`` year 0000
+  (RFC 3339 allows it; Python's ``datetime``, which the generated models read date-times with, cannot hold
+  it). Python's ``datetime`` holds no leap second either: ``python_date_time`` reads one as the last
+  microsecond before it (``23:59:60Z`` as ``23:59:59.999999Z``), so every date-time that passes is one the
+  generated models can read. Of a text it refuses, ``RFC3339_DATE_TIME`` tells whether the syntax is wrong
+  (``ProblemKind.SYNTAX``) or the calendar (``FORMAT``: a 13th month).
 - ``uuid``: jsonschema-rs's own ``uuid`` format (RFC 4122 text).
 
 Everything is checked in compiled code: checking a valid answer calls no Python per field.
+
+A body that does not pass is described by its first problem (``Compiled.first_problem``): jsonschema-rs
+stops at it, so finding it costs the same whatever the body holds after it (a list of 300,000 empty objects
+has 1.5 million problems: collecting them all took 40 s and 3 GiB). jsonschema-rs checks a node's ``type``
+first, so the problem it stops at is the most telling one of its place (a number where a date-time belongs
+is a wrong type, not a wrong date). ``problems`` lists a bounded number of them, for the conformance
+suite's report.
 
 ``transform`` derives every reading from the spec in one function:
 
@@ -38,7 +48,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import json
+import re
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
@@ -60,15 +72,18 @@ INT_RANGES: dict[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64
 INT32_MIN, INT32_MAX = INT_RANGES["int32"]
 INT64_MIN, INT64_MAX = INT_RANGES["int64"]
 
-RFC3339_DATE_TIME = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+RFC3339_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
-"""RFC 3339's date-time syntax (section 5.6): full-date "T" full-time, with "Z" or a numeric offset; "t"
-and "z" may be lowercase."""
+"""RFC 3339's date-time syntax (section 5.6, to match whole): full-date "T" full-time, with "Z" or a numeric
+offset; "t" and "z" may be lowercase."""
 DATE_TIME_EXAMPLE = "2026-03-18T09:14:02Z"
-_BEYOND_DATETIME = r"^(0000|.{17}60)"
-"""Year 0000 and a leap second (the seconds of a text that has the syntax): Python's datetime holds neither."""
-_DATE_TIME_RULE = {"pattern": RFC3339_DATE_TIME, "not": {"pattern": _BEYOND_DATETIME}}
+_YEAR_ZERO = {"type": "string", "pattern": "^0000"}
+"""Year 0000, which Python's datetime cannot hold (a string only: ``not`` must not fail other types)."""
+_SECONDS = slice(17, 19)
+"""Where the seconds are in a text of ``RFC3339_DATE_TIME``'s syntax."""
+LEAP_SECOND_READ_AS = "59.999999"
+"""How a leap second's seconds (60, and any fraction of it) are read: the last microsecond before it."""
 _WHOLE_INTEGER = "x-hubspot-commprefs-whole-integer"
 _NULL = {"type": "null"}
 _SUBSCHEMA_KEYWORDS = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
@@ -114,7 +129,10 @@ def _add_formats(node: dict[str, Any]) -> None:
         node["minimum"] = max(node.get("minimum", low), low)
         node["maximum"] = min(node.get("maximum", high), high)
     elif "string" in types_of(node) and fmt == "date-time":
-        node["allOf"] = [*node.get("allOf", ()), copy.deepcopy(_DATE_TIME_RULE)]
+        if "not" in node:
+            node["allOf"] = [*node.get("allOf", ()), {"not": copy.deepcopy(_YEAR_ZERO)}]
+        else:
+            node["not"] = copy.deepcopy(_YEAR_ZERO)
 
 
 def _transform_node(node: dict[str, Any], reading: Reading) -> None:
@@ -171,13 +189,14 @@ class ProblemKind(StrEnum):
     RANGE = "range"
     """An integer out of its format's range (or out of a minimum or maximum the spec sets)."""
     SYNTAX = "syntax"
-    """A string without the syntax of its format (an RFC 3339 date-time)."""
+    """A string without the syntax of its format (an RFC 3339 date-time) or of its ``pattern``."""
     FORMAT = "format"
     """A string of its format's syntax naming no such value (a 13th month), or not of its format at all."""
     OTHER = "other"
 
 
 _PRIORITY = {kind: rank for rank, kind in enumerate(ProblemKind)}
+"""The order in which problems at one place tell what is wrong there, the most telling first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +233,26 @@ class _WholeInteger:
             raise ValueError("a number with a fraction part is not an integer")  # noqa: TRY004 - jsonschema-rs' contract
 
 
+MAX_PROBLEMS = 50
+"""The most problems ``Compiled.problems`` lists for one instance."""
+VIEW_VALUES = 200
+"""How many values of an instance ``Compiled.problems`` looks at beyond its first problem."""
+_KEYWORD_KINDS = {
+    "type": ProblemKind.TYPE,
+    "enum": ProblemKind.ENUM,
+    "minimum": ProblemKind.RANGE,
+    "maximum": ProblemKind.RANGE,
+    "pattern": ProblemKind.SYNTAX,
+    "not": ProblemKind.FORMAT,
+    "format": ProblemKind.FORMAT,
+    _WHOLE_INTEGER: ProblemKind.FRACTION,
+}
+_Path = tuple[str | int, ...]
+
+
 class Compiled:
-    """One compiled schema: ``is_valid`` (fast), ``problems`` (what is wrong, in the spec's terms)."""
+    """One compiled schema: ``is_valid`` (fast), ``first_problem`` and ``problems`` (what is wrong, in the
+    spec's terms; bounded whatever the instance's size)."""
 
     __slots__ = ("_document", "_validator", "is_valid")
 
@@ -234,50 +271,85 @@ class Compiled:
                 return node
         return nodes[-1] if isinstance(nodes[-1], dict) else {}
 
-    def problems(self, instance: Any) -> Iterator[Problem]:
-        """Every problem of ``instance``, in the order jsonschema-rs finds them."""
-        for error in self._validator.iter_errors(instance):
-            yield from self._problems_of(error)
-
     def _problems_of(self, error: jsonschema_rs.ValidationError) -> Iterator[Problem]:
         path = tuple(error.instance_path)
         kind = error.kind
         keyword = kind.name
         node = self._node(error.schema_path)
-        simple = {
-            "type": ProblemKind.TYPE,
-            "enum": ProblemKind.ENUM,
-            "minimum": ProblemKind.RANGE,
-            "maximum": ProblemKind.RANGE,
-            "pattern": ProblemKind.SYNTAX,
-            "not": ProblemKind.FORMAT,
-            "format": ProblemKind.FORMAT,
-            _WHOLE_INTEGER: ProblemKind.FRACTION,
-        }
         if keyword == "required":
             yield Problem((*path, kind.property), ProblemKind.MISSING, node)  # type: ignore[attr-defined]
         elif keyword == "additionalProperties":
             for name in kind.unexpected:  # type: ignore[attr-defined]
                 yield Problem((*path, name), ProblemKind.EXTRA, node)
-        elif keyword in simple:
-            yield Problem(path, simple[keyword], node)
+        elif keyword == "format" and node.get("format") == "date-time":
+            syntax = isinstance(error.instance, str) and RFC3339_DATE_TIME.fullmatch(error.instance)
+            yield Problem(path, ProblemKind.FORMAT if syntax else ProblemKind.SYNTAX, node)
+        elif keyword in _KEYWORD_KINDS:
+            yield Problem(path, _KEYWORD_KINDS[keyword], node)
         else:
             yield Problem(path, ProblemKind.OTHER, node, keyword)
 
-    def telling_problems(self, instance: Any) -> list[Problem]:
-        """One problem per place in ``instance``, the most telling one there (a date-time without the
-        syntax is not also reported as naming no date), places in the order they were found."""
-        by_place: dict[tuple[str | int, ...], Problem] = {}
-        for problem in self.problems(instance):
-            known = by_place.get(problem.path)
-            if known is None or _PRIORITY[problem.kind] < _PRIORITY[known.kind]:
-                by_place[problem.path] = problem
-        return list(by_place.values())
-
     def first_problem(self, instance: Any) -> Problem | None:
-        """The problem to report first: at the first place found, the most telling one there."""
-        found = self.telling_problems(instance)
-        return found[0] if found else None
+        """The first problem of ``instance`` (None when it has none): the one jsonschema-rs stops at, the
+        most telling one of its place (see the module docstring)."""
+        import jsonschema_rs  # noqa: PLC0415 - imported by the compilation already
+
+        try:
+            self._validator.validate(instance)
+        except jsonschema_rs.ValidationError as error:
+            return next(self._problems_of(error), None)
+        return None
+
+    def problems(self, instance: Any, limit: int = MAX_PROBLEMS) -> list[Problem]:
+        """At most ``limit`` problems of ``instance``, one per place (the most telling one there), the
+        first problem first: the others are looked for in a copy of ``instance`` cut to ``VIEW_VALUES``
+        values, so that looking costs the same whatever the instance's size."""
+        first = self.first_problem(instance)
+        if first is None:
+            return []
+        view, cut = _cut(instance)
+        blocked = {path[:depth] for path in cut for depth in range(len(path) + 1)}
+        by_place: dict[tuple[str | int, ...], Problem] = {first.path: first}
+        for error in self._validator.iter_errors(view):
+            for problem in itertools.islice(self._problems_of(error), limit):
+                if not _trusted(problem, cut, blocked):
+                    continue
+                known = by_place.get(problem.path)
+                if known is None or _PRIORITY[problem.kind] < _PRIORITY[known.kind]:
+                    by_place[problem.path] = problem
+        return list(by_place.values())[:limit]
+
+
+def _cut(instance: Any) -> tuple[Any, set[_Path]]:
+    """A copy of ``instance`` holding its first ``VIEW_VALUES`` values (in the order of the text), and the
+    paths of the objects and arrays that lost members in it."""
+    left = VIEW_VALUES
+    cut: set[_Path] = set()
+
+    def copy_of(value: Any, path: _Path) -> Any:
+        nonlocal left
+        left -= 1
+        if isinstance(value, dict | list):
+            members = value.items() if isinstance(value, dict) else enumerate(value)
+            kept: list[tuple[Any, Any]] = []
+            for key, member in members:
+                if left <= 0:
+                    cut.add(path)
+                    break
+                kept.append((key, copy_of(member, (*path, key))))
+            return dict(kept) if isinstance(value, dict) else [member for _, member in kept]
+        return value
+
+    return copy_of(instance, ()), cut
+
+
+def _trusted(problem: Problem, cut: set[_Path], blocked: set[_Path]) -> bool:
+    """Whether a problem found in the cut copy is one of the instance itself: not a required member the
+    cut left out, nor a keyword that looks into a container the cut changed (a wrong type and a member
+    the spec does not list are the same in both)."""
+    if problem.kind is ProblemKind.MISSING:
+        return problem.path[:-1] not in cut
+    return problem.kind in {ProblemKind.TYPE, ProblemKind.EXTRA} or problem.path not in blocked
 
 
 def _compile(document: dict[str, Any], reading: Reading) -> Compiled:
@@ -372,5 +444,17 @@ def _date_time() -> Compiled:
 
 def is_date_time(value: object) -> bool:
     """Whether ``value`` is a date-time as the spec's ``format: date-time`` means it here (see the module
-    docstring): RFC 3339, and one Python's ``datetime`` holds."""
+    docstring): RFC 3339, leap second included, year 0000 not."""
     return isinstance(value, str) and _date_time().is_valid(value)
+
+
+def python_date_time(text: str) -> str:
+    """A date-time ``is_date_time`` passed, as ``datetime.fromisoformat`` reads it (upper-cased): a leap
+    second (second 60, and any fraction of it) becomes the last microsecond before it, ``LEAP_SECOND_READ_AS``;
+    any other text is returned as it is."""
+    if text[_SECONDS] != "60":
+        return text
+    end = _SECONDS.stop
+    while end < len(text) and text[end] in ".0123456789":
+        end += 1
+    return text[: _SECONDS.start] + LEAP_SECOND_READ_AS + text[end:]

@@ -9,16 +9,21 @@ The client's tolerances, all for forward compatibility, are made by ``_compiled.
 
 - an enum value the spec does not list is accepted (the generated enums keep it, ``is_known`` False);
 - extra fields are accepted (the generated models keep them in ``additional_properties``);
-- ``null`` in an optional field is accepted and taken as absent: ``strip_optional_nulls`` removes it
+- ``null`` in an optional field is accepted and taken as absent: ``strip_for_model`` removes it
   (copying only what holds one) before the model is built, so the field is ``UNSET`` in the model;
 - the items of ``errors`` in a 200 are not checked with the rest (HubSpot says every field of an error
   body is optional): ``build`` gives them to ``parse_errors``, which makes generated models of them when
   every item matches the spec, and otherwise leaves the raw list in ``additional_properties``.
 
-And two strictnesses the typed models need: a number with a fraction part (``1.0``) is not an integer
-(``check(..., whole_integers=True)``, for an answer in which such a number was decoded), and a date-time
-is one Python's ``datetime`` holds. So building the model of a checked body does not fail, and
-``build`` can be left until the model is first used.
+And what the typed models need: a number with a fraction part (``1.0``) is not an integer
+(``check(..., whole_integers=True)``, for an answer in which such a number was decoded); a date-time is
+one Python's ``datetime`` holds once a leap second is read as the last microsecond before it (the model
+gets ``23:59:59.999999``, the result's ``body`` keeps ``23:59:60`` as received: when the model cannot be
+built from the body as it is, ``build`` maps it with ``strip_for_model``). So building the model of a
+checked body does not fail, and ``build`` can be left until the model is first used.
+
+A body that fails is reported by its first problem (``Compiled.first_problem``), whose cost does not grow
+with what the body holds after it.
 
 Thread safety: a stripper is built under ``_LOCK`` and published only once complete.
 """
@@ -40,6 +45,7 @@ from hubspot_commprefs.schemas._compiled import (
     Problem,
     ProblemKind,
     bundled,
+    python_date_time,
     types_of,
     value_at,
 )
@@ -96,7 +102,8 @@ def _kind(value: Any) -> str:
     return _KINDS.get(type(value), type(value).__name__)
 
 
-def _path(parts: tuple[str | int, ...]) -> str:
+def field_path(parts: tuple[str | int, ...]) -> str:
+    """A path in a body as messages write it: ``results[0].subscriptionId``."""
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f"{text and '.'}{part}")
@@ -113,7 +120,7 @@ def _expected(schema: typing.Mapping[str, Any]) -> str:
 
 def _mismatch(problem: Problem, body: Any) -> BodyMismatch:  # noqa: PLR0911 - one return per kind of problem
     """The message of ``problem``, in the words the client has always used."""
-    path = _path(problem.path)
+    path = field_path(problem.path)
     value = value_at(body, problem.path)
     fmt = str(problem.schema.get("format", ""))
     shown = value if isinstance(value, str) else None
@@ -166,8 +173,11 @@ def build(model: Any, body: dict[str, Any], *, nulls: bool = True) -> Any:
     checked = {k: v for k, v in body.items() if k != ERRORS_FIELD} if ERRORS_FIELD in body else body
     name = component_of(model)
     if nulls:
-        checked = strip_optional_nulls(name, checked)
-    built = model.from_dict(checked)
+        checked = strip_for_model(name, checked)
+    try:
+        built = model.from_dict(checked)
+    except ValueError:  # a leap second: the one date-time the check passes that datetime cannot read
+        built = model.from_dict(strip_for_model(name, checked))
     if isinstance(raw_errors, list):
         parsed = parse_errors(model, raw_errors) if raw_errors else []
         if parsed is not None:
@@ -191,24 +201,26 @@ def parse_errors(model: type, items: list[Any]) -> list[Any] | None:
     try:
         if not all(compiled.is_valid(item) for item in items):
             return None
-        return [item_model.from_dict(strip_optional_nulls(name, item)) for item in items]
+        return [item_model.from_dict(strip_for_model(name, item)) for item in items]
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
         return None
 
 
-# --- null in optional fields, taken as absent -------------------------------------------------------------
+# --- what the generated models cannot read: null in optional fields, a leap second -----------------------
 
 Stripper = typing.Callable[[Any], Any]
-"""Returns its argument, or a copy of it without the nulls to strip (copying only what holds one)."""
+"""Returns its argument, or a copy of it without what the models cannot read (copying only what held it)."""
 _STRIPPERS: dict[str, Stripper | None] = {}
-"""By component name; None when nothing below it can hold such a null. Complete ones only."""
+"""By component name; None when nothing below it can hold a null to strip or a date-time. Complete ones
+only."""
 _LOCK = threading.Lock()
 
 
-def strip_optional_nulls(name: str, value: Any) -> Any:
-    """``value`` without ``null`` in optional fields that the spec does not declare nullable (the
-    generated models would fail on them, or keep a None their types do not allow); a copy only where a
-    null was removed, so ``value`` itself is never changed."""
+def strip_for_model(name: str, value: Any) -> Any:
+    """``value`` (of component ``name``, checked) without ``null`` in optional fields that the spec does
+    not declare nullable (the generated models would fail on them, or keep a None their types do not
+    allow), and with each date-time as ``python_date_time`` reads it (a leap second); a copy only where
+    something changed, so ``value`` itself is never changed."""
     strip = _STRIPPERS.get(name, _missing)
     if strip is _missing:
         with _LOCK:
@@ -245,6 +257,8 @@ def _component_stripper(name: str, building: dict[str, Stripper | None]) -> Stri
 def _stripper(schema: Any, building: dict[str, Stripper | None]) -> Stripper | None:  # noqa: C901 - one case per kind of schema
     if not isinstance(schema, dict):
         return None
+    if schema.get("format") == "date-time" and "string" in types_of(schema):
+        return _date_time
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith(COMPONENTS_REF):
         return _component_stripper(ref.removeprefix(COMPONENTS_REF), building)
@@ -292,3 +306,7 @@ def _stripper(schema: Any, building: dict[str, Stripper | None]) -> Stripper | N
 
 
 _DROP = object()
+
+
+def _date_time(value: Any) -> Any:
+    return python_date_time(value) if isinstance(value, str) else value
