@@ -181,7 +181,9 @@ def hubspot_published() -> dict[str, Any]:
         operation = item.get("get")
         if operation is not None and "responses" in operation:
             responses = operation["responses"]
-            operation["responses"] = {code: responses[code] for code in ("200", "default") if code in responses}
+            operation["responses"] = {
+                code: responses[code] for code in ("200", "default") if code in responses
+            }
             responses["200"].pop("headers", None)
     components = doc["components"]
     components.pop("headers")

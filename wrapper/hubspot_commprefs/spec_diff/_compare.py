@@ -92,7 +92,7 @@ _WIDER_FORMATS = {"int32": ("int64",), "float": ("double",)}
 _LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems")
 _SHOWN_VALUES = 10
 _SHOWN_CHARACTERS = 80
-_KEEP_OURS = "keep ours: every value theirs allows fits it"
+_KEEP_OURS = "keep ours (every value theirs allows fits it)"
 Markers = tuple[Marker, ...]  # the markers over a node, innermost first
 
 
@@ -235,7 +235,7 @@ class _Comparer:
         self.theirs = theirs
         self.found: list[Difference] = []
         self.operation = DOCUMENT
-        self.budget = Budget()
+        self.budget = Budget(theirs.name)
 
     def add(
         self,
@@ -825,7 +825,7 @@ class _Comparer:
         elif _format_within(theirs.format, ours.format):
             effect, why = (
                 "informational",
-                f"{_KEEP_OURS} (narrowing it would refuse real values beyond theirs)",
+                f"{_KEEP_OURS[:-1]}; narrowed, it would refuse real values beyond theirs)",
             )
         else:
             effect, why = "breaking", "they may send values the client's validation refuses"
@@ -860,7 +860,7 @@ class _Comparer:
                 markers=markers,
             )
             return
-        self.budget.spend(len(ours.enum) + len(theirs.enum), self.theirs, location)
+        self.budget.spend(len(ours.enum) + len(theirs.enum), location)
         ours_keys = {_canonical(v) for v in ours.enum}
         theirs_keys = {_canonical(v) for v in theirs.enum}
         for value in theirs.enum:
@@ -913,7 +913,7 @@ class _Comparer:
         stack: frozenset[tuple[object, object]],
     ) -> None:
         names = sorted(ours.properties.keys() | theirs.properties.keys())
-        self.budget.spend(len(names), self.theirs, f"{self.operation} {prefix} {field}")
+        self.budget.spend(len(names), f"{self.operation} {prefix} {field}")
         for name in names:
             child = f"{field}.{name}" if field else name
             location = f"{prefix}: {child}"

@@ -9,13 +9,15 @@ file and the problem (the command's exit 2), never a traceback.
   JSON), with libyaml's ``CSafeLoader`` when PyYAML has it (several times faster than the pure-Python
   loader), imported lazily so that the CLI's core needs PyYAML only when a YAML file is read. A file that
   cannot be read, is not UTF-8, is neither JSON nor YAML, or is not an OpenAPI 3.0/3.1 document is refused.
-- **Nesting.** A document nested more than ``MAX_NESTING`` (100) levels of objects and lists is refused
-  (real ones nest about 20), so that nothing after reading it recurses deeply.
+- **Nesting.** A document nested more than ``MAX_NESTING`` (100) levels of objects and lists, or
+  holding itself (a YAML alias loop), is refused (real ones nest about 20), so that nothing after reading
+  it recurses deeply or endlessly.
 - **References** are resolved lazily (``_refs``), where the comparison walks: a document may hold
   hundreds of operations we never look at.
-- **Work.** Looking at a schema spends from the comparison's ``Budget`` (``MAX_WORK`` units: a schema
-  looked at, a property or enum value compared), so that schemas reached through very many paths (every
-  property a ``$ref`` to the next schema of a chain, YAML aliases) are refused rather than walked for hours.
+- **Work.** Looking at a schema spends from the comparison's ``Budget``: ``MAX_WORK`` units (a schema
+  looked at, a property or enum value compared), some 250 times what comparing our spec with HubSpot's
+  spends, so that schemas reached through very many paths (two properties that are ``$ref``s to the next
+  schema, 40 times over; YAML aliases) are refused in about a second rather than walked for hours.
 - **Normalisation** (``SchemaView``): 3.0's ``nullable: true``, 3.1's ``type: [T, "null"]``, a ``null``
   in ``enum`` and ``anyOf``/``oneOf`` with a ``{type: null}`` branch all become ``nullable``; ``type``
   becomes a set (inferred as object/array from ``properties``/``items`` when absent); ``allOf`` is merged
@@ -50,7 +52,8 @@ SUPPORTED_VERSIONS = ("3.0", "3.1")
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_NESTING = 100
 MAX_COMPOSITION_DEPTH = 32
-MAX_WORK = 1_000_000
+MAX_WORK = 100_000
+_SHOWN_WHERE = 120
 _NO_DEFAULT = object()
 
 
@@ -88,18 +91,20 @@ class Document:
 
 
 class Budget:
-    """The work one comparison may do (``MAX_WORK`` units), spent as it goes."""
+    """The work one comparison may do (``MAX_WORK`` units), spent as it goes; ``name`` names the comparison
+    in the error that ends it."""
 
-    def __init__(self, limit: int = MAX_WORK) -> None:
-        self.left = limit
-        self.limit = limit
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.left = MAX_WORK
 
-    def spend(self, units: int, doc: Document, where: str) -> None:
+    def spend(self, units: int, where: str) -> None:
         self.left -= units
         if self.left < 0:
+            shown = where if len(where) <= _SHOWN_WHERE else where[: _SHOWN_WHERE - 3] + "..."
             raise SpecDocumentError(
-                f"{doc.name}: too costly to compare (more than {self.limit:,} schemas, properties and enum "
-                f"values looked at, at {where}): schemas reached through very many paths"
+                f"{self.name}: too costly to compare (more than {MAX_WORK:,} schemas, properties and enum "
+                f"values looked at, at {shown}): schemas reached through very many paths"
             )
 
 
@@ -136,23 +141,27 @@ def _too_deep(name: str) -> SpecDocumentError:
 
 
 def _nesting(root: Any) -> int:
-    """How many levels of objects and lists ``root`` nests (a node shared by YAML aliases counted once)."""
+    """How many levels of objects and lists ``root`` nests, counting a node shared through YAML aliases
+    once; past ``MAX_NESTING`` (or on a node that contains itself, an alias loop) the count stops there."""
     heights: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the nodes whose children are being counted: the path from the root
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
-        node, children_done = stack.pop()
-        if id(node) in heights:
-            continue
+        node, counted = stack.pop()
         values = node.values() if isinstance(node, dict) else node
         containers = [v for v in values if isinstance(v, dict | list)]
-        if children_done:
+        if counted:
+            open_nodes.discard(id(node))
             heights[id(node)] = 1 + max((heights[id(v)] for v in containers), default=0)
             if heights[id(node)] > MAX_NESTING:
                 return heights[id(node)]
-        else:
+        elif id(node) in open_nodes:
+            return MAX_NESTING + 1
+        elif id(node) not in heights:
+            open_nodes.add(id(node))
             stack.append((node, True))
-            stack.extend((v, False) for v in containers if id(v) not in heights)
-    return heights.get(id(root), 0)
+            stack.extend((v, False) for v in containers)
+    return heights[id(root)]
 
 
 def parse_document(text: str, name: str, *, as_json: bool = False) -> Document:
@@ -255,7 +264,7 @@ def _type_set(value: Any) -> set[str] | None:
 
 def _flatten(doc: Document, node: Any, where: str, budget: Budget, depth: int = 0) -> dict[str, Any]:
     """``node`` resolved, with ``allOf`` merged and nullable ``anyOf``/``oneOf`` unwrapped, as one dict."""
-    budget.spend(1, doc, where)
+    budget.spend(1, where)
     node, _ = doc.resolve(node, where)
     if not isinstance(node, dict):
         return {}
@@ -267,7 +276,7 @@ def _flatten(doc: Document, node: Any, where: str, budget: Budget, depth: int = 
         for i, p in enumerate(as_list(node.get("allOf")))
     ]
     if parts:
-        _merge_all_of(out, parts, budget, doc, where)
+        _merge_all_of(out, parts, budget, where)
     branches = [*as_list(node.get("anyOf")), *as_list(node.get("oneOf"))]
     kept = []
     for index, branch in enumerate(branches):
@@ -288,9 +297,7 @@ def _flatten(doc: Document, node: Any, where: str, budget: Budget, depth: int = 
     return out
 
 
-def _merge_all_of(
-    out: dict[str, Any], parts: list[dict[str, Any]], budget: Budget, doc: Document, where: str
-) -> None:
+def _merge_all_of(out: dict[str, Any], parts: list[dict[str, Any]], budget: Budget, where: str) -> None:
     """Merge ``allOf`` parts into ``out``: properties and ``required`` united, types intersected, the rest
     kept from ``out`` first (so a description beside a 3.0 ``allOf: [{$ref}]`` wins)."""
     properties = dict(as_mapping(out.get("properties")))
@@ -298,7 +305,7 @@ def _merge_all_of(
     for part in parts:
         for key, value in part.items():
             if key == "properties":
-                budget.spend(len(as_mapping(value)), doc, where)
+                budget.spend(len(as_mapping(value)), where)
                 for name, schema in as_mapping(value).items():
                     properties.setdefault(name, schema)
             elif key == "required":
