@@ -77,7 +77,7 @@ from hubspot_commprefs.spec_diff._load import (
     as_mapping,
     schema_view,
 )
-from hubspot_commprefs.spec_diff._markers import Kind, Marker, parse_marker
+from hubspot_commprefs.spec_diff._markers import Kind, Marker, check_markers, parse_marker
 
 Severity = Literal["breaking", "tolerated", "informational", "cosmetic", "deliberate"]
 Effect = Literal["breaking", "tolerated", "informational", "cosmetic"]
@@ -990,6 +990,7 @@ def _body_schema(content: dict[str, Any]) -> Any:
 
 def compare(ours: Document, theirs: Document) -> tuple[list[Difference], list[OperationMatch]]:
     """Every difference of ``theirs`` from ``ours`` on the operations ours has, and how each matched."""
+    check_markers(ours)
     comparer = _Comparer(ours, theirs)
     matches = comparer.run()
     return comparer.found, matches

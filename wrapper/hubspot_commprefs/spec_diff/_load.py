@@ -9,9 +9,10 @@ file and the problem (the command's exit 2), never a traceback.
   JSON), with libyaml's ``CSafeLoader`` when PyYAML has it (several times faster than the pure-Python
   loader), imported lazily so that the CLI's core needs PyYAML only when a YAML file is read. A file that
   cannot be read, is not UTF-8, is neither JSON nor YAML, or is not an OpenAPI 3.0/3.1 document is refused.
-- **Nesting.** A document nested more than ``MAX_NESTING`` (100) levels of objects and lists, or
-  holding itself (a YAML alias loop), is refused (real ones nest about 20), so that nothing after reading
-  it recurses deeply or endlessly.
+- **Shape.** A document nested more than ``MAX_NESTING`` (100) levels of objects and lists, or holding
+  itself (a YAML alias loop), is refused (real ones nest about 20), so that nothing after reading it
+  recurses deeply or endlessly; so is one whose YAML aliases repeat its objects and lists more than
+  ``MAX_ALIAS_REPEATS`` (10) times over, since every value may end up compared, printed or in the JSON.
 - **References** are resolved lazily (``_refs``), where the comparison walks: a document may hold
   hundreds of operations we never look at.
 - **Work.** Looking at a schema spends from the comparison's ``Budget``: ``MAX_WORK`` units (a schema
@@ -51,6 +52,7 @@ CONSTRAINT_KEYS = (
 SUPPORTED_VERSIONS = ("3.0", "3.1")
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_NESTING = 100
+MAX_ALIAS_REPEATS = 10
 MAX_COMPOSITION_DEPTH = 32
 MAX_WORK = 100_000
 _SHOWN_WHERE = 120
@@ -140,10 +142,12 @@ def _too_deep(name: str) -> SpecDocumentError:
     return SpecDocumentError(f"{name}: nested more than {MAX_NESTING} levels deep")
 
 
-def _nesting(root: Any) -> int:
-    """How many levels of objects and lists ``root`` nests, counting a node shared through YAML aliases
-    once; past ``MAX_NESTING`` (or on a node that contains itself, an alias loop) the count stops there."""
+def _shape(root: Any) -> tuple[int, int, int]:
+    """(levels of objects and lists ``root`` nests, its objects and lists, and the same counting a node
+    shared through YAML aliases once per place it appears). Past ``MAX_NESTING`` levels, or on a node
+    that contains itself (an alias loop), the count stops, saying ``MAX_NESTING + 1`` levels."""
     heights: dict[int, int] = {}
+    sizes: dict[int, int] = {}  # objects and lists at and under a node, aliases repeated
     open_nodes: set[int] = set()  # the nodes whose children are being counted: the path from the root
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
@@ -153,15 +157,16 @@ def _nesting(root: Any) -> int:
         if counted:
             open_nodes.discard(id(node))
             heights[id(node)] = 1 + max((heights[id(v)] for v in containers), default=0)
+            sizes[id(node)] = 1 + sum(sizes[id(v)] for v in containers)
             if heights[id(node)] > MAX_NESTING:
-                return heights[id(node)]
+                return MAX_NESTING + 1, len(sizes), sizes[id(node)]
         elif id(node) in open_nodes:
-            return MAX_NESTING + 1
+            return MAX_NESTING + 1, len(sizes), len(sizes)
         elif id(node) not in heights:
             open_nodes.add(id(node))
             stack.append((node, True))
             stack.extend((v, False) for v in containers)
-    return heights[id(root)]
+    return heights[id(root)], len(sizes), sizes[id(root)]
 
 
 def parse_document(text: str, name: str, *, as_json: bool = False) -> Document:
@@ -171,11 +176,16 @@ def parse_document(text: str, name: str, *, as_json: bool = False) -> Document:
 
 
 def as_document(root: Any, name: str) -> Document:
-    """An already parsed document, checked to be OpenAPI 3.0 or 3.1 and nested at most ``MAX_NESTING``."""
+    """An already parsed document, checked to be OpenAPI 3.0 or 3.1 and of a bounded shape (above)."""
     if not isinstance(root, dict):
         raise SpecDocumentError(f"{name}: not an OpenAPI document (its top level is not an object)")
-    if _nesting(root) > MAX_NESTING:
+    levels, nodes, repeated = _shape(root)
+    if levels > MAX_NESTING:
         raise _too_deep(name)
+    if repeated > MAX_ALIAS_REPEATS * nodes:
+        raise SpecDocumentError(
+            f"{name}: its YAML aliases repeat its objects and lists more than {MAX_ALIAS_REPEATS} times over"
+        )
     version = root.get("openapi")
     if version is None:
         if "swagger" in root:

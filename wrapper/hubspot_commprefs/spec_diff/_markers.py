@@ -16,7 +16,7 @@ whose ``theirs`` (as ``--json`` shows it) is the value given: ``absent`` stands 
 and a list given for a single value accepts any of its items. The nearest marker that accepts a
 difference makes it ``deliberate``, with that marker's reason; a difference no marker accepts keeps its
 own severity. A marker that is not such a mapping, or names a kind spec-diff does not report, is refused
-(``SpecDocumentError``): a typo must not hide a difference.
+(``SpecDocumentError``), wherever it is in ours: a typo must not hide a difference.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from hubspot_commprefs.spec_diff._load import SpecDocumentError
+from hubspot_commprefs.spec_diff._load import MARKER, SpecDocumentError
 
 if TYPE_CHECKING:
     from hubspot_commprefs.spec_diff._load import Document
@@ -105,3 +105,16 @@ def parse_marker(raw: Any, doc: Document, where: str) -> Marker | None:
     if unknown:
         raise SpecDocumentError(f"{problem}: spec-diff reports no difference of kind {', '.join(unknown)}")
     return Marker(reason=" ".join(reason.split()), theirs=dict(theirs))
+
+
+def check_markers(doc: Document) -> None:
+    """Refuse ``doc`` (ours) when any of its markers is malformed, reached by the comparison or not."""
+    stack: list[tuple[Any, str]] = [(doc.root, "#")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            if MARKER in node:
+                parse_marker(node[MARKER], doc, where)
+            stack.extend((value, f"{where}/{key}") for key, value in node.items() if key != MARKER)
+        elif isinstance(node, list):
+            stack.extend((value, f"{where}/{index}") for index, value in enumerate(node))
