@@ -3,7 +3,8 @@
 HubSpot's own definition files are not licensed for redistribution, so the tests never use them: they
 build a document shaped like HubSpot's (OpenAPI 3.0.1 JSON, other schema names, OAuth2 scopes, other
 operations beside ours, refs inlined or renamed) by transforming the bundled spec, then make targeted
-edits. The documents follow the spec: when it changes, so do they.
+edits. The documents follow the spec: when it changes, so do they, and no version is spelled here (each
+is computed from the spec's ``info.version``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import copy
 import json
 from typing import TYPE_CHECKING, Any
 
-from tests.spec_helpers import load_spec
+from tests.spec_helpers import load_spec, operations
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,9 +30,27 @@ HUBSPOT_NAMES = {
     "ErrorDetail": "ErrorDetail",
     "Error": "Error",
 }
-STATUSES = "/communication-preferences/2026-03/statuses/{subscriberIdString}"
-UNSUBSCRIBE_ALL = STATUSES + "/unsubscribe-all"
+STATUSES = operations()["getStatuses"][0]
+UNSUBSCRIBE_ALL = operations()["getUnsubscribeAllStatus"][0]
+VERSION = str(load_spec()["info"]["version"])
 RENAMED_SCOPES = ["communication_preferences.statuses.read", "communication_preferences.statuses.read_write"]
+MARKER = "x-deliberate-difference"
+# The scheme HubSpot's newer definitions add for private apps: an API key in a header of its own.
+PRIVATE_APPS = {"type": "apiKey", "in": "header", "name": "private-app"}
+
+
+def another_version(version: str = VERSION, months: int = 6) -> str:
+    """The date version ``months`` after ``version`` (``YYYY-MM``), as HubSpot names its next one."""
+    year, month = (int(part) for part in version.split("-")[:2])
+    year, month = divmod(year * 12 + month - 1 + months, 12)
+    return f"{year:04d}-{month + 1:02d}"
+
+
+def at_version(doc: dict[str, Any], version: str) -> dict[str, Any]:
+    """``doc`` with its paths under ``version`` (a date or ``v4``) instead of the spec's."""
+    doc["paths"] = {path.replace(f"/{VERSION}/", f"/{version}/"): item for path, item in doc["paths"].items()}
+    doc["info"]["version"] = version
+    return doc
 
 
 def ours() -> dict[str, Any]:
@@ -99,6 +118,7 @@ def hubspot_shaped(
             node["$ref"] = SCHEMAS + renamed.get(ref[len(SCHEMAS) :], ref[len(SCHEMAS) :])
 
     _walk(doc, rename)
+    _walk(doc, lambda node: node.pop(MARKER, None))  # their documents carry no marker of ours
     if inline:
         components = doc["components"]
         doc["paths"] = _inline(doc["paths"], doc)
@@ -150,6 +170,30 @@ def _add_other_operations(doc: dict[str, Any]) -> None:
         "requestBody": {"required": True, "content": {"application/json": {"schema": definition}}},
         "responses": answer,
     }
+
+
+def hubspot_published() -> dict[str, Any]:
+    """The spec's version as HubSpot publishes it (the facts our markers stand for, written here without
+    reading them): only ``200`` and ``default`` per operation, no response header, the ``default`` body
+    as ``*/*``, and an Error without ``status``."""
+    doc = hubspot_shaped()
+    for item in doc["paths"].values():
+        operation = item.get("get")
+        if operation is not None and "responses" in operation:
+            responses = operation["responses"]
+            operation["responses"] = {
+                code: responses[code] for code in ("200", "default") if code in responses
+            }
+            responses["200"].pop("headers", None)
+    components = doc["components"]
+    components.pop("headers")
+    error = components["responses"]["Error"]
+    error.pop("headers")
+    error["content"] = {"*/*": {"schema": error["content"]["application/json"]["schema"]}}
+    components["responses"] = {"Error": error}
+    del components["schemas"]["RateLimitExceeded"]
+    del schema(doc, "Error")["properties"]["status"]
+    return doc
 
 
 def drifted_hubspot_document() -> dict[str, Any]:

@@ -206,7 +206,7 @@ def _deliberate_differences(node: Any, where: str = "") -> list[tuple[str, str]]
     found = []
     if isinstance(node, dict):
         if "x-deliberate-difference" in node:
-            found.append((where, node["x-deliberate-difference"]))
+            found.append((where, node["x-deliberate-difference"]["reason"]))  # its `theirs` is spec-diff's
         for key, value in node.items():
             found += _deliberate_differences(value, f"{where}/{key}")
     elif isinstance(node, list):

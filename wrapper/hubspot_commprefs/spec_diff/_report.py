@@ -1,9 +1,11 @@
 """The result of a comparison: its exit code, a text report grouped by operation and severity, and JSON.
 
-Exit code: 0 when the spec needs no edit (every difference is cosmetic or deliberate), 1 when it does (at
-least one ``breaking`` or ``tolerated`` difference: a tolerated one does not hurt the client, but it is
-something HubSpot says and the spec does not, which the spec should learn or mark deliberate). 2, a
-usage error, is the CLI's.
+Exit code: 0 when the spec needs no edit (every difference is informational, deliberate or cosmetic), 1
+when it does (at least one ``breaking`` or ``tolerated`` difference: a tolerated one does not hurt the
+client, but it is something theirs says and the spec does not, which the spec should learn or mark
+deliberate). 2, a document that cannot be read or compared, is the CLI's.
+
+The text report prints each marker's reason once, as a numbered note that its differences point to.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from hubspot_commprefs.spec_diff._compare import SEVERITIES, Difference, Operati
 
 EXIT_NOTHING_TO_CHANGE = EXIT_OK
 EXIT_SPEC_NEEDS_EDIT = EXIT_FAILED
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2
 _HEADINGS = {
     "breaking": "breaking (the client, its validation or its token would fail)",
     "tolerated": "tolerated (the client copes; the spec should learn it)",
-    "deliberate": "deliberate (marked x-deliberate-difference in our spec)",
+    "informational": "informational (theirs promises less in what they send; keep ours)",
+    "deliberate": "deliberate (described by an x-deliberate-difference of our spec)",
     "cosmetic": "cosmetic",
 }
 
@@ -40,7 +43,7 @@ class SpecDiff:
 
     @property
     def needs_edit(self) -> bool:
-        """True when some difference is breaking or tolerated (not cosmetic, not marked deliberate)."""
+        """True when some difference is breaking or tolerated (not informational, cosmetic or deliberate)."""
         return any(d.severity in {"breaking", "tolerated"} for d in self.differences)
 
     @property
@@ -62,17 +65,22 @@ class SpecDiff:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        # default=str: a YAML document may hold dates, which JSON has no type for.
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
 
     def to_text(self, *, cosmetic: bool = False) -> str:
         """A report for a reader: per operation, differences grouped by severity (cosmetic ones counted
-        unless ``cosmetic``), then the verdict."""
+        unless ``cosmetic``), the markers' reasons once each, then the verdict."""
         lines = [f"spec-diff: ours {self.ours}, theirs {self.theirs}"]
+        by_operation: dict[str, list[Difference]] = {}
+        for difference in self.differences:
+            by_operation.setdefault(difference.operation, []).append(difference)
         labels = [(m.label, m.operation_id) for m in self.operations]
-        if any(d.operation not in {m.label for m in self.operations} for d in self.differences):
-            labels.insert(0, (self.differences[0].operation, None))
+        matched = {m.label for m in self.operations}
+        labels[:0] = [(label, None) for label in by_operation if label not in matched]
+        notes: dict[str, int] = {}
         for label, operation_id in labels:
-            found = [d for d in self.differences if d.operation == label]
+            found = by_operation.get(label, [])
             lines.append("")
             lines.append(f"{label}" + (f"  ({operation_id})" if operation_id else ""))
             if not found:
@@ -88,8 +96,13 @@ class SpecDiff:
                 for difference in group:
                     line = f"    {difference.location}: {difference.message}"
                     if difference.reason is not None:
-                        line += f" [deliberate, would be {difference.effect}: {difference.reason}]"
+                        note = notes.setdefault(difference.reason, len(notes) + 1)
+                        line += f" [would be {difference.effect}; see [{note}]]"
                     lines.append(line)
+        if notes:
+            lines.append("")
+            lines.append("Why, as our spec's x-deliberate-difference markers say:")
+            lines.extend(f"  [{number}] {reason}" for reason, number in notes.items())
         lines.append("")
         lines.append(self.verdict())
         return "\n".join(lines)
