@@ -224,7 +224,7 @@ def test_a_hard_crash_then_resume_loses_and_repeats_nothing(env: FakeHubSpot, tm
         """
     )
     child = subprocess.run(
-        [sys.executable, "-c", script], env=os.environ.copy(), capture_output=True, check=False
+        [sys.executable, "-c", script], env=os.environ.copy(), capture_output=True, check=False, timeout=120
     )
     assert child.returncode == 9
     written = read_jsonl(output)
