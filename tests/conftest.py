@@ -1,5 +1,6 @@
-"""Shared pytest configuration: hypothesis profiles (CI runs more examples, with no time-based deadline),
-and ``python_sigint`` for the tests that press Ctrl-C in their own process."""
+"""Shared pytest configuration: hypothesis profiles (CI runs more examples; neither checks the machine's
+speed: no deadline, no "too slow" health check), and ``python_sigint`` for the tests that press Ctrl-C in
+their own process."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from hypothesis import HealthCheck, settings
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile(
-    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+    "dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+settings.register_profile("ci", settings.get_profile("dev"), max_examples=200, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
