@@ -27,7 +27,7 @@ class FakeClock:
         await asyncio.sleep(0)
 
 
-def wait_until(condition: Callable[[], bool], *, seconds: float = 2.0) -> None:
+def wait_until(condition: Callable[[], bool], *, seconds: float = 10.0) -> None:
     """Return once ``condition()`` holds (polled each millisecond); fail after ``seconds``."""
     deadline = time.monotonic() + seconds
     while not condition():

@@ -1,9 +1,11 @@
 """Servers that misbehave below HTTP's level, as broken proxies and overloaded APIs do: a raw socket
 server on 127.0.0.1 that answers each connection with a script of bytes and pauses. Each stops by itself
-(every connection is served for at most ``MAX_SERVE`` seconds) and when its ``with`` block ends."""
+(every connection is served for at most ``MAX_SERVE`` seconds) and when its ``with`` block ends, which
+closes the connections still open and waits for their threads."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import socket
@@ -101,6 +103,7 @@ class HostileServer:
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
+        self._open: dict[socket.socket, threading.Thread] = {}  # connections being served, and by whom
 
     def _serve(self) -> None:
         while not self.stopped.is_set():
@@ -110,7 +113,9 @@ class HostileServer:
                 continue
             except OSError:
                 return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+            handler = threading.Thread(target=self._handle, args=(conn,), daemon=True)
+            self._open[conn] = handler
+            handler.start()
 
     def _handle(self, conn: socket.socket) -> None:
         with conn:
@@ -123,8 +128,10 @@ class HostileServer:
                         return
                     received += data
                 self.answer(conn)
-            except OSError:  # the client gave up and closed: what these servers are for
+            except OSError:  # the client gave up and closed (or the server stops): what these servers are for
                 return
+            finally:
+                self._open.pop(conn, None)
 
     def __enter__(self) -> Self:
         self.thread.start()
@@ -136,3 +143,7 @@ class HostileServer:
         self.stopped.set()
         self.thread.join(timeout=5)
         self.sock.close()
+        for conn, handler in list(self._open.items()):
+            with contextlib.suppress(OSError):  # closed meanwhile
+                conn.shutdown(socket.SHUT_RDWR)  # the handler's next read or write fails: it ends
+            handler.join(timeout=MAX_SERVE)

@@ -7,12 +7,14 @@ import contextlib
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
+from tests.processes import started
 from tests.spec_helpers import ROOT
 
 if TYPE_CHECKING:
@@ -34,9 +36,11 @@ def running_prism(prism: str, *args: str) -> Iterator[str]:
     """``prism <args> -h 127.0.0.1 -p PORT``; yields its base URL once it answers, stops it afterwards."""
     port = free_port()
     command = [prism, *args, "-h", "127.0.0.1", "-p", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}"
-    try:
+    with (
+        tempfile.TemporaryFile("w+") as errors,
+        started(command, stdout=subprocess.DEVNULL, stderr=errors) as process,
+    ):
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
             try:
@@ -44,16 +48,7 @@ def running_prism(prism: str, *args: str) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-                    pytest.fail(f"prism did not start: {' '.join(command)}\n{error[-2000:]}")
+                    errors.seek(0)
+                    pytest.fail(f"prism did not start: {' '.join(command)}\n{errors.read()[-2000:]}")
                 time.sleep(0.2)
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()

@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 from hubspot_commprefs.testing import FakeHubSpot
 
+from tests.processes import run, started
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<code>.*?)^```\s*$", re.MULTILINE | re.DOTALL)
@@ -105,9 +107,7 @@ def test_a_python_block_runs(block: Block, env: dict[str, str], tmp_path: Path) 
     else:
         (tmp_path / "block.py").write_text(block.code, encoding="utf-8")
         argv = [sys.executable, "block.py"]
-    done = subprocess.run(
-        argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180, check=False
-    )
+    done = run(argv, cwd=tmp_path, env=env, timeout=180)
     assert done.returncode == 0, f"{block.name}\n{done.stdout}\n{done.stderr}"
 
 
@@ -118,23 +118,14 @@ def _lines(code: str) -> list[str]:
 
 
 def _serve_then_stop(line: str, tmp_path: Path, env: dict[str, str]) -> None:
-    process = subprocess.Popen(
-        ["bash", "-c", f"exec {line}"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with started(
+        ["bash", "-c", f"exec {line}"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
         assert process.stdout is not None
         first = process.stdout.readline()
-        assert first.startswith("Fake HubSpot on http://127.0.0.1:"), first + (
-            process.stderr.read() if process.stderr else ""
-        )
-    finally:
         process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        _, err = process.communicate(timeout=60)
+    assert first.startswith("Fake HubSpot on http://127.0.0.1:"), first + err
 
 
 def _files_the_examples_read(tmp_path: Path) -> None:
@@ -154,15 +145,7 @@ def test_a_shell_block_runs(block: Block, env: dict[str, str], server: FakeHubSp
         if "mock-server" in command:
             _serve_then_stop(command, tmp_path, env)
             continue
-        done = subprocess.run(
-            ["bash", "-c", command],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        done = run(["bash", "-c", command], cwd=tmp_path, env=env, timeout=300)
         assert done.returncode == 0, f"{block.name}: {command}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
 
 

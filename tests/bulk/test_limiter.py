@@ -350,10 +350,10 @@ def test_the_threaded_limiter_holds_the_rate_across_threads() -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=5)
+        thread.join(timeout=30)
     assert len(taken) == 12
     assert most_in_any_window(taken, 0.3) == 5  # the limit, reached and never passed
-    assert max(taken) - min(taken) < 2.0  # and kept: 12 slots at 5 per 0.3 s take two windows (0.6 s)
+    assert max(taken) - min(taken) < 10  # and kept: 12 slots at 5 per 0.3 s take two windows (0.6 s)
     assert limiter.sent == 12
 
 
@@ -380,8 +380,8 @@ def test_cancel_wakes_every_request_waiting_for_a_slot(released: bool) -> None:
     cancelled = time.monotonic()
     limiter.cancel()
     for waiter in waiters:
-        waiter.join(timeout=2)
-    assert time.monotonic() - cancelled < 1.0
+        waiter.join(timeout=30)
+    assert time.monotonic() - cancelled < 10  # not the minute of the next slot
     assert [type(outcome) for outcome in outcomes] == [LimiterCancelledError] * 3
     assert limiter.sent == 1
     with pytest.raises(LimiterCancelledError):
@@ -404,7 +404,7 @@ def test_the_threaded_limiters_first_request_goes_alone_until_its_answer_is_in()
     assert not got.wait(0.05)  # waits while the first is in flight, with 99 slots free
     assert limiter.sent == 1
     limiter.release(first)
-    assert got.wait(2.0)
+    assert got.wait(30)
     waiter.join()
     third = limiter.acquire()  # no longer one at a time: two in flight now
     assert limiter.sent == 3

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import itertools
 import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -26,7 +26,8 @@ from hubspot_commprefs.bulk._io import COLUMNS, InputSource, journal_path
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
-from tests.bulk_helpers import LINE_BREAKS
+from tests.bulk_helpers import LINE_BREAKS, wait_until
+from tests.processes import started
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -122,32 +123,35 @@ def test_a_refused_token_stops_with_exit_3_and_writes_no_bogus_rows(
 
 
 class Interrupt:
-    """Replaces the bulk command's single-request call: after ``after`` requests, Ctrl-C."""
+    """Replaces the bulk command's single-request call: Ctrl-C at request number ``after`` (SIGINT, whose
+    handler runs in the main thread); that request and every later one go on once the command has taken
+    it, as requests in flight would."""
 
     def __init__(self, after: int) -> None:
         self.after = after
-        self.count = 0
+        self.numbers = itertools.count(1)  # atomic: the workers call at once
         self.real = bulk_package.sync_call
 
     def __call__(self, client: Any, **options: Any) -> Any:
         call = self.real(client, **options)
 
         def interrupting(operation: Any, subscriber: str) -> Any:
-            self.count += 1
-            if self.count == self.after:
-                ctrl_c_in_the_main_thread()
+            number = next(self.numbers)
+            if number == self.after:
+                signal.raise_signal(signal.SIGINT)
+            if number >= self.after:
+                wait_until(ctrl_c_taken)
             return call(operation, subscriber)
 
         return interrupting
 
 
-def ctrl_c_in_the_main_thread() -> None:
-    """What Ctrl-C does: SIGINT, whose handler raises KeyboardInterrupt in the main thread. Called from
-    a worker, which then goes on after a moment, as a request in flight would."""
-    signal.raise_signal(signal.SIGINT)
-    time.sleep(0.5)  # the main thread takes the signal meanwhile (the worker holds no lock)
+def ctrl_c_taken() -> bool:
+    """Whether the bulk command took the Ctrl-C: its handler, once run, puts Python's own back."""
+    return signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+@pytest.mark.usefixtures("python_sigint")
 @pytest.mark.parametrize(("output_format", "concurrency"), [("csv", 1), ("jsonl", 6)])
 def test_ctrl_c_then_resume_gives_every_row_once_in_order_without_repeating_lookups(
     env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output_format: str, concurrency: int
@@ -220,7 +224,7 @@ def test_a_hard_crash_then_resume_loses_and_repeats_nothing(env: FakeHubSpot, tm
         """
     )
     child = subprocess.run(
-        [sys.executable, "-c", script], env=os.environ.copy(), capture_output=True, check=False
+        [sys.executable, "-c", script], env=os.environ.copy(), capture_output=True, check=False, timeout=120
     )
     assert child.returncode == 9
     written = read_jsonl(output)
@@ -648,19 +652,16 @@ def test_a_stdout_closed_mid_run_stops_it_with_exit_3_not_0(env: FakeHubSpot, tm
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(f"user{i}@example.com" for i in range(1, 401)))
     # 400 ids at 40 per second would take 10 s: the run must stop when its reader goes away instead.
-    with subprocess.Popen(
+    with started(
         [sys.executable, "-m", "hubspot_commprefs.cli", "bulk", str(ids), "--no-progress", "--rate", "40/1s"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     ) as process:
         assert process.stdout is not None
-        assert process.stderr is not None
         assert process.stdout.readline().startswith("row,")  # like `| head -2`: read a little, then close
         process.stdout.close()
-        err = process.stderr.read()
-        code = process.wait(timeout=120)
-    assert code == 3
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 3
     assert "Traceback" not in err
     assert "Exception ignored" not in err
     assert "cannot write standard output: it was closed" in err
@@ -677,6 +678,7 @@ def test_the_summary_counts_finished_rows_of_how_many(
     assert "done before" not in err
 
 
+@pytest.mark.usefixtures("python_sigint")
 def test_the_cli_reads_a_huge_input_as_it_goes(
     env: FakeHubSpot,
     tmp_path: Path,
@@ -696,21 +698,7 @@ def test_the_cli_reads_a_huge_input_as_it_goes(
             yield row
 
     monkeypatch.setattr(InputSource, "rows", counted_rows)
-    real_call = bulk_package.sync_call
-
-    def interrupting_call(client: Any, **options: Any) -> Any:
-        call = real_call(client, **options)
-        count = {"requests": 0}
-
-        def interrupting(operation: Any, subscriber: str) -> Any:
-            count["requests"] += 1
-            if count["requests"] == 40:
-                ctrl_c_in_the_main_thread()
-            return call(operation, subscriber)
-
-        return interrupting
-
-    monkeypatch.setattr(bulk_package, "sync_call", interrupting_call)
+    monkeypatch.setattr(bulk_package, "sync_call", Interrupt(after=40))
     output = tmp_path / "out.jsonl"
     assert run(str(ids), "-o", str(output), "--rate", "100000/1s", "--concurrency", "4") == 130
     done = len(read_jsonl(output))

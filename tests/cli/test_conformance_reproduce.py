@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import httpx
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.cli.commands import conformance as conformance_command
 from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot
+
+from tests.processes import started
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -59,17 +60,13 @@ def test_the_curls_reach_the_same_fake_server_started_again_after_the_run(
     # Start the server as printed (without a token in the environment: the fake one), then repeat a curl.
     env = {k: v for k, v in os.environ.items() if k != "HUBSPOT_ACCESS_TOKEN"}
     argv = [sys.executable, "-m", "hubspot_commprefs.cli", *shlex.split(setup)[1:], "--quiet"]
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
+    with started(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as process:
         assert process.stdout is not None
         assert f"127.0.0.1:{port}" in process.stdout.readline()
         words = shlex.split(curls[0])  # curl -X GET URL -H "Authorization: Bearer ${...:-fake token}"
         header = words[words.index("-H") + 1].replace(FAKE_TOKEN_EXPRESSION, DEFAULT_TOKEN)
         name, _, value = header.partition(": ")
         answer = httpx.request(words[2], words[3], headers={name: value}, timeout=10)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
     assert answer.status_code == 200
     assert "WHATSAPP" in answer.text  # the finding, reproduced after the run
 

@@ -15,6 +15,7 @@ import pytest
 from hubspot_commprefs import CommPrefs
 from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot
 
+from tests.processes import started
 from tests.spec_helpers import operations
 
 if TYPE_CHECKING:
@@ -99,14 +100,12 @@ def test_no_log_without_a_request_log() -> None:
 def _mock_server(*argv: str) -> tuple[str, str]:
     """Run ``mock-server --port 0``, send one request, stop it with Ctrl-C; its stdout and stderr."""
     env = {k: v for k, v in os.environ.items() if k != "HUBSPOT_ACCESS_TOKEN"}
-    process = subprocess.Popen(
+    with started(
         [sys.executable, "-m", "hubspot_commprefs.cli", "mock-server", "--port", "0", *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         env=env,
-    )
-    try:
+    ) as process:
         assert process.stdout is not None
         first = process.stdout.readline()
         base_url = re.search(r"http://\S+", first)
@@ -117,9 +116,8 @@ def _mock_server(*argv: str) -> tuple[str, str]:
             timeout=10,
         )
         assert answer.status_code == 200
-    finally:
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        process.send_signal(signal.SIGINT)  # Ctrl-C, a clean exit: all it wrote is flushed
+        out, err = process.communicate(timeout=60)
     return first + out, err
 
 

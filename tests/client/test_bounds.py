@@ -64,7 +64,7 @@ def test_a_trickled_answer_ends_in_a_timeout_sync(headers_too: bool) -> None:
         started = time.monotonic()
         with pytest.raises(APITimeoutError, match="in time"):
             client.get_statuses("alice@example.com")
-        assert time.monotonic() - started < TIMEOUT + 1.0
+        assert time.monotonic() - started < ENDED_BY
 
 
 @pytest.mark.parametrize("headers_too", [False, True], ids=["trickled-body", "trickled-headers"])
@@ -74,7 +74,7 @@ async def test_a_trickled_answer_ends_in_a_timeout_async(headers_too: bool) -> N
             started = time.monotonic()
             with pytest.raises(APITimeoutError, match="in time"):
                 await client.get_unsubscribe_all_status("bob@example.com")
-            assert time.monotonic() - started < TIMEOUT + 1.0
+            assert time.monotonic() - started < ENDED_BY
 
 
 def test_a_callers_sync_client_is_bounded_between_reads() -> None:
@@ -96,7 +96,7 @@ def test_retries_stay_bounded_by_attempts_times_timeout() -> None:
         with pytest.raises(APITimeoutError):
             client.get_statuses("alice@example.com")
         # three attempts of 0.5 s, and two backoffs of at most 1.0 s and 1.5 s
-        assert time.monotonic() - started < 3 * 0.5 + 2.5 + 1.0
+        assert time.monotonic() - started < 3 * 0.5 + 2.5 + ENDED_BY
 
 
 def test_the_clients_own_http_client_enforces_the_deadline_at_every_socket_operation() -> None:

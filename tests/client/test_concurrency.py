@@ -4,6 +4,7 @@ validation plan was visible half-built to other threads, which then failed valid
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from hubspot_commprefs.testing import FakeHubSpot
 from hubspot_commprefs.testing._rate_limit import RateLimit
 
 from tests.client_fixtures import action_body, status_item
+from tests.processes import started
 
 PROCESSES = 12
 THREADS = 16
@@ -82,15 +84,16 @@ asyncio.run(main())
 
 def _run_fresh_processes(script: str, server: FakeHubSpot) -> list[str]:
     argv = [sys.executable, "-c", textwrap.dedent(script), server.base_url, server.token, str(THREADS)]
-    running = [
-        subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(PROCESSES)
-    ]
     errors: list[str] = []
-    for process in running:
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err
-        errors += json.loads(out)
+    with contextlib.ExitStack() as stack:
+        running = [
+            stack.enter_context(started(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+            for _ in range(PROCESSES)
+        ]
+        for process in running:
+            out, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err
+            errors += json.loads(out)
     return errors
 
 

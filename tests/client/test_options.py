@@ -126,7 +126,7 @@ def test_a_small_per_call_timeout_ends_a_trickled_answer_in_time_sync():
         started = time.monotonic()
         with pytest.raises(APITimeoutError, match="in time"):
             client.get_statuses("alice@example.com", timeout=0.5)
-        assert time.monotonic() - started < 0.5 + 1.0
+        assert time.monotonic() - started < 6.0  # far below the client's own 30 s
 
 
 async def test_a_small_per_call_timeout_ends_a_trickled_answer_in_time_async():
@@ -137,7 +137,7 @@ async def test_a_small_per_call_timeout_ends_a_trickled_answer_in_time_async():
             started = time.monotonic()
             with pytest.raises(APITimeoutError, match="in time"):
                 await client.get_unsubscribe_all_status("bob@example.com", timeout=0.5)
-            assert time.monotonic() - started < 0.5 + 1.0
+            assert time.monotonic() - started < 6.0  # far below the client's own 30 s
 
 
 # --- per-call extra_headers= ------------------------------------------------------------------------------

@@ -526,7 +526,7 @@ def test_a_server_that_does_not_answer_stops_the_run_with_a_verdict_of_its_own(t
     report = console_report(result)
     assert result.exit_code == 4 == conformance.EXIT_NO_ANSWER
     assert result.requests_sent == 5  # a handful in a row, then nothing more: not the whole budget
-    assert elapsed < 10, elapsed  # refused at once; the default pace (5/s) is all it waits
+    assert elapsed < 30, elapsed  # refused at once; the default pace (5/s) is all it waits
     assert result.failures == []  # a verdict, not a list of failures
     assert result.errors == []
     assert "FAIL" not in report
@@ -557,7 +557,7 @@ def test_a_server_that_accepts_but_never_answers_stops_after_five_timeouts() -> 
     assert result.exit_code == 4
     assert result.requests_sent == 5
     assert "timed out" in (result.no_answer or "") or "Timeout" in (result.no_answer or ""), result.no_answer
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 30  # five timeouts of 0.3 s, not of the default 10 s
 
 
 def test_the_command_exits_4_when_nothing_answers_and_its_help_says_so(capsys, monkeypatch) -> None:

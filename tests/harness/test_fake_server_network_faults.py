@@ -19,6 +19,8 @@ from hubspot_commprefs.openapi._document import endpoints
 from hubspot_commprefs.testing import FakeHubSpot, Fault, RateLimit
 from hubspot_commprefs.testing._network_faults import ABSURD_NUMBER, gzip_bomb
 
+from tests.processes import started
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -91,18 +93,19 @@ def test_every_network_fault_is_a_fault_with_help() -> None:
 def test_trickle_sends_headers_at_once_then_one_byte_per_interval(server: FakeHubSpot) -> None:
     full = normal_body(server)
     server.configure(faults=["trickle"])
-    # 1 s per read: each byte comes within it, so no read times out, yet the whole body would take minutes.
-    with client(server, timeout=1.0) as http, http.stream("GET", URL) as answer:
+    # 2 s per read: each byte comes well within it (one every 0.3 s, late on a loaded machine), so no read
+    # times out, yet the whole body would take minutes.
+    with client(server, timeout=2.0) as http, http.stream("GET", URL) as answer:
         assert answer.status_code == 200
         assert int(answer.headers["content-length"]) == len(full)
         started = time.monotonic()
         chunks: list[bytes] = []
         for chunk in answer.iter_raw():
             chunks.append(chunk)
-            if time.monotonic() - started > 3 * INTERVAL + 1.0:  # longer than a read's timeout
+            if time.monotonic() - started > 3 * INTERVAL + 2.0:  # longer than a read's timeout
                 break
         elapsed = time.monotonic() - started
-    assert elapsed > 1.0
+    assert elapsed > 2.0
     assert all(len(chunk) == 1 for chunk in chunks)
     assert 2 <= len(chunks) < len(full) // 10
     assert b"".join(chunks) == full[: len(chunks)]
@@ -254,26 +257,19 @@ def test_bad_network_settings_are_refused_naming_them(option: str, value: object
 
 def test_the_mock_server_command_serves_a_nested_bomb_of_the_size_asked() -> None:
     size = 2_000_000
-    with subprocess.Popen(
+    with started(
         [sys.executable, "-m", "hubspot_commprefs.cli", "mock-server", "--port", "0",
          "--fault", "gzip-bomb-nested", "--bomb-size", str(size), "--trickle-interval", "0.5"],
         stdout=subprocess.PIPE,
-        text=True,
     ) as process:  # fmt: skip
-        try:
-            assert process.stdout is not None
-            base_url = process.stdout.readline().split()[3]
-            banner = [process.stdout.readline() for _ in range(3)]  # token, token without scope, faults
-            assert "faults: gzip-bomb-nested" in banner[-1]
-            with httpx.Client(
-                base_url=base_url,
-                headers={"Authorization": f"Bearer {testing.DEFAULT_TOKEN}"},
-                timeout=GENEROUS,
-            ) as http:
-                answer = http.get(URL)
-        finally:
-            process.terminate()
-            process.wait(timeout=GENEROUS)
+        assert process.stdout is not None
+        base_url = process.stdout.readline().split()[3]
+        banner = [process.stdout.readline() for _ in range(3)]  # token, token without scope, faults
+        assert "faults: gzip-bomb-nested" in banner[-1]
+        with httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {testing.DEFAULT_TOKEN}"}, timeout=GENEROUS
+        ) as http:
+            answer = http.get(URL)
     assert answer.headers["content-encoding"] == "gzip, gzip"
     assert int(answer.headers["content-length"]) < 5000
     assert len(answer.content) > size

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     import pytest
 
 pytest_plugins = ["pytester"]
+TIMEOUT = 120  # seconds: then the pytest run is killed, with the fake server it runs
 
 USER_TESTS = """
 import httpx
@@ -41,7 +42,7 @@ def test_live(hubspot_target):
 
 def test_the_fixtures_come_with_the_package(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(USER_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=TIMEOUT)
     result.assert_outcomes(passed=3)
 
 
@@ -51,7 +52,7 @@ def test_hubspot_live_uses_the_environments_token_and_host(
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "secret-token")
     monkeypatch.setenv("HUBSPOT_BASE_URL", "http://127.0.0.1:9")
     pytester.makepyfile(LIVE_TEST)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--hubspot-live")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--hubspot-live", timeout=TIMEOUT)
     result.assert_outcomes(passed=1)
 
 
@@ -60,11 +61,11 @@ def test_hubspot_live_without_a_token_fails_saying_so(
 ) -> None:
     monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
     pytester.makepyfile(LIVE_TEST)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--hubspot-live")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--hubspot-live", timeout=TIMEOUT)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*--hubspot-live needs your private app's token in HUBSPOT_ACCESS_TOKEN*"])
 
 
 def test_the_option_is_in_pytests_help(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess("--help")
+    result = pytester.runpytest_subprocess("--help", timeout=TIMEOUT)
     result.stdout.fnmatch_lines(["*--hubspot-live*"])

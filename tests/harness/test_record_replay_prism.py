@@ -17,6 +17,7 @@ from hubspot_commprefs import CommPrefs
 from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot
 
 from tests.prism_helpers import running_prism
+from tests.processes import started
 from tests.spec_helpers import SPEC_PATH
 
 if TYPE_CHECKING:
@@ -86,25 +87,20 @@ def test_mock_server_replays_exactly_what_prism_answered(recording: tuple[Path, 
     directory, recorded = recording
     command = [sys.executable, "-m", "hubspot_commprefs.cli", "mock-server", "--port", "0"]
     command += ["--replay", str(directory), "--replay-strict"]
-    with subprocess.Popen(
+    with started(
         command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         env={**os.environ, "HUBSPOT_ACCESS_TOKEN": ""},
     ) as process:
         assert process.stdout is not None
-        try:
-            first = process.stdout.readline()
-            assert first.startswith("Fake HubSpot on http://127.0.0.1:"), first
-            base_url = first.split()[3]
-            with CommPrefs(
-                base_url=base_url, access_token=DEFAULT_TOKEN, max_retries=0, timeout=10
-            ) as client:
-                replayed = results(client, CALLS)
-        finally:
-            process.terminate()
-            _, err = process.communicate(timeout=20)
+        first = process.stdout.readline()
+        assert first.startswith("Fake HubSpot on http://127.0.0.1:"), first
+        base_url = first.split()[3]
+        with CommPrefs(base_url=base_url, access_token=DEFAULT_TOKEN, max_retries=0, timeout=10) as client:
+            replayed = results(client, CALLS)
+        process.terminate()
+        _, err = process.communicate(timeout=60)
     assert replayed == recorded
     assert "Traceback" not in err
     assert "warning" not in err

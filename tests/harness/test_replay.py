@@ -30,6 +30,7 @@ from hubspot_commprefs.testing import (
 )
 
 from tests.client_fixtures import action_body, status_item, wide_item
+from tests.processes import started
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -338,7 +339,7 @@ def test_the_mock_server_command_serves_allowed_drift_and_warns_on_stderr(tmp_pa
     _record_through_the_client(tmp_path, "enum-value")
     with (tmp_path / RECORDING_FILE).open("ab") as file:
         file.write(b"{cut short")
-    with subprocess.Popen(
+    with started(
         [
             sys.executable,
             "-m",
@@ -353,24 +354,19 @@ def test_the_mock_server_command_serves_allowed_drift_and_warns_on_stderr(tmp_pa
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         env={**os.environ, "HUBSPOT_ACCESS_TOKEN": ""},
     ) as process:
         assert process.stdout is not None
-        try:
-            first = process.stdout.readline()
-            assert first.startswith("Fake HubSpot on http://127.0.0.1:"), first
-            base_url = first.split()[3]
-            shown = [process.stdout.readline() for _ in range(4)]
-            with CommPrefs(
-                base_url=base_url, access_token=DEFAULT_TOKEN, max_retries=0, timeout=10
-            ) as client:
-                statuses = list(client.get_statuses("alice@example.com"))
-                with pytest.raises(NotFoundError):
-                    client.get_statuses("bob@example.com")
-        finally:
-            process.terminate()
-            _, err = process.communicate(timeout=20)
+        first = process.stdout.readline()
+        assert first.startswith("Fake HubSpot on http://127.0.0.1:"), first
+        base_url = first.split()[3]
+        shown = [process.stdout.readline() for _ in range(4)]
+        with CommPrefs(base_url=base_url, access_token=DEFAULT_TOKEN, max_retries=0, timeout=10) as client:
+            statuses = list(client.get_statuses("alice@example.com"))
+            with pytest.raises(NotFoundError):
+                client.get_statuses("bob@example.com")
+        process.terminate()
+        _, err = process.communicate(timeout=60)
     assert {s.channel.value for s in statuses} == {"WHATSAPP"}
     assert "  replay: 1 recorded answers from" in "".join(shown)
     assert "anything else: a 404 (--replay-strict)" in "".join(shown)

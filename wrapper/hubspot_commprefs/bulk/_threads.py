@@ -247,10 +247,10 @@ class ThreadedBulkLookup(_Engine):
         return batch
 
     def _may_take(self) -> bool:
-        """Whether a thread may take a row now: a turn in the pace, room in the read-ahead (holding the
-        lock)."""
+        """Whether a thread may take a row now (holding the lock): a turn in the pace, room in the read-ahead,
+        and no ``interrupt()`` (a row taken before the pace's timer stops the run would be left undone)."""
         return (
-            not self._ending
+            not (self._ending or self._interrupted)
             and not self._exhausted
             and self._working < self.pace.limit
             and not self._no_room()
