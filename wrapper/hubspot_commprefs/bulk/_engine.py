@@ -516,7 +516,10 @@ class ThreadedBulkLookup(_Engine):
             if tick is not None and time.monotonic() >= next_tick:
                 next_tick = time.monotonic() + tick_every
                 with self._lock:
-                    tick()
+                    try:
+                        tick()
+                    except (OSError, ValueError):  # a display that fails stops drawing, not the run
+                        tick = None
 
     def _result(self, future: Future[LookupOutcome | None]) -> LookupOutcome | None:
         if future.cancelled():
