@@ -276,6 +276,7 @@ class _Engine:
         self._left = False  # the caller's thread left without waiting: no row is handed on any more
         self._count_rows = False
         self._exhausted = False
+        self._input_error: Exception | None = None  # what reading the input raised
         self._unanswered = 0  # requests in a row that got no answer
 
     def interrupt(self) -> None:
@@ -291,6 +292,13 @@ class _Engine:
         """End the run because of ``error`` (the first reason is kept): no further request."""
         if self._stop_error is None:
             self._stop_error = error
+
+    def _raise_why(self) -> None:
+        """Raise what ended the run early, if anything did."""
+        if self._stop_error is not None and not isinstance(self._stop_error, _Stopped):
+            raise self._stop_error
+        if self._input_error is not None:
+            raise self._input_error
 
     def _observe(self, sent_at: float, rate_limit: RateLimitInfo | None) -> None:
         if rate_limit is not None:
@@ -398,7 +406,7 @@ class _Engine:
 
     def _next_row(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
         """The next row to do; None at the end of the input, once the run stopped, or when reading the
-        input failed (that stops the run: its error is raised after the rows before it)."""
+        input failed (its error is raised once the rows before it are done)."""
         if self._exhausted or self._stopped():
             return None
         try:
@@ -407,8 +415,8 @@ class _Engine:
                     if self._count_rows:
                         self.stats.rows += 1
                     return row
-        except Exception as error:  # noqa: BLE001 - raised by outcomes() once the rows in flight end
-            self._stop(error)
+        except Exception as error:  # noqa: BLE001 - raised by outcomes() once the rows before it end
+            self._input_error = error
         self._exhausted = True
         return None
 
@@ -476,9 +484,7 @@ class ThreadedBulkLookup(_Engine):
         finally:
             self._stop(_Stopped())  # the run is over: idle threads and waits end now
             pool.shutdown(wait=wait, cancel_futures=True)
-        reason = self._stop_error
-        if reason is not None and not isinstance(reason, _Stopped):
-            raise reason
+        self._raise_why()
 
     def _in_order(
         self,
@@ -639,8 +645,7 @@ class BulkLookup(_Engine):
             for task in taken:
                 task.cancel()
             await asyncio.gather(*taken, return_exceptions=True)
-        if self._stop_error is not None:
-            raise self._stop_error
+        self._raise_why()
 
     async def _look_up(self, row: InputRow, turns: asyncio.Semaphore) -> LookupOutcome | None:
         results: dict[str, Any] = {}
