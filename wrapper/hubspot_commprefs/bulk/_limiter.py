@@ -94,8 +94,8 @@ Rate.__module__ = "hubspot_commprefs"  # shown under its public name (see the pa
 
 
 class RollingWindow:
-    """The slots of one rate: ``in_flight`` requests, and when each finished one frees (its answer plus a
-    window), sorted. Freed moments are kept one more window, for ``observe``: at most about three times
+    """The slots of one rate: ``in_flight`` requests, and when each finished one ended (sorted): it frees
+    a window later. Ended moments are kept two windows more, for ``observe``: at most about three times
     ``limit`` of them."""
 
     def __init__(self, rate: Rate) -> None:
@@ -103,36 +103,36 @@ class RollingWindow:
         self.window = rate.window
         self.in_flight = 0
         self.paused_until = -math.inf
-        self.frees_at: list[float] = []
+        self.ended: list[float] = []
 
     def copy(self, rate: Rate) -> RollingWindow:
         """The same requests, counted against another rate (HubSpot's, when it differs from ours)."""
         other = RollingWindow(rate)
         other.in_flight = self.in_flight
-        other.frees_at = list(self.frees_at)
+        other.ended = list(self.ended)
         return other
 
     def _freed(self, now: float) -> int:
-        """How many slots are free again at ``now`` (the index of the first still busy)."""
-        frees_at = self.frees_at
-        forgotten = bisect_right(frees_at, now - 2 * self.window)
+        """How many finished slots are free again at ``now`` (the index of the first still busy)."""
+        ended = self.ended
+        forgotten = bisect_right(ended, now - 3 * self.window)
         if forgotten:
-            del frees_at[:forgotten]
-        return bisect_right(frees_at, now)
+            del ended[:forgotten]
+        return bisect_right(ended, now - self.window)
 
     def busy(self, now: float) -> int:
-        return self.in_flight + len(self.frees_at) - self._freed(now)
+        return self.in_flight + len(self.ended) - self._freed(now)
 
     def wait_time(self, now: float) -> float:
         """0 when a slot is free at ``now``; else how long until one is (``inf``: once a request ends)."""
         if now < self.paused_until:
             return self.paused_until - now
         freed = self._freed(now)
-        excess = self.in_flight + len(self.frees_at) - freed - self.limit  # slots to free before ours
+        excess = self.in_flight + len(self.ended) - freed - self.limit  # slots to free before ours
         if excess < 0:
             return 0.0
-        if freed + excess < len(self.frees_at):
-            return self.frees_at[freed + excess] - now
+        if freed + excess < len(self.ended):
+            return self.ended[freed + excess] + self.window - now
         return math.inf
 
     def release(self, now: float) -> None:
@@ -141,16 +141,15 @@ class RollingWindow:
         self._mark_busy(now, 1)
 
     def _mark_busy(self, now: float, count: int) -> None:
-        until = now + self.window
-        at = bisect_right(self.frees_at, until)
-        self.frees_at[at:at] = [until] * count
+        at = bisect_right(self.ended, now)
+        self.ended[at:at] = [now] * count
 
     def observe(self, now: float, *, sent_at: float, remaining: int) -> int:
         """Take in HubSpot's count of what is left, from the answer to a request sent at ``sent_at``: mark
         busy (and return) the requests HubSpot counts that were not ours. Ours are every slot busy now and
         every slot that freed since ``sent_at`` (HubSpot may have answered before they freed)."""
         self._freed(now)  # forgets what is too old to matter
-        ours = self.in_flight + len(self.frees_at) - bisect_right(self.frees_at, sent_at)
+        ours = self.in_flight + len(self.ended) - bisect_right(self.ended, sent_at - self.window)
         unknown = self.limit - ours - max(0, remaining)
         if unknown <= 0:
             return 0
