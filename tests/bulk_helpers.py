@@ -4,11 +4,17 @@ every line break Python's ``str.splitlines`` knows, and a wait for what another 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import time
 from typing import TYPE_CHECKING
 
+from hubspot_commprefs.bulk._io import iter_rows_from_ids
+
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
+
+    from hubspot_commprefs.bulk._io import InputRow
 
 LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 
@@ -33,3 +39,19 @@ def wait_until(condition: Callable[[], bool], *, seconds: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the condition never came"
         time.sleep(0.001)
+
+
+def rows_from_ids(ids: Iterable[object]) -> list[InputRow]:
+    """The rows of ``ids`` as ``lookup_many`` numbers and marks them, as a list."""
+    return list(iter_rows_from_ids(ids))
+
+
+@contextlib.contextmanager
+def python_ctrl_c() -> Iterator[None]:
+    """Python's own SIGINT handler (KeyboardInterrupt in the main thread) while the block runs; the
+    handler found before is put back after."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -3,16 +3,15 @@ error rows apart with the summary's words, and is drawn on stderr only, never be
 
 from __future__ import annotations
 
-import asyncio
 import io
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING
 
-import pytest
 from hubspot_commprefs.bulk import ThreadedBulkLookup
 from hubspot_commprefs.bulk._io import rows_from_ids
-from hubspot_commprefs.bulk._limiter import Rate, RollingWindowLimiter
+from hubspot_commprefs.bulk._limiter import Limiter, Rate
 from hubspot_commprefs.bulk._progress import ProgressBar
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.cli.commands import bulk as bulk_command
@@ -22,6 +21,7 @@ from tests.bulk_helpers import wait_until
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import pytest
     from hubspot_commprefs.testing import FakeHubSpot
 
 FAST = "100000/1s"
@@ -29,54 +29,35 @@ FAST = "100000/1s"
 INPUT = "alice@example.com\nnot-an-email\nALICE@example.com\nbob@example.com\n"
 
 
-class HeldClock:
-    """Time that moves only when the test says so; a sleep waits until then."""
-
-    def __init__(self) -> None:
-        self.moment = 0.0
-        self.woken = asyncio.Event()
-
-    def now(self) -> float:
-        return self.moment
-
-    async def sleep(self, seconds: float) -> None:
-        target = self.moment + seconds
-        while self.moment < target:
-            self.woken.clear()
-            await self.woken.wait()
-
-    def advance(self, seconds: float) -> None:
-        self.moment += seconds
-        self.woken.set()
-
-
-async def test_the_limiter_says_how_long_it_holds_requests_for_the_rate() -> None:
-    clock = HeldClock()
-    limiter = RollingWindowLimiter(Rate(2, 10.0), clock=clock, probe_first=False)
+def test_the_limiter_says_how_long_it_holds_requests_for_the_rate() -> None:
+    limiter = Limiter(Rate(2, 10.0), probe_first=False)
     for _ in range(2):
-        limiter.release(await limiter.acquire())
-    assert limiter.held_for() == 0.0  # nobody waits yet, although the window is full
-    third = asyncio.create_task(limiter.acquire())
-    await asyncio.sleep(0)
-    assert limiter.held_for() == pytest.approx(10.0)
-    clock.advance(4.0)
-    await asyncio.sleep(0)
-    assert limiter.held_for() == pytest.approx(6.0)
-    clock.advance(6.0)
-    await third
-    assert limiter.held_for() == 0.0
+        limiter.acquire()
+        limiter.release()
+    assert limiter.rate_wait() == 0.0  # nobody waits yet, although the window is full
+    third = threading.Thread(target=limiter.acquire)
+    third.start()
+    try:
+        wait_until(lambda: limiter.rate_wait() > 0)
+        assert 8.0 < limiter.rate_wait() <= 10.0
+    finally:
+        limiter.cancel()
+        third.join()
+    assert limiter.rate_wait() == 0.0
 
 
-async def test_a_429_pause_shows_as_held_too() -> None:
-    clock = HeldClock()
-    limiter = RollingWindowLimiter(Rate(100, 10.0), clock=clock, probe_first=False)
+def test_a_429_pause_shows_as_held_too() -> None:
+    limiter = Limiter(Rate(100, 10.0), probe_first=False)
     limiter.rate_limited(retry_after=3.0)
-    waiting = asyncio.create_task(limiter.acquire())
-    await asyncio.sleep(0)
-    assert limiter.held_for() == pytest.approx(3.0)
-    clock.advance(3.0)
-    await waiting
-    assert limiter.held_for() == 0.0
+    waiting = threading.Thread(target=limiter.acquire)
+    waiting.start()
+    try:
+        wait_until(lambda: limiter.rate_wait() > 0)
+        assert 1.0 < limiter.rate_wait() <= 3.0
+    finally:
+        limiter.cancel()
+        waiting.join()
+    assert limiter.rate_wait() == 0.0
 
 
 def test_the_bar_says_it_waits_for_the_rate_limit_and_counts_outcomes_apart() -> None:

@@ -1,7 +1,6 @@
-"""Many lookups at once: ``_engine`` (the bulk engine, its decisions and outcomes, and its asyncio
-driver), ``_threads`` (its driver with worker threads), ``_pace`` (how many rows both keep in flight),
-``_api`` (driving them with a client: ``lookup_many`` and the call adapters), ``_limiter`` (the
-rolling-window rate limiter), ``_io`` (input, output, journal and resume), ``_dedup`` (duplicate
+"""Many lookups at once: ``_engine`` (the bulk engine: its decisions, its outcomes, its thread and
+asyncio drivers), ``_api`` (driving it with a client: ``lookup_many`` and the call adapters),
+``_limiter`` (the rolling-window rate limiter), ``_io`` (input, output, journal and resume), ``_dedup`` (duplicate
 detection), ``_progress`` (the progress bar).
 
 Bulk depends on the client (through ``hubspot_commprefs.client``), never the reverse: the clients'
@@ -9,7 +8,7 @@ Bulk depends on the client (through ``hubspot_commprefs.client``), never the rev
 """
 
 from hubspot_commprefs.bulk._api import lookup_many, lookup_many_async, sync_call
-from hubspot_commprefs.bulk._engine import BulkLookup, Check, LookupOutcome
+from hubspot_commprefs.bulk._engine import BulkLookup, Check, LookupOutcome, ThreadedBulkLookup
 from hubspot_commprefs.bulk._io import (
     BulkInputError,
     DoneRows,
@@ -27,7 +26,6 @@ from hubspot_commprefs.bulk._io import (
 )
 from hubspot_commprefs.bulk._limiter import Rate
 from hubspot_commprefs.bulk._progress import ProgressBar
-from hubspot_commprefs.bulk._threads import ThreadedBulkLookup
 
 __all__ = [
     "BulkInputError",

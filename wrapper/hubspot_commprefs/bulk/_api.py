@@ -1,38 +1,26 @@
 """The Python face of bulk lookups: many ids in, one ``LookupOutcome`` per id out, in input order.
 
-``CommPrefs.lookup_many`` and ``AsyncCommPrefs.lookup_many`` call these. Each lookup makes exactly one
-request (the client's own retries are bypassed: the bulk limiter decides when a rate-limited or failed
-request is sent again, so that no request escapes it). The async version runs ``BulkLookup`` on the
-caller's event loop, the sync version ``ThreadedBulkLookup`` in worker threads.
+``CommPrefs.lookup_many`` and ``AsyncCommPrefs.lookup_many`` call these: ``ThreadedBulkLookup`` in worker
+threads for the blocking client, ``BulkLookup`` on the caller's event loop for the async one. Each lookup
+is one request through the client's public methods with its retries off (``max_retries=0``): the bulk
+engine decides when a request is sent again, so that no request escapes its limiter.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from hubspot_commprefs._errors import InvalidSubscriberIdError
 from hubspot_commprefs.bulk._engine import (
     DEFAULT_CONCURRENCY,
     BulkLookup,
     Check,
     LookupOutcome,
     Operation,
+    ThreadedBulkLookup,
     check_options,
-    in_input_order,
     input_rows,
 )
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate
-from hubspot_commprefs.bulk._threads import ThreadedBulkLookup, in_input_order_sync
-from hubspot_commprefs.client import (
-    DEFAULT_CHANNEL,
-    asend,
-    log_request,
-    log_response,
-    parse_response,
-    send,
-)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
@@ -42,44 +30,29 @@ if TYPE_CHECKING:
 __all__ = ["async_call", "lookup_many", "lookup_many_async", "sync_call"]
 
 
-def _request(
-    client: CommPrefs | AsyncCommPrefs, operation: Operation, subscriber: str, business_unit_id: int | None
-) -> tuple[httpx.Request, Any]:
-    op = client._ops.by_short_name(operation)  # noqa: SLF001 - the bulk engine is part of the client
-    http = client._http  # noqa: SLF001
-    try:
-        request = client._build(http, op, subscriber, DEFAULT_CHANNEL, business_unit_id, **op.defaults)  # noqa: SLF001
-    except httpx.InvalidURL as error:  # e.g. "URL too long": the id cannot be sent; a bad id, not a crash
-        raise InvalidSubscriberIdError(
-            f"subscriber id cannot be sent: {error}", subscriber_id=subscriber
-        ) from None
-    return request, op
+def sync_call(client: CommPrefs, *, business_unit_id: int | None = None) -> Callable[[Operation, str], Any]:
+    """One request per call, no retries, the typed result or the typed error: what ``ThreadedBulkLookup``
+    needs."""
+    once = client.with_options(max_retries=0)
+
+    def call(operation: Operation, subscriber: str) -> Any:
+        if operation == "statuses":
+            return once.get_statuses(subscriber, business_unit_id=business_unit_id)
+        return once.get_unsubscribe_all_status(subscriber, business_unit_id=business_unit_id)
+
+    return call
 
 
 def async_call(
     client: AsyncCommPrefs, *, business_unit_id: int | None = None
 ) -> Callable[[Operation, str], Awaitable[Any]]:
-    """One request per call, no retries, typed result or typed error: what ``BulkLookup`` needs."""
+    """The awaitable twin of ``sync_call``, for ``BulkLookup``."""
+    once = client.with_options(max_retries=0)
 
     async def call(operation: Operation, subscriber: str) -> Any:
-        request, op = _request(client, operation, subscriber, business_unit_id)
-        log_request(request)
-        response = await asend(client, client._http, request)  # noqa: SLF001 - same checked path as a call
-        log_response(request, response)
-        return parse_response(response, op)
-
-    return call
-
-
-def sync_call(client: CommPrefs, *, business_unit_id: int | None = None) -> Callable[[Operation, str], Any]:
-    """The blocking twin of ``async_call``."""
-
-    def call(operation: Operation, subscriber: str) -> Any:
-        request, op = _request(client, operation, subscriber, business_unit_id)
-        log_request(request)
-        response = send(client, client._http, request)  # noqa: SLF001 - same checked path as a call
-        log_response(request, response)
-        return parse_response(response, op)
+        if operation == "statuses":
+            return await once.get_statuses(subscriber, business_unit_id=business_unit_id)
+        return await once.get_unsubscribe_all_status(subscriber, business_unit_id=business_unit_id)
 
     return call
 
@@ -99,16 +72,7 @@ def lookup_many_async(
     engine = BulkLookup(
         async_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
     )
-    return _in_order(engine, rows)
-
-
-async def _in_order(engine: BulkLookup, rows: Iterator[Any]) -> AsyncIterator[LookupOutcome]:
-    outcomes = engine.outcomes(rows)
-    try:
-        async for outcome in in_input_order(outcomes):
-            yield outcome
-    finally:
-        await outcomes.aclose()
+    return engine.outcomes(rows)
 
 
 def lookup_many(
@@ -120,19 +84,10 @@ def lookup_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     check: Check = "both",
 ) -> Iterator[LookupOutcome]:
-    # The options are checked here, in the caller's thread, before anything starts.
+    # The options are checked here, at the call; nothing starts (no thread) until the caller iterates.
     check_options(rate=rate, concurrency=concurrency, check=check, business_unit_id=business_unit_id)
     rows = input_rows(subscriber_ids)
     engine = ThreadedBulkLookup(
         sync_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
     )
-    return _in_order_sync(engine, rows)
-
-
-def _in_order_sync(engine: ThreadedBulkLookup, rows: Iterator[Any]) -> Iterator[LookupOutcome]:
-    # A generator, so that nothing starts (no thread) until the caller iterates.
-    outcomes = engine.outcomes(rows)
-    try:
-        yield from in_input_order_sync(outcomes)
-    finally:
-        outcomes.close()
+    return engine.outcomes(rows)

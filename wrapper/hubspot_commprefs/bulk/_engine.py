@@ -1,28 +1,37 @@
-"""Bulk lookups: many subscribers, one outcome each, at HubSpot's rate-limit ceiling and never over it.
+"""Bulk lookups: many subscribers, one outcome each, in input order, at HubSpot's rate-limit ceiling and
+never over it.
 
-``BulkLookup`` runs ``concurrency`` workers over the rows. Every request goes through one
-``RollingWindowLimiter``, which holds the configured rate and slows down on HubSpot's rate-limit headers
-and 429s. A row that was rate limited, or met a 502/503/504 or a broken connection, is tried again (the
-client's own retries are off here, so that every request the limiter did not admit is never sent); a row
-that fails otherwise carries its error. A rejected token (401, 403), an exhausted daily allowance or a
-``Retry-After`` over ``MAX_SERVER_DELAY`` (60 s, the longest the client waits for HubSpot) stops the run:
-every other row would fail or wait the same way, so they are left for ``--resume``. So does a server that
-looks down: ``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer (connection
-refused or broken, timeouts) stop the run with an ``APIConnectionError`` instead of failing every row in
-turn after its retries.
+Every request goes through one limiter (``_limiter``), which holds the configured rate and slows down on
+HubSpot's rate-limit headers and 429s. Each lookup is one request (the client's own retries are off, so
+that no request escapes the limiter); ``_Engine`` decides on every answer: a row rate limited, or met by a
+502/503/504 or a broken connection, is sent again; a row that fails otherwise carries its error. A
+rejected token (401, 403), an exhausted daily allowance or a ``Retry-After`` over ``MAX_SERVER_DELAY``
+stops the run: every other row would fail or wait the same way. So does a server that looks down:
+``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer.
 
-``outcomes()`` yields outcomes as they finish, reading the rows as they are needed (at most ``read_ahead``
-past the oldest row not yielded yet); ``in_input_order()`` puts them back in input order. An
-``on_finish`` callback sees each outcome the moment its row finishes, inside the worker, so that a caller
-that records rows (the ``bulk`` command) loses none when the run is cancelled.
+A stopped run sends no further request. A row in flight finishes its request; if it needs another, it is
+left undone (for ``--resume``): no row is ever handed on with half its checks.
+
+Two drivers over the same decisions: ``ThreadedBulkLookup`` (what ``CommPrefs.lookup_many`` and the
+``bulk`` command run) looks rows up in a ``ThreadPoolExecutor`` of ``concurrency`` threads, while the
+caller's thread only reads the input, waits and yields: Ctrl-C lands there, never inside httpx.
+``BulkLookup`` does the same with asyncio tasks, ``concurrency`` at once. Both keep the rows taken from
+the input in a deque, at most ``read_ahead`` of them, and yield from its head: input order, bounded
+memory, whatever the input's length. ``on_finish`` sees each outcome the moment its row finishes (one
+at a time), so that a caller that records rows (the ``bulk`` command) loses none when the run stops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
+import threading
 import time
+from collections import deque
 from collections.abc import Set as AbstractSet
 from collections.abc import Sized
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -36,13 +45,21 @@ from hubspot_commprefs._errors import (
     RateLimitError,
 )
 from hubspot_commprefs.bulk._io import DoneRows, InputRow, iter_rows_from_ids
-from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate, RollingWindowLimiter
-from hubspot_commprefs.bulk._pace import Pace
-from hubspot_commprefs.client import UNSUBSCRIBED, RetryPolicy
-from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
+from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, AsyncLimiter, Limiter, Rate
+from hubspot_commprefs.client import RetryPolicy
+from hubspot_commprefs.client._options import check_int64
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Container, Iterable, Iterator
+    from collections.abc import (
+        AsyncGenerator,
+        Awaitable,
+        Callable,
+        Collection,
+        Container,
+        Generator,
+        Iterable,
+        Iterator,
+    )
 
     from hubspot_commprefs.client import RateLimitInfo, SubscriptionStatuses, UnsubscribeAllStatus
 
@@ -54,8 +71,9 @@ __all__ = [
     "Check",
     "LookupOutcome",
     "Operation",
+    "ThreadedBulkLookup",
     "check_options",
-    "in_input_order",
+    "input_rows",
 ]
 
 Check = Literal["both", "unsubscribe-all", "statuses"]
@@ -74,14 +92,19 @@ MAX_FAILURES = 3
 """Retries of one request after a 502/503/504, a broken connection or a timeout."""
 
 READ_AHEAD_PER_WORKER = 32
-"""Rows read ahead of the oldest row not yet finished and handed on, per worker (``concurrency``), and at
-least ``MIN_READ_AHEAD``: what bounds the memory of a run, and of putting its outcomes back in input order,
-whatever the length of the input; enough for the other workers to go on while one row waits out a backoff."""
+"""Rows taken from the input ahead of the oldest not yet yielded, per ``concurrency`` (and at least
+``MIN_READ_AHEAD``): enough for the others to go on while one row waits out a backoff."""
 
 MIN_READ_AHEAD = 256
 
 MIN_UNREACHABLE = 10
 """Requests in a row without an answer that stop the run (at least; twice the concurrency when larger)."""
+
+SIGNAL_CHECK = 0.1
+"""Seconds the caller's thread waits at most before it looks again (Ctrl-C, ``interrupt()``, ``tick``)."""
+
+LEAVING_WAIT = 5.0
+"""Seconds the caller's thread, leaving on Ctrl-C, waits for a row being handed on to be done."""
 
 RETRY = RetryPolicy(max_retries=MAX_FAILURES, retry_statuses=frozenset({502, 503, 504}))
 """Bulk's limits on the client's one retry rule (429s are not among its statuses: they pause the whole run
@@ -139,9 +162,7 @@ class LookupOutcome:
     def to_record(self) -> dict[str, Any]:
         """The output row: plain JSON values, keyed by the columns of ``hubspot-commprefs bulk``."""
         wide = self.unsubscribe_all
-        opted_out = (
-            [status for status in wide.wide_statuses if status.status.value == UNSUBSCRIBED] if wide else []
-        )
+        opted_out = wide._opted_out if wide else []  # noqa: SLF001 - the client's rule, in its one home
         statuses = self.statuses
         return {
             "row": self.row,
@@ -186,10 +207,8 @@ class BulkStats:
     rows: int = 0
     looked_up: int = 0
     failed: int = 0
-    skipped: int = 0
     requests: int = 0
     rate_limited: int = 0
-    retried: int = 0
     by_outcome: dict[str, int] = field(default_factory=dict)
 
 
@@ -209,34 +228,19 @@ def check_options(
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
     if check not in CHECKS:
         raise ValueError(f"check must be one of {', '.join(CHECKS)}, not {check!r}")
-    if business_unit_id is not None:
-        if isinstance(business_unit_id, bool) or not isinstance(business_unit_id, int):
-            raise TypeError(f"business_unit_id must be an int or None, not {type(business_unit_id).__name__}")
-        if not INT64_MIN <= business_unit_id <= INT64_MAX:
-            raise ValueError(f"business_unit_id {business_unit_id} is out of the int64 range")
+    check_int64("business_unit_id", business_unit_id)
     return parsed, concurrency, check
 
 
-class _StopRunError(Exception):
-    """A failure that every further request would meet too (its ``__cause__`` is HubSpot's error)."""
-
-
-class _RunEndingError(Exception):
-    """The run stopped (another row's ``_StopRunError``, the caller stopped iterating): a row that still
-    needs a request is left unfinished, for ``--resume``, rather than sending it."""
+class _Stopped(Exception):  # noqa: N818 - a control-flow signal inside this module
+    """The run stopped: the row that still needs a request is left undone, for ``--resume``."""
 
 
 def _stops_the_run(error: CommPrefsError) -> bool:
     if isinstance(error, (AuthenticationError, PermissionDeniedError)):
         return True
-    if isinstance(error, RateLimitError):
-        # The daily limit used up, or a wait over MAX_SERVER_DELAY: not waited for, as by the client.
-        return RETRY.waiting_cannot_help(error)
-    return False
-
-
-def _retryable(error: CommPrefsError) -> bool:
-    return RETRY.retryable(error)
+    # The daily limit used up, or a wait over MAX_SERVER_DELAY: not waited for, as by the client.
+    return isinstance(error, RateLimitError) and RETRY.waiting_cannot_help(error)
 
 
 @dataclass
@@ -249,14 +253,15 @@ class _Attempts:
 
 
 class _Engine:
-    """What both drivers of a bulk run share: the options, the counts, and every decision (retry, back
+    """What both drivers share: the options, the counts, the read-ahead, and every decision (retry, back
     off, give the row up, stop the run) taken on one request's answer or error. The drivers add only the
-    waiting and the running side by side: ``BulkLookup`` (asyncio tasks) and ``ThreadedBulkLookup``
-    (threads, in ``_threads``), whose methods of the same name are twins, the one awaited, the other not."""
+    running side by side and the waiting."""
 
-    limiter: Any  # RollingWindowLimiter or ThreadedRollingWindowLimiter: ``observe``, ``rate_limited``
+    limiter: Limiter | AsyncLimiter
 
-    def __init__(self, *, concurrency: int, check: Check) -> None:
+    def __init__(
+        self, *, concurrency: int, check: Check, on_finish: Callable[[LookupOutcome], None] | None
+    ) -> None:
         self.concurrency = concurrency
         self.operations: tuple[Operation, ...] = (
             ("unsubscribe-all", "statuses") if check == "both" else (check,)
@@ -264,58 +269,83 @@ class _Engine:
         self.stats = BulkStats()
         self.unreachable_limit = max(MIN_UNREACHABLE, 2 * concurrency)
         self.read_ahead = max(MIN_READ_AHEAD, READ_AHEAD_PER_WORKER * concurrency)
-        self._unyielded: dict[int, None] = {}  # rows taken and not yielded yet, in input order
-        self._last_row = 0
+        self._on_finish = on_finish
+        self._lock = threading.Lock()  # the counts, the decisions, ``on_finish``
+        self._stop_error: BaseException | None = None  # why the run stopped, raised by ``outcomes``
+        self._interrupted = False
+        self._left = False  # the caller's thread left without waiting: no row is handed on any more
         self._count_rows = False
+        self._exhausted = False
+        self._input_error: Exception | None = None  # what reading the input raised
         self._unanswered = 0  # requests in a row that got no answer
 
-    def _observe(self, slot: Any, rate_limit: RateLimitInfo | None) -> None:
-        if rate_limit is None:
-            return
-        interval = rate_limit.interval_ms / 1000 if rate_limit.interval_ms else None
-        self.limiter.observe(slot, remaining=rate_limit.remaining, limit=rate_limit.max, interval=interval)
+    def interrupt(self) -> None:
+        """Stop the run gently (what the ``bulk`` command's first Ctrl-C calls): no further request; the
+        rows in flight end and are handed on; ``outcomes()`` then raises ``KeyboardInterrupt``. A flag
+        only: safe in a signal handler."""
+        self._interrupted = True
 
-    def _answered(self, slot: Any, result: Any) -> None:
-        """One request got its answer (``slot`` still held)."""
+    def _stopped(self) -> bool:
+        return self._interrupted or self._stop_error is not None
+
+    def _stop(self, error: BaseException) -> None:
+        """End the run because of ``error`` (the first reason is kept): no further request."""
+        if self._stop_error is None:
+            self._stop_error = error
+
+    def _raise_why(self) -> None:
+        """Raise what ended the run early, if anything did."""
+        if self._stop_error is not None and not isinstance(self._stop_error, _Stopped):
+            raise self._stop_error
+        if self._input_error is not None:
+            raise self._input_error
+
+    def _observe(self, sent_at: float, rate_limit: RateLimitInfo | None) -> None:
+        if rate_limit is not None:
+            interval = rate_limit.interval_ms / 1000 if rate_limit.interval_ms else None
+            self.limiter.observe(
+                sent_at, remaining=rate_limit.remaining, limit=rate_limit.max, interval=interval
+            )
+
+    def _answered(self, sent_at: float, result: Any) -> None:
+        """One request got its answer (holding the lock)."""
+        self.stats.requests += 1
         self._unanswered = 0
-        self._observe(slot, getattr(result, "rate_limit", None))
+        self._observe(sent_at, getattr(result, "rate_limit", None))
 
-    def _failed(self, slot: Any, attempts: _Attempts, error: CommPrefsError) -> float:
-        """One request failed (``slot`` still held): the seconds to wait before it is sent again, 0 for
-        at once (after a 429, the limiter holds it), or the error raised: the row's, or ``_StopRunError``."""
-        self._observe(slot, getattr(error, "rate_limit", None))
-        self._count_unanswered(error)
+    def _failed(self, sent_at: float, attempts: _Attempts, error: CommPrefsError) -> float:
+        """One request failed (holding the lock): the seconds to wait before it is sent again (0: at once,
+        the limiter holds it after a 429), or raise: the row's error, or ``_Stopped`` once the run stopped."""
+        self.stats.requests += 1
+        self._observe(sent_at, getattr(error, "rate_limit", None))
+        if isinstance(error, APIConnectionError):
+            self._unanswered += 1
+            if self._unanswered >= self.unreachable_limit:
+                self._stop(
+                    APIConnectionError(
+                        f"{self._unanswered} requests in a row got no answer: the server looks down or "
+                        f"unreachable (the last: {error})"
+                    )
+                )
+                raise _Stopped
+        else:
+            self._unanswered = 0  # an answer, even an error, means the server is there
         if _stops_the_run(error):
-            raise _StopRunError from error
-        backoff = 0.0
+            self._stop(error)
+            raise _Stopped
         if isinstance(error, RateLimitError) and attempts.rate_limited < MAX_RATE_LIMITED:
             attempts.rate_limited += 1
             self.stats.rate_limited += 1
             self.limiter.rate_limited(error.retry_after)
-        elif _retryable(error) and attempts.failures < MAX_FAILURES:
+            return 0.0
+        if RETRY.retryable(error) and attempts.failures < MAX_FAILURES:
             attempts.failures += 1
-            backoff = RETRY.backoff(attempts.failures)
-        else:
-            raise error
-        self.stats.retried += 1
-        return backoff
-
-    def _count_unanswered(self, error: CommPrefsError) -> None:
-        """Count requests in a row without an answer; stop the run when the server looks down."""
-        if not isinstance(error, APIConnectionError):
-            self._unanswered = 0  # an answer, even an error, means the server is there
-            return
-        self._unanswered += 1
-        if self._unanswered >= self.unreachable_limit:
-            down = APIConnectionError(
-                f"{self._unanswered} requests in a row got no answer: the server looks down or unreachable "
-                f"(the last: {error})"
-            )
-            raise _StopRunError from down
+            return RETRY.backoff(attempts.failures)
+        raise error
 
     @staticmethod
     def _given_up(row: InputRow, failure: Exception, results: dict[str, Any], requests: int) -> LookupOutcome:
-        """The outcome of a row one of whose lookups raised ``failure`` (never ``_StopRunError``)."""
+        """The outcome of a row one of whose lookups raised ``failure``."""
         if isinstance(failure, InvalidSubscriberIdError):
             # The client refused the id before sending anything: the row's id is invalid, like one the
             # input check refuses. Only this class: an error met while reading an answer is an error.
@@ -331,8 +361,8 @@ class _Engine:
 
     @staticmethod
     def _answered_row(row: InputRow, results: dict[str, Any], requests: int) -> LookupOutcome:
-        """The outcome of a row whose every lookup was answered (an error when the answers cannot be
-        trusted: see ``_answer_problem``)."""
+        """The outcome of a row whose every lookup was answered (``cannot-tell`` when the answers do not
+        tell: see ``_answer_problem``)."""
         return LookupOutcome(
             row=row.number,
             subscriber=row.subscriber,
@@ -342,10 +372,25 @@ class _Engine:
             requests=requests,
         )
 
-    @staticmethod
-    def _unlooked(row: InputRow) -> LookupOutcome:
-        """The outcome of a row with a problem (invalid, duplicate): no request."""
-        return LookupOutcome(row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of)
+    def _hand_on(self, outcome: LookupOutcome, *, looked_up: bool) -> LookupOutcome | None:
+        """Count the finished row and give it to ``on_finish``; None when it is not handed on (the caller
+        left, or ``on_finish`` failed: that stops the run, e.g. a disk full)."""
+        with self._lock:
+            if self._left:
+                return None
+            if self._on_finish is not None:
+                try:
+                    self._on_finish(outcome)
+                except Exception as error:  # noqa: BLE001 - raised by outcomes() once the rows in flight end
+                    self._stop(error)
+                    return None
+            if looked_up:
+                self.stats.looked_up += 1
+            name = outcome.outcome
+            self.stats.by_outcome[name] = self.stats.by_outcome.get(name, 0) + 1
+            if name == "error":
+                self.stats.failed += 1
+        return outcome
 
     def _skip_of(
         self, skip: DoneRows | Collection[int] | Iterable[int], rows: object, total: int | None
@@ -360,43 +405,183 @@ class _Engine:
         return done
 
     def _next_row(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
-        """The next row to do, or None at the end of the input."""
-        for row in pending:
-            if row.number in done:
-                continue
-            if self._count_rows:
-                self.stats.rows += 1
-            self._unyielded[row.number] = None
-            self._last_row = row.number
-            return row
+        """The next row to do; None at the end of the input, once the run stopped, or when reading the
+        input failed (its error is raised once the rows before it are done)."""
+        if self._exhausted or self._stopped():
+            return None
+        try:
+            for row in pending:
+                if row.number not in done:
+                    if self._count_rows:
+                        self.stats.rows += 1
+                    return row
+        except Exception as error:  # noqa: BLE001 - raised by outcomes() once the rows before it end
+            self._input_error = error
+        self._exhausted = True
         return None
 
-    def _no_room(self) -> bool:
-        """Whether the next row would be ``read_ahead`` rows past the oldest one not yielded yet."""
-        unyielded = self._unyielded
-        return bool(unyielded) and self._last_row + 1 - next(iter(unyielded)) >= self.read_ahead
 
-    def _yielded(self, number: int) -> bool:
-        """Row ``number`` leaves the engine; True when it was the oldest (room was made)."""
-        unyielded = self._unyielded
-        oldest = next(iter(unyielded)) == number
-        del unyielded[number]
-        return oldest
+class ThreadedBulkLookup(_Engine):
+    """Looks many subscribers up through ``call(operation, subscriber)``, a blocking single lookup
+    (``"statuses"`` or ``"unsubscribe-all"``) that makes exactly one request and raises the client's
+    typed errors, in ``concurrency`` threads. ``check`` picks which of the two each row asks."""
 
-    def _counted(self, outcome: LookupOutcome, looked_up: bool) -> LookupOutcome:
-        if looked_up:
-            self.stats.looked_up += 1
-        name = outcome.outcome
-        self.stats.by_outcome[name] = self.stats.by_outcome.get(name, 0) + 1
-        if name == "error":
-            self.stats.failed += 1
-        return outcome
+    def __init__(
+        self,
+        call: Callable[[Operation, str], Any],
+        *,
+        rate: Rate | str = DEFAULT_RATE,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        check: Check = "both",
+        limiter: Limiter | None = None,
+        on_finish: Callable[[LookupOutcome], None] | None = None,
+    ) -> None:
+        parsed, concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
+        super().__init__(concurrency=concurrency, check=check, on_finish=on_finish)
+        self.call = call
+        self.limiter = self._limiter = limiter or Limiter(parsed)
+        self._stopping = threading.Event()  # what a row waiting out a backoff waits on
+
+    def _stop(self, error: BaseException) -> None:
+        super()._stop(error)
+        self._stopping.set()
+        self._limiter.cancel()
+
+    def outcomes(
+        self,
+        rows: Iterable[InputRow],
+        *,
+        skip: DoneRows | Collection[int] | Iterable[int] = (),
+        total: int | None = None,
+        tick: Callable[[], None] | None = None,
+        tick_every: float = 0.5,
+    ) -> Generator[LookupOutcome, None, None]:
+        """Yield one outcome per row not in ``skip`` (row numbers), in input order.
+
+        Rows with a problem (invalid, duplicate) finish when they are read, without a request. ``total``
+        (the number of rows, when ``rows`` has no length) is only for ``stats.rows``. ``tick`` is called
+        every ``tick_every`` seconds or so (in this thread, holding the lock ``on_finish`` runs under): for
+        a progress display. When the run stops (401, 403, the daily limit, ``interrupt()``, a failing
+        input or ``on_finish``), the rows in flight end, the finished rows up to the first undone one are
+        yielded, then the error is raised. When the caller stops iterating (``close()``), no further
+        request is sent and the rows in flight end; on Ctrl-C here, it leaves at once (the requests in
+        flight end in their threads; no row is handed on any more).
+        """
+        done = self._skip_of(skip, rows, total)
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="bulk-lookup")
+        wait = True
+        try:
+            yield from self._in_order(iter(rows), done, pool, tick, tick_every)
+        except BaseException as error:
+            self._stop(error)
+            wait = isinstance(error, (Exception, GeneratorExit))
+            if not wait:  # Ctrl-C: leave at once, but never while a row is being handed on (written)
+                held = self._lock.acquire(timeout=LEAVING_WAIT)
+                self._left = True
+                if held:
+                    self._lock.release()
+            raise
+        finally:
+            self._stop(_Stopped())  # the run is over: idle threads and waits end now
+            pool.shutdown(wait=wait, cancel_futures=True)
+        self._raise_why()
+
+    def _in_order(
+        self,
+        pending: Iterator[InputRow],
+        done: Container[int],
+        pool: ThreadPoolExecutor,
+        tick: Callable[[], None] | None,
+        tick_every: float,
+    ) -> Generator[LookupOutcome, None, None]:
+        taken: deque[Future[LookupOutcome | None]] = deque()
+        finished: queue.SimpleQueue[object] = queue.SimpleQueue()  # wakes this thread when a row ends
+        next_tick = time.monotonic() + tick_every
+        while True:
+            if self._interrupted:
+                self._stop(KeyboardInterrupt())
+            while len(taken) < self.read_ahead and (row := self._next_row(pending, done)) is not None:
+                future: Future[LookupOutcome | None]
+                if row.problem is None:
+                    future = pool.submit(self._look_up, row)
+                    future.add_done_callback(finished.put)
+                else:
+                    future = Future()
+                    future.set_result(self._hand_on(_unlooked(row), looked_up=False))
+                taken.append(future)
+            if not taken:
+                return
+            if taken[0].done():
+                outcome = self._result(taken.popleft())
+                if outcome is None:  # undone: the run stopped; nothing after it comes out of order
+                    return
+                yield outcome
+                continue
+            with contextlib.suppress(queue.Empty):
+                finished.get(timeout=SIGNAL_CHECK)
+            if tick is not None and time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + tick_every
+                with self._lock:
+                    try:
+                        tick()
+                    except (OSError, ValueError):  # a display that fails stops drawing, not the run
+                        tick = None
+
+    def _result(self, future: Future[LookupOutcome | None]) -> LookupOutcome | None:
+        if future.cancelled():
+            return None
+        error = future.exception()
+        if error is not None:
+            self._stop(error)
+            return None
+        return future.result()
+
+    def _look_up(self, row: InputRow) -> LookupOutcome | None:
+        """Look ``row`` up and hand it on; None when the run stopped before it was done."""
+        results: dict[str, Any] = {}
+        requests = 0
+        for operation in self.operations:
+            attempts = _Attempts()
+            try:
+                results[operation] = self._request(operation, row.subscriber, attempts)
+            except _Stopped:
+                return None
+            except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
+                return self._hand_on(
+                    self._given_up(row, failure, results, requests + attempts.requests), looked_up=True
+                )
+            requests += attempts.requests
+        return self._hand_on(self._answered_row(row, results, requests), looked_up=True)
+
+    def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
+        """One lookup, sent again as the module says (``attempts`` counts its requests)."""
+        while True:
+            sent_at = None if self._stopped() else self._limiter.acquire()
+            if sent_at is None:
+                raise _Stopped
+            try:
+                if self._stopped():  # stopped while this request waited for its slot
+                    raise _Stopped
+                attempts.requests += 1
+                try:
+                    result = self.call(operation, subscriber)
+                except CommPrefsError as error:
+                    with self._lock:
+                        backoff = self._failed(sent_at, attempts, error)
+                else:
+                    with self._lock:
+                        self._answered(sent_at, result)
+                    return result
+            finally:
+                self._limiter.release()
+            if backoff and self._stopping.wait(backoff):
+                raise _Stopped
 
 
 class BulkLookup(_Engine):
-    """Looks many subscribers up through ``call(operation, subscriber)``, an awaitable single lookup
-    (``"statuses"`` or ``"unsubscribe-all"``) that makes exactly one request and raises the client's
-    typed errors. ``check`` picks which of the two each row asks."""
+    """``ThreadedBulkLookup`` for an awaitable ``call(operation, subscriber)``, in asyncio tasks (at most
+    ``concurrency`` at once); ``outcomes()`` an async generator. A stop cancels the rows in flight (they are
+    left undone)."""
 
     def __init__(
         self,
@@ -405,52 +590,23 @@ class BulkLookup(_Engine):
         rate: Rate | str = DEFAULT_RATE,
         concurrency: int = DEFAULT_CONCURRENCY,
         check: Check = "both",
-        limiter: RollingWindowLimiter | None = None,
+        limiter: AsyncLimiter | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_finish: Callable[[LookupOutcome], None] | None = None,
     ) -> None:
         parsed, concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
-        super().__init__(concurrency=concurrency, check=check)
+        super().__init__(concurrency=concurrency, check=check, on_finish=on_finish)
         self.call = call
-        self.limiter = limiter or RollingWindowLimiter(parsed)
-        self._room_made = asyncio.Event()  # room in the read-ahead, or a turn in the pace
-        self._stop: list[BaseException] = []
-        self.pace = Pace(concurrency, time.monotonic())
-        self._working = 0  # tasks with a row in hand
-        self._cpu_mark = time.thread_time()  # the event loop's thread: every task's CPU, for the pace
+        self.limiter = self._limiter = limiter or AsyncLimiter(parsed)
         self._sleep = sleep
-        self._on_finish = on_finish
+        self._tasks: deque[asyncio.Future[LookupOutcome | None]] = deque()
 
-    async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
-        """One lookup, retried as the module says (``attempts`` counts its requests, whatever the end)."""
-        while True:
-            if self._stop:
-                raise _RunEndingError
-            async with self.limiter.slot() as slot:
-                attempts.requests += 1
-                try:
-                    result = await self.call(operation, subscriber)
-                except CommPrefsError as error:
-                    backoff = self._failed(slot, attempts, error)
-                else:
-                    self._answered(slot, result)
-                    return result
-            if backoff:
-                await self._sleep(backoff)
-
-    async def _lookup(self, row: InputRow) -> LookupOutcome:
-        results: dict[str, Any] = {}
-        requests = 0
-        for operation in self.operations:
-            attempts = _Attempts()
-            try:
-                results[operation] = await self._request(operation, row.subscriber, attempts)
-            except (_StopRunError, _RunEndingError):
-                raise
-            except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
-                return self._given_up(row, failure, results, requests + attempts.requests)
-            requests += attempts.requests
-        return self._answered_row(row, results, requests)
+    def _stop(self, error: BaseException) -> None:
+        super()._stop(error)
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
 
     async def outcomes(
         self,
@@ -459,142 +615,87 @@ class BulkLookup(_Engine):
         skip: DoneRows | Collection[int] | Iterable[int] = (),
         total: int | None = None,
     ) -> AsyncGenerator[LookupOutcome, None]:
-        """Yield one outcome per row not in ``skip`` (row numbers), as each finishes.
-
-        ``rows`` is read as the workers need rows, never more than ``read_ahead`` rows past the oldest row
-        whose outcome has not been yielded yet, so that neither this engine nor a caller putting outcomes
-        back in input order holds more than that many, however long the input. Rows with a problem
-        (invalid, duplicate) finish when they are reached, without a request. ``total`` (the number of
-        rows, when ``rows`` has no length) is only for ``stats.rows``. Raises the client's error when the
-        run had to stop (401, 403, daily limit), after yielding every row that finished.
-        """
+        """``ThreadedBulkLookup.outcomes``, awaited."""
         done = self._skip_of(skip, rows, total)
-        async for outcome, looked_up in self._finished(iter(rows), done):
-            yield self._counted(outcome, looked_up)
-
-    async def _room(self) -> None:
-        """Wait while the next row would be ``read_ahead`` rows past the oldest one not yielded yet, or
-        the pace has no turn for one more."""
-        while self._no_room() or self._working >= self.pace.limit:
-            self._room_made.clear()
-            await self._room_made.wait()
-
-    async def _pacing(self) -> None:
-        """Every ``pace.interval``, ask the pace whether rows in flight only wait (no row finished): a row
-        stuck on a slow answer must not hold the run at a pace of 1."""
-        while True:
-            await asyncio.sleep(self.pace.interval)
-            if self._working and self.pace.waiting(time.monotonic()):
-                self._room_made.set()
-
-    def _paced(self) -> None:
-        """A looked-up row finished: the pace sees the event loop's CPU since the last one."""
-        cpu = time.thread_time()
-        before = self.pace.limit
-        self.pace.finished(cpu - self._cpu_mark, time.monotonic())
-        self._cpu_mark = cpu
-        if self.pace.limit > before:
-            self._room_made.set()
-
-    async def _work(
-        self,
-        pending: Iterator[InputRow],
-        done: Container[int],
-        finished: asyncio.Queue[tuple[LookupOutcome, bool] | None],
-    ) -> None:
-        on_finish = self._on_finish
-        stop = self._stop
+        pending = iter(rows)
+        turns = asyncio.Semaphore(self.concurrency)
+        taken = self._tasks = deque()
+        loop = asyncio.get_running_loop()
         try:
-            while not stop:
-                await self._room()
-                if stop:
-                    return
-                try:
-                    row = self._next_row(pending, done)
-                    if row is None:
-                        return
-                    if row.problem is not None:
-                        outcome = self._unlooked(row)
+            while True:
+                while len(taken) < self.read_ahead and (row := self._next_row(pending, done)) is not None:
+                    if row.problem is None:
+                        taken.append(asyncio.ensure_future(self._look_up(row, turns)))
                     else:
-                        self._working += 1
-                        try:
-                            outcome = await self._lookup(row)
-                        finally:
-                            self._working -= 1
-                            self._room_made.set()  # a turn in the pace
-                        self._paced()
-                    if on_finish is not None:
-                        on_finish(outcome)  # e.g. writing the row: a disk full stops the run
-                except _StopRunError as error:
-                    stop.append(error.__cause__ or error)
-                    return
-                except _RunEndingError:
-                    return
-                except Exception as error:  # noqa: BLE001 - raised by _finished once the workers ended
-                    stop.append(error)
-                    return
-                finished.put_nowait((outcome, row.problem is None))
-        finally:
-            finished.put_nowait(None)
-
-    async def _finished(
-        self, pending: Iterator[InputRow], done: Container[int]
-    ) -> AsyncGenerator[tuple[LookupOutcome, bool], None]:
-        finished: asyncio.Queue[tuple[LookupOutcome, bool] | None] = asyncio.Queue()
-        stop: list[BaseException] = []  # what stopped the run; seen by ``_request``: no request after
-        self._stop = stop
-        self._unyielded = {}
-        self._last_row = 0
-        self._room_made = asyncio.Event()
-        workers = [asyncio.create_task(self._work(pending, done, finished)) for _ in range(self.concurrency)]
-        pacer = asyncio.create_task(self._pacing()) if self.concurrency > 1 else None
-        running = len(workers)
-        try:
-            while running:
-                item = await finished.get()
-                if stop:  # no further request, not even one waiting for the rate limit: rows in flight
-                    for task in workers:  # are left unfinished, for --resume
-                        task.cancel()
-                if item is None:
-                    running -= 1
+                        future = loop.create_future()
+                        future.set_result(self._hand_on(_unlooked(row), looked_up=False))
+                        taken.append(future)
+                if not taken:
+                    break
+                head = taken[0]
+                if not head.done():
+                    await asyncio.wait([head])
                     continue
-                if self._yielded(item[0].row):
-                    self._room_made.set()
-                yield item
+                taken.popleft()
+                outcome = None if head.cancelled() else head.result()
+                if outcome is None:
+                    break
+                yield outcome
         finally:
-            if pacer is not None:
-                pacer.cancel()
-            for task in workers:
+            for task in taken:
                 task.cancel()
-            ended = await asyncio.gather(*workers, return_exceptions=True)
-            self.stats.requests = self.limiter.sent
-        # A worker records its own failure in ``stop``; one that died otherwise is not swallowed either.
-        stop.extend(
-            error
-            for error in ended
-            if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError)
-        )
-        if stop:
-            raise stop[0]
+            await asyncio.gather(*taken, return_exceptions=True)
+        self._raise_why()
+
+    async def _look_up(self, row: InputRow, turns: asyncio.Semaphore) -> LookupOutcome | None:
+        results: dict[str, Any] = {}
+        requests = 0
+        async with turns:
+            for operation in self.operations:
+                attempts = _Attempts()
+                try:
+                    results[operation] = await self._request(operation, row.subscriber, attempts)
+                except _Stopped:
+                    return None
+                except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or run
+                    outcome = self._given_up(row, failure, results, requests + attempts.requests)
+                    return self._hand_on(outcome, looked_up=True)
+                requests += attempts.requests
+        return self._hand_on(self._answered_row(row, results, requests), looked_up=True)
+
+    async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
+        while True:
+            if self._stopped():
+                raise _Stopped
+            sent_at = await self._limiter.acquire()
+            try:
+                if self._stopped():
+                    raise _Stopped
+                attempts.requests += 1
+                try:
+                    result = await self.call(operation, subscriber)
+                except CommPrefsError as error:
+                    with self._lock:
+                        backoff = self._failed(sent_at, attempts, error)
+                else:
+                    with self._lock:
+                        self._answered(sent_at, result)
+                    return result
+            finally:
+                self._limiter.release()
+            if backoff:
+                await self._sleep(backoff)
 
 
-async def in_input_order(
-    outcomes: AsyncGenerator[LookupOutcome, None], *, first_row: int = 1
-) -> AsyncGenerator[LookupOutcome, None]:
-    """Re-order outcomes that arrive as they finish into input order (rows numbered from ``first_row``)."""
-    waiting: dict[int, LookupOutcome] = {}
-    following = first_row
-    async for outcome in outcomes:
-        waiting[outcome.row] = outcome
-        while following in waiting:
-            yield waiting.pop(following)
-            following += 1
+def _unlooked(row: InputRow) -> LookupOutcome:
+    """The outcome of a row with a problem (invalid, duplicate): no request."""
+    return LookupOutcome(row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of)
 
 
 def input_rows(subscribers: Iterable[object]) -> Iterator[InputRow]:
     """Number the ids of the Python API's bulk methods and mark invalid and duplicate ones (an item that
-    is not a str is an invalid row, not an error), lazily: an id is taken from ``subscribers`` when the
-    engine needs its row. An argument that is not an iterable of ids is refused here, at once."""
+    is not a str is an invalid row, not an error), lazily. An argument that is not an iterable of ids is
+    refused here, at once."""
     if isinstance(subscribers, (str, bytes, bytearray)):
         raise TypeError("subscriber_ids must be an iterable of subscriber ids, not one string")
     try:

@@ -57,7 +57,6 @@ __all__ = [
     "ResumeError",
     "ResumeState",
     "check_encoding",
-    "decode_input",
     "id_problem",
     "iter_rows_from_ids",
     "journal_path",
@@ -370,27 +369,6 @@ def check_encoding(encoding: str | None) -> str:
             f"--encoding {encoding!r}: unknown encoding (e.g. utf-8, cp1252, latin-1, utf-16)"
         ) from None
     return DEFAULT_ENCODING if info.name == "utf-8" else info.name
-
-
-def decode_input(data: bytes, *, encoding: str | None = None, name: str = "input") -> str:
-    """``data`` as text; a byte that is not ``encoding`` (UTF-8 by default) is a BulkInputError naming its
-    line and saying how to fix it."""
-    codec = check_encoding(encoding)
-    try:
-        return data.decode(codec)
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        byte = data[error.start : error.start + 1].hex()
-        what = "UTF-8" if codec == DEFAULT_ENCODING else codec
-        hint = SAVE_AS_UTF8
-        if codec == DEFAULT_ENCODING:
-            try:
-                data.decode("cp1252")
-            except UnicodeDecodeError:
-                pass
-            else:  # what Excel writes on Windows in western Europe and the Americas
-                hint += " (it reads as Windows' cp1252: --encoding cp1252)"
-        raise BulkInputError(f"{name}: line {line} is not {what} text (byte 0x{byte}): {hint}") from None
 
 
 def _decode_error_offset(chunks: Iterable[bytes], codec: str) -> int | None:

@@ -31,8 +31,6 @@ from hubspot_commprefs.client._options import (
 )
 from hubspot_commprefs.client._paths import check_subscriber_id
 from hubspot_commprefs.client._rate_limit import RateLimitInfo
-from hubspot_commprefs.client._requests import log_request
-from hubspot_commprefs.client._responses import log_response, parse_response
 from hubspot_commprefs.client._results import (
     UNSUBSCRIBED,
     ReportedError,
@@ -40,7 +38,6 @@ from hubspot_commprefs.client._results import (
     UnsubscribeAllStatus,
 )
 from hubspot_commprefs.client._retry import RetryPolicy, is_daily_limit
-from hubspot_commprefs.client._sending import asend, send
 from hubspot_commprefs.client._subscriber_id import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
 from hubspot_commprefs.client._sync import CommPrefs
 from hubspot_commprefs.client._transport import (
@@ -107,20 +104,15 @@ __all__ = [
     "SubscriptionStatuses",
     "UnsubscribeAllStatus",
     "UnsupportedEncodingError",
-    "asend",
     "bounded_http_client",
     "check_subscriber_id",
     "deadline",
     "id_problem",
     "is_daily_limit",
-    "log_request",
-    "log_response",
     "normalise_subscriber_id",
-    "parse_response",
     "port_problem",
     "prepare_recording_dir",
     "read_body",
     "read_chunks",
     "read_recording",
-    "send",
 ]

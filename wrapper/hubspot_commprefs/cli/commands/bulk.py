@@ -22,7 +22,6 @@ from hubspot_commprefs.cli.commands._common import (
     stdout_to_devnull,
     warn,
 )
-from hubspot_commprefs.schemas import INT64_MAX, INT64_MIN
 
 if TYPE_CHECKING:
     import argparse
@@ -102,7 +101,7 @@ def register(subparsers: Any) -> None:
         type=int,
         default=10,
         metavar="N",
-        help="the most requests in flight at once (default 10; fewer while more would not go faster)",
+        help="the most requests in flight at once: the number of worker threads (default 10)",
     )
     parser.add_argument(
         "--check",
@@ -285,9 +284,12 @@ def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, so
 def _check_options(args: argparse.Namespace) -> None:
     if args.concurrency < 1:
         raise _Usage(f"--concurrency must be at least 1, not {args.concurrency}")
-    unit = args.business_unit_id
-    if unit is not None and not INT64_MIN <= unit <= INT64_MAX:  # else every row would be refused alike
-        raise _Usage(f"--business-unit-id {unit} is out of the int64 range")
+    from hubspot_commprefs.client._options import check_int64  # noqa: PLC0415 - keep --help fast
+
+    try:  # the client's check, now: else every row would be refused alike
+        check_int64("--business-unit-id", args.business_unit_id)
+    except ValueError as error:
+        raise _Usage(str(error)) from None
     if args.resume and args.overwrite:
         raise _Usage("--resume and --overwrite contradict each other")
     if args.retry_errors and not args.resume:
@@ -394,7 +396,6 @@ def run(args: argparse.Namespace) -> int:
             if plan.output is None:
                 stdout_to_devnull()
             return fail(f"cannot write {_where(plan.output)}: {error.strerror or error}", EXIT_USAGE)
-        # The blocking client in worker threads: less CPU per request than httpx's async client.
         return _run(args, client, plan, sink)
 
 
@@ -421,7 +422,7 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
         check=args.check,
         on_finish=record,
     )
-    progress.waiting = engine.limiter.held_for
+    progress.waiting = engine.limiter.rate_wait
     started = time.monotonic()
     gentle_ctrl_c = _first_ctrl_c_finishes_the_rows_in_flight(engine)
     stopped: str | None = "interrupted"
@@ -431,10 +432,7 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
         stopped = _drain(outcomes, _where(output))
     finally:
         gentle_ctrl_c()
-        if not engine.abandoned:
-            # Not closed when a second Ctrl-C cut a request short: it may have left httpx's connection
-            # pool locked, and closing it would wait for ever. The process is ending: its sockets go too.
-            client.close()
+        client.close()
         complete = stopped is None and sink.next_row == total + 1
         try:
             sink.close(complete=complete)
