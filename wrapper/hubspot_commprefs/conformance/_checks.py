@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from hubspot_commprefs._refs import References
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind
 from hubspot_commprefs.schemas import (
     CLOSED,
@@ -69,29 +70,22 @@ class SpecChecker:
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
+        self._refs = References(spec)
         self._schemas = SpecSchemas(spec.get("components", {}).get("schemas", {}))
 
     def _operation(self, endpoint: str) -> dict[str, Any]:
         operation: dict[str, Any] = self.spec["paths"][endpoint]["get"]
         return operation
 
-    def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
-        while "$ref" in schema:
-            target: Any = self.spec
-            for part in schema["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            schema = target
-        return schema
-
     def _response(self, endpoint: str, status: int) -> tuple[str, dict[str, Any]] | None:
         """(which response of the spec documents ``status``, its object), or None when undocumented."""
         responses = self._operation(endpoint)["responses"]
         for key in (str(status), f"{status // 100}XX"):
             if key in responses:
-                return key, self._resolve(responses[key])
+                return key, self._refs.resolve(responses[key], f"response {key}")[0]
         # `default` documents the error answers: HubSpot's non-2xx bodies, never another success or a redirect.
         if "default" in responses and status >= 400:  # noqa: PLR2004
-            return "default", self._resolve(responses["default"])
+            return "default", self._refs.resolve(responses["default"], "response default")[0]
         return None
 
     def check(self, exchange: Exchange) -> list[Finding]:

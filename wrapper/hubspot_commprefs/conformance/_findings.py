@@ -56,15 +56,6 @@ class Exchange:
     source: str  # examples, coverage, fuzzing, targeted
     authorized: bool = True  # whether the request carried the token
 
-    @property
-    def endpoint_label(self) -> str:
-        return f"{self.method} {self.endpoint}"
-
-    @property
-    def curl(self) -> str:
-        """A command that repeats the request, the token read from ``$HUBSPOT_ACCESS_TOKEN``."""
-        return self.curl_command()
-
     def curl_command(
         self, *, base_url: str = "", moved_to: str | None = None, token: str = TOKEN_PLACEHOLDER
     ) -> str:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 import yaml
 
+from hubspot_commprefs._refs import References
 from hubspot_commprefs.schemas import STRICT, SpecSchemas
 
 SPEC_PACKAGE = "hubspot_commprefs_client"
@@ -105,16 +106,6 @@ def enum_values(schema_name: str, spec: dict[str, Any] | None = None) -> tuple[s
     return tuple(str(value) for value in values)
 
 
-def _resolve(spec: dict[str, Any], node: Any) -> Any:
-    """``node``, or what its ``$ref`` (a pointer into ``spec``) names."""
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 @dataclass(frozen=True, slots=True)
 class QueryParameter:
     """A query parameter of the spec's GET operations: its schema, compiled as every answer's is."""
@@ -138,15 +129,18 @@ class QueryParameter:
 def query_parameters() -> dict[str, QueryParameter]:
     """The query parameters of the installed spec's GET operations, by name."""
     spec = load_spec()
+    refs = References(spec)
     schemas = SpecSchemas(spec.get("components", {}).get("schemas", {}))
     found: dict[str, QueryParameter] = {}
     for item in spec.get("paths", {}).values():
         operation = item.get("get") if isinstance(item, dict) else None
         for declared in (operation or {}).get("parameters", ()):
-            parameter = _resolve(spec, declared)
+            parameter, _ = refs.resolve(declared, "a parameter")
             if parameter.get("in") == "query" and parameter["name"] not in found:
                 schema = parameter.get("schema", {})
                 found[parameter["name"]] = QueryParameter(
-                    parameter["name"], _resolve(spec, schema), schemas.compiled(schema, STRICT)
+                    parameter["name"],
+                    refs.resolve(schema, parameter["name"])[0],
+                    schemas.compiled(schema, STRICT),
                 )
     return found
