@@ -64,7 +64,7 @@ Bounds: schemas nested more than ``MAX_SCHEMA_DEPTH`` levels (``$ref``s followed
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal, cast
 
 from hubspot_commprefs.spec_diff._load import (
@@ -118,17 +118,7 @@ class Difference:
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "severity": self.severity,
-            "effect": self.effect,
-            "operation": self.operation,
-            "location": self.location,
-            "ours": self.ours,
-            "theirs": self.theirs,
-            "message": self.message,
-            "reason": self.reason,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,12 +320,8 @@ class _Comparer:
         return matches
 
     def _operation(self, ours: _Operation, theirs: _Operation, markers: Markers) -> None:
-        path, operation, theirs_path, theirs_operation = (
-            ours.path,
-            ours.operation,
-            theirs.path,
-            theirs.operation,
-        )
+        path, theirs_path = ours.path, theirs.path
+        operation, theirs_operation = ours.operation, theirs.operation
         _, versions, names = _path_shape(path)
         _, theirs_versions, theirs_names = _path_shape(theirs_path)
         if versions != theirs_versions:
