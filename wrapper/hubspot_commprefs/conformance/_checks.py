@@ -28,6 +28,7 @@ from hubspot_commprefs.schemas import (
     ProblemKind,
     SpecSchemas,
     duplicate_key,
+    field_path,
     types_of,
     value_at,
 )
@@ -47,13 +48,6 @@ def describe_format(name: str) -> str:
     if name == "date-time":
         return f"string, format date-time (RFC 3339, e.g. {DATE_TIME_EXAMPLE})"
     return f"string, format {name}"
-
-
-def json_path(parts: Any) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _shown(value: Any) -> str:
@@ -133,7 +127,7 @@ class SpecChecker:
         if repeated is not None:
             add(
                 Kind.DUPLICATE_KEY,
-                json_path(repeated),
+                field_path(repeated),
                 "each key once in an object",
                 f"{_shown(repeated[-1])} twice",
             )
@@ -154,7 +148,7 @@ class SpecChecker:
     @staticmethod
     def _finding(problem: Problem, body: Any, *, is_error: bool) -> tuple[Kind, str, str, str]:  # noqa: PLR0911 - one return per kind of problem
         """(kind, field, expected, actual) of the finding that reports ``problem``."""
-        path = json_path(problem.path)
+        path = field_path(problem.path)
         value = value_at(body, problem.path)
         schema: Mapping[str, Any] = problem.schema
         fmt = str(schema.get("format", ""))
