@@ -29,6 +29,7 @@ from hubspot_commprefs.schemas import (
     SpecSchemas,
     duplicate_key,
     field_path,
+    json_type,
     types_of,
     value_at,
 )
@@ -36,7 +37,6 @@ from hubspot_commprefs.schemas import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
 _MAX_SHOWN = 120
 
 
@@ -53,10 +53,6 @@ def describe_format(name: str) -> str:
 def _shown(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
-
-
-def _json_type(value: Any) -> str:
-    return "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 class SpecChecker:
@@ -166,7 +162,7 @@ class SpecChecker:
         if problem.kind in {ProblemKind.TYPE, ProblemKind.FRACTION}:
             wanted = " or ".join(types_of(schema))
             expected = f"{wanted}, format {fmt}" if fmt else wanted
-            return Kind.WRONG_TYPE, path, expected, f"{_json_type(value)} {_shown(value)}"
+            return Kind.WRONG_TYPE, path, expected, f"{json_type(value)} {_shown(value)}"
         if problem.kind is ProblemKind.RANGE:
             limits = describe_format(fmt) if fmt in INT_RANGES else _limits(schema)
             return Kind.INTEGER_RANGE, path, limits, _shown(value)
