@@ -81,19 +81,13 @@ def endpoints(spec: dict[str, Any] | None = None) -> SpecEndpoints:
         operation = item.get("get") if isinstance(item, dict) else None
         if isinstance(operation, dict) and "operationId" in operation:
             found[operation["operationId"]] = path
-    for operation_id in (STATUSES_OPERATION_ID, UNSUBSCRIBE_ALL_OPERATION_ID):
+
+    def endpoint(operation_id: str) -> Endpoint:
         if operation_id not in found:
             raise SpecError(f"the spec has no GET operation with operationId {operation_id!r}")
-    return SpecEndpoints(
-        statuses=Endpoint(
-            STATUSES_OPERATION_ID, found[STATUSES_OPERATION_ID], _compile(found[STATUSES_OPERATION_ID])
-        ),
-        unsubscribe_all=Endpoint(
-            UNSUBSCRIBE_ALL_OPERATION_ID,
-            found[UNSUBSCRIBE_ALL_OPERATION_ID],
-            _compile(found[UNSUBSCRIBE_ALL_OPERATION_ID]),
-        ),
-    )
+        return Endpoint(operation_id, found[operation_id], _compile(found[operation_id]))
+
+    return SpecEndpoints(endpoint(STATUSES_OPERATION_ID), endpoint(UNSUBSCRIBE_ALL_OPERATION_ID))
 
 
 def enum_values(schema_name: str, spec: dict[str, Any] | None = None) -> tuple[str, ...]:

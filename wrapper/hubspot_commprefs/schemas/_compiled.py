@@ -410,10 +410,6 @@ class SpecSchemas:
                 self._compiled[key] = found
         return found
 
-    def enum_values(self, name: str) -> tuple[str, ...]:
-        """The values of the enum component schema ``name``."""
-        return tuple(str(v) for v in self.schema(name).get("enum", ()))
-
 
 _BUNDLED: list[SpecSchemas] = []
 
