@@ -151,6 +151,14 @@ def _types_within(narrow: frozenset[str] | None, wide: frozenset[str] | None) ->
     return all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
 
 
+def _fit(direction: Direction, fits: bool) -> Effect:
+    """The effect of a difference in what a value may be: breaking when the sender's values may not fit
+    the reader's; else tolerated in what the client sends, informational (keep ours) in what they send."""
+    if not fits:
+        return "breaking"
+    return "tolerated" if direction == "request" else "informational"
+
+
 def _format_within(narrow: str | None, wide: str | None) -> bool:
     return wide is None or narrow == wide or (narrow is not None and wide in _WIDER_FORMATS.get(narrow, ()))
 
@@ -768,7 +776,7 @@ class _Comparer:
         if ours.types != theirs.types:
             narrow, wide = (theirs.types, ours.types) if sends else (ours.types, theirs.types)
             fits = _types_within(narrow, wide)
-            effect: Effect = "breaking" if not fits else "informational" if sends else "tolerated"
+            effect = _fit(direction, fits)
             why = (
                 _KEEP_OURS if effect == "informational"
                 else "what the client sends still fits" if fits
@@ -803,18 +811,16 @@ class _Comparer:
     ) -> None:
         if ours.format == theirs.format:
             return
-        effect: Effect
-        if direction == "request":
-            fits = _format_within(ours.format, theirs.format)
-            effect = "tolerated" if fits else "breaking"
-            why = "what the client sends still fits" if fits else "the client may send values they refuse"
-        elif _format_within(theirs.format, ours.format):
-            effect, why = (
-                "informational",
-                f"{_KEEP_OURS[:-1]}; narrowed, it would refuse real values beyond theirs)",
-            )
-        else:
-            effect, why = "breaking", "they may send values the client's validation refuses"
+        request = direction == "request"
+        narrow, wide = (ours.format, theirs.format) if request else (theirs.format, ours.format)
+        effect = _fit(direction, _format_within(narrow, wide))
+        why = {
+            "tolerated": "what the client sends still fits",
+            "informational": f"{_KEEP_OURS[:-1]}; narrowed, it would refuse real values beyond theirs)",
+            "breaking": "the client may send values they refuse"
+            if request
+            else "they may send values the client's validation refuses",
+        }[effect]
         self.add(
             "format", effect, location, ours.format, theirs.format,
             message=f"format {theirs.format or '(none)'} in theirs, {ours.format or '(none)'} in ours: {why}",
@@ -873,14 +879,8 @@ class _Comparer:
             ours_value, theirs_value = ours.constraints.get(key), theirs.constraints.get(key)
             if ours_value == theirs_value:
                 continue
-            stricter = _stricter(key, theirs_value, ours_value)
-            effect: Effect
-            if stricter is None:
-                effect = "breaking"
-            elif direction == "request":
-                effect = "breaking" if stricter else "tolerated"
-            else:
-                effect = "informational" if stricter else "breaking"
+            stricter = _stricter(key, theirs_value, ours_value)  # None: not comparable, so it may not fit
+            effect = _fit(direction, stricter is not None and stricter == (direction != "request"))
             self.add(
                 cast("Kind", key), effect, location, ours_value, theirs_value,
                 message=f"{key} is {_shown(theirs_value)} in theirs, {_shown(ours_value)} in ours"
