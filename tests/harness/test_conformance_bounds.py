@@ -14,7 +14,7 @@ import httpx
 import pytest
 from hubspot_commprefs.client._recording import Recorder
 from hubspot_commprefs.conformance import Exchange, Kind, Severity, SpecChecker, run_conformance
-from hubspot_commprefs.conformance._bounded import MAX_ANSWER_BYTES
+from hubspot_commprefs.conformance._answer_limits import MAX_ANSWER_BYTES
 from hubspot_commprefs.schemas._compiled import MAX_PROBLEMS
 from hubspot_commprefs.testing import FakeHubSpot, ReplayDriftError, load_replay
 from schemathesis.transport import requests as schemathesis_requests
@@ -57,12 +57,12 @@ def test_a_gzip_bomb_is_an_error_of_the_request_not_a_crash() -> None:
 
 def test_the_bounded_read_replaces_schemathesis_own_only_during_a_run() -> None:
     """It patches a private function of the pinned schemathesis: this fails loudly if that function moves."""
-    from hubspot_commprefs.conformance._bounded import _bounded_request, bounded_schemathesis_reads
+    from hubspot_commprefs.conformance._answer_limits import _request_within_limits, limit_schemathesis_reads
     from schemathesis.engine import context
 
     original, sessions = schemathesis_requests._request, context.make_session
-    with bounded_schemathesis_reads():
-        assert schemathesis_requests._request is _bounded_request
+    with limit_schemathesis_reads():
+        assert schemathesis_requests._request is _request_within_limits
         assert context.make_session is not sessions
     assert schemathesis_requests._request is original
     assert context.make_session is sessions

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+from hubspot_commprefs import _refs
 from hubspot_commprefs.spec_diff import (
     MAX_NESTING,
     Difference,
     SpecDocumentError,
     _load,
-    _refs,
     diff_specs,
     load_document,
 )

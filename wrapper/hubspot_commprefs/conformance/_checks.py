@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from hubspot_commprefs._refs import References
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind
 from hubspot_commprefs.schemas import (
     CLOSED,
@@ -27,6 +28,8 @@ from hubspot_commprefs.schemas import (
     ProblemKind,
     SpecSchemas,
     duplicate_key,
+    field_path,
+    json_type,
     types_of,
     value_at,
 )
@@ -34,7 +37,6 @@ from hubspot_commprefs.schemas import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
 _MAX_SHOWN = 120
 
 
@@ -48,20 +50,9 @@ def describe_format(name: str) -> str:
     return f"string, format {name}"
 
 
-def json_path(parts: Any) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _shown(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
-
-
-def _json_type(value: Any) -> str:
-    return "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 class SpecChecker:
@@ -69,29 +60,22 @@ class SpecChecker:
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
+        self._refs = References(spec)
         self._schemas = SpecSchemas(spec.get("components", {}).get("schemas", {}))
 
     def _operation(self, endpoint: str) -> dict[str, Any]:
         operation: dict[str, Any] = self.spec["paths"][endpoint]["get"]
         return operation
 
-    def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
-        while "$ref" in schema:
-            target: Any = self.spec
-            for part in schema["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            schema = target
-        return schema
-
     def _response(self, endpoint: str, status: int) -> tuple[str, dict[str, Any]] | None:
         """(which response of the spec documents ``status``, its object), or None when undocumented."""
         responses = self._operation(endpoint)["responses"]
         for key in (str(status), f"{status // 100}XX"):
             if key in responses:
-                return key, self._resolve(responses[key])
+                return key, self._refs.resolve(responses[key], f"response {key}")[0]
         # `default` documents the error answers: HubSpot's non-2xx bodies, never another success or a redirect.
         if "default" in responses and status >= 400:  # noqa: PLR2004
-            return "default", self._resolve(responses["default"])
+            return "default", self._refs.resolve(responses["default"], "response default")[0]
         return None
 
     def check(self, exchange: Exchange) -> list[Finding]:
@@ -139,7 +123,7 @@ class SpecChecker:
         if repeated is not None:
             add(
                 Kind.DUPLICATE_KEY,
-                json_path(repeated),
+                field_path(repeated),
                 "each key once in an object",
                 f"{_shown(repeated[-1])} twice",
             )
@@ -160,7 +144,7 @@ class SpecChecker:
     @staticmethod
     def _finding(problem: Problem, body: Any, *, is_error: bool) -> tuple[Kind, str, str, str]:  # noqa: PLR0911 - one return per kind of problem
         """(kind, field, expected, actual) of the finding that reports ``problem``."""
-        path = json_path(problem.path)
+        path = field_path(problem.path)
         value = value_at(body, problem.path)
         schema: Mapping[str, Any] = problem.schema
         fmt = str(schema.get("format", ""))
@@ -178,7 +162,7 @@ class SpecChecker:
         if problem.kind in {ProblemKind.TYPE, ProblemKind.FRACTION}:
             wanted = " or ".join(types_of(schema))
             expected = f"{wanted}, format {fmt}" if fmt else wanted
-            return Kind.WRONG_TYPE, path, expected, f"{_json_type(value)} {_shown(value)}"
+            return Kind.WRONG_TYPE, path, expected, f"{json_type(value)} {_shown(value)}"
         if problem.kind is ProblemKind.RANGE:
             limits = describe_format(fmt) if fmt in INT_RANGES else _limits(schema)
             return Kind.INTEGER_RANGE, path, limits, _shown(value)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import re
-import shlex
 from dataclasses import dataclass
 
 TOKEN_PLACEHOLDER = "$HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - shell text that reads the variable, not a token
@@ -55,29 +54,6 @@ class Exchange:
     body: bytes
     source: str  # examples, coverage, fuzzing, targeted
     authorized: bool = True  # whether the request carried the token
-
-    @property
-    def endpoint_label(self) -> str:
-        return f"{self.method} {self.endpoint}"
-
-    @property
-    def curl(self) -> str:
-        """A command that repeats the request, the token read from ``$HUBSPOT_ACCESS_TOKEN``."""
-        return self.curl_command()
-
-    def curl_command(
-        self, *, base_url: str = "", moved_to: str | None = None, token: str = TOKEN_PLACEHOLDER
-    ) -> str:
-        """A curl command that repeats the request; ``moved_to`` replaces the run's ``base_url`` (a server
-        started again after the run), ``token`` is shell text put in double quotes (a variable, never a
-        token itself)."""
-        url = self.url
-        if moved_to is not None and base_url and url.startswith(base_url.rstrip("/")):
-            url = moved_to.rstrip("/") + url[len(base_url.rstrip("/")) :]
-        command = f"curl -X {self.method} {shlex.quote(url)}"
-        if self.authorized:
-            command += f' -H "Authorization: Bearer {token}"'
-        return command
 
 
 @dataclass(frozen=True, slots=True)

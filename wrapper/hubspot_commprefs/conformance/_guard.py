@@ -56,7 +56,6 @@ class RequestGuard:
         self.max_unanswered = max_unanswered
         self.unanswered_in_a_row = 0
         self.no_answer: str | None = None  # why the run stopped: the server did not answer
-        self._last_problem = ""
         self._next_at = 0.0
         self._lock = threading.Lock()
 
@@ -73,7 +72,6 @@ class RequestGuard:
         """The last request got no answer (``problem`` says why); enough in a row stop the run."""
         with self._lock:
             self.unanswered_in_a_row += 1
-            self._last_problem = problem
             if self.no_answer is None and self.unanswered_in_a_row >= self.max_unanswered:
                 self.no_answer = (
                     f"{self.unanswered_in_a_row} requests in a row got no answer (last: {problem})"

@@ -1,13 +1,11 @@
 """Where hypothesis keeps what it computes once per machine while the suite runs.
 
-Hypothesis builds its Unicode tables (which characters each category holds) the first time it generates
-text, and caches them under its storage directory (``./.hypothesis`` by default). A fresh scratch directory
-per run recomputed them every time: 2.2 s of CPU and 200 MiB of peak memory per ``conformance`` run. The
-suite uses a persistent per-user cache instead, ``$XDG_CACHE_HOME/hubspot-commprefs/hypothesis`` (else
-``~/.cache/...``), so only the first run pays; it keeps no example database (the run stores no examples,
-see ``_schemathesis_run``), so nothing of the server's answers is written there. Where that directory
-cannot be created or written, a scratch directory is used, as before. ``HYPOTHESIS_STORAGE_DIRECTORY``, when
-set, is left to rule.
+Hypothesis builds its Unicode tables the first time it generates text (2.2 s of CPU and 200 MiB of peak
+memory) and caches them under its storage directory. The suite points it at a persistent per-user cache,
+``$XDG_CACHE_HOME/hubspot-commprefs/hypothesis`` (else ``~/.cache/...``), so that only the first run pays; it
+keeps no example database there (see ``_schemathesis_run``), so nothing of the server's answers is written.
+Where that directory cannot be created or written, a scratch directory is used;
+``HYPOTHESIS_STORAGE_DIRECTORY``, when set, is left to rule.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ written: the token can appear nowhere.
 from __future__ import annotations
 
 import json
+import shlex
 import tempfile
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -56,10 +57,15 @@ def _plural(count: int, noun: str) -> str:
 
 def reproduce(exchange: Exchange, options: ConformanceOptions) -> str:
     """The curl command that repeats ``exchange`` after the run: against the server started again when the
-    run's one is gone (``options.reproduce_base_url``), the token read from the environment."""
-    return exchange.curl_command(
-        base_url=options.base_url, moved_to=options.reproduce_base_url, token=options.reproduce_token
-    )
+    run's one is gone (``options.reproduce_base_url`` in place of ``options.base_url``), the token as
+    ``options.reproduce_token`` says (shell text in double quotes: a variable, never the token itself)."""
+    url, base = exchange.url, options.base_url.rstrip("/")
+    if options.reproduce_base_url is not None and options.base_url and url.startswith(base):
+        url = options.reproduce_base_url.rstrip("/") + url[len(base) :]
+    command = f"curl -X {exchange.method} {shlex.quote(url)}"
+    if exchange.authorized:
+        command += f' -H "Authorization: Bearer {options.reproduce_token}"'
+    return command
 
 
 def _group_lines(group: FindingGroup, options: ConformanceOptions) -> list[str]:

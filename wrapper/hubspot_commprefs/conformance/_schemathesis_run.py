@@ -26,7 +26,7 @@ from schemathesis import engine
 from schemathesis.engine import events
 from schemathesis.transport.requests import REQUESTS_TRANSPORT
 
-from hubspot_commprefs.conformance._bounded import bounded_schemathesis_reads
+from hubspot_commprefs.conformance._answer_limits import limit_schemathesis_reads
 from hubspot_commprefs.conformance._findings import Exchange
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def _guarded_transport(guard: RequestGuard, recorder: Recorder | None, token: st
             _record_answer(recorder, response, token)
         return response
 
-    with _run_lock, bounded_schemathesis_reads():
+    with _run_lock, limit_schemathesis_reads():
         transport.send = send  # type: ignore[method-assign]
         try:
             yield

@@ -20,7 +20,11 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from hubspot_commprefs.client import bounded_http_client, deadline
-from hubspot_commprefs.conformance._bounded import AnswerTooLargeError, AnswerTooSlowError, read_bounded
+from hubspot_commprefs.conformance._answer_limits import (
+    AnswerTooLargeError,
+    AnswerTooSlowError,
+    read_within_limits,
+)
 from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind
 from hubspot_commprefs.conformance._guard import ServerNotAnsweringError
 
@@ -163,7 +167,7 @@ def run_targeted(
                         client.build_request("GET", url, headers=headers, timeout=timeout), stream=True
                     )
                     try:
-                        response._content = read_bounded(response, timeout)  # noqa: SLF001 - read here, bounded
+                        response._content = read_within_limits(response, timeout)  # noqa: SLF001 - read here, bounded
                     finally:
                         response.close()
             except (httpx.HTTPError, AnswerTooSlowError) as exc:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 import yaml
 
+from hubspot_commprefs._refs import References
 from hubspot_commprefs.schemas import STRICT, SpecSchemas
 
 SPEC_PACKAGE = "hubspot_commprefs_client"
@@ -80,19 +81,13 @@ def endpoints(spec: dict[str, Any] | None = None) -> SpecEndpoints:
         operation = item.get("get") if isinstance(item, dict) else None
         if isinstance(operation, dict) and "operationId" in operation:
             found[operation["operationId"]] = path
-    for operation_id in (STATUSES_OPERATION_ID, UNSUBSCRIBE_ALL_OPERATION_ID):
+
+    def endpoint(operation_id: str) -> Endpoint:
         if operation_id not in found:
             raise SpecError(f"the spec has no GET operation with operationId {operation_id!r}")
-    return SpecEndpoints(
-        statuses=Endpoint(
-            STATUSES_OPERATION_ID, found[STATUSES_OPERATION_ID], _compile(found[STATUSES_OPERATION_ID])
-        ),
-        unsubscribe_all=Endpoint(
-            UNSUBSCRIBE_ALL_OPERATION_ID,
-            found[UNSUBSCRIBE_ALL_OPERATION_ID],
-            _compile(found[UNSUBSCRIBE_ALL_OPERATION_ID]),
-        ),
-    )
+        return Endpoint(operation_id, found[operation_id], _compile(found[operation_id]))
+
+    return SpecEndpoints(endpoint(STATUSES_OPERATION_ID), endpoint(UNSUBSCRIBE_ALL_OPERATION_ID))
 
 
 def enum_values(schema_name: str, spec: dict[str, Any] | None = None) -> tuple[str, ...]:
@@ -103,16 +98,6 @@ def enum_values(schema_name: str, spec: dict[str, Any] | None = None) -> tuple[s
     except KeyError:
         raise SpecError(f"the spec has no enum schema {schema_name!r}") from None
     return tuple(str(value) for value in values)
-
-
-def _resolve(spec: dict[str, Any], node: Any) -> Any:
-    """``node``, or what its ``$ref`` (a pointer into ``spec``) names."""
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +123,18 @@ class QueryParameter:
 def query_parameters() -> dict[str, QueryParameter]:
     """The query parameters of the installed spec's GET operations, by name."""
     spec = load_spec()
+    refs = References(spec)
     schemas = SpecSchemas(spec.get("components", {}).get("schemas", {}))
     found: dict[str, QueryParameter] = {}
     for item in spec.get("paths", {}).values():
         operation = item.get("get") if isinstance(item, dict) else None
         for declared in (operation or {}).get("parameters", ()):
-            parameter = _resolve(spec, declared)
+            parameter, _ = refs.resolve(declared, "a parameter")
             if parameter.get("in") == "query" and parameter["name"] not in found:
                 schema = parameter.get("schema", {})
                 found[parameter["name"]] = QueryParameter(
-                    parameter["name"], _resolve(spec, schema), schemas.compiled(schema, STRICT)
+                    parameter["name"],
+                    refs.resolve(schema, parameter["name"])[0],
+                    schemas.compiled(schema, STRICT),
                 )
     return found

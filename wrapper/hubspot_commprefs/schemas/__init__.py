@@ -22,6 +22,7 @@ from hubspot_commprefs.schemas._compiled import (
     api_version,
     bundled,
     is_date_time,
+    json_type,
     types_of,
     value_at,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "duplicate_key",
     "field_path",
     "is_date_time",
+    "json_type",
     "types_of",
     "value_at",
 ]

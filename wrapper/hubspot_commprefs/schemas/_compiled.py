@@ -86,6 +86,7 @@ LEAP_SECOND_READ_AS = "59.999999"
 """How a leap second's seconds (60, and any fraction of it) are read: the last microsecond before it."""
 _WHOLE_INTEGER = "x-hubspot-commprefs-whole-integer"
 _NULL = {"type": "null"}
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
 _SUBSCHEMA_KEYWORDS = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs")
@@ -114,6 +115,11 @@ def _subschemas(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from (s for s in node.get(keyword, ()) if isinstance(s, dict))
     for keyword in _SUBSCHEMA_MAPS:
         yield from (s for s in node.get(keyword, {}).values() if isinstance(s, dict))
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a decoded value (``integer``, ``null``...; the Python type's name for another)."""
+    return "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 def types_of(node: Mapping[str, Any]) -> tuple[str, ...]:
@@ -403,10 +409,6 @@ class SpecSchemas:
                 found = _compile(transform(self.components, reading, root or schema), reading)
                 self._compiled[key] = found
         return found
-
-    def enum_values(self, name: str) -> tuple[str, ...]:
-        """The values of the enum component schema ``name``."""
-        return tuple(str(v) for v in self.schema(name).get("enum", ()))
 
 
 _BUNDLED: list[SpecSchemas] = []

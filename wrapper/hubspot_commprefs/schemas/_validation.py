@@ -45,6 +45,7 @@ from hubspot_commprefs.schemas._compiled import (
     Problem,
     ProblemKind,
     bundled,
+    json_type,
     python_date_time,
     types_of,
     value_at,
@@ -75,15 +76,6 @@ class BodyMismatch(Exception):  # noqa: N818 - internal signal, turned into Unex
         return self.describe()
 
 
-_KINDS = {
-    type(None): "null",
-    bool: "a boolean",
-    int: "an integer",
-    float: "a number",
-    str: "a string",
-    list: "an array",
-    dict: "an object",
-}
 _TYPE_NAMES = {
     "null": "null",
     "boolean": "a boolean",
@@ -99,7 +91,8 @@ _FORMAT_PROBLEMS = {"date-time": "not a valid date-time", "uuid": "not a UUID"}
 
 def _kind(value: Any) -> str:
     """How a JSON value is named in messages (never the value itself: it may be personal data)."""
-    return _KINDS.get(type(value), type(value).__name__)
+    name = json_type(value)
+    return _TYPE_NAMES.get(name, name)
 
 
 def field_path(parts: tuple[str | int, ...]) -> str:

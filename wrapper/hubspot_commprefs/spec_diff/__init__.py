@@ -1,7 +1,6 @@
 """Compare the bundled spec with another OpenAPI document of this API (``hubspot-commprefs spec-diff``).
 
 - ``_load``: read JSON or YAML (size- and depth-bounded), check it is OpenAPI 3.0/3.1, normalise schemas.
-- ``_refs``: local ``$ref`` resolution, each reference resolved once (linear in the document).
 - ``_markers``: the ``x-deliberate-difference`` format: what difference a node of ours accepts, and why.
 - ``_compare``: match our operations in theirs and classify every difference (the rules are in its
   docstring).

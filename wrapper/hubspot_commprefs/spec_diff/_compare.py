@@ -64,7 +64,7 @@ Bounds: schemas nested more than ``MAX_SCHEMA_DEPTH`` levels (``$ref``s followed
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal, cast
 
 from hubspot_commprefs.spec_diff._load import (
@@ -118,17 +118,7 @@ class Difference:
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "severity": self.severity,
-            "effect": self.effect,
-            "operation": self.operation,
-            "location": self.location,
-            "ours": self.ours,
-            "theirs": self.theirs,
-            "message": self.message,
-            "reason": self.reason,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +149,14 @@ def _types_within(narrow: frozenset[str] | None, wide: frozenset[str] | None) ->
     if narrow is None:
         return False
     return all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
+
+
+def _fit(direction: Direction, fits: bool) -> Effect:
+    """The effect of a difference in what a value may be: breaking when the sender's values may not fit
+    the reader's; else tolerated in what the client sends, informational (keep ours) in what they send."""
+    if not fits:
+        return "breaking"
+    return "tolerated" if direction == "request" else "informational"
 
 
 def _format_within(narrow: str | None, wide: str | None) -> bool:
@@ -330,12 +328,8 @@ class _Comparer:
         return matches
 
     def _operation(self, ours: _Operation, theirs: _Operation, markers: Markers) -> None:
-        path, operation, theirs_path, theirs_operation = (
-            ours.path,
-            ours.operation,
-            theirs.path,
-            theirs.operation,
-        )
+        path, theirs_path = ours.path, theirs.path
+        operation, theirs_operation = ours.operation, theirs.operation
         _, versions, names = _path_shape(path)
         _, theirs_versions, theirs_names = _path_shape(theirs_path)
         if versions != theirs_versions:
@@ -782,7 +776,7 @@ class _Comparer:
         if ours.types != theirs.types:
             narrow, wide = (theirs.types, ours.types) if sends else (ours.types, theirs.types)
             fits = _types_within(narrow, wide)
-            effect: Effect = "breaking" if not fits else "informational" if sends else "tolerated"
+            effect = _fit(direction, fits)
             why = (
                 _KEEP_OURS if effect == "informational"
                 else "what the client sends still fits" if fits
@@ -817,18 +811,16 @@ class _Comparer:
     ) -> None:
         if ours.format == theirs.format:
             return
-        effect: Effect
-        if direction == "request":
-            fits = _format_within(ours.format, theirs.format)
-            effect = "tolerated" if fits else "breaking"
-            why = "what the client sends still fits" if fits else "the client may send values they refuse"
-        elif _format_within(theirs.format, ours.format):
-            effect, why = (
-                "informational",
-                f"{_KEEP_OURS[:-1]}; narrowed, it would refuse real values beyond theirs)",
-            )
-        else:
-            effect, why = "breaking", "they may send values the client's validation refuses"
+        request = direction == "request"
+        narrow, wide = (ours.format, theirs.format) if request else (theirs.format, ours.format)
+        effect = _fit(direction, _format_within(narrow, wide))
+        why = {
+            "tolerated": "what the client sends still fits",
+            "informational": f"{_KEEP_OURS[:-1]}; narrowed, it would refuse real values beyond theirs)",
+            "breaking": "the client may send values they refuse"
+            if request
+            else "they may send values the client's validation refuses",
+        }[effect]
         self.add(
             "format", effect, location, ours.format, theirs.format,
             message=f"format {theirs.format or '(none)'} in theirs, {ours.format or '(none)'} in ours: {why}",
@@ -887,14 +879,8 @@ class _Comparer:
             ours_value, theirs_value = ours.constraints.get(key), theirs.constraints.get(key)
             if ours_value == theirs_value:
                 continue
-            stricter = _stricter(key, theirs_value, ours_value)
-            effect: Effect
-            if stricter is None:
-                effect = "breaking"
-            elif direction == "request":
-                effect = "breaking" if stricter else "tolerated"
-            else:
-                effect = "informational" if stricter else "breaking"
+            stricter = _stricter(key, theirs_value, ours_value)  # None: not comparable, so it may not fit
+            effect = _fit(direction, stricter is not None and stricter == (direction != "request"))
             self.add(
                 cast("Kind", key), effect, location, ours_value, theirs_value,
                 message=f"{key} is {_shown(theirs_value)} in theirs, {_shown(ours_value)} in ours"

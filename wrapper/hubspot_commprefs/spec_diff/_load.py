@@ -13,7 +13,7 @@ file and the problem (the command's exit 2), never a traceback.
   itself (a YAML alias loop), is refused (real ones nest about 20), so that nothing after reading it
   recurses deeply or endlessly; so is one whose YAML aliases repeat its objects and lists more than
   ``MAX_ALIAS_REPEATS`` (10) times over, since every value may end up compared, printed or in the JSON.
-- **References** are resolved lazily (``_refs``), where the comparison walks: a document may hold
+- **References** are resolved lazily (``hubspot_commprefs._refs``), where the comparison walks: a document may hold
   hundreds of operations we never look at.
 - **Work.** Looking at a schema spends from the comparison's ``Budget``: ``MAX_WORK`` units (a schema
   looked at, a property or enum value compared), some 250 times what comparing our spec with HubSpot's
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hubspot_commprefs.spec_diff._refs import References, RefError
+from hubspot_commprefs._refs import References, RefError
 
 MARKER = "x-deliberate-difference"
 CONSTRAINT_KEYS = (

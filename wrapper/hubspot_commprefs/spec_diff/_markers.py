@@ -1,22 +1,11 @@
 """``x-deliberate-difference``: what a node of our spec says it differs in from theirs, and why.
 
-A marker names the difference it accepts, so that any other change of the same node is still reported::
-
-    x-deliberate-difference:
-      theirs: absent                # their document has no such node (a header, a response, a field)
-      reason: "HubSpot's published definitions declare no response headers; ..."
-
-    x-deliberate-difference:
-      theirs: {content-type: ["*/*"]}   # kind: what their document has, as spec-diff reports it
-      reason: "HubSpot documents the error body as */*; it always sends JSON, ..."
-
-``theirs: absent`` accepts only the report that the marked node itself is missing from theirs. A
-mapping accepts, anywhere under the marked node (``$ref`` targets included), a difference of that kind
-whose ``theirs`` (as ``--json`` shows it) is the value given: ``absent`` stands for null (theirs has none),
-and a list given for a single value accepts any of its items. The nearest marker that accepts a
-difference makes it ``deliberate``, with that marker's reason; a difference no marker accepts keeps its
-own severity. A marker that is not such a mapping, or names a kind spec-diff does not report, is refused
-(``SpecDocumentError``), wherever it is in ours: a typo must not hide a difference.
+The format is documented, with examples, in docs/spec-and-new-versions.md. ``theirs: absent`` accepts only
+the report that the marked node itself is missing from theirs; a mapping accepts, anywhere under the marked
+node (``$ref`` targets included), a difference of that kind whose ``theirs`` (as ``--json`` shows it) is the
+value given (``absent``: null; a list: any of its items). The nearest marker that accepts a difference makes
+it ``deliberate``. A malformed marker, or one naming a kind spec-diff does not report, is refused
+(``SpecDocumentError``) wherever it is in ours: a typo must not hide a difference.
 """
 
 from __future__ import annotations

@@ -80,13 +80,7 @@ def statuses(dataset: Dataset, subscriber: str, business_unit_id: int) -> dict[s
         elif known is None:
             item.update(status="NOT_SPECIFIED", source="Not set", timestamp=dataset.epoch)
         else:
-            item.update(status=known.status, source=known.source, timestamp=known.timestamp)
-            optional = {
-                "legalBasis": known.legal_basis,
-                "legalBasisExplanation": known.legal_basis_explanation,
-                "setStatusSuccessReason": known.set_status_success_reason,
-            }
-            item.update({key: value for key, value in optional.items() if value is not None})
+            item.update({key: value for key, value in known.to_dict().items() if key != "subscriptionId"})
         results.append(item)
     return _action_response(results)
 

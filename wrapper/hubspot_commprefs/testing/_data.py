@@ -51,6 +51,21 @@ class SubscriptionStatus:
     legal_basis_explanation: str | None = None
     set_status_success_reason: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The status as the spec's fields name it; an optional one only when set."""
+        optional = {
+            "legalBasis": self.legal_basis,
+            "legalBasisExplanation": self.legal_basis_explanation,
+            "setStatusSuccessReason": self.set_status_success_reason,
+        }
+        return {
+            "subscriptionId": self.subscription_id,
+            "status": self.status,
+            "source": self.source,
+            "timestamp": self.timestamp,
+            **{key: value for key, value in optional.items() if value is not None},
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class OptOut:
@@ -101,7 +116,7 @@ class Dataset:
             "contacts": [
                 {
                     "email": c.email,
-                    "statuses": [_status_to_dict(s) for s in c.statuses],
+                    "statuses": [s.to_dict() for s in c.statuses],
                     "optOuts": [
                         {
                             "wideStatusType": o.wide_status_type,
@@ -114,22 +129,6 @@ class Dataset:
                 for c in self.contacts
             ],
         }
-
-
-def _status_to_dict(status: SubscriptionStatus) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "subscriptionId": status.subscription_id,
-        "status": status.status,
-        "source": status.source,
-        "timestamp": status.timestamp,
-    }
-    optional = {
-        "legalBasis": status.legal_basis,
-        "legalBasisExplanation": status.legal_basis_explanation,
-        "setStatusSuccessReason": status.set_status_success_reason,
-    }
-    out.update({key: value for key, value in optional.items() if value is not None})
-    return out
 
 
 # --- the seeded default ----------------------------------------------------------------------------------

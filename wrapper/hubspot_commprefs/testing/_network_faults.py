@@ -132,7 +132,7 @@ def network_answer(
     body = bytes(answer.body)
     headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
     if fault is Fault.CONNECTION_RESET:
-        return _ResetAnswer(body, headers)
+        return _ResetAnswer(body, 200, headers)
     if fault in (Fault.GZIP_BOMB, Fault.GZIP_BOMB_NESTED):
         return _GzipBomb(body, headers, size=settings.bomb_size, nested=fault is Fault.GZIP_BOMB_NESTED)
     if fault is Fault.OVERSIZED_BODY:
@@ -166,11 +166,6 @@ _bomb_lock = threading.Lock()
 _bomb_padding: collections.OrderedDict[int, tuple[bytes, Any]] = collections.OrderedDict()
 
 
-def _gzip(data: bytes) -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, _GZIP_WBITS)
-    return compressor.compress(data) + compressor.flush()
-
-
 def gzip_bomb(body: bytes, size: int, *, nested: bool = False) -> bytes:
     """Gzip of ``size`` spaces then ``body`` (gzipped twice when ``nested``); the padding's compressed
     bytes and compressor state are built once per size (in 1 MiB chunks) and kept for the next answers."""
@@ -188,7 +183,7 @@ def gzip_bomb(body: bytes, size: int, *, nested: bool = False) -> bytes:
         padding, compressor = cached
         compressor = compressor.copy()
     once = padding + compressor.compress(body) + compressor.flush()
-    return _gzip(once) if nested else once
+    return zlib.compress(once, 9, wbits=_GZIP_WBITS) if nested else once
 
 
 class _GzipBomb(Response):
@@ -208,9 +203,6 @@ class _GzipBomb(Response):
 class _ResetAnswer(Response):
     """The headers and half the body, then a TCP reset (or, without the transport, an unfinished answer)."""
 
-    def __init__(self, body: bytes, headers: dict[str, str]) -> None:
-        super().__init__(body, 200, headers)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG002 - ASGI's signature
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         await send(
@@ -224,9 +216,8 @@ class _ResetAnswer(Response):
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         transport.abort()
-        await asyncio.sleep(
-            0
-        )  # uvicorn learns of the closed connection: no complaint of an unfinished answer
+        # uvicorn learns of the closed connection: no complaint of an unfinished answer.
+        await asyncio.sleep(0)
 
 
 def exposing_transport(app: ASGIApp) -> ASGIApp:

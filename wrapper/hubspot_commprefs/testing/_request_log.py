@@ -27,15 +27,6 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
-def request_line(
-    method: str, target: str, status: int | None, seconds: float, *, cut_short: bool = False
-) -> str:
-    """The log line of one request: method, path with query, status (``-`` when none was sent), duration."""
-    shown = "-" if status is None else str(status)
-    line = f"{method} {target} -> {shown} ({seconds * 1000:.1f} ms)"
-    return line + " (answer cut short)" if cut_short else line
-
-
 def logging_requests(
     app: ASGIApp,
     write: Callable[[str], object],
@@ -75,6 +66,7 @@ def logging_requests(
 def _line(
     scope: Scope, status: int | None, seconds: float, *, cut_short: bool, secrets: Iterable[str]
 ) -> str:
+    """The log line of one request: method, path with query, status (``-`` when none was sent), duration."""
     raw: Any = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
     target = raw.decode("latin-1").split("?", 1)[0]
     query = scope.get("query_string", b"").decode("latin-1")
@@ -83,5 +75,6 @@ def _line(
     for secret in secrets:
         if len(secret) >= MIN_SCRUBBED_TOKEN:
             target = target.replace(secret, REDACTED)
-    method = str(scope.get("method", "?"))
-    return request_line(_printable(method), _printable(target), status, seconds, cut_short=cut_short)
+    shown = "-" if status is None else str(status)
+    line = f"{_printable(str(scope.get('method', '?')))} {_printable(target)} -> {shown} ({seconds * 1000:.1f} ms)"
+    return line + " (answer cut short)" if cut_short else line

@@ -1,5 +1,5 @@
-"""Where the fixtures used to be imported from; they now come from the registered plugin
-(``hubspot_commprefs.pytest_plugin``), with no import. Kept so that existing ``conftest.py`` imports work."""
+"""The package's fixtures under this module's name too, for a ``conftest.py`` that imports them from here;
+the registered plugin (``hubspot_commprefs.pytest_plugin``) provides them with no import."""
 
 from hubspot_commprefs.pytest_plugin import fake_hubspot, fake_hubspot_session, hubspot_target
 

@@ -1,7 +1,7 @@
 """Local ``$ref`` resolution over one parsed JSON document, in time linear in the document.
 
-Standard library only, and nothing here knows OpenAPI beyond the ``$ref`` key, so that any reader of a
-spec could share it.
+Standard library only, and nothing here knows OpenAPI beyond the ``$ref`` key: the one resolver of
+spec-diff, the conformance checks and ``openapi`` (the spec as the harness reads it).
 
 - Only local references (``#/a/b``: a JSON pointer into the same document, with ``~0``/``~1`` and
   percent escapes) are followed; a remote one (``other.json#/x``, ``https://...``), one that is not a

@@ -1,19 +1,18 @@
-"""Bounds on what the suite reads: each answer within its request timeout in all, and within
+"""Limits on what the suite reads: each answer within its request timeout in all, and within
 ``MAX_ANSWER_BYTES`` once decoded, whatever the server dribbles or inflates.
 
-The suite's requests leave through two clients: schemathesis' (``requests``) and the targeted cases'
-(``httpx``). Both bound each read, not the answer: a server sending a byte every two seconds held a run
-forever (and Ctrl-C waited for it), and a gzip bomb was decoded whole (2.7 GB, then ``MemoryError``). Both
-now read the raw body with the client's own bounded reading (``client.read_chunks``: decoded layer by
-layer, capped, the clock checked between reads):
+The suite's requests leave through two clients, schemathesis' (``requests``) and the targeted cases'
+(``httpx``), which bound each read but not the whole answer. Both read the raw body with the client's own
+limited reading (``client.read_chunks``: decoded layer by layer, capped, the clock checked between reads):
 
-- for schemathesis, ``bounded_schemathesis_reads`` replaces, for the duration of a run, the private
+- for schemathesis, ``limit_schemathesis_reads`` replaces, for the duration of a run, the private
   function of ``schemathesis.transport.requests`` that sends one request and reads its body (``_request``),
   and wraps the sessions of ``schemathesis.engine.context.make_session`` (its start-up probes read their
-  answers through them); schemathesis is pinned to 4.32, and a test fails if either moves. A deadline that passes is a
-  ``requests`` ``ReadTimeout`` (the run's guard counts it as no answer); an answer over the limit, or one
-  that cannot be decoded, a ``ContentDecodingError`` naming the limit (an error of that request);
-- for the targeted cases, ``read_bounded`` does the same for an ``httpx`` answer.
+  answers through them); schemathesis is pinned to 4.32, and a test fails if either moves. A deadline that
+  passes is a ``requests`` ``ReadTimeout`` (the run's guard counts it as no answer); an answer over the
+  limit, or one that cannot be decoded, a ``ContentDecodingError`` naming the limit (an error of that
+  request);
+- for the targeted cases, ``read_within_limits`` does the same for an ``httpx`` answer.
 """
 
 from __future__ import annotations
@@ -71,20 +70,13 @@ def _deadline(timeout: Any) -> float | None:
     return time.monotonic() + float(seconds) if isinstance(seconds, int | float) else None
 
 
-def _read_requests_body(response: requests.Response, timeout: Any) -> bytes:
+def _read_within_limits(response: requests.Response, timeout: Any) -> requests.Response:
+    """Read the body of a streamed ``requests`` answer within the limits above, or raise the ``requests``
+    exception that says why not."""
     chunks = iter(functools.partial(response.raw.read1, _CHUNK, decode_content=False), b"")
     try:
-        return read_chunks(chunks, response.headers, MAX_ANSWER_BYTES, _deadline(timeout))
+        content = read_chunks(chunks, response.headers, MAX_ANSWER_BYTES, _deadline(timeout))
     except DeadlinePassedError:
-        raise AnswerTooSlowError from None
-
-
-def _keep_bounded_body(response: requests.Response, timeout: Any) -> requests.Response:
-    """Read the body of a streamed ``requests`` answer with the bounds above, or raise the ``requests``
-    exception that says why not."""
-    try:
-        content = _read_requests_body(response, timeout)
-    except AnswerTooSlowError:
         response.close()
         # Shaped as urllib3's own, which schemathesis reads the timeout back from.
         reason = f"Read timed out: the answer was not complete in time (read timeout={timeout})"
@@ -99,42 +91,42 @@ def _keep_bounded_body(response: requests.Response, timeout: Any) -> requests.Re
     return response
 
 
-def _bounded_request(
+def _request_within_limits(
     session: requests.Session,
     data: dict[str, Any],
     max_stream_events: int,  # noqa: ARG001 - schemathesis' signature; event streams are not in the spec
 ) -> requests.Response:
-    """schemathesis' ``_request`` (one test case's request), reading the body with the bounds above."""
-    return _keep_bounded_body(session.request(**{**data, "stream": True}), data.get("timeout"))
+    """schemathesis' ``_request`` (one test case's request), reading the body within the limits above."""
+    return _read_within_limits(session.request(**{**data, "stream": True}), data.get("timeout"))
 
 
-def _bounded_sessions(make_session: Any) -> Any:
+def _sessions_within_limits(make_session: Any) -> Any:
     """schemathesis' ``make_session``, whose sessions read every answer not streamed by the caller (its
-    start-up probes) with the bounds above."""
+    start-up probes) within the limits above."""
 
     def make(*args: Any, **kwargs: Any) -> requests.Session:
         session: requests.Session = make_session(*args, **kwargs)
         send = session.send
 
-        def bounded_send(request: requests.PreparedRequest, **options: Any) -> requests.Response:
+        def send_within_limits(request: requests.PreparedRequest, **options: Any) -> requests.Response:
             if options.get("stream"):
                 return send(request, **options)
-            return _keep_bounded_body(send(request, **{**options, "stream": True}), options.get("timeout"))
+            return _read_within_limits(send(request, **{**options, "stream": True}), options.get("timeout"))
 
-        session.send = bounded_send  # type: ignore[method-assign]
+        session.send = send_within_limits  # type: ignore[method-assign]
         return session
 
     return make
 
 
 @contextlib.contextmanager
-def bounded_schemathesis_reads() -> Iterator[None]:
-    """Make schemathesis read every answer with the bounds above while the ``with`` block runs (the caller
+def limit_schemathesis_reads() -> Iterator[None]:
+    """Make schemathesis read every answer within the limits above while the ``with`` block runs (the caller
     holds the lock that serialises runs)."""
     original_request = schemathesis_requests._request  # noqa: SLF001 - see the module docstring
     original_sessions = schemathesis_context.make_session
-    schemathesis_requests._request = _bounded_request  # noqa: SLF001
-    schemathesis_context.make_session = _bounded_sessions(original_sessions)
+    schemathesis_requests._request = _request_within_limits  # noqa: SLF001
+    schemathesis_context.make_session = _sessions_within_limits(original_sessions)
     try:
         yield
     finally:
@@ -142,7 +134,7 @@ def bounded_schemathesis_reads() -> Iterator[None]:
         schemathesis_context.make_session = original_sessions
 
 
-def read_bounded(response: httpx.Response, timeout: float) -> bytes:
+def read_within_limits(response: httpx.Response, timeout: float) -> bytes:
     """The decoded body of a streamed ``httpx`` answer, within ``timeout`` in all and ``MAX_ANSWER_BYTES``;
     raises ``AnswerTooSlowError`` or ``AnswerTooLargeError``."""
     try:
