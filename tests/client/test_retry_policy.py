@@ -69,7 +69,7 @@ def test_bulk_uses_its_own_limits_of_the_one_rule() -> None:
     assert _engine.RETRY.max_retries == _engine.MAX_FAILURES
     assert 429 not in _engine.RETRY.retry_statuses  # the limiter handles those
     assert _engine.RETRY.retry_statuses == {502, 503, 504}
-    assert _engine._retryable(APIConnectionError("down"))
+    assert _engine.RETRY.retryable(APIConnectionError("down"))
 
 
 @pytest.mark.parametrize("retry", [1, 2, 3, 4, 10, 100])
