@@ -204,8 +204,9 @@ def test_an_answer_with_errors_is_never_a_definite_no(
     assert "CANNOT TELL" in captured.out
     assert "Business unit 1 does not exist" in captured.err
     assert main(["--business-unit-id", "1", "statuses", "bob@example.com"]) == 1
-    out = capsys.readouterr().out
-    assert "CANNOT TELL, HubSpot's answer is incomplete" in out
+    captured = capsys.readouterr()
+    assert "CANNOT TELL (" in captured.out
+    assert "cannot tell: HubSpot's answer is not a clean one" in captured.err
 
 
 def test_the_readmes_business_unit_example_exits_0(

@@ -44,9 +44,9 @@ def server():
 @pytest.mark.parametrize("bad", [".", "..", "%2e", "%2E%2E", ".%2e", "%252e%252E", "%25252e"])
 def test_dot_segments_and_their_encodings_are_refused_before_any_request(bad):
     client, recorder = sync_client(ok())
-    with pytest.raises(InvalidSubscriberIdError, match="URL|not an email address"):
+    with pytest.raises(InvalidSubscriberIdError, match=r"URL|not an email address"):
         client.get_statuses(bad)
-    with pytest.raises(InvalidSubscriberIdError, match="URL|not an email address"):
+    with pytest.raises(InvalidSubscriberIdError, match=r"URL|not an email address"):
         client.get_unsubscribe_all_status(bad)
     assert recorder.requests == []
 

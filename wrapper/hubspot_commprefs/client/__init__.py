@@ -44,6 +44,7 @@ from hubspot_commprefs.client._options import (
     MAX_SERVER_DELAY,
     MAX_TIMEOUT,
     port_problem,
+    resolve_base_url,
 )
 from hubspot_commprefs.client._results import (
     UNSUBSCRIBED,
@@ -122,5 +123,6 @@ __all__ = [
     "read_body",
     "read_chunks",
     "read_recording",
+    "resolve_base_url",
     "send",
 ]

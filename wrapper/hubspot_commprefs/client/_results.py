@@ -482,7 +482,8 @@ class UnsubscribeAllStatus(
         return _item(self.model.results, index, type(self).__name__)
 
     @property
-    def _opted_out(self) -> list[PublicWideStatus]:
+    def opted_out(self) -> list[PublicWideStatus]:
+        """The wide statuses that say UNSUBSCRIBED (portal-wide or of a business unit)."""
         return [w for w in self.model.results if w.status == UNSUBSCRIBED]
 
     @property
@@ -497,7 +498,7 @@ class UnsubscribeAllStatus(
         ``cannot_tell`` apply: True when any wide status says UNSUBSCRIBED; otherwise None when one has a
         status this client does not know (False would say "may email" without knowing); otherwise False. It
         does not look at ``is_complete`` (``cannot_tell`` does)."""
-        if self._opted_out:
+        if self.opted_out:
             return True
         return None if self.unknown_wide_statuses else False
 
@@ -554,7 +555,7 @@ class UnsubscribeAllStatus(
         """Whether the contact opted out of all email of the whole portal; ``IncompleteResultError`` rather
         than a no when a wide status is unknown to this client."""
         return self._known_or_raise(
-            any(w.wide_status_type == PORTAL_WIDE for w in self._opted_out),
+            any(w.wide_status_type == PORTAL_WIDE for w in self.opted_out),
             PORTAL_WIDE,
             "of all email portal-wide",
         )
@@ -564,7 +565,7 @@ class UnsubscribeAllStatus(
         """Whether the contact opted out of all email of a business unit (see ``business_unit_ids``);
         ``IncompleteResultError`` rather than a no when a wide status is unknown to this client."""
         return self._known_or_raise(
-            any(w.wide_status_type == BUSINESS_UNIT_WIDE for w in self._opted_out),
+            any(w.wide_status_type == BUSINESS_UNIT_WIDE for w in self.opted_out),
             BUSINESS_UNIT_WIDE,
             "of all email of a business unit",
         )
@@ -577,7 +578,7 @@ class UnsubscribeAllStatus(
             raise self._cannot_tell("of all email of which business units")
         return [
             w.business_unit_id
-            for w in self._opted_out
+            for w in self.opted_out
             if w.wide_status_type == BUSINESS_UNIT_WIDE and isinstance(w.business_unit_id, int)
         ]
 
