@@ -298,9 +298,9 @@ def test_a_closed_stdout_exits_1_without_a_traceback(env: FakeHubSpot, argv: lis
     assert "Exception ignored" not in result.stderr
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")  # noqa: PTH110
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_stdout_exits_1_with_a_clear_message(env: FakeHubSpot) -> None:
-    with open("/dev/full", "w") as full:  # noqa: PTH123
+    with open("/dev/full", "w") as full:
         result = _run_with_stdout(full.fileno(), "statuses", "alice@example.com")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

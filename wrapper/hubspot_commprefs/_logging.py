@@ -56,7 +56,7 @@ def setup_logging() -> None:
     if not any(getattr(h, "_hubspot_commprefs", False) for h in logger.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
-        handler._hubspot_commprefs = True  # type: ignore[attr-defined]  # noqa: SLF001 - our own marker
+        handler._hubspot_commprefs = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
 
 

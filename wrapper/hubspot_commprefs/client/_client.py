@@ -121,14 +121,14 @@ def load_operations() -> Operations:
         get_statuses=Operation(
             "get_statuses",
             "statuses",
-            get_statuses._get_kwargs,  # noqa: SLF001 - the generator is pinned
+            get_statuses._get_kwargs,
             ActionResponseWithResultsPublicStatus,
             SubscriptionStatuses,
         ),
         get_unsubscribe_all_status=Operation(
             "get_unsubscribe_all_status",
             "unsubscribe-all",
-            get_unsubscribe_all_status._get_kwargs,  # noqa: SLF001 - the generator is pinned
+            get_unsubscribe_all_status._get_kwargs,
             ActionResponseWithResultsPublicWideStatus,
             UnsubscribeAllStatus,
             {"verbose": False},
@@ -324,7 +324,7 @@ class BaseClient:
         not own it: closing the copy closes nothing, and once this client (or the owner of the HTTP client
         passed in) closes it, the copy is closed too."""
         copy = _copy.copy(self)
-        copy._owns_http = False  # noqa: SLF001 - a copy of this very class
+        copy._owns_http = False
         if base_url is not None:
             copy.base_url = resolve_base_url(base_url)
         if timeout is not NOT_GIVEN:
@@ -338,7 +338,7 @@ class BaseClient:
             headers[name] = value
         if access_token is not None:
             headers["Authorization"] = f"Bearer {resolve_token(access_token)}"
-        copy._headers = headers  # noqa: SLF001 - a copy of this very class
+        copy._headers = headers
         return copy
 
     def __repr__(self) -> str:

@@ -32,6 +32,7 @@ import time
 import zlib
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import httpcore
 import httpx
 
@@ -106,7 +107,8 @@ def deadline(seconds: float | None) -> Iterator[float | None]:
         _DEADLINE.reset(token)
 
 
-def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+def _until_deadline(timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout`` cut to the time left before the deadline; ``error`` when none is left."""
     at = _DEADLINE.get()
     if at is None:
         return timeout
@@ -121,10 +123,10 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        return self._stream.read(max_bytes, _until_deadline(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+        self._stream.write(buffer, _until_deadline(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._stream.close()
@@ -133,7 +135,7 @@ class _DeadlineStream(httpcore.NetworkStream):
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
         stream = self._stream.start_tls(
-            ssl_context, server_hostname, _bounded(timeout, httpcore.ConnectTimeout)
+            ssl_context, server_hostname, _until_deadline(timeout, httpcore.ConnectTimeout)
         )
         return _DeadlineStream(stream)
 
@@ -153,13 +155,13 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        bounded = _until_deadline(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        bounded = _until_deadline(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
 
     def sleep(self, seconds: float) -> None:
@@ -168,11 +170,11 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 def _wrap_backends(client: httpx.Client) -> None:
     """Wrap the network backend of every transport of ``client``."""
-    for transport in [client._transport, *client._mounts.values()]:  # noqa: SLF001 - see the module docstring
+    for transport in [client._transport, *client._mounts.values()]:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if isinstance(backend, httpcore.NetworkBackend) and not isinstance(backend, _DeadlineBackend):
-            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]  # noqa: SLF001
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
 
 
 def bounded_http_client() -> httpx.Client:
@@ -276,7 +278,7 @@ class BoundedBody:
 def declared_length(headers: Mapping[str, str]) -> int | None:
     """The ``Content-Length`` of an answer's ``headers`` when it is a plausible number, else None."""
     value = headers.get("content-length", "").strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 19:  # noqa: PLR2004 - int64's digits
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
         return None
     return int(value)
 
@@ -363,7 +365,7 @@ def _reading_error(
 def _keep(response: httpx.Response, content: bytes) -> None:
     # httpx keeps a body read through ``read()`` in ``_content``; this one was read and decoded here, with
     # the bounds of ``_transport``, so that ``response.content`` and ``response.text`` still work.
-    response._content = content  # noqa: SLF001
+    response._content = content
 
 
 def _already_read(response: httpx.Response, limit: int) -> bytes | None:
@@ -415,8 +417,6 @@ async def asend(client: BaseClient, http: httpx.AsyncClient, request: httpx.Requ
     """``send`` for an ``httpx.AsyncClient``; the deadline also bounds the whole attempt (``anyio``)."""
     if http.is_closed:
         raise closed_error(client)
-    import anyio  # noqa: PLC0415 - httpx's own dependency, loaded on the first async call
-
     seconds = client.attempt_seconds(http, request)
     with deadline(seconds) as at:
         try:

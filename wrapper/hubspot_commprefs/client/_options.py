@@ -97,7 +97,7 @@ def port_problem(url: str) -> str | None:
     """Why the port of ``url`` is not a port (out of range, not a number), or None. httpx accepts such a
     URL and fails only when it sends, so the client and the command line both check it up front."""
     try:
-        urlsplit(url.strip()).port  # noqa: B018 - raises ValueError for a port out of range or not a number
+        _ = urlsplit(url.strip()).port  # raises ValueError for a port out of range or not a number
     except ValueError as error:
         return str(error)
     return None

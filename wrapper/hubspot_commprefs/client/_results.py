@@ -660,7 +660,7 @@ def status_error(response: httpx.Response) -> APIStatusError:
             if text.strip() and not fields
             else reason
         )
-    cls = _STATUS_ERRORS.get(code) or (InternalServerError if code >= 500 else APIStatusError)  # noqa: PLR2004
+    cls = _STATUS_ERRORS.get(code) or (InternalServerError if code >= 500 else APIStatusError)
     error = cls(
         message,
         status_code=code,
@@ -768,7 +768,7 @@ def _model_builder(response: httpx.Response, operation: Operation[Any], body: An
 def parse_response(response: httpx.Response, operation: Operation[ResultT]) -> ResultT:
     """The typed result of a 200 answer, or the typed error of any other."""
     code = response.status_code
-    if code == 200:  # noqa: PLR2004
+    if code == 200:
         try:
             body, fractions = _decode(response.content)
         except (ValueError, RecursionError) as exc:
@@ -806,7 +806,7 @@ def parse_response(response: httpx.Response, operation: Operation[ResultT]) -> R
             body=body,
             content=response.content,
         )
-    if 400 <= code <= 599:  # noqa: PLR2004
+    if 400 <= code <= 599:
         raise status_error(response)
     raise unexpected(
         response, f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here"
@@ -838,7 +838,7 @@ def hook_error(exc: httpx.HTTPStatusError) -> APIError:
     ``raise_for_status``): the same error as if the hook had not been there."""
     response = exc.response
     code = response.status_code
-    if 400 <= code <= 599:  # noqa: PLR2004
+    if 400 <= code <= 599:
         return status_error(response)
     return unexpected(
         response, f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here"

@@ -62,7 +62,7 @@ def server_delay(error: APIStatusError) -> float | None:
         return math.inf
     if limits.retry_after is not None:
         return limits.retry_after
-    if error.status_code == 429 and limits.window_exhausted and limits.interval_ms:  # noqa: PLR2004
+    if error.status_code == 429 and limits.window_exhausted and limits.interval_ms:
         return limits.interval_ms / 1000
     return None
 
