@@ -202,32 +202,58 @@ def request_url(
 setup_logging()
 
 
-class BaseClient:
-    """Options and request building shared by the sync and async clients."""
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
+
+class BaseClient(Generic[HttpT]):
+    """What ``CommPrefs`` and ``AsyncCommPrefs`` share: the constructor and its options, ``with_options``,
+    and building a request. Only sending (and sleeping between retries) differs between the two.
+
+    ``access_token`` defaults to ``$HUBSPOT_ACCESS_TOKEN``; ``base_url`` to ``$HUBSPOT_BASE_URL`` or
+    ``https://api.hubapi.com``; ``timeout`` to ``DEFAULT_TIMEOUT`` (or, with ``http_client``, that client's
+    own timeout); ``max_retries`` to 2. An ``http_client`` you pass is used as given and never closed here.
+    ``default_headers`` are sent with every request. ``max_response_bytes`` (10 MiB) caps an answer's
+    decoded body: a larger one is a ``ResponseTooLargeError``. ``record_to`` (a directory, created when
+    missing) saves every answer in ``DIR/recording.jsonl`` for ``FakeHubSpot(replay=DIR)``; never the token.
+
+    Bounds: one attempt (connect, headers and the whole body) ends within the largest part of ``timeout``
+    (10 s by default) however slowly the server sends, in ``APITimeoutError``; a call makes at most
+    ``max_retries + 1`` attempts, with waits between them of at most 8.5 s (backoff) or 60 s (what the
+    server asks; a longer wait is not made), so a call with the defaults ends within 3 x 10 s + 2 x 60 s.
+
+    Every call takes its own ``timeout=`` (which also sets its attempts' deadline) and ``extra_headers=``;
+    ``with_options(...)`` returns a copy with other options that shares this client's connection pool.
+    """
+
+    _http_type: type[HttpT]
     max_retries: int
     base_url: str
-    _owns_http: bool
 
     def __init__(
         self,
         *,
-        access_token: str | None,
-        base_url: str | None,
-        timeout: TimeoutTypes,
-        max_retries: int,
-        default_headers: Mapping[str, str] | None,
-        own_client: bool,
+        access_token: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: HttpT | None = None,
+        default_headers: Mapping[str, str] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         record_to: str | os.PathLike[str] | None = None,
     ) -> None:
-        warn_about_unknown_level(stacklevel=2)  # at the line that made the client (CommPrefs(...))
+        if http_client is not None and not isinstance(http_client, self._http_type):
+            raise TypeError(
+                f"http_client must be an httpx.{self._http_type.__name__}, not {type(http_client).__name__}"
+            )
+        warn_about_unknown_level()  # at the line that made the client (CommPrefs(...))
         token = resolve_token(access_token)
         self.base_url = resolve_base_url(base_url)
         self.max_retries = check_max_retries(max_retries)
         self.max_response_bytes = check_max_response_bytes(max_response_bytes)
         if timeout is NOT_GIVEN:
-            self.timeout: TimeoutTypes | Any = DEFAULT_TIMEOUT if own_client else httpx.USE_CLIENT_DEFAULT
+            self.timeout: TimeoutTypes | Any = (
+                DEFAULT_TIMEOUT if http_client is None else httpx.USE_CLIENT_DEFAULT
+            )
         else:
             self.timeout = resolve_timeout(timeout)
         # httpx.Headers hides the Authorization value in its repr, and replaces names ignoring case.
@@ -243,6 +269,11 @@ class BaseClient:
             from hubspot_commprefs.client._recording import Recorder  # noqa: PLC0415 - only when recording
 
             self.recorder = Recorder(record_to)
+        self._owns_http = http_client is None
+        self._http: HttpT = http_client if http_client is not None else self._new_http()
+
+    def _new_http(self) -> HttpT:
+        raise NotImplementedError
 
     @property
     def _ops(self) -> Operations:
@@ -345,51 +376,15 @@ class BaseClient:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
 
-class CommPrefs(BaseClient):
-    """A synchronous client of HubSpot's Communication Preferences API.
-
-    ``access_token`` defaults to ``$HUBSPOT_ACCESS_TOKEN``; ``base_url`` to ``$HUBSPOT_BASE_URL`` or
-    ``https://api.hubapi.com``; ``timeout`` to ``DEFAULT_TIMEOUT`` (or, with ``http_client``, that client's
-    own timeout); ``max_retries`` to 2. An ``http_client`` you pass is used as given and never closed here.
-    ``default_headers`` are sent with every request. ``max_response_bytes`` (10 MiB) caps an answer's
-    decoded body: a larger one is a ``ResponseTooLargeError``. ``record_to`` (a directory, created when
-    missing) saves every answer in ``DIR/recording.jsonl`` for ``FakeHubSpot(replay=DIR)``; never the token.
-
-    Bounds: one attempt (connect, headers and the whole body) ends within the largest part of ``timeout``
-    (10 s by default) however slowly the server sends, in ``APITimeoutError``; a call makes at most
-    ``max_retries + 1`` attempts, with waits between them of at most 8.5 s (backoff) or 60 s (what the
-    server asks; a longer wait is not made), so a call with the defaults ends within 3 x 10 s + 2 x 60 s. Use it as a context manager, or call ``close()``.
-
-    Every call takes its own ``timeout=`` (which also sets its attempts' deadline) and ``extra_headers=``;
-    ``with_options(...)`` returns a copy with other options that shares this client's connection pool.
+class CommPrefs(BaseClient[httpx.Client]):
+    """A synchronous client of HubSpot's Communication Preferences API (options: see ``BaseClient``).
+    Use it as a context manager, or call ``close()``.
     """
 
-    def __init__(
-        self,
-        *,
-        access_token: str | None = None,
-        base_url: str | None = None,
-        timeout: TimeoutTypes = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.Client | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        record_to: str | os.PathLike[str] | None = None,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
-        super().__init__(
-            access_token=access_token,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            own_client=http_client is None,
-            max_response_bytes=max_response_bytes,
-            record_to=record_to,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else bounded_http_client()
+    _http_type = httpx.Client
+
+    def _new_http(self) -> httpx.Client:
+        return bounded_http_client()
 
     def get_statuses(
         self,
@@ -518,51 +513,16 @@ _LOOPS: weakref.WeakKeyDictionary[
 that the copies ``with_options`` makes, which share it, share its binding too."""
 
 
-class AsyncCommPrefs(BaseClient):
-    """An asynchronous client of HubSpot's Communication Preferences API.
-
-    ``access_token`` defaults to ``$HUBSPOT_ACCESS_TOKEN``; ``base_url`` to ``$HUBSPOT_BASE_URL`` or
-    ``https://api.hubapi.com``; ``timeout`` to ``DEFAULT_TIMEOUT`` (or, with ``http_client``, that client's
-    own timeout); ``max_retries`` to 2. An ``http_client`` you pass is used as given and never closed here.
-    ``default_headers`` are sent with every request. ``max_response_bytes`` (10 MiB) caps an answer's
-    decoded body: a larger one is a ``ResponseTooLargeError``. ``record_to`` (a directory, created when
-    missing) saves every answer in ``DIR/recording.jsonl`` for ``FakeHubSpot(replay=DIR)``; never the token.
-
-    Bounds: one attempt (connect, headers and the whole body) ends within the largest part of ``timeout``
-    (10 s by default) however slowly the server sends, in ``APITimeoutError``; a call makes at most
-    ``max_retries + 1`` attempts, with waits between them of at most 8.5 s (backoff) or 60 s (what the
-    server asks; a longer wait is not made), so a call with the defaults ends within 3 x 10 s + 2 x 60 s. Use it as an async context manager, or await ``aclose()``.
-
-    Every call takes its own ``timeout=`` (which also sets its attempts' deadline) and ``extra_headers=``;
-    ``with_options(...)`` returns a copy with other options that shares this client's connection pool.
+class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
+    """An asynchronous client of HubSpot's Communication Preferences API, with the same methods as
+    ``CommPrefs``, awaitable (options: see ``BaseClient``). Use it as an async context manager, or await
+    ``aclose()``.
     """
 
-    def __init__(
-        self,
-        *,
-        access_token: str | None = None,
-        base_url: str | None = None,
-        timeout: TimeoutTypes = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        http_client: httpx.AsyncClient | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        record_to: str | os.PathLike[str] | None = None,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
-        super().__init__(
-            access_token=access_token,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            own_client=http_client is None,
-            max_response_bytes=max_response_bytes,
-            record_to=record_to,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
+    _http_type = httpx.AsyncClient
+
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(follow_redirects=False)
 
     async def get_statuses(
         self,

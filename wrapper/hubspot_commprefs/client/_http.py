@@ -326,7 +326,7 @@ _READING_ERRORS = (
 
 
 def _reading_error(
-    client: BaseClient,
+    client: BaseClient[Any],
     response: httpx.Response,
     request: httpx.Request,
     error: Exception,
@@ -378,7 +378,7 @@ def _already_read(response: httpx.Response, limit: int) -> bytes | None:
     return content
 
 
-def send(client: BaseClient, http: httpx.Client, request: httpx.Request) -> httpx.Response:
+def send(client: BaseClient[Any], http: httpx.Client, request: httpx.Request) -> httpx.Response:
     """Send ``request`` and read the answer within the attempt's deadline and size cap, or raise a typed
     error (``client`` names the error of a closed client). Redirects are never followed, whatever the
     caller's client says."""
@@ -413,7 +413,7 @@ def send(client: BaseClient, http: httpx.Client, request: httpx.Request) -> http
     return response
 
 
-async def asend(client: BaseClient, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+async def asend(client: BaseClient[Any], http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
     """``send`` for an ``httpx.AsyncClient``; the deadline also bounds the whole attempt (``anyio``)."""
     if http.is_closed:
         raise closed_error(client)
@@ -432,7 +432,7 @@ async def asend(client: BaseClient, http: httpx.AsyncClient, request: httpx.Requ
 
 
 async def _asend_and_read(
-    client: BaseClient,
+    client: BaseClient[Any],
     http: httpx.AsyncClient,
     request: httpx.Request,
     at: float | None,
