@@ -205,6 +205,12 @@ setup_logging()
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
 
+@functools.cache
+def _policy(max_retries: int) -> RetryPolicy:
+    """The client's retry policy for ``max_retries`` (one per value, not one per call)."""
+    return RetryPolicy(max_retries)
+
+
 class BaseClient(Generic[HttpT]):
     """What ``CommPrefs`` and ``AsyncCommPrefs`` share: the constructor and its options, ``with_options``,
     and building a request. Only sending (and sleeping between retries) differs between the two.
@@ -330,14 +336,14 @@ class BaseClient(Generic[HttpT]):
     def attempt_seconds(
         self, http: httpx.Client | httpx.AsyncClient, request: httpx.Request | None = None
     ) -> float | None:
-        """How long one attempt may take in all (``_transport.attempt_seconds``), None for no limit: from
+        """How long one attempt may take in all (``_http.attempt_seconds``), None for no limit: from
         the timeout ``request`` carries (httpx writes the one it applies into every request it builds,
         a per-call ``timeout`` included), else from this client's."""
         parts = request.extensions.get("timeout") if request is not None else None
         if isinstance(parts, dict):
-            return attempt_seconds(httpx.Timeout(**parts))
+            return attempt_seconds(parts)
         timeout = self.timeout if isinstance(self.timeout, httpx.Timeout) else http.timeout
-        return attempt_seconds(timeout)
+        return attempt_seconds(timeout.as_dict())
 
     def with_options(
         self,
@@ -490,7 +496,7 @@ class CommPrefs(BaseClient[httpx.Client]):
             return parse_response(response, operation)
 
         seconds = self.attempt_seconds(self._http, request)
-        return call_with_retries(attempt, RetryPolicy(self.max_retries), attempt_seconds=seconds)
+        return call_with_retries(attempt, _policy(self.max_retries), attempt_seconds=seconds)
 
     def close(self) -> None:
         """Close the HTTP client, unless it was passed in (its owner closes it)."""
@@ -626,7 +632,7 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
             return parse_response(response, operation)
 
         seconds = self.attempt_seconds(self._http, request)
-        return await async_call_with_retries(attempt, RetryPolicy(self.max_retries), attempt_seconds=seconds)
+        return await async_call_with_retries(attempt, _policy(self.max_retries), attempt_seconds=seconds)
 
     def _check_usable(self, http: httpx.Client | httpx.AsyncClient) -> None:
         """Refuse a second event loop: httpx's pooled connections belong to the loop that opened them."""

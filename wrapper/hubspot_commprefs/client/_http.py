@@ -88,12 +88,11 @@ class DeadlinePassedError(Exception):
     """Internal signal: the attempt's deadline passed while the body was read."""
 
 
-def attempt_seconds(timeout: httpx.Timeout) -> float | None:
-    """How long one attempt may take in all: the largest part of ``timeout``; None when a part has no limit."""
-    parts = [timeout.connect, timeout.read, timeout.write, timeout.pool]
-    if any(part is None for part in parts):
-        return None
-    return max(part for part in parts if part is not None)
+def attempt_seconds(timeout: Mapping[str, float | None]) -> float | None:
+    """How long one attempt may take in all: the largest part of ``timeout`` (an ``httpx.Timeout``'s
+    ``as_dict()``, or the dict httpx writes into a request); None when a part has no limit."""
+    parts = timeout.values()
+    return None if None in parts else max(part for part in parts if part is not None)
 
 
 @contextlib.contextmanager
