@@ -43,10 +43,9 @@ from hubspot_commprefs.client._options import (
     NOT_GIVEN,
     USER_AGENT,
     TimeoutTypes,
+    check_count,
     check_headers,
     check_int64,
-    check_max_response_bytes,
-    check_max_retries,
     resolve_base_url,
     resolve_timeout,
     resolve_token,
@@ -254,8 +253,8 @@ class BaseClient(Generic[HttpT]):
         warn_about_unknown_level()  # at the line that made the client (CommPrefs(...))
         token = resolve_token(access_token)
         self.base_url = resolve_base_url(base_url)
-        self.max_retries = check_max_retries(max_retries)
-        self.max_response_bytes = check_max_response_bytes(max_response_bytes)
+        self.max_retries = check_count("max_retries", max_retries, 0)
+        self.max_response_bytes = check_count("max_response_bytes", max_response_bytes, 1)
         if timeout is NOT_GIVEN:
             self.timeout: TimeoutTypes | Any = (
                 DEFAULT_TIMEOUT if http_client is None else httpx.USE_CLIENT_DEFAULT
@@ -367,9 +366,9 @@ class BaseClient(Generic[HttpT]):
         if timeout is not NOT_GIVEN:
             copy.timeout = resolve_timeout(timeout)
         if max_retries is not None:
-            copy.max_retries = check_max_retries(max_retries)
+            copy.max_retries = check_count("max_retries", max_retries, 0)
         if max_response_bytes is not None:
-            copy.max_response_bytes = check_max_response_bytes(max_response_bytes)
+            copy.max_response_bytes = check_count("max_response_bytes", max_response_bytes, 1)
         headers = httpx.Headers(self._headers)
         for name, value in check_headers(default_headers).items():
             headers[name] = value

@@ -179,6 +179,7 @@ PORTAL_WIDE = "PORTAL_WIDE"
 BUSINESS_UNIT_WIDE = "BUSINESS_UNIT_WIDE"
 ERRORS_FIELD = "errors"
 _SHOWN = 200
+"""The most characters of a server's text shown in a message."""
 T = TypeVar("T")
 ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
 _MODEL_LOCK = threading.Lock()
@@ -602,9 +603,6 @@ class UnsubscribeAllStatus(
         )
 
 
-_SNIPPET = 200
-
-
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -626,8 +624,7 @@ def request_of(response: httpx.Response) -> httpx.Request | None:
 
 def _snippet(text: str, secret: str | None) -> str:
     """The start of ``text``, the token scrubbed first (so that cutting cannot leave a piece of it)."""
-    text = scrub(text, secret)
-    return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
+    return _cut(scrub(text, secret))
 
 
 def _response_text(response: httpx.Response) -> str:
@@ -842,15 +839,6 @@ def hook_error(exc: httpx.HTTPStatusError) -> APIError:
         return status_error(response)
     return unexpected(
         response, f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here"
-    )
-
-
-def undecodable(response: httpx.Response, exc: httpx.DecodingError) -> UnexpectedResponseError:
-    encoding = response.headers.get("content-encoding", "none")
-    return unexpected(
-        response,
-        f"HTTP {response.status_code} with a body that cannot be decoded (Content-Encoding: {encoding}): "
-        f"{type(exc).__name__}",
     )
 
 
