@@ -126,36 +126,6 @@ def _body_fields(body: bytes, secret: str | None) -> dict[str, Any]:
     return {"body": scrub(text, secret), "base64": False}
 
 
-def answer_line(
-    *,
-    method: str,
-    path: str,
-    query: str,
-    with_token: bool,
-    status: int,
-    headers: Iterable[tuple[str, str]],
-    body: bytes,
-    secret: str | None,
-) -> bytes:
-    """One line of a recording (newline included), the token scrubbed from everything in it."""
-    record = {
-        "recording": FORMAT_VERSION,
-        "recorded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "request": {
-            "method": method.upper(),
-            "path": scrub(path, secret),
-            "query": scrub(query, secret),
-            "with_token": with_token,
-        },
-        "response": {
-            "status": status,
-            "headers": kept_headers(headers, secret),
-            **_body_fields(body, secret),
-        },
-    }
-    return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
-
-
 class Recorder:
     """Appends answers to ``DIR/recording.jsonl`` (see the module's docstring); ``directory`` is created
     when missing. ``failed`` counts the answers that could not be written."""
@@ -182,16 +152,22 @@ class Recorder:
     ) -> None:
         """Append one answer; never raises for the file (see ``failed``)."""
         try:
-            line = answer_line(
-                method=method,
-                path=path,
-                query=query,
-                with_token=with_token,
-                status=status,
-                headers=headers,
-                body=body,
-                secret=secret,
-            )
+            record = {
+                "recording": FORMAT_VERSION,
+                "recorded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "request": {
+                    "method": method.upper(),
+                    "path": scrub(path, secret),
+                    "query": scrub(query, secret),
+                    "with_token": with_token,
+                },
+                "response": {
+                    "status": status,
+                    "headers": kept_headers(headers, secret),
+                    **_body_fields(body, secret),
+                },
+            }
+            line = json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
             with self._lock:
                 descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
