@@ -112,7 +112,7 @@ def _path() -> str:
     from hubspot_commprefs_client.models import Channel
 
     # The same path CommPrefs requests, from the generated endpoint (no API version written here).
-    return get_statuses._get_kwargs(SUBSCRIBER, channel=Channel.EMAIL)["url"]  # noqa: SLF001 - generator pinned
+    return get_statuses._get_kwargs(SUBSCRIBER, channel=Channel.EMAIL)["url"]
 
 
 def _raw_call(body: bytes):

@@ -615,14 +615,14 @@ def _bulk_with_stdout(stdout: int, *argv: str) -> subprocess.CompletedProcess[st
     )
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")  # noqa: PTH110
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("to_stdout", [True, False])
 def test_a_full_disk_before_the_first_row_is_a_usage_error_without_a_traceback(
     env: FakeHubSpot, tmp_path: Path, *, to_stdout: bool
 ) -> None:
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(IDS[:3]))
-    with open("/dev/full", "w") as full:  # noqa: PTH123
+    with open("/dev/full", "w") as full:
         if to_stdout:
             result = _bulk_with_stdout(full.fileno(), str(ids))
         else:

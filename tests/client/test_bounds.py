@@ -21,7 +21,7 @@ from hubspot_commprefs import (
     ResponseTooLargeError,
     UnexpectedResponseError,
 )
-from hubspot_commprefs.client._transport import DEFAULT_MAX_RESPONSE_BYTES, deadline_is_enforced
+from hubspot_commprefs.client._http import DEFAULT_MAX_RESPONSE_BYTES, _DeadlineBackend
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,6 +30,15 @@ from tests.hostile_servers import VALID_BODY, HostileServer, chunked, gzip_bomb,
 
 TIMEOUT = 1.0
 ENDED_BY = 6.0  # far below the trickle's 30 s: an unbounded call would still be waiting
+
+
+def deadline_is_enforced(client: httpx.Client) -> bool:
+    """Whether every transport of ``client`` bounds its socket operations by the deadline."""
+    transports = [client._transport, *client._mounts.values()]
+    return all(
+        isinstance(getattr(getattr(t, "_pool", None), "_network_backend", None), _DeadlineBackend)
+        for t in transports
+    )
 
 
 def _sync(url: str, **options) -> CommPrefs:

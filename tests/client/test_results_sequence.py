@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import httpx
 import pytest
 from hubspot_commprefs import SubscriptionStatuses, UnsubscribeAllStatus
-from hubspot_commprefs.client._rate_limit import RateLimitInfo
+from hubspot_commprefs.client._results import RateLimitInfo
 from hypothesis import given
 from hypothesis import strategies as st
 

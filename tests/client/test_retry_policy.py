@@ -10,8 +10,8 @@ import httpx
 import pytest
 from hubspot_commprefs import APIConnectionError, APITimeoutError, RateLimitError
 from hubspot_commprefs.bulk import _engine
-from hubspot_commprefs.client._responses import status_error
-from hubspot_commprefs.client._retry import ATTEMPT, GIVE_UP, RetryPolicy, Wait, is_daily_limit, retry_flow
+from hubspot_commprefs.client._results import status_error
+from hubspot_commprefs.client._retry import RetryPolicy, is_daily_limit, server_delay
 
 from tests.client_fixtures import async_client, patch_sleeps, sync_client
 
@@ -81,26 +81,19 @@ def test_backoff_doubles_with_jitter_and_the_sum_is_capped(retry: int) -> None:
         assert min(8.0, base) <= wait <= min(8.0, base + 0.5)
 
 
-def test_the_retry_flow_yields_attempts_and_waits_then_gives_up() -> None:
-    flow = retry_flow(RetryPolicy(2, jitter=0.0))
-    assert next(flow) == ATTEMPT
-    error = APIConnectionError("no answer")
-    assert flow.send(error) == Wait(0.5)
-    assert next(flow) == ATTEMPT
-    assert flow.send(error) == Wait(1.0)
-    assert next(flow) == ATTEMPT
-    assert flow.send(error) == GIVE_UP
+def test_the_policy_waits_doubling_then_gives_up() -> None:
+    policy = RetryPolicy(2, jitter=0.0)
+    error = APIConnectionError("down")
+    assert policy.next_wait(error, 1) == 0.5
+    assert policy.next_wait(error, 2) == 1.0
+    assert policy.next_wait(error, 3) is None
 
 
-def test_the_retry_flow_gives_up_at_once_on_a_final_error() -> None:
-    flow = retry_flow(RetryPolicy(5))
-    next(flow)
-    assert flow.send(_429({"policyName": "DAILY"})) == GIVE_UP
+def test_the_policy_gives_up_at_once_on_a_final_error() -> None:
+    assert RetryPolicy(5).next_wait(_429({"policyName": "DAILY"}), 1) is None
 
 
 def test_server_delay_of_a_daily_limit_is_infinite() -> None:
-    from hubspot_commprefs.client._retry import server_delay
-
     assert server_delay(_429({"policyName": "DAILY"})) == math.inf
 
 

@@ -3,7 +3,7 @@ must come to the same answer as applying them to every character."""
 
 from __future__ import annotations
 
-from hubspot_commprefs.client._subscriber_id import _BAD_CHARACTERS, MAX_ID_LENGTH, id_problem
+from hubspot_commprefs.client._ids import _BAD_CHARACTERS, MAX_ID_LENGTH, id_problem
 from hypothesis import example, given
 from hypothesis import strategies as st
 

@@ -20,7 +20,7 @@ from hubspot_commprefs import (
     SubscriptionStatus,
     UnexpectedResponseError,
 )
-from hubspot_commprefs.client._operations import load_operations
+from hubspot_commprefs.client._client import load_operations
 from hubspot_commprefs.client._options import INITIAL_RETRY_DELAY, MAX_RETRY_DELAY, RETRY_JITTER
 
 from tests.client_fixtures import (

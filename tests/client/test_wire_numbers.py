@@ -13,7 +13,7 @@ from hubspot_commprefs import (
     UnexpectedResponseError,
 )
 from hubspot_commprefs.bulk._limiter import Rate
-from hubspot_commprefs.client._rate_limit import parse_retry_after
+from hubspot_commprefs.client._results import parse_retry_after
 from hypothesis import given
 from hypothesis import strategies as st
 

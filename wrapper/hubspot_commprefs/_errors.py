@@ -25,7 +25,7 @@
 Bad arguments raise ``TypeError`` or ``ValueError`` before any request. No access token (none given and
 ``HUBSPOT_ACCESS_TOKEN`` unset, or an empty or blank one) raises ``MissingTokenError``, both a
 ``CommPrefsError`` and a ``ValueError``. An id the client refuses raises
-``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``client/_subscriber_id.py``);
+``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``client/_ids.py``);
 a ``record_to`` directory that cannot hold a recording raises ``RecordingError``, a ``ValueError`` defined with
 the recorder (``client/_recording.py``) and exported beside these.
 

@@ -34,6 +34,7 @@ SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie",
 MIN_SECRET_LENGTH = 8
 """Shorter "tokens" are not scrubbed: replacing every occurrence of a few characters would mangle text."""
 _BEARER = "bearer "
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 """A JSON string literal, escapes included (in a JSON text, every ``"`` outside one opens one)."""
 _BATCH = 4096
@@ -55,7 +56,7 @@ def setup_logging() -> None:
     if not any(getattr(h, "_hubspot_commprefs", False) for h in logger.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
-        handler._hubspot_commprefs = True  # type: ignore[attr-defined]  # noqa: SLF001 - our own marker
+        handler._hubspot_commprefs = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
 
 
@@ -163,3 +164,9 @@ def redact_headers(headers: Iterable[tuple[str, str]], secret: str | None = None
         name: REDACTED if name.lower() in SENSITIVE_HEADERS else scrub(value, secret)
         for name, value in headers
     }
+
+
+def escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as JSON's escape (``\\udXXX``), so that it can be written
+    as UTF-8 and reads back equal (valid JSON may hold one; UTF-8 cannot carry it)."""
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

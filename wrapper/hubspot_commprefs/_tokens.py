@@ -1,5 +1,5 @@
 """The fake server's tokens, named once: the fake server (``hubspot_commprefs.testing``) accepts them and
 the conformance report prints them in its reproduce commands, without importing the fake server."""
 
-DEFAULT_TOKEN = "fake-hubspot-token"  # noqa: S105 - a fake server's fixed token, not a secret
-DEFAULT_TOKEN_WITHOUT_SCOPE = "fake-hubspot-token-without-scope"  # noqa: S105
+DEFAULT_TOKEN = "fake-hubspot-token"
+DEFAULT_TOKEN_WITHOUT_SCOPE = "fake-hubspot-token-without-scope"

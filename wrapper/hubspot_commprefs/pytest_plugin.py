@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from hubspot_commprefs.client import DEFAULT_BASE_URL, ENV_ACCESS_TOKEN, ENV_BASE_URL
+from hubspot_commprefs.client import DEFAULT_BASE_URL, ENV_ACCESS_TOKEN, ENV_BASE_URL, CommPrefs
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from hubspot_commprefs.client import CommPrefs
     from hubspot_commprefs.testing import FakeHubSpot
 
 __all__ = ["HubSpotTarget", "fake_hubspot", "fake_hubspot_session", "hubspot_target"]
@@ -59,7 +58,6 @@ class HubSpotTarget:
 
     def client(self, **options: object) -> CommPrefs:
         """A ``CommPrefs`` for this target (close it, or use it in a ``with`` block)."""
-        from hubspot_commprefs.client import CommPrefs  # noqa: PLC0415
 
         return CommPrefs(access_token=self.token, base_url=self.base_url, **options)  # type: ignore[arg-type]
 
@@ -68,7 +66,7 @@ class HubSpotTarget:
 
 
 def _start_fake() -> FakeHubSpot:
-    from hubspot_commprefs.testing import FakeHubSpot  # noqa: PLC0415 - needs the harness extra
+    from hubspot_commprefs.testing import FakeHubSpot
 
     return FakeHubSpot()
 

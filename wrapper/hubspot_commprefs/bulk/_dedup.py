@@ -28,7 +28,7 @@ from hashlib import blake2b
 
 __all__ = ["SeenIds"]
 
-_SMALL_ROWS = "I" if array("I").itemsize == 4 else "Q"  # noqa: PLR2004 - bytes
+_SMALL_ROWS = "I" if array("I").itemsize == 4 else "Q"
 _SMALL_ROW_MAX = 2**32 - 1 if _SMALL_ROWS == "I" else 2**64 - 1
 _FIRST_SIZE = 1024  # slots; a power of two
 _MAX_LOAD_TENTHS = 7  # at most 70 % of the slots hold an id

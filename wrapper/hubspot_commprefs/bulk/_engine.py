@@ -162,7 +162,7 @@ class LookupOutcome:
     def to_record(self) -> dict[str, Any]:
         """The output row: plain JSON values, keyed by the columns of ``hubspot-commprefs bulk``."""
         wide = self.unsubscribe_all
-        opted_out = wide._opted_out if wide else []  # noqa: SLF001 - the client's rule, in its one home
+        opted_out = wide.opted_out if wide else []  # the client's rule, in its one home
         statuses = self.statuses
         return {
             "row": self.row,

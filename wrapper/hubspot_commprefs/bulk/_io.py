@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, Self
 
 from hubspot_commprefs._errors import InvalidSubscriberIdError
-from hubspot_commprefs._logging import scrub_value
+from hubspot_commprefs._logging import escape_surrogates, scrub_value
 from hubspot_commprefs.bulk._dedup import SeenIds
 from hubspot_commprefs.client import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
 
@@ -547,7 +547,7 @@ def _spool(raw: IO[bytes]) -> IO[bytes]:
     """A copy of ``raw`` (standard input) in a temporary file without a name (see ``InputSource``);
     BulkInputError, one sentence, when standard input cannot be read or the copy cannot be written (a
     full or unwritable temporary directory): nothing of it is left."""
-    import tempfile  # noqa: PLC0415 - standard input only
+    import tempfile
 
     with contextlib.ExitStack() as on_failure:  # the copy is closed on any failure
         try:
@@ -603,18 +603,6 @@ def journal_path(output: Path) -> Path:
     return output.with_name(output.name + ".journal")
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _escape_surrogates(text: str) -> str:
-    """``text`` with each lone surrogate written as ``\\udXXX``, so that it can be written as UTF-8.
-
-    HubSpot may send one (``"\\ud800"`` is valid JSON); Python keeps it in the string, and a UTF-8 file
-    refuses it. Inside JSON text the escape is JSON's own, so the value reads back exactly.
-    """
-    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
 # Made once: ``json.dumps`` with any option makes an encoder a call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 _COMPACT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -622,7 +610,7 @@ _COMPACT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def _json(value: Any, *, compact: bool = False) -> str:
     """JSON text of ``value``: non-ASCII kept readable, lone surrogates escaped (see above)."""
-    return _escape_surrogates((_COMPACT_ENCODER if compact else _ENCODER).encode(value))
+    return escape_surrogates((_COMPACT_ENCODER if compact else _ENCODER).encode(value))
 
 
 def _csv_cell(value: Any) -> str:
@@ -632,7 +620,7 @@ def _csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
         return _json(value, compact=True)
-    return _escape_surrogates(str(value))
+    return escape_surrogates(str(value))
 
 
 def _needs_quotes(cells: list[str]) -> bool:

@@ -74,7 +74,7 @@ class ProgressBar:
         history = self._history
         if now - history[-1][0] >= _HISTORY_STEP or len(history) == 1:
             history.append((now, self.done))
-            while len(history) > 2 and history[1][0] < now - _RATE_WINDOW:  # noqa: PLR2004
+            while len(history) > 2 and history[1][0] < now - _RATE_WINDOW:
                 history.popleft()
         if now - self._drawn_at >= _REDRAW_EVERY or self.done >= self.total:
             self._draw(now)

@@ -1,9 +1,9 @@
 """The ``hubspot-commprefs`` command line.
 
-At start-up only the standard library and the package itself are imported (``import hubspot_commprefs``
-loads the client, so httpx, as any sub-package's import does), so that ``--help`` and ``--version``
-answer fast; each sub-command (a module of ``hubspot_commprefs.cli.commands``, registered by ``pkgutil``)
-imports what else it needs (bulk, the fake server, the conformance suite) when it runs.
+The parsers of every command are built at start-up (``_parsers``; the standard library and the client
+only), so that ``--help``, ``--version`` and usage errors answer fast; the module of the command that
+runs (``hubspot_commprefs.cli.commands``) is imported only then, with what it needs (bulk, the fake
+server, the conformance suite).
 
 Exit codes: 0 success; 1 the command ran and found a failure (it says which); 2 a usage error;
 3 ``bulk`` stopped early (token refused or daily limit used up; ``--resume`` continues); 4 ``conformance``
@@ -15,20 +15,24 @@ ends a command with 1 (``bulk``: 3), without a traceback.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from hubspot_commprefs._extras import harness_problem
 from hubspot_commprefs._logging import unknown_level_warning
 from hubspot_commprefs._version import __version__
 from hubspot_commprefs.cli import commands
 from hubspot_commprefs.cli._arguments import CommandLineParser
+from hubspot_commprefs.cli._parsers import add_checks, add_lookups
+from hubspot_commprefs.cli.commands import bulk
 from hubspot_commprefs.cli.commands._common import (
     BASE_URL_HELP,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_USAGE,
     TIMEOUT_HELP,
     add_global_options,
+    fail,
     global_options_given,
     stdout_to_devnull,
     warn,
@@ -36,7 +40,8 @@ from hubspot_commprefs.cli.commands._common import (
 from hubspot_commprefs.schemas import api_version
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    import argparse
+    from collections.abc import Callable, Sequence
 
 PROG = "hubspot-commprefs"
 
@@ -59,14 +64,27 @@ def build_parser() -> CommandLineParser:
         timeout_help=TIMEOUT_HELP + " (statuses, unsubscribe-all, bulk, conformance)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules = [
-        importlib.import_module(f"{commands.__name__}.{info.name}")
-        for info in pkgutil.iter_modules(commands.__path__)
-        if not info.name.startswith("_")
-    ]
-    for module in sorted(modules, key=lambda m: (m.ORDER, m.__name__)):
-        module.register(subparsers)
+    add_lookups(subparsers)
+    bulk.register(subparsers)  # its parser and its run, in its own module (stdlib-only at import)
+    add_checks(subparsers)
     return parser
+
+
+def _runner(args: argparse.Namespace) -> Callable[[argparse.Namespace], int] | str:
+    """The function that runs ``args.command`` (its module imported now), or why it cannot run."""
+    if getattr(args, "needs_harness", False):
+        missing = harness_problem(args.command)
+        if missing is not None:
+            return missing
+    runs: str | None = getattr(args, "runs", None)
+    if runs is None:
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run
+    module, function = runs.split(".")
+    return cast(
+        "Callable[[argparse.Namespace], int]",
+        getattr(importlib.import_module(f"{commands.__name__}.{module}"), function),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,8 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_warning = unknown_level_warning()  # said here, in one line, so the client does not warn again
     if log_warning is not None:
         warn(log_warning)
+    run = _runner(args)
+    if isinstance(run, str):
+        return fail(run, EXIT_USAGE)
     try:
-        code: int = args.run(args)
+        code = run(args)
         sys.stdout.flush()
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

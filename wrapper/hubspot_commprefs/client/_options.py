@@ -97,7 +97,7 @@ def port_problem(url: str) -> str | None:
     """Why the port of ``url`` is not a port (out of range, not a number), or None. httpx accepts such a
     URL and fails only when it sends, so the client and the command line both check it up front."""
     try:
-        urlsplit(url.strip()).port  # noqa: B018 - raises ValueError for a port out of range or not a number
+        _ = urlsplit(url.strip()).port  # raises ValueError for a port out of range or not a number
     except ValueError as error:
         return str(error)
     return None
@@ -162,20 +162,13 @@ def check_seconds(name: str, value: object) -> float | None:
     return float(value)
 
 
-def check_max_response_bytes(value: object) -> int:
+def check_count(name: str, value: object, minimum: int) -> int:
+    """``value`` as a plain int of at least ``minimum``; ``TypeError`` or ``ValueError`` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"max_response_bytes must be an int, not {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"max_response_bytes must be at least 1, not {value}")
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be {'at least 1' if minimum else '0 or more'}, not {value}")
     return int.__index__(value)
-
-
-def check_max_retries(max_retries: object) -> int:
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int):
-        raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
-    if max_retries < 0:
-        raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
-    return int.__index__(max_retries)
 
 
 def check_headers(headers: object, option: str = "default_headers") -> dict[str, str]:

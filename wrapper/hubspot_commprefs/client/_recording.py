@@ -126,36 +126,6 @@ def _body_fields(body: bytes, secret: str | None) -> dict[str, Any]:
     return {"body": scrub(text, secret), "base64": False}
 
 
-def answer_line(
-    *,
-    method: str,
-    path: str,
-    query: str,
-    with_token: bool,
-    status: int,
-    headers: Iterable[tuple[str, str]],
-    body: bytes,
-    secret: str | None,
-) -> bytes:
-    """One line of a recording (newline included), the token scrubbed from everything in it."""
-    record = {
-        "recording": FORMAT_VERSION,
-        "recorded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "request": {
-            "method": method.upper(),
-            "path": scrub(path, secret),
-            "query": scrub(query, secret),
-            "with_token": with_token,
-        },
-        "response": {
-            "status": status,
-            "headers": kept_headers(headers, secret),
-            **_body_fields(body, secret),
-        },
-    }
-    return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
-
-
 class Recorder:
     """Appends answers to ``DIR/recording.jsonl`` (see the module's docstring); ``directory`` is created
     when missing. ``failed`` counts the answers that could not be written."""
@@ -182,16 +152,22 @@ class Recorder:
     ) -> None:
         """Append one answer; never raises for the file (see ``failed``)."""
         try:
-            line = answer_line(
-                method=method,
-                path=path,
-                query=query,
-                with_token=with_token,
-                status=status,
-                headers=headers,
-                body=body,
-                secret=secret,
-            )
+            record = {
+                "recording": FORMAT_VERSION,
+                "recorded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "request": {
+                    "method": method.upper(),
+                    "path": scrub(path, secret),
+                    "query": scrub(query, secret),
+                    "with_token": with_token,
+                },
+                "response": {
+                    "status": status,
+                    "headers": kept_headers(headers, secret),
+                    **_body_fields(body, secret),
+                },
+            }
+            line = json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
             with self._lock:
                 descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
@@ -248,37 +224,37 @@ class RecordedAnswer:
         return f"{self.method} {self.path}" + (f"?{self.query}" if self.query else "")
 
 
-class _BadLine(Exception):  # noqa: N818 - internal signal: the line is skipped with this reason
-    pass
+class _BadLineError(Exception):
+    """Internal signal: the line is skipped with this reason."""
 
 
 def _field(mapping: Any, name: str, kind: type | tuple[type, ...], where: str) -> Any:
     if not isinstance(mapping, dict):
-        raise _BadLine(f"{where} is not an object")
+        raise _BadLineError(f"{where} is not an object")
     if name not in mapping:
-        raise _BadLine(f"{where}.{name} is missing")
+        raise _BadLineError(f"{where}.{name} is missing")
     value = mapping[name]
     if isinstance(value, bool) and kind is not bool:
-        raise _BadLine(f"{where}.{name} has the wrong type (bool)")
+        raise _BadLineError(f"{where}.{name} has the wrong type (bool)")
     if not isinstance(value, kind):
-        raise _BadLine(f"{where}.{name} has the wrong type ({type(value).__name__})")
+        raise _BadLineError(f"{where}.{name} has the wrong type ({type(value).__name__})")
     return value
 
 
 def parse_line(raw: bytes, number: int) -> RecordedAnswer:
-    """One line read back; ``_BadLine`` says why it cannot be."""
+    """One line read back; ``_BadLineError`` says why it cannot be."""
     try:
         record = json.loads(raw)
     except (ValueError, RecursionError):
-        raise _BadLine("not a complete JSON object (cut short by a crash?)") from None
+        raise _BadLineError("not a complete JSON object (cut short by a crash?)") from None
     version = _field(record, "recording", int, "the line")
     if version != FORMAT_VERSION:
-        raise _BadLine(f"recording format {version}, this version reads {FORMAT_VERSION}")
+        raise _BadLineError(f"recording format {version}, this version reads {FORMAT_VERSION}")
     request = _field(record, "request", dict, "the line")
     response = _field(record, "response", dict, "the line")
     status = _field(response, "status", int, "response")
-    if not 100 <= status <= 599:  # noqa: PLR2004
-        raise _BadLine(f"response.status {status} is not an HTTP status")
+    if not 100 <= status <= 599:
+        raise _BadLineError(f"response.status {status} is not an HTTP status")
     headers = _field(response, "headers", dict, "response")
     for name, value in headers.items():
         if (
@@ -286,22 +262,22 @@ def parse_line(raw: bytes, number: int) -> RecordedAnswer:
             or not isinstance(value, str)
             or not _HEADER_VALUE.fullmatch(value)
         ):
-            raise _BadLine(f"response.headers[{name!r}] is not a header a server can send")
+            raise _BadLineError(f"response.headers[{name!r}] is not a header a server can send")
     text = _field(response, "body", str, "response")
     if _field(response, "base64", bool, "response"):
         try:
             body = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
-            raise _BadLine("response.body is not valid base64") from None
+            raise _BadLineError("response.body is not valid base64") from None
     else:
         try:
             body = text.encode("utf-8")
         except UnicodeEncodeError:
-            raise _BadLine("response.body holds a lone surrogate, which UTF-8 cannot carry") from None
+            raise _BadLineError("response.body holds a lone surrogate, which UTF-8 cannot carry") from None
     method = _field(request, "method", str, "request")
     path = _field(request, "path", str, "request")
     if not path.startswith("/"):
-        raise _BadLine("request.path must start with /")
+        raise _BadLineError("request.path must start with /")
     return RecordedAnswer(
         line=number,
         method=method.upper(),
@@ -356,7 +332,7 @@ def read_recording(directory: object, option: str = "replay") -> tuple[list[Reco
                 continue
             try:
                 answers.append(parse_line(raw, number))
-            except _BadLine as why:
+            except _BadLineError as why:
                 skipped.append(f"line {number}: {why}")
     except OSError as exc:
         raise RecordingError(f"{option}: cannot read {str(target)!r}: {exc.strerror or exc}") from None

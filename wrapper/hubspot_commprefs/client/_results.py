@@ -1,33 +1,61 @@
-"""Typed results: the generated models of a 200 answer, with the helpers callers need.
+"""Answers: an HTTP answer turned into the typed result of a 200 or the typed error of anything else
+(``parse_response``, ``status_error``, ``transport_error``), the typed results themselves, and HubSpot's
+rate-limit headers (``RateLimitInfo``) that every result and error carries. Pure: no I/O, shared by both
+clients and the bulk engine.
+
+A 200 is read once (``_decode``), refused when an object of it holds a key twice (``DuplicateKeyError``:
+which of the two counts is anyone's guess) and checked against the spec; each step's cost is bounded
+by the body's size, never by how many problems it holds (see ``hubspot_commprefs.schemas``).
 
 A 200 answer is an *operation* whose ``status`` may be other than COMPLETE and that may carry ``errors``;
 ``is_complete`` says whether it is a clean answer and ``raise_if_incomplete()`` turns the other case into
 an ``IncompleteResultError``; ``cannot_tell`` says why an answer tells nothing about the contact (the one
-rule that ``lookup_many``, ``bulk`` and the command line apply). Unknown enum values and fields never fail: each generated enum member keeps
-its raw ``value`` (``is_known`` is False for a value the spec does not list) and ``extra_fields`` holds
-what the spec does not name. ``null`` in an optional field is taken as absent (the field is ``UNSET`` in
-the model); ``body`` keeps the decoded JSON exactly as received, nulls included.
-
-The client checks a body against the spec when the answer arrives, and builds its generated ``model`` when
-the result first needs it: a caller that reads only ``body`` (or drops the result) never pays for it.
+rule that ``lookup_many``, ``bulk`` and the command line apply). Unknown enum values and fields never fail:
+each generated enum member keeps its raw ``value`` (``is_known`` is False for a value the spec does not
+list) and ``extra_fields`` holds what the spec does not name. ``null`` in an optional field is taken as
+absent (the field is ``UNSET`` in the model); ``body`` keeps the decoded JSON exactly as received, nulls
+included. The generated ``model`` is built when a result first needs it: a caller that reads only ``body``
+(or drops the result) never pays for it.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import email.utils
+import json
+import logging
+import math
 import operator
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, SupportsIndex, TypeVar, overload
 
-from hubspot_commprefs._errors import IncompleteResultError
-from hubspot_commprefs._logging import scrub, secret_of
+import httpx
+
+from hubspot_commprefs._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CommPrefsError,
+    DuplicateKeyError,
+    IncompleteResultError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnexpectedResponseError,
+)
+from hubspot_commprefs._logging import logger, redact_headers, scrub, secret_of
+from hubspot_commprefs.schemas import INT64_MAX, BodyMismatch, build, check, duplicate_key, field_path
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Mapping
 
-    import httpx
     from hubspot_commprefs_client.models import (
         ActionResponseStatus,
         ActionResponseWithResultsPublicStatus,  # noqa: F401 - named in a string below
@@ -36,7 +64,112 @@ if TYPE_CHECKING:
         PublicWideStatus,
     )
 
-    from hubspot_commprefs.client._rate_limit import RateLimitInfo
+    from hubspot_commprefs.client._client import Operation
+
+
+# Lower-case, as looked up.
+MAX_HEADER = "x-hubspot-ratelimit-max"
+REMAINING_HEADER = "x-hubspot-ratelimit-remaining"
+INTERVAL_HEADER = "x-hubspot-ratelimit-interval-milliseconds"
+DAILY_HEADER = "x-hubspot-ratelimit-daily"
+DAILY_REMAINING_HEADER = "x-hubspot-ratelimit-daily-remaining"
+RETRY_AFTER_HEADER = "retry-after"
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitInfo:
+    """What HubSpot said about its rate limits in one answer. A header that is absent or malformed is
+    ``None``; HubSpot does not send the daily ones for OAuth calls.
+
+    ``retry_after`` is in seconds (``Retry-After`` as a number or an HTTP date, never negative).
+    """
+
+    max: int | None = None
+    remaining: int | None = None
+    interval_ms: int | None = None
+    daily: int | None = None
+    daily_remaining: int | None = None
+    retry_after: float | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str] | httpx.Headers) -> RateLimitInfo:
+        """Parse the headers of one answer (one pass over an ``httpx.Headers``' raw list, which is
+        much cheaper than six lookups that mostly miss)."""
+        found: dict[str, str] = {}
+        if isinstance(headers, httpx.Headers):
+            for name, value in headers.raw:
+                key = name.lower()
+                if key.startswith(b"x-hubspot-ratelimit-") or key == b"retry-after":
+                    found.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+        else:
+            found = {k.lower(): v for k, v in headers.items()}
+        if not found:
+            return EMPTY_RATE_LIMIT
+        return cls(
+            max=_count(found.get(MAX_HEADER)),
+            remaining=_count(found.get(REMAINING_HEADER)),
+            interval_ms=_count(found.get(INTERVAL_HEADER)),
+            daily=_count(found.get(DAILY_HEADER)),
+            daily_remaining=_count(found.get(DAILY_REMAINING_HEADER)),
+            retry_after=parse_retry_after(found.get(RETRY_AFTER_HEADER)),
+        )
+
+    @property
+    def window_exhausted(self) -> bool:
+        """Whether the rolling window has no request left."""
+        return self.remaining is not None and self.remaining <= 0
+
+    @property
+    def daily_exhausted(self) -> bool:
+        """Whether the account's daily allowance is used up (waiting seconds will not help)."""
+        return self.daily_remaining is not None and self.daily_remaining <= 0
+
+
+EMPTY_RATE_LIMIT = RateLimitInfo()
+
+
+_MAX_COUNT_DIGITS = 19
+"""A count longer than this is not a count HubSpot sends (an int64 has 19 digits); parsing it would also
+meet Python's limit on int() of long strings (4300 digits), which raises ValueError."""
+_MAX_COUNT = INT64_MAX
+
+
+def _count(value: str | None) -> int | None:
+    """A non-negative count from a header, or None when it is absent or not a plausible count."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > _MAX_COUNT_DIGITS:
+        return None
+    number = int(value)
+    return number if number <= _MAX_COUNT else None
+
+
+_MAX_RETRY_AFTER_LENGTH = 64
+
+
+def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date); ``None`` if malformed."""
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > _MAX_RETRY_AFTER_LENGTH:  # no delay or HTTP date is this long
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    return max((when - now).total_seconds(), 0.0)
+
 
 COMPLETE = "COMPLETE"
 SUBSCRIBED = "SUBSCRIBED"
@@ -46,7 +179,9 @@ PORTAL_WIDE = "PORTAL_WIDE"
 BUSINESS_UNIT_WIDE = "BUSINESS_UNIT_WIDE"
 ERRORS_FIELD = "errors"
 _SHOWN = 200
+"""The most characters of a server's text shown in a message."""
 T = TypeVar("T")
+ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
 _MODEL_LOCK = threading.Lock()
 """Held while a result's model is built, so that every thread sees the one model of a result."""
 
@@ -348,7 +483,8 @@ class UnsubscribeAllStatus(
         return _item(self.model.results, index, type(self).__name__)
 
     @property
-    def _opted_out(self) -> list[PublicWideStatus]:
+    def opted_out(self) -> list[PublicWideStatus]:
+        """The wide statuses that say UNSUBSCRIBED (portal-wide or of a business unit)."""
         return [w for w in self.model.results if w.status == UNSUBSCRIBED]
 
     @property
@@ -363,7 +499,7 @@ class UnsubscribeAllStatus(
         ``cannot_tell`` apply: True when any wide status says UNSUBSCRIBED; otherwise None when one has a
         status this client does not know (False would say "may email" without knowing); otherwise False. It
         does not look at ``is_complete`` (``cannot_tell`` does)."""
-        if self._opted_out:
+        if self.opted_out:
             return True
         return None if self.unknown_wide_statuses else False
 
@@ -420,7 +556,7 @@ class UnsubscribeAllStatus(
         """Whether the contact opted out of all email of the whole portal; ``IncompleteResultError`` rather
         than a no when a wide status is unknown to this client."""
         return self._known_or_raise(
-            any(w.wide_status_type == PORTAL_WIDE for w in self._opted_out),
+            any(w.wide_status_type == PORTAL_WIDE for w in self.opted_out),
             PORTAL_WIDE,
             "of all email portal-wide",
         )
@@ -430,7 +566,7 @@ class UnsubscribeAllStatus(
         """Whether the contact opted out of all email of a business unit (see ``business_unit_ids``);
         ``IncompleteResultError`` rather than a no when a wide status is unknown to this client."""
         return self._known_or_raise(
-            any(w.wide_status_type == BUSINESS_UNIT_WIDE for w in self._opted_out),
+            any(w.wide_status_type == BUSINESS_UNIT_WIDE for w in self.opted_out),
             BUSINESS_UNIT_WIDE,
             "of all email of a business unit",
         )
@@ -443,7 +579,7 @@ class UnsubscribeAllStatus(
             raise self._cannot_tell("of all email of which business units")
         return [
             w.business_unit_id
-            for w in self._opted_out
+            for w in self.opted_out
             if w.wide_status_type == BUSINESS_UNIT_WIDE and isinstance(w.business_unit_id, int)
         ]
 
@@ -465,3 +601,259 @@ class UnsubscribeAllStatus(
             f"unsubscribed_from_all={unsubscribed} portal_wide={portal_wide} "
             f"errors={len(self._raw_errors)}>"
         )
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+_CORRELATION_HEADER = "X-HubSpot-Correlation-Id"
+
+
+def request_of(response: httpx.Response) -> httpx.Request | None:
+    try:
+        return response.request
+    except RuntimeError:  # a response built by hand, never sent
+        return None
+
+
+def _snippet(text: str, secret: str | None) -> str:
+    """The start of ``text``, the token scrubbed first (so that cutting cannot leave a piece of it)."""
+    return _cut(scrub(text, secret))
+
+
+def _response_text(response: httpx.Response) -> str:
+    try:
+        return response.text
+    except (httpx.ResponseNotRead, httpx.StreamError, UnicodeDecodeError, LookupError):
+        return ""
+
+
+def status_error(response: httpx.Response) -> APIStatusError:
+    """The typed error for a 4xx or 5xx answer; every field of the body is optional."""
+    code = response.status_code
+    secret = secret_of(request_of(response))
+    text = _response_text(response)
+    try:
+        body: Any = json.loads(response.content)
+    except (ValueError, RecursionError, httpx.ResponseNotRead):
+        body = None
+    fields: Mapping[str, Any] = body if isinstance(body, dict) else {}
+
+    def text_field(name: str) -> str | None:
+        value = fields.get(name)
+        return scrub(value, secret) if isinstance(value, str) else None
+
+    reason = scrub(response.reason_phrase, secret) or "error"
+    message = text_field("message")
+    if not message or not message.strip():
+        message = (
+            f"{reason} (the body is not a JSON error object: {_snippet(text, secret)!r})"
+            if text.strip() and not fields
+            else reason
+        )
+    cls = _STATUS_ERRORS.get(code) or (InternalServerError if code >= 500 else APIStatusError)
+    error = cls(
+        message,
+        status_code=code,
+        category=text_field("category"),
+        sub_category=text_field("subCategory"),
+        correlation_id=text_field("correlationId")
+        or scrub(response.headers.get(_CORRELATION_HEADER) or "", secret)
+        or None,
+        body=body if body is not None else text,
+        headers=response.headers,
+        rate_limit=RateLimitInfo.from_headers(response.headers),
+    )
+    if isinstance(error, PermissionDeniedError):
+        error.missing_scopes = tuple(scrub(scope, secret) for scope in _scopes(fields))
+    if isinstance(error, RateLimitError):
+        error.policy_name = text_field("policyName")
+    return error
+
+
+def _scopes(fields: Mapping[str, Any]) -> tuple[str, ...]:
+    """Scope names from the error body's contexts (HubSpot puts them under ``requiredGranularScopes``)."""
+    contexts = [fields.get("context")]
+    details = fields.get("errors")
+    if isinstance(details, list):
+        contexts += [d.get("context") for d in details if isinstance(d, dict)]
+    found: dict[str, None] = {}
+    for context in contexts:
+        if isinstance(context, dict):
+            for key, values in context.items():
+                if "scope" in str(key).lower() and isinstance(values, list):
+                    found.update((v, None) for v in values if isinstance(v, str))
+    return tuple(found)
+
+
+def unexpected(response: httpx.Response, message: str) -> UnexpectedResponseError:
+    """An ``UnexpectedResponseError`` for ``response``: the token scrubbed from the message and ``text``."""
+    secret = secret_of(request_of(response))
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        content = b""
+    return UnexpectedResponseError(
+        scrub(message, secret),
+        status_code=response.status_code,
+        text=scrub(_response_text(response), secret),
+        headers=response.headers,
+        content=content,
+    )
+
+
+class _Fractions(threading.local):
+    seen = False
+
+
+_FRACTIONS = _Fractions()
+
+
+def _fraction(text: str) -> float:
+    _FRACTIONS.seen = True
+    return float(text)
+
+
+_DECODER = json.JSONDecoder(parse_float=_fraction)
+"""One decoder for every answer (``json.loads`` with an argument makes one per call)."""
+
+
+def _decode(content: bytes) -> tuple[Any, bool]:
+    """The decoded JSON (read as ``json.loads`` reads bytes), and whether it holds a number with a
+    fraction part (the decoder calls back only for those, so looking costs nothing when there is none;
+    the flag is the thread's own, and a decoding never yields to another task)."""
+    _FRACTIONS.seen = False
+    body = _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
+    return body, _FRACTIONS.seen
+
+
+def _duplicated(response: httpx.Response, path: tuple[str | int, ...]) -> DuplicateKeyError:
+    secret = secret_of(request_of(response))
+    where = _snippet(field_path(path), secret)
+    return DuplicateKeyError(
+        f"HTTP 200 with a body that holds a key twice in one object, {where}: which one counts is not "
+        "known, so the answer is not read",
+        key=scrub(str(path[-1]), secret),
+        path=where,
+        status_code=response.status_code,
+        text=scrub(_response_text(response), secret),
+        headers=response.headers,
+        content=response.content,
+    )
+
+
+def _model_builder(response: httpx.Response, operation: Operation[Any], body: Any) -> Any:
+    """Builds the generated model of a checked 200 body when the result first needs it (see
+    ``hubspot_commprefs.schemas``: once checked, building does not fail; were it to, the error is the same as for a
+    body that fails the check)."""
+
+    def build_model() -> Any:
+        try:
+            return build(operation.model, body, nulls=b"null" in response.content)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise unexpected(response, f"HTTP 200 with a body the spec does not allow: {exc}") from None
+
+    return build_model
+
+
+def parse_response(response: httpx.Response, operation: Operation[ResultT]) -> ResultT:
+    """The typed result of a 200 answer, or the typed error of any other."""
+    code = response.status_code
+    if code == 200:
+        try:
+            body, fractions = _decode(response.content)
+        except (ValueError, RecursionError) as exc:
+            secret = secret_of(request_of(response))
+            content_type = response.headers.get("content-type", "no content type")
+            if isinstance(exc, ValueError) and not isinstance(exc, json.JSONDecodeError):
+                # Python's own limits: an integer of over 4300 digits, say (nesting is a RecursionError)
+                why = f"JSON that cannot be read ({str(exc).split(';', 1)[0]})"
+            elif isinstance(exc, RecursionError):
+                why = "JSON nested too deeply to read"
+            else:
+                why = f"a body that is not JSON ({content_type})"
+            raise unexpected(
+                response, f"HTTP 200 with {why}: {_snippet(_response_text(response), secret)!r}"
+            ) from None
+        repeated = duplicate_key(response.content, body)
+        if repeated is not None:
+            raise _duplicated(response, repeated)
+        try:
+            check(operation.model, body, whole_integers=fractions)
+        except BodyMismatch as exc:
+            secret = secret_of(request_of(response))
+            raise unexpected(
+                response, f"HTTP 200 with a body the spec does not allow: {exc.describe(secret)}"
+            ) from None
+        except (ValueError, RecursionError) as exc:  # jsonschema-rs' own limits, if a body ever meets them
+            raise unexpected(
+                response, f"HTTP 200 with a body that cannot be checked ({type(exc).__name__})"
+            ) from None
+        return operation.result_type(
+            build=_model_builder(response, operation, body),
+            rate_limit=RateLimitInfo.from_headers(response.headers),
+            headers=response.headers,
+            request=request_of(response),
+            body=body,
+            content=response.content,
+        )
+    if 400 <= code <= 599:
+        raise status_error(response)
+    raise unexpected(
+        response, f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here"
+    )
+
+
+def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIError:
+    """The typed error for an httpx failure: no answer (``APIConnectionError``, retried), or an answer
+    whose body could not be decoded, or that a response hook of the caller's client raised for."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return hook_error(exc)
+    if isinstance(exc, httpx.DecodingError):
+        # Without the response (``send`` keeps it; this path does not): the status is unknown, 0.
+        return UnexpectedResponseError(
+            f"an answer whose body cannot be decoded: {type(exc).__name__}",
+            status_code=0,
+            text="",
+            headers=None,
+        )
+    secret = secret_of(request)
+    where = request_line(request)
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"no answer in time from {where}: {type(exc).__name__}")
+    return APIConnectionError(scrub(f"no answer from {where}: {type(exc).__name__}: {exc}", secret))
+
+
+def hook_error(exc: httpx.HTTPStatusError) -> APIError:
+    """The typed error for the answer a response hook of the caller's client raised for (typically
+    ``raise_for_status``): the same error as if the hook had not been there."""
+    response = exc.response
+    code = response.status_code
+    if 400 <= code <= 599:
+        return status_error(response)
+    return unexpected(
+        response, f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here"
+    )
+
+
+def closed_error(client: object) -> CommPrefsError:
+    return CommPrefsError(
+        f"this {type(client).__name__} is closed (its HTTP client was closed): create a new one"
+    )
+
+
+def request_line(request: httpx.Request) -> str:
+    return f"{request.method} {request.url.copy_with(query=None)}"
+
+
+def log_response(request: httpx.Request, response: httpx.Response) -> None:
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("%s %s -> %s", request.method, request.url, response.status_code)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("response headers=%s", redact_headers(response.headers.items(), secret_of(request)))

@@ -1,6 +1,5 @@
 """Retries: the one rule of which failures are retried and how long to wait, for the client and the bulk
-engine alike (each with its own limits, a ``RetryPolicy``), and the retry loop as one I/O-free generator
-that a sync and an async driver run.
+engine alike (each with its own limits, a ``RetryPolicy``), and the client's two retry loops.
 
 Retried: the policy's statuses (the client's: 429, 502, 503, 504), connection errors and timeouts;
 nothing else. Waits: the server's ``Retry-After`` when given; on a 429 without it, the rest of HubSpot's
@@ -9,17 +8,11 @@ rate-limit window when its headers say the window is used up; otherwise exponent
 ``max_server_delay`` (60 s) and an exhausted daily limit (``is_daily_limit``) are not waited for: the
 error is raised at once (its ``rate_limit`` says why).
 
-The loop is shaped like httpx's ``auth_flow``: ``retry_flow`` yields ``ATTEMPT`` ("make one attempt"), is
-sent the ``APIError`` of a failed attempt, and yields the ``Wait`` before the next one, or ``GIVE_UP``;
-``call_with_retries`` and ``async_call_with_retries`` only do the I/O (the attempt and the sleep), so a
-change to the rule is made once.
-
-The loop is our own, not stamina's: stamina's instrumentation is global (its default hook logs a warning
-through the ``stamina`` logger for every retry, which Python's last-resort handler prints to stderr when
-the application configured no logging), and it cannot be switched off for our calls alone without
-changing it for the whole application. Each retry is logged (INFO) through the ``hubspot_commprefs``
-logger instead. Waits go through ``time.sleep`` and ``asyncio.sleep``, looked up at each wait, so tests
-can replace them.
+Every decision is the policy's (``next_wait``); ``call_with_retries`` and ``async_call_with_retries`` only
+make the attempts and sleep. The loop is our own rather than stamina's, whose instrumentation is global
+(it logs every retry through its own logger, which cannot be switched off for our calls alone): each
+retry is logged (INFO) through the ``hubspot_commprefs`` logger. Waits go through ``time.sleep`` and
+``asyncio.sleep``, looked up at each wait, so tests can replace them.
 """
 
 from __future__ import annotations
@@ -28,7 +21,7 @@ import math
 import random
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from hubspot_commprefs._errors import (
     APIConnectionError,
@@ -46,7 +39,7 @@ from hubspot_commprefs.client._options import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Generator
+    from collections.abc import Awaitable, Callable
 
 T = TypeVar("T")
 
@@ -69,7 +62,7 @@ def server_delay(error: APIStatusError) -> float | None:
         return math.inf
     if limits.retry_after is not None:
         return limits.retry_after
-    if error.status_code == 429 and limits.window_exhausted and limits.interval_ms:  # noqa: PLR2004
+    if error.status_code == 429 and limits.window_exhausted and limits.interval_ms:
         return limits.interval_ms / 1000
     return None
 
@@ -135,37 +128,6 @@ class RetryPolicy:
         return wait
 
 
-@dataclass(frozen=True, slots=True)
-class Wait:
-    """The flow's step "wait this many seconds, then make the next attempt"."""
-
-    seconds: float
-
-
-ATTEMPT: Final = "attempt"
-"""The flow's step "make one attempt" (send it the attempt's ``APIError`` if it fails)."""
-GIVE_UP: Final = "give up"
-"""The flow's step "the last error is final: raise it"."""
-
-Step = Wait | str
-
-
-def retry_flow(policy: RetryPolicy) -> Generator[Step, APIError | None, None]:
-    """The retry loop without its I/O: yields ``ATTEMPT``; is sent each failed attempt's error and
-    answers with the ``Wait`` before the next attempt or ``GIVE_UP``."""
-    retry = 0
-    while True:
-        error = yield ATTEMPT
-        if error is None:  # the driver asked again without a failure: nothing to retry
-            return
-        retry += 1
-        wait = policy.next_wait(error, retry)
-        if wait is None:
-            yield GIVE_UP
-            return
-        yield Wait(wait)
-
-
 def name_attempts(error: APIError, attempts: int, seconds: float, attempt_seconds: float | None) -> None:
     """End a no-answer error's message with the attempts made and the time they took (``...; 3 attempts
     over 8.3 s (timeout 2 s each)``), when there were several: one attempt's words alone ("no answer in
@@ -184,10 +146,8 @@ def name_attempts(error: APIError, attempts: int, seconds: float, attempt_second
 def call_with_retries(
     attempt: Callable[[], T], policy: RetryPolicy, *, attempt_seconds: float | None = None
 ) -> T:
-    """Run ``attempt`` and retry it as ``retry_flow`` says; the last error is raised, its message naming
-    the attempts when it is a no-answer (``attempt_seconds``: the limit of one, for that message)."""
-    flow = retry_flow(policy)
-    next(flow)
+    """Run ``attempt``, retrying it as ``policy`` says; the last error is raised, its message naming the
+    attempts when it is a no-answer (``attempt_seconds``: the limit of one, for that message)."""
     started = time.monotonic()
     attempts = 0
     while True:
@@ -195,22 +155,17 @@ def call_with_retries(
         try:
             return attempt()
         except APIError as error:
-            step = flow.send(error)
-            if not isinstance(step, Wait):
+            wait = policy.next_wait(error, attempts)
+            if wait is None:
                 name_attempts(error, attempts, time.monotonic() - started, attempt_seconds)
                 raise
-        time.sleep(step.seconds)
-        next(flow)
+        time.sleep(wait)
 
 
 async def async_call_with_retries(
     attempt: Callable[[], Awaitable[T]], policy: RetryPolicy, *, attempt_seconds: float | None = None
 ) -> T:
     """The same as ``call_with_retries``, for a coroutine function."""
-    import asyncio  # noqa: PLC0415 - loaded by then; kept out of the package's import
-
-    flow = retry_flow(policy)
-    next(flow)
     started = time.monotonic()
     attempts = 0
     while True:
@@ -218,9 +173,10 @@ async def async_call_with_retries(
         try:
             return await attempt()
         except APIError as error:
-            step = flow.send(error)
-            if not isinstance(step, Wait):
+            wait = policy.next_wait(error, attempts)
+            if wait is None:
                 name_attempts(error, attempts, time.monotonic() - started, attempt_seconds)
                 raise
-        await asyncio.sleep(step.seconds)
-        next(flow)
+        import asyncio
+
+        await asyncio.sleep(wait)

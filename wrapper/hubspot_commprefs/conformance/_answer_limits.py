@@ -85,8 +85,8 @@ def _read_within_limits(response: requests.Response, timeout: Any) -> requests.R
         response.close()
         raise requests.exceptions.ContentDecodingError(_problem(error), request=response.request) from None
     # requests keeps a read body here; schemathesis reads it from ``response.content``.
-    response._content = content  # noqa: SLF001
-    response._content_consumed = True  # noqa: SLF001
+    response._content = content
+    response._content_consumed = True
     response.close()
     return response
 
@@ -123,14 +123,14 @@ def _sessions_within_limits(make_session: Any) -> Any:
 def limit_schemathesis_reads() -> Iterator[None]:
     """Make schemathesis read every answer within the limits above while the ``with`` block runs (the caller
     holds the lock that serialises runs)."""
-    original_request = schemathesis_requests._request  # noqa: SLF001 - see the module docstring
+    original_request = schemathesis_requests._request
     original_sessions = schemathesis_context.make_session
-    schemathesis_requests._request = _request_within_limits  # noqa: SLF001
+    schemathesis_requests._request = _request_within_limits
     schemathesis_context.make_session = _sessions_within_limits(original_sessions)
     try:
         yield
     finally:
-        schemathesis_requests._request = original_request  # noqa: SLF001
+        schemathesis_requests._request = original_request
         schemathesis_context.make_session = original_sessions
 
 

@@ -74,7 +74,7 @@ class SpecChecker:
             if key in responses:
                 return key, self._refs.resolve(responses[key], f"response {key}")[0]
         # `default` documents the error answers: HubSpot's non-2xx bodies, never another success or a redirect.
-        if "default" in responses and status >= 400:  # noqa: PLR2004
+        if "default" in responses and status >= 400:
             return "default", self._refs.resolve(responses["default"], "response default")[0]
         return None
 
@@ -87,7 +87,7 @@ class SpecChecker:
         if exchange.status == 0:
             add(Kind.TRANSPORT, "", "an answer", "none (the connection failed or timed out)")
             return findings
-        if exchange.status >= 500:  # noqa: PLR2004
+        if exchange.status >= 500:
             add(Kind.SERVER_ERROR, "", "no 5xx answer", f"status {exchange.status}")
         documented = self._response(exchange.endpoint, exchange.status)
         if documented is None:
@@ -129,7 +129,7 @@ class SpecChecker:
             )
         schema = content[next(m for m in content if m.lower() == media_type)].get("schema")
         if schema is not None:
-            self._check_body(body, schema, is_error=key == "default" or exchange.status >= 400, add=add)  # noqa: PLR2004
+            self._check_body(body, schema, is_error=key == "default" or exchange.status >= 400, add=add)
         return findings
 
     def _check_body(self, body: Any, schema: dict[str, Any], *, is_error: bool, add: Any) -> None:

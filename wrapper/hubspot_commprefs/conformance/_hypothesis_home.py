@@ -36,7 +36,7 @@ def cache_directory() -> Path | None:
 @contextlib.contextmanager
 def hypothesis_home() -> Iterator[Path | None]:
     """Point hypothesis at the persistent cache (or a scratch directory) for the ``with`` block."""
-    import hypothesis.configuration  # noqa: PLC0415 - loaded with schemathesis by then
+    import hypothesis.configuration
 
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         yield None

@@ -55,14 +55,14 @@ def _declared(spec: dict[str, Any], endpoint: str) -> tuple[list[int], bool]:
     for key in responses:
         if key.isdigit():
             codes.append(int(key))
-        elif len(key) == 3 and key[0].isdigit() and key[1:].upper() == "XX":  # noqa: PLR2004
+        elif len(key) == 3 and key[0].isdigit() and key[1:].upper() == "XX":
             codes += range(int(key[0]) * 100, int(key[0]) * 100 + 100)
     return codes, "default" in responses
 
 
 def expected_for_valid(spec: dict[str, Any], endpoint: str) -> Expected:
     codes, _ = _declared(spec, endpoint)
-    success = sorted(c for c in codes if 200 <= c < 300)  # noqa: PLR2004
+    success = sorted(c for c in codes if 200 <= c < 300)
     allowed = set(success) | ({RATE_LIMITED} if RATE_LIMITED in codes else set())
     shown = " or ".join(map(str, success))
     return Expected(frozenset(allowed), f"{shown} for a valid request")
@@ -70,7 +70,7 @@ def expected_for_valid(spec: dict[str, Any], endpoint: str) -> Expected:
 
 def expected_for_no_token(spec: dict[str, Any], endpoint: str) -> Expected:
     codes, default = _declared(spec, endpoint)
-    if 401 in codes:  # noqa: PLR2004
+    if 401 in codes:
         return Expected(frozenset({401}), "401 for a request without a token")
     return _any_documented_4xx(codes, default, "a request without a token")
 
@@ -81,8 +81,8 @@ def expected_for_invalid(spec: dict[str, Any], endpoint: str, why: str) -> Expec
 
 
 def _any_documented_4xx(codes: list[int], default: bool, why: str) -> Expected:
-    allowed = set(range(400, 500)) if default else {c for c in codes if 400 <= c < 500}  # noqa: PLR2004
-    listed = sorted(c for c in codes if 400 <= c < 500)  # noqa: PLR2004
+    allowed = set(range(400, 500)) if default else {c for c in codes if 400 <= c < 500}
+    listed = sorted(c for c in codes if 400 <= c < 500)
     where = ", ".join(map(str, listed)) + (" or any other 4xx (default)" if default else "")
     return Expected(frozenset(allowed), f"a 4xx the spec documents ({where}) for {why}")
 
@@ -167,7 +167,7 @@ def run_targeted(
                         client.build_request("GET", url, headers=headers, timeout=timeout), stream=True
                     )
                     try:
-                        response._content = read_within_limits(response, timeout)  # noqa: SLF001 - read here, bounded
+                        response._content = read_within_limits(response, timeout)
                     finally:
                         response.close()
             except (httpx.HTTPError, AnswerTooSlowError) as exc:

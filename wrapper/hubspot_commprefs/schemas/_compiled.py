@@ -298,7 +298,7 @@ class Compiled:
     def first_problem(self, instance: Any) -> Problem | None:
         """The first problem of ``instance`` (None when it has none): the one jsonschema-rs stops at, the
         most telling one of its place (see the module docstring)."""
-        import jsonschema_rs  # noqa: PLC0415 - imported by the compilation already
+        import jsonschema_rs
 
         try:
             self._validator.validate(instance)
@@ -359,7 +359,7 @@ def _trusted(problem: Problem, cut: set[_Path], blocked: set[_Path]) -> bool:
 
 
 def _compile(document: dict[str, Any], reading: Reading) -> Compiled:
-    import jsonschema_rs  # noqa: PLC0415 - see the module docstring
+    import jsonschema_rs
 
     keywords: dict[str, type[jsonschema_rs.KeywordValidator]] | None = (
         {_WHOLE_INTEGER: _WholeInteger} if reading.whole_integers else None
@@ -417,7 +417,7 @@ _BUNDLED: list[SpecSchemas] = []
 @functools.cache
 def _bundled_document() -> dict[str, Any]:
     """The generated client's ``schemas.json``: the spec's ``info.version`` and component schemas."""
-    from importlib.resources import files  # noqa: PLC0415 - not needed before the first answer
+    from importlib.resources import files
 
     document: dict[str, Any] = json.loads(
         (files(SCHEMAS_PACKAGE) / SCHEMAS_RESOURCE).read_text(encoding="utf-8")

@@ -247,7 +247,7 @@ def _component_stripper(name: str, building: dict[str, Stripper | None]) -> Stri
     return building[name]
 
 
-def _stripper(schema: Any, building: dict[str, Stripper | None]) -> Stripper | None:  # noqa: C901 - one case per kind of schema
+def _stripper(schema: Any, building: dict[str, Stripper | None]) -> Stripper | None:
     if not isinstance(schema, dict):
         return None
     if schema.get("format") == "date-time" and "string" in types_of(schema):

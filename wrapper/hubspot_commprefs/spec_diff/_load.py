@@ -119,7 +119,7 @@ def _parse(text: str, name: str, *, as_json: bool) -> Any:
         except RecursionError:
             raise _too_deep(name) from None
     try:
-        import yaml  # noqa: PLC0415 - only a YAML file needs PyYAML (an extra)
+        import yaml
     except ImportError:
         raise SpecDocumentError(
             f"{name}: reading YAML needs PyYAML: pip install 'hubspot-commprefs[harness]' (or give a .json file)"
@@ -228,7 +228,7 @@ def _size(size: int) -> str:
 
 def load_bundled_spec() -> Document:
     """The spec the installed client was generated from (``hubspot_commprefs_client/openapi.yaml``)."""
-    from importlib.resources import files  # noqa: PLC0415
+    from importlib.resources import files
 
     name = "the bundled spec"
     try:

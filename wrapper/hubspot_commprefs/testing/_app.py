@@ -132,7 +132,7 @@ def _faulty(state: ServerState, body: dict[str, Any], headers: dict[str, str]) -
         return HTMLResponse(_bodies.HTML_ERROR_PAGE, 502, headers)
     body = apply_drift(body, faults)
     if Fault.WRONG_CONTENT_TYPE in faults:
-        import json  # noqa: PLC0415 - only for this fault
+        import json
 
         return Response(json.dumps(body), 200, headers, media_type="text/plain")
     return _JSON(body, 202 if Fault.UNDOCUMENTED_STATUS in faults else 200, headers)

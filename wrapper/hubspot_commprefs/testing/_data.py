@@ -223,9 +223,9 @@ def default_dataset(seed: int = DEFAULT_SEED, contacts: int = len(_NAMES)) -> Da
             for t in sorted(chosen, key=lambda t: t.id)
         )
         roll = rng.random()
-        if roll < 0.15:  # noqa: PLR2004 - share of contacts opted out portal-wide
+        if roll < 0.15:
             opt_outs: tuple[OptOut, ...] = (OptOut("PORTAL_WIDE", _timestamp(rng)),)
-        elif roll < 0.3:  # noqa: PLR2004 - share opted out of one business unit
+        elif roll < 0.3:
             opt_outs = (OptOut("BUSINESS_UNIT_WIDE", _timestamp(rng), 1021),)
         else:
             opt_outs = ()

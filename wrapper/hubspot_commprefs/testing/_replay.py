@@ -120,7 +120,7 @@ def _endpoint_of(answer: RecordedAnswer) -> str | None:
 
 def _drift(answer: RecordedAnswer, endpoint: str, checker: SpecChecker) -> list[str]:
     """Why the spec does not allow ``answer`` (empty when it does)."""
-    from hubspot_commprefs.conformance import Exchange, Kind, Severity  # noqa: PLC0415 - heavy
+    from hubspot_commprefs.conformance import Exchange, Kind, Severity
 
     exchange = Exchange(
         endpoint=endpoint,
@@ -218,7 +218,7 @@ def _check_served(replay: Replay) -> list[str]:
     ]
     if unsendable or not answers:
         return unsendable
-    from hubspot_commprefs.conformance import SpecChecker  # noqa: PLC0415 - heavy, only here
+    from hubspot_commprefs.conformance import SpecChecker
 
     checker = SpecChecker(load_spec())
     for answer in answers:

@@ -200,7 +200,7 @@ class FakeHubSpot:
         any other :class:`~hubspot_commprefs.conformance.ConformanceOptions` fields. Needs the
         ``harness`` extra, as the suite does.
         """
-        from hubspot_commprefs.conformance import (  # noqa: PLC0415
+        from hubspot_commprefs.conformance import (
             DEFAULT_MAX_REQUESTS,
             UNGUARDED_PROBES,
             ConformanceOptions,

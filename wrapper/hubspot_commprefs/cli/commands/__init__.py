@@ -1,7 +1,6 @@
-"""Sub-commands of ``hubspot-commprefs``, one module each, found by ``hubspot_commprefs.cli``.
+"""The modules that run the sub-commands of ``hubspot-commprefs``, one per command (the lookups share one).
 
-A command module defines ``ORDER`` (an int: its place in ``--help``) and ``register(subparsers)``, which
-adds its parser and sets ``run`` (a function ``(argparse.Namespace) -> int``, the exit code) as a default.
-At import a command module uses only the standard library; what it needs to run is imported inside
-``run``, so that ``hubspot-commprefs --help`` stays fast.
+Their parsers are in ``hubspot_commprefs.cli._parsers`` (``runs="MODULE.FUNCTION"``); a module here is
+imported only when its command runs, so it imports what it needs at its top. ``bulk`` still holds its own
+parser (``register``), added by ``hubspot_commprefs.cli``.
 """

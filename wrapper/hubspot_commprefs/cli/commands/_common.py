@@ -1,8 +1,7 @@
 """What the lookup and bulk commands share: the client from the environment, and how errors exit.
 
 The exit codes and environment variables are named once, in ``hubspot_commprefs._exit_codes`` and the
-client's options. Nothing beyond the standard library and the package itself is imported at import time
-(see ``hubspot_commprefs.cli.commands``).
+client's options. It imports the client only (loaded at start-up anyway), so the parsers can use it.
 """
 
 from __future__ import annotations
@@ -20,7 +19,14 @@ from hubspot_commprefs._exit_codes import (
     EXIT_STOPPED,
     EXIT_USAGE,
 )
-from hubspot_commprefs.client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS
+from hubspot_commprefs.client import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT_SECONDS,
+    MAX_TIMEOUT,
+    port_problem,
+    prepare_recording_dir,
+    resolve_base_url,
+)
 from hubspot_commprefs.client import ENV_ACCESS_TOKEN as TOKEN_ENV
 from hubspot_commprefs.client import ENV_BASE_URL as BASE_URL_ENV
 
@@ -56,8 +62,6 @@ def base_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a base URL the CLI accepts, or None (the client checks the rest)."""
     if not url.strip():
         return "the base URL is empty: leave the option out for the default (see --help)"
-    from hubspot_commprefs.client import port_problem  # noqa: PLC0415 - keep --help fast (no httpx)
-
     port = port_problem(url)
     if port is not None:
         return f"the base URL {shown(url)} has an invalid port ({port})"
@@ -79,8 +83,6 @@ def seconds_option(value: str) -> float:
         seconds = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    from hubspot_commprefs.client import MAX_TIMEOUT  # noqa: PLC0415 - keep --help fast (no httpx)
-
     if not 0 < seconds <= MAX_TIMEOUT:  # also refuses NaN and infinity
         raise argparse.ArgumentTypeError(
             f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {value}"
@@ -181,8 +183,6 @@ def add_record_option(parser: argparse.ArgumentParser) -> None:
 def check_record_dir(args: argparse.Namespace) -> None:
     """Create and check ``--record DIR`` before any request (ValueError, a usage error, naming it)."""
     if getattr(args, "record", None) is not None:
-        from hubspot_commprefs.client import prepare_recording_dir  # noqa: PLC0415 - keep --help fast
-
         prepare_recording_dir(args.record, "--record")
 
 
@@ -204,12 +204,9 @@ def client_options(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
     if args.base_url is not None:
         options["base_url"] = args.base_url.strip()
     else:
-        from_env = os.environ.get(BASE_URL_ENV)
-        if from_env is not None and not from_env.strip():  # as in Python: never a silent HubSpot host
-            raise ValueError(
-                f"{BASE_URL_ENV} is set but empty: unset it to use HubSpot's host, or give a URL"
-            )
-        problem = base_url_problem(from_env) if from_env is not None else None
+        from_env = os.environ.get(BASE_URL_ENV, "")
+        problem = base_url_problem(from_env) if from_env.strip() else None
         if problem is not None:
             raise ValueError(f"{BASE_URL_ENV}: {problem}")
+        resolve_base_url(None)  # the client's own checks of it (set but empty, say), before any work
     return options

@@ -60,7 +60,7 @@ again with --resume; 130 interrupted (Ctrl-C): finished rows are on disk, run ag
 
 
 def register(subparsers: Any) -> None:
-    import argparse  # noqa: PLC0415 - only for the formatter class
+    import argparse
 
     parser = subparsers.add_parser(
         "bulk",
@@ -170,7 +170,7 @@ class _OutputLock:
         if output is None or path is None or (output.exists() and not output.is_file()):
             return
         try:
-            import fcntl  # noqa: PLC0415 - not on Windows
+            import fcntl
         except ImportError:
             return
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -253,7 +253,7 @@ def _check_output(output: Path) -> None:
 
 
 def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, source: Any) -> Any:
-    from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs.bulk import (
         ResumeState,
         journal_path,
         load_resume,
@@ -284,7 +284,7 @@ def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, so
 def _check_options(args: argparse.Namespace) -> None:
     if args.concurrency < 1:
         raise _Usage(f"--concurrency must be at least 1, not {args.concurrency}")
-    from hubspot_commprefs.client._options import check_int64  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs.client._options import check_int64
 
     try:  # the client's check, now: else every row would be refused alike
         check_int64("--business-unit-id", args.business_unit_id)
@@ -302,7 +302,7 @@ def _check_options(args: argparse.Namespace) -> None:
 
 def _plan(args: argparse.Namespace) -> _Plan:
     """Check the options and read the input; raise _Usage with the message for a usage error."""
-    from hubspot_commprefs.bulk import (  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs.bulk import (
         BulkInputError,
         InputSource,
         Rate,
@@ -352,7 +352,7 @@ def _where(output: Path | None) -> str:
 
 def _open_sink(args: argparse.Namespace, plan: _Plan) -> Any:
     """The sink the rows go to; OSError when OUTPUT cannot be created or its header written."""
-    from hubspot_commprefs.bulk import OrderedSink, RecordWriter, journal_path, open_writer  # noqa: PLC0415
+    from hubspot_commprefs.bulk import OrderedSink, RecordWriter, journal_path, open_writer
 
     output, resume = plan.output, plan.resume
     secret = secret_from(os.environ.get(TOKEN_ENV))  # never written, whatever a server echoes
@@ -382,7 +382,7 @@ def run(args: argparse.Namespace) -> int:
         plan = _plan(args)
     except (_Usage, ValueError) as error:
         return fail(str(error), EXIT_USAGE)
-    from hubspot_commprefs import CommPrefs, CommPrefsError  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs import CommPrefs, CommPrefsError
 
     with plan.source, plan.lock:
         try:
@@ -400,7 +400,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
-    from hubspot_commprefs import bulk  # noqa: PLC0415 - keep --help fast
+    from hubspot_commprefs import bulk
 
     rate, source, total, output, _, resume, _ = plan
     done = bulk.DoneRows(resume.written, resume.journaled)
@@ -458,8 +458,8 @@ def _first_ctrl_c_finishes_the_rows_in_flight(engine: Any) -> Any:
     (each within the client's timeout) and are written, then the command exits 130 as on any Ctrl-C. A
     second Ctrl-C stops it at once (the rows it abandons are looked up again by ``--resume``). Only from
     the main thread, and only over Python's own handler; returns what puts that handler back."""
-    import signal  # noqa: PLC0415 - keep --help fast
-    import threading  # noqa: PLC0415
+    import signal
+    import threading
 
     if (
         threading.current_thread() is not threading.main_thread()
@@ -488,8 +488,8 @@ def _isatty(stream: Any) -> bool:
 
 def _drain(outcomes: Any, where: str) -> str | None:
     """Run the lookups to the end: None when nothing stopped them, else why they stopped."""
-    from hubspot_commprefs._errors import CommPrefsError  # noqa: PLC0415
-    from hubspot_commprefs.client import MAX_SERVER_DELAY  # noqa: PLC0415
+    from hubspot_commprefs._errors import CommPrefsError
+    from hubspot_commprefs.client import MAX_SERVER_DELAY
 
     try:
         for _ in outcomes:
@@ -520,7 +520,7 @@ def _rows(count: int) -> str:
 def _print_summary(
     stats: Any, plan: _Plan, sink: Any, elapsed: float, *, args: argparse.Namespace, complete: bool
 ) -> None:
-    from hubspot_commprefs.bulk import journal_path  # noqa: PLC0415
+    from hubspot_commprefs.bulk import journal_path
 
     output, resume, total = plan.output, plan.resume, plan.total
     where = f"{output}: " if output is not None else ""

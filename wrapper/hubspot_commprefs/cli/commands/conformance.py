@@ -12,82 +12,25 @@ import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
-from hubspot_commprefs.cli.commands._common import (
-    EXIT_USAGE,
-    TOKEN_ENV,
-    add_global_options,
-    add_progress_option,
-    add_record_option,
-    check_record_dir,
+from hubspot_commprefs.cli.commands._common import EXIT_USAGE, TOKEN_ENV, check_record_dir
+from hubspot_commprefs.client import DEFAULT_TIMEOUT_SECONDS, normalise_subscriber_id
+from hubspot_commprefs.conformance import (
+    DEFAULT_SEED,
+    ConformanceOptions,
+    ProgressLine,
+    ReportDirError,
+    console_report,
+    prepare_report_dir,
+    run_conformance,
+    write_reports,
 )
-from hubspot_commprefs.client import DEFAULT_TIMEOUT_SECONDS
+from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot, RateLimit
 
 if TYPE_CHECKING:
     import argparse
 
-    from hubspot_commprefs.conformance import ConformanceOptions
-
-ORDER = 70
 FAKE_RATE_LIMIT = 100_000  # the bundled server's limit: high, so that an unpaced run is never answered 429
 REPRODUCE_PORT = 8089  # mock-server's default port: where the report's curls find the fake server again
-
-
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "conformance",
-        help="check that HubSpot (or the fake server) still answers as the spec says (needs the harness extra)",
-        description="Drive schemathesis over the spec (examples, coverage and fuzzing phases) and send "
-        "targeted requests for the given subscribers; check every answer's status, content type, body, "
-        "enums, date-times and int32/int64 ranges. Only GET requests are sent, at a bounded pace and count. "
-        f"The token is read from {TOKEN_ENV}. Without --base-url it runs against the bundled fake server.",
-        epilog="Exit codes: 0 every answer conforms; 1 something does not (or the run could not finish: "
-        "a transport error, the request budget reached); 2 a usage error; 4 the server did not answer "
-        "(5 requests in a row refused, reset or timed out: the run stops there, with that verdict instead "
-        "of a list of failures); 130 interrupted. A field the spec does not list is a note, not a failure.",
-    )
-    parser.add_argument(
-        "--subscriber",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="a contact's email address for the targeted cases (repeatable); use real contacts on a portal",
-    )
-    parser.add_argument(
-        "--max-examples", type=int, default=20, metavar="N", help="fuzzing examples per endpoint (default 20)"
-    )
-    parser.add_argument("--report-dir", metavar="DIR", help="write JUnit XML and a JSON summary here")
-    parser.add_argument(
-        "--rate",
-        type=float,
-        default=None,
-        metavar="PER_SECOND",
-        help="at most this many requests a second (default 5 against --base-url; 0 for no pacing, the "
-        "default against the bundled fake server)",
-    )
-    parser.add_argument(
-        "--max-requests", type=int, default=1000, metavar="N", help="stop after N requests (default 1000)"
-    )
-    parser.add_argument("--seed", type=int, default=None, metavar="N", help="the generation seed")
-    parser.add_argument(
-        "--fault",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="only without --base-url: tell the bundled fake server to misbehave (see mock-server --help)",
-    )
-    add_progress_option(
-        parser,
-        shows="the run's progress (phase, requests sent of the budget, findings so far; one line redrawn on "
-        "a terminal, plain lines elsewhere)",
-    )
-    add_record_option(parser)
-    add_global_options(
-        parser,
-        base_url_help="the server to check, e.g. https://api.hubapi.com (default: start the bundled fake "
-        "server; HUBSPOT_BASE_URL is not read, so that a run never reaches a portal unasked)",
-        timeout_help=f"the longest one request may take (default {DEFAULT_TIMEOUT_SECONDS:g})",
-    )
-    parser.set_defaults(run=run)
 
 
 def _usage(message: str) -> int:
@@ -99,8 +42,6 @@ def _check_subscribers(args: argparse.Namespace) -> str | None:
     """Each ``--subscriber`` by the client's one rule for ids, as the lookups and bulk apply it, before any
     request: one that is not an email address, or would change the URL (``..``, ``%2e``), is a usage error.
     The ids kept are the ones the client would send (surrounding whitespace removed)."""
-    from hubspot_commprefs.client import normalise_subscriber_id  # noqa: PLC0415 - keep --help fast
-
     try:
         args.subscriber = [normalise_subscriber_id(subscriber) for subscriber in args.subscriber]
     except ValueError as exc:
@@ -121,8 +62,6 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """The options every run takes from the flags, whatever the server; an unset --rate keeps the default
     (5/s for ConformanceOptions, unpaced from FakeHubSpot.conformance_options)."""
-    from hubspot_commprefs.conformance import DEFAULT_SEED  # noqa: PLC0415 - keep --help fast
-
     settings: dict[str, Any] = {
         "max_examples": args.max_examples,
         "max_requests": args.max_requests,
@@ -137,17 +76,10 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hubspot_commprefs._extras import harness_problem  # noqa: PLC0415 - keep --help fast
-
-    problem = harness_problem("conformance") or _check_numbers(args) or _check_subscribers(args)
+    problem = _check_numbers(args) or _check_subscribers(args)
     if problem:
         return _usage(problem)
     if args.report_dir is not None:
-        from hubspot_commprefs.conformance import (  # noqa: PLC0415 - keep --help fast
-            ReportDirError,
-            prepare_report_dir,
-        )
-
         try:  # before any request: a run must not end with its reports lost
             prepare_report_dir(args.report_dir)
         except ReportDirError as exc:
@@ -170,8 +102,6 @@ def _against(args: argparse.Namespace, base_url: str, business_units: list[int])
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         return _usage(f"set {TOKEN_ENV} to a token with the communication_preferences.read scope")
-    from hubspot_commprefs.conformance import ConformanceOptions  # noqa: PLC0415 - keep --help fast
-
     try:
         options = ConformanceOptions(
             base_url=base_url,
@@ -186,12 +116,6 @@ def _against(args: argparse.Namespace, base_url: str, business_units: list[int])
 
 
 def _against_fake_server(args: argparse.Namespace, business_units: list[int]) -> int:
-    from hubspot_commprefs.testing import (  # noqa: PLC0415 - keep --help fast
-        DEFAULT_TOKEN,
-        FakeHubSpot,
-        RateLimit,
-    )
-
     try:
         server = FakeHubSpot(faults=args.fault, rate_limit=RateLimit(max_requests=FAKE_RATE_LIMIT))
     except ValueError as exc:
@@ -220,13 +144,6 @@ def _against_fake_server(args: argparse.Namespace, business_units: list[int]) ->
 
 
 def _run(args: argparse.Namespace, options: ConformanceOptions) -> int:
-    from hubspot_commprefs.conformance import (  # noqa: PLC0415 - keep --help fast
-        ProgressLine,
-        console_report,
-        run_conformance,
-        write_reports,
-    )
-
     progress = ProgressLine(sys.stderr, enabled=args.progress)
     try:
         result = run_conformance(options, progress=progress)

@@ -10,80 +10,38 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from hubspot_commprefs._logging import REDACTED, scrub, secret_from
+import hubspot_commprefs
+from hubspot_commprefs._errors import APIError, CommPrefsError
+from hubspot_commprefs._logging import REDACTED, escape_surrogates, scrub, secret_from
 from hubspot_commprefs.cli.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     TOKEN_ENV,
-    add_global_options,
-    add_record_option,
     client_options,
     fail,
     shown,
     stdout_to_devnull,
     warn,
 )
-from hubspot_commprefs.client import DEFAULT_CHANNEL
+from hubspot_commprefs.client import (
+    DEFAULT_CHANNEL,
+    SubscriptionStatuses,
+    UnsubscribeAllStatus,
+    normalise_subscriber_id,
+)
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
-ORDER = 10
-EXIT_CODES = (
-    "Exit codes: 0 HubSpot answered (the answer is printed); 1 HubSpot answered with an error, or with an "
-    "operation that is not COMPLETE or carries errors (printed as CANNOT TELL / INCOMPLETE, with a warning on "
-    "stderr), or with a wide status this client does not know, or could not be reached, or the answer could "
-    f"not be written (a closed pipe, a full disk); 2 a usage error (a missing {TOKEN_ENV}, an empty or "
-    "blank subscriber id, or one that cannot be sent, a bad --base-url or --record); 130 interrupted."
-)
+    from hubspot_commprefs.client import CommPrefs
 
-
-def register(subparsers: Any) -> None:
-    statuses = subparsers.add_parser(
-        "statuses",
-        help="a contact's status for every subscription type",
-        description="Ask HubSpot for SUBSCRIBER's status for every subscription type (email channel). "
-        f"The token is read from {TOKEN_ENV}.",
-        epilog=EXIT_CODES,
-    )
-    statuses.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
-    add_json_options(statuses)
-    add_record_option(statuses)
-    add_global_options(statuses)
-    statuses.set_defaults(run=run_statuses)
-
-    wide = subparsers.add_parser(
-        "unsubscribe-all",
-        help="whether a contact opted out of all email",
-        description="Ask HubSpot whether SUBSCRIBER opted out of all email, portal-wide or for a business "
-        f"unit. The token is read from {TOKEN_ENV}.",
-        epilog=EXIT_CODES,
-    )
-    wide.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
-    wide.add_argument(
-        "--verbose", action="store_true", help="ask HubSpot for the wide statuses even when not opted out"
-    )
-    add_json_options(wide)
-    add_record_option(wide)
-    add_global_options(wide)
-    wide.set_defaults(run=run_unsubscribe_all)
-
-
-def add_json_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--json", action="store_true", help="print HubSpot's JSON body as received, byte for byte"
-    )
-    parser.add_argument(
-        "--pretty",
-        action="store_true",
-        help="print HubSpot's JSON body indented (its keys in their order, its values as sent; implies --json)",
-    )
+Result = SubscriptionStatuses | UnsubscribeAllStatus
+ResultT = TypeVar("ResultT", SubscriptionStatuses, UnsubscribeAllStatus)
 
 
 def _text(value: Any) -> str:
@@ -104,21 +62,14 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     )
 
 
-def _lookup(args: argparse.Namespace, operation: str) -> tuple[int, Any]:
-    from hubspot_commprefs import APIError, CommPrefs, CommPrefsError  # noqa: PLC0415 - keep --help fast
-    from hubspot_commprefs.client import normalise_subscriber_id  # noqa: PLC0415
-
-    result: Any
+def _lookup(args: argparse.Namespace, ask: Callable[[CommPrefs], ResultT]) -> tuple[int, ResultT | None]:
+    """``ask`` the client made from the flags and the environment: the exit code, and the result."""
     try:
         # The id the client sends (the one rule: whitespace around it removed) is the one shown.
         args.subscriber = normalise_subscriber_id(args.subscriber)
-        with CommPrefs(**client_options(args)) as client:
-            if operation == "statuses":
-                result = client.get_statuses(args.subscriber, business_unit_id=args.business_unit_id)
-            else:
-                result = client.get_unsubscribe_all_status(
-                    args.subscriber, business_unit_id=args.business_unit_id, verbose=args.verbose
-                )
+        # Looked up at each call (not imported by name), so that a test can replace it.
+        with hubspot_commprefs.CommPrefs(**client_options(args)) as client:
+            result = ask(client)
     except (ValueError, TypeError) as error:
         return fail(str(error), EXIT_USAGE), None
     except APIError as error:
@@ -133,7 +84,7 @@ def _secret() -> str | None:
     return secret_from(os.environ.get(TOKEN_ENV))
 
 
-def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
+def _finish(args: argparse.Namespace, result: Result, text: str) -> int:
     secret = _secret()
     shown_text = body_as_received(result, pretty=args.pretty) if args.json or args.pretty else text
     printed = scrub(shown_text, secret)
@@ -162,10 +113,7 @@ def _finish(args: argparse.Namespace, result: Any, text: str) -> int:
     return EXIT_OK
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def body_as_received(result: Any, *, pretty: bool = False) -> str:
+def body_as_received(result: Result, *, pretty: bool = False) -> str:
     """HubSpot's JSON body as received: its bytes as text (a body that is not UTF-8 JSON, say UTF-16, is
     shown in the terminal's encoding); ``pretty``: indented, its keys in their order, its strings
     (date-times included) unchanged, nulls and fields the spec lacks kept, non-ASCII readable. A lone
@@ -175,7 +123,7 @@ def body_as_received(result: Any, *, pretty: bool = False) -> str:
     else:  # json.loads read these bytes already: they decode as it decoded them
         content = result.content
         text = content.decode(json.detect_encoding(content), "surrogatepass").removesuffix("\n")
-    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return escape_surrogates(text)
 
 
 def _unit(args: argparse.Namespace) -> str:
@@ -187,7 +135,9 @@ def _unit(args: argparse.Namespace) -> str:
 
 
 def run_statuses(args: argparse.Namespace) -> int:
-    code, result = _lookup(args, "statuses")
+    code, result = _lookup(
+        args, lambda client: client.get_statuses(args.subscriber, business_unit_id=args.business_unit_id)
+    )
     if result is None:
         return code
     rows = [
@@ -208,17 +158,22 @@ def run_statuses(args: argparse.Namespace) -> int:
     if result.cannot_tell is None:
         text = f"{shown(args.subscriber)}, {_unit(args)}: {counts}"
     else:  # what an incomplete answer holds is not the contact's statuses
-        text = f"{shown(args.subscriber)}, {_unit(args)}: CANNOT TELL, HubSpot's answer is incomplete ({counts} in it)"
+        text = f"{shown(args.subscriber)}, {_unit(args)}: CANNOT TELL ({counts} in HubSpot's answer)"
     if rows:
         text += "\n\n" + table(("ID", "SUBSCRIPTION", "STATUS", "LEGAL BASIS", "SOURCE", "UPDATED"), rows)
     return _finish(args, result, text)
 
 
 def run_unsubscribe_all(args: argparse.Namespace) -> int:
-    code, result = _lookup(args, "unsubscribe-all")
+    code, result = _lookup(
+        args,
+        lambda client: client.get_unsubscribe_all_status(
+            args.subscriber, business_unit_id=args.business_unit_id, verbose=args.verbose
+        ),
+    )
     if result is None:
         return code
-    opted_out = [w for w in result.wide_statuses if _text(w.status) == "UNSUBSCRIBED"]
+    opted_out = result.opted_out
     scopes = {_text(w.wide_status_type) for w in opted_out}
     # The result type's rule (``cannot_tell``): an answer that is not clean (an unknown business unit...),
     # or a wide status unknown to this client (e.g. OPTED_OUT) and none UNSUBSCRIBED, is never shown as a no.

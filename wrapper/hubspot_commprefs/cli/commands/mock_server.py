@@ -2,48 +2,34 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import shlex
 import sys
-from typing import TYPE_CHECKING, Any
+import warnings
+from typing import TYPE_CHECKING
 
-from hubspot_commprefs._faults import (
-    DEFAULT_BOMB_SIZE as BOMB_SIZE,
-)
-from hubspot_commprefs._faults import (
-    DEFAULT_OVERSIZED_BODY_SIZE as OVERSIZED_BODY_SIZE,
-)
-from hubspot_commprefs._faults import (
-    DEFAULT_TRICKLE_INTERVAL as TRICKLE_INTERVAL,
-)
-from hubspot_commprefs._faults import (
-    FAULT_HELP,
-    MAX_BOMB_SIZE,
-    MAX_OVERSIZED_BODY_SIZE,
-    MAX_TRICKLE_INTERVAL,
-    Fault,
-)
-from hubspot_commprefs._tokens import DEFAULT_TOKEN
+from hubspot_commprefs._faults import MAX_BOMB_SIZE, MAX_OVERSIZED_BODY_SIZE, MAX_TRICKLE_INTERVAL
+from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 from hubspot_commprefs.cli.commands._common import BASE_URL_ENV, EXIT_USAGE, TOKEN_ENV, shown
 from hubspot_commprefs.schemas import api_version
+from hubspot_commprefs.testing import (
+    SCOPES,
+    Dataset,
+    DatasetError,
+    FakeHubSpot,
+    FakeServerError,
+    RateLimit,
+    Replay,
+    ReplayError,
+    ReplayWarning,
+    load_dataset,
+    load_replay,
+    one_of_each_kind,
+)
 
 if TYPE_CHECKING:
-    from hubspot_commprefs.testing import Dataset
-
-ORDER = 80
-MAX_PORT = 65535
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= MAX_PORT:
-        raise argparse.ArgumentTypeError(f"a port is 0 to {MAX_PORT}, not {port}")
-    return port
+    import argparse
 
 
 def _check_numbers(args: argparse.Namespace) -> str | None:
@@ -73,13 +59,9 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
     return next((problem for ok, problem in checks if not ok), None)
 
 
-def _load_replay(args: argparse.Namespace) -> Any:
+def _load_replay(args: argparse.Namespace) -> Replay:
     """The recording of ``--replay``, its warnings (unreadable lines, drift allowed) printed to stderr;
     ``ReplayError`` (a usage error) when there is none or it drifted."""
-    import warnings  # noqa: PLC0415 - keep --help fast
-
-    from hubspot_commprefs.testing import ReplayWarning, load_replay  # noqa: PLC0415
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReplayWarning)
         replay = load_replay(args.replay, allow_drift=args.replay_allow_drift, option="--replay")
@@ -90,10 +72,6 @@ def _load_replay(args: argparse.Namespace) -> Any:
 
 def _log_request(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
-
-
-_FAULTS = "; ".join(f"{fault.value} ({FAULT_HELP[fault]})" for fault in Fault)
-"""The fault list of ``--help``, from the one list (``hubspot_commprefs._faults``)."""
 
 
 MAX_STATUSES_SHOWN = 3  # per contact line: a --data file's contact may hold hundreds
@@ -129,8 +107,6 @@ def first_steps(base_url: str, dataset: Dataset, *, own_token: bool, contacts: b
     """The banner's lines that show how to use the server: the variables to export (never the user's own
     token); with ``contacts``, a contact of each kind the data holds with what it shows, and a first
     command."""
-    from hubspot_commprefs.testing import one_of_each_kind  # noqa: PLC0415 - keep --help fast
-
     export = f"export {BASE_URL_ENV}={shlex.quote(base_url)}"
     if own_token:
         export += f"  # and {TOKEN_ENV}: yours, as set where this server runs (never printed)"
@@ -154,109 +130,7 @@ def first_steps(base_url: str, dataset: Dataset, *, own_token: bool, contacts: b
     return lines
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "mock-server",
-        help="run a fake HubSpot server, driven by the spec, for offline tests (needs the harness extra)",
-        description="Serve both endpoints of the spec with seeded, deterministic contacts. It accepts the "
-        f"token in {TOKEN_ENV} when set, else the fake token it prints; any other token gets 401.",
-        epilog=f"Faults: {_FAULTS}. Exit codes: 130 stopped with Ctrl-C (as any command interrupted), 2 a usage error (a bad flag, a "
-        "bad data file, a taken port, a --replay DIR without a recording, or whose answers HTTP does not let "
-        "it send as recorded (framing headers, a 1xx, a 204/304 with a body, a content-encoding the body does "
-        "not match), or whose answers the spec does not allow without --replay-allow-drift).",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    parser.add_argument(
-        "--port", type=_port, default=8089, help="the port; 0 picks a free one (default 8089)"
-    )
-    parser.add_argument("--data", metavar="FILE", help="a JSON dataset to serve instead of the seeded one")
-    parser.add_argument(
-        "--fault", action="append", default=[], metavar="NAME", help="misbehave this way (repeatable)"
-    )
-    parser.add_argument(
-        "--fault-every",
-        type=int,
-        default=1,
-        metavar="N",
-        help="apply the faults to every N-th answer (default 1)",
-    )
-    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer")
-    parser.add_argument(
-        "--trickle-interval",
-        type=float,
-        default=TRICKLE_INTERVAL,
-        metavar="SECONDS",
-        help=f"trickle: seconds between two bytes of the body (default {TRICKLE_INTERVAL:g})",
-    )
-    parser.add_argument(
-        "--bomb-size",
-        type=int,
-        default=BOMB_SIZE,
-        metavar="BYTES",
-        help=f"gzip-bomb, gzip-bomb-nested: bytes the body decodes to (default {BOMB_SIZE}, 1 GiB)",
-    )
-    parser.add_argument(
-        "--oversized-body-size",
-        type=int,
-        default=OVERSIZED_BODY_SIZE,
-        metavar="BYTES",
-        help=f"oversized-body: bytes of the body (default {OVERSIZED_BODY_SIZE})",
-    )
-    parser.add_argument(
-        "--rate-limit",
-        type=int,
-        default=190,
-        metavar="N",
-        help="requests per token per rolling window before a 429 (default 190, HubSpot's Professional tier)",
-    )
-    parser.add_argument(
-        "--rate-limit-window-ms", type=int, default=10_000, metavar="MS", help="the window (default 10000)"
-    )
-    parser.add_argument(
-        "--replay",
-        metavar="DIR",
-        help="answer each request recorded in DIR (with --record) with its recorded answer (the latest, "
-        "when recorded twice), after the token check; anything else from the seeded data (or --data)",
-    )
-    parser.add_argument(
-        "--replay-strict",
-        action="store_true",
-        help="with --replay: answer a request that was not recorded with a 404, not from the seeded data",
-    )
-    parser.add_argument(
-        "--replay-allow-drift",
-        action="store_true",
-        help="with --replay: serve recorded answers the spec does not allow (listed on stderr) instead of "
-        "refusing the recording",
-    )
-    parser.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no request log (by default one line per request on stderr: method, path with query, "
-        "status and duration; never a header or the token)",
-    )
-    parser.set_defaults(run=run)
-
-
 def run(args: argparse.Namespace) -> int:
-    from hubspot_commprefs._extras import harness_problem  # noqa: PLC0415 - keep --help fast
-
-    missing = harness_problem("mock-server")
-    if missing is not None:
-        print(f"hubspot-commprefs: {missing}", file=sys.stderr)
-        return EXIT_USAGE
-    from hubspot_commprefs.testing import (  # noqa: PLC0415 - keep --help fast
-        DEFAULT_TOKEN,
-        DEFAULT_TOKEN_WITHOUT_SCOPE,
-        SCOPES,
-        DatasetError,
-        FakeHubSpot,
-        FakeServerError,
-        RateLimit,
-        ReplayError,
-        load_dataset,
-    )
-
     problem = _check_numbers(args)
     if problem:
         print(f"hubspot-commprefs mock-server: {problem}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Bounds on one attempt: a deadline for the whole exchange, and a cap on the size of the answer.
+"""HTTP for one attempt: send a request and read its answer within the attempt's deadline and size cap
+(``send`` for ``httpx.Client``, ``asend`` for ``httpx.AsyncClient``); a failure becomes a typed error.
 
 **Deadline.** httpx's timeouts bound each read, not the exchange: a server that sends its headers and
 then one byte every two seconds keeps a call with ``timeout=5`` waiting forever. Each attempt therefore
@@ -31,12 +32,29 @@ import time
 import zlib
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import httpcore
 import httpx
+
+from hubspot_commprefs._errors import (
+    APIError,
+    APITimeoutError,
+    ResponseTooLargeError,
+)
+from hubspot_commprefs.client._results import (
+    closed_error,
+    hook_error,
+    request_line,
+    transport_error,
+    unexpected,
+)
 
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Iterable, Iterator, Mapping
+
+    from hubspot_commprefs.client._client import BaseClient
+
 
 DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 """The largest decoded answer the client reads (10 MiB); a larger one is a ``ResponseTooLargeError``."""
@@ -70,12 +88,11 @@ class DeadlinePassedError(Exception):
     """Internal signal: the attempt's deadline passed while the body was read."""
 
 
-def attempt_seconds(timeout: httpx.Timeout) -> float | None:
-    """How long one attempt may take in all: the largest part of ``timeout``; None when a part has no limit."""
-    parts = [timeout.connect, timeout.read, timeout.write, timeout.pool]
-    if any(part is None for part in parts):
-        return None
-    return max(part for part in parts if part is not None)
+def attempt_seconds(timeout: Mapping[str, float | None]) -> float | None:
+    """How long one attempt may take in all: the largest part of ``timeout`` (an ``httpx.Timeout``'s
+    ``as_dict()``, or the dict httpx writes into a request); None when a part has no limit."""
+    parts = timeout.values()
+    return None if None in parts else max(part for part in parts if part is not None)
 
 
 @contextlib.contextmanager
@@ -89,7 +106,8 @@ def deadline(seconds: float | None) -> Iterator[float | None]:
         _DEADLINE.reset(token)
 
 
-def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+def _until_deadline(timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout`` cut to the time left before the deadline; ``error`` when none is left."""
     at = _DEADLINE.get()
     if at is None:
         return timeout
@@ -104,10 +122,10 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        return self._stream.read(max_bytes, _until_deadline(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+        self._stream.write(buffer, _until_deadline(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._stream.close()
@@ -116,7 +134,7 @@ class _DeadlineStream(httpcore.NetworkStream):
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
         stream = self._stream.start_tls(
-            ssl_context, server_hostname, _bounded(timeout, httpcore.ConnectTimeout)
+            ssl_context, server_hostname, _until_deadline(timeout, httpcore.ConnectTimeout)
         )
         return _DeadlineStream(stream)
 
@@ -136,32 +154,26 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        bounded = _until_deadline(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        bounded = _until_deadline(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
 
 
-def _wrap_backends(client: httpx.Client) -> int:
-    """Wrap the network backend of every transport of ``client``; returns how many were wrapped."""
-    transports = [client._transport, *client._mounts.values()]  # noqa: SLF001 - see the module docstring
-    wrapped = 0
-    for transport in transports:
+def _wrap_backends(client: httpx.Client) -> None:
+    """Wrap the network backend of every transport of ``client``."""
+    for transport in [client._transport, *client._mounts.values()]:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if isinstance(backend, httpcore.NetworkBackend) and not isinstance(backend, _DeadlineBackend):
-            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]  # noqa: SLF001
-            wrapped += 1
-        elif isinstance(backend, _DeadlineBackend):
-            wrapped += 1
-    return wrapped
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
 
 
 def bounded_http_client() -> httpx.Client:
@@ -170,15 +182,6 @@ def bounded_http_client() -> httpx.Client:
     client = httpx.Client(follow_redirects=False)
     _wrap_backends(client)
     return client
-
-
-def deadline_is_enforced(client: httpx.Client) -> bool:
-    """Whether every transport of ``client`` bounds its socket operations by the deadline (for tests)."""
-    transports = [client._transport, *client._mounts.values()]  # noqa: SLF001
-    return all(
-        isinstance(getattr(getattr(t, "_pool", None), "_network_backend", None), _DeadlineBackend)
-        for t in transports
-    )
 
 
 def _check_deadline(at: float | None) -> None:
@@ -274,7 +277,7 @@ class BoundedBody:
 def declared_length(headers: Mapping[str, str]) -> int | None:
     """The ``Content-Length`` of an answer's ``headers`` when it is a plausible number, else None."""
     value = headers.get("content-length", "").strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 19:  # noqa: PLR2004 - int64's digits
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
         return None
     return int(value)
 
@@ -310,3 +313,150 @@ async def aread_body(response: httpx.Response, limit: int, at: float | None) -> 
         body.feed(raw)
         _check_deadline(at)
     return body.finish()
+
+
+_READING_ERRORS = (
+    BodyTooLargeError,
+    UnsupportedEncodingError,
+    BadEncodingError,
+    DeadlinePassedError,
+    httpx.HTTPError,
+)
+
+
+def _reading_error(
+    client: BaseClient[Any],
+    response: httpx.Response,
+    request: httpx.Request,
+    error: Exception,
+    seconds: float | None,
+) -> APIError:
+    """The typed error for a failure while the body of ``response`` was read (see ``_transport``)."""
+    if isinstance(error, BodyTooLargeError):
+        limit = client.max_response_bytes
+        return ResponseTooLargeError(
+            f"HTTP {response.status_code} with a body over the client's limit of {limit:,} bytes "
+            f"(max_response_bytes): reading stopped after {error.read:,} bytes "
+            f"(Content-Encoding: {response.headers.get('content-encoding', 'none')})",
+            status_code=response.status_code,
+            headers=response.headers,
+            limit=limit,
+        )
+    if isinstance(error, UnsupportedEncodingError):
+        return unexpected(
+            response,
+            f"HTTP {response.status_code} with Content-Encoding {str(error)!r}, which the client did not ask "
+            f"for (it accepts {ACCEPT_ENCODING})",
+        )
+    if isinstance(error, BadEncodingError):
+        return unexpected(
+            response, f"HTTP {response.status_code} with a body that cannot be decoded ({error})"
+        )
+    if isinstance(error, DeadlinePassedError):
+        return APITimeoutError(
+            f"no complete answer in time from {request_line(request)}: the attempt's limit of {seconds:g} s passed"
+        )
+    if isinstance(error, httpx.HTTPError):
+        return transport_error(error, request)
+    raise error
+
+
+def _keep(response: httpx.Response, content: bytes) -> None:
+    # httpx keeps a body read through ``read()`` in ``_content``; this one was read and decoded here, with
+    # the bounds of ``_transport``, so that ``response.content`` and ``response.text`` still work.
+    response._content = content
+
+
+def _already_read(response: httpx.Response, limit: int) -> bytes | None:
+    """The body when an event hook of the caller's client read it already (httpx decoded it, unbounded)."""
+    if not response.is_stream_consumed:
+        return None
+    content = response.content
+    if len(content) > limit:
+        raise BodyTooLargeError(len(content))
+    return content
+
+
+def send(client: BaseClient[Any], http: httpx.Client, request: httpx.Request) -> httpx.Response:
+    """Send ``request`` and read the answer within the attempt's deadline and size cap, or raise a typed
+    error (``client`` names the error of a closed client). Redirects are never followed, whatever the
+    caller's client says."""
+    if http.is_closed:
+        raise closed_error(client)
+    seconds = client.attempt_seconds(http, request)
+    with deadline(seconds) as at:
+        try:
+            response = http.send(request, stream=True, follow_redirects=False)
+        except httpx.HTTPStatusError as exc:
+            with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
+                exc.response.read()
+                if client.recorder is not None:  # an answer, which the caller's own hook raised for
+                    client.recorder.record_response(request, exc.response)
+            raise hook_error(exc) from exc
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, request) from exc
+        except RuntimeError:
+            if http.is_closed:  # closed by another thread meanwhile
+                raise closed_error(client) from None
+            raise
+        try:
+            content = _already_read(response, client.max_response_bytes)
+            if content is None:
+                _keep(response, read_body(response, client.max_response_bytes, at))
+        except _READING_ERRORS as exc:
+            raise _reading_error(client, response, request, exc, seconds) from exc
+        finally:
+            response.close()
+    if client.recorder is not None:  # the body as received, decoded: after the reading above
+        client.recorder.record_response(request, response)
+    return response
+
+
+async def asend(client: BaseClient[Any], http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """``send`` for an ``httpx.AsyncClient``; the deadline also bounds the whole attempt (``anyio``)."""
+    if http.is_closed:
+        raise closed_error(client)
+    seconds = client.attempt_seconds(http, request)
+    with deadline(seconds) as at:
+        try:
+            with anyio.fail_after(seconds):
+                response = await _asend_and_read(client, http, request, at, seconds)
+        except TimeoutError as exc:  # anyio's: the attempt's deadline passed
+            raise APITimeoutError(
+                f"no answer in time from {request_line(request)}: the attempt's limit of {seconds:g} s passed"
+            ) from exc
+    if client.recorder is not None:  # the body as received, decoded: after the reading above
+        client.recorder.record_response(request, response)
+    return response
+
+
+async def _asend_and_read(
+    client: BaseClient[Any],
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    at: float | None,
+    seconds: float | None,
+) -> httpx.Response:
+    try:
+        response = await http.send(request, stream=True, follow_redirects=False)
+    except httpx.HTTPStatusError as exc:
+        with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
+            await exc.response.aread()
+            if client.recorder is not None:  # an answer, which the caller's own hook raised for
+                client.recorder.record_response(request, exc.response)
+        raise hook_error(exc) from exc
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, request) from exc
+    except RuntimeError:
+        if http.is_closed:
+            raise closed_error(client) from None
+        raise
+    try:
+        content = _already_read(response, client.max_response_bytes)
+        if content is None:
+            _keep(response, await aread_body(response, client.max_response_bytes, at))
+    except _READING_ERRORS as exc:
+        raise _reading_error(client, response, request, exc, seconds) from exc
+    finally:
+        await response.aclose()
+    return response
