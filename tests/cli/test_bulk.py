@@ -122,6 +122,41 @@ def test_a_refused_token_stops_with_exit_3_and_writes_no_bogus_rows(
     assert [r["subscriber"] for r in read_jsonl(output)] == IDS[:5]
 
 
+@pytest.mark.parametrize(
+    ("token", "fix"),
+    [
+        ("not-the-fake-token", "fix the token first"),
+        ("no-scope", "communication_preferences.read scope first"),
+    ],
+)
+def test_a_run_stopped_by_a_refused_token_says_what_to_fix_before_resume(
+    env: FakeHubSpot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, *, token: str, fix: str
+) -> None:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", env.token_without_scope if token == "no-scope" else token)
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:3]))
+    assert run(str(ids), "-o", str(tmp_path / "out.csv"), "--rate", FAST) == 3
+    err = capsys.readouterr().err
+    assert fix in err
+    assert "then run again with --resume" in err
+
+
+def test_resume_on_a_finished_output_says_there_is_nothing_to_do(
+    env: FakeHubSpot, tmp_path: Path, capsys
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(IDS[:3]))
+    output = tmp_path / "out.csv"
+    assert run(str(ids), "-o", str(output), "--rate", FAST) == 0
+    before = output.read_bytes()
+    capsys.readouterr()
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 0
+    err = capsys.readouterr().err
+    assert "nothing to do: all 3 rows were done already (0 failed" in err
+    assert "0 of 0" not in err
+    assert output.read_bytes() == before
+
+
 class Interrupt:
     """Replaces the bulk command's single-request call: Ctrl-C at request number ``after`` (SIGINT, whose
     handler runs in the main thread); that request and every later one go on once the command has taken

@@ -488,7 +488,7 @@ def _isatty(stream: Any) -> bool:
 
 def _drain(outcomes: Any, where: str) -> str | None:
     """Run the lookups to the end: None when nothing stopped them, else why they stopped."""
-    from hubspot_commprefs._errors import CommPrefsError
+    from hubspot_commprefs._errors import AuthenticationError, CommPrefsError, PermissionDeniedError
     from hubspot_commprefs.client import MAX_SERVER_DELAY
 
     try:
@@ -501,7 +501,10 @@ def _drain(outcomes: Any, where: str) -> str | None:
                 f"{type(error).__name__}: {error} (HubSpot asked to wait {wait:g} s; the most this tool "
                 f"waits is {MAX_SERVER_DELAY:g} s)"
             )
-        return f"{type(error).__name__}: {error}"
+        fix = ""
+        if isinstance(error, AuthenticationError | PermissionDeniedError):
+            fix = _FIX_FIRST[error.status_code]
+        return f"{type(error).__name__}: {error}{fix}"
     except BrokenPipeError:  # the reader of standard output went away (``| head``)
         return f"cannot write {where}: it was closed"
     except OSError as error:  # writing a row failed (disk full...): that row and the rest are not done
@@ -511,6 +514,13 @@ def _drain(outcomes: Any, where: str) -> str | None:
     finally:
         outcomes.close()
     return None
+
+
+# What to fix before --resume when HubSpot refused the token: running again as it is would stop the same way.
+_FIX_FIRST = {
+    401: f"; fix the token first (set {TOKEN_ENV} to a valid one), then run again with --resume",
+    403: "; give the token's app the communication_preferences.read scope first, then run again with --resume",
+}
 
 
 def _rows(count: int) -> str:
@@ -526,6 +536,13 @@ def _print_summary(
     where = f"{output}: " if output is not None else ""
     finished = sum(stats.by_outcome.values())
     counts = ", ".join(f"{count} {name}" for name, count in sorted(stats.by_outcome.items()))
+    if args.resume and stats.rows == 0 and complete:
+        print(
+            f"hubspot-commprefs: {where}nothing to do: all {_rows(total)} were done already "
+            f"({resume.failed} failed; --retry-errors looks those up again)",
+            file=sys.stderr,
+        )
+        return
     before = ""
     if args.resume:
         before = f"; {_rows(resume.done)} done before ({resume.failed} failed), {total} in all"
