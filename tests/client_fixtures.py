@@ -145,12 +145,13 @@ class LocalServer:
                 raw = self.path.split("?", 1)[0]
                 segment = raw.split("/statuses/", 1)[-1].removesuffix("/unsubscribe-all")
                 server.seen.append(Seen(raw, unquote(segment, errors="strict"), dict(self.headers)))
+                body = server.body_for(raw)
                 self.send_response(server.status)
                 for name, value in server.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(server.body)))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(server.body)
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -159,6 +160,10 @@ class LocalServer:
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def body_for(self, raw_path: str) -> bytes:
+        """The body answered to a request for ``raw_path``: ``body``, whatever the path."""
+        return self.body
 
     def __enter__(self) -> Self:
         self._thread.start()

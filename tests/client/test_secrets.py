@@ -6,13 +6,11 @@ or with JSON's escapes, compared after decoding every JSON string."""
 from __future__ import annotations
 
 import csv
-import http.server
 import io
 import itertools
 import json
 import logging
-import threading
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -226,7 +224,7 @@ def _assert_never_echoed(text: str) -> None:
         assert not any(ECHOED in string for string in _strings(decoded))
 
 
-class EchoServer:
+class EchoServer(LocalServer):
     """127.0.0.1, a free port: every answer is a 200 that puts the token into every string field it can
     (``subscriptionName``, ``source``, ``legalBasisExplanation``, an unknown ``legalBasis``, ``links``, fields
     the spec lacks, as keys too), written as ``ESCAPES[escape]``. ``wide_status`` and ``errors`` make the
@@ -256,34 +254,14 @@ class EchoServer:
             for name, body in (("statuses", statuses), ("wide", wide))
         }
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = bodies["wide" if "/unsubscribe-all" in self.path else "statuses"]
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        super().__init__()
+        self._bodies = bodies
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=10)
+    def body_for(self, raw_path: str) -> bytes:
+        return self._bodies["wide" if raw_path.endswith("/unsubscribe-all") else "statuses"]
 
 
-def _echoing(monkeypatch: pytest.MonkeyPatch, server: EchoServer | LocalServer) -> None:
+def _echoing(monkeypatch: pytest.MonkeyPatch, server: LocalServer) -> None:
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", ECHOED)
     monkeypatch.setenv("HUBSPOT_BASE_URL", server.url)
 
