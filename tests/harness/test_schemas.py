@@ -28,7 +28,7 @@ from hubspot_commprefs.schemas._compiled import (
     transform,
 )
 from hubspot_commprefs.schemas._validation import strip_for_model
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests import strategies
@@ -224,6 +224,10 @@ DROP = object()
     value=BROKEN_VALUES | st.just(DROP),
     reading=st.sampled_from([STRICT, CLOSED, CLIENT, CLIENT_WHOLE]),
 )
+# A whole float out of range: jsonschema-rs checks the range before the custom whole-integer keyword, so
+# RANGE must rank before FRACTION (this failed once, when a run happened to draw such a float).
+@example(body=action_body([]), where="item", field="subscriptionId", value=1e300, reading=CLIENT_WHOLE)
+@example(body=action_body([]), where="numErrors", field="status", value=-(2.0**70), reading=CLIENT_WHOLE)
 def test_the_first_problem_is_the_most_telling_one_of_the_first_place(
     body, where, field, value, reading
 ) -> None:

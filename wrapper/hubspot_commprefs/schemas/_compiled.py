@@ -1,47 +1,21 @@
-"""The spec's own schemas, compiled once: the one reading of what an answer may hold.
+"""The spec's own schemas, compiled once with jsonschema-rs: the one reading of what an answer may hold,
+for the client, the conformance suite and the fake server (``scripts/regenerate`` writes them as
+``schemas.json`` into the generated package).
 
-``scripts/regenerate`` writes the spec's component schemas as JSON into the generated package
-(``hubspot_commprefs_client/schemas.json``, kept in step with ``spec/`` by the regeneration check). This
-module compiles them with jsonschema-rs, for the client (``_validation``), the conformance suite and the
-fake server alike; nothing else types a rule of the spec by hand.
+The spec's formats are defined here, once, as compiled keywords: ``int32``/``int64`` as a ``minimum`` and
+``maximum`` (``INT_RANGES``); ``date-time`` as jsonschema-rs's RFC 3339 format (a leap second at 23:59 UTC
+only), and ``not`` year 0000, which Python's ``datetime`` cannot hold (``python_date_time`` reads a leap second
+as the microsecond before it); ``uuid`` as jsonschema-rs's own format. A valid answer calls no Python per field.
 
-The formats the spec uses are defined here, once, by adding to each node that declares one:
+A body that fails is described by its first problem: jsonschema-rs stops there (a list of 300,000 empty
+objects has 1.5 million problems), and it checks a node's ``type`` first, so that problem is the most
+telling one of its place. ``problems`` lists a bounded number of them for the conformance report.
 
-- ``int32``, ``int64``: ``minimum`` and ``maximum`` from ``INT_RANGES`` (jsonschema-rs checks formats of
-  strings only, so a range is how an integer's format is checked).
-- ``date-time``: RFC 3339 (section 5.6), its syntax and calendar, by jsonschema-rs's own ``date-time`` format
-  ("t" and "z" may be lowercase; second 60, RFC 3339's leap second, at 23:59 UTC only), and ``not`` year 0000
-  (RFC 3339 allows it; Python's ``datetime``, which the generated models read date-times with, cannot hold
-  it). Python's ``datetime`` holds no leap second either: ``python_date_time`` reads one as the last
-  microsecond before it (``23:59:60Z`` as ``23:59:59.999999Z``), so every date-time that passes is one the
-  generated models can read. Of a text it refuses, ``RFC3339_DATE_TIME`` tells whether the syntax is wrong
-  (``ProblemKind.SYNTAX``) or the calendar (``FORMAT``: a 13th month).
-- ``uuid``: jsonschema-rs's own ``uuid`` format (RFC 4122 text).
-
-Everything is checked in compiled code: checking a valid answer calls no Python per field.
-
-A body that does not pass is described by its first problem (``Compiled.first_problem``): jsonschema-rs
-stops at it, so finding it costs the same whatever the body holds after it (a list of 300,000 empty objects
-has 1.5 million problems: collecting them all took 40 s and 3 GiB). jsonschema-rs checks a node's ``type``
-first, so the problem it stops at is the most telling one of its place (a number where a date-time belongs
-is a wrong type, not a wrong date). ``problems`` lists a bounded number of them, for the conformance
-suite's report.
-
-``transform`` derives every reading from the spec in one function:
-
-- ``STRICT``: exactly the spec (the fake server's self-checks).
-- ``CLOSED``: the spec, and objects with listed properties refuse others, so that the conformance suite can
-  report each field the spec does not list (``ProblemKind.EXTRA``).
-- ``CLIENT``: the client's tolerances, all for forward compatibility: a string enum accepts any string (an
-  unknown value is kept); ``null`` in an optional property is accepted (the client takes it as absent); and
-  the items of a root's ``errors`` (``ERRORS_FIELD``) are not checked (HubSpot says every field of an error
-  body is optional: the client reads them tolerantly). Extra fields are accepted, as the spec says.
-- ``CLIENT_WHOLE``: ``CLIENT``, and a JSON number with a fraction part (``1.0``) is not an integer (JSON
-  Schema says it is, but the typed models need an ``int``). The client uses it only for an answer in which
-  ``json.loads`` met such a number, as it costs a call into Python for every integer.
-
-Thread safety: each validator is compiled under ``_LOCK`` and published complete, once; a thread that needs
-one being compiled waits for it. jsonschema-rs is imported on the first compilation, not with the package.
+Readings (``transform``): ``STRICT``, exactly the spec; ``CLOSED``, objects also refuse fields the spec does
+not list (``ProblemKind.EXTRA``); ``CLIENT``, the client's forward-compatible tolerances (any string in a
+string enum, ``null`` in an optional property, the root's ``errors`` items unchecked); ``CLIENT_WHOLE``,
+``CLIENT`` where ``1.0`` is no integer (used only for an answer that holds such a number: it calls Python
+per integer). Each validator is compiled once, under ``_LOCK``; jsonschema-rs is imported on first use.
 """
 
 from __future__ import annotations
@@ -54,6 +28,7 @@ import re
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -61,29 +36,23 @@ if TYPE_CHECKING:
 
     import jsonschema_rs
 
-SCHEMAS_PACKAGE = "hubspot_commprefs_client"
-SCHEMAS_RESOURCE = "schemas.json"
 COMPONENTS_REF = "#/components/schemas/"
 ERRORS_FIELD = "errors"
 """The property of a 200 answer that lists HubSpot's errors, read tolerantly by the client."""
 
 INT_RANGES: dict[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 """The integer formats of OpenAPI, by name: (lowest, highest)."""
-INT32_MIN, INT32_MAX = INT_RANGES["int32"]
+INT32_MAX = INT_RANGES["int32"][1]
 INT64_MIN, INT64_MAX = INT_RANGES["int64"]
 
 RFC3339_DATE_TIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
-"""RFC 3339's date-time syntax (section 5.6, to match whole): full-date "T" full-time, with "Z" or a numeric
-offset; "t" and "z" may be lowercase."""
+"""RFC 3339's date-time syntax (section 5.6, to match whole): tells a wrong syntax from a wrong date."""
 DATE_TIME_EXAMPLE = "2026-03-18T09:14:02Z"
 _YEAR_ZERO = {"type": "string", "pattern": "^0000"}
 """Year 0000, which Python's datetime cannot hold (a string only: ``not`` must not fail other types)."""
-_SECONDS = slice(17, 19)
-"""Where the seconds are in a text of ``RFC3339_DATE_TIME``'s syntax."""
-LEAP_SECOND_READ_AS = "59.999999"
-"""How a leap second's seconds (60, and any fraction of it) are read: the last microsecond before it."""
+_LEAP_SECOND = re.compile(r"^(.{17})60[.0-9]*", re.DOTALL)
 _WHOLE_INTEGER = "x-hubspot-commprefs-whole-integer"
 _NULL = {"type": "null"}
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
@@ -127,26 +96,21 @@ def types_of(node: Mapping[str, Any]) -> tuple[str, ...]:
     return (kind,) if isinstance(kind, str) else tuple(kind) if isinstance(kind, list) else ()
 
 
-def _add_formats(node: dict[str, Any]) -> None:
-    """The spec's formats, as compiled keywords (see the module docstring)."""
-    fmt = node.get("format")
-    if "integer" in types_of(node) and fmt in INT_RANGES:
-        low, high = INT_RANGES[fmt]
-        node["minimum"] = max(node.get("minimum", low), low)
-        node["maximum"] = min(node.get("maximum", high), high)
-    elif "string" in types_of(node) and fmt == "date-time":
-        if "not" in node:
-            node["allOf"] = [*node.get("allOf", ()), {"not": copy.deepcopy(_YEAR_ZERO)}]
-        else:
-            node["not"] = copy.deepcopy(_YEAR_ZERO)
-
-
 def _transform_node(node: dict[str, Any], reading: Reading) -> None:
     """Rewrite one schema node, and every node below it, in place for ``reading``."""
     for child in list(_subschemas(node)):
         _transform_node(child, reading)
-    _add_formats(node)
     types = types_of(node)
+    fmt = node.get("format")
+    if "integer" in types and fmt in INT_RANGES:
+        low, high = INT_RANGES[fmt]
+        node["minimum"] = max(node.get("minimum", low), low)
+        node["maximum"] = min(node.get("maximum", high), high)
+    elif "string" in types and fmt == "date-time":
+        if "not" in node:
+            node["allOf"] = [*node.get("allOf", ()), {"not": copy.deepcopy(_YEAR_ZERO)}]
+        else:
+            node["not"] = copy.deepcopy(_YEAR_ZERO)
     if reading.tolerant and "enum" in node and types and set(types) <= {"string", "null"}:
         del node["enum"]  # an unknown value is kept, not refused
     if reading.whole_integers and "integer" in types:
@@ -166,10 +130,8 @@ def transform(
     components: Mapping[str, Any], reading: Reading, root: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """A JSON Schema document that reads ``root`` (default: anything) as ``reading`` says, its ``$ref``s
-    resolving against ``components`` (the spec's component schemas) read the same way.
-
-    For the client, the items of the root's own ``errors`` array are not checked (``ERRORS_FIELD``).
-    """
+    resolving against ``components`` read the same way (for the client, the root's ``errors`` items are
+    not checked)."""
     schemas = copy.deepcopy(dict(components))
     for schema in schemas.values():
         if isinstance(schema, dict):
@@ -184,16 +146,18 @@ def transform(
 
 
 class ProblemKind(StrEnum):
+    """What is wrong at one place, the most telling kind first."""
+
     MISSING = "missing"
     """A required property is absent (``Problem.path`` ends with its name)."""
     EXTRA = "extra"
     """A property the spec does not list (``CLOSED`` only; ``Problem.path`` ends with its name)."""
     TYPE = "type"
-    FRACTION = "fraction"
-    """A number with a fraction part where an integer belongs (``CLIENT_WHOLE`` only)."""
     ENUM = "enum"
     RANGE = "range"
     """An integer out of its format's range (or out of a minimum or maximum the spec sets)."""
+    FRACTION = "fraction"
+    """A number with a fraction part where an integer belongs (``CLIENT_WHOLE`` only: checked last)."""
     SYNTAX = "syntax"
     """A string without the syntax of its format (an RFC 3339 date-time) or of its ``pattern``."""
     FORMAT = "format"
@@ -202,7 +166,6 @@ class ProblemKind(StrEnum):
 
 
 _PRIORITY = {kind: rank for rank, kind in enumerate(ProblemKind)}
-"""The order in which problems at one place tell what is wrong there, the most telling first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,8 +259,7 @@ class Compiled:
             yield Problem(path, ProblemKind.OTHER, node, keyword)
 
     def first_problem(self, instance: Any) -> Problem | None:
-        """The first problem of ``instance`` (None when it has none): the one jsonschema-rs stops at, the
-        most telling one of its place (see the module docstring)."""
+        """The first problem of ``instance`` (None when it has none): the one jsonschema-rs stops at."""
         import jsonschema_rs
 
         try:
@@ -315,7 +277,7 @@ class Compiled:
             return []
         view, cut = _cut(instance)
         blocked = {path[:depth] for path in cut for depth in range(len(path) + 1)}
-        by_place: dict[tuple[str | int, ...], Problem] = {first.path: first}
+        by_place: dict[_Path, Problem] = {first.path: first}
         for error in self._validator.iter_errors(view):
             for problem in itertools.islice(self._problems_of(error), limit):
                 if not _trusted(problem, cut, blocked):
@@ -376,8 +338,8 @@ class SpecSchemas:
 
     def __init__(self, components: Mapping[str, Any]) -> None:
         self.components: Mapping[str, Any] = components
+        # By (component name, reading), and by (the schema as sorted JSON, which starts with "{", reading).
         self._compiled: dict[tuple[str, Reading], Compiled] = {}
-        self._by_name: dict[tuple[str, Reading], Compiled] = {}
 
     def schema(self, name: str) -> dict[str, Any]:
         """The spec's component schema ``name``, as written."""
@@ -389,24 +351,20 @@ class SpecSchemas:
 
     def validator(self, name: str, reading: Reading = STRICT) -> Compiled:
         """The compiled component schema ``name`` (its own ``errors`` items unchecked, for the client)."""
-        found = self._by_name.get((name, reading))  # the client's path: one dict lookup per answer
-        if found is None:
-            found = self.compiled({"$ref": COMPONENTS_REF + name}, reading, root=self.schema(name))
-            self._by_name[name, reading] = found
-        return found
+        found = self._compiled.get((name, reading))  # the client's path: one dict lookup per answer
+        return found if found is not None else self._compile((name, reading), self.schema(name))
 
-    def compiled(
-        self, schema: Mapping[str, Any], reading: Reading = STRICT, *, root: Mapping[str, Any] | None = None
-    ) -> Compiled:
+    def compiled(self, schema: Mapping[str, Any], reading: Reading = STRICT) -> Compiled:
         """The compiled ``schema`` (a schema of the spec: its ``$ref``s name component schemas)."""
         key = (json.dumps(schema, sort_keys=True), reading)
         found = self._compiled.get(key)
-        if found is not None:
-            return found
+        return found if found is not None else self._compile(key, schema)
+
+    def _compile(self, key: tuple[str, Reading], root: Mapping[str, Any]) -> Compiled:
         with _LOCK:
             found = self._compiled.get(key)
             if found is None:
-                found = _compile(transform(self.components, reading, root or schema), reading)
+                found = _compile(transform(self.components, key[1], root), key[1])
                 self._compiled[key] = found
         return found
 
@@ -417,10 +375,8 @@ _BUNDLED: list[SpecSchemas] = []
 @functools.cache
 def _bundled_document() -> dict[str, Any]:
     """The generated client's ``schemas.json``: the spec's ``info.version`` and component schemas."""
-    from importlib.resources import files
-
     document: dict[str, Any] = json.loads(
-        (files(SCHEMAS_PACKAGE) / SCHEMAS_RESOURCE).read_text(encoding="utf-8")
+        (files("hubspot_commprefs_client") / "schemas.json").read_text(encoding="utf-8")
     )
     return document
 
@@ -445,18 +401,12 @@ def _date_time() -> Compiled:
 
 
 def is_date_time(value: object) -> bool:
-    """Whether ``value`` is a date-time as the spec's ``format: date-time`` means it here (see the module
-    docstring): RFC 3339, leap second included, year 0000 not."""
+    """Whether ``value`` is a date-time as the spec's ``format: date-time`` means it here: RFC 3339, leap
+    second included, year 0000 not."""
     return isinstance(value, str) and _date_time().is_valid(value)
 
 
 def python_date_time(text: str) -> str:
-    """A date-time ``is_date_time`` passed, as ``datetime.fromisoformat`` reads it (upper-cased): a leap
-    second (second 60, and any fraction of it) becomes the last microsecond before it, ``LEAP_SECOND_READ_AS``;
-    any other text is returned as it is."""
-    if text[_SECONDS] != "60":
-        return text
-    end = _SECONDS.stop
-    while end < len(text) and text[end] in ".0123456789":
-        end += 1
-    return text[: _SECONDS.start] + LEAP_SECOND_READ_AS + text[end:]
+    """A date-time ``is_date_time`` passed, as ``datetime.fromisoformat`` can read it: a leap second (second
+    60, and any fraction of it) becomes the last microsecond before it."""
+    return _LEAP_SECOND.sub(r"\g<1>59.999999", text, count=1)
