@@ -1,39 +1,20 @@
-"""Check a 200 body the client's way, and build its generated model once it passed.
+"""Check a 200 body the client's way (the spec's ``CLIENT`` reading, compiled in ``_compiled``), and build
+its generated model once it passed.
 
-The rules are the spec's own, compiled once in ``_compiled`` (its ``CLIENT`` reading; nothing is typed by
-hand here): required fields, types (an integer is never a boolean), int32 and int64 ranges, RFC 3339
-date-times, nested objects, arrays and maps. A body that breaks them raises ``BodyMismatch`` naming the
-field path (``results[0].subscriptionId``) and the problem; a valid body costs one call into compiled code.
-
-The client's tolerances, all for forward compatibility, are made by ``_compiled.transform``:
-
-- an enum value the spec does not list is accepted (the generated enums keep it, ``is_known`` False);
-- extra fields are accepted (the generated models keep them in ``additional_properties``);
-- ``null`` in an optional field is accepted and taken as absent: ``strip_for_model`` removes it
-  (copying only what holds one) before the model is built, so the field is ``UNSET`` in the model;
-- the items of ``errors`` in a 200 are not checked with the rest (HubSpot says every field of an error
-  body is optional): ``build`` gives them to ``parse_errors``, which makes generated models of them when
-  every item matches the spec, and otherwise leaves the raw list in ``additional_properties``.
-
-And what the typed models need: a number with a fraction part (``1.0``) is not an integer
-(``check(..., whole_integers=True)``, for an answer in which such a number was decoded); a date-time is
-one Python's ``datetime`` holds once a leap second is read as the last microsecond before it (the model
-gets ``23:59:59.999999``, the result's ``body`` keeps ``23:59:60`` as received: when the model cannot be
-built from the body as it is, ``build`` maps it with ``strip_for_model``). So building the model of a
-checked body does not fail, and ``build`` can be left until the model is first used.
-
-A body that fails is reported by its first problem (``Compiled.first_problem``), whose cost does not grow
-with what the body holds after it.
-
-Thread safety: a stripper is built under ``_LOCK`` and published only once complete.
+A body that breaks the spec raises ``BodyMismatch``, naming the field path (``results[0].subscriptionId``)
+and its first problem; a valid body costs one call into compiled code. What the generated models cannot
+read is mapped by ``strip_for_model`` (a copy only where something changes; the result's ``body`` keeps
+what was received): ``null`` in an optional field is taken as absent (``UNSET``), and a leap second as the
+last microsecond before it. The ``errors`` items of a 200 are read tolerantly (``parse_errors``). So
+building the model of a checked body does not fail, and can wait until the model is first used.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-import typing
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs._logging import scrub
 from hubspot_commprefs.schemas._compiled import (
@@ -50,6 +31,9 @@ from hubspot_commprefs.schemas._compiled import (
     types_of,
     value_at,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 _EXCERPT = 40
 
@@ -103,7 +87,7 @@ def field_path(parts: tuple[str | int, ...]) -> str:
     return text
 
 
-def _expected(schema: typing.Mapping[str, Any]) -> str:
+def _expected(schema: Mapping[str, Any]) -> str:
     types = types_of(schema)
     fmt = schema.get("format")
     if types == ("string",) and fmt in _FORMAT_NAMES:
@@ -139,18 +123,11 @@ def _mismatch(problem: Problem, body: Any) -> BodyMismatch:  # noqa: PLR0911 - o
     return BodyMismatch(path, f"does not match the spec ({problem.detail or kind})")
 
 
-def component_of(model: type) -> str:
-    """The name of the spec's component schema a generated model was made from (the generator names
-    models after them)."""
-    name = model.__name__
-    bundled().schema(name)  # raises LookupError if the spec has no such schema
-    return name
-
-
 def check(model: type, body: Any, *, whole_integers: bool = False) -> None:
     """Raise ``BodyMismatch`` unless ``body`` (decoded JSON) is a valid 200 body for ``model``, as the
     client reads the spec. ``whole_integers``: the body holds a decoded float (``1.0`` is no integer)."""
-    compiled = bundled().validator(component_of(model), CLIENT_WHOLE if whole_integers else CLIENT)
+    # The generator names each model after the spec's component schema it was made from.
+    compiled = bundled().validator(model.__name__, CLIENT_WHOLE if whole_integers else CLIENT)
     if compiled.is_valid(body):
         return
     problem = compiled.first_problem(body)
@@ -164,13 +141,12 @@ def build(model: Any, body: dict[str, Any], *, nulls: bool = True) -> Any:
     body may hold a null (False skips looking for them)."""
     raw_errors = body.get(ERRORS_FIELD)
     checked = {k: v for k, v in body.items() if k != ERRORS_FIELD} if ERRORS_FIELD in body else body
-    name = component_of(model)
     if nulls:
-        checked = strip_for_model(name, checked)
+        checked = strip_for_model(model.__name__, checked)
     try:
         built = model.from_dict(checked)
     except ValueError:  # a leap second: the one date-time the check passes that datetime cannot read
-        built = model.from_dict(strip_for_model(name, checked))
+        built = model.from_dict(strip_for_model(model.__name__, checked))
     if isinstance(raw_errors, list):
         parsed = parse_errors(model, raw_errors) if raw_errors else []
         if parsed is not None:
@@ -182,7 +158,7 @@ def build(model: Any, body: dict[str, Any], *, nulls: bool = True) -> Any:
 
 def parse_errors(model: type, items: list[Any]) -> list[Any] | None:
     """The generated models of ``errors`` items when every one matches the spec, else None."""
-    schema = bundled().schema(component_of(model)).get("properties", {}).get(ERRORS_FIELD, {})
+    schema = bundled().schema(model.__name__).get("properties", {}).get(ERRORS_FIELD, {})
     ref = schema.get("items", {}).get("$ref", "")
     if not ref.startswith(COMPONENTS_REF):
         return None
@@ -199,21 +175,17 @@ def parse_errors(model: type, items: list[Any]) -> list[Any] | None:
         return None
 
 
-# --- what the generated models cannot read: null in optional fields, a leap second -----------------------
-
-Stripper = typing.Callable[[Any], Any]
+Stripper = Callable[[Any], Any]
 """Returns its argument, or a copy of it without what the models cannot read (copying only what held it)."""
 _STRIPPERS: dict[str, Stripper | None] = {}
-"""By component name; None when nothing below it can hold a null to strip or a date-time. Complete ones
-only."""
+"""By component name (None: nothing to strip below it); published under ``_LOCK``, complete."""
 _LOCK = threading.Lock()
 
 
 def strip_for_model(name: str, value: Any) -> Any:
-    """``value`` (of component ``name``, checked) without ``null`` in optional fields that the spec does
-    not declare nullable (the generated models would fail on them, or keep a None their types do not
-    allow), and with each date-time as ``python_date_time`` reads it (a leap second); a copy only where
-    something changed, so ``value`` itself is never changed."""
+    """``value`` (of component ``name``, checked) without ``null`` in the optional fields the spec does not
+    declare nullable, and with each date-time as ``python_date_time`` reads it: a copy only where something
+    changed (``value`` itself is never changed)."""
     strip = _STRIPPERS.get(name, _missing)
     if strip is _missing:
         with _LOCK:
@@ -229,7 +201,7 @@ def _missing(value: Any) -> Any:  # a marker: no stripper built yet
     return value
 
 
-def _allows_null(schema: Any, components: typing.Mapping[str, Any]) -> bool:
+def _allows_null(schema: Any, components: Mapping[str, Any]) -> bool:
     while isinstance(schema, dict) and "$ref" in schema:
         schema = components.get(str(schema["$ref"]).removeprefix(COMPONENTS_REF), {})
     return isinstance(schema, dict) and ("null" in types_of(schema) or None in schema.get("enum", ()))
