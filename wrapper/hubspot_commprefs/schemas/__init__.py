@@ -1,13 +1,8 @@
-"""The one reading of the spec's schemas: what an answer may hold, for the client, the fake server and the
-conformance suite alike (``_compiled``: the schemas compiled once, the integer ranges and the date-time
-rule; ``_validation``: a body checked against them and the generated model built from it).
-
-Needs only the core dependencies (no YAML): the OpenAPI document itself is read by
-``hubspot_commprefs.openapi``, for the harness.
-"""
+"""The one reading of the spec's schemas, for the client, the fake server and the conformance suite
+(``_compiled``: the schemas compiled, formats and ranges; ``_validation``: a 200 body checked and its model
+built; ``_duplicates``: a key held twice). Core dependencies only: no YAML."""
 
 from hubspot_commprefs.schemas._compiled import (
-    CLIENT,
     CLOSED,
     DATE_TIME_EXAMPLE,
     INT32_MAX,
@@ -20,7 +15,6 @@ from hubspot_commprefs.schemas._compiled import (
     ProblemKind,
     SpecSchemas,
     api_version,
-    bundled,
     is_date_time,
     json_type,
     types_of,
@@ -30,7 +24,6 @@ from hubspot_commprefs.schemas._duplicates import duplicate_key
 from hubspot_commprefs.schemas._validation import BodyMismatch, build, check, field_path
 
 __all__ = [
-    "CLIENT",
     "CLOSED",
     "DATE_TIME_EXAMPLE",
     "INT32_MAX",
@@ -45,7 +38,6 @@ __all__ = [
     "SpecSchemas",
     "api_version",
     "build",
-    "bundled",
     "check",
     "duplicate_key",
     "field_path",

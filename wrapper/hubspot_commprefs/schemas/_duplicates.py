@@ -1,19 +1,11 @@
 """A key an object of an answer holds twice: the one JSON rule the decoded body cannot show.
 
-``json.loads`` keeps the last of two equal keys without a word, so ``{"status": "UNSUBSCRIBED", "status":
-"SUBSCRIBED"}`` would read as subscribed, though the server said both; RFC 8259 leaves such a body's
-meaning to the reader. The client refuses it, the conformance suite reports it (and so replay refuses a
-recording of it).
-
-Looking costs one count of the commas of the text and a look at the decoded body's first two levels: in
-JSON text, the commas outside strings separate the members of objects and arrays (n members, n - 1 commas),
-so the text holds at least as many commas as those levels of the decoded body have separators, and more
-when an object of the text held a key twice (the decoded one lost a member), a deeper container has two
-members or more, or a string holds a comma. Equal counts prove there is no repeated key, escapes
-(``"st\\u0061tus"``) and whitespace included; otherwise the text is read again with every key seen
-(``object_pairs_hook``, a few times slower), which names the repeated key exactly. Answers of this API
-nest their lists of statuses at the second level and hold no commas in most of their strings, so the
-second reading is rare.
+``json.loads`` keeps the last of two equal keys without a word (``{"status": "UNSUBSCRIBED", "status":
+"SUBSCRIBED"}`` would read as subscribed); the client refuses such a body, the conformance suite reports it.
+Looking costs a count of the text's commas: outside strings they separate members (n members, n - 1
+commas), so when they number no more than the separators of the decoded body's first two levels, no key
+was lost (escapes and whitespace included). Otherwise, rarely for this API's answers, the text is read
+again with every key seen (``object_pairs_hook``), which names the repeated key.
 """
 
 from __future__ import annotations
@@ -47,32 +39,16 @@ def duplicate_key(content: bytes, body: Any) -> Path | None:
     return _first(every_key, repeated) if repeated else None
 
 
-def _separators(body: Any) -> int:
-    """The separators between the members of ``body`` and of the objects and arrays of its first two
-    levels (json.loads makes plain dicts and lists: another type is taken for a value without members,
-    which keeps the count a lower bound)."""
-    kind = type(body)
-    if kind is dict:
-        children = body.values()
-    elif kind is list:
-        children = body
-    else:
+def _separators(value: Any, depth: int = 2) -> int:
+    """The separators between the members of ``value`` and of its containers ``depth`` levels down (a type
+    json.loads does not make counts as a value without members, which keeps the count a lower bound)."""
+    kind = type(value)
+    if not value or (kind is not dict and kind is not list):
         return 0
-    total = len(body) - 1 if body else 0
-    for child in children:
-        kind = type(child)
-        if kind is dict:
-            grandchildren = child.values()
-        elif kind is list:
-            grandchildren = child
-        else:
-            continue
-        if child:
-            total += len(child) - 1
-            for grandchild in grandchildren:
-                kind = type(grandchild)
-                if (kind is dict or kind is list) and grandchild:
-                    total += len(grandchild) - 1
+    total = len(value) - 1
+    if depth:
+        for child in value.values() if kind is dict else value:
+            total += _separators(child, depth - 1)
     return total
 
 
