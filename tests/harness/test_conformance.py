@@ -29,7 +29,7 @@ from hubspot_commprefs.conformance import (
 )
 from hubspot_commprefs.conformance._checks import SpecChecker
 from hubspot_commprefs.conformance._targeted import plan
-from hubspot_commprefs.openapi._document import endpoints, load_spec
+from hubspot_commprefs.openapi import endpoints, load_spec
 from hubspot_commprefs.testing import DRIFT_FIELDS, FakeHubSpot, Fault, RateLimit
 
 SUBSCRIBERS = ("alice@example.com", "bob@example.com", "nobody@example.com")

@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 from hubspot_commprefs import testing
-from hubspot_commprefs.openapi._document import endpoints, load_spec
+from hubspot_commprefs.openapi import endpoints, load_spec
 from hubspot_commprefs.schemas._compiled import STRICT, Compiled, bundled
 from hubspot_commprefs.testing import (
     DRIFT_FIELDS,

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from hubspot_commprefs import testing
 from hubspot_commprefs._faults import DEFAULT_BOMB_SIZE, NETWORK_FAULTS
-from hubspot_commprefs.openapi._document import endpoints
+from hubspot_commprefs.openapi import endpoints
 from hubspot_commprefs.testing import FakeHubSpot, Fault, RateLimit
 from hubspot_commprefs.testing._network_faults import ABSURD_NUMBER, gzip_bomb
 

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
-from hubspot_commprefs.openapi._document import endpoints, load_spec
+from hubspot_commprefs.openapi import endpoints, load_spec
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 from hubspot_commprefs.testing._app import ServerState, build_app
 from hubspot_commprefs.testing._data import default_dataset

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from hubspot_commprefs.conformance import ConformanceOptions, Kind, console_report, run_conformance
-from hubspot_commprefs.openapi._document import endpoints
+from hubspot_commprefs.openapi import endpoints
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
 from tests.prism_helpers import running_prism

@@ -19,7 +19,7 @@ import pytest
 from hubspot_commprefs import CommPrefs, CommPrefsError, NotFoundError, RateLimitError
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.client._recording import RECORDING_FILE, Recorder
-from hubspot_commprefs.openapi._document import endpoints
+from hubspot_commprefs.openapi import endpoints
 from hubspot_commprefs.testing import (
     DEFAULT_TOKEN,
     FakeHubSpot,
