@@ -4,17 +4,10 @@
     with CommPrefs() as client:  # the token comes from HUBSPOT_ACCESS_TOKEN
         client.is_unsubscribed_from_all("alice@example.com")
 
-``API_VERSION`` is the version of HubSpot's API the package speaks: the ``info.version`` of the spec the
-generated client was made from (``__version__`` is the package's own; CHANGELOG.md says which API version
-each release speaks).
-
-The generated models and enums listed in ``__all__`` (``PublicStatus``, ``SubscriptionStatus``, ...), the
-bulk-lookup types (``LookupOutcome``, ``Rate``), ``RecordingError`` and ``API_VERSION`` are loaded on first
-access: importing this package imports neither the generated client, the bulk engine nor the recorder.
-
-The classes defined in the private modules are shown under this package's name (``__module__``), as in
-tracebacks (``hubspot_commprefs.NotFoundError: ...``): the name users import them by. ``dir()`` of the
-package lists the public API (``__all__``) and the public subpackages imported so far.
+``API_VERSION`` is the ``info.version`` of the spec the generated client was made from (``__version__`` is
+the package's own). The generated models and enums, ``LookupOutcome``, ``Rate``, ``RecordingError`` and
+``API_VERSION`` load on first access. Classes show under this package's name (``hubspot_commprefs.NotFoundError``),
+and ``dir()`` lists ``__all__`` and the public subpackages imported so far.
 """
 
 from __future__ import annotations
@@ -156,8 +149,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-# The sub-packages that are layers of this package (their names are for its own imports, not an API):
-# always loaded, never listed.
+# Sub-packages that are layers of this package (always loaded, never listed).
 _LAYERS = frozenset({"bulk", "client", "openapi", "schemas"})
 
 

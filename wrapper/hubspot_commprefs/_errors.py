@@ -22,16 +22,9 @@
             ├── ResponseTooLargeError  an answer over ``max_response_bytes`` (10 MiB by default) decoded
             └── DuplicateKeyError    a 200 whose body holds a key twice in one object (key, path)
 
-Bad arguments raise ``TypeError`` or ``ValueError`` before any request. No access token (none given and
-``HUBSPOT_ACCESS_TOKEN`` unset, or an empty or blank one) raises ``MissingTokenError``, both a
-``CommPrefsError`` and a ``ValueError``. An id the client refuses raises
-``InvalidSubscriberIdError``, a ``ValueError`` that names why (the one rule for ids: ``client/_ids.py``);
-a ``record_to`` directory that cannot hold a recording raises ``RecordingError``, a ``ValueError`` defined with
-the recorder (``client/_recording.py``) and exported beside these.
-
-Other 4xx codes (402, 405, 409, 422, ...) raise ``APIStatusError`` itself. No call ends in a raw
-``KeyError``, ``ValueError``, ``json.JSONDecodeError`` or ``httpx`` exception; ``ValueError`` and
-``TypeError`` are raised only for bad arguments, before any request.
+Other 4xx codes (402, 405, 409, 422, ...) raise ``APIStatusError`` itself. Bad arguments raise ``TypeError``
+or ``ValueError`` (``InvalidSubscriberIdError`` for an id, ``RecordingError`` for a ``record_to`` directory),
+before any request; no call ends in a raw ``KeyError``, ``json.JSONDecodeError`` or ``httpx`` exception.
 """
 
 from __future__ import annotations
@@ -49,9 +42,8 @@ class CommPrefsError(Exception):
 
 
 class MissingTokenError(CommPrefsError, ValueError):
-    """No access token to send: none given and ``HUBSPOT_ACCESS_TOKEN`` unset, or an empty or blank one
-    (given, or in that variable). The message says which, and never shows a token. A ``ValueError``, as
-    every bad constructor argument is; a ``CommPrefsError``, as a missing token always was."""
+    """No access token to send: none given and ``HUBSPOT_ACCESS_TOKEN`` unset, or an empty or blank one (the
+    message says which, never showing a token). A ``ValueError`` too, as every bad constructor argument."""
 
 
 class InvalidSubscriberIdError(ValueError):
@@ -65,8 +57,6 @@ class InvalidSubscriberIdError(ValueError):
 
 class APIError(CommPrefsError):
     """Something went wrong talking to HubSpot."""
-
-    message: str
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -82,11 +72,8 @@ class APITimeoutError(APIConnectionError):
 
 
 class UnexpectedResponseError(APIError):
-    """HubSpot answered with something the spec does not allow (``status_code`` and ``text`` show it).
-
-    ``text`` is the body as text with the access token scrubbed (a server may echo it); ``content`` is the
-    body exactly as received.
-    """
+    """HubSpot answered with something the spec does not allow: ``status_code``, ``text`` (the body with the
+    access token scrubbed) and ``content`` (the body as received) show it."""
 
     def __init__(
         self,
@@ -134,12 +121,9 @@ class DuplicateKeyError(UnexpectedResponseError):
 
 
 class APIStatusError(APIError):
-    """HubSpot answered with a 4xx or 5xx status.
-
-    Every field of HubSpot's error body is optional: what the body lacks is ``None`` here. ``message``,
-    ``category``, ``sub_category`` and ``correlation_id`` have the access token scrubbed (a server may echo
-    it); ``body`` and ``headers`` are as received.
-    """
+    """HubSpot answered with a 4xx or 5xx status. What the (all optional) error body lacks is ``None``;
+    ``message``, ``category``, ``sub_category`` and ``correlation_id`` have the access token scrubbed,
+    ``body`` and ``headers`` are as received."""
 
     def __init__(
         self,
@@ -218,13 +202,9 @@ class InternalServerError(APIStatusError):
 
 
 class IncompleteResultError(CommPrefsError):
-    """A 200 answer whose operation ``status`` is not COMPLETE, or that carries or counts ``errors``; or
-    whose wide statuses cannot answer "unsubscribed from all?" (a status this client does not know).
-
-    Raised by ``result.raise_if_incomplete()``, and by ``is_unsubscribed_from_all`` (the client's method
-    and the result's property), whose yes/no answer must not rest on an incomplete operation or an unknown
-    status. ``result`` is the whole typed result.
-    """
+    """A 200 whose operation is not COMPLETE, or carries or counts ``errors``, or whose wide statuses cannot
+    answer "unsubscribed from all?" (an unknown status). Raised by ``result.raise_if_incomplete()`` and by
+    ``is_unsubscribed_from_all``; ``result`` is the whole typed result."""
 
     def __init__(self, message: str, *, result: Any) -> None:
         super().__init__(message)

@@ -1,14 +1,8 @@
-"""Logging: ``logging.getLogger("hubspot_commprefs")``, switched on by ``HUBSPOT_COMMPREFS_LOG=debug|info``.
-
-The one home of the token redaction rule: whatever the package prints, writes or logs that came from a
-server goes through ``scrub`` (a text), ``scrub_value`` (a decoded JSON value) or ``redact_headers``, which
-replace the token by ``[redacted]``. A server or proxy may echo the token anywhere: in a header
-(``WWW-Authenticate``, a debugging one), in an error body, in any string of a 200 answer
-(``subscriptionName``, ``source``, a field the spec lacks), raw or written with JSON's escapes (``=`` as
-``\\u003d``, as Gson writes it by default; ``/`` as ``\\/``). ``scrub`` therefore also reads each JSON string
-literal of a text as JSON decodes it, so that the token comes back from no ``json.loads`` of what was
-written either. Headers are logged only through ``redact_headers``, which also replaces the values of the
-credential-bearing ones.
+"""Logging (``logging.getLogger("hubspot_commprefs")``, switched on by ``HUBSPOT_COMMPREFS_LOG=debug|info``),
+and the one home of the token redaction rule: whatever the package prints, writes or logs that came from a
+server goes through ``scrub`` (a text), ``scrub_value`` (a decoded JSON value) or ``redact_headers``. A server
+may echo the token anywhere (a header, an error body, any string of a 200), raw or with JSON's escapes (``=``
+as ``\\u003d``, as Gson writes it), so ``scrub`` also reads each JSON string literal as JSON decodes it.
 """
 
 from __future__ import annotations
@@ -45,10 +39,8 @@ logger = logging.getLogger(LOGGER_NAME)
 
 
 def setup_logging() -> None:
-    """Apply ``HUBSPOT_COMMPREFS_LOG``: set the level and add one stderr handler (once). Called when the
-    client is imported; an unknown value is left for ``unknown_level_warning`` to report, when a client is
-    made (or by the command line, in its own words), rather than as a warning at import time that no caller
-    could catch or word."""
+    """Apply ``HUBSPOT_COMMPREFS_LOG``: set the level and add one stderr handler (once). An unknown value
+    is reported by ``unknown_level_warning`` when a client is made, not at import time."""
     level = _LEVELS.get(os.environ.get(ENV_LOG, "").strip().lower())
     if level is None:
         return
@@ -61,8 +53,7 @@ def setup_logging() -> None:
 
 
 def unknown_level_warning() -> str | None:
-    """What to say about an unknown ``HUBSPOT_COMMPREFS_LOG`` (``verbose``, ``warning``), naming the accepted
-    values: said once per value, so None after the first time, and when the value is known or unset."""
+    """What to say about an unknown ``HUBSPOT_COMMPREFS_LOG`` (``verbose``), once per value; else None."""
     value = os.environ.get(ENV_LOG, "").strip()
     if not value or value.lower() in _LEVELS or value in _warned:
         return None
@@ -75,16 +66,14 @@ def unknown_level_warning() -> str | None:
 
 
 def warn_about_unknown_level(stacklevel: int = 1) -> None:
-    """``unknown_level_warning`` as a ``UserWarning`` (not silently ignored), shown ``stacklevel`` frames
-    above the caller: a client's constructor points it at the line that made the client."""
+    """``unknown_level_warning`` as a ``UserWarning``, shown ``stacklevel`` frames above the caller."""
     message = unknown_level_warning()
     if message is not None:
         warnings.warn(message, UserWarning, stacklevel=stacklevel + 2)
 
 
 def secret_from(token: str | None) -> str | None:
-    """``token`` as it is scrubbed (without surrounding whitespace), or None when there is none or it is too
-    short to be scrubbed safely."""
+    """``token`` as it is scrubbed (stripped), or None when there is none or it is too short to scrub."""
     token = (token or "").strip()
     return token if len(token) >= MIN_SECRET_LENGTH else None
 
@@ -114,9 +103,8 @@ def _decoded(literals: list[str]) -> list[str | None]:
 
 
 def _scrub_literals(text: str, secret: str) -> str:
-    """``text`` with each JSON string literal whose decoded value holds ``secret`` written again without it.
-    Only literals with an escape are decoded (the others hold it as is, or not at all), a bounded batch at
-    a time."""
+    """``text`` with each JSON string literal whose decoded value holds ``secret`` written again without it
+    (only literals with an escape are decoded, a bounded batch at a time)."""
     parts: list[str] = []
     done = 0
     escaped = (m for m in _JSON_STRING.finditer(text) if text.find("\\", m.start(), m.end()) >= 0)
@@ -129,11 +117,9 @@ def _scrub_literals(text: str, secret: str) -> str:
 
 
 def scrub(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` replaced by ``[redacted]``: as is, and in every JSON string
-    literal that holds it once decoded (``"pat\\u002dna1..."``), which is then written again (in ASCII, so a
-    lone surrogate stays an escape) with the token replaced; the rest of the text is left byte for byte.
-    The same object when nothing was replaced. Scrub whole texts before cutting excerpts out of them, never
-    the other way round."""
+    """``text`` with ``secret`` replaced by ``[redacted]``: as is, and in each JSON string literal that holds it
+    once decoded (written again in ASCII); the rest byte for byte, the same object when nothing was replaced.
+    Scrub whole texts before cutting excerpts out of them."""
     if not secret or len(secret) < MIN_SECRET_LENGTH:
         return text
     if secret in text:
@@ -142,8 +128,7 @@ def scrub(text: str, secret: str | None) -> str:
 
 
 def scrub_value(value: Any, secret: str | None) -> Any:
-    """A decoded JSON value with ``scrub`` applied to every string in it, keys included: the same object when
-    nothing was replaced, else a copy (``value`` itself is never changed)."""
+    """A decoded JSON value with ``scrub`` applied to every string, keys included (a copy only if changed)."""
     if isinstance(value, str):
         return scrub(value, secret)
     if isinstance(value, list):
@@ -158,8 +143,7 @@ def scrub_value(value: Any, secret: str | None) -> Any:
 
 
 def redact_headers(headers: Iterable[tuple[str, str]], secret: str | None = None) -> dict[str, str]:
-    """The headers, with the values of credential-bearing ones replaced by ``[redacted]`` and ``secret``
-    scrubbed from all the others."""
+    """The headers, credential-bearing ones ``[redacted]``, ``secret`` scrubbed from the others."""
     return {
         name: REDACTED if name.lower() in SENSITIVE_HEADERS else scrub(value, secret)
         for name, value in headers
@@ -167,6 +151,5 @@ def redact_headers(headers: Iterable[tuple[str, str]], secret: str | None = None
 
 
 def escape_surrogates(text: str) -> str:
-    """``text`` with each lone surrogate written as JSON's escape (``\\udXXX``), so that it can be written
-    as UTF-8 and reads back equal (valid JSON may hold one; UTF-8 cannot carry it)."""
+    """``text`` with each lone surrogate (valid JSON, not UTF-8) written as JSON's escape (``\\udXXX``)."""
     return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["HubSpotTarget", "fake_hubspot", "fake_hubspot_session", "hubspot_target"]
 
 LIVE_OPTION = "--hubspot-live"
-TOKEN_ENV = ENV_ACCESS_TOKEN
-BASE_URL_ENV = ENV_BASE_URL
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,8 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         LIVE_OPTION,
         action="store_true",
         default=False,
-        help=f"point the hubspot_target fixture at your HubSpot portal (token from {TOKEN_ENV}, host from "
-        f"{BASE_URL_ENV} or {DEFAULT_BASE_URL}) instead of the bundled fake server",
+        help=f"point the hubspot_target fixture at your HubSpot portal (token from {ENV_ACCESS_TOKEN}, host from "
+        f"{ENV_BASE_URL} or {DEFAULT_BASE_URL}) instead of the bundled fake server",
     )
 
 
@@ -58,7 +56,6 @@ class HubSpotTarget:
 
     def client(self, **options: object) -> CommPrefs:
         """A ``CommPrefs`` for this target (close it, or use it in a ``with`` block)."""
-
         return CommPrefs(access_token=self.token, base_url=self.base_url, **options)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
@@ -89,9 +86,9 @@ def fake_hubspot_session() -> Iterator[FakeHubSpot]:
 def hubspot_target(request: pytest.FixtureRequest) -> HubSpotTarget:
     """The session's fake server, or your portal with ``--hubspot-live``."""
     if request.config.getoption(LIVE_OPTION):
-        token = os.environ.get(TOKEN_ENV)
+        token = os.environ.get(ENV_ACCESS_TOKEN)
         if not token:
-            pytest.fail(f"{LIVE_OPTION} needs your private app's token in {TOKEN_ENV}", pytrace=False)
-        return HubSpotTarget(os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, token, live=True)
+            pytest.fail(f"{LIVE_OPTION} needs your private app's token in {ENV_ACCESS_TOKEN}", pytrace=False)
+        return HubSpotTarget(os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL, token, live=True)
     server: FakeHubSpot = request.getfixturevalue("fake_hubspot_session")
     return HubSpotTarget(server.base_url, server.token, live=False)

@@ -1,14 +1,6 @@
-"""The ``hubspot-commprefs`` command line.
-
-The parsers of every command are built at start-up (``_parsers``; the standard library and the client
-only), so that ``--help``, ``--version`` and usage errors answer fast; the module of the command that
-runs (``hubspot_commprefs.cli.commands``) is imported only then, with what it needs (bulk, the fake
-server, the conformance suite).
-
-Exit codes: 0 success; 1 the command ran and found a failure (it says which); 2 a usage error;
-3 ``bulk`` stopped early (token refused or daily limit used up; ``--resume`` continues); 4 ``conformance``
-got no answer from the server (a handful of requests in a row refused, reset or timed out); 130
-interrupted (Ctrl-C). Commands may document more codes in their own ``--help``. A closed standard output (``| head``)
+"""The ``hubspot-commprefs`` command line: every parser is built at start-up (the standard library and the
+client only), so that ``--help`` and usage errors answer fast; the module of the command that runs is
+imported only then. Exit codes: ``hubspot_commprefs._exit_codes``; a closed standard output (``| head``)
 ends a command with 1 (``bulk``: 3), without a traceback.
 """
 

@@ -1,9 +1,6 @@
 """The command line's parser, whose usage errors say what to do: a command's option given before the
-command names where it goes, and an option a command does not know gets that command's usage and the
-closest option it has.
-
-argparse alone reads ``--record DIR statuses ...`` as a command named ``DIR`` ("invalid choice"), and
-reports a sub-command's unknown option with the main usage, which lists none of that command's options.
+command names where it goes (argparse alone reads ``--record DIR statuses`` as a command ``DIR``), and an
+unknown option gets its command's usage (not the main one) and the closest option it has.
 """
 
 from __future__ import annotations
@@ -31,8 +28,7 @@ def _values(action: argparse.Action, word: str) -> int:
 
 
 class CommandLineParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` (its sub-commands' parsers are of this class too) read with
-    ``parse_command_line``."""
+    """An ``ArgumentParser`` (its sub-commands' too) read with ``parse_command_line``."""
 
     def commands(self) -> dict[str, CommandLineParser]:
         """The sub-commands' parsers, by name."""
@@ -58,8 +54,7 @@ class CommandLineParser(argparse.ArgumentParser):
         return f" (did you mean {close[0]}?)" if close else ""
 
     def parse_command_line(self, argv: Sequence[str] | None = None) -> argparse.Namespace:
-        """``parse_args(argv)``, but a command's option before the command is refused with where it goes,
-        and an unknown option with the command's usage and the closest option it has."""
+        """``parse_args(argv)`` with the usage errors of the module docstring."""
         words = list(sys.argv[1:] if argv is None else argv)
         self._refuse_misplaced(words)
         args, unknown = self.parse_known_args(words)
@@ -72,8 +67,7 @@ class CommandLineParser(argparse.ArgumentParser):
         return args
 
     def _refuse_misplaced(self, words: list[str]) -> None:
-        """Exit with a usage error naming where it goes when an option of a command, not a global one,
-        stands before the command."""
+        """Exit with a usage error when a command's option (not a global one) stands before the command."""
         commands = self.commands()
         misplaced: int | None = None
         command: str | None = None

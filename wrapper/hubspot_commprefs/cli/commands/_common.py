@@ -1,8 +1,5 @@
-"""What the lookup and bulk commands share: the client from the environment, and how errors exit.
-
-The exit codes and environment variables are named once, in ``hubspot_commprefs._exit_codes`` and the
-client's options. It imports the client only (loaded at start-up anyway), so the parsers can use it.
-"""
+"""What the commands share: the global options, the client's options from the flags and the environment,
+and how errors exit. It imports the client only (loaded at start-up anyway), so the parsers can use it."""
 
 from __future__ import annotations
 
@@ -90,7 +87,6 @@ def seconds_option(value: str) -> float:
     return seconds
 
 
-GLOBAL_OPTIONS_TITLE = "global options (before or after the command)"
 BASE_URL_HELP = (
     "the API's base URL (default: env HUBSPOT_BASE_URL, else https://api.hubapi.com; conformance uses "
     "only this flag)"
@@ -111,14 +107,10 @@ def add_global_options(
     timeout_help: str = TIMEOUT_HELP,
 ) -> None:
     """``--base-url``, ``--business-unit-id`` and ``--timeout``, on the main parser and on each command that
-    uses them, so that they are accepted before or after the command, with the same meaning.
-
-    On a command (``on_command``) an option that is not given sets nothing (``argparse.SUPPRESS``): the
-    value given before the command stays, and one given after it wins. On the main parser each defaults to
-    None ("not given": ``conformance`` then starts its fake server, the lookups read the environment).
-    """
+    uses them: accepted before or after the command. On the main parser each defaults to None (not given);
+    on a command one not given sets nothing (``SUPPRESS``), so a value given after the command wins."""
     default = argparse.SUPPRESS if on_command else None
-    group = parser.add_argument_group(GLOBAL_OPTIONS_TITLE)
+    group = parser.add_argument_group("global options (before or after the command)")
     group.add_argument("--base-url", type=base_url_option, default=default, metavar="URL", help=base_url_help)
     group.add_argument("--business-unit-id", type=int, default=default, metavar="ID", help=BUSINESS_UNIT_HELP)
     group.add_argument(
@@ -130,20 +122,13 @@ def add_global_options(
 
 def global_options_given(args: argparse.Namespace) -> list[str]:
     """The global options given (before the command), for a command that has no use for them."""
-    return [
-        flag
-        for flag, name in (
-            ("--base-url", "base_url"),
-            ("--business-unit-id", "business_unit_id"),
-            ("--timeout", "timeout"),
-        )
-        if getattr(args, name, None) is not None
-    ]
+    names = ("base_url", "business_unit_id", "timeout")
+    return ["--" + name.replace("_", "-") for name in names if getattr(args, name, None) is not None]
 
 
 def stdout_to_devnull() -> None:
-    """Point the standard output's file descriptor at the null device, after writing to it failed (a
-    closed pipe, a full disk), so that the interpreter's last flush at exit does not fail again."""
+    """Point the standard output at the null device after writing to it failed (a closed pipe, a full disk),
+    so that the interpreter's last flush at exit does not fail again."""
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
@@ -187,11 +172,8 @@ def check_record_dir(args: argparse.Namespace) -> None:
 
 
 def client_options(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
-    """Keyword arguments for ``CommPrefs``/``AsyncCommPrefs``: the token stays in the environment.
-
-    Raises ValueError (a usage error) when there is no token, when ``HUBSPOT_BASE_URL`` (used when
-    ``--base-url`` is not given) is not a base URL, or when ``--record DIR`` cannot be a recording.
-    """
+    """Keyword arguments for ``CommPrefs``/``AsyncCommPrefs`` (the token stays in the environment); a
+    ValueError (a usage error) for no token, a bad ``HUBSPOT_BASE_URL`` or a ``--record DIR`` refused."""
     if not os.environ.get(TOKEN_ENV, "").strip():
         # The client's own message also says "pass access_token=...", which only makes sense in Python.
         raise ValueError(f"no HubSpot access token: set the {TOKEN_ENV} environment variable")

@@ -79,13 +79,8 @@ def _lookup(args: argparse.Namespace, ask: Callable[[CommPrefs], ResultT]) -> tu
     return EXIT_OK, result
 
 
-def _secret() -> str | None:
-    """The token the lookup sent (from the environment), as every text printed here is scrubbed of it."""
-    return secret_from(os.environ.get(TOKEN_ENV))
-
-
 def _finish(args: argparse.Namespace, result: Result, text: str) -> int:
-    secret = _secret()
+    secret = secret_from(os.environ.get(TOKEN_ENV))  # the token the lookup sent: never printed
     shown_text = body_as_received(result, pretty=args.pretty) if args.json or args.pretty else text
     printed = scrub(shown_text, secret)
     replaced = printed is not shown_text
@@ -114,10 +109,9 @@ def _finish(args: argparse.Namespace, result: Result, text: str) -> int:
 
 
 def body_as_received(result: Result, *, pretty: bool = False) -> str:
-    """HubSpot's JSON body as received: its bytes as text (a body that is not UTF-8 JSON, say UTF-16, is
-    shown in the terminal's encoding); ``pretty``: indented, its keys in their order, its strings
-    (date-times included) unchanged, nulls and fields the spec lacks kept, non-ASCII readable. A lone
-    surrogate (valid JSON, not UTF-8) is written as JSON's own escape, so the text reads back equal."""
+    """HubSpot's JSON body as received, its bytes as text (UTF-16 JSON shown in the terminal's encoding);
+    ``pretty``: indented, keys in their order, values as sent, non-ASCII readable. A lone surrogate is
+    written as JSON's own escape, so the text reads back equal."""
     if pretty:
         text = json.dumps(result.body, indent=2, ensure_ascii=False)
     else:  # json.loads read these bytes already: they decode as it decoded them
@@ -127,11 +121,8 @@ def body_as_received(result: Result, *, pretty: bool = False) -> str:
 
 
 def _unit(args: argparse.Namespace) -> str:
-    return (
-        "the default business unit"
-        if args.business_unit_id is None
-        else f"business unit {args.business_unit_id}"
-    )
+    unit = args.business_unit_id
+    return "the default business unit" if unit is None else f"business unit {unit}"
 
 
 def run_statuses(args: argparse.Namespace) -> int:
@@ -175,9 +166,9 @@ def run_unsubscribe_all(args: argparse.Namespace) -> int:
         return code
     opted_out = result.opted_out
     scopes = {_text(w.wide_status_type) for w in opted_out}
-    # The result type's rule (``cannot_tell``): an answer that is not clean (an unknown business unit...),
-    # or a wide status unknown to this client (e.g. OPTED_OUT) and none UNSUBSCRIBED, is never shown as a no.
-    if result.cannot_tell is not None:  # why is said on stderr, by _finish
+    # An answer that is not clean, or a wide status unknown to this client and none UNSUBSCRIBED, is never
+    # shown as a no (the result's ``cannot_tell``; _finish says why on stderr).
+    if result.cannot_tell is not None:
         verdict = "CANNOT TELL whether unsubscribed from all email"
     elif "PORTAL_WIDE" in scopes:
         verdict = "UNSUBSCRIBED from all email, portal-wide"
