@@ -1,30 +1,5 @@
-"""The exceptions the client raises. Every one of them is a ``CommPrefsError``::
-
-    CommPrefsError
-    ├── IncompleteResultError      a 200 whose operation is not COMPLETE or that carries errors
-    │                              (raised only on request: ``result.raise_if_incomplete()``), or whose
-    │                              unknown wide status cannot answer ``is_unsubscribed_from_all``
-    ├── MissingTokenError          no access token, or an empty or blank one (also a ``ValueError``)
-    └── APIError                   anything that went wrong talking to HubSpot
-        ├── APIStatusError         HubSpot answered 4xx or 5xx (status_code, category, correlation_id,
-        │   │                      message, body, headers, rate_limit)
-        │   ├── BadRequestError            400
-        │   ├── AuthenticationError        401
-        │   ├── PermissionDeniedError      403 (missing_scopes)
-        │   ├── NotFoundError              404
-        │   ├── RateLimitError             429 (policy_name, retry_after)
-        │   └── InternalServerError        500-599
-        ├── APIConnectionError     no answer: DNS, refused or reset connection, protocol error
-        │   └── APITimeoutError    no answer in time
-        └── UnexpectedResponseError  an answer the spec does not allow: a body that is not JSON or does not
-            │                        match the schema (the message names the field and the problem), or a
-            │                        1xx, 3xx or 2xx status other than 200
-            ├── ResponseTooLargeError  an answer over ``max_response_bytes`` (10 MiB by default) decoded
-            └── DuplicateKeyError    a 200 whose body holds a key twice in one object (key, path)
-
-Other 4xx codes (402, 405, 409, 422, ...) raise ``APIStatusError`` itself. Bad arguments raise ``TypeError``
-or ``ValueError`` (``InvalidSubscriberIdError`` for an id, ``RecordingError`` for a ``record_to`` directory),
-before any request; no call ends in a raw ``KeyError``, ``json.JSONDecodeError`` or ``httpx`` exception.
+"""The exceptions the client raises: every one a ``CommPrefsError``, but the argument errors (``TypeError``,
+``ValueError``), raised before any request. docs/client.md draws the tree and what each one means.
 """
 
 from __future__ import annotations

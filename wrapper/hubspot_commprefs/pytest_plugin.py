@@ -1,18 +1,7 @@
-"""The pytest plugin of hubspot-commprefs, registered through the ``pytest11`` entry point: installed with the
-package, its fixtures are available in every test with no import.
-
-- ``fake_hubspot``: a running :class:`~hubspot_commprefs.testing.FakeHubSpot` for one test (its faults and
-  data can be changed by the test); ``fake_hubspot_session``: one for the whole session, shared.
-- ``hubspot_target``: where your own conformance tests should send requests: the session's fake server by
-  default, or your HubSpot portal with ``pytest --hubspot-live`` (the token from ``HUBSPOT_ACCESS_TOKEN``,
-  the host from ``HUBSPOT_BASE_URL`` or HubSpot's own)::
-
-      def test_my_sender(hubspot_target):
-          with hubspot_target.client() as client:
-              assert client.get_statuses("someone@example.com").raise_if_incomplete()
-
-The fake servers need the ``harness`` extra; the module imports nothing of it until a fixture is used, so
-that the plugin never breaks the test runs of a project that installed the client alone.
+"""The pytest plugin of hubspot-commprefs (the ``pytest11`` entry point): ``fake_hubspot`` (a fake server for
+one test), ``fake_hubspot_session`` (one, shared, for the session) and ``hubspot_target`` (that one, or your
+portal with ``--hubspot-live``); docs/harness.md shows them in use. Nothing of the ``harness`` extra is
+imported until a fixture is used, so the plugin never breaks a project that installed the client alone.
 """
 
 from __future__ import annotations
