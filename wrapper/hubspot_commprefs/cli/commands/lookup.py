@@ -36,7 +36,7 @@ from hubspot_commprefs.client import (
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from hubspot_commprefs.client import CommPrefs
 
@@ -51,6 +51,11 @@ def _text(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
     return str(getattr(value, "value", value))
+
+
+def _rows(items: Iterable[Any], fields: Sequence[str]) -> list[tuple[str, ...]]:
+    """Each item's ``fields``, as a table shows them."""
+    return [tuple(_text(getattr(item, field)) for field in fields) for item in items]
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -131,17 +136,9 @@ def run_statuses(args: argparse.Namespace) -> int:
     )
     if result is None:
         return code
-    rows = [
-        (
-            _text(status.subscription_id),
-            _text(status.subscription_name),
-            _text(status.status),
-            _text(status.legal_basis),
-            _text(status.source),
-            _text(status.timestamp),
-        )
-        for status in result
-    ]
+    rows = _rows(
+        result, ("subscription_id", "subscription_name", "status", "legal_basis", "source", "timestamp")
+    )
     counts = (
         f"{len(result.subscribed)} subscribed, {len(result.unsubscribed)} unsubscribed, "
         f"{len(rows)} subscription types"
@@ -182,15 +179,7 @@ def run_unsubscribe_all(args: argparse.Namespace) -> int:
     else:
         verdict = "not unsubscribed from all email"
     text = f"{shown(args.subscriber)}, {_unit(args)}: {verdict}"
-    rows = [
-        (
-            _text(wide.wide_status_type),
-            _text(wide.business_unit_id),
-            _text(wide.status),
-            _text(wide.timestamp),
-        )
-        for wide in result.wide_statuses
-    ]
+    rows = _rows(result.wide_statuses, ("wide_status_type", "business_unit_id", "status", "timestamp"))
     if rows:
         text += "\n\n" + table(("SCOPE", "BUSINESS UNIT", "STATUS", "UPDATED"), rows)
     return _finish(args, result, text)
