@@ -10,19 +10,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from hubspot_commprefs._faults import (
-    DEFAULT_BOMB_SIZE as BOMB_SIZE,
-)
-from hubspot_commprefs._faults import (
-    DEFAULT_OVERSIZED_BODY_SIZE as OVERSIZED_BODY_SIZE,
-)
-from hubspot_commprefs._faults import (
-    DEFAULT_TRICKLE_INTERVAL as TRICKLE_INTERVAL,
-)
-from hubspot_commprefs._faults import (
-    FAULT_HELP,
-    Fault,
-)
+from hubspot_commprefs._faults import DEFAULT_BOMB_SIZE as BOMB_SIZE
+from hubspot_commprefs._faults import DEFAULT_OVERSIZED_BODY_SIZE as OVERSIZED_BODY_SIZE
+from hubspot_commprefs._faults import DEFAULT_TRICKLE_INTERVAL as TRICKLE_INTERVAL
+from hubspot_commprefs._faults import FAULT_HELP, Fault
 from hubspot_commprefs.cli.commands._common import (
     TOKEN_ENV,
     add_global_options,
@@ -148,8 +139,6 @@ def _conformance(subparsers: Subparsers) -> None:
 
 
 MIB = 1024 * 1024
-
-
 MAX_MIB = 1024
 
 
