@@ -14,7 +14,7 @@ import httpx
 import pytest
 from hubspot_commprefs.client._recording import Recorder
 from hubspot_commprefs.conformance import Exchange, Kind, Severity, SpecChecker, run_conformance
-from hubspot_commprefs.conformance._answer_limits import MAX_ANSWER_BYTES
+from hubspot_commprefs.conformance._guard import MAX_ANSWER_BYTES
 from hubspot_commprefs.schemas._compiled import MAX_PROBLEMS
 from hubspot_commprefs.testing import FakeHubSpot, ReplayDriftError, load_replay
 from schemathesis.transport import requests as schemathesis_requests
@@ -57,11 +57,12 @@ def test_a_gzip_bomb_is_an_error_of_the_request_not_a_crash() -> None:
 
 def test_the_bounded_read_replaces_schemathesis_own_only_during_a_run() -> None:
     """It patches a private function of the pinned schemathesis: this fails loudly if that function moves."""
-    from hubspot_commprefs.conformance._answer_limits import _request_within_limits, limit_schemathesis_reads
+    from hubspot_commprefs.conformance import RequestGuard
+    from hubspot_commprefs.conformance._schemathesis_run import _request_within_limits, patched_schemathesis
     from schemathesis.engine import context
 
     original, sessions = schemathesis_requests._request, context.make_session
-    with limit_schemathesis_reads():
+    with patched_schemathesis(RequestGuard(max_requests=1, rate=None), None, "t"):
         assert schemathesis_requests._request is _request_within_limits
         assert context.make_session is not sessions
     assert schemathesis_requests._request is original

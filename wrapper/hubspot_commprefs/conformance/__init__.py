@@ -7,7 +7,8 @@
     print(console_report(result)); raise SystemExit(result.exit_code)
 
 ``run_conformance(options, progress=ProgressLine())`` also shows the run's progress on stderr when it is a
-terminal (the phase, the requests sent of the budget, the findings so far). Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests``, at most ``rate`` a second.
+terminal. Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests``, at most
+``rate`` a second.
 ``result.exit_code``: ``EXIT_CONFORMS`` (0), ``EXIT_FAILURES`` (1), or ``EXIT_NO_ANSWER`` (4) when the
 server did not answer a handful of requests in a row (``result.no_answer`` says why) and the run stopped.
 """
@@ -17,16 +18,16 @@ from hubspot_commprefs._extras import require_harness as _require_harness
 _require_harness("hubspot_commprefs.conformance (the conformance suite)")
 
 from hubspot_commprefs._exit_codes import EXIT_NO_ANSWER
-from hubspot_commprefs.conformance._checks import SpecChecker
-from hubspot_commprefs.conformance._findings import Exchange, Finding, Kind, Severity
+from hubspot_commprefs.conformance._checks import Exchange, Finding, Kind, Severity, SpecChecker
 from hubspot_commprefs.conformance._guard import (
     RequestBudgetExhaustedError,
     RequestGuard,
     ServerNotAnsweringError,
     UnsafeRequestError,
 )
-from hubspot_commprefs.conformance._progress import Progress, ProgressLine
 from hubspot_commprefs.conformance._report import (
+    Progress,
+    ProgressLine,
     ReportDirError,
     console_report,
     junit_xml,

@@ -1,5 +1,6 @@
-"""Live-safety: every request of a run passes here. GET only, a bounded total, and a steady pace; and a run
-against a server that does not answer stops after a handful of requests in a row got nothing back."""
+"""The run's bounds. Every request passes the guard: GET only, a bounded total, a steady pace, and the run
+stops after a handful of requests in a row got nothing back. Every answer is read within its request's
+timeout in all and ``MAX_ANSWER_BYTES`` once decoded, with the client's own bounded reading."""
 
 from __future__ import annotations
 
@@ -8,8 +9,24 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from hubspot_commprefs.client import DEFAULT_MAX_RESPONSE_BYTES, BodyTooLargeError, UnsupportedEncodingError
+
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+MAX_ANSWER_BYTES = DEFAULT_MAX_RESPONSE_BYTES  # the largest decoded answer the suite reads: the client's
+DEFAULT_MAX_UNANSWERED = 5  # requests in a row without an answer after which a run stops
+
+
+def unreadable(error: Exception) -> str:
+    """Why an answer was not read: the client's signal for one too large, or one that cannot be decoded."""
+    if isinstance(error, BodyTooLargeError):
+        return (
+            f"an answer over the suite's limit of {MAX_ANSWER_BYTES:,} bytes (stopped after {error.read:,})"
+        )
+    if isinstance(error, UnsupportedEncodingError):
+        return f"an answer in Content-Encoding {error}, which the suite did not ask for"
+    return f"an answer that cannot be decoded ({error})"
 
 
 class UnsafeRequestError(RuntimeError):
@@ -22,10 +39,6 @@ class RequestBudgetExhaustedError(RuntimeError):
 
 class ServerNotAnsweringError(RuntimeError):
     """The server did not answer the last requests (refused, reset, timed out): the run stops sending."""
-
-
-DEFAULT_MAX_UNANSWERED = 5
-"""Requests in a row without an answer (connection failure or timeout) after which a run stops."""
 
 
 class RequestGuard:
@@ -48,12 +61,12 @@ class RequestGuard:
             raise ValueError("the rate must be more than 0 requests per second")
         self.max_requests = max_requests
         self.rate = rate
-        self.sent = 0
-        self.sent_by_phase: Counter[str] = Counter()  # examples, coverage, fuzzing, targeted
-        self.phase: str | None = None  # of the last request admitted that named one
-        self.on_admit = on_admit
-        self.refused = 0
         self.max_unanswered = max_unanswered
+        self.on_admit = on_admit
+        self.sent = 0
+        self.sent_by_phase: Counter[str] = Counter()
+        self.phase: str | None = None  # of the last request admitted that named one
+        self.refused = 0
         self.unanswered_in_a_row = 0
         self.no_answer: str | None = None  # why the run stopped: the server did not answer
         self._next_at = 0.0

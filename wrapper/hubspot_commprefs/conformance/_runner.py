@@ -14,12 +14,10 @@ from hubspot_commprefs.client import (
     normalise_subscriber_id,
     prepare_recording_dir,
 )
-from hubspot_commprefs.conformance._checks import SpecChecker
-from hubspot_commprefs.conformance._findings import TOKEN_PLACEHOLDER, Exchange, Finding, Kind, Severity
+from hubspot_commprefs.conformance._checks import Exchange, Finding, Kind, Severity, SpecChecker
 from hubspot_commprefs.conformance._guard import RequestGuard
-from hubspot_commprefs.conformance._hypothesis_home import hypothesis_home
-from hubspot_commprefs.conformance._progress import STARTING, Progress
-from hubspot_commprefs.conformance._schemathesis_run import OWN_CHECKS_COVERED, run_schemathesis
+from hubspot_commprefs.conformance._report import STARTING, Progress
+from hubspot_commprefs.conformance._schemathesis_run import run_schemathesis
 from hubspot_commprefs.conformance._targeted import plan, run_targeted
 from hubspot_commprefs.openapi import endpoints, load_spec
 
@@ -31,10 +29,10 @@ DEFAULT_MAX_EXAMPLES = 20
 DEFAULT_RATE = 5.0  # requests per second against a real portal: HubSpot allows 10 to 25
 DEFAULT_MAX_REQUESTS = 1000
 DEFAULT_SEED = 20260318
-DEFAULT_TIMEOUT = DEFAULT_TIMEOUT_SECONDS  # per request: the client's bound for one attempt
 UNGUARDED_PROBES = 2  # schemathesis' start-up probes: GET requests sent outside the guard and its budget
 EXIT_CONFORMS = EXIT_OK
 EXIT_FAILURES = EXIT_FAILED
+TOKEN_PLACEHOLDER = "$HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - shell text that reads the variable, not a token
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +47,7 @@ class ConformanceOptions:
     rate: float | None = DEFAULT_RATE
     max_requests: int = DEFAULT_MAX_REQUESTS
     seed: int = DEFAULT_SEED
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = DEFAULT_TIMEOUT_SECONDS  # per request: the client's bound for one attempt
     target_label: str = ""  # how the report names the server, e.g. "the bundled fake server"
     # A directory: every answer the run receives is appended to DIR/recording.jsonl (see _recording.py).
     record_to: str | os.PathLike[str] | None = None
@@ -156,25 +154,6 @@ class ConformanceResult:
         return dict(Counter(str(getattr(e, attribute)) for e in self.exchanges))
 
 
-def _schemathesis_findings(exchange: Exchange, verdicts: list[Any]) -> list[Finding]:
-    found = []
-    for verdict in verdicts:
-        if verdict.check in OWN_CHECKS_COVERED:
-            continue  # switched off; the suite's own checks say it (with HubSpot's error-body leniency)
-        message = verdict.message.strip().splitlines()[0] if verdict.message.strip() else ""
-        found.append(
-            Finding(
-                Kind.SCHEMATHESIS,
-                exchange.endpoint,
-                "",
-                verdict.check,
-                f"{verdict.title}. {message}".strip(),
-                exchange,
-            )
-        )
-    return found
-
-
 def run_conformance(
     options: ConformanceOptions,
     *,
@@ -210,41 +189,22 @@ def run_conformance(
             found[finding.severity].add(finding.group_key)
         report()
 
-    def check(exchange: Exchange, verdicts: list[Any]) -> None:
+    def check(exchange: Exchange, findings: list[Finding]) -> None:
         result.exchanges.append(exchange)
-        count(checker.check(exchange) + _schemathesis_findings(exchange, verdicts))
+        count(checker.check(exchange) + findings)
 
     guard = RequestGuard(max_requests=options.max_requests, rate=options.rate, on_admit=report)
     recorder = Recorder(options.record_to) if options.record_to is not None else None
     started = time.monotonic()
     report()
-    with hypothesis_home():
-        outcome = run_schemathesis(
-            spec,
-            base_url=options.base_url,
-            token=options.token,
-            guard=guard,
-            max_examples=options.max_examples,
-            seed=options.seed,
-            timeout=options.timeout,
-            on_exchange=lambda recorded: check(recorded.exchange, recorded.schemathesis_failures),
-            recorder=recorder,
-        )
-    result.errors += outcome.errors
+    result.errors += run_schemathesis(spec, options, guard, recorder, check)
     cases = plan(spec, spec_endpoints, list(options.subscribers), list(options.business_unit_ids))
     # The targeted cases must not overrun the budget either: send only what it still allows.
     remaining = max(0, options.max_requests - guard.sent)
     cut_short = len(cases) > remaining
     cases = cases[:remaining] if guard.no_answer is None else []
     if cases:
-        exchanges, unexpected, errors = run_targeted(
-            cases,
-            base_url=options.base_url,
-            token=options.token,
-            guard=guard,
-            timeout=options.timeout,
-            recorder=recorder,
-        )
+        exchanges, unexpected, errors = run_targeted(cases, options, guard, recorder)
         result.errors += errors
         count(unexpected)
         for exchange in exchanges:

@@ -1,41 +1,53 @@
-"""Drive schemathesis over the spec: examples, coverage and fuzzing phases, valid and invalid inputs.
+"""Drive schemathesis over the spec's GET operations: examples, coverage and fuzzing phases, valid and
+invalid inputs, each phase to its end whatever it finds (one finding must not hide the rest).
 
-Every phase runs its whole budget whatever it finds (continue on failure: one finding must not hide the
-rest). schemathesis' own status, content-type, body and server-error checks are off: the suite checks those
-itself, from the same spec, with more detail and HubSpot's error-body leniency (see _checks.py), so each
-problem is counted once. Invalid input may be refused with any 4xx: the spec declares 400 for a validation
-error and ``default`` for any other error.
-
-Live-safety is set here: the coverage phase's probing of undeclared methods is off (HubSpot has write
-endpoints at these same paths), the stateful phase is off, shrinking is off (it would send more requests),
-nothing is written to disk (no example database, no cache), and every request passes the run's
-:class:`RequestGuard` at schemathesis' HTTP transport: GET only, a bounded total, a steady pace.
+schemathesis' status, content-type, body and server-error checks are off: the suite's own (_checks.py) say
+those once, with HubSpot's error-body leniency. Live-safety: no undeclared methods in the coverage phase
+(HubSpot has write endpoints at these paths), no stateful phase, no shrinking, no example database or
+cache; while a run lasts every request passes the guard and every body is read within the bounds
+(``patched_schemathesis``). hypothesis keeps its costly Unicode tables in a per-user cache.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
+import tempfile
 import threading
-from dataclasses import dataclass, field
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import hypothesis.configuration
 import requests
 import schemathesis
 from schemathesis import engine
+from schemathesis.core.transport import response_content_type
+from schemathesis.engine import context as schemathesis_context
 from schemathesis.engine import events
+from schemathesis.transport import requests as schemathesis_requests
 from schemathesis.transport.requests import REQUESTS_TRANSPORT
 
-from hubspot_commprefs.conformance._answer_limits import limit_schemathesis_reads
-from hubspot_commprefs.conformance._findings import Exchange
+from hubspot_commprefs.client import (
+    BadEncodingError,
+    BodyTooLargeError,
+    DeadlinePassedError,
+    UnsupportedEncodingError,
+    read_chunks,
+)
+from hubspot_commprefs.conformance._checks import Exchange, Finding, Kind
+from hubspot_commprefs.conformance._guard import MAX_ANSWER_BYTES, unreadable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from hubspot_commprefs.client import Recorder
     from hubspot_commprefs.conformance._guard import RequestGuard
+    from hubspot_commprefs.conformance._runner import ConformanceOptions
 
-# schemathesis' checks that the suite's own checks replace (see _checks.py): switched off.
+# schemathesis' checks that the suite's own checks replace: switched off.
 OWN_CHECKS_COVERED = frozenset(
     {
         "not_a_server_error",
@@ -44,54 +56,87 @@ OWN_CHECKS_COVERED = frozenset(
         "response_schema_conformance",
     }
 )
-
+_CHUNK = 64 * 1024
 _run_lock = threading.Lock()
 
 
-def _record_answer(recorder: Recorder, response: Any, token: str) -> None:
-    """Record one answer schemathesis received (``requests`` decoded its body already)."""
-    request = response.request
-    path, _, query = str(request.path_url).partition("?")
-    authorization = request.headers.get("Authorization") or ""
-    recorder.record(
-        method=str(request.method),
-        path=path,
-        query=query,
-        with_token=authorization.strip() == f"Bearer {token}",
-        status=response.status_code,
-        headers=[(name, value) for name, values in response.headers.items() for value in values],
-        body=response.content or b"",
-        secret=token,
-    )
+def cache_directory() -> Path | None:
+    """``$XDG_CACHE_HOME/hubspot-commprefs/hypothesis`` (else under ``~/.cache``), created if missing; None if
+    it cannot be written."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(base) / "hubspot-commprefs" / "hypothesis"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path if os.access(path, os.W_OK | os.X_OK) else None
 
 
 @contextlib.contextmanager
-def _guarded_transport(guard: RequestGuard, recorder: Recorder | None, token: str) -> Iterator[None]:
-    """Every request schemathesis sends through its HTTP transport (test cases, and the extra requests of
-    checks such as ignored_auth) passes ``guard`` first, and its answer goes to ``recorder``. Runs are
-    serialised: the transport is shared."""
-    transport = REQUESTS_TRANSPORT
-    original = transport.send
-
-    def send(case: Any, **kwargs: Any) -> Any:
-        meta = getattr(case, "meta", None)
-        guard.admit(case.method, phase=str(meta.phase.name) if meta is not None else "other")
+def hypothesis_home() -> Iterator[Path | None]:
+    """Point hypothesis at the per-user cache (else a scratch directory) for the ``with`` block, so that only
+    the first run builds its Unicode tables (2.2 s of CPU, 200 MiB); ``HYPOTHESIS_STORAGE_DIRECTORY`` rules."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield None
+        return
+    with contextlib.ExitStack() as stack:
+        path = cache_directory()
+        if path is None:
+            path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hubspot-commprefs-")))
+        hypothesis.configuration.set_hypothesis_home_dir(path)
         try:
-            response = original(case, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            guard.unanswered(no_answer_text(exc))
-            raise
-        guard.answered()
-        if recorder is not None:
-            _record_answer(recorder, response, token)
-        return response
-
-    with _run_lock, limit_schemathesis_reads():
-        transport.send = send  # type: ignore[method-assign]
-        try:
-            yield
+            yield path
         finally:
-            del transport.send
+            hypothesis.configuration.set_hypothesis_home_dir(None)  # back to the default
+
+
+def _read_within_limits(response: requests.Response, timeout: Any) -> requests.Response:
+    """Read a streamed answer's body within the bounds, or raise the ``requests`` error that says why not: a
+    ``ReadTimeout`` (the guard counts no answer), or a ``ContentDecodingError`` (an error of that request)."""
+    seconds = max(timeout) if isinstance(timeout, tuple) else timeout
+    at = time.monotonic() + float(seconds) if isinstance(seconds, int | float) else None
+    chunks = iter(functools.partial(response.raw.read1, _CHUNK, decode_content=False), b"")
+    try:
+        # requests keeps a read body here; schemathesis reads it from ``response.content``.
+        response._content = read_chunks(chunks, response.headers, MAX_ANSWER_BYTES, at)
+    except DeadlinePassedError:
+        # Shaped as urllib3's own, which schemathesis reads the timeout back from.
+        reason = f"Read timed out: the answer was not complete in time (read timeout={timeout})"
+        raise requests.exceptions.ReadTimeout(Exception(reason), request=response.request) from None
+    except (BodyTooLargeError, UnsupportedEncodingError, BadEncodingError) as error:
+        raise requests.exceptions.ContentDecodingError(unreadable(error), request=response.request) from None
+    finally:
+        response.close()
+    response._content_consumed = True
+    return response
+
+
+def _request_within_limits(
+    session: requests.Session,
+    data: dict[str, Any],
+    max_stream_events: int,  # noqa: ARG001 - schemathesis' signature; event streams are not in the spec
+) -> requests.Response:
+    """schemathesis' ``_request`` (one test case's request), reading the body within the bounds."""
+    return _read_within_limits(session.request(**{**data, "stream": True}), data.get("timeout"))
+
+
+def _sessions_within_limits(make_session: Any) -> Any:
+    """schemathesis' ``make_session``, whose sessions read every answer the caller did not stream (its
+    start-up probes) within the bounds."""
+
+    def make(*args: Any, **kwargs: Any) -> requests.Session:
+        session: requests.Session = make_session(*args, **kwargs)
+        send = session.send
+
+        def send_within_limits(request: requests.PreparedRequest, **options: Any) -> requests.Response:
+            if options.get("stream"):
+                return send(request, **options)
+            return _read_within_limits(send(request, **{**options, "stream": True}), options.get("timeout"))
+
+        session.send = send_within_limits  # type: ignore[method-assign]
+        return session
+
+    return make
 
 
 def no_answer_text(exc: BaseException) -> str:
@@ -103,35 +148,61 @@ def no_answer_text(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-@dataclass(slots=True)
-class CheckVerdict:
-    check: str
-    title: str
-    message: str
+@contextlib.contextmanager
+def patched_schemathesis(guard: RequestGuard, recorder: Recorder | None, token: str) -> Iterator[None]:
+    """For the ``with`` block (runs are serialised): every request schemathesis sends through its transport
+    (test cases, and the extra requests of checks such as ignored_auth) passes ``guard``, its answer goes to
+    ``recorder``. Its private ``_request`` and ``make_session`` (start-up probes) read bodies within the
+    bounds: schemathesis is pinned to 4.32, and a test fails if they move."""
+    send = REQUESTS_TRANSPORT.send
+
+    def guarded_send(case: Any, **kwargs: Any) -> Any:
+        meta = getattr(case, "meta", None)
+        guard.admit(case.method, phase=str(meta.phase.name) if meta is not None else "other")
+        try:
+            response = send(case, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            guard.unanswered(no_answer_text(exc))
+            raise
+        guard.answered()
+        if recorder is not None:
+            request = response.request
+            path, _, query = str(request.path_url).partition("?")
+            recorder.record(
+                method=str(request.method),
+                path=path,
+                query=query,
+                with_token=(request.headers.get("Authorization") or "").strip() == f"Bearer {token}",
+                status=response.status_code,
+                headers=[(name, value) for name, values in response.headers.items() for value in values],
+                body=response.content or b"",
+                secret=token,
+            )
+        return response
+
+    send_one, make_session = schemathesis_requests._request, schemathesis_context.make_session
+    with _run_lock:
+        schemathesis_requests._request = _request_within_limits
+        schemathesis_context.make_session = _sessions_within_limits(make_session)
+        REQUESTS_TRANSPORT.send = guarded_send  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            schemathesis_requests._request, schemathesis_context.make_session = send_one, make_session
+            del REQUESTS_TRANSPORT.send
 
 
-@dataclass(slots=True)
-class RecordedExchange:
-    exchange: Exchange
-    schemathesis_failures: list[CheckVerdict] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class SchemathesisOutcome:
-    errors: list[str] = field(default_factory=list)
-
-
-def _config(*, max_examples: int, seed: int, token: str, timeout: float) -> schemathesis.Config:
+def _config(options: ConformanceOptions) -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
-            "seed": seed,
+            "seed": options.seed,
             "continue-on-failure": True,
             "cache": {"enabled": False},
             "generation": {"database": "none", "no-shrink": True},
             "phases": {
                 "examples": {"enabled": True},
                 "coverage": {"enabled": True, "unexpected-methods": []},
-                "fuzzing": {"enabled": True, "generation": {"max-examples": max_examples}},
+                "fuzzing": {"enabled": True, "generation": {"max-examples": options.max_examples}},
                 "stateful": {"enabled": False},
             },
             "checks": {
@@ -139,45 +210,35 @@ def _config(*, max_examples: int, seed: int, token: str, timeout: float) -> sche
                 **{name: {"enabled": False} for name in sorted(OWN_CHECKS_COVERED)},
                 "negative_data_rejection": {"expected-statuses": ["4xx", "5xx"]},
             },
-            "request-timeout": timeout,
-            "headers": {"Authorization": f"Bearer {token}"},
+            "request-timeout": options.timeout,
+            "headers": {"Authorization": f"Bearer {options.token}"},
         }
     )
 
 
-def _content_type(headers: dict[str, list[str]]) -> str | None:
-    for name, values in headers.items():
-        if name.lower() == "content-type" and values:
-            return values[0]
-    return None
-
-
-def _exchange(label: str, interaction: Any, phase: str) -> Exchange:
-    response = interaction.response
-    endpoint = label.split(" ", 1)[1] if " " in label else label
-    return Exchange(
-        endpoint=endpoint,
-        method=interaction.request.method,
-        url=interaction.request.uri,
-        status=response.status_code if response is not None else 0,
-        content_type=_content_type(response.headers) if response is not None else None,
-        body=(response.content or b"") if response is not None else b"",
-        source=phase,
-        authorized=any(name.lower() == "authorization" for name in interaction.request.headers),
-    )
-
-
-def _record(event: events.ScenarioFinished, on_exchange: Callable[[RecordedExchange], None]) -> None:
+def _scenario(event: events.ScenarioFinished, on_exchange: Callable[[Exchange, list[Finding]], None]) -> None:
+    """Each exchange of a scenario (an operation in a phase), with schemathesis' findings on it."""
     recorder = event.recorder
-    label = recorder.label
+    endpoint = recorder.label.split(" ", 1)[-1]  # "GET /path"
     for case_id, interaction in recorder.interactions.items():
-        exchange = _exchange(label, interaction, event.phase.value)
-        verdicts = [
-            CheckVerdict(check.name, check.failure_info.failure.title, check.failure_info.failure.message)
-            for check in recorder.checks.get(case_id, [])
-            if check.failure_info is not None
-        ]
-        on_exchange(RecordedExchange(exchange, verdicts))
+        request, response = interaction.request, interaction.response
+        status, content_type, body = 0, None, b""
+        if response is not None:
+            status, content_type = response.status_code, response_content_type(response)
+            body = response.content or b""
+        authorized = any(name.lower() == "authorization" for name in request.headers)
+        exchange = Exchange(
+            endpoint, request.method, request.uri, status, content_type, body, event.phase.value, authorized
+        )
+        findings = []
+        for check in recorder.checks.get(case_id, []):
+            if check.failure_info is None or check.name in OWN_CHECKS_COVERED:
+                continue  # passed, or switched off: the suite's own checks say it
+            failure = check.failure_info.failure
+            message = (failure.message.strip().splitlines() or [""])[0]
+            actual = f"{failure.title}. {message}".strip()
+            findings.append(Finding(Kind.SCHEMATHESIS, endpoint, "", check.name, actual, exchange))
+        on_exchange(exchange, findings)
 
 
 def _error_text(error: Any) -> str:
@@ -189,34 +250,26 @@ def _error_text(error: Any) -> str:
 
 def run_schemathesis(
     spec: dict[str, Any],
-    *,
-    base_url: str,
-    token: str,
+    options: ConformanceOptions,
     guard: RequestGuard,
-    max_examples: int,
-    seed: int,
-    timeout: float,
-    on_exchange: Callable[[RecordedExchange], None],
-    recorder: Recorder | None = None,
-) -> SchemathesisOutcome:
-    """Run the three phases against ``base_url``: each exchange, with schemathesis' verdicts, goes to
-    ``on_exchange`` as its scenario (an operation in a phase) ends; returns schemathesis' errors."""
-    parts = urlsplit(base_url)
+    recorder: Recorder | None,
+    on_exchange: Callable[[Exchange, list[Finding]], None],
+) -> list[str]:
+    """Run the three phases against ``options.base_url``: each exchange, with schemathesis' findings, goes to
+    ``on_exchange`` as its scenario ends; returns schemathesis' errors."""
+    parts = urlsplit(options.base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValueError(f"not an http(s) base URL: {base_url!r}")
-    config = _config(max_examples=max_examples, seed=seed, token=token, timeout=timeout)
-    loaded = schemathesis.openapi.from_dict(spec, config=config)
-    loaded.config.update(base_url=base_url.rstrip("/"))
-    # Only the spec's GET operations are ever tested.
-    schema = loaded.include(method="GET")
-    outcome = SchemathesisOutcome()
-    with _guarded_transport(guard, recorder, token):
-        stream = engine.from_schema(schema).execute()
+        raise ValueError(f"not an http(s) base URL: {options.base_url!r}")
+    loaded = schemathesis.openapi.from_dict(spec, config=_config(options))
+    loaded.config.update(base_url=options.base_url.rstrip("/"))
+    errors = []
+    with hypothesis_home(), patched_schemathesis(guard, recorder, options.token):
+        stream = engine.from_schema(loaded.include(method="GET")).execute()
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
-                _record(event, on_exchange)
+                _scenario(event, on_exchange)
             elif isinstance(event, (events.NonFatalError, events.FatalError)):
-                outcome.errors.append(_error_text(event))
+                errors.append(_error_text(event))
             if guard.exhausted or guard.no_answer is not None:
                 stream.stop()
-    return outcome
+    return errors

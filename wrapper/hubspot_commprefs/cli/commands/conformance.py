@@ -38,10 +38,16 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _check_subscribers(args: argparse.Namespace) -> str | None:
-    """Each ``--subscriber`` by the client's one rule for ids, as the lookups and bulk apply it, before any
-    request: one that is not an email address, or would change the URL (``..``, ``%2e``), is a usage error.
-    The ids kept are the ones the client would send (surrounding whitespace removed)."""
+def _problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the flags, before any request. Each ``--subscriber`` goes by the client's one rule
+    for ids (one that is not an email address, or would change the URL, is refused); the ids kept are the
+    ones the client would send (surrounding whitespace removed)."""
+    if args.max_examples < 1:
+        return "--max-examples must be at least 1"
+    if args.max_requests < 1:
+        return "--max-requests must be at least 1"
+    if args.rate is not None and not 0 <= args.rate < math.inf:
+        return "--rate must be a number, 0 or more (0: no pacing)"
     try:
         args.subscriber = [normalise_subscriber_id(subscriber) for subscriber in args.subscriber]
     except ValueError as exc:
@@ -49,34 +55,8 @@ def _check_subscribers(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _check_numbers(args: argparse.Namespace) -> str | None:
-    if args.max_examples < 1:
-        return "--max-examples must be at least 1"
-    if args.max_requests < 1:
-        return "--max-requests must be at least 1"
-    if args.rate is not None and not 0 <= args.rate < math.inf:
-        return "--rate must be a number, 0 or more (0: no pacing)"
-    return None
-
-
-def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The options every run takes from the flags, whatever the server; an unset --rate keeps the default
-    (5/s for ConformanceOptions, unpaced from FakeHubSpot.conformance_options)."""
-    settings: dict[str, Any] = {
-        "max_examples": args.max_examples,
-        "max_requests": args.max_requests,
-        "seed": DEFAULT_SEED if args.seed is None else args.seed,
-        "timeout": DEFAULT_TIMEOUT_SECONDS if args.timeout is None else args.timeout,
-    }
-    if args.rate is not None:
-        settings["rate"] = args.rate
-    if args.record is not None:
-        settings["record_to"] = args.record
-    return settings
-
-
 def run(args: argparse.Namespace) -> int:
-    problem = _check_numbers(args) or _check_subscribers(args)
+    problem = _problem(args)
     if problem:
         return _usage(problem)
     if args.report_dir is not None:
@@ -88,56 +68,60 @@ def run(args: argparse.Namespace) -> int:
         check_record_dir(args)
     except ValueError as exc:
         return _usage(str(exc))
+    # The options every run takes from the flags; an unset --rate keeps the default (5/s for
+    # ConformanceOptions, unpaced from FakeHubSpot.conformance_options).
+    chosen = {
+        "rate": args.rate,
+        "record_to": args.record,
+        "subscribers": args.subscriber or None,
+        "business_unit_ids": None if args.business_unit_id is None else [None, args.business_unit_id],
+    }
+    settings: dict[str, Any] = {
+        "max_examples": args.max_examples,
+        "max_requests": args.max_requests,
+        "seed": DEFAULT_SEED if args.seed is None else args.seed,
+        "timeout": DEFAULT_TIMEOUT_SECONDS if args.timeout is None else args.timeout,
+        **{name: value for name, value in chosen.items() if value is not None},
+    }
     # The flags only, never HUBSPOT_BASE_URL: without --base-url the suite checks the bundled fake server.
-    base_url = args.base_url.strip() if args.base_url is not None else None
-    business_units = [args.business_unit_id] if args.business_unit_id is not None else []
+    base_url = (args.base_url or "").strip()
     if base_url:
-        return _against(args, base_url, business_units)
-    return _against_fake_server(args, business_units)
+        return _against(args, base_url, settings)
+    return _against_fake_server(args, settings)
 
 
-def _against(args: argparse.Namespace, base_url: str, business_units: list[int]) -> int:
+def _against(args: argparse.Namespace, base_url: str, settings: dict[str, Any]) -> int:
     if args.fault:
         return _usage("--fault applies to the bundled fake server only; leave out --base-url")
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         return _usage(f"set {TOKEN_ENV} to a token with the communication_preferences.read scope")
     try:
-        options = ConformanceOptions(
-            base_url=base_url,
-            token=token,
-            subscribers=args.subscriber,
-            business_unit_ids=[None, *business_units],
-            **_settings(args),
-        )
+        options = ConformanceOptions(base_url=base_url, token=token, **settings)
     except ValueError as exc:
         return _usage(str(exc).replace(token, "***"))
     return _run(args, options)
 
 
-def _against_fake_server(args: argparse.Namespace, business_units: list[int]) -> int:
+def _against_fake_server(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     try:
         server = FakeHubSpot(faults=args.fault, rate_limit=RateLimit(max_requests=FAKE_RATE_LIMIT))
     except ValueError as exc:
         return _usage(str(exc))
-    chosen = _settings(args)
-    chosen["target_label"] = "the bundled fake server" + (
-        f", faults: {', '.join(args.fault)}" if args.fault else ""
-    )
+    faults = [part for fault in args.fault for part in ("--fault", fault)]
+    label = f", faults: {', '.join(args.fault)}" if args.fault else ""
     # The server stops with the run: the report's curls go to the same server started again on a fixed port.
-    chosen["reproduce_setup"] = shlex.join(
-        ["hubspot-commprefs", "mock-server", "--port", str(REPRODUCE_PORT)]
-        + [part for fault in args.fault for part in ("--fault", fault)]
-    )
-    chosen["reproduce_base_url"] = f"http://127.0.0.1:{REPRODUCE_PORT}"
-    chosen["reproduce_token"] = "${HUBSPOT_ACCESS_TOKEN:-" + DEFAULT_TOKEN + "}"
-    if args.subscriber:
-        chosen["subscribers"] = args.subscriber
-    if business_units:
-        chosen["business_unit_ids"] = [None, *business_units]
+    settings |= {
+        "target_label": f"the bundled fake server{label}",
+        "reproduce_setup": shlex.join(
+            ["hubspot-commprefs", "mock-server", "--port", str(REPRODUCE_PORT), *faults]
+        ),
+        "reproduce_base_url": f"http://127.0.0.1:{REPRODUCE_PORT}",
+        "reproduce_token": "${HUBSPOT_ACCESS_TOKEN:-" + DEFAULT_TOKEN + "}",
+    }
     with server:
         try:
-            options = server.conformance_options(**chosen)
+            options = server.conformance_options(**settings)
         except ValueError as exc:
             return _usage(str(exc))
         return _run(args, options)
