@@ -25,10 +25,8 @@ import requests
 import schemathesis
 from schemathesis import engine
 from schemathesis.core.transport import response_content_type
-from schemathesis.engine import context as schemathesis_context
 from schemathesis.engine import events
-from schemathesis.transport import requests as schemathesis_requests
-from schemathesis.transport.requests import REQUESTS_TRANSPORT
+from schemathesis.transport.requests import REQUESTS_TRANSPORT, SameHostRedirectsSession
 
 from hubspot_commprefs.client import (
     BadEncodingError,
@@ -111,34 +109,6 @@ def _read_within_limits(response: requests.Response, timeout: Any) -> requests.R
     return response
 
 
-def _request_within_limits(
-    session: requests.Session,
-    data: dict[str, Any],
-    max_stream_events: int,  # noqa: ARG001 - schemathesis' signature; event streams are not in the spec
-) -> requests.Response:
-    """schemathesis' ``_request`` (one test case's request), reading the body within the bounds."""
-    return _read_within_limits(session.request(**{**data, "stream": True}), data.get("timeout"))
-
-
-def _sessions_within_limits(make_session: Any) -> Any:
-    """schemathesis' ``make_session``, whose sessions read every answer the caller did not stream (its
-    start-up probes) within the bounds."""
-
-    def make(*args: Any, **kwargs: Any) -> requests.Session:
-        session: requests.Session = make_session(*args, **kwargs)
-        send = session.send
-
-        def send_within_limits(request: requests.PreparedRequest, **options: Any) -> requests.Response:
-            if options.get("stream"):
-                return send(request, **options)
-            return _read_within_limits(send(request, **{**options, "stream": True}), options.get("timeout"))
-
-        session.send = send_within_limits  # type: ignore[method-assign]
-        return session
-
-    return make
-
-
 def no_answer_text(exc: BaseException) -> str:
     """``ConnectTimeout``, ``ConnectionError: connection refused``: what kind of no answer, briefly."""
     text = str(exc).lower()
@@ -152,9 +122,9 @@ def no_answer_text(exc: BaseException) -> str:
 def patched_schemathesis(guard: RequestGuard, recorder: Recorder | None, token: str) -> Iterator[None]:
     """For the ``with`` block (runs are serialised): every request schemathesis sends through its transport
     (test cases, and the extra requests of checks such as ignored_auth) passes ``guard``, its answer goes to
-    ``recorder``. Its private ``_request`` and ``make_session`` (start-up probes) read bodies within the
-    bounds: schemathesis is pinned to 4.32, and a test fails if they move."""
-    send = REQUESTS_TRANSPORT.send
+    ``recorder``; and every body its sessions read (its start-up probes' too) is read within the bounds.
+    schemathesis is pinned to 4.32: a test fails if its session class moves."""
+    send, session_send = REQUESTS_TRANSPORT.send, SameHostRedirectsSession.send
 
     def guarded_send(case: Any, **kwargs: Any) -> Any:
         meta = getattr(case, "meta", None)
@@ -180,16 +150,21 @@ def patched_schemathesis(guard: RequestGuard, recorder: Recorder | None, token: 
             )
         return response
 
-    send_one, make_session = schemathesis_requests._request, schemathesis_context.make_session
+    def bounded_send(
+        session: requests.Session, request: requests.PreparedRequest, **options: Any
+    ) -> requests.Response:
+        response = session_send(session, request, **{**options, "stream": True})
+        if response._content_consumed:  # the target of a redirect, read by this same function
+            return response
+        return _read_within_limits(response, options.get("timeout"))
+
     with _run_lock:
-        schemathesis_requests._request = _request_within_limits
-        schemathesis_context.make_session = _sessions_within_limits(make_session)
         REQUESTS_TRANSPORT.send = guarded_send  # type: ignore[method-assign]
+        SameHostRedirectsSession.send = bounded_send  # type: ignore[method-assign,assignment]
         try:
             yield
         finally:
-            schemathesis_requests._request, schemathesis_context.make_session = send_one, make_session
-            del REQUESTS_TRANSPORT.send
+            del REQUESTS_TRANSPORT.send, SameHostRedirectsSession.send
 
 
 def _config(options: ConformanceOptions) -> schemathesis.Config:
