@@ -28,7 +28,7 @@ from hubspot_commprefs.conformance import (
     write_reports,
 )
 from hubspot_commprefs.conformance._checks import SpecChecker
-from hubspot_commprefs.conformance._targeted import plan
+from hubspot_commprefs.conformance._runner import plan
 from hubspot_commprefs.openapi._document import endpoints, load_spec
 from hubspot_commprefs.testing import DRIFT_FIELDS, FakeHubSpot, Fault, RateLimit
 

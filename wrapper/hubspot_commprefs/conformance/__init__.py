@@ -6,11 +6,9 @@
                                                 subscribers=["someone@example.com"]))
     print(console_report(result)); raise SystemExit(result.exit_code)
 
-``run_conformance(options, progress=ProgressLine())`` also shows the run's progress on stderr when it is a
-terminal. Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests``, at most
-``rate`` a second.
-``result.exit_code``: ``EXIT_CONFORMS`` (0), ``EXIT_FAILURES`` (1), or ``EXIT_NO_ANSWER`` (4) when the
-server did not answer a handful of requests in a row (``result.no_answer`` says why) and the run stopped.
+Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests``, at most ``rate`` a
+second; ``progress=ProgressLine()`` shows the run's progress on stderr. ``result.exit_code``: 0 conforms,
+1 failures, 4 the server did not answer a handful of requests in a row (``result.no_answer`` says why).
 """
 
 from hubspot_commprefs._extras import require_harness as _require_harness

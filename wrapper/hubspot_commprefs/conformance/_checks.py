@@ -1,12 +1,8 @@
-"""Check one answer against the spec (status, content type, the body field by field): one ``Finding`` per
-thing it got wrong, of a ``Kind`` that is a failure or merely a note.
-
-Bodies are checked with the spec's schemas as ``hubspot_commprefs.schemas`` compiles them (``CLOSED``:
-exactly the spec, each field it does not list a note), the rules the client and the fake server are held
-to; at most ``MAX_PROBLEMS`` problems per body, found at a bounded cost whatever the body holds. A key an
-object holds twice is a failure of its own: the client refuses such an answer. In an error body (4xx, 5xx)
-a documented field that is absent is a note, since HubSpot's error-handling guide says every field of an
-error body is optional; a field of the wrong type or format still fails. A 429 has a schema of its own.
+"""Check one answer against the spec, with its schemas as ``hubspot_commprefs.schemas`` compiles them
+(``CLOSED``: a field the spec does not list is a note): one ``Finding`` per thing it got wrong, at most
+``MAX_PROBLEMS`` per body at a bounded cost. A key held twice fails (the client refuses such an answer). In
+an error body an absent documented field is only a note: HubSpot's error-handling guide says every field of
+an error body is optional.
 """
 
 from __future__ import annotations

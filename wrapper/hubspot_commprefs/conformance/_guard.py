@@ -9,17 +9,23 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from hubspot_commprefs.client import DEFAULT_MAX_RESPONSE_BYTES, BodyTooLargeError, UnsupportedEncodingError
+from hubspot_commprefs.client import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    BadEncodingError,
+    BodyTooLargeError,
+    UnsupportedEncodingError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 MAX_ANSWER_BYTES = DEFAULT_MAX_RESPONSE_BYTES  # the largest decoded answer the suite reads: the client's
+UNREADABLE = (BodyTooLargeError, UnsupportedEncodingError, BadEncodingError)  # the client's signals
 DEFAULT_MAX_UNANSWERED = 5  # requests in a row without an answer after which a run stops
 
 
 def unreadable(error: Exception) -> str:
-    """Why an answer was not read: the client's signal for one too large, or one that cannot be decoded."""
+    """Why an answer was not read, from one of the ``UNREADABLE`` signals: too large, or not decodable."""
     if isinstance(error, BodyTooLargeError):
         return (
             f"an answer over the suite's limit of {MAX_ANSWER_BYTES:,} bytes (stopped after {error.read:,})"

@@ -1,15 +1,8 @@
-"""What a run shows: its progress on stderr while it runs, then a console report for a person, JUnit XML for
-CI and a JSON summary.
-
-The three reports count from :attr:`ConformanceResult.counts` and list the same findings: one ``FAIL`` line
-on screen, one failing JUnit test case and one item of the summary's ``failures`` per finding (one kind of
-failure at one field of one endpoint). Every text goes through :func:`redact` before it is printed or
-written: the token can appear nowhere.
-
-The progress (the phase, the requests sent of the budget, the findings so far, counted as the report counts
-them) is, on a terminal, one line redrawn in place at most four times a second and erased when the run ends
-(the report starts on a clean line); elsewhere (a log, CI) plain lines, at each new phase and at most one a
-second, the last one at the end. Never on stdout; a stream it cannot write to turns it off.
+"""What a run shows: its progress on stderr as it runs (on a terminal one line redrawn in place and erased at
+the end; elsewhere plain lines, at most one a second), then a console report, JUnit XML and a JSON summary.
+The three count from ``ConformanceResult.counts`` and list the same findings: one ``FAIL`` line, one failing
+test case, one item of ``failures`` per kind of failure at one field of one endpoint. Every text goes
+through ``redact``: the token appears nowhere.
 """
 
 from __future__ import annotations
@@ -37,8 +30,6 @@ if TYPE_CHECKING:
     from hubspot_commprefs.conformance._checks import Exchange
     from hubspot_commprefs.conformance._runner import ConformanceOptions, ConformanceResult, FindingGroup
 
-JUNIT_FILE = "conformance-junit.xml"
-SUMMARY_FILE = "conformance-summary.json"
 WIDTH = 100
 PUBLIC_FAKE_TOKENS = frozenset({DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE})
 PHASES = ("examples", "coverage", "fuzzing", "targeted")
@@ -205,9 +196,8 @@ def _verdict(result: ConformanceResult) -> str:
     else:
         parts = []
         kinds, findings = counts["failure_kinds"], counts["failures"]
-        if (
-            findings
-        ):  # "3 kinds of failure on 2 endpoints (6 findings)": one drift on two endpoints is one kind
+        # "3 kinds of failure on 2 endpoints (6 findings)": one drift on two endpoints is one kind.
+        if findings:
             endpoints = _plural(counts["failing_endpoints"], "endpoint")
             tally = f"{kinds} kind{'s' if kinds != 1 else ''} of failure on {endpoints}"
             parts.append(tally if findings == kinds else f"{tally} ({_plural(findings, 'finding')})")
@@ -418,7 +408,7 @@ def write_reports(result: ConformanceResult, directory: str | Path) -> list[Path
     Raises :class:`ReportDirError` naming the directory when it cannot be written."""
     target = prepare_report_dir(directory)
     token = result.options.token
-    junit, summary_path = target / JUNIT_FILE, target / SUMMARY_FILE
+    junit, summary_path = target / "conformance-junit.xml", target / "conformance-summary.json"
     try:
         junit.write_text(redact(junit_xml(result), token), encoding="utf-8")
         summary_path.write_text(redact(json.dumps(summary(result), indent=2), token) + "\n", encoding="utf-8")

@@ -28,15 +28,9 @@ from schemathesis.core.transport import response_content_type
 from schemathesis.engine import events
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, SameHostRedirectsSession
 
-from hubspot_commprefs.client import (
-    BadEncodingError,
-    BodyTooLargeError,
-    DeadlinePassedError,
-    UnsupportedEncodingError,
-    read_chunks,
-)
+from hubspot_commprefs.client import DeadlinePassedError, read_chunks
 from hubspot_commprefs.conformance._checks import Exchange, Finding, Kind
-from hubspot_commprefs.conformance._guard import MAX_ANSWER_BYTES, unreadable
+from hubspot_commprefs.conformance._guard import MAX_ANSWER_BYTES, UNREADABLE, unreadable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -101,7 +95,7 @@ def _read_within_limits(response: requests.Response, timeout: Any) -> requests.R
         # Shaped as urllib3's own, which schemathesis reads the timeout back from.
         reason = f"Read timed out: the answer was not complete in time (read timeout={timeout})"
         raise requests.exceptions.ReadTimeout(Exception(reason), request=response.request) from None
-    except (BodyTooLargeError, UnsupportedEncodingError, BadEncodingError) as error:
+    except UNREADABLE as error:
         raise requests.exceptions.ContentDecodingError(unreadable(error), request=response.request) from None
     finally:
         response.close()
