@@ -73,11 +73,9 @@ class ConformanceOptions:
     seed: int = DEFAULT_SEED
     timeout: float = DEFAULT_TIMEOUT_SECONDS  # per request: the client's bound for one attempt
     target_label: str = ""  # how the report names the server, e.g. "the bundled fake server"
-    # A directory: every answer the run receives is appended to DIR/recording.jsonl (see _recording.py).
-    record_to: str | os.PathLike[str] | None = None
-    # How the report's curl commands reach the server after the run: when the server stops with the run
-    # (the bundled fake one), the command that starts it again (printed first) and its base URL, which
-    # replaces base_url in each curl; token: shell text for the token (a variable, never the token).
+    record_to: str | os.PathLike[str] | None = None  # a directory: every answer goes to its recording.jsonl
+    # How the report's curls reach a server that stops with the run (the bundled one): the command that
+    # starts it again and its base URL; the token as shell text (a variable, never the token).
     reproduce_setup: str = ""
     reproduce_base_url: str | None = None
     reproduce_token: str = TOKEN_PLACEHOLDER
@@ -146,13 +144,8 @@ class ConformanceResult:
 
     @property
     def conforms(self) -> bool:
-        return (
-            not self.failures
-            and not self.errors
-            and not self.budget_exhausted
-            and self.no_answer is None
-            and bool(self.exchanges)
-        )
+        stopped = self.budget_exhausted or self.no_answer is not None
+        return bool(self.exchanges) and not (self.failures or self.errors or stopped)
 
     @property
     def exit_code(self) -> int:
@@ -320,10 +313,8 @@ def run_conformance(
     progress: Callable[[Progress], None] | None = None,
 ) -> ConformanceResult:
     """Run the whole suite against ``options.base_url``; never raises for what the server answers.
-
     ``progress`` (a ``ProgressLine``, say) is called at the start, after each request's turn and as answers
-    are checked (schemathesis' at the end of each scenario, an operation in a phase; the targeted ones at
-    their end), from the thread that sends or checks."""
+    are checked, from the thread that sends or checks."""
     spec = load_spec() if spec is None else spec
     spec_endpoints = endpoints(spec)
     checker = SpecChecker(spec)
@@ -336,11 +327,8 @@ def run_conformance(
 
     def report() -> None:
         if progress is not None:
-            failures, notes = len(found[Severity.FAILURE]), len(found[Severity.NOTE])
-            elapsed = time.monotonic() - started
-            progress(
-                Progress(guard.phase or STARTING, guard.sent, options.max_requests, failures, notes, elapsed)
-            )
+            counts = len(found[Severity.FAILURE]), len(found[Severity.NOTE]), time.monotonic() - started
+            progress(Progress(guard.phase or STARTING, guard.sent, options.max_requests, *counts))
 
     def count(findings: list[Finding]) -> None:
         result.findings += findings

@@ -52,28 +52,21 @@ _CHUNK = 64 * 1024
 _run_lock = threading.Lock()
 
 
-def cache_directory() -> Path | None:
-    """``$XDG_CACHE_HOME/hubspot-commprefs/hypothesis`` (else under ``~/.cache``), created if missing; None if
-    it cannot be written."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    path = Path(base) / "hubspot-commprefs" / "hypothesis"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return path if os.access(path, os.W_OK | os.X_OK) else None
-
-
 @contextlib.contextmanager
 def hypothesis_home() -> Iterator[Path | None]:
-    """Point hypothesis at the per-user cache (else a scratch directory) for the ``with`` block, so that only
-    the first run builds its Unicode tables (2.2 s of CPU, 200 MiB); ``HYPOTHESIS_STORAGE_DIRECTORY`` rules."""
+    """Point hypothesis at ``$XDG_CACHE_HOME/hubspot-commprefs/hypothesis`` (else under ``~/.cache``) for the
+    ``with`` block, so that only the first run builds its Unicode tables (2.2 s of CPU, 200 MiB); a scratch
+    directory if that cannot be written. ``HYPOTHESIS_STORAGE_DIRECTORY``, when set, rules."""
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         yield None
         return
+    path = (
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hubspot-commprefs" / "hypothesis"
+    )
     with contextlib.ExitStack() as stack:
-        path = cache_directory()
-        if path is None:
+        with contextlib.suppress(OSError):
+            path.mkdir(parents=True, exist_ok=True)
+        if not os.access(path, os.W_OK | os.X_OK):
             path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hubspot-commprefs-")))
         hypothesis.configuration.set_hypothesis_home_dir(path)
         try:
@@ -161,30 +154,6 @@ def patched_schemathesis(guard: RequestGuard, recorder: Recorder | None, token: 
             del REQUESTS_TRANSPORT.send, SameHostRedirectsSession.send
 
 
-def _config(options: ConformanceOptions) -> schemathesis.Config:
-    return schemathesis.Config.from_dict(
-        {
-            "seed": options.seed,
-            "continue-on-failure": True,
-            "cache": {"enabled": False},
-            "generation": {"database": "none", "no-shrink": True},
-            "phases": {
-                "examples": {"enabled": True},
-                "coverage": {"enabled": True, "unexpected-methods": []},
-                "fuzzing": {"enabled": True, "generation": {"max-examples": options.max_examples}},
-                "stateful": {"enabled": False},
-            },
-            "checks": {
-                "unsupported_method": {"enabled": False},
-                **{name: {"enabled": False} for name in sorted(OWN_CHECKS_COVERED)},
-                "negative_data_rejection": {"expected-statuses": ["4xx", "5xx"]},
-            },
-            "request-timeout": options.timeout,
-            "headers": {"Authorization": f"Bearer {options.token}"},
-        }
-    )
-
-
 def _scenario(event: events.ScenarioFinished, on_exchange: Callable[[Exchange, list[Finding]], None]) -> None:
     """Each exchange of a scenario (an operation in a phase), with schemathesis' findings on it."""
     recorder = event.recorder
@@ -229,7 +198,28 @@ def run_schemathesis(
     parts = urlsplit(options.base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ValueError(f"not an http(s) base URL: {options.base_url!r}")
-    loaded = schemathesis.openapi.from_dict(spec, config=_config(options))
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": options.seed,
+            "continue-on-failure": True,
+            "cache": {"enabled": False},
+            "generation": {"database": "none", "no-shrink": True},
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": True, "unexpected-methods": []},
+                "fuzzing": {"enabled": True, "generation": {"max-examples": options.max_examples}},
+                "stateful": {"enabled": False},
+            },
+            "checks": {
+                "unsupported_method": {"enabled": False},
+                **{name: {"enabled": False} for name in sorted(OWN_CHECKS_COVERED)},
+                "negative_data_rejection": {"expected-statuses": ["4xx", "5xx"]},
+            },
+            "request-timeout": options.timeout,
+            "headers": {"Authorization": f"Bearer {options.token}"},
+        }
+    )
+    loaded = schemathesis.openapi.from_dict(spec, config=config)
     loaded.config.update(base_url=options.base_url.rstrip("/"))
     errors = []
     with hypothesis_home(), patched_schemathesis(guard, recorder, options.token):
