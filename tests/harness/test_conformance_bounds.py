@@ -14,7 +14,7 @@ import httpx
 import pytest
 from hubspot_commprefs.client._recording import Recorder
 from hubspot_commprefs.conformance import Exchange, Kind, Severity, SpecChecker, run_conformance
-from hubspot_commprefs.conformance._guard import MAX_ANSWER_BYTES
+from hubspot_commprefs.conformance._sending import MAX_ANSWER_BYTES
 from hubspot_commprefs.schemas._compiled import MAX_PROBLEMS
 from hubspot_commprefs.testing import FakeHubSpot, ReplayDriftError, load_replay
 
@@ -59,7 +59,7 @@ def test_the_bounded_read_replaces_schemathesis_own_only_during_a_run() -> None:
     requests and its start-up probes all read through: this fails loudly if that class moves."""
     import schemathesis
     from hubspot_commprefs.conformance import RequestGuard
-    from hubspot_commprefs.conformance._schemathesis_run import patched_schemathesis
+    from hubspot_commprefs.conformance._sending import patched_schemathesis
     from schemathesis.engine.context import make_session
     from schemathesis.transport.requests import SameHostRedirectsSession
 

@@ -17,12 +17,6 @@ _require_harness("hubspot_commprefs.conformance (the conformance suite)")
 
 from hubspot_commprefs._exit_codes import EXIT_NO_ANSWER
 from hubspot_commprefs.conformance._checks import Exchange, Finding, Kind, Severity, SpecChecker
-from hubspot_commprefs.conformance._guard import (
-    RequestBudgetExhaustedError,
-    RequestGuard,
-    ServerNotAnsweringError,
-    UnsafeRequestError,
-)
 from hubspot_commprefs.conformance._report import (
     Progress,
     ProgressLine,
@@ -45,6 +39,12 @@ from hubspot_commprefs.conformance._runner import (
     ConformanceResult,
     FindingGroup,
     run_conformance,
+)
+from hubspot_commprefs.conformance._sending import (
+    RequestBudgetExhaustedError,
+    RequestGuard,
+    ServerNotAnsweringError,
+    UnsafeRequestError,
 )
 
 __all__ = [

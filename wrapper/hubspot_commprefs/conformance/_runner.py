@@ -28,23 +28,21 @@ from hubspot_commprefs.client import (
     read_body,
 )
 from hubspot_commprefs.conformance._checks import Exchange, Finding, Kind, Severity, SpecChecker
-from hubspot_commprefs.conformance._guard import (
+from hubspot_commprefs.conformance._report import STARTING, Progress
+from hubspot_commprefs.conformance._sending import (
     MAX_ANSWER_BYTES,
     UNREADABLE,
     RequestBudgetExhaustedError,
     RequestGuard,
     ServerNotAnsweringError,
+    run_schemathesis,
     unreadable,
 )
-from hubspot_commprefs.conformance._report import STARTING, Progress
-from hubspot_commprefs.conformance._schemathesis_run import run_schemathesis
 from hubspot_commprefs.openapi import endpoints, load_spec
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Sequence
-
-    from hubspot_commprefs.openapi import SpecEndpoints
 
 DEFAULT_MAX_EXAMPLES = 20
 DEFAULT_RATE = 5.0  # requests per second against a real portal: HubSpot allows 10 to 25
@@ -171,19 +169,9 @@ class ConformanceResult:
         return dict(Counter(str(getattr(e, attribute)) for e in self.exchanges))
 
 
-@dataclass(frozen=True, slots=True)
-class Expected:
-    """The statuses the spec allows for one case, and how the report says it."""
-
-    statuses: frozenset[int]
-    text: str
-
-    def allows(self, status: int) -> bool:
-        return status in self.statuses
-
-
-def _expected(spec: dict[str, Any], endpoint: str, invalid: str = "") -> Expected:
-    """What the spec allows for a valid request to ``endpoint``, or for one that is ``invalid`` (says how)."""
+def _expected(spec: dict[str, Any], endpoint: str, invalid: str = "") -> tuple[frozenset[int], str]:
+    """The statuses the spec allows for a valid request to ``endpoint``, or for one that is ``invalid`` (says
+    how), and how the report says it."""
     responses = spec["paths"][endpoint]["get"]["responses"]
     codes: list[int] = []
     for key in responses:  # `4XX` ranges expanded
@@ -194,14 +182,14 @@ def _expected(spec: dict[str, Any], endpoint: str, invalid: str = "") -> Expecte
     if not invalid:
         success = sorted(c for c in codes if 200 <= c < 300)
         allowed = {*success, *({RATE_LIMITED} & set(codes))}
-        return Expected(frozenset(allowed), f"{' or '.join(map(str, success))} for a valid request")
+        return frozenset(allowed), f"{' or '.join(map(str, success))} for a valid request"
     if invalid == ANONYMOUS and 401 in codes:
-        return Expected(frozenset({401}), f"401 for {ANONYMOUS}")
+        return frozenset({401}), f"401 for {ANONYMOUS}"
     listed = sorted(c for c in codes if 400 <= c < 500)
     default = "default" in responses
     where = ", ".join(map(str, listed)) + (" or any other 4xx (default)" if default else "")
     allowed = set(range(400, 500)) if default else set(listed)
-    return Expected(frozenset(allowed), f"a 4xx the spec documents ({where}) for {invalid}")
+    return frozenset(allowed), f"a 4xx the spec documents ({where}) for {invalid}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +197,8 @@ class TargetedCase:
     endpoint: str
     subscriber: str
     query: dict[str, str]
-    expected: Expected
+    allowed: frozenset[int]  # the statuses the spec allows
+    expected: str  # how the report says it
     with_token: bool = True
 
     def url(self, base_url: str) -> str:
@@ -217,29 +206,25 @@ class TargetedCase:
         return f"{base_url.rstrip('/')}{path}?{urlencode(self.query)}"
 
 
-def plan(
-    spec: dict[str, Any],
-    endpoints: SpecEndpoints,
-    subscribers: list[str],
-    business_unit_ids: list[int | None],
-) -> list[TargetedCase]:
-    statuses, wide = endpoints.statuses.path_template, endpoints.unsubscribe_all.path_template
+def plan(spec: dict[str, Any], options: ConformanceOptions) -> list[TargetedCase]:
+    found = endpoints(spec)
+    statuses, wide = found.statuses.path_template, found.unsubscribe_all.path_template
     cases = []
-    for subscriber in subscribers:
-        for unit in business_unit_ids:
+    for subscriber in options.subscribers:
+        for unit in options.business_unit_ids:
             query = {"channel": "EMAIL"} | ({} if unit is None else {"businessUnitId": str(unit)})
             cases += [
-                TargetedCase(path, subscriber, query, _expected(spec, path)) for path in (statuses, wide)
+                TargetedCase(path, subscriber, query, *_expected(spec, path)) for path in (statuses, wide)
             ]
         verbose = {"channel": "EMAIL", "verbose": "true"}
-        cases.append(TargetedCase(wide, subscriber, verbose, _expected(spec, wide)))
-    for first in subscribers[:1]:
+        cases.append(TargetedCase(wide, subscriber, verbose, *_expected(spec, wide)))
+    for first in options.subscribers[:1]:
         no_token = _expected(spec, statuses, ANONYMOUS)
-        cases.append(TargetedCase(statuses, first, {"channel": "EMAIL"}, no_token, with_token=False))
+        cases.append(TargetedCase(statuses, first, {"channel": "EMAIL"}, *no_token, with_token=False))
         sms = _expected(spec, statuses, "an unsupported channel")
-        cases.append(TargetedCase(statuses, first, {"channel": "SMS"}, sms))
+        cases.append(TargetedCase(statuses, first, {"channel": "SMS"}, *sms))
         maybe = _expected(spec, wide, "a verbose that is not a boolean")
-        cases.append(TargetedCase(wide, first, {"channel": "EMAIL", "verbose": "maybe"}, maybe))
+        cases.append(TargetedCase(wide, first, {"channel": "EMAIL", "verbose": "maybe"}, *maybe))
     return cases
 
 
@@ -298,10 +283,10 @@ def run_targeted(
                 case.endpoint, "GET", url, status, content_type, body, SOURCE, case.with_token
             )
             exchanges.append(exchange)
-            if not case.expected.allows(status):
+            if status not in case.allowed:
                 actual = f"status {status}"
                 findings.append(
-                    Finding(Kind.UNEXPECTED_STATUS, case.endpoint, "", case.expected.text, actual, exchange)
+                    Finding(Kind.UNEXPECTED_STATUS, case.endpoint, "", case.expected, actual, exchange)
                 )
     return exchanges, findings, errors
 
@@ -316,12 +301,11 @@ def run_conformance(
     ``progress`` (a ``ProgressLine``, say) is called at the start, after each request's turn and as answers
     are checked, from the thread that sends or checks."""
     spec = load_spec() if spec is None else spec
-    spec_endpoints = endpoints(spec)
     checker = SpecChecker(spec)
     result = ConformanceResult(
         options=options,
         spec_version=str(spec.get("info", {}).get("version", "?")),
-        endpoints=[e.path_template for e in spec_endpoints],
+        endpoints=[e.path_template for e in endpoints(spec)],
     )
     found: dict[Severity, set[Any]] = {Severity.FAILURE: set(), Severity.NOTE: set()}
 
@@ -345,7 +329,7 @@ def run_conformance(
     started = time.monotonic()
     report()
     result.errors += run_schemathesis(spec, options, guard, recorder, check)
-    cases = plan(spec, spec_endpoints, list(options.subscribers), list(options.business_unit_ids))
+    cases = plan(spec, options)
     exchanges, unexpected, errors = run_targeted(cases, options, guard, recorder)
     result.errors += errors
     count(unexpected)

@@ -13,9 +13,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs.cli.commands._common import EXIT_USAGE, TOKEN_ENV, check_record_dir
-from hubspot_commprefs.client import DEFAULT_TIMEOUT_SECONDS, normalise_subscriber_id
+from hubspot_commprefs.client import normalise_subscriber_id
 from hubspot_commprefs.conformance import (
-    DEFAULT_SEED,
     ConformanceOptions,
     ProgressLine,
     ReportDirError,
@@ -39,19 +38,26 @@ def _usage(message: str) -> int:
 
 
 def _problem(args: argparse.Namespace) -> str | None:
-    """What is wrong with the flags, before any request. Each ``--subscriber`` goes by the client's one rule
-    for ids (one that is not an email address, or would change the URL, is refused); the ids kept are the
-    ones the client would send (surrounding whitespace removed)."""
-    if args.max_examples < 1:
-        return "--max-examples must be at least 1"
-    if args.max_requests < 1:
-        return "--max-requests must be at least 1"
+    """What is wrong with the flags, found before any request (a run must not end with its reports or its
+    recording lost). Each ``--subscriber`` is kept as the client would send it, by its one rule for ids."""
+    for flag, value in (("--max-examples", args.max_examples), ("--max-requests", args.max_requests)):
+        if value < 1:
+            return f"{flag} must be at least 1"
     if args.rate is not None and not 0 <= args.rate < math.inf:
         return "--rate must be a number, 0 or more (0: no pacing)"
     try:
         args.subscriber = [normalise_subscriber_id(subscriber) for subscriber in args.subscriber]
     except ValueError as exc:
         return f"--subscriber: {exc}"
+    try:
+        if args.report_dir is not None:
+            prepare_report_dir(args.report_dir)
+    except ReportDirError as exc:
+        return f"--report-dir: {exc}"
+    try:
+        check_record_dir(args)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
@@ -59,30 +65,19 @@ def run(args: argparse.Namespace) -> int:
     problem = _problem(args)
     if problem:
         return _usage(problem)
-    if args.report_dir is not None:
-        try:  # before any request: a run must not end with its reports lost
-            prepare_report_dir(args.report_dir)
-        except ReportDirError as exc:
-            return _usage(f"--report-dir: {exc}")
-    try:  # before any request, as --report-dir
-        check_record_dir(args)
-    except ValueError as exc:
-        return _usage(str(exc))
-    # The options every run takes from the flags; an unset --rate keeps the default (5/s for
-    # ConformanceOptions, unpaced from FakeHubSpot.conformance_options).
+    # The flags given; the rest keeps its default (--rate: 5/s for ConformanceOptions, unpaced from
+    # FakeHubSpot.conformance_options).
     chosen = {
+        "max_examples": args.max_examples,
+        "max_requests": args.max_requests,
+        "seed": args.seed,
+        "timeout": args.timeout,
         "rate": args.rate,
         "record_to": args.record,
         "subscribers": args.subscriber or None,
         "business_unit_ids": None if args.business_unit_id is None else [None, args.business_unit_id],
     }
-    settings: dict[str, Any] = {
-        "max_examples": args.max_examples,
-        "max_requests": args.max_requests,
-        "seed": DEFAULT_SEED if args.seed is None else args.seed,
-        "timeout": DEFAULT_TIMEOUT_SECONDS if args.timeout is None else args.timeout,
-        **{name: value for name, value in chosen.items() if value is not None},
-    }
+    settings = {name: value for name, value in chosen.items() if value is not None}
     # The flags only, never HUBSPOT_BASE_URL: without --base-url the suite checks the bundled fake server.
     base_url = (args.base_url or "").strip()
     if base_url:
