@@ -697,3 +697,10 @@ def test_an_unwritable_cache_falls_back_to_a_scratch_directory(tmp_path, monkeyp
         assert home.exists()
         assert "hubspot-commprefs-" in home.name
     assert not home.exists()
+
+
+def test_a_fatal_schemathesis_error_is_reported_by_what_went_wrong() -> None:
+    from hubspot_commprefs.conformance._sending import _error_text
+    from schemathesis.engine import events
+
+    assert _error_text(events.FatalError(exception=ValueError("boom"))) == "ValueError: boom"

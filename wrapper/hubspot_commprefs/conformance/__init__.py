@@ -1,14 +1,10 @@
 """The conformance suite: does a server (HubSpot, or the fake one) still answer as the spec says?
 
-    from hubspot_commprefs.conformance import ConformanceOptions, run_conformance
-
-    result = run_conformance(ConformanceOptions(base_url="https://api.hubapi.com", token=token,
-                                                subscribers=["someone@example.com"]))
-    print(console_report(result)); raise SystemExit(result.exit_code)
-
-Needs the ``harness`` extra. Only GET requests are sent, at most ``max_requests``, at most ``rate`` a
-second; ``progress=ProgressLine()`` shows the run's progress on stderr. ``result.exit_code``: 0 conforms,
-1 failures, 4 the server did not answer a handful of requests in a row (``result.no_answer`` says why).
+``result = run_conformance(ConformanceOptions(base_url=..., token=..., subscribers=[...]))``, then
+``console_report(result)`` and ``result.exit_code``: 0 conforms, 1 failures, 4 the server did not answer a
+handful of requests in a row (``result.no_answer`` says why). Only GET requests are sent, at most
+``max_requests``, at most ``rate`` a second; ``progress=ProgressLine()`` shows the run's progress on
+stderr. Needs the ``harness`` extra.
 """
 
 from hubspot_commprefs._extras import require_harness as _require_harness

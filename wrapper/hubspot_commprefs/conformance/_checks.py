@@ -110,13 +110,9 @@ class Finding:
         return self.field_pattern or self.expected
 
     @property
-    def what(self) -> tuple[str, str, bool]:
-        """What went wrong, on whichever endpoint."""
-        return (self.kind.value, self.subject, self.in_error_body)
-
-    @property
     def group_key(self) -> tuple[str, str, str, bool]:
-        return (self.endpoint, *self.what)
+        """Its endpoint, then what went wrong there: the findings the report counts as one."""
+        return (self.endpoint, self.kind.value, self.subject, self.in_error_body)
 
 
 def _describe_format(name: str) -> str:

@@ -113,10 +113,9 @@ class ProgressLine:
         with self._lock:
             if not self.enabled:
                 return
-            if self.terminal:
-                if self._width:
-                    self._write("\r" + " " * self._width + "\r")
-            elif self._pending is not None:
+            if self.terminal and self._width:
+                self._write("\r" + " " * self._width + "\r")
+            elif not self.terminal and self._pending is not None:
                 self._draw(self._pending, self._clock())
             self._pending = None
             self._width = 0
@@ -199,7 +198,7 @@ def _verdict(result: ConformanceResult) -> str:
         # "3 kinds of failure on 2 endpoints (6 findings)": one drift on two endpoints is one kind.
         if findings:
             endpoints = _plural(counts["failing_endpoints"], "endpoint")
-            tally = f"{kinds} kind{'s' if kinds != 1 else ''} of failure on {endpoints}"
+            tally = f"{_plural(kinds, 'kind')} of failure on {endpoints}"
             parts.append(tally if findings == kinds else f"{tally} ({_plural(findings, 'finding')})")
         if counts["errors"]:
             parts.append(_plural(counts["errors"], "error"))

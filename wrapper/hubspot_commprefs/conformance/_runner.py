@@ -157,11 +157,13 @@ class ConformanceResult:
         failures = self.failures
         return {
             "failures": len(failures),  # findings: one kind at one field of one endpoint
-            "failure_kinds": len({g.first.what for g in failures}),  # the same drift on both endpoints: one
+            "failure_kinds": len(
+                {g.first.group_key[1:] for g in failures}
+            ),  # one drift on both endpoints: one
             "failing_endpoints": len({g.first.endpoint for g in failures}),
             "failing_answers": len({id(f.exchange) for f in self.findings if f.severity is Severity.FAILURE}),
             "notes": len(self.notes),
-            "note_kinds": len({g.first.what for g in self.notes}),
+            "note_kinds": len({g.first.group_key[1:] for g in self.notes}),
             "errors": len(set(self.errors)),
         }
 
@@ -253,13 +255,11 @@ def run_targeted(
                         response._content = read_body(response, MAX_ANSWER_BYTES, at)
                     finally:
                         response.close()
-            except (httpx.TransportError, DeadlinePassedError) as exc:
+            except (httpx.HTTPError, DeadlinePassedError) as exc:
                 problem = "ReadTimeout" if isinstance(exc, DeadlinePassedError) else type(exc).__name__
-                guard.unanswered(problem)
+                if isinstance(exc, httpx.TransportError | DeadlinePassedError):  # no answer
+                    guard.unanswered(problem)
                 errors.append(f"GET {url}: {problem}")
-                continue
-            except httpx.HTTPError as exc:
-                errors.append(f"GET {url}: {type(exc).__name__}")
                 continue
             except UNREADABLE as exc:
                 guard.answered()

@@ -103,14 +103,13 @@ def _against_fake_server(args: argparse.Namespace, settings: dict[str, Any]) -> 
         server = FakeHubSpot(faults=args.fault, rate_limit=RateLimit(max_requests=FAKE_RATE_LIMIT))
     except ValueError as exc:
         return _usage(str(exc))
-    faults = [part for fault in args.fault for part in ("--fault", fault)]
+    setup = ["hubspot-commprefs", "mock-server", "--port", str(REPRODUCE_PORT)]
+    setup += [part for fault in args.fault for part in ("--fault", fault)]
     label = f", faults: {', '.join(args.fault)}" if args.fault else ""
     # The server stops with the run: the report's curls go to the same server started again on a fixed port.
     settings |= {
         "target_label": f"the bundled fake server{label}",
-        "reproduce_setup": shlex.join(
-            ["hubspot-commprefs", "mock-server", "--port", str(REPRODUCE_PORT), *faults]
-        ),
+        "reproduce_setup": shlex.join(setup),
         "reproduce_base_url": f"http://127.0.0.1:{REPRODUCE_PORT}",
         "reproduce_token": "${HUBSPOT_ACCESS_TOKEN:-" + DEFAULT_TOKEN + "}",
     }
@@ -135,7 +134,6 @@ def _run(args: argparse.Namespace, options: ConformanceOptions) -> int:
         try:
             paths = write_reports(result, args.report_dir)
         except OSError as exc:  # checked before the run: it went away or filled up since
-            print(f"hubspot-commprefs conformance: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return _usage(str(exc))
         print(f"Reports: {', '.join(str(p) for p in paths)}")
     return result.exit_code
