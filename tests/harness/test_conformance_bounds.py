@@ -14,10 +14,9 @@ import httpx
 import pytest
 from hubspot_commprefs.client._recording import Recorder
 from hubspot_commprefs.conformance import Exchange, Kind, Severity, SpecChecker, run_conformance
-from hubspot_commprefs.conformance._answer_limits import MAX_ANSWER_BYTES
+from hubspot_commprefs.conformance._schemathesis import MAX_ANSWER_BYTES
 from hubspot_commprefs.schemas._compiled import MAX_PROBLEMS
 from hubspot_commprefs.testing import FakeHubSpot, ReplayDriftError, load_replay
-from schemathesis.transport import requests as schemathesis_requests
 
 from tests.client_fixtures import action_body, status_item
 from tests.spec_helpers import load_spec, operations
@@ -56,16 +55,19 @@ def test_a_gzip_bomb_is_an_error_of_the_request_not_a_crash() -> None:
 
 
 def test_the_bounded_read_replaces_schemathesis_own_only_during_a_run() -> None:
-    """It patches a private function of the pinned schemathesis: this fails loudly if that function moves."""
-    from hubspot_commprefs.conformance._answer_limits import _request_within_limits, limit_schemathesis_reads
-    from schemathesis.engine import context
+    """It patches the session class of the pinned schemathesis that its test cases, its checks' extra
+    requests and its start-up probes all read through: this fails loudly if that class moves."""
+    import schemathesis
+    from hubspot_commprefs.conformance import RequestGuard
+    from hubspot_commprefs.conformance._schemathesis import patched_schemathesis
+    from schemathesis.engine.context import make_session
+    from schemathesis.transport.requests import SameHostRedirectsSession
 
-    original, sessions = schemathesis_requests._request, context.make_session
-    with limit_schemathesis_reads():
-        assert schemathesis_requests._request is _request_within_limits
-        assert context.make_session is not sessions
-    assert schemathesis_requests._request is original
-    assert context.make_session is sessions
+    original = SameHostRedirectsSession.send
+    assert isinstance(make_session(schemathesis.Config().projects.default), SameHostRedirectsSession)
+    with patched_schemathesis(RequestGuard(max_requests=1, rate=None), None, "t"):
+        assert SameHostRedirectsSession.send is not original
+    assert SameHostRedirectsSession.send is original
 
 
 # --- one answer's check, as the suite and replay make it ------------------------------------------------

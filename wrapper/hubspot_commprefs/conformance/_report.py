@@ -1,33 +1,41 @@
-"""The run's reports: a console report for a person, JUnit XML for CI, and a JSON summary.
-
-All three count from :attr:`ConformanceResult.counts` and list the same findings: one ``FAIL`` line on
-screen, one failing JUnit test case and one item of the summary's ``failures`` per finding (one kind of
-failure at one field of one endpoint). Every text goes through :func:`redact` before it is printed or
-written: the token can appear nowhere.
+"""What a run shows: its progress on stderr as it runs (on a terminal one line redrawn in place and erased at
+the end; elsewhere plain lines, at most one a second), then a console report, JUnit XML and a JSON summary.
+The three count from ``ConformanceResult.counts`` and list the same findings: one ``FAIL`` line, one failing
+test case, one item of ``failures`` per kind of failure at one field of one endpoint. Every text goes
+through ``redact``: the token appears nowhere.
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import shutil
+import sys
 import tempfile
+import threading
+import time
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from hubspot_commprefs._logging import scrub
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
-from hubspot_commprefs.conformance._findings import Kind
+from hubspot_commprefs.conformance._checks import Kind, Severity
 
 if TYPE_CHECKING:
-    from hubspot_commprefs.conformance._findings import Exchange
+    from collections.abc import Callable
+
+    from hubspot_commprefs.conformance._checks import Exchange
     from hubspot_commprefs.conformance._runner import ConformanceOptions, ConformanceResult, FindingGroup
 
-JUNIT_FILE = "conformance-junit.xml"
-SUMMARY_FILE = "conformance-summary.json"
 WIDTH = 100
 PUBLIC_FAKE_TOKENS = frozenset({DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE})
+PHASES = ("examples", "coverage", "fuzzing", "targeted")
+STARTING = "starting"  # the phase before the first request: schemathesis loads the spec
+TERMINAL_EVERY = 0.25  # seconds between two redraws of the terminal's line
+LINES_EVERY = 1.0  # seconds between two plain lines of one phase
 
 # Kinds whose "came back" is the status itself: the report does not repeat it.
 STATUS_KINDS = frozenset({Kind.SERVER_ERROR, Kind.UNDOCUMENTED_STATUS, Kind.UNEXPECTED_STATUS})
@@ -45,14 +53,97 @@ CHECKS: dict[str, frozenset[Kind]] = {
 }
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a run is: its phase (``starting``, then schemathesis' ``examples``, ``coverage`` and
+    ``fuzzing``, then ``targeted``), the requests sent of its budget, and the findings so far."""
+
+    phase: str
+    sent: int
+    budget: int
+    failures: int
+    notes: int
+    elapsed: float
+
+    def line(self) -> str:
+        return (
+            f"conformance [{self.phase}] {self.sent}/{self.budget} requests, "
+            f"{_plural(self.failures, 'failure')}, {_plural(self.notes, 'note')} so far, {self.elapsed:.0f} s"
+        )
+
+
+class ProgressLine:
+    """Draws ``Progress`` on ``stream`` (stderr by default); ``enabled=None`` draws only when the stream
+    is a terminal. Call it with each ``Progress`` (from any thread), then ``close()``."""
+
+    def __init__(
+        self,
+        stream: IO[str] | None = None,
+        *,
+        enabled: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.terminal = self.stream.isatty()
+        self.enabled = self.terminal if enabled is None else enabled
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._drawn_at = -float("inf")
+        self._drawn_phase: str | None = None
+        self._pending: Progress | None = None  # the latest, when it was not drawn
+        self._width = 0  # of the terminal's line drawn last
+
+    def __call__(self, progress: Progress) -> None:
+        with self._lock:
+            if not self.enabled:
+                return
+            now = self._clock()
+            every = TERMINAL_EVERY if self.terminal else LINES_EVERY
+            if progress.phase == self._drawn_phase and now - self._drawn_at < every:
+                self._pending = progress
+                return
+            self._draw(progress, now)
+
+    def close(self) -> None:
+        """The run ended: erase the terminal's line; in plain lines, write the last state if not yet."""
+        with self._lock:
+            if not self.enabled:
+                return
+            if self.terminal and self._width:
+                self._write("\r" + " " * self._width + "\r")
+            elif not self.terminal and self._pending is not None:
+                self._draw(self._pending, self._clock())
+            self._pending = None
+            self._width = 0
+
+    def _draw(self, progress: Progress, now: float) -> None:
+        self._drawn_at = now
+        self._drawn_phase = progress.phase
+        self._pending = None
+        line = progress.line()
+        if self.terminal:  # cut to the width (a wrapped line is not redrawn in place); spaces over the rest
+            line = line[: shutil.get_terminal_size().columns - 1]
+            self._write("\r" + line + " " * max(0, self._width - len(line)))
+            self._width = len(line)
+        else:
+            self._write(line + "\n")
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # closed, a broken pipe: a progress display never stops the run
+            self.enabled = False
+
+
 def redact(text: str, token: str) -> str:
     """``text`` without ``token`` (the package's one rule, ``scrub``: JSON-escaped echoes too); the bundled
     fake server's public tokens stay (a reproduce command needs them, and they open nothing else)."""
     return text if token in PUBLIC_FAKE_TOKENS else scrub(text, token)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def reproduce(exchange: Exchange, options: ConformanceOptions) -> str:
@@ -71,31 +162,25 @@ def reproduce(exchange: Exchange, options: ConformanceOptions) -> str:
 def _group_lines(group: FindingGroup, options: ConformanceOptions) -> list[str]:
     finding = group.first
     exchange = finding.exchange
-    label = "FAIL" if group.severity.value == "failure" else "note"
+    label = "FAIL" if group.severity is Severity.FAILURE else "note"
     # "field the spec does not list: status (in an error body)": the field is named as a field, never
     # "... at status", which reads like an HTTP status.
     where = f": {finding.field_pattern}" if finding.field else ""
     if finding.in_error_body:
         where += " (in an error body)"
     noun = "request" if finding.kind is Kind.TRANSPORT else "answer"
-    lines = [f"  {label}  {finding.kind.value}{where}  ({_plural(group.count, noun)})"]
-    lines.append(f"        spec says:  {finding.expected}")
     context = []
     if exchange.status and finding.kind not in STATUS_KINDS:  # those name the status already
         context.append(f"status {exchange.status}")
     if finding.field and finding.field != finding.field_pattern:
         context.append(f"at {finding.field}")
     shown = " ".join(context)
-    lines.append(f"        came back:  {finding.actual}  ({shown + ', ' if shown else ''}{exchange.source})")
-    lines.append(f"        reproduce:  {reproduce(exchange, options)}")
-    return lines
-
-
-def _tally(counts: dict[str, int]) -> str:
-    """ "3 kinds of failure on 2 endpoints (6 findings)": the same drift on two endpoints is one kind."""
-    kinds, findings = counts["failure_kinds"], counts["failures"]
-    text = f"{kinds} kind{'s' if kinds != 1 else ''} of failure on {_plural(counts['failing_endpoints'], 'endpoint')}"
-    return text if findings == kinds else f"{text} ({_plural(findings, 'finding')})"
+    return [
+        f"  {label}  {finding.kind.value}{where}  ({_plural(group.count, noun)})",
+        f"        spec says:  {finding.expected}",
+        f"        came back:  {finding.actual}  ({shown + ', ' if shown else ''}{exchange.source})",
+        f"        reproduce:  {reproduce(exchange, options)}",
+    ]
 
 
 def _verdict(result: ConformanceResult) -> str:
@@ -108,7 +193,13 @@ def _verdict(result: ConformanceResult) -> str:
     elif not result.exchanges:
         verdict = "FAIL: no answer came back"
     else:
-        parts = [_tally(counts)] if counts["failures"] else []
+        parts = []
+        kinds, findings = counts["failure_kinds"], counts["failures"]
+        # "3 kinds of failure on 2 endpoints (6 findings)": one drift on two endpoints is one kind.
+        if findings:
+            endpoints = _plural(counts["failing_endpoints"], "endpoint")
+            tally = f"{_plural(kinds, 'kind')} of failure on {endpoints}"
+            parts.append(tally if findings == kinds else f"{tally} ({_plural(findings, 'finding')})")
         if counts["errors"]:
             parts.append(_plural(counts["errors"], "error"))
         if result.budget_exhausted:
@@ -139,55 +230,44 @@ def console_report(result: ConformanceResult) -> str:
         ),
         "=" * WIDTH,
     ]
-    if options.reproduce_setup and result.groups:
-        lines += ["", *_reproduce_note(options)]
     groups = result.groups
-    by_endpoint = Counter(e.endpoint for e in result.exchanges if e.status)
+    if options.reproduce_setup and groups:
+        lines += [
+            "",
+            "To reproduce a finding after this run: its server stopped with it. Start the same one again, then",
+            "run the finding's curl in another shell (the token is HUBSPOT_ACCESS_TOKEN, else the fake one):",
+            f"  {options.reproduce_setup}",
+        ]
+    answered = Counter(e.endpoint for e in result.exchanges if e.status)
     for endpoint in result.endpoints:
         mine = [g for g in groups if g.first.endpoint == endpoint]
-        failing = [g for g in mine if g.severity.value == "failure"]
-        answered = by_endpoint.get(endpoint, 0)
-        verdict = "FAILS" if failing else "conforms" if answered else "not checked"
-        lines.append("")
-        lines.append(f"GET {endpoint}")
-        lines.append(f"  {answered} answers checked: {verdict}")
-        for group in sorted(mine, key=lambda g: (g.severity.value != "failure", g.first.kind.value)):
+        failing = any(g.severity is Severity.FAILURE for g in mine)
+        verdict = "FAILS" if failing else "conforms" if answered[endpoint] else "not checked"
+        lines += ["", f"GET {endpoint}", f"  {answered[endpoint]} answers checked: {verdict}"]
+        for group in sorted(mine, key=lambda g: (g.severity is not Severity.FAILURE, g.first.kind.value)):
             lines += _group_lines(group, options)
     if result.errors:
-        lines.append("")
-        lines.append("Errors (requests that got no answer, or a run that could not finish):")
-        seen: set[str] = set()
-        for error in result.errors:
-            if error not in seen:
-                seen.add(error)
-                lines.append(f"  {error}")
+        lines += ["", "Errors (requests that got no answer, or a run that could not finish):"]
+        lines += [f"  {error}" for error in dict.fromkeys(result.errors)]
     if result.no_answer is not None:
-        lines.append("")
-        lines.append(
-            f"The server did not answer: {result.no_answer}. The run stopped there; is the URL right, the "
-            "server up, the network reachable? (An answer cut short, reset or slower than --timeout counts "
-            "as no answer too.)"
-        )
+        lines += [
+            "",
+            (
+                f"The server did not answer: {result.no_answer}. The run stopped there; is the URL right, the "
+                "server up, the network reachable? (An answer cut short, reset or slower than --timeout counts "
+                "as no answer too.)"
+            ),
+        ]
     if result.budget_exhausted:
-        lines.append("")
-        lines.append(
-            f"The run stopped at its budget of {options.max_requests} requests before it finished: raise "
-            "--max-requests, or lower --max-examples."
-        )
-    lines.append("")
-    lines.append(_verdict(result))
+        lines += [
+            "",
+            (
+                f"The run stopped at its budget of {options.max_requests} requests before it finished: raise "
+                "--max-requests, or lower --max-examples."
+            ),
+        ]
+    lines += ["", _verdict(result)]
     return redact("\n".join(lines), options.token)
-
-
-def _reproduce_note(options: ConformanceOptions) -> list[str]:
-    return [
-        "To reproduce a finding after this run: its server stopped with it. Start the same one again, then",
-        "run the finding's curl in another shell (the token is HUBSPOT_ACCESS_TOKEN, else the fake one):",
-        f"  {options.reproduce_setup}",
-    ]
-
-
-PHASES = ("examples", "coverage", "fuzzing", "targeted")
 
 
 def requests_by_phase(result: ConformanceResult) -> dict[str, int]:
@@ -249,64 +329,55 @@ def summary(result: ConformanceResult) -> dict[str, Any]:
     }
 
 
-def _case_name(check: str, group: FindingGroup) -> str:
-    finding = group.first
-    where = f": {finding.subject}" if finding.subject else ""
-    body = " (in an error body)" if finding.in_error_body else ""
-    return f"{check}: {finding.kind.value}{where}{body}"
+def _count_cases(element: ET.Element) -> None:
+    """Set the tests, failures and errors of a test suite (or of all) from its test cases."""
+    cases = list(element.iter("testcase"))
+    element.set("tests", str(len(cases)))
+    element.set("failures", str(sum(case.find("failure") is not None for case in cases)))
+    element.set("errors", str(sum(case.find("error") is not None for case in cases)))
 
 
 def junit_xml(result: ConformanceResult) -> str:
     """One test suite per endpoint; per check, one passing test case, or one failing test case per finding
     (so the failures counted here are the findings counted on screen and in the JSON summary)."""
     suites = ET.Element("testsuites", name="hubspot-commprefs conformance")
-    total_tests = total_failures = total_errors = 0
     groups = result.groups
     for endpoint in result.endpoints:
+        name = f"GET {endpoint}"
         mine = [g for g in groups if g.first.endpoint == endpoint]
-        suite = ET.SubElement(suites, "testsuite", name=f"GET {endpoint}")
-        tests = failures = 0
+        suite = ET.SubElement(suites, "testsuite", name=name)
         for check, kinds in CHECKS.items():
-            failing = [g for g in mine if g.first.kind in kinds and g.severity.value == "failure"]
+            failing = [g for g in mine if g.first.kind in kinds and g.severity is Severity.FAILURE]
             if not failing:
-                ET.SubElement(suite, "testcase", classname=f"GET {endpoint}", name=check)
-                tests += 1
+                ET.SubElement(suite, "testcase", classname=name, name=check)
             for group in failing:
+                finding = group.first
+                where = f": {finding.subject}" if finding.subject else ""
+                body = " (in an error body)" if finding.in_error_body else ""
                 case = ET.SubElement(
-                    suite, "testcase", classname=f"GET {endpoint}", name=_case_name(check, group)
+                    suite, "testcase", classname=name, name=f"{check}: {finding.kind.value}{where}{body}"
                 )
-                failure = ET.SubElement(
-                    case, "failure", message=f"{group.first.kind.value} ({_plural(group.count, 'answer')})"
-                )
-                failure.set("type", "drift")
+                message = f"{finding.kind.value} ({_plural(group.count, 'answer')})"
+                failure = ET.SubElement(case, "failure", message=message, type="drift")
                 failure.text = "\n".join(_group_lines(group, result.options))
-                tests += 1
-                failures += 1
-        notes = [g for g in mine if g.severity.value == "note"]
+        notes = [g for g in mine if g.severity is Severity.NOTE]
         if notes:
-            out = ET.SubElement(suite, "system-out")
-            out.text = "\n".join("\n".join(_group_lines(g, result.options)) for g in notes)
-        suite.set("tests", str(tests))
-        suite.set("failures", str(failures))
-        suite.set("errors", "0")
-        total_tests += tests
-        total_failures += failures
+            ET.SubElement(suite, "system-out").text = "\n".join(
+                "\n".join(_group_lines(g, result.options)) for g in notes
+            )
+        _count_cases(suite)
     problems = sorted(set(result.errors))
     if result.no_answer is not None:
         problems = [f"the server did not answer: {result.no_answer}"]
     if result.budget_exhausted:
         problems.append(f"the request budget of {result.options.max_requests} ran out")
     if problems:
-        suite = ET.SubElement(suites, "testsuite", name="run", tests=str(len(problems)), failures="0")
-        suite.set("errors", str(len(problems)))
+        suite = ET.SubElement(suites, "testsuite", name="run")
         for problem in problems:
             case = ET.SubElement(suite, "testcase", classname="run", name=problem)
             ET.SubElement(case, "error", message=problem).text = problem
-        total_tests += len(problems)
-        total_errors += len(problems)
-    suites.set("tests", str(total_tests))
-    suites.set("failures", str(total_failures))
-    suites.set("errors", str(total_errors))
+        _count_cases(suite)
+    _count_cases(suites)
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
@@ -333,12 +404,10 @@ def prepare_report_dir(directory: str | Path) -> Path:
 
 def write_reports(result: ConformanceResult, directory: str | Path) -> list[Path]:
     """Write the JUnit XML and the JSON summary into ``directory`` (created if needed); returns the paths.
-
     Raises :class:`ReportDirError` naming the directory when it cannot be written."""
     target = prepare_report_dir(directory)
     token = result.options.token
-    junit = target / JUNIT_FILE
-    summary_path = target / SUMMARY_FILE
+    junit, summary_path = target / "conformance-junit.xml", target / "conformance-summary.json"
     try:
         junit.write_text(redact(junit_xml(result), token), encoding="utf-8")
         summary_path.write_text(redact(json.dumps(summary(result), indent=2), token) + "\n", encoding="utf-8")

@@ -1,4 +1,10 @@
-"""One conformance run: schemathesis' phases, then the targeted cases, every answer checked against the spec."""
+"""One conformance run: schemathesis' phases, then the targeted cases, every answer checked against the spec.
+
+The targeted cases are requests for known subscribers (on a live portal, valid requests hit real contacts)
+and a few invalid ones. What each expects comes from the spec, never from what HubSpot happens to answer: a
+valid request, a declared 2xx (or a declared 429); no token, the declared 401 (else any documented 4xx);
+invalid input, any 4xx the spec documents (``default`` documents any error: a 422 keeps the spec too).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +12,32 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+import httpx
 
 from hubspot_commprefs._exit_codes import EXIT_FAILED, EXIT_NO_ANSWER, EXIT_OK
 from hubspot_commprefs.client import (
     DEFAULT_TIMEOUT_SECONDS,
+    DeadlinePassedError,
     Recorder,
+    bounded_http_client,
+    deadline,
     normalise_subscriber_id,
     prepare_recording_dir,
+    read_body,
 )
-from hubspot_commprefs.conformance._checks import SpecChecker
-from hubspot_commprefs.conformance._findings import TOKEN_PLACEHOLDER, Exchange, Finding, Kind, Severity
-from hubspot_commprefs.conformance._guard import RequestGuard
-from hubspot_commprefs.conformance._hypothesis_home import hypothesis_home
-from hubspot_commprefs.conformance._progress import STARTING, Progress
-from hubspot_commprefs.conformance._schemathesis_run import OWN_CHECKS_COVERED, run_schemathesis
-from hubspot_commprefs.conformance._targeted import plan, run_targeted
+from hubspot_commprefs.conformance._checks import Exchange, Finding, Kind, Severity, SpecChecker
+from hubspot_commprefs.conformance._report import STARTING, Progress
+from hubspot_commprefs.conformance._schemathesis import (
+    MAX_ANSWER_BYTES,
+    UNREADABLE,
+    RequestBudgetExhaustedError,
+    RequestGuard,
+    ServerNotAnsweringError,
+    run_schemathesis,
+    unreadable,
+)
 from hubspot_commprefs.openapi import endpoints, load_spec
 
 if TYPE_CHECKING:
@@ -31,10 +48,13 @@ DEFAULT_MAX_EXAMPLES = 20
 DEFAULT_RATE = 5.0  # requests per second against a real portal: HubSpot allows 10 to 25
 DEFAULT_MAX_REQUESTS = 1000
 DEFAULT_SEED = 20260318
-DEFAULT_TIMEOUT = DEFAULT_TIMEOUT_SECONDS  # per request: the client's bound for one attempt
 UNGUARDED_PROBES = 2  # schemathesis' start-up probes: GET requests sent outside the guard and its budget
 EXIT_CONFORMS = EXIT_OK
 EXIT_FAILURES = EXIT_FAILED
+TOKEN_PLACEHOLDER = "$HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - shell text that reads the variable, not a token
+SOURCE = "targeted"
+RATE_LIMITED = 429
+ANONYMOUS = "a request without a token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +69,11 @@ class ConformanceOptions:
     rate: float | None = DEFAULT_RATE
     max_requests: int = DEFAULT_MAX_REQUESTS
     seed: int = DEFAULT_SEED
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = DEFAULT_TIMEOUT_SECONDS  # per request: the client's bound for one attempt
     target_label: str = ""  # how the report names the server, e.g. "the bundled fake server"
-    # A directory: every answer the run receives is appended to DIR/recording.jsonl (see _recording.py).
-    record_to: str | os.PathLike[str] | None = None
-    # How the report's curl commands reach the server after the run: when the server stops with the run
-    # (the bundled fake one), the command that starts it again (printed first) and its base URL, which
-    # replaces base_url in each curl; token: shell text for the token (a variable, never the token).
+    record_to: str | os.PathLike[str] | None = None  # a directory: every answer goes to its recording.jsonl
+    # How the report's curls reach a server that stops with the run (the bundled one): the command that
+    # starts it again and its base URL; the token as shell text (a variable, never the token).
     reproduce_setup: str = ""
     reproduce_base_url: str | None = None
     reproduce_token: str = TOKEN_PLACEHOLDER
@@ -124,13 +142,8 @@ class ConformanceResult:
 
     @property
     def conforms(self) -> bool:
-        return (
-            not self.failures
-            and not self.errors
-            and not self.budget_exhausted
-            and self.no_answer is None
-            and bool(self.exchanges)
-        )
+        stopped = self.budget_exhausted or self.no_answer is not None
+        return bool(self.exchanges) and not (self.failures or self.errors or stopped)
 
     @property
     def exit_code(self) -> int:
@@ -144,11 +157,13 @@ class ConformanceResult:
         failures = self.failures
         return {
             "failures": len(failures),  # findings: one kind at one field of one endpoint
-            "failure_kinds": len({g.first.what for g in failures}),  # the same drift on both endpoints: one
+            "failure_kinds": len(
+                {g.first.group_key[1:] for g in failures}
+            ),  # one drift on both endpoints: one
             "failing_endpoints": len({g.first.endpoint for g in failures}),
             "failing_answers": len({id(f.exchange) for f in self.findings if f.severity is Severity.FAILURE}),
             "notes": len(self.notes),
-            "note_kinds": len({g.first.what for g in self.notes}),
+            "note_kinds": len({g.first.group_key[1:] for g in self.notes}),
             "errors": len(set(self.errors)),
         }
 
@@ -156,23 +171,124 @@ class ConformanceResult:
         return dict(Counter(str(getattr(e, attribute)) for e in self.exchanges))
 
 
-def _schemathesis_findings(exchange: Exchange, verdicts: list[Any]) -> list[Finding]:
-    found = []
-    for verdict in verdicts:
-        if verdict.check in OWN_CHECKS_COVERED:
-            continue  # switched off; the suite's own checks say it (with HubSpot's error-body leniency)
-        message = verdict.message.strip().splitlines()[0] if verdict.message.strip() else ""
-        found.append(
-            Finding(
-                Kind.SCHEMATHESIS,
-                exchange.endpoint,
-                "",
-                verdict.check,
-                f"{verdict.title}. {message}".strip(),
-                exchange,
+def _expected(spec: dict[str, Any], endpoint: str, invalid: str = "") -> tuple[frozenset[int], str]:
+    """The statuses the spec allows for a valid request to ``endpoint``, or for one that is ``invalid`` (says
+    how), and how the report says it."""
+    responses = spec["paths"][endpoint]["get"]["responses"]
+    codes: list[int] = []
+    for key in responses:  # `4XX` ranges expanded
+        if key.isdigit():
+            codes.append(int(key))
+        elif len(key) == 3 and key[0].isdigit() and key[1:].upper() == "XX":
+            codes += range(int(key[0]) * 100, int(key[0]) * 100 + 100)
+    if not invalid:
+        success = sorted(c for c in codes if 200 <= c < 300)
+        allowed = {*success, *({RATE_LIMITED} & set(codes))}
+        return frozenset(allowed), f"{' or '.join(map(str, success))} for a valid request"
+    if invalid == ANONYMOUS and 401 in codes:
+        return frozenset({401}), f"401 for {ANONYMOUS}"
+    listed = sorted(c for c in codes if 400 <= c < 500)
+    default = "default" in responses
+    where = ", ".join(map(str, listed)) + (" or any other 4xx (default)" if default else "")
+    allowed = set(range(400, 500)) if default else set(listed)
+    return frozenset(allowed), f"a 4xx the spec documents ({where}) for {invalid}"
+
+
+@dataclass(frozen=True, slots=True)
+class TargetedCase:
+    endpoint: str
+    subscriber: str
+    query: dict[str, str]
+    allowed: frozenset[int]  # the statuses the spec allows
+    expected: str  # how the report says it
+    with_token: bool = True
+
+    def url(self, base_url: str) -> str:
+        path = self.endpoint.replace("{subscriberIdString}", quote(self.subscriber, safe=""))
+        return f"{base_url.rstrip('/')}{path}?{urlencode(self.query)}"
+
+
+def plan(spec: dict[str, Any], options: ConformanceOptions) -> list[TargetedCase]:
+    found = endpoints(spec)
+    statuses, wide = found.statuses.path_template, found.unsubscribe_all.path_template
+    cases = []
+    for subscriber in options.subscribers:
+        for unit in options.business_unit_ids:
+            query = {"channel": "EMAIL"} | ({} if unit is None else {"businessUnitId": str(unit)})
+            cases += [
+                TargetedCase(path, subscriber, query, *_expected(spec, path)) for path in (statuses, wide)
+            ]
+        verbose = {"channel": "EMAIL", "verbose": "true"}
+        cases.append(TargetedCase(wide, subscriber, verbose, *_expected(spec, wide)))
+    for first in options.subscribers[:1]:
+        no_token = _expected(spec, statuses, ANONYMOUS)
+        cases.append(TargetedCase(statuses, first, {"channel": "EMAIL"}, *no_token, with_token=False))
+        sms = _expected(spec, statuses, "an unsupported channel")
+        cases.append(TargetedCase(statuses, first, {"channel": "SMS"}, *sms))
+        maybe = _expected(spec, wide, "a verbose that is not a boolean")
+        cases.append(TargetedCase(wide, first, {"channel": "EMAIL", "verbose": "maybe"}, *maybe))
+    return cases
+
+
+def run_targeted(
+    cases: list[TargetedCase], options: ConformanceOptions, guard: RequestGuard, recorder: Recorder | None
+) -> tuple[list[Exchange], list[Finding], list[str]]:
+    """Send the cases; returns the exchanges, the unexpected statuses, and transport errors. Stops when the
+    guard says the server does not answer, or that the budget is spent."""
+    exchanges: list[Exchange] = []
+    findings: list[Finding] = []
+    errors: list[str] = []
+    # Every socket operation bounded by the request's deadline, every body by the suite's size limit.
+    with bounded_http_client() as client:
+        for case in cases:
+            url = case.url(options.base_url)
+            headers = {"Authorization": f"Bearer {options.token}"} if case.with_token else {}
+            try:
+                guard.admit("GET", phase=SOURCE)
+            except (ServerNotAnsweringError, RequestBudgetExhaustedError):  # the run says which
+                break
+            try:
+                with deadline(options.timeout) as at:
+                    request = client.build_request("GET", url, headers=headers, timeout=options.timeout)
+                    response = client.send(request, stream=True)
+                    try:
+                        response._content = read_body(response, MAX_ANSWER_BYTES, at)
+                    finally:
+                        response.close()
+            except (httpx.HTTPError, DeadlinePassedError) as exc:
+                problem = "ReadTimeout" if isinstance(exc, DeadlinePassedError) else type(exc).__name__
+                if isinstance(exc, httpx.TransportError | DeadlinePassedError):  # no answer
+                    guard.unanswered(problem)
+                errors.append(f"GET {url}: {problem}")
+                continue
+            except UNREADABLE as exc:
+                guard.answered()
+                errors.append(f"GET {url}: {unreadable(exc)}")
+                continue
+            guard.answered()
+            status, content_type = response.status_code, response.headers.get("content-type")
+            body = response.content
+            if recorder is not None:
+                recorder.record(
+                    method="GET",
+                    path=response.request.url.raw_path.split(b"?", 1)[0].decode("latin-1"),
+                    query=response.request.url.query.decode("latin-1"),
+                    with_token=case.with_token,
+                    status=status,
+                    headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw],
+                    body=body,
+                    secret=options.token,
+                )
+            exchange = Exchange(
+                case.endpoint, "GET", url, status, content_type, body, SOURCE, case.with_token
             )
-        )
-    return found
+            exchanges.append(exchange)
+            if status not in case.allowed:
+                actual = f"status {status}"
+                findings.append(
+                    Finding(Kind.UNEXPECTED_STATUS, case.endpoint, "", case.expected, actual, exchange)
+                )
+    return exchanges, findings, errors
 
 
 def run_conformance(
@@ -182,27 +298,21 @@ def run_conformance(
     progress: Callable[[Progress], None] | None = None,
 ) -> ConformanceResult:
     """Run the whole suite against ``options.base_url``; never raises for what the server answers.
-
     ``progress`` (a ``ProgressLine``, say) is called at the start, after each request's turn and as answers
-    are checked (schemathesis' at the end of each scenario, an operation in a phase; the targeted ones at
-    their end), from the thread that sends or checks."""
+    are checked, from the thread that sends or checks."""
     spec = load_spec() if spec is None else spec
-    spec_endpoints = endpoints(spec)
     checker = SpecChecker(spec)
     result = ConformanceResult(
         options=options,
         spec_version=str(spec.get("info", {}).get("version", "?")),
-        endpoints=[e.path_template for e in spec_endpoints],
+        endpoints=[e.path_template for e in endpoints(spec)],
     )
     found: dict[Severity, set[Any]] = {Severity.FAILURE: set(), Severity.NOTE: set()}
 
     def report() -> None:
         if progress is not None:
-            failures, notes = len(found[Severity.FAILURE]), len(found[Severity.NOTE])
-            elapsed = time.monotonic() - started
-            progress(
-                Progress(guard.phase or STARTING, guard.sent, options.max_requests, failures, notes, elapsed)
-            )
+            counts = len(found[Severity.FAILURE]), len(found[Severity.NOTE]), time.monotonic() - started
+            progress(Progress(guard.phase or STARTING, guard.sent, options.max_requests, *counts))
 
     def count(findings: list[Finding]) -> None:
         result.findings += findings
@@ -210,49 +320,25 @@ def run_conformance(
             found[finding.severity].add(finding.group_key)
         report()
 
-    def check(exchange: Exchange, verdicts: list[Any]) -> None:
+    def check(exchange: Exchange, findings: list[Finding]) -> None:
         result.exchanges.append(exchange)
-        count(checker.check(exchange) + _schemathesis_findings(exchange, verdicts))
+        count(checker.check(exchange) + findings)
 
     guard = RequestGuard(max_requests=options.max_requests, rate=options.rate, on_admit=report)
     recorder = Recorder(options.record_to) if options.record_to is not None else None
     started = time.monotonic()
     report()
-    with hypothesis_home():
-        outcome = run_schemathesis(
-            spec,
-            base_url=options.base_url,
-            token=options.token,
-            guard=guard,
-            max_examples=options.max_examples,
-            seed=options.seed,
-            timeout=options.timeout,
-            on_exchange=lambda recorded: check(recorded.exchange, recorded.schemathesis_failures),
-            recorder=recorder,
-        )
-    result.errors += outcome.errors
-    cases = plan(spec, spec_endpoints, list(options.subscribers), list(options.business_unit_ids))
-    # The targeted cases must not overrun the budget either: send only what it still allows.
-    remaining = max(0, options.max_requests - guard.sent)
-    cut_short = len(cases) > remaining
-    cases = cases[:remaining] if guard.no_answer is None else []
-    if cases:
-        exchanges, unexpected, errors = run_targeted(
-            cases,
-            base_url=options.base_url,
-            token=options.token,
-            guard=guard,
-            timeout=options.timeout,
-            recorder=recorder,
-        )
-        result.errors += errors
-        count(unexpected)
-        for exchange in exchanges:
-            check(exchange, [])
+    result.errors += run_schemathesis(spec, options, guard, recorder, check)
+    cases = plan(spec, options)
+    exchanges, unexpected, errors = run_targeted(cases, options, guard, recorder)
+    result.errors += errors
+    count(unexpected)
+    for exchange in exchanges:
+        check(exchange, [])
     result.requests_sent = guard.sent
     result.requests_by_phase = dict(guard.sent_by_phase)
     result.requests_refused = guard.refused
-    result.budget_exhausted = cut_short or guard.refused > 0
+    result.budget_exhausted = guard.refused > 0
     if guard.no_answer is not None:
         # One verdict, not a list of failures: every unanswered request says the same thing.
         result.no_answer = guard.no_answer

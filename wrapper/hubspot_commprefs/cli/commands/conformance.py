@@ -13,9 +13,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs.cli.commands._common import EXIT_USAGE, TOKEN_ENV, check_record_dir
-from hubspot_commprefs.client import DEFAULT_TIMEOUT_SECONDS, normalise_subscriber_id
+from hubspot_commprefs.client import normalise_subscriber_id
 from hubspot_commprefs.conformance import (
-    DEFAULT_SEED,
     ConformanceOptions,
     ProgressLine,
     ReportDirError,
@@ -38,106 +37,85 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _check_subscribers(args: argparse.Namespace) -> str | None:
-    """Each ``--subscriber`` by the client's one rule for ids, as the lookups and bulk apply it, before any
-    request: one that is not an email address, or would change the URL (``..``, ``%2e``), is a usage error.
-    The ids kept are the ones the client would send (surrounding whitespace removed)."""
+def _problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the flags, found before any request (a run must not end with its reports or its
+    recording lost). Each ``--subscriber`` is kept as the client would send it, by its one rule for ids."""
+    for flag, value in (("--max-examples", args.max_examples), ("--max-requests", args.max_requests)):
+        if value < 1:
+            return f"{flag} must be at least 1"
+    if args.rate is not None and not 0 <= args.rate < math.inf:
+        return "--rate must be a number, 0 or more (0: no pacing)"
     try:
         args.subscriber = [normalise_subscriber_id(subscriber) for subscriber in args.subscriber]
     except ValueError as exc:
         return f"--subscriber: {exc}"
+    try:
+        if args.report_dir is not None:
+            prepare_report_dir(args.report_dir)
+    except ReportDirError as exc:
+        return f"--report-dir: {exc}"
+    try:
+        check_record_dir(args)
+    except ValueError as exc:
+        return str(exc)
     return None
-
-
-def _check_numbers(args: argparse.Namespace) -> str | None:
-    if args.max_examples < 1:
-        return "--max-examples must be at least 1"
-    if args.max_requests < 1:
-        return "--max-requests must be at least 1"
-    if args.rate is not None and not 0 <= args.rate < math.inf:
-        return "--rate must be a number, 0 or more (0: no pacing)"
-    return None
-
-
-def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The options every run takes from the flags, whatever the server; an unset --rate keeps the default
-    (5/s for ConformanceOptions, unpaced from FakeHubSpot.conformance_options)."""
-    settings: dict[str, Any] = {
-        "max_examples": args.max_examples,
-        "max_requests": args.max_requests,
-        "seed": DEFAULT_SEED if args.seed is None else args.seed,
-        "timeout": DEFAULT_TIMEOUT_SECONDS if args.timeout is None else args.timeout,
-    }
-    if args.rate is not None:
-        settings["rate"] = args.rate
-    if args.record is not None:
-        settings["record_to"] = args.record
-    return settings
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = _check_numbers(args) or _check_subscribers(args)
+    problem = _problem(args)
     if problem:
         return _usage(problem)
-    if args.report_dir is not None:
-        try:  # before any request: a run must not end with its reports lost
-            prepare_report_dir(args.report_dir)
-        except ReportDirError as exc:
-            return _usage(f"--report-dir: {exc}")
-    try:  # before any request, as --report-dir
-        check_record_dir(args)
-    except ValueError as exc:
-        return _usage(str(exc))
+    # The flags given; the rest keeps its default (--rate: 5/s for ConformanceOptions, unpaced from
+    # FakeHubSpot.conformance_options).
+    chosen = {
+        "max_examples": args.max_examples,
+        "max_requests": args.max_requests,
+        "seed": args.seed,
+        "timeout": args.timeout,
+        "rate": args.rate,
+        "record_to": args.record,
+        "subscribers": args.subscriber or None,
+        "business_unit_ids": None if args.business_unit_id is None else [None, args.business_unit_id],
+    }
+    settings = {name: value for name, value in chosen.items() if value is not None}
     # The flags only, never HUBSPOT_BASE_URL: without --base-url the suite checks the bundled fake server.
-    base_url = args.base_url.strip() if args.base_url is not None else None
-    business_units = [args.business_unit_id] if args.business_unit_id is not None else []
+    base_url = (args.base_url or "").strip()
     if base_url:
-        return _against(args, base_url, business_units)
-    return _against_fake_server(args, business_units)
+        return _against(args, base_url, settings)
+    return _against_fake_server(args, settings)
 
 
-def _against(args: argparse.Namespace, base_url: str, business_units: list[int]) -> int:
+def _against(args: argparse.Namespace, base_url: str, settings: dict[str, Any]) -> int:
     if args.fault:
         return _usage("--fault applies to the bundled fake server only; leave out --base-url")
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         return _usage(f"set {TOKEN_ENV} to a token with the communication_preferences.read scope")
     try:
-        options = ConformanceOptions(
-            base_url=base_url,
-            token=token,
-            subscribers=args.subscriber,
-            business_unit_ids=[None, *business_units],
-            **_settings(args),
-        )
+        options = ConformanceOptions(base_url=base_url, token=token, **settings)
     except ValueError as exc:
         return _usage(str(exc).replace(token, "***"))
     return _run(args, options)
 
 
-def _against_fake_server(args: argparse.Namespace, business_units: list[int]) -> int:
+def _against_fake_server(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     try:
         server = FakeHubSpot(faults=args.fault, rate_limit=RateLimit(max_requests=FAKE_RATE_LIMIT))
     except ValueError as exc:
         return _usage(str(exc))
-    chosen = _settings(args)
-    chosen["target_label"] = "the bundled fake server" + (
-        f", faults: {', '.join(args.fault)}" if args.fault else ""
-    )
+    setup = ["hubspot-commprefs", "mock-server", "--port", str(REPRODUCE_PORT)]
+    setup += [part for fault in args.fault for part in ("--fault", fault)]
+    label = f", faults: {', '.join(args.fault)}" if args.fault else ""
     # The server stops with the run: the report's curls go to the same server started again on a fixed port.
-    chosen["reproduce_setup"] = shlex.join(
-        ["hubspot-commprefs", "mock-server", "--port", str(REPRODUCE_PORT)]
-        + [part for fault in args.fault for part in ("--fault", fault)]
-    )
-    chosen["reproduce_base_url"] = f"http://127.0.0.1:{REPRODUCE_PORT}"
-    chosen["reproduce_token"] = "${HUBSPOT_ACCESS_TOKEN:-" + DEFAULT_TOKEN + "}"
-    if args.subscriber:
-        chosen["subscribers"] = args.subscriber
-    if business_units:
-        chosen["business_unit_ids"] = [None, *business_units]
+    settings |= {
+        "target_label": f"the bundled fake server{label}",
+        "reproduce_setup": shlex.join(setup),
+        "reproduce_base_url": f"http://127.0.0.1:{REPRODUCE_PORT}",
+        "reproduce_token": "${HUBSPOT_ACCESS_TOKEN:-" + DEFAULT_TOKEN + "}",
+    }
     with server:
         try:
-            options = server.conformance_options(**chosen)
+            options = server.conformance_options(**settings)
         except ValueError as exc:
             return _usage(str(exc))
         return _run(args, options)
@@ -156,7 +134,6 @@ def _run(args: argparse.Namespace, options: ConformanceOptions) -> int:
         try:
             paths = write_reports(result, args.report_dir)
         except OSError as exc:  # checked before the run: it went away or filled up since
-            print(f"hubspot-commprefs conformance: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return _usage(str(exc))
         print(f"Reports: {', '.join(str(p) for p in paths)}")
     return result.exit_code
