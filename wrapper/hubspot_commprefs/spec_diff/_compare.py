@@ -1,12 +1,9 @@
 """Compare our spec's operations with another document's, and classify each difference by its effect on
-this client.
+this client (the rules, per direction, are tabled in docs/spec-and-new-versions.md).
 
-Only the operations ours has are compared, matched by method and path shape (path parameter names and a
-version segment may differ); schema names never matter, only structure (``_load``). A response is what they
-send and we read (theirs must fit in ours), a parameter what we send and they read (ours must fit in
-theirs). The rules, per direction, are tabled in docs/spec-and-new-versions.md. A difference that an
-``x-deliberate-difference`` marker of ours accepts (``Marker``) is ``deliberate``, keeping its ``effect``.
-Schemas nested more than ``MAX_SCHEMA_DEPTH`` levels and comparisons past the ``Budget`` are refused.
+Operations are matched by method and path shape (path parameter names and a version segment may differ);
+schema names never matter, only structure (``_load``). A difference an ``x-deliberate-difference`` marker
+of ours accepts (``Marker``) is ``deliberate``, keeping its ``effect``.
 """
 
 from __future__ import annotations
@@ -37,32 +34,12 @@ Severity = Literal["breaking", "tolerated", "informational", "cosmetic", "delibe
 Effect = Literal["breaking", "tolerated", "informational", "cosmetic"]
 Direction = Literal["response", "error", "request"]
 SEVERITIES: tuple[Severity, ...] = ("breaking", "tolerated", "informational", "deliberate", "cosmetic")
-KINDS = frozenset(
-    {
-        *CONSTRAINT_KEYS,
-        "operation",
-        "version",
-        "deprecated",
-        "parameter",
-        "parameter-name",
-        "required",
-        "request-body",
-        "status",
-        "content-type",
-        "header",
-        "field",
-        "type",
-        "nullable",
-        "format",
-        "enum",
-        "default",
-        "scope",
-        "security-scheme",
-        "schema-name",
-        "summary",
-        "description",
-    }
-)
+# The kinds of difference spec-diff reports (a marker may name only these), by what they are about.
+_OPERATION_KINDS = ("operation", "version", "deprecated", "parameter", "parameter-name", "request-body")
+_RESPONSE_KINDS = ("status", "content-type", "header")
+_SCHEMA_KINDS = ("field", "required", "type", "nullable", "format", "enum", "default", "schema-name")
+_OTHER_KINDS = ("scope", "security-scheme", "summary", "description")
+KINDS = frozenset((*_OPERATION_KINDS, *_RESPONSE_KINDS, *_SCHEMA_KINDS, *CONSTRAINT_KEYS, *_OTHER_KINDS))
 ABSENT = "absent"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 VERSION_SEGMENT = re.compile(r"(v\d+(?:(?:alpha|beta)\d*)?|\d{4}-\d{2}(?:-\d{2})?)", re.IGNORECASE)
@@ -417,11 +394,7 @@ class _Comparer:
                     self.add("parameter", effect, location, (None, name), message)
                     continue
                 if ours_required != theirs_required:
-                    message = "required in theirs, optional in ours: the client may leave it out"
-                    if not theirs_required:
-                        message = "optional in theirs, required in ours"
-                    effect = "breaking" if theirs_required else "tolerated"
-                    self.add("required", effect, location, (ours_required, theirs_required), message)
+                    self._required((ours_required, theirs_required), location, "request")
                 descriptions = (ours_parameter.get("description"), theirs_parameter.get("description"))
                 self._text("description", *descriptions, location)
                 schemas = (_parameter_schema(ours_parameter), _parameter_schema(theirs_parameter))
@@ -516,8 +489,8 @@ class _Comparer:
     # -- security --------------------------------------------------------------------------------------
 
     def _security(self, operation: dict[str, Any], theirs_operation: dict[str, Any]) -> None:
-        ours_requirements, ours_ways = _requirements(self.ours, operation)
-        theirs_requirements, theirs_ways = _requirements(self.theirs, theirs_operation)
+        ours_ways, ours_alternatives = _security_of(self.ours, operation)
+        theirs_ways, theirs_alternatives = _security_of(self.theirs, theirs_operation)
         for way in sorted(ours_ways.keys() - theirs_ways.keys()):
             names = ", ".join(sorted(ours_ways[way]))
             message = f"their document no longer accepts {way} (ours: {names}), which the client sends"
@@ -533,8 +506,9 @@ class _Comparer:
                 message = f"the security scheme for {way} is named {named[1]} in theirs, {named[0]} in ours"
                 self.add("schema-name", "cosmetic", "security", named, message)
             self._flows(_oauth_flows(ours_ways[way]), _oauth_flows(theirs_ways[way]))
-        ours_scopes = _alternatives(ours_requirements, ours_ways, shared)
-        theirs_scopes = _alternatives(theirs_requirements, theirs_ways, shared)
+        # The scopes of each alternative whose schemes all send a credential in a way both sides have.
+        ours_scopes = list(dict.fromkeys(s for ways, s in ours_alternatives if ways <= shared))
+        theirs_scopes = list(dict.fromkeys(s for ways, s in theirs_alternatives if ways <= shared))
         listed = [_scopes_text(s) for s in theirs_scopes]
         added = [s for s in theirs_scopes if s not in ours_scopes]
         for scopes in (s for s in ours_scopes if s not in theirs_scopes):
@@ -615,18 +589,24 @@ class _Comparer:
                 self._schema((ours.items, theirs.items), prefix, f"{field}[]", direction, stack=stack)
 
     def _required(self, required: tuple[bool, bool], location: str, direction: Direction) -> None:
+        """Ours requires a field (or parameter) and theirs not (``required``: ours, theirs), or the reverse."""
         effect: Effect = "tolerated"
-        if direction == "response" and required[0]:
-            effect = "breaking"
-            message = (
-                "required in ours, optional in theirs: an answer without it fails the client's validation"
-            )
-        elif direction == "error" and required[0]:
+        if direction == "request":
+            message = "optional in theirs, required in ours"
+            if required[1]:
+                effect, message = (
+                    "breaking",
+                    "required in theirs, optional in ours: the client may leave it out",
+                )
+        elif required[0]:
             message = "required in ours, optional in theirs (error bodies are read tolerantly)"
-        elif direction != "request":
-            effect, message = "informational", f"required in theirs, optional in ours: {_KEEP_OURS}"
+            if direction == "response":
+                effect = "breaking"
+                message = (
+                    "required in ours, optional in theirs: an answer without it fails the client's validation"
+                )
         else:
-            message = "required in theirs, optional in ours"
+            effect, message = "informational", f"required in theirs, optional in ours: {_KEEP_OURS}"
         self.add("required", effect, location, required, message)
 
     def _types(
@@ -761,24 +741,25 @@ class _Comparer:
                 self.add("field", "breaking" if closed else "tolerated", location, (None, required), message)
 
 
-def _requirements(
+def _security_of(
     doc: Document, operation: dict[str, Any]
-) -> tuple[list[dict[str, frozenset[str]]], dict[str, dict[str, Any]]]:
-    """The alternatives of the operation's effective security requirement (scheme name -> scopes), and
-    each way of sending a credential that they use -> {scheme name: scheme object}."""
-    requirements = [
-        {str(name): frozenset(str(s) for s in as_list(scopes)) for name, scopes in requirement.items()}
-        for requirement in as_list(
-            operation["security"] if "security" in operation else doc.root.get("security")
-        )
-        if isinstance(requirement, dict)
-    ]
+) -> tuple[dict[str, dict[str, Any]], list[tuple[frozenset[str], frozenset[str]]]]:
+    """The operation's effective security requirement: each way of sending a credential it uses -> {scheme
+    name: scheme object}, and each alternative's (ways, scopes)."""
     schemes = as_mapping(as_mapping(doc.root.get("components")).get("securitySchemes"))
     ways: dict[str, dict[str, Any]] = {}
-    for name in (name for requirement in requirements for name in requirement):
-        scheme, _ = doc.resolve(schemes.get(name), f"securitySchemes {name}")
-        ways.setdefault(_way(name, scheme), {})[name] = as_mapping(scheme)
-    return requirements, ways
+    alternatives = []
+    requirements = as_list(operation["security"] if "security" in operation else doc.root.get("security"))
+    for requirement in (r for r in requirements if isinstance(r, dict)):
+        used = set()
+        for name in map(str, requirement):
+            scheme, _ = doc.resolve(schemes.get(name), f"securitySchemes {name}")
+            way = _way(name, scheme)
+            used.add(way)
+            ways.setdefault(way, {})[name] = as_mapping(scheme)
+        scopes = frozenset(str(s) for scopes in requirement.values() for s in as_list(scopes))
+        alternatives.append((frozenset(used), scopes))
+    return ways, alternatives
 
 
 def _way(name: str, scheme: Any) -> str:
@@ -793,19 +774,6 @@ def _way(name: str, scheme: Any) -> str:
     if kind == "apikey":
         return f"an API key in {scheme.get('in')} {scheme.get('name')}"
     return f"{kind or 'untyped'} credentials"
-
-
-def _alternatives(
-    requirements: list[dict[str, frozenset[str]]], ways: dict[str, dict[str, Any]], shared: set[str]
-) -> list[frozenset[str]]:
-    """The scopes of each alternative whose schemes all send a credential in one of the ``shared`` ways."""
-    way_of = {name: way for way, schemes in ways.items() for name in schemes}
-    alternatives: list[frozenset[str]] = []
-    for requirement in requirements:
-        scopes = frozenset(s for scopes in requirement.values() for s in scopes)
-        if all(way_of[name] in shared for name in requirement) and scopes not in alternatives:
-            alternatives.append(scopes)
-    return alternatives
 
 
 def _oauth_flows(schemes: dict[str, Any]) -> dict[str, dict[str, str]]:

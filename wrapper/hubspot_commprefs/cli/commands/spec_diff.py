@@ -1,4 +1,4 @@
-"""``hubspot-commprefs spec-diff OTHER``: compare the bundled spec with another OpenAPI document of this API."""
+"""``hubspot-commprefs spec-diff OTHER``: compare the bundled spec with another OpenAPI document."""
 
 from __future__ import annotations
 
