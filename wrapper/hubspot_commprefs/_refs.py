@@ -1,11 +1,7 @@
-"""Local ``$ref`` resolution over one parsed JSON document, in time linear in the document: the one resolver
-of spec-diff, the conformance checks and ``openapi``.
-
-Only ``#/...`` JSON pointers into the same document are followed; a remote, non-string, dangling or looping
-reference raises ``RefError`` naming it. Each reference is resolved once and remembered, so a chain entered
-any number of times is walked once. Keys beside a ``$ref`` (3.1 allows them) win over the target's, the
-nearest first; a chain gathering more than ``MAX_SIBLING_KEYS`` of them is refused, so that what is
-remembered per reference stays small.
+"""Local ``$ref`` resolution, in time linear in the document: the one resolver of spec-diff, the conformance
+checks and ``openapi``. Only ``#/...`` pointers into the same document are followed (``RefError`` names any
+other, a dangling or a looping one); each reference is resolved once. Keys beside a ``$ref`` win over the
+target's, up to ``MAX_SIBLING_KEYS`` per chain, so that what is remembered per reference stays small.
 """
 
 from __future__ import annotations

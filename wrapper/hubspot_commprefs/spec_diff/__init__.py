@@ -1,9 +1,7 @@
 """Compare the bundled spec with another OpenAPI document of this API (``hubspot-commprefs spec-diff``).
 
-``_load`` reads a document within bounds and normalises its schemas; ``_compare`` matches our operations
-in theirs and classifies every difference, ``x-deliberate-difference`` markers included; ``SpecDiff`` is
-the result: its exit code (0 when the spec needs no edit, 1 when some difference is breaking or tolerated;
-2, a document that cannot be read or compared, is the CLI's), a text report and the JSON for CI.
+``_load`` reads a document within bounds, ``_compare`` classifies every difference; ``SpecDiff`` is the
+result: its exit code (2, a document that cannot be read or compared, is the CLI's), text and JSON.
 
 ```python
 from hubspot_commprefs.spec_diff import diff_specs, load_bundled_spec
@@ -156,12 +154,9 @@ def diff_specs(
     *,
     max_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> SpecDiff:
-    """Every difference of ``theirs`` from ``ours`` on the operations ``ours`` has.
-
-    Each is a file path (JSON when named ``.json``, else YAML; refused when larger than ``max_bytes``),
-    a parsed document (a dict) or a ``Document`` (``load_bundled_spec()``: the installed client's spec).
-    Raises ``SpecDocumentError`` when one cannot be read or compared.
-    """
+    """Every difference of ``theirs`` from ``ours`` on the operations ``ours`` has; each is a file path
+    (refused past ``max_bytes``), a parsed document or a ``Document``. Raises ``SpecDocumentError`` when
+    one cannot be read or compared."""
     ours_document = _document(ours, "ours", max_bytes)
     theirs_document = _document(theirs, "theirs", max_bytes)
     differences, matches = compare(ours_document, theirs_document)

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 Severity = Literal["breaking", "tolerated", "informational", "cosmetic", "deliberate"]
 Effect = Literal["breaking", "tolerated", "informational", "cosmetic"]
 Direction = Literal["response", "error", "request"]
+Pair = tuple[Any, Any]  # ours, theirs
+Stack = frozenset[tuple[object, object]]  # the schema pairs being compared further up
 SEVERITIES: tuple[Severity, ...] = ("breaking", "tolerated", "informational", "deliberate", "cosmetic")
 # The kinds of difference spec-diff reports (a marker may name only these), by what they are about.
 _OPERATION_KINDS = ("operation", "version", "deprecated", "parameter", "parameter-name", "request-body")
@@ -234,30 +236,18 @@ class _Comparer:
         self.budget = Budget(theirs.name)
 
     def add(
-        self,
-        kind: str,
-        effect: Effect,
-        location: str,
-        values: tuple[Any, Any],
-        message: str,
-        *,
-        own: Marker | None = None,
+        self, kind: str, effect: Effect, where: str, values: Pair, message: str, *, own: Marker | None = None
     ) -> None:
-        """Record a difference (``values``: ours, theirs); ``own`` is the marker of the node it reports
-        missing from theirs."""
-        if effect == "cosmetic":
-            accepting = None
-        elif own is not None and own.accepts(kind, values[1], own=True):
-            accepting = own
+        """Record a difference at ``where``; ``own`` is the marker of the node it reports missing from theirs."""
+        accepting = [own] if own is not None and own.accepts(kind, values[1], own=True) else []
+        accepting += [m for m in reversed(self.markers) if m.accepts(kind, values[1], own=False)]
+        if effect == "cosmetic" or not accepting:
+            difference = Difference(kind, effect, effect, self.operation, where, *values, message)
         else:
-            accepting = next(
-                (m for m in reversed(self.markers) if m.accepts(kind, values[1], own=False)), None
+            difference = Difference(
+                kind, "deliberate", effect, self.operation, where, *values, message, accepting[0].reason
             )
-        severity: Severity = effect if accepting is None else "deliberate"
-        reason = None if accepting is None else accepting.reason
-        self.found.append(
-            Difference(kind, severity, effect, self.operation, location, *values, message, reason)
-        )
+        self.found.append(difference)
 
     @contextmanager
     def marked(self, node: Any) -> Iterator[Marker | None]:
@@ -284,7 +274,8 @@ class _Comparer:
                     found[method, str(path)] = _Operation(str(path), operation, item)
         return found
 
-    def run(self) -> list[OperationMatch]:
+    def run(self) -> tuple[list[Difference], list[OperationMatch]]:
+        """Every difference of theirs on the operations ours has, and how each matched."""
         info = [as_mapping(doc.root.get("info")).get("version") for doc in (self.ours, self.theirs)]
         if str(info[0]) != str(info[1]):
             message = f"info.version is {_shown(info[1])} in theirs, {_shown(info[0])} in ours"
@@ -314,7 +305,7 @@ class _Comparer:
                     self.add("operation", "breaking", "operation", (path, None), message, own=own)
                 else:
                     self._operation(ours, theirs_ops[method, theirs_path])
-        return matches
+        return self.found, matches
 
     def _operation(self, ours: _Operation, theirs: _Operation) -> None:
         _, versions, names = _path_shape(ours.path)
@@ -331,9 +322,8 @@ class _Comparer:
                 message = (
                     f"the path parameter is called {theirs_name!r} in theirs (the client fills it by place)"
                 )
-                self.add(
-                    "parameter-name", "cosmetic", f"parameter {{{name}}} (path)", (name, theirs_name), message
-                )
+                where = f"parameter {{{name}}} (path)"
+                self.add("parameter-name", "cosmetic", where, (name, theirs_name), message)
         if theirs.operation.get("deprecated") is True and ours.operation.get("deprecated") is not True:
             message = "their document marks the operation deprecated"
             self.add("deprecated", "tolerated", "operation", ("no", "yes"), message)
@@ -437,13 +427,8 @@ class _Comparer:
                     why = ": the client takes any success status but its own as unexpected"
                     if not success:
                         why = " (an error status: the client maps it to its exception)"
-                    self.add(
-                        "status",
-                        effect,
-                        location,
-                        (None, code.lower()),
-                        f"their document adds {location}{why}",
-                    )
+                    message = f"their document adds {location}{why}"
+                    self.add("status", effect, location, (None, code.lower()), message)
                 else:
                     theirs_response, _ = self.theirs.resolve(theirs[code], f"{self.operation} {location}")
                     if isinstance(ours_response, dict) and isinstance(theirs_response, dict):
@@ -505,7 +490,16 @@ class _Comparer:
             if named[0] != named[1]:
                 message = f"the security scheme for {way} is named {named[1]} in theirs, {named[0]} in ours"
                 self.add("schema-name", "cosmetic", "security", named, message)
-            self._flows(_oauth_flows(ours_ways[way]), _oauth_flows(theirs_ways[way]))
+            # The OAuth2 flows' URLs, when both sides have some (not an http bearer scheme on one side).
+            flows = (_oauth_flows(ours_ways[way]), _oauth_flows(theirs_ways[way]))
+            for flow in sorted(flows[0].keys() | flows[1].keys()) if all(flows) else ():
+                urls = (flows[0].get(flow), flows[1].get(flow))
+                if urls[0] != urls[1]:
+                    what = "adds" if urls[0] is None else "no longer lists" if urls[1] is None else "changes"
+                    message = (
+                        f"their document {what} the OAuth2 flow {flow} (the client only sends the token)"
+                    )
+                    self.add("security-scheme", "tolerated", f"security flow {flow}", urls, message)
         # The scopes of each alternative whose schemes all send a credential in a way both sides have.
         ours_scopes = list(dict.fromkeys(s for ways, s in ours_alternatives if ways <= shared))
         theirs_scopes = list(dict.fromkeys(s for ways, s in theirs_alternatives if ways <= shared))
@@ -523,28 +517,17 @@ class _Comparer:
             message = f"their document adds the alternative {_scopes_text(scopes)}"
             self.add("scope", "tolerated", "security", values, message)
 
-    def _flows(self, ours: dict[str, dict[str, str]], theirs: dict[str, dict[str, str]]) -> None:
-        """The OAuth2 flows of schemes sending a credential the same way (their URLs, not their scopes)."""
-        if not ours or not theirs:
-            return  # an http bearer scheme on one side: no flow to compare
-        for flow in sorted(ours.keys() | theirs.keys()):
-            urls = (ours.get(flow), theirs.get(flow))
-            if urls[0] != urls[1]:
-                what = "adds" if urls[0] is None else "no longer lists" if urls[1] is None else "changes"
-                message = f"their document {what} the OAuth2 flow {flow} (the client only sends the token)"
-                self.add("security-scheme", "tolerated", f"security flow {flow}", urls, message)
-
     # -- schemas ---------------------------------------------------------------------------------------
 
     def _schema(
         self,
-        nodes: tuple[Any, Any],
+        nodes: Pair,
         prefix: str,
         field: str,
         direction: Direction,
         *,
         required: tuple[bool, bool] | None = None,
-        stack: frozenset[tuple[object, object]] = frozenset(),
+        stack: Stack = frozenset(),
     ) -> None:
         """Compare the schemas ``nodes`` (ours, theirs) at ``field`` of ``prefix``; ``required``: whether
         each side requires the field; ``stack``: the schema pairs being compared further up."""
@@ -566,7 +549,10 @@ class _Comparer:
                 self.add("schema-name", "cosmetic", location, (ours.name, theirs.name), message)
             if required is not None and required[0] != required[1]:
                 self._required(required, location, direction)
-            self._types(ours, theirs, location, direction, ours_required=required is None or required[0])
+            self._types(ours.types, theirs.types, location, direction)
+            if ours.nullable != theirs.nullable:
+                nullable = (ours.nullable, theirs.nullable)
+                self._nullable(nullable, location, direction, required is None or required[0])
             self._format(ours.format, theirs.format, location, direction)
             self._enum(ours.enum, theirs.enum, location, direction)
             if ours.default != theirs.default:
@@ -610,42 +596,39 @@ class _Comparer:
         self.add("required", effect, location, required, message)
 
     def _types(
-        self,
-        ours: SchemaView,
-        theirs: SchemaView,
-        location: str,
-        direction: Direction,
-        *,
-        ours_required: bool,
+        self, ours: frozenset[str] | None, theirs: frozenset[str] | None, where: str, direction: Direction
     ) -> None:
-        sends = direction != "request"
-        if ours.types != theirs.types:
-            narrow, wide = (theirs.types, ours.types) if sends else (ours.types, theirs.types)
-            effect = _fit(direction, _types_within(narrow, wide))
-            why = {
-                "informational": _KEEP_OURS,
-                "tolerated": "what the client sends still fits",
-                "breaking": f"what {'they send' if sends else 'the client sends'} may not fit",
-            }[effect]
-            types = (_types_text(ours.types), _types_text(theirs.types))
-            self.add("type", effect, location, types, f"type {types[1]} in theirs, {types[0]} in ours: {why}")
-        if ours.nullable == theirs.nullable:
+        if ours == theirs:
             return
-        effect = "tolerated"
-        if theirs.nullable and ours_required and direction == "response":
+        sends = direction != "request"
+        effect = _fit(direction, _types_within(theirs, ours) if sends else _types_within(ours, theirs))
+        why = {
+            "informational": _KEEP_OURS,
+            "tolerated": "what the client sends still fits",
+            "breaking": f"what {'they send' if sends else 'the client sends'} may not fit",
+        }[effect]
+        types = (_types_text(ours), _types_text(theirs))
+        self.add("type", effect, where, types, f"type {types[1]} in theirs, {types[0]} in ours: {why}")
+
+    def _nullable(
+        self, nullable: tuple[bool, bool], where: str, direction: Direction, required: bool
+    ) -> None:
+        """``required``: ours requires the field."""
+        effect: Effect = "tolerated"
+        if nullable[1] and required and direction == "response":
             effect = "breaking"
             message = "theirs allows null, ours does not, and ours requires the field: null fails the client"
-        elif theirs.nullable:
+        elif nullable[1]:
             message = "theirs allows null, ours does not"
-            if sends:
+            if direction != "request":
                 message += " (the client takes null in an optional field as absent)"
-        elif sends:
+        elif direction != "request":
             effect, message = "informational", f"ours allows null, theirs does not: {_KEEP_OURS}"
         else:
             message = "ours allows null, theirs does not"
-        self.add("nullable", effect, location, (ours.nullable, theirs.nullable), message)
+        self.add("nullable", effect, where, nullable, message)
 
-    def _format(self, ours: str | None, theirs: str | None, location: str, direction: Direction) -> None:
+    def _format(self, ours: str | None, theirs: str | None, where: str, direction: Direction) -> None:
         if ours == theirs:
             return
         request = direction == "request"
@@ -658,41 +641,33 @@ class _Comparer:
             else "they may send values the client's validation refuses",
         }[effect]
         message = f"format {theirs or '(none)'} in theirs, {ours or '(none)'} in ours: {why}"
-        self.add("format", effect, location, (ours, theirs), message)
+        self.add("format", effect, where, (ours, theirs), message)
 
     def _enum(
-        self,
-        ours: tuple[Any, ...] | None,
-        theirs: tuple[Any, ...] | None,
-        location: str,
-        direction: Direction,
+        self, ours: tuple[Any, ...] | None, theirs: tuple[Any, ...] | None, where: str, direction: Direction
     ) -> None:
         request = direction == "request"
         if ours is None and theirs is not None:
             message = f"an enum in theirs ({_shown_values(theirs)}), any value in ours"
             if not request:
                 message += f": {_KEEP_OURS}"
-            self.add(
-                "enum", "breaking" if request else "informational", location, (None, list(theirs)), message
-            )
+            self.add("enum", "breaking" if request else "informational", where, (None, list(theirs)), message)
         elif ours is not None and theirs is None:
-            self.add(
-                "enum", "tolerated", location, (list(ours), None), "any value in theirs, an enum in ours"
-            )
+            self.add("enum", "tolerated", where, (list(ours), None), "any value in theirs, an enum in ours")
         elif ours is not None and theirs is not None:
-            self.budget.spend(len(ours) + len(theirs), location)
+            self.budget.spend(len(ours) + len(theirs), where)
             ours_keys, theirs_keys = {_canonical(v) for v in ours}, {_canonical(v) for v in theirs}
             for value in (v for v in theirs if _canonical(v) not in ours_keys):
                 why = "" if request else " (the client keeps an unknown value, is_known False)"
                 message = f"their enum adds {_shown_values([value])}{why}"
-                self.add("enum", "tolerated", location, (None, value), message)
+                self.add("enum", "tolerated", where, (None, value), message)
             for value in (v for v in ours if _canonical(v) not in theirs_keys):
                 why = ": the client may send it" if request else f": {_KEEP_OURS}"
                 message = f"their enum no longer has {_shown_values([value])}{why}"
-                self.add("enum", "breaking" if request else "informational", location, (value, None), message)
+                self.add("enum", "breaking" if request else "informational", where, (value, None), message)
 
     def _constraints(
-        self, ours: dict[str, Any], theirs: dict[str, Any], location: str, direction: Direction
+        self, ours: dict[str, Any], theirs: dict[str, Any], where: str, direction: Direction
     ) -> None:
         for key in sorted(ours.keys() | theirs.keys()):
             values = (ours.get(key), theirs.get(key))
@@ -702,7 +677,7 @@ class _Comparer:
                 message = f"{key} is {_shown(values[1])} in theirs, {_shown(values[0])} in ours"
                 if effect == "informational":
                     message += f": {_KEEP_OURS}"
-                self.add(key, effect, location, values, message)
+                self.add(key, effect, where, values, message)
 
     def _properties(
         self,
@@ -712,7 +687,7 @@ class _Comparer:
         field: str,
         direction: Direction,
         *,
-        stack: frozenset[tuple[object, object]],
+        stack: Stack,
     ) -> None:
         names = sorted(ours.properties.keys() | theirs.properties.keys())
         self.budget.spend(len(names), f"{self.operation} {prefix} {field}")
@@ -791,10 +766,8 @@ def _oauth_flows(schemes: dict[str, Any]) -> dict[str, dict[str, str]]:
 def _parameter_schema(parameter: dict[str, Any]) -> Any:
     if "schema" in parameter:
         return parameter["schema"]
-    for media in as_mapping(parameter.get("content")).values():
-        if isinstance(media, dict):
-            return media.get("schema", {})
-    return {}
+    media = next((m for m in as_mapping(parameter.get("content")).values() if isinstance(m, dict)), {})
+    return media.get("schema", {})
 
 
 def _body_schema(content: dict[str, Any]) -> Any:
@@ -807,6 +780,4 @@ def _body_schema(content: dict[str, Any]) -> Any:
 
 def compare(ours: Document, theirs: Document) -> tuple[list[Difference], list[OperationMatch]]:
     """Every difference of ``theirs`` from ``ours`` on the operations ours has, and how each matched."""
-    comparer = _Comparer(ours, theirs)
-    matches = comparer.run()
-    return comparer.found, matches
+    return _Comparer(ours, theirs).run()

@@ -1,17 +1,11 @@
 """Read an OpenAPI document (JSON or YAML, 3.0 or 3.1) within bounds, and normalise its schemas.
 
-Every bound ends in ``SpecDocumentError``, one line naming the file (the command's exit 2): at most
-``max_bytes`` read (``MAX_DOCUMENT_BYTES`` by default, checked before parsing), ``MAX_NESTING`` levels of
-objects and lists (a YAML alias loop is as deep as that), aliases repeating the document's objects and
-lists at most ``MAX_ALIAS_REPEATS`` times over, and a comparison's ``Budget`` of ``MAX_WORK`` units (some
-250 times what comparing our spec with HubSpot's spends). YAML is read with libyaml's ``CSafeLoader`` when
-PyYAML has it, imported only when a YAML file is read. ``$ref``s are resolved lazily where the comparison
-walks (``hubspot_commprefs._refs``).
-
-``schema_view`` makes the 3.0/3.1 dialect and schema names not matter: ``nullable: true``, a ``"null"``
-type, a null enum value or a ``{type: null}`` anyOf/oneOf branch are all ``nullable``; ``allOf`` is merged;
-``const`` is an enum of one; 3.0's boolean ``exclusiveMinimum``/``exclusiveMaximum`` become 3.1's numbers;
-examples are dropped.
+Each bound ends in a one-line ``SpecDocumentError`` naming the file (exit 2): ``max_bytes`` read at most,
+``MAX_NESTING`` levels (a YAML alias loop is deeper), aliases repeating the document at most
+``MAX_ALIAS_REPEATS`` times over, and a comparison's ``Budget`` (some 250 times what comparing our spec with
+HubSpot's spends). YAML is read with libyaml's ``CSafeLoader`` when PyYAML has it. ``schema_view`` hides
+the dialect and the names: 3.0's ``nullable``, a ``"null"`` type, enum value or anyOf/oneOf branch are all
+``nullable``; ``allOf`` is merged; ``const`` is an enum of one; 3.0's boolean exclusive bounds are 3.1's.
 """
 
 from __future__ import annotations
