@@ -112,21 +112,19 @@ def _too_deep(name: str) -> SpecDocumentError:
 
 
 def _check_shape(root: dict[str, Any], name: str) -> None:
-    """Refuse ``root`` when nested too deeply, holding itself, or repeating itself through YAML aliases."""
+    """Refuse ``root`` when nested too deeply (a node holding itself is endlessly deep) or repeating itself
+    through YAML aliases."""
     done: dict[
         int, tuple[int, int]
     ] = {}  # id -> (levels at and under it, objects and lists, aliases repeated)
-    walking: set[int] = set()  # the path from the root
 
     def shape(node: Any, depth: int) -> tuple[int, int]:
         if id(node) in done:
             return done[id(node)]
-        if depth > MAX_NESTING or id(node) in walking:
+        if depth > MAX_NESTING:
             raise _too_deep(name)
-        walking.add(id(node))
         values = node.values() if isinstance(node, dict) else node
         below = [shape(value, depth + 1) for value in values if isinstance(value, dict | list)]
-        walking.discard(id(node))
         done[id(node)] = (1 + max((h for h, _ in below), default=0), 1 + sum(s for _, s in below))
         return done[id(node)]
 
