@@ -262,8 +262,6 @@ class _Comparer:
             if own is not None:
                 self.markers.pop()
 
-    # -- operations ------------------------------------------------------------------------------------
-
     def _operations(self, doc: Document) -> dict[tuple[str, str], _Operation]:
         found = {}
         for path, raw_item in as_mapping(doc.root.get("paths")).items():
@@ -338,8 +336,6 @@ class _Comparer:
         if words(ours) != words(theirs):
             self.add(kind, "cosmetic", location, (words(ours), words(theirs)), f"the {kind} differs")
 
-    # -- parameters ------------------------------------------------------------------------------------
-
     def _parameter_map(self, doc: Document, operation: _Operation) -> dict[tuple[str, str], tuple[Any, str]]:
         """(in, key) -> (parameter, display name); a path parameter's key is its place in the path."""
         names = list(_path_shape(operation.path)[2])
@@ -406,8 +402,6 @@ class _Comparer:
             with self.marked(ours) as own:
                 self.add("request-body", "breaking", "request body", ("declared", None), message, own=own)
 
-    # -- responses -------------------------------------------------------------------------------------
-
     def _responses(self, operation: dict[str, Any], theirs_operation: dict[str, Any]) -> None:
         ours, theirs = (
             {str(code).upper(): node for code, node in as_mapping(op.get("responses")).items()}
@@ -471,8 +465,6 @@ class _Comparer:
             with self.marked(node) as own:
                 self.add("header", "tolerated", where, (name, None), message, own=own)
 
-    # -- security --------------------------------------------------------------------------------------
-
     def _security(self, operation: dict[str, Any], theirs_operation: dict[str, Any]) -> None:
         ours_ways, ours_alternatives = _security_of(self.ours, operation)
         theirs_ways, theirs_alternatives = _security_of(self.theirs, theirs_operation)
@@ -516,8 +508,6 @@ class _Comparer:
             values = ([_scopes_text(s) for s in ours_scopes], _scopes_text(scopes))
             message = f"their document adds the alternative {_scopes_text(scopes)}"
             self.add("scope", "tolerated", "security", values, message)
-
-    # -- schemas ---------------------------------------------------------------------------------------
 
     def _schema(
         self,
