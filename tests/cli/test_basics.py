@@ -56,12 +56,11 @@ def test_mock_server_help_lists_every_fault_of_the_one_list(capsys: pytest.Captu
 
 
 def test_the_exit_codes_are_named_once() -> None:
-    from hubspot_commprefs import _exit_codes, conformance
+    from hubspot_commprefs import _exit_codes, conformance, spec_diff
     from hubspot_commprefs.cli.commands import _common
-    from hubspot_commprefs.spec_diff import _report
 
-    assert conformance.EXIT_CONFORMS == _exit_codes.EXIT_OK == _report.EXIT_NOTHING_TO_CHANGE == 0
-    assert conformance.EXIT_FAILURES == _exit_codes.EXIT_FAILED == _report.EXIT_SPEC_NEEDS_EDIT == 1
+    assert conformance.EXIT_CONFORMS == _exit_codes.EXIT_OK == spec_diff.EXIT_NOTHING_TO_CHANGE == 0
+    assert conformance.EXIT_FAILURES == _exit_codes.EXIT_FAILED == spec_diff.EXIT_SPEC_NEEDS_EDIT == 1
     assert conformance.EXIT_NO_ANSWER is _exit_codes.EXIT_NO_ANSWER
     assert _common.EXIT_USAGE is _exit_codes.EXIT_USAGE
 

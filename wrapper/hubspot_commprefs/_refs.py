@@ -1,17 +1,7 @@
-"""Local ``$ref`` resolution over one parsed JSON document, in time linear in the document.
-
-Standard library only, and nothing here knows OpenAPI beyond the ``$ref`` key: the one resolver of
-spec-diff, the conformance checks and ``openapi`` (the spec as the harness reads it).
-
-- Only local references (``#/a/b``: a JSON pointer into the same document, with ``~0``/``~1`` and
-  percent escapes) are followed; a remote one (``other.json#/x``, ``https://...``), one that is not a
-  string, a dangling one and a chain that loops back on itself (``A -> B -> A``) raise ``RefError``
-  naming the reference.
-- Each reference is resolved once and remembered: a chain of any length, entered anywhere any number of
-  times, is walked once in all.
-- Keys beside a ``$ref`` (3.1 allows ``description``, or an extension, there) are kept over the target's,
-  the nearest one winning. A chain that gathers more than ``MAX_SIBLING_KEYS`` of them is refused, so that
-  what is remembered per reference stays small whatever the document.
+"""Local ``$ref`` resolution, in time linear in the document: the one resolver of spec-diff, the conformance
+checks and ``openapi``. Only ``#/...`` pointers into the same document are followed (``RefError`` names any
+other, a dangling or a looping one); each reference is resolved once. Keys beside a ``$ref`` win over the
+target's, up to ``MAX_SIBLING_KEYS`` per chain, so that what is remembered per reference stays small.
 """
 
 from __future__ import annotations
@@ -37,14 +27,12 @@ class References:
         self._done: dict[str, tuple[Any, dict[str, Any], str]] = {}
 
     def resolve(self, node: Any, where: str) -> tuple[Any, str | None]:
-        """``node`` with its ``$ref`` chain followed, keys beside a ``$ref`` kept over the target's, and the
+        """``node`` with its ``$ref`` chain followed (keys beside a ``$ref`` kept over the target's), and the
         last reference followed (None when ``node`` is no reference). ``where`` names the node in errors."""
         if not isinstance(node, dict) or REF not in node:
             return node, None
         target, beside, last = self._follow(_ref_of(node, where), where)
-        own = {key: value for key, value in node.items() if key != REF}
-        if own:
-            beside = {**beside, **own}
+        beside = {**beside, **_beside(node)}
         if beside and isinstance(target, dict):
             return {**target, **beside}, last
         return target, last
@@ -66,14 +54,11 @@ class References:
             ref = _ref_of(pointed, where)
         for outer, pointed in reversed(chain):
             target, beside, last = self._done[pointed[REF]]
-            own = {key: value for key, value in pointed.items() if key != REF}
-            if own:
-                beside = {**beside, **own}
-                if len(beside) > MAX_SIBLING_KEYS:
-                    raise RefError(
-                        f"more than {MAX_SIBLING_KEYS} keys beside the $refs of the chain from {outer!r} "
-                        f"(at {where})"
-                    )
+            beside = {**beside, **_beside(pointed)}
+            if len(beside) > MAX_SIBLING_KEYS:
+                raise RefError(
+                    f"more than {MAX_SIBLING_KEYS} keys beside the $refs of the chain from {outer!r} (at {where})"
+                )
             self._done[outer] = (target, beside, last)
         return self._done[first]
 
@@ -89,10 +74,11 @@ class References:
         node: Any = self._root
         for raw in pointer.split("/")[1:]:
             part = raw.replace("~1", "/").replace("~0", "~")
+            index = int(part) if part.isascii() and part.isdigit() and len(part) <= _MAX_INDEX_DIGITS else -1
             if isinstance(node, dict) and part in node:
                 node = node[part]
-            elif isinstance(node, list) and _index(part) < len(node):
-                node = node[_index(part)]
+            elif isinstance(node, list) and 0 <= index < len(node):
+                node = node[index]
             else:
                 raise RefError(f"$ref {ref!r} at {where} points at nothing")
         return node
@@ -105,8 +91,5 @@ def _ref_of(node: dict[str, Any], where: str) -> str:
     return ref
 
 
-def _index(part: str) -> int:
-    """``part`` as a list index, or a number no list reaches when it is not one."""
-    if part.isascii() and part.isdigit() and len(part) <= _MAX_INDEX_DIGITS:
-        return int(part)
-    return 1 << 62
+def _beside(node: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in node.items() if key != REF}

@@ -1,31 +1,11 @@
-"""Read an OpenAPI document (JSON or YAML, 3.0 or 3.1), resolve its local ``$ref``s and normalise schemas.
+"""Read an OpenAPI document (JSON or YAML, 3.0 or 3.1) within bounds, and normalise its schemas.
 
-Nothing here knows HubSpot: it turns any document into views in which schema names and the 3.0/3.1
-spelling no longer show. Every bound below ends in ``SpecDocumentError``: a one-line message naming the
-file and the problem (the command's exit 2), never a traceback.
-
-- **Reading.** At most ``MAX_DOCUMENT_BYTES`` (16 MiB; ``max_bytes`` changes it) are read: a larger file
-  is refused before it is parsed. A ``.json`` file is parsed as JSON; anything else as YAML (a superset of
-  JSON), with libyaml's ``CSafeLoader`` when PyYAML has it (several times faster than the pure-Python
-  loader), imported lazily so that the CLI's core needs PyYAML only when a YAML file is read. A file that
-  cannot be read, is not UTF-8, is neither JSON nor YAML, or is not an OpenAPI 3.0/3.1 document is refused.
-- **Shape.** A document nested more than ``MAX_NESTING`` (100) levels of objects and lists, or holding
-  itself (a YAML alias loop), is refused (real ones nest about 20), so that nothing after reading it
-  recurses deeply or endlessly; so is one whose YAML aliases repeat its objects and lists more than
-  ``MAX_ALIAS_REPEATS`` (10) times over, since every value may end up compared, printed or in the JSON.
-- **References** are resolved lazily (``hubspot_commprefs._refs``), where the comparison walks: a document may hold
-  hundreds of operations we never look at.
-- **Work.** Looking at a schema spends from the comparison's ``Budget``: ``MAX_WORK`` units (a schema
-  looked at, a property or enum value compared), some 250 times what comparing our spec with HubSpot's
-  spends, so that schemas reached through very many paths (two properties that are ``$ref``s to the next
-  schema, 40 times over; YAML aliases) are refused in about a second rather than walked for hours.
-- **Normalisation** (``SchemaView``): 3.0's ``nullable: true``, 3.1's ``type: [T, "null"]``, a ``null``
-  in ``enum`` and ``anyOf``/``oneOf`` with a ``{type: null}`` branch all become ``nullable``; ``type``
-  becomes a set (inferred as object/array from ``properties``/``items`` when absent); ``allOf`` is merged
-  (properties and ``required`` united), which also unwraps 3.0's ``allOf: [{$ref}]`` idiom; ``const`` is an
-  enum of one; 3.0's boolean ``exclusiveMinimum``/``exclusiveMaximum`` become 3.1's numbers; ``example``
-  and ``examples`` are dropped (they never matter to a client). The schema's name (the last ``$ref``
-  followed) is kept only to be reported as cosmetic.
+Each bound ends in a one-line ``SpecDocumentError`` naming the file (exit 2): ``max_bytes`` read at most,
+``MAX_NESTING`` levels (a YAML alias loop is deeper), aliases repeating the document at most
+``MAX_ALIAS_REPEATS`` times over, and a comparison's ``Budget`` (some 250 times what comparing our spec with
+HubSpot's spends). YAML is read with libyaml's ``CSafeLoader`` when PyYAML has it. ``schema_view`` hides
+the dialect and the names: 3.0's ``nullable``, a ``"null"`` type, enum value or anyOf/oneOf branch are all
+``nullable``; ``allOf`` is merged; ``const`` is an enum of one; 3.0's boolean exclusive bounds are 3.1's.
 """
 
 from __future__ import annotations
@@ -56,13 +36,11 @@ MAX_ALIAS_REPEATS = 10
 MAX_COMPOSITION_DEPTH = 32
 MAX_WORK = 100_000
 _SHOWN_WHERE = 120
-_NO_DEFAULT = object()
+NO_DEFAULT = object()
 
 
 class SpecDocumentError(Exception):
-    """A document that cannot be compared: unreadable, too large or too deeply nested, not JSON or YAML,
-    not OpenAPI 3.0/3.1, holding a reference that cannot be resolved, or too costly to compare. The
-    message is one line that names the file and the problem."""
+    """A document that cannot be read or compared; the message is one line naming the file and the problem."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,16 +54,8 @@ class Document:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_refs", References(self.root))
 
-    @property
-    def openapi(self) -> str:
-        return str(self.root.get("openapi", ""))
-
     def resolve(self, node: Any, where: str) -> tuple[Any, str | None]:
-        """``node`` with its ``$ref`` chain followed, and the last reference followed (None for inline).
-
-        Keys beside a ``$ref`` (3.1 allows ``description`` or our marker there) are kept over the
-        target's. ``where`` says where the node is, for error messages.
-        """
+        """``node`` with its ``$ref`` chain followed, and the last reference followed (None for inline)."""
         try:
             return self._refs.resolve(node, where)
         except RefError as exc:
@@ -93,8 +63,7 @@ class Document:
 
 
 class Budget:
-    """The work one comparison may do (``MAX_WORK`` units), spent as it goes; ``name`` names the comparison
-    in the error that ends it."""
+    """The work one comparison may do (``MAX_WORK`` units); ``name`` names it in the error that ends it."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -124,7 +93,7 @@ def _parse(text: str, name: str, *, as_json: bool) -> Any:
         raise SpecDocumentError(
             f"{name}: reading YAML needs PyYAML: pip install 'hubspot-commprefs[harness]' (or give a .json file)"
         ) from None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml's when PyYAML has it
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
@@ -142,61 +111,45 @@ def _too_deep(name: str) -> SpecDocumentError:
     return SpecDocumentError(f"{name}: nested more than {MAX_NESTING} levels deep")
 
 
-def _shape(root: Any) -> tuple[int, int, int]:
-    """(levels of objects and lists ``root`` nests, its objects and lists, and the same counting a node
-    shared through YAML aliases once per place it appears). Past ``MAX_NESTING`` levels, or on a node
-    that contains itself (an alias loop), the count stops, saying ``MAX_NESTING + 1`` levels."""
-    heights: dict[int, int] = {}
-    sizes: dict[int, int] = {}  # objects and lists at and under a node, aliases repeated
-    open_nodes: set[int] = set()  # the nodes whose children are being counted: the path from the root
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, counted = stack.pop()
+def _check_shape(root: dict[str, Any], name: str) -> None:
+    """Refuse ``root`` when nested too deeply (a node holding itself is endlessly deep) or repeating itself
+    through YAML aliases."""
+    done: dict[
+        int, tuple[int, int]
+    ] = {}  # id -> (levels at and under it, objects and lists, aliases repeated)
+
+    def shape(node: Any, depth: int) -> tuple[int, int]:
+        if id(node) in done:
+            return done[id(node)]
+        if depth > MAX_NESTING:
+            raise _too_deep(name)
         values = node.values() if isinstance(node, dict) else node
-        containers = [v for v in values if isinstance(v, dict | list)]
-        if counted:
-            open_nodes.discard(id(node))
-            heights[id(node)] = 1 + max((heights[id(v)] for v in containers), default=0)
-            sizes[id(node)] = 1 + sum(sizes[id(v)] for v in containers)
-            if heights[id(node)] > MAX_NESTING:
-                return MAX_NESTING + 1, len(sizes), sizes[id(node)]
-        elif id(node) in open_nodes:
-            return MAX_NESTING + 1, len(sizes), len(sizes)
-        elif id(node) not in heights:
-            open_nodes.add(id(node))
-            stack.append((node, True))
-            stack.extend((v, False) for v in containers)
-    return heights[id(root)], len(sizes), sizes[id(root)]
+        below = [shape(value, depth + 1) for value in values if isinstance(value, dict | list)]
+        done[id(node)] = (1 + max((h for h, _ in below), default=0), 1 + sum(s for _, s in below))
+        return done[id(node)]
 
-
-def parse_document(text: str, name: str, *, as_json: bool = False) -> Document:
-    """``text`` as an OpenAPI 3.0/3.1 document, or ``SpecDocumentError``."""
-    root = _parse(text, name, as_json=as_json)
-    return as_document(root, name)
-
-
-def as_document(root: Any, name: str) -> Document:
-    """An already parsed document, checked to be OpenAPI 3.0 or 3.1 and of a bounded shape (above)."""
-    if not isinstance(root, dict):
-        raise SpecDocumentError(f"{name}: not an OpenAPI document (its top level is not an object)")
-    levels, nodes, repeated = _shape(root)
+    levels, repeated = shape(root, 1)
     if levels > MAX_NESTING:
         raise _too_deep(name)
-    if repeated > MAX_ALIAS_REPEATS * nodes:
+    if repeated > MAX_ALIAS_REPEATS * len(done):
         raise SpecDocumentError(
             f"{name}: its YAML aliases repeat its objects and lists more than {MAX_ALIAS_REPEATS} times over"
         )
+
+
+def as_document(root: Any, name: str) -> Document:
+    """An already parsed document, checked to be OpenAPI 3.0 or 3.1 and of a bounded shape."""
+    if not isinstance(root, dict):
+        raise SpecDocumentError(f"{name}: not an OpenAPI document (its top level is not an object)")
+    _check_shape(root, name)
     version = root.get("openapi")
+    if version is None and "swagger" in root:
+        raise SpecDocumentError(f"{name}: a Swagger {root['swagger']} document; OpenAPI 3.0 or 3.1 is needed")
     if version is None:
-        if "swagger" in root:
-            raise SpecDocumentError(
-                f"{name}: a Swagger {root['swagger']} document; OpenAPI 3.0 or 3.1 is needed"
-            )
         raise SpecDocumentError(f"{name}: not an OpenAPI document (no 'openapi' field)")
     if not str(version).startswith(tuple(v + "." for v in SUPPORTED_VERSIONS)):
         raise SpecDocumentError(f"{name}: OpenAPI {version} is not supported (3.0 or 3.1 is)")
-    paths = root.get("paths", {})
-    if not isinstance(paths, dict):
+    if not isinstance(root.get("paths", {}), dict):
         raise SpecDocumentError(f"{name}: 'paths' is not an object")
     return Document(name=name, root=root)
 
@@ -211,19 +164,16 @@ def load_document(path: str | Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> D
     except OSError as exc:
         raise SpecDocumentError(f"{name}: cannot read it ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
+        mib = max_bytes / (1024 * 1024)
+        size = f"{mib:g} MiB" if mib >= 1 else f"{max_bytes:,} bytes"
         raise SpecDocumentError(
-            f"{name}: larger than {_size(max_bytes)}, more than spec-diff reads (--max-size raises the bound)"
+            f"{name}: larger than {size}, more than spec-diff reads (--max-size raises the bound)"
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SpecDocumentError(f"{name}: not UTF-8 text, so neither JSON nor YAML") from None
-    return parse_document(text, name, as_json=name.lower().endswith(".json"))
-
-
-def _size(size: int) -> str:
-    mib = size / (1024 * 1024)
-    return f"{mib:g} MiB" if mib >= 1 else f"{size:,} bytes"
+    return as_document(_parse(text, name, as_json=name.lower().endswith(".json")), name)
 
 
 def load_bundled_spec() -> Document:
@@ -235,7 +185,7 @@ def load_bundled_spec() -> Document:
         text = (files("hubspot_commprefs_client") / "openapi.yaml").read_text(encoding="utf-8")
     except (OSError, ModuleNotFoundError) as exc:
         raise SpecDocumentError(f"{name}: cannot read it ({exc})") from None
-    return parse_document(text, name)
+    return as_document(_parse(text, name, as_json=False), name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +198,7 @@ class SchemaView:
     nullable: bool
     format: str | None
     enum: tuple[Any, ...] | None
-    default: Any
+    default: Any  # NO_DEFAULT when there is none
     properties: dict[str, Any]  # name -> raw node (resolved when the comparison gets there)
     required: frozenset[str]
     items: Any  # raw node or None
@@ -257,19 +207,29 @@ class SchemaView:
     description: str | None
     marker: Any  # the raw x-deliberate-difference (read for ours only)
 
-    @property
-    def has_default(self) -> bool:
-        return self.default is not _NO_DEFAULT
+
+def words(value: Any) -> str | None:
+    """``value`` with its whitespace runs made single spaces, when it is text."""
+    return " ".join(value.split()) if isinstance(value, str) else None
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when it is a list, else an empty one (a malformed document is read as saying nothing)."""
+    return value if isinstance(value, list) else []
+
+
+def as_mapping(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_strings(value: Any) -> list[str]:
+    return [str(v) for v in as_list(value)]
 
 
 def _type_set(value: Any) -> set[str] | None:
-    if value is None:
-        return None
     if isinstance(value, str):
         return {value}
-    if isinstance(value, list):
-        return {str(v) for v in value}
-    return None
+    return {str(v) for v in value} if isinstance(value, list) else None
 
 
 def _flatten(doc: Document, node: Any, where: str, budget: Budget, depth: int = 0) -> dict[str, Any]:
@@ -281,15 +241,13 @@ def _flatten(doc: Document, node: Any, where: str, budget: Budget, depth: int = 
     if depth > MAX_COMPOSITION_DEPTH:
         raise SpecDocumentError(f"{doc.name}: allOf/anyOf/oneOf nested too deeply (a cycle?) at {where}")
     out: dict[str, Any] = {k: v for k, v in node.items() if k not in {"allOf", "anyOf", "oneOf"}}
-    parts = [
-        _flatten(doc, p, f"{where}/allOf/{i}", budget, depth + 1)
-        for i, p in enumerate(as_list(node.get("allOf")))
-    ]
+    parts = as_list(node.get("allOf"))
     if parts:
-        _merge_all_of(out, parts, budget, where)
-    branches = [*as_list(node.get("anyOf")), *as_list(node.get("oneOf"))]
+        flat_parts = [_flatten(doc, p, f"{where}/allOf/{i}", budget, depth + 1) for i, p in enumerate(parts)]
+        budget.spend(sum(len(as_mapping(part.get("properties"))) for part in flat_parts), where)
+        _merge_all_of(out, flat_parts)
     kept = []
-    for index, branch in enumerate(branches):
+    for index, branch in enumerate([*as_list(node.get("anyOf")), *as_list(node.get("oneOf"))]):
         flat = _flatten(doc, branch, f"{where}/anyOf|oneOf/{index}", budget, depth + 1)
         if _type_set(flat.get("type")) == {"null"}:
             out["nullable"] = True
@@ -307,7 +265,7 @@ def _flatten(doc: Document, node: Any, where: str, budget: Budget, depth: int = 
     return out
 
 
-def _merge_all_of(out: dict[str, Any], parts: list[dict[str, Any]], budget: Budget, where: str) -> None:
+def _merge_all_of(out: dict[str, Any], parts: list[dict[str, Any]]) -> None:
     """Merge ``allOf`` parts into ``out``: properties and ``required`` united, types intersected, the rest
     kept from ``out`` first (so a description beside a 3.0 ``allOf: [{$ref}]`` wins)."""
     properties = dict(as_mapping(out.get("properties")))
@@ -315,7 +273,6 @@ def _merge_all_of(out: dict[str, Any], parts: list[dict[str, Any]], budget: Budg
     for part in parts:
         for key, value in part.items():
             if key == "properties":
-                budget.spend(len(as_mapping(value)), where)
                 for name, schema in as_mapping(value).items():
                     properties.setdefault(name, schema)
             elif key == "required":
@@ -331,25 +288,13 @@ def _merge_all_of(out: dict[str, Any], parts: list[dict[str, Any]], budget: Budg
         out["required"] = sorted(required)
 
 
-def as_list(value: Any) -> list[Any]:
-    """``value`` when it is a list, else an empty one (a malformed document is read as saying nothing)."""
-    return value if isinstance(value, list) else []
-
-
-def as_mapping(value: Any) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def as_strings(value: Any) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
 def schema_view(doc: Document, node: Any, where: str, budget: Budget) -> SchemaView:
     """``node`` (a schema, perhaps a ``$ref``) normalised."""
     resolved, ref = doc.resolve(node, where)
     flat = _flatten(doc, node, where, budget)
     types = _type_set(flat.get("type"))
-    nullable = flat.get("nullable") is True
+    enum = flat.get("enum")
+    nullable = flat.get("nullable") is True or (isinstance(enum, list) and None in enum)
     if types is not None and "null" in types:
         nullable = True
         types.discard("null")
@@ -357,44 +302,28 @@ def schema_view(doc: Document, node: Any, where: str, budget: Budget) -> SchemaV
         types = {"object"}
     elif types is None and "items" in flat:
         types = {"array"}
-    if types is not None and not types:  # only "null"
-        types = None
-    enum = _enum(flat)
-    if isinstance(flat.get("enum"), list) and None in flat["enum"]:
-        nullable = True
-    description = flat.get("description")
+    values = tuple(v for v in enum if v is not None) if isinstance(enum, list) else None
+    constraints = {key: flat[key] for key in CONSTRAINT_KEYS if key in flat}
+    for bound in ("minimum", "maximum"):
+        exclusive = f"exclusive{bound.title()}"
+        flag = constraints.get(exclusive)
+        if isinstance(flag, bool):  # 3.0: a flag on minimum/maximum; 3.1: the bound itself
+            del constraints[exclusive]
+        if flag is True and bound in constraints:
+            constraints[exclusive] = constraints.pop(bound)
     return SchemaView(
         key=ref if ref is not None else id(resolved),
         name=ref.rsplit("/", 1)[-1] if ref is not None and ref.startswith("#/components/schemas/") else None,
-        types=frozenset(types) if types is not None else None,
+        types=frozenset(types) if types else None,
         nullable=nullable,
         format=str(flat["format"]) if flat.get("format") is not None else None,
-        enum=enum,
-        default=flat.get("default", _NO_DEFAULT),
+        enum=(flat["const"],) if "const" in flat else values,
+        default=flat.get("default", NO_DEFAULT),
         properties={str(name): schema for name, schema in as_mapping(flat.get("properties")).items()},
         required=frozenset(as_strings(flat.get("required"))),
         items=flat.get("items"),
         additional=flat.get("additionalProperties"),
-        constraints=_constraints(flat),
-        description=" ".join(description.split()) if isinstance(description, str) else None,
+        constraints=constraints,
+        description=words(flat.get("description")),
         marker=flat.get(MARKER),
     )
-
-
-def _enum(flat: dict[str, Any]) -> tuple[Any, ...] | None:
-    if "const" in flat:
-        return (flat["const"],)
-    if isinstance(flat.get("enum"), list):
-        return tuple(v for v in flat["enum"] if v is not None)
-    return None
-
-
-def _constraints(flat: dict[str, Any]) -> dict[str, Any]:
-    constraints = {key: flat[key] for key in CONSTRAINT_KEYS if key in flat}
-    for bound in ("Minimum", "Maximum"):
-        exclusive = constraints.get(f"exclusive{bound}")
-        if isinstance(exclusive, bool):  # 3.0: a flag on minimum/maximum; 3.1: the bound itself
-            del constraints[f"exclusive{bound}"]
-            if exclusive and bound.lower() in constraints:
-                constraints[f"exclusive{bound}"] = constraints.pop(bound.lower())
-    return constraints

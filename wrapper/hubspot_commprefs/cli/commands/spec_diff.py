@@ -1,8 +1,4 @@
-"""``hubspot-commprefs spec-diff OTHER``: compare the bundled spec with another OpenAPI document of this API.
-
-The rules that classify each difference are in ``hubspot_commprefs.spec_diff._compare``; the exit code's
-in ``hubspot_commprefs.spec_diff._report``.
-"""
+"""``hubspot-commprefs spec-diff OTHER``: compare the bundled spec with another OpenAPI document."""
 
 from __future__ import annotations
 
