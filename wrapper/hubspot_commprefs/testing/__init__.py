@@ -15,7 +15,7 @@ _require_harness("hubspot_commprefs.testing (the fake HubSpot server)")
 
 from hubspot_commprefs._faults import DRIFT_FIELDS, FAULT_HELP, Fault
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
-from hubspot_commprefs.testing._app import RecordedRequest
+from hubspot_commprefs.testing._app import RateLimit, RecordedRequest
 from hubspot_commprefs.testing._bodies import SCOPES
 from hubspot_commprefs.testing._data import (
     BusinessUnit,
@@ -29,7 +29,6 @@ from hubspot_commprefs.testing._data import (
     default_dataset,
     load_dataset,
 )
-from hubspot_commprefs.testing._rate_limit import RateLimit
 from hubspot_commprefs.testing._replay import (
     Replay,
     ReplayDriftError,

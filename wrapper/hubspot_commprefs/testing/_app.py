@@ -2,40 +2,45 @@
 
 Order of checks, as HubSpot answers: the path (404), the method (405), the token (401, or 403 without the
 scope), the rate limit (429), the query (400), then the answer (200), with any configured faults applied.
+
+``logging_requests`` wraps an ASGI app to log one line per request once its answer is over. It never sees
+a header; a token the server accepts is ``[redacted]`` in the path and query too, and characters that are
+not printable are escaped, so that a path cannot write to the terminal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
+from starlette.routing import request_response
 
 from hubspot_commprefs._faults import Fault, apply_drift
 from hubspot_commprefs.openapi import SpecEndpoints, endpoints, query_parameters
 from hubspot_commprefs.testing import _bodies
 from hubspot_commprefs.testing._data import DEFAULT_BUSINESS_UNIT_ID, Dataset
 from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, network_answer
-from hubspot_commprefs.testing._rate_limit import RateLimit, RateLimitEnforcer
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable, Iterable
 
-    from starlette.datastructures import URLPath
     from starlette.requests import Request
-    from starlette.types import Receive, Scope, Send
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from hubspot_commprefs.openapi import Endpoint
     from hubspot_commprefs.testing._replay import Replay
 
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 READ_SCOPES = frozenset(_bodies.SCOPES)
 JSON_MEDIA_TYPE = "application/json;charset=utf-8"
+REDACTED = "[redacted]"
+MIN_SCRUBBED_TOKEN = 4  # shorter "tokens" would redact ordinary letters of every path
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,20 @@ class RecordedRequest:
     method: str
     path: str
     query: str
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """HubSpot's rate limit per token (one app each): ``max_requests`` per rolling ``interval_ms``
+    milliseconds, and ``daily`` per day. The defaults are HubSpot's Professional / Enterprise tier."""
+
+    max_requests: int = 190
+    interval_ms: int = 10_000
+    daily: int = 625_000
+
+    def __post_init__(self) -> None:
+        if self.max_requests < 1 or self.interval_ms < 1 or self.daily < 1:
+            raise ValueError("a rate limit needs max_requests, interval_ms and daily of at least 1")
 
 
 @dataclass(slots=True)
@@ -61,13 +80,11 @@ class ServerState:
     spec_endpoints: SpecEndpoints = field(default_factory=endpoints)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    limiter: RateLimitEnforcer = field(init=False)
     answered: int = 0
     replay: Replay | None = None  # recorded answers, served before the seeded data (see _replay.py)
     replay_strict: bool = False  # with replay: a request not recorded gets a 404, not the seeded data
-
-    def __post_init__(self) -> None:
-        self.limiter = RateLimitEnforcer(self.rate_limit)
+    windows: dict[str, deque[float]] = field(default_factory=dict)  # per token: its requests in the window
+    used_today: dict[str, int] = field(default_factory=dict)
 
 
 class _JSON(JSONResponse):
@@ -96,24 +113,20 @@ def _validate(request: Request, *, with_verbose: bool) -> tuple[int, bool] | Res
     business_unit_id = DEFAULT_BUSINESS_UNIT_ID
     if raw_unit is not None:
         unit = parameters["businessUnitId"]
-        try:
-            business_unit_id = int(raw_unit, 10)
-        except ValueError:
-            business_unit_id = -1
-        if not raw_unit.lstrip("-").isdigit() or not unit.compiled.is_valid(business_unit_id):
+        digits = raw_unit.removeprefix("-")
+        parsed = int(raw_unit) if digits.isascii() and digits.isdigit() else None
+        if parsed is None or not unit.compiled.is_valid(parsed):
             expected = f"an {unit.format or 'integer'} integer"
             return _JSON(
                 _bodies.invalid_parameter("businessUnitId", raw_unit, expected, "INVALID_INTEGER"), 400
             )
-    verbose = False
+        business_unit_id = parsed
     raw_verbose = _query(request, "verbose") if with_verbose else None
-    if raw_verbose is not None:
-        if raw_verbose.lower() not in {"true", "false"}:
-            return _JSON(
-                _bodies.invalid_parameter("verbose", raw_verbose, "true or false", "INVALID_BOOLEAN"), 400
-            )
-        verbose = raw_verbose.lower() == "true"
-    return business_unit_id, verbose
+    if raw_verbose is not None and raw_verbose.lower() not in {"true", "false"}:
+        return _JSON(
+            _bodies.invalid_parameter("verbose", raw_verbose, "true or false", "INVALID_BOOLEAN"), 400
+        )
+    return business_unit_id, raw_verbose is not None and raw_verbose.lower() == "true"
 
 
 def _faulty(state: ServerState, body: dict[str, Any], headers: dict[str, str]) -> Response:
@@ -132,18 +145,35 @@ def _faulty(state: ServerState, body: dict[str, Any], headers: dict[str, str]) -
         return HTMLResponse(_bodies.HTML_ERROR_PAGE, 502, headers)
     body = apply_drift(body, faults)
     if Fault.WRONG_CONTENT_TYPE in faults:
-        import json
-
         return Response(json.dumps(body), 200, headers, media_type="text/plain")
     return _JSON(body, 202 if Fault.UNDOCUMENTED_STATUS in faults else 200, headers)
 
 
-def _route(state: ServerState, raw_path: str) -> tuple[Endpoint, dict[str, str]] | None:
-    for endpoint in state.spec_endpoints:
-        match = endpoint.match(raw_path)
-        if match is not None:
-            return endpoint, match
-    return None
+def _rate_limit_headers(state: ServerState, token: str) -> tuple[dict[str, str], str | None]:
+    """HubSpot's rate-limit headers, and the policy that refuses this request (None: it is counted)."""
+    limit = state.rate_limit
+    now = time.monotonic()
+    with state.lock:
+        window = state.windows.setdefault(token, deque())
+        while window and window[0] <= now - limit.interval_ms / 1000:
+            window.popleft()
+        used_today = state.used_today.get(token, 0)
+        refused_by = None
+        if used_today >= limit.daily:
+            refused_by = "DAILY"
+        elif len(window) >= limit.max_requests:
+            refused_by = "TEN_SECONDLY_ROLLING"
+        else:
+            window.append(now)
+            used_today = state.used_today[token] = used_today + 1
+        headers = {
+            "X-HubSpot-RateLimit-Max": str(limit.max_requests),
+            "X-HubSpot-RateLimit-Remaining": str(max(0, limit.max_requests - len(window))),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(limit.interval_ms),
+            "X-HubSpot-RateLimit-Daily": str(limit.daily),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, limit.daily - used_today)),
+        }
+    return headers, refused_by
 
 
 def _authorize(state: ServerState, request: Request) -> Response | dict[str, str]:
@@ -156,10 +186,10 @@ def _authorize(state: ServerState, request: Request) -> Response | dict[str, str
         return _JSON(_bodies.unauthenticated(), 401)
     if not scopes & READ_SCOPES:
         return _JSON(_bodies.missing_scopes(), 403)
-    decision = state.limiter.acquire(token)
-    if not decision.allowed:
-        return _JSON(_bodies.rate_limited(decision.policy or "TEN_SECONDLY_ROLLING"), 429, decision.headers)
-    return decision.headers
+    headers, refused_by = _rate_limit_headers(state, token)
+    if refused_by is not None:
+        return _JSON(_bodies.rate_limited(refused_by), 429, headers)
+    return headers
 
 
 async def _replayed(state: ServerState, request: Request, raw_path: str) -> Response | None:
@@ -184,27 +214,6 @@ async def _replayed(state: ServerState, request: Request, raw_path: str) -> Resp
     return replayed
 
 
-class _EveryRequest(BaseRoute):
-    """Takes every HTTP request, whatever bytes its path holds and whatever its method.
-
-    A Starlette ``Route("/{path:path}")`` misses a path with a newline (``a%0Ab%40example.com``: its
-    ``.*`` stops at one) and answers a method outside its list itself; both answers are Starlette's
-    text/plain, never HubSpot's JSON. Here the handler sees everything and answers JSON.
-    """
-
-    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
-        self.app = request_response(endpoint)
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        raise NoMatchFound(name, path_params)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
-
-
 def build_app(state: ServerState) -> Starlette:
     """A Starlette app serving ``state``; every route is matched against the spec's path templates."""
 
@@ -212,7 +221,7 @@ def build_app(state: ServerState) -> Starlette:
         raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1").split("?", 1)[0]
         with state.lock:
             state.requests.append(RecordedRequest(request.method, raw_path, request.url.query))
-        route = _route(state, raw_path)
+        route = next(((e, m) for e in state.spec_endpoints if (m := e.match(raw_path)) is not None), None)
         if route is None:
             return _JSON(_bodies.not_found(), 404)
         endpoint, match = route
@@ -240,4 +249,60 @@ def build_app(state: ServerState) -> Starlette:
             body = _bodies.statuses(state.dataset, subscriber, business_unit_id)
         return _faulty(state, body, headers)
 
-    return Starlette(routes=[_EveryRequest(handle)])
+    app = Starlette()
+    # Every request, as the router's default: a Route's ``.*`` misses a path with a newline, and a Route
+    # answers a method outside its list itself, both in text/plain where HubSpot answers JSON.
+    app.router.default = request_response(handle)
+    return app
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def _log_line(
+    scope: Scope, status: int | None, seconds: float, *, cut_short: bool, secrets: Iterable[str]
+) -> str:
+    """Method, path with query, status (``-`` when none was sent) and duration of one request."""
+    raw: Any = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
+    target = raw.decode("latin-1").split("?", 1)[0]
+    query = scope.get("query_string", b"").decode("latin-1")
+    if query:
+        target += "?" + query
+    for secret in secrets:
+        if len(secret) >= MIN_SCRUBBED_TOKEN:
+            target = target.replace(secret, REDACTED)
+    shown = "-" if status is None else str(status)
+    line = f"{_printable(str(scope.get('method', '?')))} {_printable(target)} -> {shown} ({seconds * 1000:.1f} ms)"
+    return line + " (answer cut short)" if cut_short else line
+
+
+def logging_requests(
+    app: ASGIApp, write: Callable[[str], object], secrets: Callable[[], Iterable[str]]
+) -> ASGIApp:
+    """``app``, calling ``write`` with one line per HTTP request once its answer is over (or broken off);
+    ``secrets`` gives the tokens to redact (read at each request: they can change while the server runs)."""
+
+    async def logged(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: int | None = None
+        finished = False
+
+        async def sending(message: Message) -> None:
+            nonlocal status, finished
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                finished = True
+            await send(message)
+
+        try:
+            await app(scope, receive, sending)
+        finally:
+            seconds = time.perf_counter() - started
+            write(_log_line(scope, status, seconds, cut_short=not finished, secrets=secrets()))
+
+    return logged

@@ -1,18 +1,34 @@
 """Run the fake server: uvicorn in a background thread, on 127.0.0.1 and a free port by default.
 
-with FakeHubSpot() as server:
-    client = httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.token}"})
+Connections are bounded, as uvicorn 0.54 does not bound them: its keep-alive timeout starts only once an
+answer is sent, so a request head that never ends (slowloris) holds a connection for ever, and its
+``limit_concurrency`` answers 503 to every new request, not to the slow ones. ``HeadDeadlineProtocol``
+(uvicorn's h11 protocol; no ASGI app sees a request before its head is complete) adds two rules:
+
+- a request's head must be complete within ``HEAD_TIMEOUT`` seconds of the connection's opening, or of the
+  first byte of a next request on a kept-alive one, however it trickles in; else the connection is closed;
+- at most ``connection_limit()`` connections are open (``MAX_CONNECTIONS``, or a quarter of the soft limit
+  of file descriptors when lower): one beyond it closes the open one that has waited longest for a head,
+  never one being answered.
+
+Why a quarter, and a backlog of half the bound: asyncio accepts up to ``backlog`` connections in one turn,
+each counted two turns later, so a few times ``backlog`` descriptors are in use beyond the bound; running
+out must never happen (Python 3.11's asyncio then retries every failed ``accept`` in a storm that starves
+the loop).
 """
 
 from __future__ import annotations
 
 import math
+import resource
 import socket
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Self
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from hubspot_commprefs._faults import (
     DEFAULT_BOMB_SIZE,
@@ -22,16 +38,20 @@ from hubspot_commprefs._faults import (
     parse_faults,
 )
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
-from hubspot_commprefs.testing._app import ALL_METHODS, RecordedRequest, ServerState, build_app
+from hubspot_commprefs.testing._app import (
+    RateLimit,
+    RecordedRequest,
+    ServerState,
+    build_app,
+    logging_requests,
+)
 from hubspot_commprefs.testing._bodies import SCOPES
-from hubspot_commprefs.testing._connections import HeadDeadlineProtocol, accept_backlog
 from hubspot_commprefs.testing._data import Dataset, default_dataset
 from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, exposing_transport
-from hubspot_commprefs.testing._rate_limit import RateLimit
 from hubspot_commprefs.testing._replay import Replay, load_replay
-from hubspot_commprefs.testing._request_log import logging_requests
 
 if TYPE_CHECKING:
+    import asyncio
     import os
     from collections.abc import Callable, Iterable, Mapping
     from types import TracebackType
@@ -47,16 +67,77 @@ UNKNOWN_CONTACT = "nobody@example.com"
 PACE_MARGIN = 0.9
 SHUTDOWN_TIMEOUT = 10.0
 MAX_PORT = 65535
+HEAD_TIMEOUT = 10.0
+"""Seconds a client has to send a request's head (its line and headers), however it trickles them."""
+MAX_CONNECTIONS = 1000
 
-__all__ = ["ALL_METHODS", "FakeHubSpot", "FakeServerError"]
+
+def connection_limit() -> int:
+    """How many connections the fake server keeps open at most (see the module's docstring)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return MAX_CONNECTIONS if soft == resource.RLIM_INFINITY else max(1, min(MAX_CONNECTIONS, soft // 4))
+
+
+def accept_backlog() -> int:
+    """The listening socket's backlog, which is also how many connections asyncio accepts in one turn."""
+    return max(1, connection_limit() // 2)
+
+
+class HeadDeadlineProtocol(H11Protocol):
+    """uvicorn's h11 protocol, with a deadline on each request's head and a bound on open connections."""
+
+    deadline: asyncio.TimerHandle | None = None
+    waiting_since = 0.0  # when the connection began to wait for the head it waits for (the loop's clock)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._wait_for_head()
+        if len(self.connections) > connection_limit():
+            waiting = [
+                c for c in self.connections if isinstance(c, HeadDeadlineProtocol) and c.waits_for_head()
+            ]
+            min(waiting, key=lambda c: c.waiting_since, default=self).close_connection()
+
+    def data_received(self, data: bytes) -> None:
+        if self.deadline is None and self.waits_for_head():  # the first byte of a next request
+            self._wait_for_head()
+        super().data_received(data)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.deadline is not None and not self.waits_for_head():  # the head is in (or was refused)
+            self._cancel_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_deadline()
+        super().connection_lost(exc)
+
+    def waits_for_head(self) -> bool:
+        return self.conn.their_state is h11.IDLE and not self.transport.is_closing()
+
+    def close_connection(self) -> None:
+        """Close the connection, as uvicorn closes an idle one (no answer: no request was read)."""
+        self._cancel_deadline()
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _wait_for_head(self) -> None:
+        self.waiting_since = self.loop.time()
+        self.deadline = self.loop.call_later(HEAD_TIMEOUT, self._head_too_slow)
+
+    def _head_too_slow(self) -> None:
+        self.deadline = None
+        if self.waits_for_head():
+            self.close_connection()
+
+    def _cancel_deadline(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
 
 
 class FakeServerError(RuntimeError):
     """The fake server could not start (the port is taken, or it did not come up in time)."""
-
-
-def _faults(faults: Iterable[Fault | str]) -> tuple[Fault, ...]:
-    return parse_faults([f.value if isinstance(f, Fault) else f for f in faults])
 
 
 def one_of_each_kind(dataset: Dataset) -> list[str]:
@@ -78,23 +159,14 @@ class FakeHubSpot:
 
     ``token`` is accepted with the read scope and ``token_without_scope`` is answered 403; any other token
     401. ``tokens`` replaces both (token -> its scopes). ``faults`` (names or :class:`Fault`) apply to every
-    ``fault_every``-th answer that would be a 200; ``latency`` (seconds) delays those answers. The network
-    faults take their pace and sizes from ``trickle_interval`` (seconds between two bytes of a trickled
-    body), ``bomb_size`` (bytes a gzip bomb decodes to) and ``oversized_body_size`` (bytes of an oversized
-    body).
+    ``fault_every``-th answer that would be a 200, which ``latency`` (seconds) delays; ``trickle_interval``,
+    ``bomb_size`` and ``oversized_body_size`` set the network faults (see :data:`FAULT_HELP`).
 
-    ``replay`` (a directory recorded with ``record_to=`` / ``--record``, or a loaded :class:`Replay`) answers
-    each recorded request with its recorded answer, after the token check and the rate limit; anything else
-    from ``dataset``, or with a 404 under ``replay_strict``. A recording whose answers the spec does not
-    allow is refused (``ReplayDriftError``, listing each) unless ``replay_allow_drift``, and one holding
-    answers HTTP does not let it send as recorded always is (``ReplayError``); see ``_replay.py``.
-    Faults do not apply to recorded answers.
-
-    Each connection must send a request's head within a deadline, and open connections are bounded, the one
-    that waited longest for its head closed first (slowloris cannot hold the server); see ``_connections.py``.
-
-    ``request_log`` is called with one line per request once its answer is over: method, path with query,
-    status and duration (never a header, and any accepted token redacted); see ``_request_log.py``.
+    ``replay`` (a directory recorded with ``record_to=`` / ``--record``, or a :class:`Replay`) answers each
+    recorded request as recorded (no faults), after the token check and the rate limit; anything else from
+    ``dataset``, or a 404 under ``replay_strict``. Drifted answers are refused unless ``replay_allow_drift``
+    (see :func:`load_replay`). ``request_log`` gets one line per request (method, path with query, status,
+    duration; never a header, any accepted token redacted).
     """
 
     def __init__(
@@ -136,7 +208,7 @@ class FakeHubSpot:
             dataset=dataset if dataset is not None else default_dataset(),
             tokens={token: frozenset(scopes) for token, scopes in tokens.items()},
             rate_limit=rate_limit or RateLimit(),
-            faults=_faults(faults),
+            faults=parse_faults(faults),
             fault_every=fault_every,
             latency=latency,
             replay=replay,
@@ -191,14 +263,11 @@ class FakeHubSpot:
             return list(self.state.requests)
 
     def conformance_options(self, **overrides: Any) -> ConformanceOptions:
-        """Options to run the conformance suite against this (running) server, as fast as is safe.
+        """Options to run the conformance suite against this (running, fresh) server, as fast as is safe.
 
-        Its URL and token, a contact of each kind its data holds plus an unknown one, every business unit,
-        and no pacing: the budget is capped below the server's rate limit so that no answer is a 429 (pass
-        a larger ``max_requests`` and the run is paced to stay under the limit instead). This counts on the
-        server's window being empty, as on a fresh server (the pytest fixture's). ``overrides`` are
-        any other :class:`~hubspot_commprefs.conformance.ConformanceOptions` fields. Needs the
-        ``harness`` extra, as the suite does.
+        Its URL and token, a contact of each kind plus an unknown one, every business unit, and no pacing:
+        the budget stays below the rate limit (a larger ``max_requests`` is paced under it instead).
+        ``overrides`` are any other :class:`~hubspot_commprefs.conformance.ConformanceOptions` fields.
         """
         from hubspot_commprefs.conformance import (
             DEFAULT_MAX_REQUESTS,
@@ -243,7 +312,7 @@ class FakeHubSpot:
         with self.state.lock:
             self.state.network = settings
             if faults is not None:
-                self.state.faults = _faults(faults)
+                self.state.faults = parse_faults(faults)
             if fault_every is not None:
                 self.state.fault_every = max(1, fault_every)
             if latency is not None:
@@ -267,7 +336,7 @@ class FakeHubSpot:
     def _asgi_app(self) -> ASGIApp:
         app: ASGIApp = build_app(self.state)
         if self.request_log is not None:
-            app = logging_requests(app, self.request_log, secrets=lambda: list(self.state.tokens))
+            app = logging_requests(app, self.request_log, lambda: list(self.state.tokens))
         return exposing_transport(app)  # for the connection-reset fault
 
     def _uvicorn(self) -> uvicorn.Server:
