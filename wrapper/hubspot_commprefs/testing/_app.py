@@ -101,14 +101,14 @@ def _query(request: Request, name: str) -> str | None:
     return values[0] if values else None
 
 
-def _validate(request: Request, *, with_verbose: bool) -> tuple[int, bool] | Response:
-    """(businessUnitId, verbose) from the query, or HubSpot's 400 answer naming the bad parameter (what
-    each may be comes from its schema in the spec, checked as the spec's schemas are everywhere)."""
+def _validate(request: Request, *, with_verbose: bool) -> tuple[int, bool] | dict[str, Any]:
+    """(businessUnitId, verbose) from the query, or the body of HubSpot's 400 naming the bad parameter
+    (what each may be comes from its schema in the spec, checked as the spec's schemas are everywhere)."""
     parameters = query_parameters()
     channel = _query(request, "channel")
     if channel is None or not parameters["channel"].compiled.is_valid(channel):
         allowed = f"one of [{', '.join(parameters['channel'].enum)}]"
-        return _JSON(_bodies.invalid_parameter("channel", channel, allowed, "INVALID_ENUM_VALUE"), 400)
+        return _bodies.invalid_parameter("channel", channel, allowed, "INVALID_ENUM_VALUE")
     raw_unit = _query(request, "businessUnitId")
     business_unit_id = DEFAULT_BUSINESS_UNIT_ID
     if raw_unit is not None:
@@ -117,15 +117,11 @@ def _validate(request: Request, *, with_verbose: bool) -> tuple[int, bool] | Res
         parsed = int(raw_unit) if digits.isascii() and digits.isdigit() else None
         if parsed is None or not unit.compiled.is_valid(parsed):
             expected = f"an {unit.format or 'integer'} integer"
-            return _JSON(
-                _bodies.invalid_parameter("businessUnitId", raw_unit, expected, "INVALID_INTEGER"), 400
-            )
+            return _bodies.invalid_parameter("businessUnitId", raw_unit, expected, "INVALID_INTEGER")
         business_unit_id = parsed
     raw_verbose = _query(request, "verbose") if with_verbose else None
     if raw_verbose is not None and raw_verbose.lower() not in {"true", "false"}:
-        return _JSON(
-            _bodies.invalid_parameter("verbose", raw_verbose, "true or false", "INVALID_BOOLEAN"), 400
-        )
+        return _bodies.invalid_parameter("verbose", raw_verbose, "true or false", "INVALID_BOOLEAN")
     return business_unit_id, raw_verbose is not None and raw_verbose.lower() == "true"
 
 
@@ -198,19 +194,15 @@ async def _replayed(state: ServerState, request: Request, raw_path: str) -> Resp
     answer = state.replay.answer_for(request.method, raw_path, request.url.query)
     if answer is None:
         if state.replay_strict:
-            return _JSON(
-                _bodies.error(
-                    "OBJECT_NOT_FOUND",
-                    "This request was not recorded: the fake server replays a recording, strictly.",
-                ),
-                404,
-            )
+            why = "This request was not recorded: the fake server replays a recording, strictly."
+            return _JSON(_bodies.error("OBJECT_NOT_FOUND", why), 404)
         return None
     if state.latency > 0:
         await asyncio.sleep(state.latency)
     replayed = Response(answer.body, answer.status)
-    for name, value in answer.headers:
-        replayed.raw_headers.append((name.encode("latin-1"), value.encode("latin-1")))
+    replayed.raw_headers += [
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers
+    ]
     return replayed
 
 
@@ -234,9 +226,8 @@ def build_app(state: ServerState) -> Starlette:
                 return replayed
         is_wide = endpoint is state.spec_endpoints.unsubscribe_all
         query = _validate(request, with_verbose=is_wide)
-        if isinstance(query, Response):
-            query.headers.update(headers)
-            return query
+        if isinstance(query, dict):
+            return _JSON(query, 400, headers)
         business_unit_id, verbose = query
         subscriber = unquote(match["subscriberIdString"])
         if state.latency > 0:
@@ -265,10 +256,8 @@ def _log_line(
 ) -> str:
     """Method, path with query, status (``-`` when none was sent) and duration of one request."""
     raw: Any = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
-    target = raw.decode("latin-1").split("?", 1)[0]
     query = scope.get("query_string", b"").decode("latin-1")
-    if query:
-        target += "?" + query
+    target = raw.decode("latin-1").split("?", 1)[0] + (f"?{query}" if query else "")
     for secret in secrets:
         if len(secret) >= MIN_SCRUBBED_TOKEN:
             target = target.replace(secret, REDACTED)
@@ -283,10 +272,7 @@ def logging_requests(
     """``app``, calling ``write`` with one line per HTTP request once its answer is over (or broken off);
     ``secrets`` gives the tokens to redact (read at each request: they can change while the server runs)."""
 
-    async def logged(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
+    async def logged(scope: Scope, receive: Receive, send: Send) -> None:  # HTTP only: lifespan is off
         started = time.perf_counter()
         status: int | None = None
         finished = False

@@ -304,13 +304,13 @@ class FakeHubSpot:
     ) -> None:
         """Change faults, their frequency, the latency or the network faults' settings while the server runs."""
         now = self.state.network
-        settings = NetworkFaultSettings(  # a ValueError names a bad one
+        network = NetworkFaultSettings(  # a ValueError names a bad one
             now.trickle_interval if trickle_interval is None else trickle_interval,
             now.bomb_size if bomb_size is None else bomb_size,
             now.oversized_body_size if oversized_body_size is None else oversized_body_size,
         )
         with self.state.lock:
-            self.state.network = settings
+            self.state.network = network
             if faults is not None:
                 self.state.faults = parse_faults(faults)
             if fault_every is not None:
@@ -333,15 +333,12 @@ class FakeHubSpot:
         self._socket = sock
         return sock
 
-    def _asgi_app(self) -> ASGIApp:
+    def _uvicorn(self) -> uvicorn.Server:
         app: ASGIApp = build_app(self.state)
         if self.request_log is not None:
             app = logging_requests(app, self.request_log, lambda: list(self.state.tokens))
-        return exposing_transport(app)  # for the connection-reset fault
-
-    def _uvicorn(self) -> uvicorn.Server:
         config = uvicorn.Config(
-            self._asgi_app(),
+            exposing_transport(app),  # for the connection-reset fault
             http=HeadDeadlineProtocol,  # a deadline on each request's head, a bound on connections
             backlog=accept_backlog(),
             lifespan="off",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import shlex
@@ -60,18 +61,13 @@ def _check_numbers(args: argparse.Namespace) -> str | None:
 
 
 def _load_replay(args: argparse.Namespace) -> Replay:
-    """The recording of ``--replay``, its warnings (unreadable lines, drift allowed) printed to stderr;
-    ``ReplayError`` (a usage error) when there is none or it drifted."""
+    """The recording of ``--replay``, its warnings (unreadable lines, drift allowed) printed to stderr."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReplayWarning)
         replay = load_replay(args.replay, allow_drift=args.replay_allow_drift, option="--replay")
     for warning in caught:
         print(f"hubspot-commprefs mock-server: warning: {warning.message}", file=sys.stderr)
     return replay
-
-
-def _log_request(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 MAX_STATUSES_SHOWN = 3  # per contact line: a --data file's contact may hold hundreds
@@ -139,23 +135,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         dataset = load_dataset(args.data) if args.data else None
         replay = _load_replay(args) if args.replay is not None else None
-        rate_limit = RateLimit(max_requests=args.rate_limit, interval_ms=args.rate_limit_window_ms)
-        tokens = {env_token or DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()}
         server = FakeHubSpot(
             dataset=dataset,
-            tokens=tokens,
+            tokens={env_token or DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()},
             faults=args.fault,
             fault_every=args.fault_every,
             latency=args.latency,
             trickle_interval=args.trickle_interval,
             bomb_size=args.bomb_size,
             oversized_body_size=args.oversized_body_size,
-            rate_limit=rate_limit,
+            rate_limit=RateLimit(max_requests=args.rate_limit, interval_ms=args.rate_limit_window_ms),
             host=args.host,
             port=args.port,
             replay=replay,
             replay_strict=args.replay_strict,
-            request_log=None if args.quiet else _log_request,
+            request_log=None if args.quiet else functools.partial(print, file=sys.stderr, flush=True),
         )
         server.bind()
     except (DatasetError, ReplayError, ValueError, FakeServerError) as exc:
@@ -170,15 +164,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"  contacts: {len(server.state.dataset.contacts)}, faults: {', '.join(args.fault) or 'none'}")
     if replay is not None:
         rest = "a 404 (--replay-strict)" if args.replay_strict else "the seeded data"
-        print(
-            f"  replay: {len(replay)} recorded answers from {args.replay}"
-            + (
-                f" ({len(replay.ignored)} not served: sent without the token, or not an endpoint)"
-                if replay.ignored
-                else ""
-            )
-            + f"; anything else: {rest}"
-        )
+        ignored = f" ({len(replay.ignored)} not served: sent without the token, or not an endpoint)"
+        served = f"{len(replay)} recorded answers from {args.replay}{ignored if replay.ignored else ''}"
+        print(f"  replay: {served}; anything else: {rest}")
     if not args.quiet:
         print("  requests: one line each on stderr (--quiet for none)")
     steps = first_steps(
