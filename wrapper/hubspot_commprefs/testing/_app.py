@@ -125,14 +125,14 @@ def _validate(request: Request, *, with_verbose: bool) -> tuple[int, bool] | dic
     return business_unit_id, raw_verbose is not None and raw_verbose.lower() == "true"
 
 
-def _faulty(state: ServerState, body: dict[str, Any], headers: dict[str, str]) -> Response:
+async def _faulty(state: ServerState, body: dict[str, Any], headers: dict[str, str]) -> Response:
     faults = state.faults
     with state.lock:
         state.answered += 1
         hit = state.answered % state.fault_every == 0
     if not faults or not hit:
         return _JSON(body, 200, headers)
-    sent_badly = network_answer(faults, state.network, _JSON(body, 200, headers))
+    sent_badly = await network_answer(faults, state.network, _JSON(body, 200, headers))
     if sent_badly is not None:
         return sent_badly
     if Fault.SERVER_ERROR in faults:
@@ -238,7 +238,7 @@ def build_app(state: ServerState) -> Starlette:
             body = _bodies.unsubscribe_all(state.dataset, subscriber, business_unit_id, verbose=verbose)
         else:
             body = _bodies.statuses(state.dataset, subscriber, business_unit_id)
-        return _faulty(state, body, headers)
+        return await _faulty(state, body, headers)
 
     app = Starlette()
     # Every request, as the router's default: a Route's ``.*`` misses a path with a newline, and a Route

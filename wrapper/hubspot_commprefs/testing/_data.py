@@ -6,9 +6,10 @@ shape of :meth:`Dataset.to_dict` replaces it; :func:`load_dataset` checks it and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,18 +54,7 @@ class SubscriptionStatus:
 
     def to_dict(self) -> dict[str, Any]:
         """The status as the spec's fields name it; an optional one only when set."""
-        optional = {
-            "legalBasis": self.legal_basis,
-            "legalBasisExplanation": self.legal_basis_explanation,
-            "setStatusSuccessReason": self.set_status_success_reason,
-        }
-        return {
-            "subscriptionId": self.subscription_id,
-            "status": self.status,
-            "source": self.source,
-            "timestamp": self.timestamp,
-            **{key: value for key, value in optional.items() if value is not None},
-        }
+        return _to_json(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +79,7 @@ class Dataset:
     subscription_types: tuple[SubscriptionType, ...]
     contacts: tuple[Contact, ...]
     epoch: str = DEFAULT_EPOCH
-    _by_email: dict[str, Contact] = field(init=False, repr=False, compare=False)
+    _by_email: dict[str, Contact] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_email", {c.email.lower(): c for c in self.contacts})
@@ -106,29 +96,19 @@ class Dataset:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape :func:`load_dataset` reads."""
-        return {
-            "epoch": self.epoch,
-            "businessUnits": [{"id": b.id, "name": b.name} for b in self.business_units],
-            "subscriptionTypes": [
-                {"id": t.id, "name": t.name, "businessUnitId": t.business_unit_id}
-                for t in self.subscription_types
-            ],
-            "contacts": [
-                {
-                    "email": c.email,
-                    "statuses": [s.to_dict() for s in c.statuses],
-                    "optOuts": [
-                        {
-                            "wideStatusType": o.wide_status_type,
-                            "timestamp": o.timestamp,
-                            "businessUnitId": o.business_unit_id,
-                        }
-                        for o in c.opt_outs
-                    ],
-                }
-                for c in self.contacts
-            ],
-        }
+        return _to_json(self)
+
+
+def _to_json(obj: Any) -> dict[str, Any]:
+    """A dataclass of this module as JSON, its fields in camelCase as the spec names them (None left out)."""
+    json_fields: dict[str, Any] = {}
+    for field in dataclasses.fields(obj):
+        value = getattr(obj, field.name)
+        if field.init and value is not None:
+            first, *rest = field.name.split("_")
+            key = first + "".join(word.title() for word in rest)
+            json_fields[key] = [_to_json(item) for item in value] if isinstance(value, tuple) else value
+    return json_fields
 
 
 # --- the seeded default ----------------------------------------------------------------------------------

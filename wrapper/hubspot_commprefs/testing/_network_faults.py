@@ -77,7 +77,7 @@ class NetworkFaultSettings:
                 raise ValueError(f"{name} must be an int of bytes from 1 to {most}, not {value!r}")
 
 
-def network_answer(
+async def network_answer(
     faults: tuple[Fault, ...], settings: NetworkFaultSettings, answer: Response
 ) -> Response | None:
     """``answer`` (a JSON 200) sent the way the network faults of ``faults`` say, or None if none."""
@@ -101,7 +101,9 @@ def network_answer(
     if fault is Fault.CONNECTION_RESET:
         return _ResetAnswer(body, 200, headers)
     if fault in (Fault.GZIP_BOMB, Fault.GZIP_BOMB_NESTED):
-        return _GzipBomb(body, headers, size=settings.bomb_size, nested=fault is Fault.GZIP_BOMB_NESTED)
+        nested = fault is Fault.GZIP_BOMB_NESTED
+        bomb = await asyncio.to_thread(gzip_bomb, body, settings.bomb_size, nested=nested)
+        return Response(bomb, 200, {**headers, "content-encoding": "gzip, gzip" if nested else "gzip"})
     if fault is Fault.OVERSIZED_BODY:
         size = max(settings.oversized_body_size, len(body))
         return StreamingResponse(_padded(body, size), 200, {**headers, "content-length": str(size)})
@@ -142,20 +144,6 @@ def gzip_bomb(body: bytes, size: int, *, nested: bool = False) -> bytes:
     compressor = cached.copy()
     once = padding + compressor.compress(body) + compressor.flush()
     return zlib.compress(once, 9, wbits=_GZIP_WBITS) if nested else once
-
-
-class _GzipBomb(Response):
-    """A gzip bomb, built (or taken from the cache) in a worker thread when it is sent."""
-
-    def __init__(self, body: bytes, headers: dict[str, str], *, size: int, nested: bool) -> None:
-        super().__init__(b"", 200, headers)
-        self._json, self._size, self._nested = body, size, nested
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.body = await asyncio.to_thread(gzip_bomb, self._json, self._size, nested=self._nested)
-        self.headers["content-length"] = str(len(self.body))
-        self.headers["content-encoding"] = "gzip, gzip" if self._nested else "gzip"
-        await super().__call__(scope, receive, send)
 
 
 class _ResetAnswer(Response):
