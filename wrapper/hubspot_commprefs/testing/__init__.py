@@ -1,12 +1,7 @@
-"""A fake HubSpot Communication Preferences server for tests, driven by the spec (needs the ``harness`` extra).
-
-    from hubspot_commprefs.testing import FakeHubSpot
-
-    with FakeHubSpot(faults=["enum-value"]) as server:
-        ...  # point your code at server.base_url with server.token
-
-pytest users: the ``fake_hubspot`` fixture (and ``fake_hubspot_session``, ``hubspot_target``) comes with the
-package's pytest plugin, with no import.
+"""A fake HubSpot Communication Preferences server for tests, driven by the spec (needs the ``harness`` extra):
+``with FakeHubSpot(faults=["enum-value"]) as server: ...`` then use ``server.base_url`` and ``server.token``.
+The package's pytest plugin gives the ``fake_hubspot``, ``fake_hubspot_session`` and ``hubspot_target``
+fixtures with no import.
 """
 
 from hubspot_commprefs._extras import require_harness as _require_harness

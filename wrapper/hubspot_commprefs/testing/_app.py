@@ -3,9 +3,8 @@
 Order of checks, as HubSpot answers: the path (404), the method (405), the token (401, or 403 without the
 scope), the rate limit (429), the query (400), then the answer (200), with any configured faults applied.
 
-``logging_requests`` wraps an ASGI app to log one line per request once its answer is over. It never sees
-a header; a token the server accepts is ``[redacted]`` in the path and query too, and characters that are
-not printable are escaped, so that a path cannot write to the terminal.
+``logging_requests`` logs one line per request once its answer is over; it never sees a header, redacts
+an accepted token found in a URL, and escapes what is not printable (a path cannot write to the terminal).
 """
 
 from __future__ import annotations
@@ -269,8 +268,8 @@ def _log_line(
 def logging_requests(
     app: ASGIApp, write: Callable[[str], object], secrets: Callable[[], Iterable[str]]
 ) -> ASGIApp:
-    """``app``, calling ``write`` with one line per HTTP request once its answer is over (or broken off);
-    ``secrets`` gives the tokens to redact (read at each request: they can change while the server runs)."""
+    """``app``, calling ``write`` with one line per request once its answer is over (or broken off);
+    ``secrets()`` gives the tokens to redact, read at each request."""
 
     async def logged(scope: Scope, receive: Receive, send: Send) -> None:  # HTTP only: lifespan is off
         started = time.perf_counter()

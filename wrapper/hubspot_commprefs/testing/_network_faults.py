@@ -1,16 +1,10 @@
-"""Network faults: what broken proxies, CDNs and overloaded servers do to an answer that would be a 200.
+"""Network faults: what broken proxies, CDNs and overloaded servers do to an answer that would be a 200
+(``FAULT_HELP`` says what each does). Nothing a client gets decoded is held whole in memory: a gzip bomb's
+padding is compressed once per size (and cached with the compressor's state), an oversized body streamed.
 
-``trickle`` sends the body one byte every ``trickle_interval`` seconds (only a deadline on the whole call
-ends it); ``gzip-bomb`` sends ``bomb_size`` spaces then the JSON body, gzipped (``gzip-bomb-nested``: twice);
-``oversized-body`` pads the body with spaces to ``oversized_body_size`` bytes; ``connection-reset`` sends
-half the body then a TCP reset; ``absurd-*`` put 5,000-digit numbers in headers. Nothing a client gets
-decoded is held whole in memory: the bomb's padding is compressed once per size (and cached with the
-compressor's state), the oversized body is streamed under uvicorn's flow control.
-
-The reset needs the connection's socket, which ASGI does not expose: ``exposing_transport`` takes uvicorn's
-asyncio transport from the ``receive`` callable (a method of its per-request cycle) into
-``scope["extensions"]``; the reset sets ``SO_LINGER`` (on, 0 s) and aborts it, so the kernel sends an RST.
-Served any other way, the answer just ends unfinished (a body cut short).
+The reset needs the socket, which ASGI does not expose: ``exposing_transport`` puts uvicorn's transport
+(from ``receive``, a method of its per-request cycle) into ``scope["extensions"]``; the reset sets
+``SO_LINGER`` (on, 0 s) and aborts it, so the kernel sends an RST. Served otherwise, the body is cut short.
 """
 
 from __future__ import annotations

@@ -1,19 +1,14 @@
 """Replay a recording (``hubspot_commprefs.client._recording``): each recorded request gets its recorded
 answer, byte for byte, with the headers that were kept.
 
-A request matches a recorded one by method, path (segment by segment, percent-encoding undone: ``a%40b``
-is ``a@b``, ``a%2Fb`` stays one segment) and query (decoded pairs, in any order); the latest line wins.
-Not served, and listed in ``Replay.ignored``: answers to requests sent without the token (the server's own
-check answers those) and paths that are not an endpoint of the spec. Unreadable lines are skipped with a
-``ReplayWarning`` (``Replay.unreadable``).
-
-Refused at load time (``ReplayError``, naming each line), as HTTP forbids sending them as recorded: framing
-or hop-by-hop headers (RFC 9110 7.6.1: the server frames each answer itself), a 1xx status, a 204 or 304
-with a body, a ``content-encoding`` that does not decode the body (to at most ``MAX_DECODED_BODY`` bytes).
-Drift is refused too (``ReplayDriftError``) unless ``allow_drift``: each answer goes through the
-conformance suite's own ``SpecChecker``, on its decoded body, and every failure it finds is drift (not a
-5xx by itself, nor what it only notes); allowed, those answers are served, listed in ``Replay.drift`` and
-announced with one ``ReplayWarning``.
+A request matches by method, path (segments with percent-encoding undone: ``a%40b`` is ``a@b``, ``a%2Fb``
+one segment) and query (decoded pairs, in any order); the latest line wins. ``Replay.ignored`` lists what
+is not served (sent without the token, which the server's own check answers; a path outside the spec),
+``Replay.unreadable`` the lines skipped with a ``ReplayWarning``. Refused at load time, naming each line: what
+HTTP forbids sending as recorded (``ReplayError``: framing or hop-by-hop headers, a 1xx, a 204/304 with a
+body, a ``content-encoding`` that does not decode the body within ``MAX_DECODED_BODY``), and drift
+(``ReplayDriftError``: a failure of the conformance suite's ``SpecChecker`` on the decoded answer, a 5xx
+not by itself) unless ``allow_drift``, which serves it with one ``ReplayWarning`` (``Replay.drift``).
 """
 
 from __future__ import annotations
@@ -43,8 +38,7 @@ _GZIP, _ZLIB, _RAW_DEFLATE = 31, 15, -15  # zlib's window bits for each wrapping
 
 
 class ReplayError(ValueError):
-    """A recording that cannot be replayed: no such directory, no recording in it, a file that cannot be
-    read. The message names the option and the path."""
+    """A recording that cannot be replayed (none there, or answers HTTP forbids); names the option and path."""
 
 
 class ReplayDriftError(ReplayError):
@@ -114,8 +108,7 @@ def _drift(answers: list[RecordedAnswer]) -> list[str]:
 
 
 def _inflated(data: bytes, coding: str) -> bytes:
-    """``data`` decoded from one gzip or deflate coding (deflate: zlib-wrapped, or raw, as clients accept);
-    ValueError saying why it cannot be."""
+    """``data`` decoded from gzip or deflate (zlib-wrapped or raw, as clients accept), or a ValueError."""
     for wbits in (_GZIP,) if coding in {"gzip", "x-gzip"} else (_ZLIB, _RAW_DEFLATE):
         decoder = zlib.decompressobj(wbits)
         try:
@@ -130,8 +123,7 @@ def _inflated(data: bytes, coding: str) -> bytes:
 
 
 def _decoded_body(answer: RecordedAnswer) -> bytes:
-    """The body as a client reads it, after the recorded ``content-encoding``; ValueError saying why it
-    cannot be read so."""
+    """The body as a client reads it, after the recorded ``content-encoding``, or a ValueError."""
     body = answer.body
     encodings = [value for name, value in answer.headers if name.lower() == "content-encoding"]
     codings = [c.strip().lower() for value in encodings for c in value.split(",") if c.strip()]
@@ -174,9 +166,8 @@ def _listed(problems: list[str], separator: str) -> str:
 def load_replay(
     directory: str | os.PathLike[str], *, allow_drift: bool = False, option: str = "replay"
 ) -> Replay:
-    """Load the recording in ``directory`` (see the module's docstring); ``ReplayError`` naming ``option``
-    when there is none or it holds answers HTTP does not let the server send as recorded,
-    ``ReplayDriftError`` when answers drifted from the spec and ``allow_drift`` is off."""
+    """Load the recording in ``directory``; ``ReplayError`` (naming ``option``) or ``ReplayDriftError``
+    as the module's docstring says."""
     try:
         recorded, unreadable = read_recording(directory, option)
     except RecordingError as exc:

@@ -1,20 +1,13 @@
 """Run the fake server: uvicorn in a background thread, on 127.0.0.1 and a free port by default.
 
-Connections are bounded, as uvicorn 0.54 does not bound them: its keep-alive timeout starts only once an
-answer is sent, so a request head that never ends (slowloris) holds a connection for ever, and its
-``limit_concurrency`` answers 503 to every new request, not to the slow ones. ``HeadDeadlineProtocol``
-(uvicorn's h11 protocol; no ASGI app sees a request before its head is complete) adds two rules:
-
-- a request's head must be complete within ``HEAD_TIMEOUT`` seconds of the connection's opening, or of the
-  first byte of a next request on a kept-alive one, however it trickles in; else the connection is closed;
-- at most ``connection_limit()`` connections are open (``MAX_CONNECTIONS``, or a quarter of the soft limit
-  of file descriptors when lower): one beyond it closes the open one that has waited longest for a head,
-  never one being answered.
-
-Why a quarter, and a backlog of half the bound: asyncio accepts up to ``backlog`` connections in one turn,
-each counted two turns later, so a few times ``backlog`` descriptors are in use beyond the bound; running
-out must never happen (Python 3.11's asyncio then retries every failed ``accept`` in a storm that starves
-the loop).
+uvicorn 0.54 lets a slowloris client hold a connection for ever (its keep-alive timeout starts only after
+an answer) and its ``limit_concurrency`` turns everyone away, so ``HeadDeadlineProtocol`` (its h11 protocol:
+no ASGI app sees a request before its head is in) adds two rules. A request's head must be in within
+``HEAD_TIMEOUT`` seconds of the connection's opening (or of a next request's first byte), however it
+trickles. At most ``connection_limit()`` connections are open: one beyond closes the one that has waited
+longest for a head, never one being answered. The limit is a quarter of the file descriptors (at most
+``MAX_CONNECTIONS``) and the backlog half of it: asyncio accepts a backlog per turn and counts them later,
+and running out of descriptors must never happen (Python 3.11's asyncio then starves in retried accepts).
 """
 
 from __future__ import annotations
@@ -67,8 +60,7 @@ UNKNOWN_CONTACT = "nobody@example.com"
 PACE_MARGIN = 0.9
 SHUTDOWN_TIMEOUT = 10.0
 MAX_PORT = 65535
-HEAD_TIMEOUT = 10.0
-"""Seconds a client has to send a request's head (its line and headers), however it trickles them."""
+HEAD_TIMEOUT = 10.0  # seconds to send a request's head (its line and headers)
 MAX_CONNECTIONS = 1000
 
 
@@ -96,7 +88,8 @@ class HeadDeadlineProtocol(H11Protocol):
             waiting = [
                 c for c in self.connections if isinstance(c, HeadDeadlineProtocol) and c.waits_for_head()
             ]
-            min(waiting, key=lambda c: c.waiting_since, default=self).close_connection()
+            # Closed as uvicorn closes an idle connection: no answer, as no request was read.
+            min(waiting, key=lambda c: c.waiting_since, default=self).transport.close()
 
     def data_received(self, data: bytes) -> None:
         if self.deadline is None and self.waits_for_head():  # the first byte of a next request
@@ -115,12 +108,6 @@ class HeadDeadlineProtocol(H11Protocol):
     def waits_for_head(self) -> bool:
         return self.conn.their_state is h11.IDLE and not self.transport.is_closing()
 
-    def close_connection(self) -> None:
-        """Close the connection, as uvicorn closes an idle one (no answer: no request was read)."""
-        self._cancel_deadline()
-        if not self.transport.is_closing():
-            self.transport.close()
-
     def _wait_for_head(self) -> None:
         self.waiting_since = self.loop.time()
         self.deadline = self.loop.call_later(HEAD_TIMEOUT, self._head_too_slow)
@@ -128,7 +115,7 @@ class HeadDeadlineProtocol(H11Protocol):
     def _head_too_slow(self) -> None:
         self.deadline = None
         if self.waits_for_head():
-            self.close_connection()
+            self.transport.close()
 
     def _cancel_deadline(self) -> None:
         if self.deadline is not None:
@@ -263,12 +250,9 @@ class FakeHubSpot:
             return list(self.state.requests)
 
     def conformance_options(self, **overrides: Any) -> ConformanceOptions:
-        """Options to run the conformance suite against this (running, fresh) server, as fast as is safe.
-
-        Its URL and token, a contact of each kind plus an unknown one, every business unit, and no pacing:
-        the budget stays below the rate limit (a larger ``max_requests`` is paced under it instead).
-        ``overrides`` are any other :class:`~hubspot_commprefs.conformance.ConformanceOptions` fields.
-        """
+        """Options to run the conformance suite against this (running, fresh) server, as fast as is safe:
+        a contact of each kind plus an unknown one, every business unit, a budget under the rate limit
+        (a larger ``max_requests`` is paced under it instead); ``overrides``: any other option."""
         from hubspot_commprefs.conformance import (
             DEFAULT_MAX_REQUESTS,
             UNGUARDED_PROBES,
@@ -319,8 +303,7 @@ class FakeHubSpot:
                 self.state.latency = max(0.0, latency)
 
     def bind(self) -> socket.socket:
-        """Bind the listening socket and listen (so that the port is known, and connections wait in the
-        backlog rather than being refused, before serving)."""
+        """Bind and listen (the port is known, and connections wait in the backlog, before serving)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
