@@ -61,8 +61,9 @@ class RateLimit:
     daily: int = 625_000
 
     def __post_init__(self) -> None:
-        if self.max_requests < 1 or self.interval_ms < 1 or self.daily < 1:
-            raise ValueError("a rate limit needs max_requests, interval_ms and daily of at least 1")
+        for name in ("max_requests", "interval_ms", "daily"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
 
 
 @dataclass(slots=True)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import functools
-import math
 import os
 import shlex
 import sys
 import warnings
 from typing import TYPE_CHECKING
 
-from hubspot_commprefs._faults import MAX_BOMB_SIZE, MAX_OVERSIZED_BODY_SIZE, MAX_TRICKLE_INTERVAL
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 from hubspot_commprefs.cli.commands._common import BASE_URL_ENV, EXIT_USAGE, TOKEN_ENV, shown
 from hubspot_commprefs.schemas import api_version
@@ -33,35 +31,24 @@ if TYPE_CHECKING:
     import argparse
 
 
-def _check_numbers(args: argparse.Namespace) -> str | None:
-    """The flags' own names in the message, not the Python parameters they become."""
-    checks = (
-        (args.fault_every >= 1, "--fault-every must be at least 1"),
-        (0 <= args.latency < math.inf, "--latency must be a number of seconds, 0 or more"),
-        (args.rate_limit >= 1, "--rate-limit must be at least 1"),
-        (args.rate_limit_window_ms >= 1, "--rate-limit-window-ms must be at least 1"),
-        (
-            0 <= args.trickle_interval <= MAX_TRICKLE_INTERVAL,
-            f"--trickle-interval must be a number of seconds from 0 to {MAX_TRICKLE_INTERVAL:g}",
-        ),
-        (
-            1 <= args.bomb_size <= MAX_BOMB_SIZE,
-            f"--bomb-size must be a number of bytes from 1 to {MAX_BOMB_SIZE}",
-        ),
-        (
-            1 <= args.oversized_body_size <= MAX_OVERSIZED_BODY_SIZE,
-            f"--oversized-body-size must be a number of bytes from 1 to {MAX_OVERSIZED_BODY_SIZE}",
-        ),
-        (
-            args.replay is not None or not (args.replay_strict or args.replay_allow_drift),
-            "--replay-strict and --replay-allow-drift go with --replay DIR",
-        ),
-    )
-    return next((problem for ok, problem in checks if not ok), None)
+_FLAGS = {"max_requests": "--rate-limit", "interval_ms": "--rate-limit-window-ms"}
+_SETTINGS = {"fault_every", "latency", "trickle_interval", "bomb_size", "oversized_body_size", *_FLAGS}
 
 
-def _load_replay(args: argparse.Namespace) -> Replay:
+def _in_flags(message: str) -> str:
+    """A refused setting's message (it starts with the Python parameter) naming the flag instead."""
+    name, _, rest = message.partition(" ")
+    if name not in _SETTINGS:
+        return message
+    return f"{_FLAGS.get(name, '--' + name.replace('_', '-'))} {rest}"
+
+
+def _load_replay(args: argparse.Namespace) -> Replay | None:
     """The recording of ``--replay``, its warnings (unreadable lines, drift allowed) printed to stderr."""
+    if args.replay is None:
+        if args.replay_strict or args.replay_allow_drift:
+            raise ReplayError("--replay-strict and --replay-allow-drift go with --replay DIR")
+        return None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReplayWarning)
         replay = load_replay(args.replay, allow_drift=args.replay_allow_drift, option="--replay")
@@ -127,14 +114,10 @@ def first_steps(base_url: str, dataset: Dataset, *, own_token: bool, contacts: b
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = _check_numbers(args)
-    if problem:
-        print(f"hubspot-commprefs mock-server: {problem}", file=sys.stderr)
-        return EXIT_USAGE
     env_token = os.environ.get(TOKEN_ENV)
     try:
         dataset = load_dataset(args.data) if args.data else None
-        replay = _load_replay(args) if args.replay is not None else None
+        replay = _load_replay(args)
         server = FakeHubSpot(
             dataset=dataset,
             tokens={env_token or DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()},
@@ -153,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         )
         server.bind()
     except (DatasetError, ReplayError, ValueError, FakeServerError) as exc:
-        print(f"hubspot-commprefs mock-server: {exc}", file=sys.stderr)
+        print(f"hubspot-commprefs mock-server: {_in_flags(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     print(f"Fake HubSpot on {server.base_url}  (API version {api_version()}; Ctrl-C stops it)")
     if env_token:
