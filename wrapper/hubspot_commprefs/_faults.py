@@ -1,10 +1,7 @@
-"""What the fake server can be told to get wrong, to prove that clients and the conformance suite notice.
-
-Drift faults change the body of a 200 answer the way HubSpot has changed its answers in place; each names the
-field it breaks (``DRIFT_FIELDS``), the field the conformance suite must name. The others replace the
-answer, or (network faults) send it badly. Kept outside ``hubspot_commprefs.testing``, with only the
-standard library and the spec's integer bounds, so that ``mock-server --help`` lists the faults and checks
-their settings without loading the server.
+"""What the fake server can be told to get wrong, to prove that clients and the conformance suite notice:
+drift (a 200 body changed as HubSpot has changed its answers; ``DRIFT_FIELDS`` names the field the suite
+must name), a wrong answer instead, or (network faults) the answer sent badly. Outside
+``hubspot_commprefs.testing``, so that ``mock-server --help`` lists them without loading the server.
 """
 
 from __future__ import annotations

@@ -13,14 +13,10 @@ CHANNEL = "EMAIL"
 SCOPES = ("communication_preferences.read", "communication_preferences.read_write")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _action_response(
     results: list[dict[str, Any]], errors: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    now = _now()
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     body: dict[str, Any] = {
         "status": "COMPLETE",
         "requestedAt": now,

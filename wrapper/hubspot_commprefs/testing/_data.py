@@ -148,9 +148,9 @@ def _timestamp(rng: random.Random) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _handmade_contacts() -> tuple[Contact, ...]:
-    """The contacts of the spec's examples: one subscribed, one opted out portal-wide, one for a unit."""
-    alice = Contact(
+# The contacts of the spec's examples: one subscribed, one opted out portal-wide, one for a unit.
+_HANDMADE = (
+    Contact(
         "alice@example.com",
         statuses=(
             SubscriptionStatus(
@@ -170,13 +170,13 @@ def _handmade_contacts() -> tuple[Contact, ...]:
                 set_status_success_reason="REQUESTED_CHANGE_OCCURRED",
             ),
         ),
-    )
-    bob = Contact(
+    ),
+    Contact(
         "bob@example.com",
         statuses=(SubscriptionStatus(167233, "SUBSCRIBED", "Imported from CRM", "2025-03-01T12:00:00Z"),),
         opt_outs=(OptOut("PORTAL_WIDE", "2025-12-24T21:07:44Z"),),
-    )
-    carol = Contact(
+    ),
+    Contact(
         "carol@example.com",
         statuses=(
             SubscriptionStatus(
@@ -184,8 +184,8 @@ def _handmade_contacts() -> tuple[Contact, ...]:
             ),
         ),
         opt_outs=(OptOut("BUSINESS_UNIT_WIDE", "2026-01-05T10:00:00Z", 1021),),
-    )
-    return (alice, bob, carol)
+    ),
+)
 
 
 def default_dataset(seed: int = DEFAULT_SEED, contacts: int = len(_NAMES)) -> Dataset:
@@ -218,19 +218,19 @@ def default_dataset(seed: int = DEFAULT_SEED, contacts: int = len(_NAMES)) -> Da
         else:
             opt_outs = ()
         generated.append(Contact(f"{name}@example.com", contact_statuses, opt_outs))
-    return Dataset(_BUSINESS_UNITS, _SUBSCRIPTION_TYPES, (*_handmade_contacts(), *generated))
+    return Dataset(_BUSINESS_UNITS, _SUBSCRIPTION_TYPES, (*_HANDMADE, *generated))
 
 
 # --- loading from JSON -----------------------------------------------------------------------------------
 
 
+# The spec's enum schema of each field that holds one (the other strings are free, but the date-times).
 _ENUMS = {
     "status": "SubscriptionStatus",
     "legal_basis": "LegalBasis",
     "set_status_success_reason": "SetStatusSuccessReason",
     "wide_status_type": "WideStatusType",
 }
-"""The spec's enum schema of each field that holds one (the other strings are free, but the date-times)."""
 
 
 def _from_json(cls: type[_T], obj: Any, where: str) -> _T:

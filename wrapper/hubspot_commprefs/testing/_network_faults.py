@@ -2,8 +2,8 @@
 (``FAULT_HELP`` says what each does). Nothing a client gets decoded is held whole in memory: a gzip bomb's
 padding is compressed once per size (and cached with the compressor's state), an oversized body streamed.
 
-The reset needs the socket, which ASGI does not expose: ``exposing_transport`` puts uvicorn's transport
-(from ``receive``, a method of its per-request cycle) into ``scope["extensions"]``; the reset sets
+The reset needs the socket, which ASGI does not expose: it takes uvicorn's transport from ``receive`` (a
+method of uvicorn's per-request cycle, which nothing between uvicorn and the answer wraps here), sets
 ``SO_LINGER`` (on, 0 s) and aborts it, so the kernel sends an RST. Served otherwise, the body is cut short.
 """
 
@@ -34,11 +34,10 @@ from hubspot_commprefs.testing import _bodies
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from starlette.types import Receive, Scope, Send
 
 ABSURD_NUMBER = "9" * 5000  # past Python's default limit of 4300 digits for int(str)
 RESET_DELAY = 0.05  # seconds between the half body and the reset, so that the client reads the headers
-TRANSPORT_EXTENSION = "hubspot_commprefs.transport"
 
 _SPACES = b" " * (64 * 1024)
 _BOMB_CHUNK = b" " * (1024 * 1024)
@@ -143,12 +142,12 @@ def gzip_bomb(body: bytes, size: int, *, nested: bool = False) -> bytes:
 class _ResetAnswer(Response):
     """The headers and half the body, then a TCP reset (or, without the transport, an unfinished answer)."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: ARG002 - ASGI's signature
+    async def __call__(self, _scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         await send(
             {"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True}
         )
-        transport = scope.get("extensions", {}).get(TRANSPORT_EXTENSION)
+        transport = getattr(getattr(receive, "__self__", None), "transport", None)
         if not isinstance(transport, asyncio.Transport):
             return  # uvicorn closes a connection whose answer was not finished
         await asyncio.sleep(RESET_DELAY)
@@ -158,15 +157,3 @@ class _ResetAnswer(Response):
         transport.abort()
         # uvicorn learns of the closed connection: no complaint of an unfinished answer.
         await asyncio.sleep(0)
-
-
-def exposing_transport(app: ASGIApp) -> ASGIApp:
-    """``app``, with uvicorn's transport of each HTTP connection in ``scope["extensions"]``."""
-
-    async def exposed(scope: Scope, receive: Receive, send: Send) -> None:
-        transport = getattr(getattr(receive, "__self__", None), "transport", None)
-        if scope["type"] == "http" and isinstance(transport, asyncio.Transport):
-            scope = {**scope, "extensions": {**scope.get("extensions", {}), TRANSPORT_EXTENSION: transport}}
-        await app(scope, receive, send)
-
-    return exposed

@@ -40,7 +40,7 @@ from hubspot_commprefs.testing._app import (
 )
 from hubspot_commprefs.testing._bodies import SCOPES
 from hubspot_commprefs.testing._data import Dataset, default_dataset
-from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, exposing_transport
+from hubspot_commprefs.testing._network_faults import NetworkFaultSettings
 from hubspot_commprefs.testing._replay import Replay, load_replay
 
 if TYPE_CHECKING:
@@ -305,8 +305,9 @@ class FakeHubSpot:
     def bind(self) -> socket.socket:
         """Bind and listen (the port is known, and connections wait in the backlog, before serving)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # asyncio sets TCP_NODELAY on each connection
         try:
             sock.bind((self.host, self._port))
             sock.listen(accept_backlog())
@@ -321,7 +322,7 @@ class FakeHubSpot:
         if self.request_log is not None:
             app = logging_requests(app, self.request_log, lambda: list(self.state.tokens))
         config = uvicorn.Config(
-            exposing_transport(app),  # for the connection-reset fault
+            app,
             http=HeadDeadlineProtocol,  # a deadline on each request's head, a bound on connections
             backlog=accept_backlog(),
             lifespan="off",

@@ -76,11 +76,10 @@ def _what_it_shows(dataset: Dataset, email: str) -> str:
         return f"opted out of all email of business unit {', '.join(named)}: ask with --business-unit-id {units[0]}"
     types = {subscription.id: subscription for subscription in dataset.subscription_types}
     parts = []
-    for status in contact.statuses[:MAX_STATUSES_SHOWN]:
-        subscription = types.get(status.subscription_id)
-        name = subscription.name if subscription is not None else str(status.subscription_id)
-        unit = subscription.business_unit_id if subscription is not None else 0
-        parts.append(f"{name} {status.status}" + (f" (business unit {unit})" if unit else ""))
+    for status in contact.statuses[:MAX_STATUSES_SHOWN]:  # each of a type of the data, as loaded
+        subscription = types[status.subscription_id]
+        unit = subscription.business_unit_id
+        parts.append(f"{subscription.name} {status.status}" + (f" (business unit {unit})" if unit else ""))
     more = len(contact.statuses) - MAX_STATUSES_SHOWN
     statuses = ", ".join(parts) + (f" and {more} more" if more > 0 else "") if parts else "no status set"
     return f"{statuses}; not opted out of all email"
