@@ -1,10 +1,7 @@
-"""The fake server's Starlette app: both endpoints of the spec, HubSpot's errors, rate limit and faults.
-
-Order of checks, as HubSpot answers: the path (404), the method (405), the token (401, or 403 without the
-scope), the rate limit (429), the query (400), then the answer (200), with any configured faults applied.
-
-``logging_requests`` logs one line per request once its answer is over; it never sees a header, redacts
-an accepted token found in a URL, and escapes what is not printable (a path cannot write to the terminal).
+"""The fake server's Starlette app: both endpoints of the spec, HubSpot's errors, rate limit and faults,
+checked in HubSpot's order: path (404), method (405), token (401, 403 without the scope), rate limit (429),
+query (400), then the answer (200). ``logging_requests`` logs each request (never a header; an accepted
+token in a URL redacted; what is not printable escaped, so that a path cannot write to the terminal).
 """
 
 from __future__ import annotations
@@ -136,7 +133,8 @@ async def _faulty(state: ServerState, body: dict[str, Any], headers: dict[str, s
     if sent_badly is not None:
         return sent_badly
     if Fault.SERVER_ERROR in faults:
-        return _JSON(_bodies.server_error(), 500, headers)
+        why = "An internal error occurred (a fault the fake server was told to inject)."
+        return _JSON(_bodies.error("INTERNAL_ERROR", why), 500, headers)
     if Fault.HTML_ERROR in faults:
         return HTMLResponse(_bodies.HTML_ERROR_PAGE, 502, headers)
     body = apply_drift(body, faults)
@@ -154,12 +152,10 @@ def _rate_limit_headers(state: ServerState, token: str) -> tuple[dict[str, str],
         while window and window[0] <= now - limit.interval_ms / 1000:
             window.popleft()
         used_today = state.used_today.get(token, 0)
-        refused_by = None
-        if used_today >= limit.daily:
-            refused_by = "DAILY"
-        elif len(window) >= limit.max_requests:
+        refused_by = "DAILY" if used_today >= limit.daily else None
+        if refused_by is None and len(window) >= limit.max_requests:
             refused_by = "TEN_SECONDLY_ROLLING"
-        else:
+        if refused_by is None:
             window.append(now)
             used_today = state.used_today[token] = used_today + 1
         headers = {
@@ -175,7 +171,8 @@ def _rate_limit_headers(state: ServerState, token: str) -> tuple[dict[str, str],
 def _authorize(state: ServerState, request: Request) -> Response | dict[str, str]:
     """HubSpot's 405, 401, 403 or 429 answer, or the rate-limit headers of an allowed request."""
     if request.method != "GET":
-        return _JSON(_bodies.method_not_allowed(request.method), 405, {"Allow": "GET"})
+        why = f"{request.method} is not supported here; this fake server answers GET only."
+        return _JSON(_bodies.error("METHOD_NOT_ALLOWED", why), 405, {"Allow": "GET"})
     token = _bearer(request)
     scopes = state.tokens.get(token) if token is not None else None
     if token is None or scopes is None:
@@ -215,7 +212,8 @@ def build_app(state: ServerState) -> Starlette:
             state.requests.append(RecordedRequest(request.method, raw_path, request.url.query))
         route = next(((e, m) for e in state.spec_endpoints if (m := e.match(raw_path)) is not None), None)
         if route is None:
-            return _JSON(_bodies.not_found(), 404)
+            why = "No route matches this path. Check the path and the API version."
+            return _JSON(_bodies.error("OBJECT_NOT_FOUND", why), 404)
         endpoint, match = route
         headers = _authorize(state, request)
         if isinstance(headers, Response):

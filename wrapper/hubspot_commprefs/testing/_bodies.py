@@ -173,18 +173,6 @@ def rate_limited(policy: str) -> dict[str, Any]:
     }
 
 
-def not_found() -> dict[str, Any]:
-    return error("OBJECT_NOT_FOUND", "No route matches this path. Check the path and the API version.")
-
-
-def method_not_allowed(method: str) -> dict[str, Any]:
-    return error("METHOD_NOT_ALLOWED", f"{method} is not supported here; this fake server answers GET only.")
-
-
-def server_error() -> dict[str, Any]:
-    return error("INTERNAL_ERROR", "An internal error occurred (a fault the fake server was told to inject).")
-
-
 HTML_ERROR_PAGE = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>502 Bad Gateway</h1><p>The fake server was told to answer like a load balancer.</p></body></html>"

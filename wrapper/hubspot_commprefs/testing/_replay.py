@@ -1,14 +1,11 @@
-"""Replay a recording (``hubspot_commprefs.client._recording``): each recorded request gets its recorded
-answer, byte for byte, with the headers that were kept.
+"""Replay a recording: each recorded request gets its recorded answer, byte for byte, with its headers.
 
-A request matches by method, path (segments with percent-encoding undone: ``a%40b`` is ``a@b``, ``a%2Fb``
-one segment) and query (decoded pairs, in any order); the latest line wins. ``Replay.ignored`` lists what
-is not served (sent without the token, which the server's own check answers; a path outside the spec),
-``Replay.unreadable`` the lines skipped with a ``ReplayWarning``. Refused at load time, naming each line: what
-HTTP forbids sending as recorded (``ReplayError``: framing or hop-by-hop headers, a 1xx, a 204/304 with a
-body, a ``content-encoding`` that does not decode the body within ``MAX_DECODED_BODY``), and drift
-(``ReplayDriftError``: a failure of the conformance suite's ``SpecChecker`` on the decoded answer, a 5xx
-not by itself) unless ``allow_drift``, which serves it with one ``ReplayWarning`` (``Replay.drift``).
+A request matches by method, path (segments with percent-encoding undone) and query (decoded pairs, in
+any order); the latest line wins. Not served: answers sent without the token (the server's own check
+answers those) or outside the spec (``Replay.ignored``), unreadable lines (``Replay.unreadable``). Refused
+at load time, naming each line: what HTTP forbids sending as recorded (``ReplayError``: framing headers, a
+1xx, a 204/304 with a body, a ``content-encoding`` the body does not decode with), and drift, a failure of
+the conformance suite's ``SpecChecker`` (``ReplayDriftError``), unless ``allow_drift`` (``Replay.drift``).
 """
 
 from __future__ import annotations

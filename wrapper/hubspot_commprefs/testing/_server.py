@@ -1,13 +1,12 @@
 """Run the fake server: uvicorn in a background thread, on 127.0.0.1 and a free port by default.
 
-uvicorn 0.54 lets a slowloris client hold a connection for ever (its keep-alive timeout starts only after
-an answer) and its ``limit_concurrency`` turns everyone away, so ``HeadDeadlineProtocol`` (its h11 protocol:
-no ASGI app sees a request before its head is in) adds two rules. A request's head must be in within
-``HEAD_TIMEOUT`` seconds of the connection's opening (or of a next request's first byte), however it
-trickles. At most ``connection_limit()`` connections are open: one beyond closes the one that has waited
-longest for a head, never one being answered. The limit is a quarter of the file descriptors (at most
-``MAX_CONNECTIONS``) and the backlog half of it: asyncio accepts a backlog per turn and counts them later,
-and running out of descriptors must never happen (Python 3.11's asyncio then starves in retried accepts).
+uvicorn 0.54 lets a slowloris client hold a connection for ever (its keep-alive timeout starts after an
+answer; ``limit_concurrency`` turns everyone away), so ``HeadDeadlineProtocol``, its h11 protocol, adds two
+rules: a request's head must be in within ``HEAD_TIMEOUT`` seconds (of the connection's opening, or of a
+next request's first byte); beyond ``connection_limit()`` open connections, the one that has waited
+longest for a head is closed. That limit is a quarter of the file descriptors (asyncio accepts a backlog,
+half of it, per turn and counts them later: running out must never happen, Python 3.11's asyncio then
+starves in retried accepts).
 """
 
 from __future__ import annotations
@@ -134,26 +133,20 @@ def one_of_each_kind(dataset: Dataset) -> list[str]:
     for contact in dataset.contacts:
         kind = ",".join(sorted({o.wide_status_type for o in contact.opt_outs})) or "none"
         kinds.setdefault(kind, contact.email)
-    chosen = list(kinds.values())
     unknown = UNKNOWN_CONTACT
     while dataset.contact(unknown) is not None:
         unknown = "x" + unknown
-    return [*chosen, unknown]
+    return [*kinds.values(), unknown]
 
 
 class FakeHubSpot:
     """A fake HubSpot Communication Preferences API over real HTTP, driven by the spec.
 
-    ``token`` is accepted with the read scope and ``token_without_scope`` is answered 403; any other token
-    401. ``tokens`` replaces both (token -> its scopes). ``faults`` (names or :class:`Fault`) apply to every
-    ``fault_every``-th answer that would be a 200, which ``latency`` (seconds) delays; ``trickle_interval``,
-    ``bomb_size`` and ``oversized_body_size`` set the network faults (see :data:`FAULT_HELP`).
-
-    ``replay`` (a directory recorded with ``record_to=`` / ``--record``, or a :class:`Replay`) answers each
-    recorded request as recorded (no faults), after the token check and the rate limit; anything else from
-    ``dataset``, or a 404 under ``replay_strict``. Drifted answers are refused unless ``replay_allow_drift``
-    (see :func:`load_replay`). ``request_log`` gets one line per request (method, path with query, status,
-    duration; never a header, any accepted token redacted).
+    ``token`` has the read scope, ``token_without_scope`` gets 403, any other 401 (``tokens``: token ->
+    scopes). ``faults`` hit every ``fault_every``-th answer that would be a 200, which ``latency`` delays.
+    ``replay`` (a recording's directory, or a :class:`Replay`) answers what it recorded, after the token
+    check and the rate limit; anything else from ``dataset`` (a 404 under ``replay_strict``).
+    ``request_log`` gets one line per request (never a header, an accepted token redacted).
     """
 
     def __init__(

@@ -86,9 +86,8 @@ def _what_it_shows(dataset: Dataset, email: str) -> str:
 
 
 def first_steps(base_url: str, dataset: Dataset, *, own_token: bool, contacts: bool = True) -> list[str]:
-    """The banner's lines that show how to use the server: the variables to export (never the user's own
-    token); with ``contacts``, a contact of each kind the data holds with what it shows, and a first
-    command."""
+    """The banner's lines: the variables to export (never the user's own token); with ``contacts``, a contact
+    of each kind the data holds with what it shows, and a first command."""
     export = f"export {BASE_URL_ENV}={shlex.quote(base_url)}"
     if own_token:
         export += f"  # and {TOKEN_ENV}: yours, as set where this server runs (never printed)"
@@ -138,10 +137,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"hubspot-commprefs mock-server: {_in_flags(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     print(f"Fake HubSpot on {server.base_url}  (API version {api_version()}; Ctrl-C stops it)")
-    if env_token:
-        print(f"  token: the one in {TOKEN_ENV}")
-    else:
-        print(f"  token: {DEFAULT_TOKEN}  (a fake one; set {TOKEN_ENV} to use your own)")
+    fake = f"{DEFAULT_TOKEN}  (a fake one; set {TOKEN_ENV} to use your own)"
+    print(f"  token: {f'the one in {TOKEN_ENV}' if env_token else fake}")
     print(f"  token without the scope (403): {DEFAULT_TOKEN_WITHOUT_SCOPE}")
     print(f"  contacts: {len(server.state.dataset.contacts)}, faults: {', '.join(args.fault) or 'none'}")
     if replay is not None:
@@ -154,7 +151,6 @@ def run(args: argparse.Namespace) -> int:
     steps = first_steps(
         server.base_url, server.state.dataset, own_token=bool(env_token), contacts=replay is None
     )
-    print("\n".join(steps))
-    sys.stdout.flush()
+    print("\n".join(steps), flush=True)
     server.serve_forever()
     return 0
