@@ -246,11 +246,7 @@ class FakeHubSpot:
         """Options to run the conformance suite against this (running, fresh) server, as fast as is safe:
         a contact of each kind plus an unknown one, every business unit, a budget under the rate limit
         (a larger ``max_requests`` is paced under it instead); ``overrides``: any other option."""
-        from hubspot_commprefs.conformance import (
-            DEFAULT_MAX_REQUESTS,
-            UNGUARDED_PROBES,
-            ConformanceOptions,
-        )
+        from hubspot_commprefs.conformance import DEFAULT_MAX_REQUESTS, UNGUARDED_PROBES, ConformanceOptions
 
         limit = self.state.rate_limit
         within_limit = min(limit.max_requests, limit.daily) - UNGUARDED_PROBES
