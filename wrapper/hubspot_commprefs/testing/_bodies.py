@@ -114,9 +114,6 @@ def unsubscribe_all(
     return _action_response(results)
 
 
-# --- error bodies (every non-2xx answer) -----------------------------------------------------------------
-
-
 def error(category: str, message: str, **fields: Any) -> dict[str, Any]:
     """HubSpot's error body; ``fields`` adds ``context``, ``errors``, ``links``."""
     return {

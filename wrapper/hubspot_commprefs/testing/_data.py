@@ -119,8 +119,6 @@ def _to_json(obj: Any) -> dict[str, Any]:
     return json_fields
 
 
-# --- the seeded default ----------------------------------------------------------------------------------
-
 _BUSINESS_UNITS = (BusinessUnit(0, "Default"), BusinessUnit(1021, "Acme Europe"))
 _SUBSCRIPTION_TYPES = (
     SubscriptionType(167233, "Newsletter", 0),
@@ -219,9 +217,6 @@ def default_dataset(seed: int = DEFAULT_SEED, contacts: int = len(_NAMES)) -> Da
             opt_outs = ()
         generated.append(Contact(f"{name}@example.com", contact_statuses, opt_outs))
     return Dataset(_BUSINESS_UNITS, _SUBSCRIPTION_TYPES, (*_HANDMADE, *generated))
-
-
-# --- loading from JSON -----------------------------------------------------------------------------------
 
 
 # The spec's enum schema of each field that holds one (the other strings are free, but the date-times).

@@ -19,16 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from hubspot_commprefs._faults import (
-    BODY_FAULTS,
-    DEFAULT_BOMB_SIZE,
-    DEFAULT_OVERSIZED_BODY_SIZE,
-    DEFAULT_TRICKLE_INTERVAL,
-    MAX_BOMB_SIZE,
-    MAX_OVERSIZED_BODY_SIZE,
-    MAX_TRICKLE_INTERVAL,
-    Fault,
-)
+from hubspot_commprefs import _faults
+from hubspot_commprefs._faults import BODY_FAULTS, Fault
 from hubspot_commprefs.testing import _bodies
 
 if TYPE_CHECKING:
@@ -50,24 +42,24 @@ class NetworkFaultSettings:
     """How hard the network faults hit: seconds between two bytes of a trickled body, bytes of padding a
     gzip bomb decodes to (its JSON body after), bytes of an oversized body (its JSON included)."""
 
-    trickle_interval: float = DEFAULT_TRICKLE_INTERVAL
-    bomb_size: int = DEFAULT_BOMB_SIZE
-    oversized_body_size: int = DEFAULT_OVERSIZED_BODY_SIZE
+    trickle_interval: float = _faults.DEFAULT_TRICKLE_INTERVAL
+    bomb_size: int = _faults.DEFAULT_BOMB_SIZE
+    oversized_body_size: int = _faults.DEFAULT_OVERSIZED_BODY_SIZE
 
     def __post_init__(self) -> None:
         interval = self.trickle_interval
         is_number = isinstance(interval, (int, float)) and not isinstance(interval, bool)
-        if not is_number or not 0 <= interval <= MAX_TRICKLE_INTERVAL:  # NaN too
+        most = _faults.MAX_TRICKLE_INTERVAL
+        if not is_number or not 0 <= interval <= most:  # NaN too
             raise ValueError(
-                f"trickle_interval must be a number of seconds from 0 to {MAX_TRICKLE_INTERVAL:g}, "
-                f"not {interval!r}"
+                f"trickle_interval must be a number of seconds from 0 to {most:g}, not {interval!r}"
             )
-        for name, value, most in (
-            ("bomb_size", self.bomb_size, MAX_BOMB_SIZE),
-            ("oversized_body_size", self.oversized_body_size, MAX_OVERSIZED_BODY_SIZE),
+        for name, value, most_bytes in (
+            ("bomb_size", self.bomb_size, _faults.MAX_BOMB_SIZE),
+            ("oversized_body_size", self.oversized_body_size, _faults.MAX_OVERSIZED_BODY_SIZE),
         ):
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
-                raise ValueError(f"{name} must be an int of bytes from 1 to {most}, not {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most_bytes:
+                raise ValueError(f"{name} must be an int of bytes from 1 to {most_bytes}, not {value!r}")
 
 
 async def network_answer(
@@ -75,13 +67,9 @@ async def network_answer(
 ) -> Response | None:
     """``answer`` (a JSON 200) sent the way the network faults of ``faults`` say, or None if none."""
     if Fault.ABSURD_RETRY_AFTER in faults:
-        refused = JSONResponse(
-            _bodies.rate_limited("TEN_SECONDLY_ROLLING"),
-            429,
-            {"Retry-After": ABSURD_NUMBER, **dict.fromkeys(_RATE_LIMIT_HEADERS, ABSURD_NUMBER)},
-        )
-        refused.headers["content-type"] = answer.headers["content-type"]
-        return refused
+        absurd_headers = dict.fromkeys(("Retry-After", *_RATE_LIMIT_HEADERS), ABSURD_NUMBER)
+        headers = {**absurd_headers, "content-type": answer.headers["content-type"]}
+        return JSONResponse(_bodies.rate_limited("TEN_SECONDLY_ROLLING"), 429, headers)
     absurd = Fault.ABSURD_NUMBER_HEADER in faults
     if absurd:
         for name in _RATE_LIMIT_HEADERS:

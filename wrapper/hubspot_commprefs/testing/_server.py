@@ -22,21 +22,10 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from hubspot_commprefs._faults import (
-    DEFAULT_BOMB_SIZE,
-    DEFAULT_OVERSIZED_BODY_SIZE,
-    DEFAULT_TRICKLE_INTERVAL,
-    Fault,
-    parse_faults,
-)
+from hubspot_commprefs import _faults
+from hubspot_commprefs._faults import Fault, parse_faults
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
-from hubspot_commprefs.testing._app import (
-    RateLimit,
-    RecordedRequest,
-    ServerState,
-    build_app,
-    logging_requests,
-)
+from hubspot_commprefs.testing._app import RateLimit, ServerState, build_app, logging_requests
 from hubspot_commprefs.testing._bodies import SCOPES
 from hubspot_commprefs.testing._data import Dataset, default_dataset
 from hubspot_commprefs.testing._network_faults import NetworkFaultSettings
@@ -52,6 +41,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from hubspot_commprefs.conformance import ConformanceOptions
+    from hubspot_commprefs.testing._app import RecordedRequest
 
 DEFAULT_HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 15.0
@@ -157,9 +147,9 @@ class FakeHubSpot:
         faults: Iterable[Fault | str] = (),
         fault_every: int = 1,
         latency: float = 0.0,
-        trickle_interval: float = DEFAULT_TRICKLE_INTERVAL,
-        bomb_size: int = DEFAULT_BOMB_SIZE,
-        oversized_body_size: int = DEFAULT_OVERSIZED_BODY_SIZE,
+        trickle_interval: float = _faults.DEFAULT_TRICKLE_INTERVAL,
+        bomb_size: int = _faults.DEFAULT_BOMB_SIZE,
+        oversized_body_size: int = _faults.DEFAULT_OVERSIZED_BODY_SIZE,
         rate_limit: RateLimit | None = None,
         host: str = DEFAULT_HOST,
         port: int = 0,

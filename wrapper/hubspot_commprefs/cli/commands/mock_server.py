@@ -14,12 +14,9 @@ from hubspot_commprefs.cli.commands._common import BASE_URL_ENV, EXIT_USAGE, TOK
 from hubspot_commprefs.schemas import api_version
 from hubspot_commprefs.testing import (
     SCOPES,
-    Dataset,
-    DatasetError,
     FakeHubSpot,
     FakeServerError,
     RateLimit,
-    Replay,
     ReplayError,
     ReplayWarning,
     load_dataset,
@@ -29,6 +26,8 @@ from hubspot_commprefs.testing import (
 
 if TYPE_CHECKING:
     import argparse
+
+    from hubspot_commprefs.testing import Dataset, Replay
 
 
 _FLAGS = {"max_requests": "--rate-limit", "interval_ms": "--rate-limit-window-ms"}
@@ -133,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
             request_log=None if args.quiet else functools.partial(print, file=sys.stderr, flush=True),
         )
         server.bind()
-    except (DatasetError, ReplayError, ValueError, FakeServerError) as exc:
+    except (ValueError, FakeServerError) as exc:  # DatasetError and ReplayError are ValueErrors
         print(f"hubspot-commprefs mock-server: {_in_flags(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     print(f"Fake HubSpot on {server.base_url}  (API version {api_version()}; Ctrl-C stops it)")
