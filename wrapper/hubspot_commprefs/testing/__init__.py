@@ -1,7 +1,6 @@
 """A fake HubSpot Communication Preferences server for tests, driven by the spec (needs the ``harness`` extra):
 ``with FakeHubSpot(faults=["enum-value"]) as server: ...`` then use ``server.base_url`` and ``server.token``.
-The package's pytest plugin gives the ``fake_hubspot``, ``fake_hubspot_session`` and ``hubspot_target``
-fixtures with no import.
+The package's pytest plugin gives the ``fake_hubspot``, ``fake_hubspot_session`` and ``hubspot_target`` fixtures.
 """
 
 from hubspot_commprefs._extras import require_harness as _require_harness

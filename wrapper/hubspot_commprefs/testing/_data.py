@@ -1,8 +1,5 @@
-"""The fake server's dataset: business units, subscription types and contacts, seeded or loaded from JSON.
-
-The default dataset is built from a fixed seed, so every run serves the same contacts. A JSON file with the
-shape of :meth:`Dataset.to_dict` replaces it; :func:`load_dataset` checks it and names the first bad field.
-"""
+"""The fake server's dataset: business units, subscription types and contacts, seeded (every run serves
+the same) or loaded from JSON of :meth:`Dataset.to_dict`'s shape (a bad field is named)."""
 
 from __future__ import annotations
 

@@ -170,6 +170,7 @@ def load_replay(
     except RecordingError as exc:
         raise ReplayError(str(exc)) from None
     replay = Replay(Path(directory), unreadable=unreadable)
+    recording = f"the recording in {str(directory)!r}"
     for answer in recorded:
         if not answer.with_token:
             replay.ignored.append(
@@ -182,7 +183,7 @@ def load_replay(
             replay.answers[request_key(answer.method, answer.path, answer.query)] = answer  # the latest wins
     if unreadable:
         warnings.warn(
-            f"{option}: skipped {len(unreadable)} unreadable line(s) of the recording in {str(directory)!r}: "
+            f"{option}: skipped {len(unreadable)} unreadable line(s) of {recording}: "
             + _listed(unreadable, "; "),
             ReplayWarning,
             stacklevel=2,
@@ -195,13 +196,13 @@ def load_replay(
     ]
     if unsendable:
         raise ReplayError(
-            f"{option}: the recording in {str(directory)!r} holds answers that HTTP does not let the fake "
-            "server send as recorded:\n  " + _listed(unsendable, "\n  ")
+            f"{option}: {recording} holds answers that HTTP does not let the fake server send as recorded:\n  "
+            + _listed(unsendable, "\n  ")
         )
     replay.drift = _drift(answers) if answers else []
     if replay.drift and not allow_drift:
         raise ReplayDriftError(
-            f"{option}: the recording in {str(directory)!r} holds answers the spec does not allow "
+            f"{option}: {recording} holds answers the spec does not allow "
             "(drift; serve them anyway with --replay-allow-drift or replay_allow_drift=True):\n  "
             + _listed(replay.drift, "\n  "),
             replay.drift,

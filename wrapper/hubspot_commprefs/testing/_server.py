@@ -219,8 +219,7 @@ class FakeHubSpot:
     def port(self) -> int:
         if self._socket is None:
             raise FakeServerError("the fake server is not running")
-        port: int = self._socket.getsockname()[1]
-        return port
+        return int(self._socket.getsockname()[1])
 
     @property
     def base_url(self) -> str:

@@ -9,20 +9,10 @@ import sys
 import warnings
 from typing import TYPE_CHECKING
 
+from hubspot_commprefs import testing
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 from hubspot_commprefs.cli.commands._common import BASE_URL_ENV, EXIT_USAGE, TOKEN_ENV, shown
 from hubspot_commprefs.schemas import api_version
-from hubspot_commprefs.testing import (
-    SCOPES,
-    FakeHubSpot,
-    FakeServerError,
-    RateLimit,
-    ReplayError,
-    ReplayWarning,
-    load_dataset,
-    load_replay,
-    one_of_each_kind,
-)
 
 if TYPE_CHECKING:
     import argparse
@@ -46,11 +36,11 @@ def _load_replay(args: argparse.Namespace) -> Replay | None:
     """The recording of ``--replay``, its warnings (unreadable lines, drift allowed) printed to stderr."""
     if args.replay is None:
         if args.replay_strict or args.replay_allow_drift:
-            raise ReplayError("--replay-strict and --replay-allow-drift go with --replay DIR")
+            raise testing.ReplayError("--replay-strict and --replay-allow-drift go with --replay DIR")
         return None
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ReplayWarning)
-        replay = load_replay(args.replay, allow_drift=args.replay_allow_drift, option="--replay")
+        warnings.simplefilter("always", testing.ReplayWarning)
+        replay = testing.load_replay(args.replay, allow_drift=args.replay_allow_drift, option="--replay")
     for warning in caught:
         print(f"hubspot-commprefs mock-server: warning: {warning.message}", file=sys.stderr)
     return replay
@@ -92,7 +82,7 @@ def first_steps(base_url: str, dataset: Dataset, *, own_token: bool, contacts: b
         export += f"  # and {TOKEN_ENV}: yours, as set where this server runs (never printed)"
     else:
         export += f" {TOKEN_ENV}={DEFAULT_TOKEN}"
-    emails = one_of_each_kind(dataset)
+    emails = testing.one_of_each_kind(dataset)
     width = max(len(shown(email)) for email in emails)
     portal_wide = (
         email
@@ -113,18 +103,18 @@ def first_steps(base_url: str, dataset: Dataset, *, own_token: bool, contacts: b
 def run(args: argparse.Namespace) -> int:
     env_token = os.environ.get(TOKEN_ENV)
     try:
-        dataset = load_dataset(args.data) if args.data else None
+        dataset = testing.load_dataset(args.data) if args.data else None
         replay = _load_replay(args)
-        server = FakeHubSpot(
+        server = testing.FakeHubSpot(
             dataset=dataset,
-            tokens={env_token or DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()},
+            tokens={env_token or DEFAULT_TOKEN: (testing.SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()},
             faults=args.fault,
             fault_every=args.fault_every,
             latency=args.latency,
             trickle_interval=args.trickle_interval,
             bomb_size=args.bomb_size,
             oversized_body_size=args.oversized_body_size,
-            rate_limit=RateLimit(max_requests=args.rate_limit, interval_ms=args.rate_limit_window_ms),
+            rate_limit=testing.RateLimit(max_requests=args.rate_limit, interval_ms=args.rate_limit_window_ms),
             host=args.host,
             port=args.port,
             replay=replay,
@@ -132,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
             request_log=None if args.quiet else functools.partial(print, file=sys.stderr, flush=True),
         )
         server.bind()
-    except (ValueError, FakeServerError) as exc:  # DatasetError and ReplayError are ValueErrors
+    except (ValueError, testing.FakeServerError) as exc:  # a DatasetError, a ReplayError too
         print(f"hubspot-commprefs mock-server: {_in_flags(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     print(f"Fake HubSpot on {server.base_url}  (API version {api_version()}; Ctrl-C stops it)")
