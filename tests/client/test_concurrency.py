@@ -16,8 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from hubspot_commprefs.schemas import _compiled as _schemas
 from hubspot_commprefs.schemas import _validation
-from hubspot_commprefs.testing import FakeHubSpot
-from hubspot_commprefs.testing._rate_limit import RateLimit
+from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
 from tests.client_fixtures import action_body, status_item
 from tests.processes import started

@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING
 
 import httpx
-from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot, _connections
+from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot, _server
 
 from tests.spec_helpers import operations
 
@@ -86,7 +86,7 @@ def _closed_by_server(sockets: list[socket.socket], within: float, *, trickle: i
 def test_a_head_that_never_ends_is_closed_and_normal_requests_are_served_meanwhile(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_connections, "HEAD_TIMEOUT", DEADLINE)
+    monkeypatch.setattr(_server, "HEAD_TIMEOUT", DEADLINE)
     with FakeHubSpot() as server, slow_connections(server.port, SLOW) as sockets:
         started = time.monotonic()
         with httpx.Client(headers={"Authorization": f"Bearer {server.token}"}, timeout=10) as client:
@@ -95,7 +95,7 @@ def test_a_head_that_never_ends_is_closed_and_normal_requests_are_served_meanwhi
         assert time.monotonic() - started < DEADLINE  # served before the slow ones were closed
         closed = _closed_by_server(sockets, DEADLINE + SLACK, trickle=50)
         assert len(closed) == SLOW  # the trickling ones too: a byte now and then does not restart the clock
-        beyond_the_bound = max(0, SLOW + 1 - _connections.connection_limit())  # closed at once (see below)
+        beyond_the_bound = max(0, SLOW + 1 - _server.connection_limit())  # closed at once (see below)
         assert (
             sum(seconds < DEADLINE / 2 for seconds in closed) <= beyond_the_bound
         )  # the others at the deadline
@@ -104,7 +104,7 @@ def test_a_head_that_never_ends_is_closed_and_normal_requests_are_served_meanwhi
 def test_a_kept_alive_connection_that_starts_a_head_and_stalls_is_closed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_connections, "HEAD_TIMEOUT", DEADLINE)
+    monkeypatch.setattr(_server, "HEAD_TIMEOUT", DEADLINE)
     with FakeHubSpot() as server, socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         head = f"GET {_statuses_url('')} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {server.token}\r\n\r\n"
         sock.sendall(head.encode())
@@ -143,7 +143,7 @@ def test_with_256_file_descriptors_300_slow_connections_do_not_turn_requests_awa
                 _statuses_url(found.group()), headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}, timeout=10
             )
             assert answer.status_code == 200
-            assert time.monotonic() - started < _connections.HEAD_TIMEOUT  # not after the slow ones went
+            assert time.monotonic() - started < _server.HEAD_TIMEOUT  # not after the slow ones went
             closed = _closed_by_server(sockets, 2.0)  # the evicted ones are closed already
             assert len(closed) >= SLOW - 256 // 4
     finally:
@@ -155,7 +155,7 @@ def test_with_256_file_descriptors_300_slow_connections_do_not_turn_requests_awa
 
 def test_the_bound_follows_the_descriptor_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(resource, "getrlimit", lambda _: (256, 4096))
-    assert _connections.connection_limit() == 64
-    assert _connections.accept_backlog() == 32
+    assert _server.connection_limit() == 64
+    assert _server.accept_backlog() == 32
     monkeypatch.setattr(resource, "getrlimit", lambda _: (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-    assert _connections.connection_limit() == _connections.MAX_CONNECTIONS
+    assert _server.connection_limit() == _server.MAX_CONNECTIONS

@@ -1,21 +1,18 @@
-"""What the fake server can be told to get wrong, to prove that clients and the conformance suite notice.
-
-Drift faults change the body of a 200 answer the way HubSpot has changed its answers in place before; the
-others replace the answer, or (network faults, ``testing/_network_faults.py``) send it badly: slowly, compressed
-into a bomb, far too big, cut by a reset, with absurd numbers in its headers. Each drift fault names the field it breaks (``DRIFT_FIELDS``), which is the field
-the conformance suite must name when it runs against a server with that fault.
-
-The list is named here once, outside ``hubspot_commprefs.testing`` and with nothing beyond the standard
-library and the spec's integer bounds, so that ``mock-server --help`` lists the faults (from
-``FAULT_HELP``) and checks their settings without loading the server.
+"""What the fake server can be told to get wrong, to prove that clients and the conformance suite notice:
+drift (a 200 body changed as HubSpot has changed its answers; ``DRIFT_FIELDS`` names the field the suite
+must name), a wrong answer instead, or (network faults) the answer sent badly. Outside
+``hubspot_commprefs.testing``, so that ``mock-server --help`` lists them without loading the server.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs.schemas import INT32_MAX, INT64_MAX
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 DEFAULT_TRICKLE_INTERVAL = 2.0
 MAX_TRICKLE_INTERVAL = 3600.0
@@ -57,18 +54,15 @@ class Fault(enum.StrEnum):
         return self in NETWORK_FAULTS
 
 
-NETWORK_FAULTS = frozenset(
-    {
-        Fault.TRICKLE,
-        Fault.GZIP_BOMB,
-        Fault.GZIP_BOMB_NESTED,
-        Fault.OVERSIZED_BODY,
-        Fault.CONNECTION_RESET,
-        Fault.ABSURD_NUMBER_HEADER,
-        Fault.ABSURD_RETRY_AFTER,
-    }
+# The faults that send the body badly, in the order they win when several are configured.
+BODY_FAULTS = (
+    Fault.CONNECTION_RESET,
+    Fault.GZIP_BOMB_NESTED,
+    Fault.GZIP_BOMB,
+    Fault.OVERSIZED_BODY,
+    Fault.TRICKLE,
 )
-
+NETWORK_FAULTS = frozenset({*BODY_FAULTS, Fault.ABSURD_NUMBER_HEADER, Fault.ABSURD_RETRY_AFTER})
 
 # The field each drift fault breaks, as the conformance suite names it (``[*]``: every item of the array).
 DRIFT_FIELDS: dict[Fault, str] = {
@@ -103,16 +97,13 @@ FAULT_HELP: dict[Fault, str] = {
 }
 
 
-def parse_faults(names: list[str] | tuple[str, ...]) -> tuple[Fault, ...]:
-    """Faults from their names; raises ValueError naming the unknown one and listing the known ones."""
-    faults = []
-    for name in names:
-        try:
-            faults.append(Fault(name))
-        except ValueError:
-            known = ", ".join(f.value for f in Fault)
-            raise ValueError(f"unknown fault {name!r}; known faults: {known}") from None
-    return tuple(faults)
+def parse_faults(names: Iterable[Fault | str]) -> tuple[Fault, ...]:
+    """Faults from their names; a ValueError names an unknown one and lists the known ones."""
+    given = tuple(names)
+    unknown = next((name for name in given if name not in FAULT_HELP), None)
+    if unknown is not None:
+        raise ValueError(f"unknown fault {unknown!r}; known faults: {', '.join(FAULT_HELP)}")
+    return tuple(Fault(name) for name in given)
 
 
 def _break_item(item: dict[str, Any], fault: Fault) -> None:

@@ -1,12 +1,6 @@
-"""A fake HubSpot Communication Preferences server for tests, driven by the spec (needs the ``harness`` extra).
-
-    from hubspot_commprefs.testing import FakeHubSpot
-
-    with FakeHubSpot(faults=["enum-value"]) as server:
-        ...  # point your code at server.base_url with server.token
-
-pytest users: the ``fake_hubspot`` fixture (and ``fake_hubspot_session``, ``hubspot_target``) comes with the
-package's pytest plugin, with no import.
+"""A fake HubSpot Communication Preferences server for tests, driven by the spec (needs the ``harness`` extra):
+``with FakeHubSpot(faults=["enum-value"]) as server: ...`` then use ``server.base_url`` and ``server.token``.
+The package's pytest plugin gives the ``fake_hubspot``, ``fake_hubspot_session`` and ``hubspot_target`` fixtures.
 """
 
 from hubspot_commprefs._extras import require_harness as _require_harness
@@ -15,7 +9,7 @@ _require_harness("hubspot_commprefs.testing (the fake HubSpot server)")
 
 from hubspot_commprefs._faults import DRIFT_FIELDS, FAULT_HELP, Fault
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
-from hubspot_commprefs.testing._app import RecordedRequest
+from hubspot_commprefs.testing._app import RateLimit, RecordedRequest
 from hubspot_commprefs.testing._bodies import SCOPES
 from hubspot_commprefs.testing._data import (
     BusinessUnit,
@@ -29,7 +23,6 @@ from hubspot_commprefs.testing._data import (
     default_dataset,
     load_dataset,
 )
-from hubspot_commprefs.testing._rate_limit import RateLimit
 from hubspot_commprefs.testing._replay import (
     Replay,
     ReplayDriftError,

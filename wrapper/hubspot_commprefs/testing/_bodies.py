@@ -13,14 +13,10 @@ CHANNEL = "EMAIL"
 SCOPES = ("communication_preferences.read", "communication_preferences.read_write")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _action_response(
     results: list[dict[str, Any]], errors: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    now = _now()
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     body: dict[str, Any] = {
         "status": "COMPLETE",
         "requestedAt": now,
@@ -51,15 +47,19 @@ def unknown_business_unit(business_unit_id: int) -> dict[str, Any]:
     return _action_response([], [error])
 
 
-def _opt_out_applies(opt_out: OptOut, business_unit_id: int) -> bool:
-    return opt_out.wide_status_type == "PORTAL_WIDE" or opt_out.business_unit_id == business_unit_id
+def _opt_outs(contact: Contact | None, business_unit_id: int) -> list[OptOut]:
+    """The contact's wide opt-outs that cover the business unit."""
+    opt_outs = contact.opt_outs if contact else ()
+    return [
+        o for o in opt_outs if o.wide_status_type == "PORTAL_WIDE" or o.business_unit_id == business_unit_id
+    ]
 
 
 def statuses(dataset: Dataset, subscriber: str, business_unit_id: int) -> dict[str, Any]:
     """The contact's status for every subscription type of the business unit (NOT_SPECIFIED when unset)."""
     contact = dataset.contact(subscriber)
     by_id = {s.subscription_id: s for s in contact.statuses} if contact else {}
-    opt_out = _wide_opt_out(contact, business_unit_id)
+    opt_out = next(iter(_opt_outs(contact, business_unit_id)), None)
     results = []
     for subscription_type in dataset.subscription_types_of(business_unit_id):
         item: dict[str, Any] = {
@@ -85,10 +85,17 @@ def statuses(dataset: Dataset, subscriber: str, business_unit_id: int) -> dict[s
     return _action_response(results)
 
 
-def _wide_opt_out(contact: Contact | None, business_unit_id: int) -> OptOut | None:
-    if contact is None:
-        return None
-    return next((o for o in contact.opt_outs if _opt_out_applies(o, business_unit_id)), None)
+def _wide_item(
+    subscriber: str, status: str, timestamp: str, kind: str, business_unit_id: int
+) -> dict[str, Any]:
+    item = {
+        "channel": CHANNEL,
+        "status": status,
+        "subscriberIdString": subscriber,
+        "timestamp": timestamp,
+        "wideStatusType": kind,
+    }
+    return item | {"businessUnitId": business_unit_id} if kind == "BUSINESS_UNIT_WIDE" else item
 
 
 def unsubscribe_all(
@@ -96,57 +103,26 @@ def unsubscribe_all(
 ) -> dict[str, Any]:
     """The contact's wide opt-outs that cover the business unit; empty when none (unless ``verbose``)."""
     contact = dataset.contact(subscriber)
-    results = []
-    for opt_out in contact.opt_outs if contact else ():
-        if _opt_out_applies(opt_out, business_unit_id):
-            item: dict[str, Any] = {
-                "channel": CHANNEL,
-                "status": "UNSUBSCRIBED",
-                "subscriberIdString": subscriber,
-                "timestamp": opt_out.timestamp,
-                "wideStatusType": opt_out.wide_status_type,
-            }
-            if opt_out.wide_status_type == "BUSINESS_UNIT_WIDE":
-                item["businessUnitId"] = opt_out.business_unit_id
-            results.append(item)
+    results = [
+        _wide_item(subscriber, "UNSUBSCRIBED", o.timestamp, o.wide_status_type, o.business_unit_id)
+        for o in _opt_outs(contact, business_unit_id)
+    ]
     if not results and verbose:
-        item = {
-            "channel": CHANNEL,
-            "status": "SUBSCRIBED" if contact else "NOT_SPECIFIED",
-            "subscriberIdString": subscriber,
-            "timestamp": dataset.epoch,
-            "wideStatusType": "PORTAL_WIDE" if business_unit_id == 0 else "BUSINESS_UNIT_WIDE",
-        }
-        if business_unit_id != 0:
-            item["businessUnitId"] = business_unit_id
-        results.append(item)
+        kind = "PORTAL_WIDE" if business_unit_id == 0 else "BUSINESS_UNIT_WIDE"
+        status = "SUBSCRIBED" if contact else "NOT_SPECIFIED"
+        results.append(_wide_item(subscriber, status, dataset.epoch, kind, business_unit_id))
     return _action_response(results)
 
 
-# --- error bodies (every non-2xx answer) -----------------------------------------------------------------
-
-
-def error(
-    category: str,
-    message: str,
-    *,
-    context: dict[str, list[str]] | None = None,
-    errors: list[dict[str, Any]] | None = None,
-    links: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
+def error(category: str, message: str, **fields: Any) -> dict[str, Any]:
+    """HubSpot's error body; ``fields`` adds ``context``, ``errors``, ``links``."""
+    return {
         "status": "error",
         "message": message,
         "correlationId": str(uuid.uuid4()),
         "category": category,
+        **fields,
     }
-    if context is not None:
-        body["context"] = context
-    if errors is not None:
-        body["errors"] = errors
-    if links is not None:
-        body["links"] = links
-    return body
 
 
 def unauthenticated() -> dict[str, Any]:
@@ -182,32 +158,16 @@ def invalid_parameter(name: str, value: str | None, expected: str, code: str) ->
 
 
 def rate_limited(policy: str) -> dict[str, Any]:
-    """HubSpot's real 429 body; note that it has no ``category``."""
+    """HubSpot's real 429 body (it has no ``category``); ``policy``: TEN_SECONDLY_ROLLING or DAILY."""
     daily = policy == "DAILY"
     return {
         "status": "error",
-        "message": "You have reached your daily limit."
-        if daily
-        else "You have reached your ten_secondly_rolling limit.",
+        "message": f"You have reached your {'daily' if daily else 'ten_secondly_rolling'} limit.",
         "errorType": "RATE_LIMIT",
         "correlationId": str(uuid.uuid4()),
         "policyName": policy,
-        "groupName": "publicapi:private-app-api-calls-daily:1234"
-        if daily
-        else "publicapi:private-app-api-calls-ten-secondly:1234",
+        "groupName": f"publicapi:private-app-api-calls-{'daily' if daily else 'ten-secondly'}:1234",
     }
-
-
-def not_found() -> dict[str, Any]:
-    return error("OBJECT_NOT_FOUND", "No route matches this path. Check the path and the API version.")
-
-
-def method_not_allowed(method: str) -> dict[str, Any]:
-    return error("METHOD_NOT_ALLOWED", f"{method} is not supported here; this fake server answers GET only.")
-
-
-def server_error() -> dict[str, Any]:
-    return error("INTERNAL_ERROR", "An internal error occurred (a fault the fake server was told to inject).")
 
 
 HTML_ERROR_PAGE = (

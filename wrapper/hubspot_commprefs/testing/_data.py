@@ -1,17 +1,16 @@
-"""The fake server's dataset: business units, subscription types and contacts, seeded or loaded from JSON.
-
-The default dataset is built from a fixed seed, so every run serves the same contacts. A JSON file with the
-shape of :meth:`Dataset.to_dict` replaces it; :func:`load_dataset` checks it and names the first bad field.
-"""
+"""The fake server's dataset: business units, subscription types and contacts, seeded (every run serves
+the same) or loaded from JSON of :meth:`Dataset.to_dict`'s shape (a bad field is named)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
-from dataclasses import dataclass, field
+import typing
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hubspot_commprefs.openapi import enum_values
 from hubspot_commprefs.schemas import DATE_TIME_EXAMPLE, INT64_MAX, is_date_time
@@ -20,6 +19,7 @@ DEFAULT_SEED = 2026
 DEFAULT_BUSINESS_UNIT_ID = 0
 # The timestamp of statuses nobody has set (NOT_SPECIFIED).
 DEFAULT_EPOCH = "2025-01-01T00:00:00Z"
+_T = TypeVar("_T")
 
 
 class DatasetError(ValueError):
@@ -53,18 +53,7 @@ class SubscriptionStatus:
 
     def to_dict(self) -> dict[str, Any]:
         """The status as the spec's fields name it; an optional one only when set."""
-        optional = {
-            "legalBasis": self.legal_basis,
-            "legalBasisExplanation": self.legal_basis_explanation,
-            "setStatusSuccessReason": self.set_status_success_reason,
-        }
-        return {
-            "subscriptionId": self.subscription_id,
-            "status": self.status,
-            "source": self.source,
-            "timestamp": self.timestamp,
-            **{key: value for key, value in optional.items() if value is not None},
-        }
+        return _to_json(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +78,7 @@ class Dataset:
     subscription_types: tuple[SubscriptionType, ...]
     contacts: tuple[Contact, ...]
     epoch: str = DEFAULT_EPOCH
-    _by_email: dict[str, Contact] = field(init=False, repr=False, compare=False)
+    _by_email: dict[str, Contact] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_email", {c.email.lower(): c for c in self.contacts})
@@ -106,32 +95,26 @@ class Dataset:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape :func:`load_dataset` reads."""
-        return {
-            "epoch": self.epoch,
-            "businessUnits": [{"id": b.id, "name": b.name} for b in self.business_units],
-            "subscriptionTypes": [
-                {"id": t.id, "name": t.name, "businessUnitId": t.business_unit_id}
-                for t in self.subscription_types
-            ],
-            "contacts": [
-                {
-                    "email": c.email,
-                    "statuses": [s.to_dict() for s in c.statuses],
-                    "optOuts": [
-                        {
-                            "wideStatusType": o.wide_status_type,
-                            "timestamp": o.timestamp,
-                            "businessUnitId": o.business_unit_id,
-                        }
-                        for o in c.opt_outs
-                    ],
-                }
-                for c in self.contacts
-            ],
-        }
+        return _to_json(self)
 
 
-# --- the seeded default ----------------------------------------------------------------------------------
+def _camel(name: str) -> str:
+    """A field's name as the spec writes it: ``business_unit_id`` is ``businessUnitId``."""
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
+def _to_json(obj: Any) -> dict[str, Any]:
+    """A dataclass of this module as JSON, with the spec's names (a field that is None left out)."""
+    json_fields: dict[str, Any] = {}
+    for field in dataclasses.fields(obj):
+        value = getattr(obj, field.name)
+        if field.init and value is not None:
+            json_fields[_camel(field.name)] = (
+                [_to_json(v) for v in value] if isinstance(value, tuple) else value
+            )
+    return json_fields
+
 
 _BUSINESS_UNITS = (BusinessUnit(0, "Default"), BusinessUnit(1021, "Acme Europe"))
 _SUBSCRIPTION_TYPES = (
@@ -160,9 +143,9 @@ def _timestamp(rng: random.Random) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _handmade_contacts() -> tuple[Contact, ...]:
-    """The contacts of the spec's examples: one subscribed, one opted out portal-wide, one for a unit."""
-    alice = Contact(
+# The contacts of the spec's examples: one subscribed, one opted out portal-wide, one for a unit.
+_HANDMADE = (
+    Contact(
         "alice@example.com",
         statuses=(
             SubscriptionStatus(
@@ -182,13 +165,13 @@ def _handmade_contacts() -> tuple[Contact, ...]:
                 set_status_success_reason="REQUESTED_CHANGE_OCCURRED",
             ),
         ),
-    )
-    bob = Contact(
+    ),
+    Contact(
         "bob@example.com",
         statuses=(SubscriptionStatus(167233, "SUBSCRIBED", "Imported from CRM", "2025-03-01T12:00:00Z"),),
         opt_outs=(OptOut("PORTAL_WIDE", "2025-12-24T21:07:44Z"),),
-    )
-    carol = Contact(
+    ),
+    Contact(
         "carol@example.com",
         statuses=(
             SubscriptionStatus(
@@ -196,8 +179,8 @@ def _handmade_contacts() -> tuple[Contact, ...]:
             ),
         ),
         opt_outs=(OptOut("BUSINESS_UNIT_WIDE", "2026-01-05T10:00:00Z", 1021),),
-    )
-    return (alice, bob, carol)
+    ),
+)
 
 
 def default_dataset(seed: int = DEFAULT_SEED, contacts: int = len(_NAMES)) -> Dataset:
@@ -230,108 +213,83 @@ def default_dataset(seed: int = DEFAULT_SEED, contacts: int = len(_NAMES)) -> Da
         else:
             opt_outs = ()
         generated.append(Contact(f"{name}@example.com", contact_statuses, opt_outs))
-    return Dataset(_BUSINESS_UNITS, _SUBSCRIPTION_TYPES, (*_handmade_contacts(), *generated))
+    return Dataset(_BUSINESS_UNITS, _SUBSCRIPTION_TYPES, (*_HANDMADE, *generated))
 
 
-# --- loading from JSON -----------------------------------------------------------------------------------
+# The spec's enum schema of each field that holds one (the other strings are free, but the date-times).
+_ENUMS = {
+    "status": "SubscriptionStatus",
+    "legal_basis": "LegalBasis",
+    "set_status_success_reason": "SetStatusSuccessReason",
+    "wide_status_type": "WideStatusType",
+}
 
 
-def _get(obj: Any, key: str, where: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
+def _from_json(cls: type[_T], obj: Any, where: str) -> _T:
+    """A dataclass of this module from ``_to_json``'s shape, every field checked as the spec says; a
+    ``DatasetError`` names the first bad one."""
     if not isinstance(obj, dict):
         raise DatasetError(f"{where}: expected an object, got {type(obj).__name__}")
-    if key not in obj:
-        if required:
-            raise DatasetError(f"{where}.{key}: missing")
-        return None
-    value = obj[key]
-    if isinstance(value, bool) or not isinstance(value, kind):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise DatasetError(f"{where}.{key}: expected {names}, got {json.dumps(value)}")
-    return value
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        key = _camel(field.name)
+        optional = field.default is not dataclasses.MISSING
+        if field.init and (key in obj or not optional):
+            if key not in obj:
+                raise DatasetError(f"{where}.{key}: missing")
+            values[field.name] = _checked(hints[field.name], field.name, obj[key], f"{where}.{key}")
+    return cls(**values)
 
 
-def _int64(obj: Any, key: str, where: str, *, required: bool = True) -> int | None:
-    value = _get(obj, key, where, int, required=required)
-    if value is not None and not 0 <= value <= INT64_MAX:
-        raise DatasetError(f"{where}.{key}: {value} is outside int64 (0 to {INT64_MAX})")
-    return value  # type: ignore[no-any-return]
-
-
-def _enum(obj: Any, key: str, where: str, schema: str, *, required: bool = True) -> str | None:
-    value = _get(obj, key, where, str, required=required)
-    allowed = enum_values(schema)
-    if value is not None and value not in allowed:
-        raise DatasetError(f"{where}.{key}: {value!r} is not one of {', '.join(allowed)}")
-    return value  # type: ignore[no-any-return]
-
-
-def _date_time(obj: Any, key: str, where: str) -> str:
-    value: str = _get(obj, key, where, str)
-    if not is_date_time(value):  # the spec's date-time, as every answer's is checked
-        raise DatasetError(
-            f"{where}.{key}: {value!r} is not an RFC 3339 date-time such as {DATE_TIME_EXAMPLE}"
+def _checked(hint: Any, name: str, value: Any, where: str) -> Any:
+    if typing.get_origin(hint) is tuple:
+        if not isinstance(value, list):
+            raise DatasetError(f"{where}: expected list, got {json.dumps(value)}")
+        return tuple(
+            _from_json(typing.get_args(hint)[0], item, f"{where}[{i}]") for i, item in enumerate(value)
         )
+    kind = int if hint is int else str
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise DatasetError(f"{where}: expected {kind.__name__}, got {json.dumps(value)}")
+    if isinstance(value, int) and not 0 <= value <= INT64_MAX:
+        raise DatasetError(f"{where}: {value} is outside int64 (0 to {INT64_MAX})")
+    if name in _ENUMS and value not in (allowed := enum_values(_ENUMS[name])):
+        raise DatasetError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+    if name in {"timestamp", "epoch"} and not is_date_time(value):  # the spec's date-time
+        raise DatasetError(f"{where}: {value!r} is not an RFC 3339 date-time such as {DATE_TIME_EXAMPLE}")
     return value
-
-
-def _list(obj: Any, key: str, where: str) -> list[Any]:
-    value = _get(obj, key, where, list, required=False)
-    return [] if value is None else value
 
 
 def dataset_from_dict(data: Any) -> Dataset:
     """A :class:`Dataset` from the JSON shape of :meth:`Dataset.to_dict`; raises :class:`DatasetError`."""
-    units = tuple(
-        BusinessUnit(_int64(u, "id", f"businessUnits[{i}]") or 0, _get(u, "name", f"businessUnits[{i}]", str))
-        for i, u in enumerate(_list(data, "businessUnits", "$"))
-    )
-    unit_ids = {u.id for u in units} | {DEFAULT_BUSINESS_UNIT_ID}
+    if not isinstance(data, dict):
+        raise DatasetError(f"$: expected an object, got {type(data).__name__}")
+    dataset = _from_json(Dataset, {"businessUnits": [], "subscriptionTypes": [], "contacts": [], **data}, "$")
+    units = dataset.business_units
     if not any(u.id == DEFAULT_BUSINESS_UNIT_ID for u in units):
         units = (BusinessUnit(DEFAULT_BUSINESS_UNIT_ID, "Default"), *units)
-    types = []
-    for i, t in enumerate(_list(data, "subscriptionTypes", "$")):
-        where = f"subscriptionTypes[{i}]"
-        unit = _int64(t, "businessUnitId", where, required=False)
-        unit = DEFAULT_BUSINESS_UNIT_ID if unit is None else unit
-        if unit not in unit_ids:
-            raise DatasetError(f"{where}.businessUnitId: {unit} is not one of businessUnits")
-        types.append(SubscriptionType(_int64(t, "id", where) or 0, _get(t, "name", where, str), unit))
-    type_ids = {t.id for t in types}
-    contacts = []
-    for i, c in enumerate(_list(data, "contacts", "$")):
-        where = f"contacts[{i}]"
-        statuses = []
-        for j, s in enumerate(_list(c, "statuses", where)):
-            at = f"{where}.statuses[{j}]"
-            subscription_id = _int64(s, "subscriptionId", at) or 0
-            if subscription_id not in type_ids:
-                raise DatasetError(f"{at}.subscriptionId: {subscription_id} is not one of subscriptionTypes")
-            statuses.append(
-                SubscriptionStatus(
-                    subscription_id,
-                    _enum(s, "status", at, "SubscriptionStatus") or "",
-                    _get(s, "source", at, str),
-                    _date_time(s, "timestamp", at),
-                    _enum(s, "legalBasis", at, "LegalBasis", required=False),
-                    _get(s, "legalBasisExplanation", at, str, required=False),
-                    _enum(s, "setStatusSuccessReason", at, "SetStatusSuccessReason", required=False),
-                )
+    unit_ids = {u.id for u in units}
+    type_ids = {t.id for t in dataset.subscription_types}
+    for i, t in enumerate(dataset.subscription_types):
+        if t.business_unit_id not in unit_ids:
+            raise DatasetError(
+                f"$.subscriptionTypes[{i}].businessUnitId: {t.business_unit_id} is not one of businessUnits"
             )
-        opt_outs = []
-        for j, o in enumerate(_list(c, "optOuts", where)):
-            at = f"{where}.optOuts[{j}]"
-            unit = _int64(o, "businessUnitId", at, required=False)
-            unit = DEFAULT_BUSINESS_UNIT_ID if unit is None else unit
-            if unit not in unit_ids:
-                raise DatasetError(f"{at}.businessUnitId: {unit} is not one of businessUnits")
-            kind = _enum(o, "wideStatusType", at, "WideStatusType") or ""
-            opt_outs.append(OptOut(kind, _date_time(o, "timestamp", at), unit))
-        email = _get(c, "email", where, str)
-        if not email or "/" in email:
-            raise DatasetError(f"{where}.email: {email!r} cannot be a path segment")
-        contacts.append(Contact(email, tuple(statuses), tuple(opt_outs)))
-    epoch = _date_time(data, "epoch", "$") if isinstance(data, dict) and "epoch" in data else DEFAULT_EPOCH
-    return Dataset(units, tuple(types), tuple(contacts), epoch)
+    for i, c in enumerate(dataset.contacts):
+        if not c.email or "/" in c.email:
+            raise DatasetError(f"$.contacts[{i}].email: {c.email!r} cannot be a path segment")
+        for j, s in enumerate(c.statuses):
+            if s.subscription_id not in type_ids:
+                raise DatasetError(
+                    f"$.contacts[{i}].statuses[{j}].subscriptionId: {s.subscription_id} is not one of subscriptionTypes"
+                )
+        for j, o in enumerate(c.opt_outs):
+            if o.business_unit_id not in unit_ids:
+                raise DatasetError(
+                    f"$.contacts[{i}].optOuts[{j}].businessUnitId: {o.business_unit_id} is not one of businessUnits"
+                )
+    return dataclasses.replace(dataset, business_units=units)
 
 
 def load_dataset(path: str | Path) -> Dataset:

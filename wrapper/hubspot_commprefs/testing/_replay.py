@@ -1,37 +1,15 @@
-"""Replay a recording (``hubspot_commprefs.client._recording``): the fake server answers each recorded request with
-its recorded answer, byte for byte, with the headers that were kept.
+"""Replay a recording: each recorded request gets its recorded answer, byte for byte, with its headers.
 
-A request matches a recorded one by its method, its path and its query. The path is compared segment by
-segment with percent-encoding undone (``alice@example.com`` and ``alice%40example.com`` are the same
-contact; ``a%2Fb`` stays one segment), the query as its decoded ``name=value`` pairs in any order. When a
-request was recorded more than once, the latest line of the file wins.
-
-Not served, and listed in ``Replay.ignored``: answers to requests sent without the recording's token (the
-fake server's own token check answers those, since a recording holds no token) and answers for a path that
-is not an endpoint of the spec. Lines that cannot be read (cut short by a crash, edited by hand) are skipped
-with a ``ReplayWarning`` and listed in ``Replay.unreadable``.
-
-What HTTP itself forbids is refused when the recording is loaded, whatever ``allow_drift`` says, naming each
-line (``ReplayError``): the server frames each answer itself, so a recorded framing or connection header
-(``content-length``, ``transfer-encoding``, ``connection`` and the other hop-by-hop ones of RFC 9110 7.6.1)
-cannot be sent as recorded, nor can a 1xx status (never a final answer) or a 204 or 304 with a body. A
-recorded ``content-encoding`` (a recording made by a client holds bodies already decoded, and no such
-header) must match the body: each coding (gzip, deflate, identity) must decode it, to at most
-``MAX_DECODED_BODY`` bytes; the drift check then reads the body decoded, as a client does.
-
-Drift is caught when the recording is loaded: each answer that would be served goes through the conformance
-suite's own check of an answer against the spec (``SpecChecker``: a documented status, the content type,
-the body field by field with enum values, required fields, types, date-times, int32/int64 ranges). Any
-failure it finds is drift: ``load_replay`` refuses the recording with a ``ReplayDriftError`` that lists each
-bad answer (its line, request, status, field and why), unless ``allow_drift=True``: then those answers are
-served as recorded, listed in ``Replay.drift`` and announced with one ``ReplayWarning``. A 5xx is not drift
-by itself (the spec documents error answers under ``default``; its body is still checked), and what the
-suite only notes (a field the spec does not list, an absent field of an error body) is not drift.
+A request matches by method, path (segments with percent-encoding undone) and query (decoded pairs, in
+any order); the latest line wins. Not served: answers sent without the token (the server's own check
+answers those) or outside the spec (``Replay.ignored``), unreadable lines (``Replay.unreadable``). Refused
+at load time, naming each line: what HTTP forbids sending as recorded (``ReplayError``: framing headers, a
+1xx, a 204/304 with a body, a ``content-encoding`` the body does not decode with), and drift, a failure of
+the conformance suite's ``SpecChecker`` (``ReplayDriftError``), unless ``allow_drift`` (``Replay.drift``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 import zlib
 from dataclasses import dataclass, field
@@ -46,33 +24,18 @@ from hubspot_commprefs.openapi import endpoints, load_spec
 if TYPE_CHECKING:
     import os
 
-    from hubspot_commprefs.conformance import SpecChecker
-
 RequestKey = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
-MAX_LISTED = 50
-"""A drift error lists at most this many answers (and says how many more)."""
-CONNECTION_HEADERS = frozenset(
-    {
-        "connection",
-        "content-length",
-        "keep-alive",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    }
-)
-"""Headers about the message's framing or the connection: the server sending the answer sets them."""
+MAX_LISTED = 50  # an error lists at most this many answers (and says how many more)
+# Headers about the connection or the message's framing: the server sending the answer sets them.
+HOP_BY_HOP_HEADERS = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"})
+CONNECTION_HEADERS = HOP_BY_HOP_HEADERS | {"content-length", "transfer-encoding"}
 BODILESS_STATUSES = frozenset({HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED})
 MAX_DECODED_BODY = 64 * 1024 * 1024
-"""A recorded body's ``content-encoding`` may decode it to at most this many bytes (a recording's line)."""
 _GZIP, _ZLIB, _RAW_DEFLATE = 31, 15, -15  # zlib's window bits for each wrapping
 
 
 class ReplayError(ValueError):
-    """A recording that cannot be replayed: no such directory, no recording in it, a file that cannot be
-    read. The message names the option and the path."""
+    """A recording that cannot be replayed (none there, or answers HTTP forbids); names the option and path."""
 
 
 class ReplayDriftError(ReplayError):
@@ -112,52 +75,37 @@ class Replay:
 
 
 def _endpoint_of(answer: RecordedAnswer) -> str | None:
-    for endpoint in endpoints():
-        if endpoint.match(answer.path) is not None:
-            return endpoint.path_template
-    return None
+    return next((e.path_template for e in endpoints() if e.match(answer.path) is not None), None)
 
 
-def _drift(answer: RecordedAnswer, endpoint: str, checker: SpecChecker) -> list[str]:
-    """Why the spec does not allow ``answer`` (empty when it does)."""
-    from hubspot_commprefs.conformance import Exchange, Kind, Severity
+def _drift(answers: list[RecordedAnswer]) -> list[str]:
+    """Why the spec does not allow each answer, read decoded: one line per failure of the suite's check."""
+    from hubspot_commprefs.conformance import Exchange, Kind, Severity, SpecChecker
 
-    exchange = Exchange(
-        endpoint=endpoint,
-        method=answer.method,
-        url=answer.request_text,
-        status=answer.status,
-        content_type=next((v for k, v in answer.headers if k.lower() == "content-type"), None),
-        body=answer.body,
-        source="replay",
-    )
-    findings = checker.check(exchange)
-    return [
-        f"line {answer.line}: {answer.request_text} -> {answer.status}: "
-        + (f"{finding.field}: " if finding.field else "")
-        + f"{finding.kind.value}: expected {finding.expected}, got {finding.actual}"
-        for finding in findings
-        if finding.severity is Severity.FAILURE and finding.kind is not Kind.SERVER_ERROR
-    ]
-
-
-def _sort(replay: Replay, recorded: list[RecordedAnswer]) -> None:
-    """Keep the latest answer of each request that can be served; list the others in ``replay.ignored``."""
-    for answer in recorded:
-        if not answer.with_token:
-            replay.ignored.append(
-                f"line {answer.line}: {answer.request_text}: sent without the token "
-                "(the fake server's own token check answers such requests)"
-            )
-        elif _endpoint_of(answer) is None:
-            replay.ignored.append(f"line {answer.line}: {answer.request_text}: not an endpoint of the spec")
-        else:
-            replay.answers[request_key(answer.method, answer.path, answer.query)] = answer  # the latest wins
+    checker = SpecChecker(load_spec())
+    problems = []
+    for answer in answers:
+        exchange = Exchange(
+            endpoint=_endpoint_of(answer) or answer.path,  # every answer served is of an endpoint
+            method=answer.method,
+            url=answer.request_text,
+            status=answer.status,
+            content_type=next((v for k, v in answer.headers if k.lower() == "content-type"), None),
+            body=_decoded_body(answer),
+            source="replay",
+        )
+        problems += [
+            f"line {answer.line}: {answer.request_text} -> {answer.status}: "
+            + (f"{finding.field}: " if finding.field else "")
+            + f"{finding.kind.value}: expected {finding.expected}, got {finding.actual}"
+            for finding in checker.check(exchange)
+            if finding.severity is Severity.FAILURE and finding.kind is not Kind.SERVER_ERROR
+        ]
+    return problems
 
 
 def _inflated(data: bytes, coding: str) -> bytes:
-    """``data`` decoded from one gzip or deflate coding (deflate: zlib-wrapped, or raw, as clients accept);
-    ValueError saying why it cannot be."""
+    """``data`` decoded from gzip or deflate (zlib-wrapped or raw, as clients accept), or a ValueError."""
     for wbits in (_GZIP,) if coding in {"gzip", "x-gzip"} else (_ZLIB, _RAW_DEFLATE):
         decoder = zlib.decompressobj(wbits)
         try:
@@ -172,8 +120,7 @@ def _inflated(data: bytes, coding: str) -> bytes:
 
 
 def _decoded_body(answer: RecordedAnswer) -> bytes:
-    """The body as a client reads it, after the recorded ``content-encoding``; ValueError saying why it
-    cannot be read so."""
+    """The body as a client reads it, after the recorded ``content-encoding``, or a ValueError."""
     body = answer.body
     encodings = [value for name, value in answer.headers if name.lower() == "content-encoding"]
     codings = [c.strip().lower() for value in encodings for c in value.split(",") if c.strip()]
@@ -207,28 +154,6 @@ def _unsendable(answer: RecordedAnswer) -> str | None:
     return None
 
 
-def _check_served(replay: Replay) -> list[str]:
-    """Why each answer that would be served cannot be sent as recorded; every problem the spec finds in the
-    others goes to ``replay.drift``."""
-    answers = sorted(replay.answers.values(), key=lambda a: a.line)
-    unsendable = [
-        f"line {answer.line}: {answer.request_text} -> {answer.status}: {why}"
-        for answer in answers
-        if (why := _unsendable(answer)) is not None
-    ]
-    if unsendable or not answers:
-        return unsendable
-    from hubspot_commprefs.conformance import SpecChecker
-
-    checker = SpecChecker(load_spec())
-    for answer in answers:
-        endpoint = _endpoint_of(answer)
-        if endpoint is not None:
-            decoded = dataclasses.replace(answer, body=_decoded_body(answer))
-            replay.drift += _drift(decoded, endpoint, checker)
-    return []
-
-
 def _listed(problems: list[str], separator: str) -> str:
     shown = problems[:MAX_LISTED]
     more = len(problems) - len(shown)
@@ -238,31 +163,46 @@ def _listed(problems: list[str], separator: str) -> str:
 def load_replay(
     directory: str | os.PathLike[str], *, allow_drift: bool = False, option: str = "replay"
 ) -> Replay:
-    """Load the recording in ``directory`` (see the module's docstring); ``ReplayError`` naming ``option``
-    when there is none or it holds answers HTTP does not let the server send as recorded,
-    ``ReplayDriftError`` when answers drifted from the spec and ``allow_drift`` is off."""
+    """Load the recording in ``directory``; ``ReplayError`` (naming ``option``) or ``ReplayDriftError``
+    as the module's docstring says."""
     try:
         recorded, unreadable = read_recording(directory, option)
     except RecordingError as exc:
         raise ReplayError(str(exc)) from None
     replay = Replay(Path(directory), unreadable=unreadable)
-    _sort(replay, recorded)
+    recording = f"the recording in {str(directory)!r}"
+    for answer in recorded:
+        if not answer.with_token:
+            replay.ignored.append(
+                f"line {answer.line}: {answer.request_text}: sent without the token "
+                "(the fake server's own token check answers such requests)"
+            )
+        elif _endpoint_of(answer) is None:
+            replay.ignored.append(f"line {answer.line}: {answer.request_text}: not an endpoint of the spec")
+        else:
+            replay.answers[request_key(answer.method, answer.path, answer.query)] = answer  # the latest wins
     if unreadable:
         warnings.warn(
-            f"{option}: skipped {len(unreadable)} unreadable line(s) of the recording in {str(directory)!r}: "
+            f"{option}: skipped {len(unreadable)} unreadable line(s) of {recording}: "
             + _listed(unreadable, "; "),
             ReplayWarning,
             stacklevel=2,
         )
-    unsendable = _check_served(replay)
+    answers = sorted(replay.answers.values(), key=lambda a: a.line)
+    unsendable = [
+        f"line {answer.line}: {answer.request_text} -> {answer.status}: {why}"
+        for answer in answers
+        if (why := _unsendable(answer)) is not None
+    ]
     if unsendable:
         raise ReplayError(
-            f"{option}: the recording in {str(directory)!r} holds answers that HTTP does not let the fake "
-            "server send as recorded:\n  " + _listed(unsendable, "\n  ")
+            f"{option}: {recording} holds answers that HTTP does not let the fake server send as recorded:\n  "
+            + _listed(unsendable, "\n  ")
         )
+    replay.drift = _drift(answers) if answers else []
     if replay.drift and not allow_drift:
         raise ReplayDriftError(
-            f"{option}: the recording in {str(directory)!r} holds answers the spec does not allow "
+            f"{option}: {recording} holds answers the spec does not allow "
             "(drift; serve them anyway with --replay-allow-drift or replay_allow_drift=True):\n  "
             + _listed(replay.drift, "\n  "),
             replay.drift,

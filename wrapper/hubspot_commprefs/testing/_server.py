@@ -1,37 +1,38 @@
 """Run the fake server: uvicorn in a background thread, on 127.0.0.1 and a free port by default.
 
-with FakeHubSpot() as server:
-    client = httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.token}"})
+uvicorn 0.54 lets a slowloris client hold a connection for ever (its keep-alive timeout starts after an
+answer; ``limit_concurrency`` turns everyone away), so ``HeadDeadlineProtocol``, its h11 protocol, adds two
+rules: a request's head must be in within ``HEAD_TIMEOUT`` seconds (of the connection's opening, or of a
+next request's first byte); beyond ``connection_limit()`` open connections, the one that has waited
+longest for a head is closed. That limit is a quarter of the file descriptors (asyncio accepts a backlog,
+half of it, per turn and counts them later: running out must never happen, Python 3.11's asyncio then
+starves in retried accepts).
 """
 
 from __future__ import annotations
 
 import math
+import resource
 import socket
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Self
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from hubspot_commprefs._faults import (
-    DEFAULT_BOMB_SIZE,
-    DEFAULT_OVERSIZED_BODY_SIZE,
-    DEFAULT_TRICKLE_INTERVAL,
-    Fault,
-    parse_faults,
-)
+from hubspot_commprefs import _faults
+from hubspot_commprefs._faults import Fault, parse_faults
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
-from hubspot_commprefs.testing._app import ALL_METHODS, RecordedRequest, ServerState, build_app
+from hubspot_commprefs.testing._app import RateLimit, ServerState, build_app, logging_requests
 from hubspot_commprefs.testing._bodies import SCOPES
-from hubspot_commprefs.testing._connections import HeadDeadlineProtocol, accept_backlog
 from hubspot_commprefs.testing._data import Dataset, default_dataset
-from hubspot_commprefs.testing._network_faults import NetworkFaultSettings, exposing_transport
-from hubspot_commprefs.testing._rate_limit import RateLimit
+from hubspot_commprefs.testing._network_faults import NetworkFaultSettings
 from hubspot_commprefs.testing._replay import Replay, load_replay
-from hubspot_commprefs.testing._request_log import logging_requests
 
 if TYPE_CHECKING:
+    import asyncio
     import os
     from collections.abc import Callable, Iterable, Mapping
     from types import TracebackType
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from hubspot_commprefs.conformance import ConformanceOptions
+    from hubspot_commprefs.testing._app import RecordedRequest
 
 DEFAULT_HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 15.0
@@ -47,16 +49,71 @@ UNKNOWN_CONTACT = "nobody@example.com"
 PACE_MARGIN = 0.9
 SHUTDOWN_TIMEOUT = 10.0
 MAX_PORT = 65535
+HEAD_TIMEOUT = 10.0  # seconds to send a request's head (its line and headers)
+MAX_CONNECTIONS = 1000
 
-__all__ = ["ALL_METHODS", "FakeHubSpot", "FakeServerError"]
+
+def connection_limit() -> int:
+    """How many connections the fake server keeps open at most (see the module's docstring)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return MAX_CONNECTIONS if soft == resource.RLIM_INFINITY else max(1, min(MAX_CONNECTIONS, soft // 4))
+
+
+def accept_backlog() -> int:
+    """The listening socket's backlog, which is also how many connections asyncio accepts in one turn."""
+    return max(1, connection_limit() // 2)
+
+
+class HeadDeadlineProtocol(H11Protocol):
+    """uvicorn's h11 protocol, with a deadline on each request's head and a bound on open connections."""
+
+    deadline: asyncio.TimerHandle | None = None
+    waiting_since = 0.0  # when the connection began to wait for the head it waits for (the loop's clock)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._wait_for_head()
+        if len(self.connections) > connection_limit():
+            waiting = [
+                c for c in self.connections if isinstance(c, HeadDeadlineProtocol) and c.waits_for_head()
+            ]
+            # Closed as uvicorn closes an idle connection: no answer, as no request was read.
+            min(waiting, key=lambda c: c.waiting_since, default=self).transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self.deadline is None and self.waits_for_head():  # the first byte of a next request
+            self._wait_for_head()
+        super().data_received(data)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.deadline is not None and not self.waits_for_head():  # the head is in (or was refused)
+            self._cancel_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_deadline()
+        super().connection_lost(exc)
+
+    def waits_for_head(self) -> bool:
+        return self.conn.their_state is h11.IDLE and not self.transport.is_closing()
+
+    def _wait_for_head(self) -> None:
+        self.waiting_since = self.loop.time()
+        self.deadline = self.loop.call_later(HEAD_TIMEOUT, self._head_too_slow)
+
+    def _head_too_slow(self) -> None:
+        self.deadline = None
+        if self.waits_for_head():
+            self.transport.close()
+
+    def _cancel_deadline(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
 
 
 class FakeServerError(RuntimeError):
     """The fake server could not start (the port is taken, or it did not come up in time)."""
-
-
-def _faults(faults: Iterable[Fault | str]) -> tuple[Fault, ...]:
-    return parse_faults([f.value if isinstance(f, Fault) else f for f in faults])
 
 
 def one_of_each_kind(dataset: Dataset) -> list[str]:
@@ -66,35 +123,20 @@ def one_of_each_kind(dataset: Dataset) -> list[str]:
     for contact in dataset.contacts:
         kind = ",".join(sorted({o.wide_status_type for o in contact.opt_outs})) or "none"
         kinds.setdefault(kind, contact.email)
-    chosen = list(kinds.values())
     unknown = UNKNOWN_CONTACT
     while dataset.contact(unknown) is not None:
         unknown = "x" + unknown
-    return [*chosen, unknown]
+    return [*kinds.values(), unknown]
 
 
 class FakeHubSpot:
     """A fake HubSpot Communication Preferences API over real HTTP, driven by the spec.
 
-    ``token`` is accepted with the read scope and ``token_without_scope`` is answered 403; any other token
-    401. ``tokens`` replaces both (token -> its scopes). ``faults`` (names or :class:`Fault`) apply to every
-    ``fault_every``-th answer that would be a 200; ``latency`` (seconds) delays those answers. The network
-    faults take their pace and sizes from ``trickle_interval`` (seconds between two bytes of a trickled
-    body), ``bomb_size`` (bytes a gzip bomb decodes to) and ``oversized_body_size`` (bytes of an oversized
-    body).
-
-    ``replay`` (a directory recorded with ``record_to=`` / ``--record``, or a loaded :class:`Replay`) answers
-    each recorded request with its recorded answer, after the token check and the rate limit; anything else
-    from ``dataset``, or with a 404 under ``replay_strict``. A recording whose answers the spec does not
-    allow is refused (``ReplayDriftError``, listing each) unless ``replay_allow_drift``, and one holding
-    answers HTTP does not let it send as recorded always is (``ReplayError``); see ``_replay.py``.
-    Faults do not apply to recorded answers.
-
-    Each connection must send a request's head within a deadline, and open connections are bounded, the one
-    that waited longest for its head closed first (slowloris cannot hold the server); see ``_connections.py``.
-
-    ``request_log`` is called with one line per request once its answer is over: method, path with query,
-    status and duration (never a header, and any accepted token redacted); see ``_request_log.py``.
+    ``token`` has the read scope, ``token_without_scope`` gets 403, any other 401 (``tokens``: token ->
+    scopes). ``faults`` hit every ``fault_every``-th answer that would be a 200, which ``latency`` delays.
+    ``replay`` (a recording's directory, or a :class:`Replay`) answers what it recorded, after the token
+    check and the rate limit; anything else from ``dataset`` (a 404 under ``replay_strict``).
+    ``request_log`` gets one line per request (never a header, an accepted token redacted).
     """
 
     def __init__(
@@ -105,9 +147,9 @@ class FakeHubSpot:
         faults: Iterable[Fault | str] = (),
         fault_every: int = 1,
         latency: float = 0.0,
-        trickle_interval: float = DEFAULT_TRICKLE_INTERVAL,
-        bomb_size: int = DEFAULT_BOMB_SIZE,
-        oversized_body_size: int = DEFAULT_OVERSIZED_BODY_SIZE,
+        trickle_interval: float = _faults.DEFAULT_TRICKLE_INTERVAL,
+        bomb_size: int = _faults.DEFAULT_BOMB_SIZE,
+        oversized_body_size: int = _faults.DEFAULT_OVERSIZED_BODY_SIZE,
         rate_limit: RateLimit | None = None,
         host: str = DEFAULT_HOST,
         port: int = 0,
@@ -136,7 +178,7 @@ class FakeHubSpot:
             dataset=dataset if dataset is not None else default_dataset(),
             tokens={token: frozenset(scopes) for token, scopes in tokens.items()},
             rate_limit=rate_limit or RateLimit(),
-            faults=_faults(faults),
+            faults=parse_faults(faults),
             fault_every=fault_every,
             latency=latency,
             replay=replay,
@@ -177,8 +219,7 @@ class FakeHubSpot:
     def port(self) -> int:
         if self._socket is None:
             raise FakeServerError("the fake server is not running")
-        port: int = self._socket.getsockname()[1]
-        return port
+        return int(self._socket.getsockname()[1])
 
     @property
     def base_url(self) -> str:
@@ -191,20 +232,10 @@ class FakeHubSpot:
             return list(self.state.requests)
 
     def conformance_options(self, **overrides: Any) -> ConformanceOptions:
-        """Options to run the conformance suite against this (running) server, as fast as is safe.
-
-        Its URL and token, a contact of each kind its data holds plus an unknown one, every business unit,
-        and no pacing: the budget is capped below the server's rate limit so that no answer is a 429 (pass
-        a larger ``max_requests`` and the run is paced to stay under the limit instead). This counts on the
-        server's window being empty, as on a fresh server (the pytest fixture's). ``overrides`` are
-        any other :class:`~hubspot_commprefs.conformance.ConformanceOptions` fields. Needs the
-        ``harness`` extra, as the suite does.
-        """
-        from hubspot_commprefs.conformance import (
-            DEFAULT_MAX_REQUESTS,
-            UNGUARDED_PROBES,
-            ConformanceOptions,
-        )
+        """Options to run the conformance suite against this (running, fresh) server, as fast as is safe:
+        a contact of each kind plus an unknown one, every business unit, a budget under the rate limit
+        (a larger ``max_requests`` is paced under it instead); ``overrides``: any other option."""
+        from hubspot_commprefs.conformance import DEFAULT_MAX_REQUESTS, UNGUARDED_PROBES, ConformanceOptions
 
         limit = self.state.rate_limit
         within_limit = min(limit.max_requests, limit.daily) - UNGUARDED_PROBES
@@ -235,26 +266,26 @@ class FakeHubSpot:
     ) -> None:
         """Change faults, their frequency, the latency or the network faults' settings while the server runs."""
         now = self.state.network
-        settings = NetworkFaultSettings(  # a ValueError names a bad one
+        network = NetworkFaultSettings(  # a ValueError names a bad one
             now.trickle_interval if trickle_interval is None else trickle_interval,
             now.bomb_size if bomb_size is None else bomb_size,
             now.oversized_body_size if oversized_body_size is None else oversized_body_size,
         )
         with self.state.lock:
-            self.state.network = settings
+            self.state.network = network
             if faults is not None:
-                self.state.faults = _faults(faults)
+                self.state.faults = parse_faults(faults)
             if fault_every is not None:
                 self.state.fault_every = max(1, fault_every)
             if latency is not None:
                 self.state.latency = max(0.0, latency)
 
     def bind(self) -> socket.socket:
-        """Bind the listening socket and listen (so that the port is known, and connections wait in the
-        backlog rather than being refused, before serving)."""
+        """Bind and listen (the port is known, and connections wait in the backlog, before serving)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # asyncio sets TCP_NODELAY on each connection
         try:
             sock.bind((self.host, self._port))
             sock.listen(accept_backlog())
@@ -264,15 +295,12 @@ class FakeHubSpot:
         self._socket = sock
         return sock
 
-    def _asgi_app(self) -> ASGIApp:
+    def _uvicorn(self) -> uvicorn.Server:
         app: ASGIApp = build_app(self.state)
         if self.request_log is not None:
-            app = logging_requests(app, self.request_log, secrets=lambda: list(self.state.tokens))
-        return exposing_transport(app)  # for the connection-reset fault
-
-    def _uvicorn(self) -> uvicorn.Server:
+            app = logging_requests(app, self.request_log, lambda: list(self.state.tokens))
         config = uvicorn.Config(
-            self._asgi_app(),
+            app,
             http=HeadDeadlineProtocol,  # a deadline on each request's head, a bound on connections
             backlog=accept_backlog(),
             lifespan="off",

@@ -2,76 +2,48 @@
 
 from __future__ import annotations
 
-import math
+import functools
 import os
 import shlex
 import sys
 import warnings
 from typing import TYPE_CHECKING
 
-from hubspot_commprefs._faults import MAX_BOMB_SIZE, MAX_OVERSIZED_BODY_SIZE, MAX_TRICKLE_INTERVAL
+from hubspot_commprefs import testing
 from hubspot_commprefs._tokens import DEFAULT_TOKEN, DEFAULT_TOKEN_WITHOUT_SCOPE
 from hubspot_commprefs.cli.commands._common import BASE_URL_ENV, EXIT_USAGE, TOKEN_ENV, shown
 from hubspot_commprefs.schemas import api_version
-from hubspot_commprefs.testing import (
-    SCOPES,
-    Dataset,
-    DatasetError,
-    FakeHubSpot,
-    FakeServerError,
-    RateLimit,
-    Replay,
-    ReplayError,
-    ReplayWarning,
-    load_dataset,
-    load_replay,
-    one_of_each_kind,
-)
 
 if TYPE_CHECKING:
     import argparse
 
-
-def _check_numbers(args: argparse.Namespace) -> str | None:
-    """The flags' own names in the message, not the Python parameters they become."""
-    checks = (
-        (args.fault_every >= 1, "--fault-every must be at least 1"),
-        (0 <= args.latency < math.inf, "--latency must be a number of seconds, 0 or more"),
-        (args.rate_limit >= 1, "--rate-limit must be at least 1"),
-        (args.rate_limit_window_ms >= 1, "--rate-limit-window-ms must be at least 1"),
-        (
-            0 <= args.trickle_interval <= MAX_TRICKLE_INTERVAL,
-            f"--trickle-interval must be a number of seconds from 0 to {MAX_TRICKLE_INTERVAL:g}",
-        ),
-        (
-            1 <= args.bomb_size <= MAX_BOMB_SIZE,
-            f"--bomb-size must be a number of bytes from 1 to {MAX_BOMB_SIZE}",
-        ),
-        (
-            1 <= args.oversized_body_size <= MAX_OVERSIZED_BODY_SIZE,
-            f"--oversized-body-size must be a number of bytes from 1 to {MAX_OVERSIZED_BODY_SIZE}",
-        ),
-        (
-            args.replay is not None or not (args.replay_strict or args.replay_allow_drift),
-            "--replay-strict and --replay-allow-drift go with --replay DIR",
-        ),
-    )
-    return next((problem for ok, problem in checks if not ok), None)
+    from hubspot_commprefs.testing import Dataset, Replay
 
 
-def _load_replay(args: argparse.Namespace) -> Replay:
-    """The recording of ``--replay``, its warnings (unreadable lines, drift allowed) printed to stderr;
-    ``ReplayError`` (a usage error) when there is none or it drifted."""
+_FLAGS = {"max_requests": "--rate-limit", "interval_ms": "--rate-limit-window-ms"}
+_SETTINGS = {"fault_every", "latency", "trickle_interval", "bomb_size", "oversized_body_size", *_FLAGS}
+
+
+def _in_flags(message: str) -> str:
+    """A refused setting's message (it starts with the Python parameter) naming the flag instead."""
+    name, _, rest = message.partition(" ")
+    if name not in _SETTINGS:
+        return message
+    return f"{_FLAGS.get(name, '--' + name.replace('_', '-'))} {rest}"
+
+
+def _load_replay(args: argparse.Namespace) -> Replay | None:
+    """The recording of ``--replay``, its warnings (unreadable lines, drift allowed) printed to stderr."""
+    if args.replay is None:
+        if args.replay_strict or args.replay_allow_drift:
+            raise testing.ReplayError("--replay-strict and --replay-allow-drift go with --replay DIR")
+        return None
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ReplayWarning)
-        replay = load_replay(args.replay, allow_drift=args.replay_allow_drift, option="--replay")
+        warnings.simplefilter("always", testing.ReplayWarning)
+        replay = testing.load_replay(args.replay, allow_drift=args.replay_allow_drift, option="--replay")
     for warning in caught:
         print(f"hubspot-commprefs mock-server: warning: {warning.message}", file=sys.stderr)
     return replay
-
-
-def _log_request(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 MAX_STATUSES_SHOWN = 3  # per contact line: a --data file's contact may hold hundreds
@@ -93,26 +65,24 @@ def _what_it_shows(dataset: Dataset, email: str) -> str:
         return f"opted out of all email of business unit {', '.join(named)}: ask with --business-unit-id {units[0]}"
     types = {subscription.id: subscription for subscription in dataset.subscription_types}
     parts = []
-    for status in contact.statuses[:MAX_STATUSES_SHOWN]:
-        subscription = types.get(status.subscription_id)
-        name = subscription.name if subscription is not None else str(status.subscription_id)
-        unit = subscription.business_unit_id if subscription is not None else 0
-        parts.append(f"{name} {status.status}" + (f" (business unit {unit})" if unit else ""))
+    for status in contact.statuses[:MAX_STATUSES_SHOWN]:  # each of a type of the data, as loaded
+        subscription = types[status.subscription_id]
+        unit = subscription.business_unit_id
+        parts.append(f"{subscription.name} {status.status}" + (f" (business unit {unit})" if unit else ""))
     more = len(contact.statuses) - MAX_STATUSES_SHOWN
     statuses = ", ".join(parts) + (f" and {more} more" if more > 0 else "") if parts else "no status set"
     return f"{statuses}; not opted out of all email"
 
 
 def first_steps(base_url: str, dataset: Dataset, *, own_token: bool, contacts: bool = True) -> list[str]:
-    """The banner's lines that show how to use the server: the variables to export (never the user's own
-    token); with ``contacts``, a contact of each kind the data holds with what it shows, and a first
-    command."""
+    """The banner's lines: the variables to export (never the user's own token); with ``contacts``, a contact
+    of each kind the data holds with what it shows, and a first command."""
     export = f"export {BASE_URL_ENV}={shlex.quote(base_url)}"
     if own_token:
         export += f"  # and {TOKEN_ENV}: yours, as set where this server runs (never printed)"
     else:
         export += f" {TOKEN_ENV}={DEFAULT_TOKEN}"
-    emails = one_of_each_kind(dataset)
+    emails = testing.one_of_each_kind(dataset)
     width = max(len(shown(email)) for email in emails)
     portal_wide = (
         email
@@ -131,60 +101,45 @@ def first_steps(base_url: str, dataset: Dataset, *, own_token: bool, contacts: b
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = _check_numbers(args)
-    if problem:
-        print(f"hubspot-commprefs mock-server: {problem}", file=sys.stderr)
-        return EXIT_USAGE
     env_token = os.environ.get(TOKEN_ENV)
     try:
-        dataset = load_dataset(args.data) if args.data else None
-        replay = _load_replay(args) if args.replay is not None else None
-        rate_limit = RateLimit(max_requests=args.rate_limit, interval_ms=args.rate_limit_window_ms)
-        tokens = {env_token or DEFAULT_TOKEN: (SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()}
-        server = FakeHubSpot(
+        dataset = testing.load_dataset(args.data) if args.data else None
+        replay = _load_replay(args)
+        server = testing.FakeHubSpot(
             dataset=dataset,
-            tokens=tokens,
+            tokens={env_token or DEFAULT_TOKEN: (testing.SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()},
             faults=args.fault,
             fault_every=args.fault_every,
             latency=args.latency,
             trickle_interval=args.trickle_interval,
             bomb_size=args.bomb_size,
             oversized_body_size=args.oversized_body_size,
-            rate_limit=rate_limit,
+            rate_limit=testing.RateLimit(max_requests=args.rate_limit, interval_ms=args.rate_limit_window_ms),
             host=args.host,
             port=args.port,
             replay=replay,
             replay_strict=args.replay_strict,
-            request_log=None if args.quiet else _log_request,
+            request_log=None if args.quiet else functools.partial(print, file=sys.stderr, flush=True),
         )
         server.bind()
-    except (DatasetError, ReplayError, ValueError, FakeServerError) as exc:
-        print(f"hubspot-commprefs mock-server: {exc}", file=sys.stderr)
+    except (ValueError, testing.FakeServerError) as exc:  # a DatasetError, a ReplayError too
+        print(f"hubspot-commprefs mock-server: {_in_flags(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     print(f"Fake HubSpot on {server.base_url}  (API version {api_version()}; Ctrl-C stops it)")
-    if env_token:
-        print(f"  token: the one in {TOKEN_ENV}")
-    else:
-        print(f"  token: {DEFAULT_TOKEN}  (a fake one; set {TOKEN_ENV} to use your own)")
+    fake = f"{DEFAULT_TOKEN}  (a fake one; set {TOKEN_ENV} to use your own)"
+    print(f"  token: {f'the one in {TOKEN_ENV}' if env_token else fake}")
     print(f"  token without the scope (403): {DEFAULT_TOKEN_WITHOUT_SCOPE}")
     print(f"  contacts: {len(server.state.dataset.contacts)}, faults: {', '.join(args.fault) or 'none'}")
     if replay is not None:
         rest = "a 404 (--replay-strict)" if args.replay_strict else "the seeded data"
-        print(
-            f"  replay: {len(replay)} recorded answers from {args.replay}"
-            + (
-                f" ({len(replay.ignored)} not served: sent without the token, or not an endpoint)"
-                if replay.ignored
-                else ""
-            )
-            + f"; anything else: {rest}"
-        )
+        ignored = f" ({len(replay.ignored)} not served: sent without the token, or not an endpoint)"
+        served = f"{len(replay)} recorded answers from {args.replay}{ignored if replay.ignored else ''}"
+        print(f"  replay: {served}; anything else: {rest}")
     if not args.quiet:
         print("  requests: one line each on stderr (--quiet for none)")
     steps = first_steps(
         server.base_url, server.state.dataset, own_token=bool(env_token), contacts=replay is None
     )
-    print("\n".join(steps))
-    sys.stdout.flush()
+    print("\n".join(steps), flush=True)
     server.serve_forever()
     return 0
