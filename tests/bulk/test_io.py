@@ -15,19 +15,16 @@ from hubspot_commprefs.bulk._io import (
     OrderedSink,
     RecordWriter,
     ResumeError,
-    id_problem,
     journal_path,
     load_resume,
     open_writer,
     output_format_for,
-    parse_input,
-    read_input,
     retry_errors,
-    rows_from_ids,
 )
 from hubspot_commprefs.bulk._progress import ProgressBar, format_duration
+from hubspot_commprefs.client import id_problem
 
-from tests.bulk_helpers import LINE_BREAKS
+from tests.bulk_helpers import LINE_BREAKS, parse_input, read_input, rows_from_ids
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,13 +10,12 @@ import time
 from typing import TYPE_CHECKING
 
 from hubspot_commprefs.bulk import ThreadedBulkLookup
-from hubspot_commprefs.bulk._io import rows_from_ids
 from hubspot_commprefs.bulk._limiter import Limiter, Rate
 from hubspot_commprefs.bulk._progress import ProgressBar
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.cli.commands import bulk as bulk_command
 
-from tests.bulk_helpers import wait_until
+from tests.bulk_helpers import rows_from_ids, wait_until
 
 if TYPE_CHECKING:
     from pathlib import Path

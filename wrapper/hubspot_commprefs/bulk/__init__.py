@@ -21,7 +21,6 @@ from hubspot_commprefs.bulk._io import (
     load_resume,
     open_writer,
     output_format_for,
-    read_input,
     retry_errors,
 )
 from hubspot_commprefs.bulk._limiter import Rate
@@ -47,7 +46,6 @@ __all__ = [
     "lookup_many_async",
     "open_writer",
     "output_format_for",
-    "read_input",
     "retry_errors",
     "sync_call",
 ]

@@ -95,8 +95,3 @@ class SeenIds:
 
     def __len__(self) -> int:
         return self.count
-
-    @property
-    def nbytes(self) -> int:
-        """The bytes the table holds (both arrays), for the benchmark and the tests."""
-        return len(self._digests) * self._digests.itemsize + len(self._rows) * self._rows.itemsize

@@ -205,8 +205,6 @@ class BulkStats:
     """Counts of one run, for the summary line and the benchmark."""
 
     rows: int = 0
-    looked_up: int = 0
-    failed: int = 0
     requests: int = 0
     rate_limited: int = 0
     by_outcome: dict[str, int] = field(default_factory=dict)
@@ -372,7 +370,7 @@ class _Engine:
             requests=requests,
         )
 
-    def _hand_on(self, outcome: LookupOutcome, *, looked_up: bool) -> LookupOutcome | None:
+    def _hand_on(self, outcome: LookupOutcome) -> LookupOutcome | None:
         """Count the finished row and give it to ``on_finish``; None when it is not handed on (the caller
         left, or ``on_finish`` failed: that stops the run, e.g. a disk full)."""
         with self._lock:
@@ -384,12 +382,8 @@ class _Engine:
                 except Exception as error:  # noqa: BLE001 - raised by outcomes() once the rows in flight end
                     self._stop(error)
                     return None
-            if looked_up:
-                self.stats.looked_up += 1
             name = outcome.outcome
             self.stats.by_outcome[name] = self.stats.by_outcome.get(name, 0) + 1
-            if name == "error":
-                self.stats.failed += 1
         return outcome
 
     def _skip_of(
@@ -507,7 +501,7 @@ class ThreadedBulkLookup(_Engine):
                     future.add_done_callback(finished.put)
                 else:
                     future = Future()
-                    future.set_result(self._hand_on(_unlooked(row), looked_up=False))
+                    future.set_result(self._hand_on(_unlooked(row)))
                 taken.append(future)
             if not taken:
                 return
@@ -547,11 +541,9 @@ class ThreadedBulkLookup(_Engine):
             except _Stopped:
                 return None
             except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
-                return self._hand_on(
-                    self._given_up(row, failure, results, requests + attempts.requests), looked_up=True
-                )
+                return self._hand_on(self._given_up(row, failure, results, requests + attempts.requests))
             requests += attempts.requests
-        return self._hand_on(self._answered_row(row, results, requests), looked_up=True)
+        return self._hand_on(self._answered_row(row, results, requests))
 
     def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
         """One lookup, sent again as the module says (``attempts`` counts its requests)."""
@@ -628,7 +620,7 @@ class BulkLookup(_Engine):
                         taken.append(asyncio.ensure_future(self._look_up(row, turns)))
                     else:
                         future = loop.create_future()
-                        future.set_result(self._hand_on(_unlooked(row), looked_up=False))
+                        future.set_result(self._hand_on(_unlooked(row)))
                         taken.append(future)
                 if not taken:
                     break
@@ -659,9 +651,9 @@ class BulkLookup(_Engine):
                     return None
                 except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or run
                     outcome = self._given_up(row, failure, results, requests + attempts.requests)
-                    return self._hand_on(outcome, looked_up=True)
+                    return self._hand_on(outcome)
                 requests += attempts.requests
-        return self._hand_on(self._answered_row(row, results, requests), looked_up=True)
+        return self._hand_on(self._answered_row(row, results, requests))
 
     async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
         while True:

@@ -37,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Self
 from hubspot_commprefs._errors import InvalidSubscriberIdError
 from hubspot_commprefs._logging import escape_surrogates, scrub_value
 from hubspot_commprefs.bulk._dedup import SeenIds
-from hubspot_commprefs.client import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
+from hubspot_commprefs.client import MAX_ID_LENGTH, normalise_subscriber_id
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator
@@ -46,7 +46,6 @@ __all__ = [
     "COLUMNS",
     "DEFAULT_ENCODING",
     "EMAIL_COLUMN_NAMES",
-    "MAX_ID_LENGTH",
     "BulkInputError",
     "DoneRows",
     "InputRow",
@@ -56,17 +55,12 @@ __all__ = [
     "RecordWriter",
     "ResumeError",
     "ResumeState",
-    "check_encoding",
-    "id_problem",
     "iter_rows_from_ids",
     "journal_path",
     "load_resume",
     "open_writer",
     "output_format_for",
-    "parse_input",
-    "read_input",
     "retry_errors",
-    "rows_from_ids",
 ]
 
 OutputFormat = Literal["csv", "jsonl"]
@@ -175,11 +169,6 @@ def iter_rows_from_ids(ids: Iterable[object]) -> Iterator[InputRow]:
             yield InputRow(number, subscriber, f"duplicate of row {first}", first)
             continue
         yield InputRow(number, subscriber)
-
-
-def rows_from_ids(ids: Iterable[object]) -> list[InputRow]:
-    """``iter_rows_from_ids`` as a list."""
-    return list(iter_rows_from_ids(ids))
 
 
 def _dialect(first_line: str, *, suffix: str) -> type[csv.Dialect] | csv.Dialect:
@@ -326,26 +315,6 @@ def _read_head(stream: IO[str]) -> str:
             parts.append(stream.readline())
             break
     return "".join(parts)
-
-
-def parse_input(
-    text: str,
-    *,
-    column: str | None = None,
-    suffix: str = "",
-    name: str = "input",
-    header: bool = True,
-) -> list[InputRow]:
-    """Read the subscribers of ``text``: a CSV with a header, or one id per line.
-
-    ``column`` names the CSV's email column by its header, or by its number (from 1). ``header=False``
-    (``--no-header``): the first row is data; the column is ``column`` (a number), else the first one whose
-    first cell looks like an email address.
-    """
-    layout = _layout(text, column=column, suffix=suffix, name=name, header=header)
-    if layout is None:
-        return []
-    return rows_from_ids(_ids(io.StringIO(text, newline=""), layout, name))
 
 
 DEFAULT_ENCODING = "utf-8-sig"
@@ -562,20 +531,6 @@ def _spool(raw: IO[bytes]) -> IO[bytes]:
             ) from None
         on_failure.pop_all()
     return spool
-
-
-def read_input(
-    source: str,
-    *,
-    column: str | None = None,
-    stdin: IO[str] | None = None,
-    header: bool = True,
-    encoding: str | None = None,
-) -> list[InputRow]:
-    """Read the subscribers of the file ``source``, or of standard input when it is ``-`` (see
-    ``parse_input`` for ``column`` and ``header``; ``encoding`` is the input's, UTF-8 by default)."""
-    with InputSource(source, column=column, stdin=stdin, header=header, encoding=encoding) as source_:
-        return list(source_.rows())
 
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
