@@ -56,7 +56,7 @@ def parse_input(
     layout = _io._layout(text, column=column, suffix=suffix, name=name, header=header)
     if layout is None:
         return []
-    return rows_from_ids(_io._ids(io.StringIO(text, newline=""), layout, name))
+    return list(_io._numbered(_io._ids(io.StringIO(text, newline=""), layout, name)))
 
 
 def read_input(source: str, **options: Any) -> list[InputRow]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import difflib
 import io
 import itertools
 import json
@@ -78,8 +79,8 @@ COLUMNS = (
     "statuses",
     "error",
 )
-INPUT_COLUMNS = frozenset({"row", "subscriber"})
-"""The columns that come from the input, not from a server."""
+ANSWER_COLUMNS = COLUMNS[2:]
+"""The columns a server's answer fills (the access token is scrubbed from them); the others are INPUT's."""
 # Header names that hold the subscriber's id, compared case-insensitively without spaces, '-' and '_'.
 EMAIL_COLUMN_NAMES = (
     "email",
@@ -93,7 +94,6 @@ EMAIL_COLUMN_NAMES = (
 )
 _CSV_SUFFIXES = (".csv", ".tsv")
 _EMAIL_LIKE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
-_FAILED_OUTCOMES = ("error", "cannot-tell", "invalid")
 _RETRIED_OUTCOMES = ("error", "cannot-tell")
 """What ``--retry-errors`` looks up again: rows without an answer that tells."""
 
@@ -108,12 +108,14 @@ class ResumeError(ValueError):
 
 @dataclass(frozen=True)
 class InputRow:
-    """One input row: its number (1-based), the id as written, and why it is not looked up (if so)."""
+    """One input row: its number (1-based), the id as written, why it is not looked up (if so), and the
+    cells ``--keep`` carries into its output row."""
 
     number: int
     subscriber: str
     problem: str | None = None
     duplicate_of: int | None = None
+    kept: tuple[str, ...] = ()
 
 
 def _normalise_header(name: str) -> str:
@@ -154,21 +156,26 @@ def iter_rows_from_ids(ids: Iterable[object]) -> Iterator[InputRow]:
     An item that is not a str is an invalid row (its ``subscriber`` is the item as text, "" for None).
     Repeats are found with ``SeenIds``: a few bytes per distinct id, not the ids themselves.
     """
+    return _numbered((raw, ()) for raw in ids)
+
+
+def _numbered(items: Iterable[tuple[object, tuple[str, ...]]]) -> Iterator[InputRow]:
+    """``iter_rows_from_ids`` of ``(id, kept cells)`` pairs."""
     seen = SeenIds()
-    for number, raw in enumerate(ids, start=1):
+    for number, (raw, kept) in enumerate(items, start=1):
         if not isinstance(raw, str):
             yield _not_a_str(number, raw)
             continue
         try:
             subscriber = normalise_subscriber_id(raw)
         except InvalidSubscriberIdError as invalid:  # the client's own rule, with its message
-            yield InputRow(number, raw.strip(), str(invalid))
+            yield InputRow(number, raw.strip(), str(invalid), kept=kept)
             continue
         first = seen.first_row(subscriber, number)
         if first is not None:
-            yield InputRow(number, subscriber, f"duplicate of row {first}", first)
+            yield InputRow(number, subscriber, f"duplicate of row {first}", first, kept)
             continue
-        yield InputRow(number, subscriber)
+        yield InputRow(number, subscriber, kept=kept)
 
 
 def _dialect(first_line: str, *, suffix: str) -> type[csv.Dialect] | csv.Dialect:
@@ -222,18 +229,43 @@ def _no_email_column(header: list[str], name: str) -> BulkInputError:
     return BulkInputError(message)
 
 
+def _kept_columns(keep: str, header: list[str], name: str) -> tuple[int, ...]:
+    """The indexes of the columns ``--keep`` names (``all``, or header names, comma-separated), in the
+    header's order; BulkInputError for a name it lacks or holds twice, or one the output has already."""
+    names = [cell.strip() for cell in header]
+    wanted = names if keep.strip() == "all" else [part.strip() for part in keep.split(",")]
+    for wanted_name in wanted:
+        if wanted_name not in names:
+            close = difflib.get_close_matches(wanted_name, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise BulkInputError(
+                f"{name}: --keep: no column named {wanted_name!r}{hint}; its columns are {', '.join(names)}"
+            )
+        if names.count(wanted_name) > 1 or wanted_name in COLUMNS:
+            where = "the header names it twice" if wanted_name not in COLUMNS else "the output has one"
+            raise BulkInputError(
+                f"{name}: --keep: cannot keep the column {wanted_name!r}: {where}, and an output row never "
+                f"holds two columns of one name ({', '.join(COLUMNS)} are the check's)"
+            )
+    return tuple(sorted({names.index(wanted_name) for wanted_name in wanted}))
+
+
 @dataclass(frozen=True)
 class _Layout:
-    """How an input is read, found from its first non-blank record: a CSV (its dialect and the index of
-    the email column) or one id per line."""
+    """How an input is read, found from its first non-blank record: a CSV (its dialect, the index of the
+    email column, and those ``--keep`` names, with their header names) or one id per line."""
 
     is_csv: bool
     dialect: Any = None
     index: int = 0
     header: bool = True
+    keep: tuple[int, ...] = ()
+    kept_names: tuple[str, ...] = ()
 
 
-def _layout(head: str, *, column: str | None, suffix: str, name: str, header: bool) -> _Layout | None:
+def _layout(
+    head: str, *, column: str | None, suffix: str, name: str, header: bool, keep: str | None = None
+) -> _Layout | None:
     """The layout of an input whose text starts with ``head`` (None: it holds no non-blank line).
 
     ``head`` holds at least the input's first non-blank line; a first record whose quoted cells span more
@@ -254,6 +286,9 @@ def _layout(head: str, *, column: str | None, suffix: str, name: str, header: bo
         or len(first_row) > 1
         or (header and names[0] in EMAIL_COLUMN_NAMES)
     )
+    if keep is not None and not (is_csv and header):
+        what = "a first row that is data (--no-header)" if is_csv else "a plain list of ids, with no header"
+        raise BulkInputError(f"{name}: --keep names columns of a CSV header, and this input is {what}")
     if not is_csv:
         return _Layout(is_csv=False)
     if column is not None:
@@ -271,11 +306,20 @@ def _layout(head: str, *, column: str | None, suffix: str, name: str, header: bo
                 "number with --column N (from 1)"
             )
         index = found[0]
-    return _Layout(is_csv=True, dialect=dialect, index=index, header=header)
+    kept = () if keep is None else _kept_columns(keep, first_row, name)
+    return _Layout(
+        is_csv=True,
+        dialect=dialect,
+        index=index,
+        header=header,
+        keep=kept,
+        kept_names=tuple(first_row[i].strip() for i in kept),
+    )
 
 
-def _ids(stream: IO[str], layout: _Layout, name: str) -> Iterator[str]:
-    """The ids of ``stream`` (text read with ``newline=""``), one per input row, as they are read.
+def _ids(stream: IO[str], layout: _Layout, name: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """The ids of ``stream`` (text read with ``newline=""``), one per input row, as they are read, each
+    with its cells ``--keep`` names.
 
     One id per line: lines split as ``str.splitlines`` splits them, blank ones skipped. CSV: the email
     column's cell of each record that is not blank, after the header.
@@ -284,10 +328,10 @@ def _ids(stream: IO[str], layout: _Layout, name: str) -> Iterator[str]:
         for line in stream:
             for piece in line.splitlines():
                 if piece.strip():
-                    yield piece
+                    yield piece, ()
         return
     reader = csv.reader(stream, layout.dialect)
-    index, skip_header = layout.index, layout.header
+    index, skip_header, keep = layout.index, layout.header, layout.keep
     try:
         for record in reader:
             if not any(cell.strip() for cell in record):
@@ -295,7 +339,8 @@ def _ids(stream: IO[str], layout: _Layout, name: str) -> Iterator[str]:
             if skip_header:
                 skip_header = False
                 continue
-            yield record[index] if index < len(record) else ""
+            width = len(record)
+            yield record[index] if index < width else "", tuple(record[i] if i < width else "" for i in keep)
     except csv.Error as error:
         raise BulkInputError(f"{name}: not a readable CSV file (line {reader.line_num}): {error}") from None
 
@@ -362,17 +407,18 @@ def _decode_error_offset(chunks: Iterable[bytes], codec: str) -> int | None:
 
 
 class InputSource:
-    """The subscribers of the file ``source``, or of standard input when it is ``-``, read as they are
-    needed: ``rows()`` reads the input afresh each time and yields one ``InputRow`` per input row; ``count()``
-    reads it through once and returns how many rows it holds, raising ``BulkInputError`` for what
-    ``read_input`` would refuse (a byte that is not text, a CSV that cannot be read), so that a caller can
-    refuse a bad input before any lookup without holding it. Standard input, which can be read once, is
-    copied as it is first read to a temporary file (on disk, not in memory) that has no name: the system
-    removes it when it is closed, whatever ends the process (SIGTERM and SIGKILL included), so that no
-    copy of the input is ever left behind. ``close()`` closes it. One reader at a time (a ``rows()`` read
-    through before the next starts): the readers of that copy share its position.
+    """The subscribers of the file ``source``, or of standard input when it is ``-``, read as needed:
+    ``rows()`` reads the input afresh each time, one ``InputRow`` per input row; ``count()`` reads it
+    through once, raising ``BulkInputError`` for an input that cannot be read (a byte that is not text, a
+    CSV that cannot be read), so that a bad input is refused before any lookup without being held.
 
-    See ``parse_input`` for ``column`` and ``header``; ``encoding`` is the input's, UTF-8 by default.
+    ``column`` names the CSV's email column by header or number (from 1); ``header=False``: the first row
+    is data; ``keep`` names the columns each row carries (``--keep``); ``encoding``: UTF-8 by default.
+    Once read, ``bom`` and ``newline`` say whether the input starts with a UTF-8 byte-order mark and how
+    its first line ends, and ``kept_names`` the header's names of the kept columns. Standard input (read
+    once) is copied as it is read to a temporary file without a name, which the system removes whatever
+    ends the process, so that no copy of the input is left behind; ``close()`` closes it. One reader at a
+    time: the readers of that copy share its position.
     """
 
     def __init__(
@@ -383,11 +429,14 @@ class InputSource:
         stdin: IO[str] | None = None,
         header: bool = True,
         encoding: str | None = None,
+        keep: str | None = None,
     ) -> None:
         self.codec = check_encoding(encoding)  # an unknown one is refused before anything is read
-        self.encoding = encoding
         self.column = column
         self.header = header
+        self.keep = keep
+        self.bom = False
+        self.newline = "\n"
         self._text: str | None = None  # a standard input given as text only (no bytes under it)
         self._spool: IO[bytes] | None = None
         self.path: Path | None = None
@@ -415,6 +464,10 @@ class InputSource:
                 raise BulkInputError(f"{source}: cannot be read ({error.strerror})") from None
         self._layout: _Layout | None = None
         self._layout_known = False
+
+    @property
+    def kept_names(self) -> tuple[str, ...]:
+        return () if self._layout is None else self._layout.kept_names
 
     def close(self) -> None:
         if self._spool is not None:
@@ -472,15 +525,24 @@ class InputSource:
             hint += " (it reads as Windows' cp1252: --encoding cp1252)"  # what Excel writes on Windows
         return BulkInputError(f"{self.name}: line {line} is not {what} text (byte 0x{byte.hex()}): {hint}")
 
-    def _ids(self) -> Iterator[str]:
+    def _ids(self) -> Iterator[tuple[str, tuple[str, ...]]]:
         with self._open() as stream:
             try:
                 if not self._layout_known:
                     head = _read_head(stream)
                     self._layout = _layout(
-                        head, column=self.column, suffix=self.suffix, name=self.name, header=self.header
+                        head,
+                        column=self.column,
+                        suffix=self.suffix,
+                        name=self.name,
+                        header=self.header,
+                        keep=self.keep,
                     )
                     self._layout_known = True
+                    self.newline = "\r\n" if head.partition("\n")[0].endswith("\r") else "\n"
+                    if self._text is None and self.codec == DEFAULT_ENCODING:
+                        with self._bytes() as raw:
+                            self.bom = raw.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
                     stream.seek(0)
                 if self._layout is None:
                     return
@@ -490,11 +552,10 @@ class InputSource:
 
     def rows(self) -> Iterator[InputRow]:
         """One ``InputRow`` per input row, read as asked for (invalid and repeated ids marked)."""
-        return iter_rows_from_ids(self._ids())
+        return _numbered(self._ids())
 
     def count(self) -> int:
-        """How many rows the input holds, reading it through once (and refusing it as ``read_input``
-        would)."""
+        """How many rows the input holds, reading it through once (refusing an input that cannot be read)."""
         return sum(1 for _ in self._ids())
 
 
@@ -588,26 +649,38 @@ def _needs_quotes(cells: list[str]) -> bool:
 
 
 class RecordWriter:
-    """Writes records (dicts keyed by ``COLUMNS``) as CSV or JSON Lines, flushing after each."""
+    """Writes records (dicts keyed by ``columns``) as CSV or JSON Lines, each line ended by ``newline``,
+    flushing after each; a CSV with a header starts with a byte-order mark when ``bom`` (JSON text never
+    does: RFC 8259 forbids it)."""
 
     def __init__(
-        self, stream: IO[str], output_format: OutputFormat, *, write_header: bool, owns_stream: bool = False
+        self,
+        stream: IO[str],
+        output_format: OutputFormat,
+        *,
+        write_header: bool,
+        owns_stream: bool = False,
+        columns: tuple[str, ...] = COLUMNS,
+        newline: str = "\n",
+        bom: bool = False,
     ) -> None:
         self.stream = stream
         self.owns_stream = owns_stream
-        self.format = output_format
-        self._csv = csv.writer(stream, lineterminator="\n") if output_format == "csv" else None
-        self._quoted = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        self.columns = columns
+        self.newline = newline
+        self._csv = csv.writer(stream, lineterminator=newline) if output_format == "csv" else None
+        self._quoted = csv.writer(stream, lineterminator=newline, quoting=csv.QUOTE_ALL)
         if self._csv is not None and write_header:
-            self._csv.writerow(COLUMNS)
+            stream.write("\ufeff" if bom else "")
+            self._csv.writerow(columns)
             stream.flush()
 
     def write(self, record: dict[str, Any]) -> None:
         if self._csv is not None:
-            cells = [_csv_cell(record.get(name)) for name in COLUMNS]
+            cells = [_csv_cell(record.get(name)) for name in self.columns]
             (self._quoted if _needs_quotes(cells) else self._csv).writerow(cells)
         else:
-            self.stream.write(_json({name: record.get(name) for name in COLUMNS}) + "\n")
+            self.stream.write(_json({name: record.get(name) for name in self.columns}) + self.newline)
         self.stream.flush()
 
     def close(self) -> None:
@@ -617,35 +690,34 @@ class RecordWriter:
             self.stream.flush()
 
 
-def open_writer(output: Path, output_format: OutputFormat, *, resume: bool) -> RecordWriter:
+def open_writer(output: Path, output_format: OutputFormat, *, resume: bool, **options: Any) -> RecordWriter:
+    """A writer to ``output``, appended to on ``resume`` (its header, and byte-order mark, written only
+    when it is empty); ``options`` go to ``RecordWriter``."""
     exists = output.exists() and output.stat().st_size > 0
     stream = output.open("a" if resume else "w", encoding="utf-8", newline="")
-    return RecordWriter(stream, output_format, write_header=not exists or not resume, owns_stream=True)
+    return RecordWriter(
+        stream, output_format, write_header=not (exists and resume), owns_stream=True, **options
+    )
 
 
 @dataclass
 class ResumeState:
-    """What an earlier run left: rows 1..``written`` are in the output, ``journaled`` rows beside it."""
+    """What an earlier run left: rows 1..``written`` are in the output (``records``, as read back),
+    ``journaled`` rows beside it; ``checks``: the ``--check`` of its ``ok`` rows (one, unless mixed)."""
 
     written: int
     journaled: dict[int, dict[str, Any]]
-    failed: int = 0
-    """Rows already done whose outcome is ``error`` or ``invalid``."""
     checks: frozenset[str] = frozenset()
-    """The ``--check`` of the done ``ok`` rows (from which answers they hold): one, unless mixed."""
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """The records of rows 1..``written``, as read back."""
 
     @property
     def done(self) -> int:
         return self.written + len(self.journaled)
 
-    @property
-    def errors(self) -> int:
-        """Rows already done whose outcome is ``error`` or ``cannot-tell`` (what ``--retry-errors`` looks up
-        again)."""
+    def count(self, *outcomes: str) -> int:
+        """The rows already done whose outcome is one of ``outcomes``."""
         rows = (*self.records.values(), *self.journaled.values())
-        return sum(record.get("outcome") in _RETRIED_OUTCOMES for record in rows)
+        return sum(record.get("outcome") in outcomes for record in rows)
 
 
 def _check_of(record: dict[str, Any]) -> str | None:
@@ -676,11 +748,6 @@ def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
     return ends
 
 
-_CSV_HEADER = (",".join(COLUMNS) + "\n").encode()
-_JSON_RECORD_START = b'{"row": '
-"""How every JSON Lines record of this tool begins (``_json`` of a record, whose first key is ``row``)."""
-
-
 @dataclass(frozen=True)
 class _ReadBack:
     """A file of records as read back, nothing changed: the text of its complete records, and where they
@@ -698,17 +765,18 @@ class _ReadBack:
                 handle.truncate(self.keep)
 
 
-def _read_back(path: Path, *, quoted: bool) -> _ReadBack:
+def _read_back(path: Path, columns: tuple[str, ...], *, quoted: bool) -> _ReadBack:
     """Read ``path`` without changing it; ResumeError when it cannot be a file of this tool's records:
-    not UTF-8, or (JSON Lines) a last line that does not begin as this tool's records do."""
+    not UTF-8, or (JSON Lines) a last line that does not begin as its records do (``columns[0]`` first)."""
     data = path.read_bytes()
     ends = _record_ends(data, quoted=quoted)
     keep = ends[-1] if ends else 0
     tail = data[keep:]
-    if not quoted and not (tail.startswith(_JSON_RECORD_START) or _JSON_RECORD_START.startswith(tail)):
+    start = _json({columns[0]: 0})[:-2].encode()  # '{"row": ' for a record whose first key is row
+    if not quoted and not (tail.startswith(start) or start.startswith(tail)):
         raise ResumeError(f"{path}: not a JSON Lines file of this tool (its last line is not a record)")
     try:
-        text = data[:keep].decode("utf-8")
+        text = data[:keep].decode("utf-8-sig")  # a byte-order mark (a CSV OUTPUT of a CSV INPUT with one)
     except UnicodeDecodeError as error:
         raise ResumeError(f"{path}: not UTF-8 text (byte {error.start})") from None
     return _ReadBack(path, text, keep, tail)
@@ -718,10 +786,6 @@ def _json_lines(text: str) -> list[str]:
     """The lines of JSON Lines text: split on ``\\n`` only (``str.splitlines`` also breaks a line at a
     ``\\x85``, ``\\u2028`` or ``\\u2029`` that JSON keeps unescaped inside a string)."""
     return [line for line in text.split("\n") if line.strip()]
-
-
-def _record_from_csv(cells: list[str]) -> dict[str, Any]:
-    return dict(zip(COLUMNS, cells, strict=False))
 
 
 def _written_subscriber(row: InputRow, *, as_csv: bool) -> str:
@@ -740,10 +804,17 @@ class _RowChecks:
     def fail(self, error: ResumeError) -> None:
         self._items.append(error)
 
-    def row(self, path: Path, record: Any, expected: int | None, *, as_csv: bool = False) -> int | None:
+    def row(
+        self, path: Path, record: Any, expected: int | None, columns: tuple[str, ...], *, as_csv: bool = False
+    ) -> int | None:
         """The row number of ``record`` (None when it has none: the failure is kept for ``verify``)."""
         if not isinstance(record, dict):
             self.fail(ResumeError(f"{path}: a line is not a record of this tool"))
+            return None
+        if set(record) - set(columns) or any(name not in record for name in columns if name not in COLUMNS):
+            self.fail(
+                ResumeError(f"{path}: its records hold other columns (was it made with another --keep?)")
+            )
             return None
         try:
             number = int(record["row"])
@@ -776,7 +847,7 @@ class _RowChecks:
                 )
 
 
-def _output_records(read: _ReadBack, *, as_csv: bool) -> list[Any]:
+def _output_records(read: _ReadBack, columns: tuple[str, ...], *, as_csv: bool) -> list[Any]:
     """The records of an output read back; ResumeError when its header or a line says it is not this
     tool's."""
     output = read.path
@@ -784,46 +855,55 @@ def _output_records(read: _ReadBack, *, as_csv: bool) -> list[Any]:
         records = list(csv.reader(io.StringIO(read.text, newline="")))
         # With no record complete, what the file holds must be the start of the header (a crash while
         # writing it); a file that holds other text is not this tool's.
-        if tuple(records[0]) != COLUMNS if records else not _CSV_HEADER.startswith(read.tail):
-            raise ResumeError(f"{output}: not a CSV output of this tool (its header differs)")
-        return [_record_from_csv(cells) for cells in records[1:]]
+        header = ",".join(columns).encode()
+        if (
+            tuple(records[0]) != columns
+            if records
+            else not header.startswith(read.tail.removeprefix(codecs.BOM_UTF8))
+        ):
+            raise ResumeError(
+                f"{output}: not a CSV output of this tool with these columns (its header differs; was it "
+                "made with another --keep?)"
+            )
+        return [dict(zip(columns, cells, strict=False)) for cells in records[1:]]
     try:
         return [json.loads(line) for line in _json_lines(read.text)]
     except json.JSONDecodeError as error:
         raise ResumeError(f"{output}: not a JSON Lines output of this tool ({error.msg})") from None
 
 
-def load_resume(output: Path, output_format: OutputFormat, rows: Iterable[InputRow]) -> ResumeState:
+def load_resume(
+    output: Path, output_format: OutputFormat, rows: Iterable[InputRow], columns: tuple[str, ...] = COLUMNS
+) -> ResumeState:
     """Read back an interrupted run's output and journal, checking both against ``rows`` (read through
-    once, as they come: an ``InputSource``'s rows need not be held).
+    once, as they come: an ``InputSource``'s rows need not be held) and ``columns`` (its header).
 
     Nothing is written until both are proven to be this tool's and to match ``rows``: a file that is not
     (a typo in ``-o``) is refused as it was; then a last record cut short by a crash is cut from each."""
-    written = failed = 0
+    written = 0
     done: dict[int, dict[str, Any]] = {}
     checks = _RowChecks()
     read: list[_ReadBack] = []
     if output.exists():
         as_csv = output_format == "csv"
-        read.append(_read_back(output, quoted=as_csv))
-        for expected, record in enumerate(_output_records(read[-1], as_csv=as_csv), start=1):
-            number = checks.row(output, record, expected, as_csv=as_csv)
+        read.append(_read_back(output, columns, quoted=as_csv))
+        for expected, record in enumerate(_output_records(read[-1], columns, as_csv=as_csv), start=1):
+            number = checks.row(output, record, expected, columns, as_csv=as_csv)
             if number is None:
                 break
             written = number
-            failed += record.get("outcome") in _FAILED_OUTCOMES
             done[written] = record
     journaled: dict[int, dict[str, Any]] = {}
     journal = journal_path(output)
     if journal.exists():
-        read.append(_read_back(journal, quoted=False))
+        read.append(_read_back(journal, columns, quoted=False))
         for line in _json_lines(read[-1].text):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
                 checks.fail(ResumeError(f"{journal}: a line is not JSON"))
                 break
-            number = checks.row(journal, record, None)
+            number = checks.row(journal, record, None, columns)
             if number is None:
                 break
             if number > written:
@@ -831,15 +911,8 @@ def load_resume(output: Path, output_format: OutputFormat, rows: Iterable[InputR
     checks.verify(rows)
     for proven in read:
         proven.cut()
-    failed += sum(record.get("outcome") in _FAILED_OUTCOMES for record in journaled.values())
     found = {_check_of(record) for record in (*done.values(), *journaled.values())}
-    return ResumeState(
-        written=written,
-        journaled=journaled,
-        failed=failed,
-        checks=frozenset(check for check in found if check is not None),
-        records=done,
-    )
+    return ResumeState(written, journaled, frozenset(check for check in found if check is not None), done)
 
 
 def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) -> ResumeState:
@@ -876,16 +949,15 @@ def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) 
             raise ResumeError(f"{output}: changed while being resumed; run again")
         with output.open("r+b") as handle:
             handle.truncate(ends[header + keep - 1] if header + keep else 0)
-    failed = sum(record.get("outcome") in _FAILED_OUTCOMES for record in (*kept.values(), *ready.values()))
-    return ResumeState(written=keep, journaled=ready, failed=failed, checks=state.checks, records=kept)
+    return ResumeState(written=keep, journaled=ready, checks=state.checks, records=kept)
 
 
 class OrderedSink:
     """Takes finished rows in any order; writes them in input order, journaling the early ones.
 
     ``secret`` (the access token) is replaced by ``[redacted]`` in the output and the journal wherever a
-    server could have put it: every column but ``INPUT_COLUMNS``, the input's own cells, written as given so
-    that ``--resume`` can match them to the input. ``redacted`` counts the rows where it was.
+    server could have put it (``ANSWER_COLUMNS``); the input's own cells are written as given, so that
+    ``--resume`` can match them to the input. ``redacted`` counts the rows where it was.
     """
 
     def __init__(
@@ -907,7 +979,7 @@ class OrderedSink:
         self._drain()
 
     def _scrubbed(self, record: dict[str, Any]) -> dict[str, Any]:
-        answered = {name: value for name, value in record.items() if name not in INPUT_COLUMNS}
+        answered = {name: value for name, value in record.items() if name in ANSWER_COLUMNS}
         clean = scrub_value(answered, self._secret)
         if clean is answered:
             return record

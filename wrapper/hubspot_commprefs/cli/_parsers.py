@@ -78,6 +78,109 @@ def add_lookups(subparsers: Subparsers) -> None:
     wide.set_defaults(runs="lookup.run_unsubscribe_all")
 
 
+BULK_DESCRIPTION = f"""\
+Look up every subscriber of INPUT and write one row per input row, in input order: the row number, the
+id, the outcome (ok, error, cannot-tell, invalid, duplicate), whether the contact is unsubscribed from all
+email (empty when HubSpot's answer cannot tell), its subscription statuses, and the error of a row that
+failed; --keep puts INPUT's own columns first. INPUT is a CSV file whose email column is found by name
+(email, e-mail, email address, subscriber...) or given with --column, a file with one id per line, or -
+for standard input; UTF-8 unless --encoding names another. OUTPUT starts with a byte-order mark when a CSV
+INPUT does, and its lines end as INPUT's do (CRLF or LF). The token is read from {TOKEN_ENV}.
+
+Requests are paced under --rate in every rolling window, as HubSpot counts them; the pace slows down when
+HubSpot's rate-limit headers or a 429 say so, and rate-limited rows are retried. Every finished row is on
+disk at once (rows that finish early wait in OUTPUT.journal), so after Ctrl-C or a crash, --resume does
+only the rows not yet done, with the same --check and --keep. Rows whose outcome is error or cannot-tell
+stay done unless --retry-errors is given too. A server that looks down (20 requests in a row without an
+answer, or twice --concurrency when larger) stops the run instead of failing every row."""
+BULK_EPILOG = """\
+rates: REQUESTS/WINDOW (100/10s, 50/s, 20/500ms) or a HubSpot tier: free and starter = 100/10s,
+professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100/10s).
+
+exit codes: 0 every row done, none an error or cannot tell (rows not checked, an empty, invalid or
+duplicate id, are counted apart: with --strict they make it 1); 1 some rows are errors or cannot tell
+(each says why on its row); 2 a usage error (a bad option, a --keep column INPUT lacks, unreadable INPUT,
+OUTPUT exists without --resume or --overwrite, OUTPUT is being written by another run, an OUTPUT that
+does not belong to INPUT or was made with another --check or --keep, an OUTPUT that cannot be written);
+3 stopped early, with rows not done: every further lookup would fail the same way (the token was refused,
+the daily limit is used up, a 429 asked to wait longer than 60 s, the server looks down), or a row could
+not be written, or an unexpected error: finished rows are on disk, run again with --resume; 130
+interrupted (Ctrl-C): finished rows are on disk, run again with --resume."""
+
+
+def add_bulk(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "bulk",
+        help="look many contacts up, at the rate limit, resumably",
+        description=BULK_DESCRIPTION,
+        epilog=BULK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "input", metavar="INPUT", help="a CSV file, a file of one id per line, or - for stdin"
+    )
+    parser.add_argument("-o", "--output", metavar="OUTPUT", help="where to write the rows (default stdout)")
+    parser.add_argument(
+        "--format",
+        choices=("csv", "jsonl"),
+        help="the output format (default: from OUTPUT's suffix, else csv)",
+    )
+    parser.add_argument(
+        "--column",
+        metavar="NAME|N",
+        help="the CSV column that holds the email address: its header's name, or its number from 1",
+    )
+    parser.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the CSV's first row is data, not a header (the email column is --column N, else the first "
+        "whose first cell looks like an email address)",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="COLUMNS",
+        help="copy these columns of INPUT (header names, comma-separated, or all) into each output row, "
+        "before the check's own, in INPUT's order",
+    )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="INPUT's text encoding, e.g. cp1252 for a CSV saved by Excel on Windows (default utf-8, "
+        "with or without a byte-order mark)",
+    )
+    parser.add_argument("--rate", default="100/10s", help="at most this many requests per rolling window")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=10,
+        metavar="N",
+        help="the most requests in flight at once: the number of worker threads (default 10)",
+    )
+    parser.add_argument(
+        "--check",
+        choices=("both", "unsubscribe-all", "statuses"),
+        default="both",
+        help="what to ask per contact (default both: two requests per contact)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 also when a row holds an empty, invalid or duplicate id"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue OUTPUT: do only the rows not yet done"
+    )
+    parser.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="with --resume: look the rows whose outcome is error or cannot-tell up again (without it they "
+        "stay done)",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="start OUTPUT over if it exists")
+    add_progress_option(parser, shows="the progress bar")
+    add_record_option(parser)
+    add_global_options(parser)
+    parser.set_defaults(runs="bulk.run")
+
+
 def add_json_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print HubSpot's JSON body as received, byte for byte"
