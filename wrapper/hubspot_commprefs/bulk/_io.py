@@ -1,22 +1,14 @@
 """Reading the subscribers of a bulk lookup, and writing one output row per input row, crash-safe.
 
-Input: a CSV file whose email column is found by name (or given), a file with one id per line (blank
-lines skipped), or ``-`` for standard input; either kind is recognised from its first line. Each input row
-becomes an ``InputRow``; an id that cannot be looked up, or that repeats an earlier row, says so on its row.
+Input: a CSV file whose email column is found by name (or given), a file of one id per line, or ``-``
+(standard input), recognised from its first line; each input row becomes an ``InputRow``. Output: CSV or
+JSON Lines, one record per input row, in input order, on disk at once: in OUTPUT when every row before
+it is written, else in ``OUTPUT.journal``, from which ``--resume`` takes it. ``load_resume`` proves both
+this tool's and the input's before it writes anything.
 
-Output: CSV or JSON Lines, one record per input row, in input order. A finished row is on disk at once:
-in order in the output when every row before it is written, otherwise in a journal beside the output
-(``OUTPUT.journal``), from which the next ``--resume`` takes it. ``load_resume`` reads both back and
-proves them this tool's and the input's before it writes anything (then it cuts a last record cut short
-by a crash): a resumed run looks up only the rows not yet done, and a file that is not an output is left
-as it was.
-
-Every cell is written as it is, line breaks included, so that it reads back equal to the input row it
-came from (else ``--resume`` could not tell that the output belongs to the input). A CSV record may
-therefore span several lines: a line break inside a quoted cell is part of the cell, and only a ``\\n``
-outside quotes ends a record (``_record_ends``). A JSON Lines record is one line ending in ``\\n``: JSON
-escapes ``\\n`` and ``\\r``, while ``\\x85``, ``\\u2028`` and ``\\u2029`` stay as they are, so lines are split
-on ``\\n`` alone, never with ``str.splitlines``.
+Cells are written as they are, line breaks included, so that they read back equal to the input. A CSV
+record may span lines (only a ``\n`` outside quotes ends it: ``_record_ends``); a JSON Lines record is
+one line, split on ``\n`` alone (JSON leaves ``\x85``, ``\u2028``, ``\u2029`` unescaped).
 """
 
 from __future__ import annotations
@@ -26,7 +18,6 @@ import contextlib
 import csv
 import difflib
 import io
-import itertools
 import json
 import os
 import re
@@ -43,31 +34,9 @@ from hubspot_commprefs.client import MAX_ID_LENGTH, normalise_subscriber_id
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator
 
-__all__ = [
-    "COLUMNS",
-    "DEFAULT_ENCODING",
-    "EMAIL_COLUMN_NAMES",
-    "BulkInputError",
-    "DoneRows",
-    "InputRow",
-    "InputSource",
-    "OrderedSink",
-    "OutputFormat",
-    "RecordWriter",
-    "ResumeError",
-    "ResumeState",
-    "iter_rows_from_ids",
-    "journal_path",
-    "load_resume",
-    "open_writer",
-    "output_format_for",
-    "retry_errors",
-]
-
 OutputFormat = Literal["csv", "jsonl"]
 
-# The output's fields, in order: the input row's number (1-based, the header not counted), its id, what
-# happened, the answers, and the error of a row that failed.
+# The check's columns: the input row's number (from 1) and id, then what a server's answer fills.
 COLUMNS = (
     "row",
     "subscriber",
@@ -80,7 +49,6 @@ COLUMNS = (
     "error",
 )
 ANSWER_COLUMNS = COLUMNS[2:]
-"""The columns a server's answer fills (the access token is scrubbed from them); the others are INPUT's."""
 # Header names that hold the subscriber's id, compared case-insensitively without spaces, '-' and '_'.
 EMAIL_COLUMN_NAMES = (
     "email",
@@ -94,8 +62,7 @@ EMAIL_COLUMN_NAMES = (
 )
 _CSV_SUFFIXES = (".csv", ".tsv")
 _EMAIL_LIKE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
-_RETRIED_OUTCOMES = ("error", "cannot-tell")
-"""What ``--retry-errors`` looks up again: rows without an answer that tells."""
+_RETRIED_OUTCOMES = ("error", "cannot-tell")  # what --retry-errors looks up again
 
 
 class BulkInputError(ValueError):
@@ -123,8 +90,7 @@ def _normalise_header(name: str) -> str:
 
 
 class DoneRows:
-    """The rows an earlier run finished, without a set of every number: rows 1..``written`` (in the output)
-    and those of ``journaled`` (beside it)."""
+    """The rows an earlier run finished: 1..``written`` (in the output) and ``journaled``, without a set."""
 
     __slots__ = ("journaled", "written")
 
@@ -385,27 +351,6 @@ def check_encoding(encoding: str | None) -> str:
     return DEFAULT_ENCODING if info.name == "utf-8" else info.name
 
 
-def _decode_error_offset(chunks: Iterable[bytes], codec: str) -> int | None:
-    """The offset of the first byte of ``chunks`` that is not ``codec`` text, or None."""
-    bom = codecs.BOM_UTF8 if codec == DEFAULT_ENCODING else b""
-    decoder = codecs.getincrementaldecoder("utf-8" if bom else codec)()
-    offset = 0
-    first = bool(bom)
-    for chunk in itertools.chain(chunks, [b""]):  # the empty chunk ends the text
-        data = chunk
-        if first and data:
-            first = False
-            if data.startswith(bom):  # a byte-order mark is not text, and not an error either
-                data, offset = data[len(bom) :], len(bom)
-        pending = len(decoder.getstate()[0])
-        try:
-            decoder.decode(data, final=not chunk)
-        except UnicodeDecodeError as error:  # its start counts from the bytes the decoder held back
-            return offset - pending + error.start
-        offset += len(data)
-    return None
-
-
 class InputSource:
     """The subscribers of the file ``source``, or of standard input when it is ``-``, read as needed:
     ``rows()`` reads the input afresh each time, one ``InputRow`` per input row; ``count()`` reads it
@@ -499,29 +444,27 @@ class InputSource:
         except OSError as error:
             raise BulkInputError(f"{self.name}: cannot be read ({error.strerror})") from None
 
+    def _undecodable(self, codec: str) -> tuple[int, bytes] | None:
+        """The line (from 1) and the value of the input's first byte that is not ``codec`` text, or None."""
+        decoder = codecs.getincrementaldecoder(codec)()
+        line = 1
+        with self._bytes() as handle:
+            while True:
+                chunk = handle.read(_SPOOL_CHUNK)
+                try:
+                    decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError as error:  # its object: the bytes held back, then the chunk
+                    return line + error.object[: error.start].count(b"\n"), error.object[error.start :][:1]
+                if not chunk:
+                    return None
+                line += chunk.count(b"\n")
+
     def _not_text(self) -> BulkInputError:
         """The error for a byte that is not text: its line, and how to save the file as UTF-8."""
-
-        def chunks() -> Iterator[bytes]:
-            with self._bytes() as handle:
-                while chunk := handle.read(1024 * 1024):
-                    yield chunk
-
-        offset = _decode_error_offset(chunks(), self.codec)
-        if offset is None:  # cannot happen: the text reader refused a byte
-            return BulkInputError(f"{self.name}: not {self.codec} text: {SAVE_AS_UTF8}")
-        line, seen = 1, 0
-        byte = b""
-        for chunk in chunks():
-            if seen + len(chunk) > offset:
-                line += chunk[: offset - seen].count(b"\n")
-                byte = chunk[offset - seen : offset - seen + 1]
-                break
-            line += chunk.count(b"\n")
-            seen += len(chunk)
+        line, byte = self._undecodable(self.codec) or (0, b"")
         what = "UTF-8" if self.codec == DEFAULT_ENCODING else self.codec
         hint = SAVE_AS_UTF8
-        if self.codec == DEFAULT_ENCODING and _decode_error_offset(chunks(), "cp1252") is None:
+        if self.codec == DEFAULT_ENCODING and self._undecodable("cp1252") is None:
             hint += " (it reads as Windows' cp1252: --encoding cp1252)"  # what Excel writes on Windows
         return BulkInputError(f"{self.name}: line {line} is not {what} text (byte 0x{byte.hex()}): {hint}")
 

@@ -22,24 +22,19 @@ the app's budget) marks the difference busy for a window; a 429 pauses every req
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import re
 import threading
 import time
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hubspot_commprefs.client import MAX_SERVER_DELAY
 
-__all__ = [
-    "DEFAULT_RATE",
-    "MAX_ANNOUNCED_WINDOW",
-    "RATE_PRESETS",
-    "AsyncLimiter",
-    "Limiter",
-    "Rate",
-    "RollingWindow",
-]
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # HubSpot's per-app limits per rolling 10 seconds (see the README's table of tiers).
 RATE_PRESETS: dict[str, str] = {
@@ -168,7 +163,7 @@ class RollingWindow:
 
 class _Windows:
     """What both faces share: the configured window, HubSpot's announced one, the first request going
-    alone, 429 pauses. Not locked: the faces call it under their lock, or from one event loop."""
+    alone, 429 pauses; each change made inside the face's ``_changing()`` (its lock, its wake-up)."""
 
     def __init__(self, rate: Rate, *, probe_first: bool = True) -> None:
         self.rate = rate
@@ -178,6 +173,9 @@ class _Windows:
         self._probing = probe_first  # until the first answer, one request at a time
         self._started = 0
         self._held_until = -math.inf  # while a request waits for the rate: until when
+
+    def _changing(self) -> contextlib.AbstractContextManager[object]:
+        raise NotImplementedError
 
     @property
     def windows(self) -> tuple[RollingWindow, ...]:
@@ -207,36 +205,47 @@ class _Windows:
         when none is. For a progress display."""
         return max(0.0, self._held_until - time.monotonic())
 
-    def _release(self) -> None:
-        self._probing = False
-        now = time.monotonic()
-        for window in self.windows:
-            window.release(now)
+    def release(self) -> None:
+        """A request ended (answered, failed or abandoned)."""
+        with self._changing():
+            self._probing = False
+            now = time.monotonic()
+            for window in self.windows:
+                window.release(now)
 
-    def _observe(
-        self, sent_at: float, remaining: int | None, limit: int | None, interval: float | None
+    def observe(
+        self,
+        sent_at: float,
+        *,
+        remaining: int | None,
+        limit: int | None = None,
+        interval: float | None = None,
     ) -> None:
-        if (
-            limit is not None
-            and interval is not None
-            and (limit, interval) != self._announced
-            and limit >= 1
-            and 0 < interval <= MAX_ANNOUNCED_WINDOW
-        ):
-            self._announced = (limit, interval)
-            announced = Rate(limit, interval)
-            self.hubspot = None if announced == self.rate else self.configured.copy(announced)
-        if remaining is not None:
-            window = self.hubspot or self.configured
-            window.observe(time.monotonic(), sent_at=sent_at, remaining=remaining)
+        """Take in the rate-limit headers of the answer to a request sent at ``sent_at``."""
+        with self._changing():
+            if (
+                limit is not None
+                and interval is not None
+                and (limit, interval) != self._announced
+                and limit >= 1
+                and 0 < interval <= MAX_ANNOUNCED_WINDOW
+            ):
+                self._announced = (limit, interval)
+                announced = Rate(limit, interval)
+                self.hubspot = None if announced == self.rate else self.configured.copy(announced)
+            if remaining is not None:
+                window = self.hubspot or self.configured
+                window.observe(time.monotonic(), sent_at=sent_at, remaining=remaining)
 
-    def _rate_limited(self, retry_after: float | None) -> None:
-        now = time.monotonic()
-        for window in self.windows:
-            if retry_after is not None and 0 <= retry_after < math.inf:
-                window.pause(now, min(retry_after, MAX_SERVER_DELAY))
-            else:
-                window.fill(now)
+    def rate_limited(self, retry_after: float | None = None) -> None:
+        """A 429: pause for its ``Retry-After``, else fill the window."""
+        with self._changing():
+            now = time.monotonic()
+            for window in self.windows:
+                if retry_after is not None and 0 <= retry_after < math.inf:
+                    window.pause(now, min(retry_after, MAX_SERVER_DELAY))
+                else:
+                    window.fill(now)
 
 
 class Limiter(_Windows):
@@ -248,6 +257,12 @@ class Limiter(_Windows):
         super().__init__(rate, probe_first=probe_first)
         self._changed = threading.Condition()
         self._cancelled = False
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        with self._changed:
+            yield
+            self._changed.notify_all()
 
     def acquire(self) -> float | None:
         with self._changed:
@@ -261,31 +276,8 @@ class Limiter(_Windows):
             return None
 
     def cancel(self) -> None:
-        with self._changed:
+        with self._changing():
             self._cancelled = True
-            self._changed.notify_all()
-
-    def release(self) -> None:
-        with self._changed:
-            self._release()
-            self._changed.notify_all()
-
-    def observe(
-        self,
-        sent_at: float,
-        *,
-        remaining: int | None,
-        limit: int | None = None,
-        interval: float | None = None,
-    ) -> None:
-        with self._changed:
-            self._observe(sent_at, remaining, limit, interval)
-            self._changed.notify_all()
-
-    def rate_limited(self, retry_after: float | None = None) -> None:
-        with self._changed:
-            self._rate_limited(retry_after)
-            self._changed.notify_all()
 
 
 class AsyncLimiter(_Windows):
@@ -294,6 +286,11 @@ class AsyncLimiter(_Windows):
     def __init__(self, rate: Rate, *, probe_first: bool = True) -> None:
         super().__init__(rate, probe_first=probe_first)
         self._changed = asyncio.Event()
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        yield
+        self._changed.set()
 
     async def acquire(self) -> float:
         while True:
@@ -309,22 +306,3 @@ class AsyncLimiter(_Windows):
                 pass
             finally:
                 self._held_until = -math.inf
-
-    def release(self) -> None:
-        self._release()
-        self._changed.set()
-
-    def observe(
-        self,
-        sent_at: float,
-        *,
-        remaining: int | None,
-        limit: int | None = None,
-        interval: float | None = None,
-    ) -> None:
-        self._observe(sent_at, remaining, limit, interval)
-        self._changed.set()
-
-    def rate_limited(self, retry_after: float | None = None) -> None:
-        self._rate_limited(retry_after)
-        self._changed.set()
