@@ -1,24 +1,17 @@
 """Bulk lookups: many subscribers, one outcome each, in input order, at HubSpot's rate-limit ceiling and
 never over it.
 
-Every request goes through one limiter (``_limiter``), which holds the configured rate and slows down on
-HubSpot's rate-limit headers and 429s. Each lookup is one request (the client's own retries are off, so
-that no request escapes the limiter); ``_Engine`` decides on every answer: a row rate limited, or met by a
-502/503/504 or a broken connection, is sent again; a row that fails otherwise carries its error. A
-rejected token (401, 403), an exhausted daily allowance or a ``Retry-After`` over ``MAX_SERVER_DELAY``
-stops the run: every other row would fail or wait the same way. So does a server that looks down:
-``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer.
+Every request goes through one limiter (``_limiter``); each lookup is one request (the client's retries are
+off), and ``_Engine`` decides on every answer: a row rate limited, or met by a 502/503/504 or a broken
+connection, is sent again; a row that fails otherwise carries its error. A refused token (401, 403), a
+used-up daily allowance, a ``Retry-After`` over ``MAX_SERVER_DELAY`` or a server that looks down
+(``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer) stops the run: no further
+request, and a row in flight that needs another is left undone (never handed on with half its checks).
 
-A stopped run sends no further request. A row in flight finishes its request; if it needs another, it is
-left undone (for ``--resume``): no row is ever handed on with half its checks.
-
-Two drivers over the same decisions: ``ThreadedBulkLookup`` (what ``CommPrefs.lookup_many`` and the
-``bulk`` command run) looks rows up in a ``ThreadPoolExecutor`` of ``concurrency`` threads, while the
-caller's thread only reads the input, waits and yields: Ctrl-C lands there, never inside httpx.
-``BulkLookup`` does the same with asyncio tasks, ``concurrency`` at once. Both keep the rows taken from
-the input in a deque, at most ``read_ahead`` of them, and yield from its head: input order, bounded
-memory, whatever the input's length. ``on_finish`` sees each outcome the moment its row finishes (one
-at a time), so that a caller that records rows (the ``bulk`` command) loses none when the run stops.
+``ThreadedBulkLookup`` (``lookup_many``, the ``bulk`` command) runs rows in a ``ThreadPoolExecutor``
+while the caller's thread reads the input, waits and yields (Ctrl-C lands there, never inside httpx);
+``BulkLookup`` runs them as asyncio tasks. Both hold at most ``read_ahead`` rows and yield from the head:
+input order, bounded memory. ``on_finish`` sees each outcome the moment its row finishes, one at a time.
 """
 
 from __future__ import annotations
@@ -32,7 +25,7 @@ from collections import deque
 from collections.abc import Set as AbstractSet
 from collections.abc import Sized
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from hubspot_commprefs._errors import (
@@ -63,63 +56,31 @@ if TYPE_CHECKING:
 
     from hubspot_commprefs.client import RateLimitInfo, SubscriptionStatuses, UnsubscribeAllStatus
 
-__all__ = [
-    "CHECKS",
-    "DEFAULT_CONCURRENCY",
-    "BulkLookup",
-    "BulkStats",
-    "Check",
-    "LookupOutcome",
-    "Operation",
-    "ThreadedBulkLookup",
-    "check_options",
-    "input_rows",
-]
-
 Check = Literal["both", "unsubscribe-all", "statuses"]
 CHECKS: tuple[Check, ...] = ("both", "unsubscribe-all", "statuses")
 Operation = Literal["statuses", "unsubscribe-all"]
 CANNOT_TELL = "cannot-tell"
-"""The outcome of a row whose answer tells nothing (see ``LookupOutcome``)."""
 
 DEFAULT_CONCURRENCY = 10
 """Requests in flight at once: enough to hold 250 per 10 s at up to 400 ms per answer."""
 
-MAX_RATE_LIMITED = 10
-"""How many 429s one request may meet before its row is given up (each pauses the whole run first)."""
-
-MAX_FAILURES = 3
-"""Retries of one request after a 502/503/504, a broken connection or a timeout."""
-
+MAX_RATE_LIMITED = 10  # 429s one request may meet (each pausing the whole run) before its row is given up
+MAX_FAILURES = 3  # retries of one request after a 502/503/504, a broken connection or a timeout
+# Rows taken ahead of the oldest not yet yielded: enough for the others to go on while one waits.
 READ_AHEAD_PER_WORKER = 32
-"""Rows taken from the input ahead of the oldest not yet yielded, per ``concurrency`` (and at least
-``MIN_READ_AHEAD``): enough for the others to go on while one row waits out a backoff."""
-
 MIN_READ_AHEAD = 256
-
-MIN_UNREACHABLE = 10
-"""Requests in a row without an answer that stop the run (at least; twice the concurrency when larger)."""
-
-SIGNAL_CHECK = 0.1
-"""Seconds the caller's thread waits at most before it looks again (Ctrl-C, ``interrupt()``, ``tick``)."""
-
-LEAVING_WAIT = 5.0
-"""Seconds the caller's thread, leaving on Ctrl-C, waits for a row being handed on to be done."""
-
+MIN_UNREACHABLE = 10  # requests in a row without an answer that stop the run (or twice the concurrency)
+SIGNAL_CHECK = 0.1  # seconds the caller's thread waits at most before it looks again (Ctrl-C, tick)
+LEAVING_WAIT = 5.0  # seconds it waits, leaving on Ctrl-C, for a row being handed on
+# The client's one retry rule with bulk's limits; 429s pause the whole run through the limiter instead.
 RETRY = RetryPolicy(max_retries=MAX_FAILURES, retry_statuses=frozenset({502, 503, 504}))
-"""Bulk's limits on the client's one retry rule (429s are not among its statuses: they pause the whole run
-through the limiter instead, at most ``MAX_RATE_LIMITED`` times per request)."""
 
 
 @dataclass(frozen=True)
 class LookupOutcome:
-    """What one input row came to.
-
-    ``outcome`` is ``ok``, ``error`` (the lookup failed: ``error`` says why), ``cannot-tell`` (an answer
-    whose ``cannot_tell`` says why it tells nothing: an operation that is not COMPLETE, that lists or
-    counts errors, or a wide status this client does not know; ``error`` is an ``IncompleteResultError``
-    saying so, and the answer is kept), ``invalid`` or ``duplicate`` (not looked up: ``problem`` says why).
-    """
+    """What one input row came to: ``outcome`` is ``ok``, ``error`` (``error`` says why), ``cannot-tell``
+    (the answer, kept, tells nothing: ``error`` is an ``IncompleteResultError`` saying why), ``invalid`` or
+    ``duplicate`` (not looked up: ``problem`` says why)."""
 
     row: int
     subscriber: str
@@ -146,8 +107,8 @@ class LookupOutcome:
 
     @property
     def unsubscribed_from_all(self) -> bool | None:
-        """Whether the contact opted out of all email; None when that was not asked, or when the answer
-        cannot tell (its ``cannot_tell``: never a False that would say "may email" without knowing)."""
+        """Whether the contact opted out of all email; None when not asked or when the answer cannot tell
+        (never a False that would say "may email" without knowing)."""
         wide = self.unsubscribe_all
         return None if wide is None or wide.cannot_tell is not None else wide.verdict
 
@@ -207,7 +168,6 @@ class BulkStats:
     rows: int = 0
     requests: int = 0
     rate_limited: int = 0
-    by_outcome: dict[str, int] = field(default_factory=dict)
 
 
 def check_options(
@@ -251,9 +211,8 @@ class _Attempts:
 
 
 class _Engine:
-    """What both drivers share: the options, the counts, the read-ahead, and every decision (retry, back
-    off, give the row up, stop the run) taken on one request's answer or error. The drivers add only the
-    running side by side and the waiting."""
+    """What both drivers share: the options, the counts, the read-ahead, and every decision taken on one
+    request's answer or error (retry, back off, give the row up, stop the run)."""
 
     limiter: Limiter | AsyncLimiter
 
@@ -278,9 +237,8 @@ class _Engine:
         self._unanswered = 0  # requests in a row that got no answer
 
     def interrupt(self) -> None:
-        """Stop the run gently (what the ``bulk`` command's first Ctrl-C calls): no further request; the
-        rows in flight end and are handed on; ``outcomes()`` then raises ``KeyboardInterrupt``. A flag
-        only: safe in a signal handler."""
+        """Stop gently (the ``bulk`` command's first Ctrl-C): no further request, the rows in flight end,
+        then ``outcomes()`` raises ``KeyboardInterrupt``. A flag: safe in a signal handler."""
         self._interrupted = True
 
     def _stopped(self) -> bool:
@@ -342,31 +300,19 @@ class _Engine:
         raise error
 
     @staticmethod
-    def _given_up(row: InputRow, failure: Exception, results: dict[str, Any], requests: int) -> LookupOutcome:
-        """The outcome of a row one of whose lookups raised ``failure``."""
+    def _outcome(
+        row: InputRow, results: dict[str, Any], requests: int, failure: Exception | None = None
+    ) -> LookupOutcome:
+        """The outcome of a row whose lookups were answered, or one of which raised ``failure``."""
         if isinstance(failure, InvalidSubscriberIdError):
-            # The client refused the id before sending anything: the row's id is invalid, like one the
-            # input check refuses. Only this class: an error met while reading an answer is an error.
+            # The client refused the id before sending anything: an invalid id, as the input check finds.
             return LookupOutcome(row.number, row.subscriber, problem=str(failure))
         return LookupOutcome(
             row=row.number,
             subscriber=row.subscriber,
             statuses=results.get("statuses"),
             unsubscribe_all=results.get("unsubscribe-all"),
-            error=failure,
-            requests=requests,
-        )
-
-    @staticmethod
-    def _answered_row(row: InputRow, results: dict[str, Any], requests: int) -> LookupOutcome:
-        """The outcome of a row whose every lookup was answered (``cannot-tell`` when the answers do not
-        tell: see ``_answer_problem``)."""
-        return LookupOutcome(
-            row=row.number,
-            subscriber=row.subscriber,
-            statuses=results.get("statuses"),
-            unsubscribe_all=results.get("unsubscribe-all"),
-            error=_answer_problem(results),
+            error=failure or _answer_problem(results),
             requests=requests,
         )
 
@@ -382,8 +328,6 @@ class _Engine:
                 except Exception as error:  # noqa: BLE001 - raised by outcomes() once the rows in flight end
                     self._stop(error)
                     return None
-            name = outcome.outcome
-            self.stats.by_outcome[name] = self.stats.by_outcome.get(name, 0) + 1
         return outcome
 
     def _skip_of(
@@ -541,9 +485,9 @@ class ThreadedBulkLookup(_Engine):
             except _Stopped:
                 return None
             except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
-                return self._hand_on(self._given_up(row, failure, results, requests + attempts.requests))
+                return self._hand_on(self._outcome(row, results, requests + attempts.requests, failure))
             requests += attempts.requests
-        return self._hand_on(self._answered_row(row, results, requests))
+        return self._hand_on(self._outcome(row, results, requests))
 
     def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
         """One lookup, sent again as the module says (``attempts`` counts its requests)."""
@@ -650,10 +594,9 @@ class BulkLookup(_Engine):
                 except _Stopped:
                     return None
                 except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or run
-                    outcome = self._given_up(row, failure, results, requests + attempts.requests)
-                    return self._hand_on(outcome)
+                    return self._hand_on(self._outcome(row, results, requests + attempts.requests, failure))
                 requests += attempts.requests
-        return self._hand_on(self._answered_row(row, results, requests))
+        return self._hand_on(self._outcome(row, results, requests))
 
     async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
         while True:

@@ -1,22 +1,16 @@
 """Keeping bulk requests under HubSpot's rolling-window rate limit.
 
-HubSpot counts the requests an app made in the last *window* seconds (100 to 250 per 10 s) and answers 429
-to the next one. A token bucket does not hold that (a full bucket lets ``limit`` requests through at once
-and has refilled by the end of the window: nearly twice the limit in one window). The rule here: a slot is
-busy while its request is in flight, and for one full window after its answer arrived. HubSpot counts a
-request at some moment between our sending it and our receiving the answer, so a slot frees only after
-HubSpot's window has forgotten its request, whatever the latency: no window of HubSpot's ever holds more
-than ``limit`` of ours. The cost is one round trip per window (50 ms of a 10 s window: 0.5 %).
+HubSpot counts an app's requests over the last *window* seconds and answers 429 past its limit; a token
+bucket would let nearly twice the limit into one window. The rule here: a slot is busy while its request
+is in flight and for one full window after its answer arrived. HubSpot counts a request between our
+sending it and our receiving the answer, so no window of HubSpot's ever holds more than ``limit`` of ours,
+whatever the latency, at the cost of one round trip per window.
 
-The first request goes alone: its answer's headers may announce a lower limit than the configured one.
-A limit announced in ``X-HubSpot-RateLimit-Max`` per ``-Interval-Milliseconds`` that differs is held as
-well (a request must fit in both windows; a window over ``MAX_ANNOUNCED_WINDOW`` is not plausible and is
-ignored); an ``X-HubSpot-RateLimit-Remaining`` lower than what is known to be free (other processes share
-the app's budget) marks the difference busy for a window; a 429 pauses every request for its
-``Retry-After``, else until a window has passed.
-
-``RollingWindow`` is the rule's bookkeeping, driven by the caller's clock readings (property-tested);
-``Limiter`` (threads) and ``AsyncLimiter`` (one event loop) add only the waiting.
+The first request goes alone (its headers may announce a lower limit, which is then held too, unless its
+window is over ``MAX_ANNOUNCED_WINDOW``); a ``Remaining`` lower than what is known to be free marks the
+difference busy for a window; a 429 pauses every request for its ``Retry-After``, else a window.
+``RollingWindow`` is the rule's bookkeeping on the caller's clock (property-tested); ``Limiter`` (threads)
+and ``AsyncLimiter`` (one event loop) add the waiting.
 """
 
 from __future__ import annotations
@@ -46,9 +40,9 @@ RATE_PRESETS: dict[str, str] = {
 }
 DEFAULT_RATE = "100/10s"
 
-MAX_ANNOUNCED_WINDOW = MAX_SERVER_DELAY
-"""The longest window announced in HubSpot's headers that is held; a longer one is ignored (holding it
-would wait longer than the client ever waits for HubSpot)."""
+MAX_ANNOUNCED_WINDOW = (
+    MAX_SERVER_DELAY  # a longer announced window would wait longer than the client ever does
+)
 
 _RATE_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(?:(\d+(?:\.\d+)?)\s*(ms|s|m|min)?|(ms|s|m|min))\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, None: 1.0}
@@ -89,9 +83,8 @@ Rate.__module__ = "hubspot_commprefs"  # shown under its public name (see the pa
 
 
 class RollingWindow:
-    """The slots of one rate: ``in_flight`` requests, and when each finished one ended (sorted): it frees
-    a window later. Ended moments are kept two windows more, for ``observe``: at most about three times
-    ``limit`` of them."""
+    """The slots of one rate: ``in_flight`` requests, and when each finished one ended (sorted; it frees a
+    window later, and is kept two windows more for ``observe``)."""
 
     def __init__(self, rate: Rate) -> None:
         self.limit = rate.limit
@@ -108,7 +101,7 @@ class RollingWindow:
         return other
 
     def _freed(self, now: float) -> int:
-        """How many finished slots are free again at ``now`` (the index of the first still busy)."""
+        """How many finished slots are free again at ``now``."""
         ended = self.ended
         forgotten = bisect_right(ended, now - 3 * self.window)
         if forgotten:
@@ -140,9 +133,8 @@ class RollingWindow:
         self.ended[at:at] = [now] * count
 
     def observe(self, now: float, *, sent_at: float, remaining: int) -> int:
-        """Take in HubSpot's count of what is left, from the answer to a request sent at ``sent_at``: mark
-        busy (and return) the requests HubSpot counts that were not ours. Ours are every slot busy now and
-        every slot that freed since ``sent_at`` (HubSpot may have answered before they freed)."""
+        """Take in HubSpot's count of what is left, answering a request sent at ``sent_at``: mark busy (and
+        return) the requests it counts that were not ours (ours: every slot busy now or freed since)."""
         self._freed(now)  # forgets what is too old to matter
         ours = self.in_flight + len(self.ended) - bisect_right(self.ended, sent_at - self.window)
         unknown = self.limit - ours - max(0, remaining)
@@ -201,8 +193,7 @@ class _Windows:
         return delay
 
     def rate_wait(self) -> float:
-        """Seconds left before a request held back by the rate (a full window, a 429's pause) may go; 0
-        when none is. For a progress display."""
+        """Seconds before a request held back by the rate may go (0: none is); for a progress display."""
         return max(0.0, self._held_until - time.monotonic())
 
     def release(self) -> None:
