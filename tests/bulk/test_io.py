@@ -107,8 +107,9 @@ def test_id_problem_names_what_is_wrong(text: str, problem: str) -> None:
     assert id_problem(text) == problem
 
 
-def test_read_input_from_stdin_and_files(tmp_path: Path) -> None:
-    assert subscribers(read_input("-", stdin=io.StringIO("a@x.com\nb@x.com\n"))) == ["a@x.com", "b@x.com"]
+def test_read_input_from_stdin_and_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a@x.com\nb@x.com\n"))
+    assert subscribers(read_input("-")) == ["a@x.com", "b@x.com"]
     source = tmp_path / "contacts.csv"
     source.write_text("\ufeffEmail,Name\na@x.com,A\n", encoding="utf-8")
     assert subscribers(read_input(str(source))) == ["a@x.com"]

@@ -371,7 +371,6 @@ class InputSource:
         source: str,
         *,
         column: str | None = None,
-        stdin: IO[str] | None = None,
         header: bool = True,
         encoding: str | None = None,
         keep: str | None = None,
@@ -382,19 +381,17 @@ class InputSource:
         self.keep = keep
         self.bom = False
         self.newline = "\n"
-        self._text: str | None = None  # a standard input given as text only (no bytes under it)
         self._spool: IO[bytes] | None = None
         self.path: Path | None = None
         if source == "-":
             self.name, self.suffix = "standard input", ""
-            stream = stdin if stdin is not None else sys.stdin
-            if stream is None:  # the command was started with its standard input closed (``<&-``)
+            if sys.stdin is None:  # the command was started with its standard input closed (``<&-``)
                 raise BulkInputError(_STDIN_CLOSED)
-            raw = getattr(stream, "buffer", None) if stdin is None else None
-            if raw is None:
-                self._text = _read_stdin(stream, -1)
-            else:  # the bytes: decoded as a file is (no newline translation, same encoding)
-                self._spool = _spool(raw)
+            # The bytes, decoded as a file's are (a text stream without them: its text, in the codec).
+            raw = getattr(sys.stdin, "buffer", None)
+            self._spool = _spool(
+                raw or io.BytesIO(_read_stdin(sys.stdin, -1).encode(self.codec.removesuffix("-sig")))
+            )
         else:
             self.name, self.suffix = source, Path(source).suffix.lower()
             self.path = Path(source)
@@ -435,8 +432,6 @@ class InputSource:
         return self.path.open("rb")
 
     def _open(self) -> IO[str]:
-        if self._text is not None:
-            return io.StringIO(self._text, newline="")
         try:
             # No newline translation: a quoted cell keeps its "\r" or "\r\n" as written (csv needs it
             # so, and the output then holds the cell exactly as the input does).
@@ -483,7 +478,7 @@ class InputSource:
                     )
                     self._layout_known = True
                     self.newline = "\r\n" if head.partition("\n")[0].endswith("\r") else "\n"
-                    if self._text is None and self.codec == DEFAULT_ENCODING:
+                    if self.codec == DEFAULT_ENCODING:
                         with self._bytes() as raw:
                             self.bom = raw.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
                     stream.seek(0)
