@@ -75,8 +75,8 @@ class ResumeError(ValueError):
 
 @dataclass(frozen=True)
 class InputRow:
-    """One input row: its number (1-based), the id as written, why it is not looked up (if so), and the
-    cells ``--keep`` carries into its output row."""
+    """One input row: its number (from 1), the id as written, why it is not looked up (if so), and its
+    ``--keep`` cells."""
 
     number: int
     subscriber: str
@@ -116,12 +116,8 @@ def _not_a_str(number: int, raw: object) -> InputRow:
 
 
 def iter_rows_from_ids(ids: Iterable[object]) -> Iterator[InputRow]:
-    """Number ``ids`` and mark the invalid and repeated ones (case-insensitively: emails are), lazily: one
-    id is taken from ``ids`` per row asked for.
-
-    An item that is not a str is an invalid row (its ``subscriber`` is the item as text, "" for None).
-    Repeats are found with ``SeenIds``: a few bytes per distinct id, not the ids themselves.
-    """
+    """Number ``ids`` lazily and mark the invalid ones (an item that is not a str too) and the repeated ones
+    (without case), found with ``SeenIds``: a few bytes per id."""
     return _numbered((raw, ()) for raw in ids)
 
 
@@ -159,8 +155,7 @@ def _looks_like_email(cell: str) -> bool:
 
 
 def _column_index(column: str, header: list[str] | None, width: int, name: str) -> int:
-    """The 0-based index of ``--column``: a header's name (compared as the automatic detection does), else
-    a 1-based number."""
+    """The 0-based index of ``--column``: a header's name (compared as detection does), else a number from 1."""
     if header is not None:
         names = [_normalise_header(cell) for cell in header]
         if _normalise_header(column) in names:
@@ -196,8 +191,8 @@ def _no_email_column(header: list[str], name: str) -> BulkInputError:
 
 
 def _kept_columns(keep: str, header: list[str], name: str) -> tuple[int, ...]:
-    """The indexes of the columns ``--keep`` names (``all``, or header names, comma-separated), in the
-    header's order; BulkInputError for a name it lacks or holds twice, or one the output has already."""
+    """The indexes of the columns ``--keep`` names (``all``, or header names), in the header's order;
+    BulkInputError for a name the header lacks or holds twice, or one the output has."""
     names = [cell.strip() for cell in header]
     wanted = names if keep.strip() == "all" else [part.strip() for part in keep.split(",")]
     for wanted_name in wanted:
@@ -218,8 +213,8 @@ def _kept_columns(keep: str, header: list[str], name: str) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class _Layout:
-    """How an input is read, found from its first non-blank record: a CSV (its dialect, the index of the
-    email column, and those ``--keep`` names, with their header names) or one id per line."""
+    """How an input is read: a CSV (its dialect, the email column's index, the kept columns' indexes and
+    names) or one id per line."""
 
     is_csv: bool
     dialect: Any = None
@@ -232,11 +227,8 @@ class _Layout:
 def _layout(
     head: str, *, column: str | None, suffix: str, name: str, header: bool, keep: str | None = None
 ) -> _Layout | None:
-    """The layout of an input whose text starts with ``head`` (None: it holds no non-blank line).
-
-    ``head`` holds at least the input's first non-blank line; a first record whose quoted cells span more
-    than ``head`` is read as its first line alone, as a record that never ends is.
-    """
+    """The layout of an input whose text starts with ``head`` (at least its first non-blank line); None when
+    it holds no non-blank line."""
     first = next((line for line in head.splitlines() if line.strip()), None)
     if first is None:
         return None
@@ -284,12 +276,9 @@ def _layout(
 
 
 def _ids(stream: IO[str], layout: _Layout, name: str) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """The ids of ``stream`` (text read with ``newline=""``), one per input row, as they are read, each
-    with its cells ``--keep`` names.
-
-    One id per line: lines split as ``str.splitlines`` splits them, blank ones skipped. CSV: the email
-    column's cell of each record that is not blank, after the header.
-    """
+    """The ids of ``stream`` (read with ``newline=""``), one per input row, each with its kept cells: one per
+    non-blank line (as ``str.splitlines`` splits), or the email cell of each non-blank CSV record after the
+    header."""
     if not layout.is_csv:
         for line in stream:
             for piece in line.splitlines():
@@ -316,8 +305,8 @@ _HEAD_CHARS = 256 * 1024
 
 
 def _read_head(stream: IO[str]) -> str:
-    """The start of ``stream``: every line up to the first non-blank one, and up to ``_HEAD_CHARS`` more
-    (to the end of a line)."""
+    """The start of ``stream``: the lines up to the first non-blank one, and ``_HEAD_CHARS`` more (to a line's
+    end)."""
     parts: list[str] = []
     for line in stream:
         parts.append(line)
@@ -338,8 +327,7 @@ SAVE_AS_UTF8 = (
 
 
 def check_encoding(encoding: str | None) -> str:
-    """The codec to read input with: ``encoding`` when Python knows it (UTF-8 also strips a byte-order
-    mark), else the default. Raises BulkInputError naming an unknown one."""
+    """The codec to read input with (UTF-8 strips a byte-order mark); BulkInputError naming an unknown one."""
     if encoding is None:
         return DEFAULT_ENCODING
     try:
@@ -352,19 +340,12 @@ def check_encoding(encoding: str | None) -> str:
 
 
 class InputSource:
-    """The subscribers of the file ``source``, or of standard input when it is ``-``, read as needed:
-    ``rows()`` reads the input afresh each time, one ``InputRow`` per input row; ``count()`` reads it
-    through once, raising ``BulkInputError`` for an input that cannot be read (a byte that is not text, a
-    CSV that cannot be read), so that a bad input is refused before any lookup without being held.
-
-    ``column`` names the CSV's email column by header or number (from 1); ``header=False``: the first row
-    is data; ``keep`` names the columns each row carries (``--keep``); ``encoding``: UTF-8 by default.
-    Once read, ``bom`` and ``newline`` say whether the input starts with a UTF-8 byte-order mark and how
-    its first line ends, and ``kept_names`` the header's names of the kept columns. Standard input (read
-    once) is copied as it is read to a temporary file without a name, which the system removes whatever
-    ends the process, so that no copy of the input is left behind; ``close()`` closes it. One reader at a
-    time: the readers of that copy share its position.
-    """
+    """The rows of the file ``source``, or of standard input (``-``), read as needed: ``rows()`` reads the
+    input afresh each time; ``count()`` reads it through once and refuses an input that cannot be read,
+    before any lookup. Once read, ``bom``, ``newline`` and ``kept_names`` say whether it starts with a
+    UTF-8 byte-order mark, how its first line ends and which columns ``keep`` names. Standard input is
+    copied as read to a temporary file without a name (never left behind, whatever ends the process);
+    ``close()`` closes it."""
 
     def __init__(
         self,
@@ -512,9 +493,8 @@ def _read_stdin(stream: IO[Any], size: int) -> Any:
 
 
 def _spool(raw: IO[bytes]) -> IO[bytes]:
-    """A copy of ``raw`` (standard input) in a temporary file without a name (see ``InputSource``);
-    BulkInputError, one sentence, when standard input cannot be read or the copy cannot be written (a
-    full or unwritable temporary directory): nothing of it is left."""
+    """A copy of ``raw`` in a temporary file without a name; BulkInputError, one sentence, when it cannot be
+    read or written (nothing of it is left)."""
     import tempfile
 
     with contextlib.ExitStack() as on_failure:  # the copy is closed on any failure
@@ -536,8 +516,8 @@ _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
 def output_format_for(path: str | None, chosen: str | None) -> OutputFormat:
-    """The output format: the one chosen, else from the output's suffix (.jsonl, .ndjson, .json; .csv or
-    none for CSV); another suffix (say .xlsx) is refused unless the format is chosen."""
+    """The output format: the one chosen, else from the output's suffix (.jsonl, .ndjson, .json; .csv or none
+    for CSV; another is refused)."""
     if chosen is not None:
         if chosen not in ("csv", "jsonl"):
             raise BulkInputError(f"unknown output format {chosen!r}: choose csv or jsonl")
@@ -578,18 +558,15 @@ def _csv_cell(value: Any) -> str:
 
 
 def _needs_quotes(cells: list[str]) -> bool:
-    """Whether a row holds a ``\\r`` that csv's minimal quoting would leave bare.
-
-    With ``lineterminator="\\n"`` the csv module quotes a cell holding ``\\n`` but not one holding only
-    ``\\r``, which its reader then takes for the end of the record: such a row is written fully quoted.
-    """
+    """Whether a row holds a ``\r``, which the csv module's minimal quoting with a ``\n`` terminator leaves
+    bare (its reader would end the record there): then it is written fully quoted."""
     return any("\r" in cell for cell in cells)
 
 
 class RecordWriter:
-    """Writes records (dicts keyed by ``columns``) as CSV or JSON Lines, each line ended by ``newline``,
+    """Writes records (dicts keyed by ``columns``) as CSV or JSON Lines ending lines with ``newline``,
     flushing after each; a CSV with a header starts with a byte-order mark when ``bom`` (JSON text never
-    does: RFC 8259 forbids it)."""
+    does: RFC 8259)."""
 
     def __init__(
         self,
@@ -629,8 +606,8 @@ class RecordWriter:
 
 
 def open_writer(output: Path, output_format: OutputFormat, *, resume: bool, **options: Any) -> RecordWriter:
-    """A writer to ``output``, appended to on ``resume`` (its header, and byte-order mark, written only
-    when it is empty); ``options`` go to ``RecordWriter``."""
+    """A ``RecordWriter`` to ``output``, appended to on ``resume`` (the header, and mark, only when it is
+    empty)."""
     exists = output.exists() and output.stat().st_size > 0
     stream = output.open("a" if resume else "w", encoding="utf-8", newline="")
     return RecordWriter(
@@ -640,8 +617,8 @@ def open_writer(output: Path, output_format: OutputFormat, *, resume: bool, **op
 
 @dataclass
 class ResumeState:
-    """What an earlier run left: rows 1..``written`` are in the output (``records``, as read back),
-    ``journaled`` rows beside it; ``checks``: the ``--check`` of its ``ok`` rows (one, unless mixed)."""
+    """What an earlier run left: rows 1..``written`` in the output (``records``), ``journaled`` rows beside
+    it, and the ``--check`` of its ``ok`` rows."""
 
     written: int
     journaled: dict[int, dict[str, Any]]
@@ -668,12 +645,9 @@ def _check_of(record: dict[str, Any]) -> str | None:
 
 
 def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
-    """The offset just after each complete record of ``data``: after each ``\\n``, or for CSV (``quoted``)
-    after each ``\\n`` outside quotes.
-
-    The CSV this tool writes quotes every cell that holds a ``"`` (doubled inside), ``\\n`` or ``\\r``, so a
-    ``\\n`` is outside quotes exactly when an even number of ``"`` come before it.
-    """
+    """The offset after each complete record of ``data``: after each ``\n`` (for CSV, ``quoted``, outside
+    quotes: the CSV this tool writes quotes every cell holding a ``"``, ``\n`` or ``\r``, so an even number
+    of ``"`` comes before such a ``\n``)."""
     ends: list[int] = []
     offset = 0
     inside = False
@@ -688,9 +662,8 @@ def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
 
 @dataclass(frozen=True)
 class _ReadBack:
-    """A file of records as read back, nothing changed: the text of its complete records, and where they
-    end (``keep``; a last record cut short by a crash lies beyond, and is cut only once the file is
-    proven to be this tool's: ``cut``)."""
+    """A file of records as read back, unchanged: the text of its complete records, and their end ``keep`` (a
+    record cut short by a crash lies beyond, cut by ``cut`` once the file is proven this tool's)."""
 
     path: Path
     text: str
@@ -704,8 +677,8 @@ class _ReadBack:
 
 
 def _read_back(path: Path, columns: tuple[str, ...], *, quoted: bool) -> _ReadBack:
-    """Read ``path`` without changing it; ResumeError when it cannot be a file of this tool's records:
-    not UTF-8, or (JSON Lines) a last line that does not begin as its records do (``columns[0]`` first)."""
+    """Read ``path`` unchanged; ResumeError when it cannot be this tool's: not UTF-8, or (JSON Lines) a last
+    line that does not begin as its records do."""
     data = path.read_bytes()
     ends = _record_ends(data, quoted=quoted)
     keep = ends[-1] if ends else 0
@@ -721,8 +694,7 @@ def _read_back(path: Path, columns: tuple[str, ...], *, quoted: bool) -> _ReadBa
 
 
 def _json_lines(text: str) -> list[str]:
-    """The lines of JSON Lines text: split on ``\\n`` only (``str.splitlines`` also breaks a line at a
-    ``\\x85``, ``\\u2028`` or ``\\u2029`` that JSON keeps unescaped inside a string)."""
+    """The lines of JSON Lines text, split on ``\n`` only."""
     return [line for line in text.split("\n") if line.strip()]
 
 
@@ -732,9 +704,8 @@ def _written_subscriber(row: InputRow, *, as_csv: bool) -> str:
 
 
 class _RowChecks:
-    """The checks of the records read back, made once the input has been read through (it is streamed, not
-    held): each record's row must exist in the input and hold the same id. A failure is raised as
-    ``ResumeError`` in the order the records were read, as when each was checked on reading it."""
+    """The checks of the records read back, made once the input has been read through: each record's row must
+    exist in the input and hold the same id. Failures are raised in the order the records were read."""
 
     def __init__(self) -> None:
         self._items: list[tuple[Path, int, Any, bool] | ResumeError] = []
@@ -786,8 +757,7 @@ class _RowChecks:
 
 
 def _output_records(read: _ReadBack, columns: tuple[str, ...], *, as_csv: bool) -> list[Any]:
-    """The records of an output read back; ResumeError when its header or a line says it is not this
-    tool's."""
+    """The records of an output read back; ResumeError when its header or a line is not this tool's."""
     output = read.path
     if as_csv:
         records = list(csv.reader(io.StringIO(read.text, newline="")))
@@ -813,11 +783,9 @@ def _output_records(read: _ReadBack, columns: tuple[str, ...], *, as_csv: bool) 
 def load_resume(
     output: Path, output_format: OutputFormat, rows: Iterable[InputRow], columns: tuple[str, ...] = COLUMNS
 ) -> ResumeState:
-    """Read back an interrupted run's output and journal, checking both against ``rows`` (read through
-    once, as they come: an ``InputSource``'s rows need not be held) and ``columns`` (its header).
-
-    Nothing is written until both are proven to be this tool's and to match ``rows``: a file that is not
-    (a typo in ``-o``) is refused as it was; then a last record cut short by a crash is cut from each."""
+    """Read back an interrupted run's output and journal, checking both against ``rows`` (read through once)
+    and ``columns``. Nothing is written before both are proven this tool's and the input's (a typo in
+    ``-o`` is left as it was); then a record cut short by a crash is cut."""
     written = 0
     done: dict[int, dict[str, Any]] = {}
     checks = _RowChecks()
@@ -854,14 +822,9 @@ def load_resume(
 
 
 def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) -> ResumeState:
-    """Make the ``error`` and ``cannot-tell`` rows of an earlier run not done, so that the resumed run looks
-    them up again.
-
-    OUTPUT keeps the rows before the first such row; every later row that is not one moves to the
-    journal, from which the resumed run writes it back in order. Crash-safe: the new journal replaces the
-    old one (written beside it, then renamed) before OUTPUT is cut, and a journal row that OUTPUT still
-    holds is ignored on resume, so a crash in between leaves the earlier run as it was.
-    """
+    """Make the ``error`` and ``cannot-tell`` rows undone: OUTPUT keeps the rows before the first such row,
+    every later other row moves to the journal. Crash-safe: the new journal replaces the old one before
+    OUTPUT is cut, and a journal row OUTPUT still holds is ignored on resume."""
     done = {**state.records, **state.journaled}
     errors = sorted(number for number, record in done.items() if record.get("outcome") in _RETRIED_OUTCOMES)
     if not errors:
@@ -891,12 +854,9 @@ def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) 
 
 
 class OrderedSink:
-    """Takes finished rows in any order; writes them in input order, journaling the early ones.
-
-    ``secret`` (the access token) is replaced by ``[redacted]`` in the output and the journal wherever a
-    server could have put it (``ANSWER_COLUMNS``); the input's own cells are written as given, so that
-    ``--resume`` can match them to the input. ``redacted`` counts the rows where it was.
-    """
+    """Takes finished rows in any order; writes them in input order, journaling the early ones. The access
+    token (``secret``) is replaced by ``[redacted]`` in ``ANSWER_COLUMNS``; ``redacted`` counts the rows
+    where it was."""
 
     def __init__(
         self,
