@@ -318,7 +318,7 @@ class _Engine:
 
     def _hand_on(self, outcome: LookupOutcome) -> LookupOutcome | None:
         """Count the finished row and give it to ``on_finish``; None when it is not handed on (the caller
-        left, or ``on_finish`` failed: that stops the run, e.g. a disk full)."""
+        left, or ``on_finish`` failed: that stops the run)."""
         with self._lock:
             if self._left:
                 return None
@@ -343,8 +343,8 @@ class _Engine:
         return done
 
     def _next_row(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
-        """The next row to do; None at the end of the input, once the run stopped, or when reading the
-        input failed (its error is raised once the rows before it are done)."""
+        """The next row to do; None at the input's end, once the run stopped, or when reading failed (raised
+        once the rows before are done)."""
         if self._exhausted or self._stopped():
             return None
         try:
@@ -360,9 +360,8 @@ class _Engine:
 
 
 class ThreadedBulkLookup(_Engine):
-    """Looks many subscribers up through ``call(operation, subscriber)``, a blocking single lookup
-    (``"statuses"`` or ``"unsubscribe-all"``) that makes exactly one request and raises the client's
-    typed errors, in ``concurrency`` threads. ``check`` picks which of the two each row asks."""
+    """Looks many subscribers up in ``concurrency`` threads through ``call(operation, subscriber)``: one
+    blocking request that raises the client's typed errors. ``check`` picks the operations."""
 
     def __init__(
         self,
@@ -394,17 +393,12 @@ class ThreadedBulkLookup(_Engine):
         tick: Callable[[], None] | None = None,
         tick_every: float = 0.5,
     ) -> Generator[LookupOutcome, None, None]:
-        """Yield one outcome per row not in ``skip`` (row numbers), in input order.
-
-        Rows with a problem (invalid, duplicate) finish when they are read, without a request. ``total``
-        (the number of rows, when ``rows`` has no length) is only for ``stats.rows``. ``tick`` is called
-        every ``tick_every`` seconds or so (in this thread, holding the lock ``on_finish`` runs under): for
-        a progress display. When the run stops (401, 403, the daily limit, ``interrupt()``, a failing
-        input or ``on_finish``), the rows in flight end, the finished rows up to the first undone one are
-        yielded, then the error is raised. When the caller stops iterating (``close()``), no further
-        request is sent and the rows in flight end; on Ctrl-C here, it leaves at once (the requests in
-        flight end in their threads; no row is handed on any more).
-        """
+        """Yield one outcome per row not in ``skip``, in input order; rows with a problem finish when read.
+        ``total`` (when ``rows`` has no length) is for ``stats.rows``; ``tick`` is called every
+        ``tick_every`` s or so, under the lock ``on_finish`` runs under. When the run stops (401, 403, the
+        daily limit, ``interrupt()``, a failing input or ``on_finish``), the rows in flight end, the
+        finished rows up to the first undone one are yielded, then the error is raised; ``close()`` sends
+        no further request; on Ctrl-C it leaves at once, handing on no row any more."""
         done = self._skip_of(skip, rows, total)
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="bulk-lookup")
         wait = True
@@ -515,9 +509,8 @@ class ThreadedBulkLookup(_Engine):
 
 
 class BulkLookup(_Engine):
-    """``ThreadedBulkLookup`` for an awaitable ``call(operation, subscriber)``, in asyncio tasks (at most
-    ``concurrency`` at once); ``outcomes()`` an async generator. A stop cancels the rows in flight (they are
-    left undone)."""
+    """``ThreadedBulkLookup`` for an awaitable ``call``, in asyncio tasks; a stop cancels the rows in flight
+    (left undone)."""
 
     def __init__(
         self,
@@ -628,9 +621,8 @@ def _unlooked(row: InputRow) -> LookupOutcome:
 
 
 def input_rows(subscribers: Iterable[object]) -> Iterator[InputRow]:
-    """Number the ids of the Python API's bulk methods and mark invalid and duplicate ones (an item that
-    is not a str is an invalid row, not an error), lazily. An argument that is not an iterable of ids is
-    refused here, at once."""
+    """The rows of the Python API's ``subscriber_ids``, lazily; an argument that is not an iterable of ids is
+    refused at once."""
     if isinstance(subscribers, (str, bytes, bytearray)):
         raise TypeError("subscriber_ids must be an iterable of subscriber ids, not one string")
     try:

@@ -32,8 +32,8 @@ FAILED = ("error", "cannot tell")
 
 
 def kind(outcome: LookupOutcome) -> str:
-    """What a row is counted as: ``may email``, ``opted out``, ``checked`` (ok, with no unsubscribe-all
-    asked), one of ``NOT_CHECKED`` (an empty id is an ``invalid`` outcome) or one of ``FAILED``."""
+    """What a row is counted as: ``may email``, ``opted out``, ``checked`` (ok, unsubscribe-all not asked), or
+    one of ``NOT_CHECKED`` and ``FAILED``."""
     name = outcome.outcome
     if name == "ok":
         wide = outcome.unsubscribed_from_all
@@ -59,10 +59,8 @@ def format_duration(seconds: float) -> str:
 
 
 class ProgressBar:
-    """``done/total, percent, rows per second, ETA`` on one line of ``stream`` (stderr by default).
-
-    ``enabled=None`` draws only when the stream is a terminal.
-    """
+    """``done/total, percent, rows per second, ETA`` on one line of ``stream`` (stderr by default);
+    ``enabled=None``: only on a terminal."""
 
     def __init__(
         self,
@@ -106,8 +104,8 @@ class ProgressBar:
         self._draw(self._clock())
 
     def clear(self) -> None:
-        """Erase the line, so that what is printed next on the terminal starts on a clean line; the next
-        ``advance`` or ``refresh`` draws it again."""
+        """Erase the line, so that what is printed next starts on a clean line; the next ``advance`` draws it
+        again."""
         if self.enabled and self._width:
             self._write("\r" + " " * self._width + "\r")
             self._width = 0
@@ -123,8 +121,8 @@ class ProgressBar:
         self._width = len(line)
 
     def _write(self, text: str) -> None:
-        """Draw ``text``; a stream that cannot take it (closed, a broken pipe) turns the bar off: a
-        progress display never stops the work it shows."""
+        """Draw ``text``; a stream that cannot take it (closed, a broken pipe) turns the bar off, never the
+        run."""
         if not self.enabled:
             return
         try:

@@ -66,17 +66,14 @@ class _Usage(Exception):  # noqa: N818 - a control-flow signal inside this modul
     pass
 
 
-LOCK_ATTEMPTS = 5
-"""Times a run opens ``OUTPUT.lock`` again when the one it locked was removed meanwhile by the run that
-held it (ending): each time, another run got the file first, so this bounds a race, not a wait."""
+LOCK_ATTEMPTS = 5  # opening OUTPUT.lock again after the run that held it removed it: a race, not a wait
 
 
 class _OutputLock:
     """``OUTPUT.lock`` held with ``fcntl.flock`` while the run reads and writes OUTPUT, so that a second run
-    on the same OUTPUT (a cron job started twice) is refused at once instead of writing every row again.
-    The lock is the kernel's: it goes with the process on any exit, SIGKILL included, so a lock file left
-    by a killed run never blocks the next. The file holds the pid of the run, for the refusal to name;
-    it is removed (while still locked) when the run ends. Without ``fcntl`` (Windows) there is no lock."""
+    on it (a cron job started twice) is refused at once. The kernel's lock goes with the process on any
+    exit, so a file left by a killed run never blocks the next; it holds the run's pid, for the refusal,
+    and is removed (still locked) when the run ends. Without ``fcntl`` (Windows), no lock."""
 
     def __init__(self, output: Path | None) -> None:
         self.output = output
@@ -87,8 +84,8 @@ class _OutputLock:
         return None if self.output is None else self.output.with_name(self.output.name + ".lock")
 
     def acquire(self) -> None:
-        """Lock, or raise _Usage naming the run that holds the lock. Nothing to lock for standard output
-        or an OUTPUT that is not a file (a device)."""
+        """Lock, or raise _Usage naming the run that holds it; nothing to lock for standard output or a
+        device."""
         output, path = self.output, self.path
         if output is None or path is None or (output.exists() and not output.is_file()):
             return
@@ -129,9 +126,7 @@ class _OutputLock:
         self.release()
 
 
-HOLDER_READS = 50
-"""Times (10 ms apart) a refused run reads the lock file for the pid of the run that holds it: that run
-writes it just after taking the lock, over the pid of a killed run that left the file."""
+HOLDER_READS = 50  # reads, 10 ms apart, of the pid the holder writes just after taking the lock
 
 
 def _holder(fd: int) -> str:
@@ -372,10 +367,9 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: OrderedSink) 
 
 
 def _first_ctrl_c_finishes_the_rows_in_flight(engine: Any) -> Any:
-    """While the run goes, the first Ctrl-C stops it gently: no further request, the rows in flight end
-    (each within the client's timeout) and are written, then the command exits 130 as on any Ctrl-C. A
-    second Ctrl-C stops it at once (the rows it abandons are looked up again by ``--resume``). Only from
-    the main thread, and only over Python's own handler; returns what puts that handler back."""
+    """The first Ctrl-C stops the run gently (no further request; the rows in flight end and are written; exit
+    130), a second at once. Only from the main thread, over Python's own handler; returns what puts it
+    back."""
     if (
         threading.current_thread() is not threading.main_thread()
         or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
@@ -390,8 +384,7 @@ def _first_ctrl_c_finishes_the_rows_in_flight(engine: Any) -> Any:
     return lambda: signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-PROGRESS_REFRESH = 0.5
-"""Seconds between two redraws of the bar while no row finishes."""
+PROGRESS_REFRESH = 0.5  # seconds between two redraws of the bar while no row finishes
 
 
 def _isatty(stream: Any) -> bool:
