@@ -79,33 +79,25 @@ def add_lookups(subparsers: Subparsers) -> None:
 
 
 BULK_DESCRIPTION = f"""\
-Look up every subscriber of INPUT and write one row per input row, in input order: the row number, the
-id, the outcome (ok, error, cannot-tell, invalid, duplicate), whether the contact is unsubscribed from all
-email (empty when HubSpot's answer cannot tell), its subscription statuses, and the error of a row that
-failed; --keep puts INPUT's own columns first. INPUT is a CSV file whose email column is found by name
-(email, e-mail, email address, subscriber...) or given with --column, a file with one id per line, or -
-for standard input; UTF-8 unless --encoding names another. OUTPUT starts with a byte-order mark when a CSV
-INPUT does, and its lines end as INPUT's do (CRLF or LF). The token is read from {TOKEN_ENV}.
-
-Requests are paced under --rate in every rolling window, as HubSpot counts them; the pace slows down when
-HubSpot's rate-limit headers or a 429 say so, and rate-limited rows are retried. Every finished row is on
-disk at once (rows that finish early wait in OUTPUT.journal), so after Ctrl-C or a crash, --resume does
-only the rows not yet done, with the same --check and --keep. Rows whose outcome is error or cannot-tell
-stay done unless --retry-errors is given too. A server that looks down (20 requests in a row without an
-answer, or twice --concurrency when larger) stops the run instead of failing every row."""
+Look up every subscriber of INPUT and write one row per input row, in input order: INPUT's --keep columns,
+then the row number, the id, the outcome (ok, error, cannot-tell, invalid, duplicate), whether the contact
+is unsubscribed from all email (empty when HubSpot's answer cannot tell), its subscription statuses and
+the error of a row that failed. INPUT: a CSV whose email column is found by name or given with --column,
+a file of one id per line, or - for stdin. OUTPUT starts with a byte-order mark when a CSV INPUT does, and
+ends its lines as INPUT does. Requests stay under --rate in every rolling window, slowing down on HubSpot's
+rate-limit headers and 429s. Every finished row is on disk at once (early ones in OUTPUT.journal): after
+Ctrl-C or a crash, --resume does only the rows not done. The token is read from {TOKEN_ENV}."""
 BULK_EPILOG = """\
 rates: REQUESTS/WINDOW (100/10s, 50/s, 20/500ms) or a HubSpot tier: free and starter = 100/10s,
 professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100/10s).
 
-exit codes: 0 every row done, none an error or cannot tell (rows not checked, an empty, invalid or
-duplicate id, are counted apart: with --strict they make it 1); 1 some rows are errors or cannot tell
-(each says why on its row); 2 a usage error (a bad option, a --keep column INPUT lacks, unreadable INPUT,
-OUTPUT exists without --resume or --overwrite, OUTPUT is being written by another run, an OUTPUT that
-does not belong to INPUT or was made with another --check or --keep, an OUTPUT that cannot be written);
-3 stopped early, with rows not done: every further lookup would fail the same way (the token was refused,
-the daily limit is used up, a 429 asked to wait longer than 60 s, the server looks down), or a row could
-not be written, or an unexpected error: finished rows are on disk, run again with --resume; 130
-interrupted (Ctrl-C): finished rows are on disk, run again with --resume."""
+exit codes: 0 every row done, none an error or cannot tell (empty, invalid and duplicate ids are counted
+apart: with --strict they make it 1); 1 some rows are errors or cannot tell; 2 a usage error (a bad option
+or --keep column, unreadable INPUT, OUTPUT exists without --resume or --overwrite, is being written by
+another run, does not belong to INPUT or was made with another --check or --keep, or cannot be written);
+3 stopped early, rows not done (the token was refused, the daily limit is used up, a 429 asked to wait
+over 60 s, the server looks down, a row could not be written): run again with --resume; 130 interrupted
+(Ctrl-C): finished rows are on disk, run again with --resume."""
 
 
 def add_bulk(subparsers: Subparsers) -> None:
@@ -133,8 +125,7 @@ def add_bulk(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--no-header",
         action="store_true",
-        help="the CSV's first row is data, not a header (the email column is --column N, else the first "
-        "whose first cell looks like an email address)",
+        help="the CSV's first row is data (the email column: --column N, else the first holding an email)",
     )
     parser.add_argument(
         "--keep",
@@ -145,8 +136,7 @@ def add_bulk(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--encoding",
         metavar="NAME",
-        help="INPUT's text encoding, e.g. cp1252 for a CSV saved by Excel on Windows (default utf-8, "
-        "with or without a byte-order mark)",
+        help="INPUT's text encoding, e.g. cp1252 for a CSV saved by Excel on Windows (default utf-8)",
     )
     parser.add_argument("--rate", default="100/10s", help="at most this many requests per rolling window")
     parser.add_argument(
@@ -154,7 +144,7 @@ def add_bulk(subparsers: Subparsers) -> None:
         type=int,
         default=10,
         metavar="N",
-        help="the most requests in flight at once: the number of worker threads (default 10)",
+        help="the most requests in flight at once (default 10)",
     )
     parser.add_argument(
         "--check",
@@ -165,14 +155,11 @@ def add_bulk(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 also when a row holds an empty, invalid or duplicate id"
     )
-    parser.add_argument(
-        "--resume", action="store_true", help="continue OUTPUT: do only the rows not yet done"
-    )
+    parser.add_argument("--resume", action="store_true", help="continue OUTPUT: do only the rows not done")
     parser.add_argument(
         "--retry-errors",
         action="store_true",
-        help="with --resume: look the rows whose outcome is error or cannot-tell up again (without it they "
-        "stay done)",
+        help="with --resume: look the error and cannot-tell rows up again",
     )
     parser.add_argument("--overwrite", action="store_true", help="start OUTPUT over if it exists")
     add_progress_option(parser, shows="the progress bar")
