@@ -54,8 +54,6 @@ def parse_input(
 ) -> list[InputRow]:
     """The rows of ``text`` as ``InputSource`` reads a file of that suffix (a CSV or one id per line)."""
     layout = _io._layout(text, column=column, suffix=suffix, name=name, header=header)
-    if layout is None:
-        return []
     return list(_io._numbered(_io._ids(io.StringIO(text, newline=""), layout, name)))
 
 

@@ -226,12 +226,11 @@ class _Layout:
 
 def _layout(
     head: str, *, column: str | None, suffix: str, name: str, header: bool, keep: str | None = None
-) -> _Layout | None:
-    """The layout of an input whose text starts with ``head`` (at least its first non-blank line); None when
-    it holds no non-blank line."""
+) -> _Layout:
+    """The layout of an input whose text starts with ``head`` (at least its first non-blank line)."""
     first = next((line for line in head.splitlines() if line.strip()), None)
-    if first is None:
-        return None
+    if first is None:  # no row at all
+        return _Layout(is_csv=False)
     dialect = _dialect(first, suffix=suffix)
     try:  # the first record, whose quoted cells may hold line breaks
         first_row = next(csv.reader(io.StringIO(head[head.index(first) :], newline=""), dialect))
@@ -385,8 +384,7 @@ class InputSource:
                 raise BulkInputError(f"{source}: is a directory, not a file") from None
             except OSError as error:
                 raise BulkInputError(f"{source}: cannot be read ({error.strerror})") from None
-        self._layout: _Layout | None = None
-        self._layout_known = False
+        self._layout: _Layout | None = None  # once read
 
     @property
     def kept_names(self) -> tuple[str, ...]:
@@ -447,7 +445,7 @@ class InputSource:
     def _ids(self) -> Iterator[tuple[str, tuple[str, ...]]]:
         with self._open() as stream:
             try:
-                if not self._layout_known:
+                if self._layout is None:
                     head = _read_head(stream)
                     self._layout = _layout(
                         head,
@@ -457,14 +455,11 @@ class InputSource:
                         header=self.header,
                         keep=self.keep,
                     )
-                    self._layout_known = True
                     self.newline = "\r\n" if head.partition("\n")[0].endswith("\r") else "\n"
                     if self.codec == DEFAULT_ENCODING:
                         with self._bytes() as raw:
                             self.bom = raw.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
                     stream.seek(0)
-                if self._layout is None:
-                    return
                 yield from _ids(stream, self._layout, self.name)
             except UnicodeDecodeError:
                 raise self._not_text() from None
@@ -519,8 +514,6 @@ def output_format_for(path: str | None, chosen: str | None) -> OutputFormat:
     """The output format: the one chosen, else from the output's suffix (.jsonl, .ndjson, .json; .csv or none
     for CSV; another is refused)."""
     if chosen is not None:
-        if chosen not in ("csv", "jsonl"):
-            raise BulkInputError(f"unknown output format {chosen!r}: choose csv or jsonl")
         return "jsonl" if chosen == "jsonl" else "csv"
     suffix = Path(path).suffix.lower() if path is not None and path != "-" else ""
     if suffix in _JSONL_SUFFIXES:
@@ -698,11 +691,6 @@ def _json_lines(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
-def _written_subscriber(row: InputRow, *, as_csv: bool) -> str:
-    """The id of ``row`` as it reads back from the output: a CSV cell holds a lone surrogate escaped."""
-    return _csv_cell(row.subscriber) if as_csv else row.subscriber
-
-
 class _RowChecks:
     """The checks of the records read back, made once the input has been read through: each record's row must
     exist in the input and hold the same id. Failures are raised in the order the records were read."""
@@ -748,9 +736,8 @@ class _RowChecks:
             if isinstance(item, ResumeError):
                 raise item
             path, number, subscriber, as_csv = item
-            if not 1 <= number <= count or subscriber != _written_subscriber(
-                InputRow(number, ids[number]), as_csv=as_csv
-            ):
+            # A CSV cell holds a lone surrogate escaped.
+            if not 1 <= number <= count or subscriber != (_csv_cell(ids[number]) if as_csv else ids[number]):
                 raise ResumeError(
                     f"{path}: row {number} does not match the input (was the input changed since that run?)"
                 )
