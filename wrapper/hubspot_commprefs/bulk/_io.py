@@ -691,56 +691,36 @@ def _json_lines(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
-class _RowChecks:
-    """The checks of the records read back, made once the input has been read through: each record's row must
-    exist in the input and hold the same id. Failures are raised in the order the records were read."""
+def _row_of(path: Path, record: Any, expected: int | None, columns: tuple[str, ...]) -> int:
+    """The row number of a record read back; ResumeError when it is not one of this tool's."""
+    if not isinstance(record, dict):
+        raise ResumeError(f"{path}: a line is not a record of this tool")
+    if set(record) - set(columns) or any(name not in record for name in columns if name not in COLUMNS):
+        raise ResumeError(f"{path}: its records hold other columns (was it made with another --keep?)")
+    try:
+        number = int(record["row"])
+    except (KeyError, TypeError, ValueError):
+        raise ResumeError(f"{path}: a record has no row number") from None
+    if expected is not None and number != expected:
+        raise ResumeError(f"{path}: row {expected} expected, found row {number}")
+    return number
 
-    def __init__(self) -> None:
-        self._items: list[tuple[Path, int, Any, bool] | ResumeError] = []
 
-    def fail(self, error: ResumeError) -> None:
-        self._items.append(error)
-
-    def row(
-        self, path: Path, record: Any, expected: int | None, columns: tuple[str, ...], *, as_csv: bool = False
-    ) -> int | None:
-        """The row number of ``record`` (None when it has none: the failure is kept for ``verify``)."""
-        if not isinstance(record, dict):
-            self.fail(ResumeError(f"{path}: a line is not a record of this tool"))
-            return None
-        if set(record) - set(columns) or any(name not in record for name in columns if name not in COLUMNS):
-            self.fail(
-                ResumeError(f"{path}: its records hold other columns (was it made with another --keep?)")
+def _verify(checks: list[tuple[Path, int, Any, bool]], rows: Iterable[InputRow]) -> None:
+    """Read ``rows`` through (keeping only the ids of the rows read back): each record's row must exist in
+    the input and hold the same id (a CSV cell holds a lone surrogate escaped)."""
+    wanted = {number for _, number, _, _ in checks}
+    ids: dict[int, str] = {}
+    count = 0
+    for row in rows:
+        count = row.number
+        if row.number in wanted:
+            ids[row.number] = row.subscriber
+    for path, number, subscriber, as_csv in checks:
+        if not 1 <= number <= count or subscriber != (_csv_cell(ids[number]) if as_csv else ids[number]):
+            raise ResumeError(
+                f"{path}: row {number} does not match the input (was the input changed since that run?)"
             )
-            return None
-        try:
-            number = int(record["row"])
-        except (KeyError, TypeError, ValueError):
-            self.fail(ResumeError(f"{path}: a record has no row number"))
-            return None
-        if expected is not None and number != expected:
-            self.fail(ResumeError(f"{path}: row {expected} expected, found row {number}"))
-        self._items.append((path, number, record.get("subscriber"), as_csv))
-        return number
-
-    def verify(self, rows: Iterable[InputRow]) -> None:
-        """Read ``rows`` through (keeping only the ids of the rows read back) and raise the first failure."""
-        wanted = {item[1] for item in self._items if isinstance(item, tuple)}
-        ids: dict[int, str] = {}
-        count = 0
-        for row in rows:
-            count = row.number
-            if row.number in wanted:
-                ids[row.number] = row.subscriber
-        for item in self._items:
-            if isinstance(item, ResumeError):
-                raise item
-            path, number, subscriber, as_csv = item
-            # A CSV cell holds a lone surrogate escaped.
-            if not 1 <= number <= count or subscriber != (_csv_cell(ids[number]) if as_csv else ids[number]):
-                raise ResumeError(
-                    f"{path}: row {number} does not match the input (was the input changed since that run?)"
-                )
 
 
 def _output_records(read: _ReadBack, columns: tuple[str, ...], *, as_csv: bool) -> list[Any]:
@@ -775,16 +755,14 @@ def load_resume(
     ``-o`` is left as it was); then a record cut short by a crash is cut."""
     written = 0
     done: dict[int, dict[str, Any]] = {}
-    checks = _RowChecks()
+    checks: list[tuple[Path, int, Any, bool]] = []
     read: list[_ReadBack] = []
     if output.exists():
         as_csv = output_format == "csv"
         read.append(_read_back(output, columns, quoted=as_csv))
         for expected, record in enumerate(_output_records(read[-1], columns, as_csv=as_csv), start=1):
-            number = checks.row(output, record, expected, columns, as_csv=as_csv)
-            if number is None:
-                break
-            written = number
+            written = _row_of(output, record, expected, columns)
+            checks.append((output, written, record.get("subscriber"), as_csv))
             done[written] = record
     journaled: dict[int, dict[str, Any]] = {}
     journal = journal_path(output)
@@ -794,14 +772,12 @@ def load_resume(
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
-                checks.fail(ResumeError(f"{journal}: a line is not JSON"))
-                break
-            number = checks.row(journal, record, None, columns)
-            if number is None:
-                break
+                raise ResumeError(f"{journal}: a line is not JSON") from None
+            number = _row_of(journal, record, None, columns)
+            checks.append((journal, number, record.get("subscriber"), False))
             if number > written:
                 journaled[number] = record
-    checks.verify(rows)
+    _verify(checks, rows)
     for proven in read:
         proven.cut()
     found = {_check_of(record) for record in (*done.values(), *journaled.values())}
