@@ -1,10 +1,7 @@
-"""A one-line progress bar with rate and ETA, drawn on a terminal only (quiet when output is piped).
-
-It counts the rows by ``kind``, and names those not checked and those that failed with the words of the
-run's summary (``3 empty, 1 invalid, 2 errors``); it says when the rate limiter holds the requests back
-(``waiting for the rate limit (8 s)``): its owner calls ``refresh`` now and then, so the line moves while
-no row finishes. When the rows go to the same terminal, ``clear`` erases the bar before a row is printed;
-the next ``advance`` draws it again below, so it never stays between rows.
+"""A one-line progress bar with rate and ETA, on a terminal only: it counts the rows by ``kind`` and names
+those not checked or failed with the summary's words (``3 empty, 1 invalid, 2 errors``), and says when the
+rate limiter holds the requests (``waiting for the rate limit (8 s)``; ``refresh`` redraws it meanwhile).
+``clear`` erases it before a row is printed on the same terminal, so it never stays between rows.
 """
 
 from __future__ import annotations
@@ -20,13 +17,10 @@ if TYPE_CHECKING:
 
     from hubspot_commprefs.bulk._engine import LookupOutcome
 
-__all__ = ["FAILED", "NOT_CHECKED", "ProgressBar", "counted", "format_duration", "kind"]
-
 _BAR_WIDTH = 24
 _REDRAW_EVERY = 0.1  # seconds
 _RATE_WINDOW = 10.0  # the rate shown is over the last ten seconds
-_HISTORY_STEP = 0.05  # seconds between two readings kept for the rate (not one per row: a long run's
-# history would hold tens of thousands)
+_HISTORY_STEP = 0.05  # seconds between two readings kept for the rate (not one per row)
 NOT_CHECKED = ("empty", "invalid", "duplicate")
 FAILED = ("error", "cannot tell")
 

@@ -15,6 +15,9 @@ from hubspot_commprefs import CommPrefs, CommPrefsError, bulk
 from hubspot_commprefs._errors import AuthenticationError, PermissionDeniedError
 from hubspot_commprefs._logging import REDACTED, secret_from
 from hubspot_commprefs.bulk import (
+    COLUMNS,
+    FAILED,
+    NOT_CHECKED,
     BulkInputError,
     InputSource,
     OrderedSink,
@@ -22,14 +25,14 @@ from hubspot_commprefs.bulk import (
     RecordWriter,
     ResumeError,
     ResumeState,
+    counted,
     journal_path,
+    kind,
     load_resume,
     open_writer,
     output_format_for,
     retry_errors,
 )
-from hubspot_commprefs.bulk._io import COLUMNS
-from hubspot_commprefs.bulk._progress import FAILED, NOT_CHECKED, counted, kind
 from hubspot_commprefs.cli.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -48,7 +51,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterator
 
-    from hubspot_commprefs.bulk._io import InputRow
+    from hubspot_commprefs.bulk import InputRow
 
 
 class _Plan(NamedTuple):
@@ -77,11 +80,8 @@ class _OutputLock:
 
     def __init__(self, output: Path | None) -> None:
         self.output = output
+        self.path = None if output is None else output.with_name(output.name + ".lock")
         self._fd: int | None = None
-
-    @property
-    def path(self) -> Path | None:
-        return None if self.output is None else self.output.with_name(self.output.name + ".lock")
 
     def acquire(self) -> None:
         """Lock, or raise _Usage naming the run that holds it; nothing to lock for standard output or a
@@ -145,7 +145,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's
-        return True
+        pass
     return True
 
 
