@@ -194,6 +194,13 @@ class _Stopped(Exception):  # noqa: N818 - a control-flow signal inside this mod
     """The run stopped: the row that still needs a request is left undone, for ``--resume``."""
 
 
+def _stops_the_run(error: CommPrefsError) -> bool:
+    """A refused token, the daily limit used up, or a wait over MAX_SERVER_DELAY (not waited, as by the client)."""
+    return isinstance(error, (AuthenticationError, PermissionDeniedError)) or (
+        isinstance(error, RateLimitError) and RETRY.waiting_cannot_help(error)
+    )
+
+
 @dataclass
 class _Attempts:
     """How one lookup's requests went so far."""
@@ -279,10 +286,7 @@ class _Engine:
                 raise _Stopped
         else:
             self._unanswered = 0  # an answer, even an error, means the server is there
-        # A refused token, the daily limit used up, or a wait over MAX_SERVER_DELAY (not waited, as by the client)
-        if isinstance(error, (AuthenticationError, PermissionDeniedError)) or (
-            isinstance(error, RateLimitError) and RETRY.waiting_cannot_help(error)
-        ):
+        if _stops_the_run(error):
             self._stop(error)
             raise _Stopped
         if isinstance(error, RateLimitError) and attempts.rate_limited < MAX_RATE_LIMITED:
