@@ -3,13 +3,14 @@ parser: ``cli._parsers.add_bulk``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hubspot_commprefs import CommPrefs, CommPrefsError, bulk
 from hubspot_commprefs._errors import AuthenticationError, PermissionDeniedError
@@ -23,7 +24,6 @@ from hubspot_commprefs.bulk import (
     OrderedSink,
     Rate,
     RecordWriter,
-    ResumeError,
     ResumeState,
     counted,
     journal_path,
@@ -113,17 +113,11 @@ class _OutputLock:
             os.close(fd)  # the run that held it removed it as it ended: lock the file there now
         raise _Usage(f"OUTPUT {output}: other runs keep taking it over; run again when they end")
 
-    def release(self) -> None:
+    def close(self) -> None:
         if self._fd is not None and self.path is not None:
             self.path.unlink(missing_ok=True)  # still locked: a run that opened it meanwhile tries again
             os.close(self._fd)
             self._fd = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
 
 
 HOLDER_READS = 50  # reads, 10 ms apart, of the pid the holder writes just after taking the lock
@@ -236,14 +230,12 @@ def _plan(args: argparse.Namespace) -> _Plan:
         plan = plan._replace(columns=(*source.kept_names, *COLUMNS))
         if output is not None:
             plan = plan._replace(resume=_resume_state(args, plan))
-    except (ValueError, BulkInputError, ResumeError, _Usage) as error:
-        lock.release()
+    except (ValueError, OSError, _Usage) as error:  # BulkInputError and ResumeError are ValueErrors
+        lock.close()
         source.close()
+        if isinstance(error, OSError):  # e.g. OUTPUT's journal cannot be read or rewritten
+            raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
         raise _Usage(str(error)) from None
-    except OSError as error:  # e.g. OUTPUT's journal cannot be read or rewritten
-        lock.release()
-        source.close()
-        raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
     return plan
 
 
@@ -282,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
         plan = _plan(args)
     except (_Usage, ValueError) as error:
         return fail(str(error), EXIT_USAGE)
-    with plan.source, plan.lock:
+    with plan.source, contextlib.closing(plan.lock):
         try:
             client = CommPrefs(**options)
         except (CommPrefsError, ValueError) as error:
