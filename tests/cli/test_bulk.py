@@ -85,8 +85,9 @@ def test_stdin_to_stdout_jsonl(
     assert [r["subscriber"] for r in records] == IDS[:5]
     assert all(r["statuses"] is None and r["unsubscribed_from_all"] is False for r in records)
     assert "5 of 5 rows done in " in captured.err
-    assert "5 checked: 5 may email, 0 opted out; not checked: 0 empty, 0 invalid, 0 duplicate; 0 errors, " in (
-        captured.err
+    assert (
+        "5 checked: 5 may email, 0 opted out; not checked: 0 empty, 0 invalid, 0 duplicate; 0 errors, "
+        in (captured.err)
     )
     assert len(env.requests) == 5
 
