@@ -270,8 +270,8 @@ class _Engine:
         self._observe(sent_at, getattr(result, "rate_limit", None))
 
     def _failed(self, sent_at: float, attempts: _Attempts, error: CommPrefsError) -> float:
-        """One request failed (holding the lock): the seconds to wait before it is sent again (0: at once,
-        the limiter holds it after a 429), or raise: the row's error, or ``_Stopped`` once the run stopped."""
+        """One request failed (under the lock): seconds to wait before sending it again, or raise (its error;
+        ``_Stopped``)."""
         self.stats.requests += 1
         self._observe(sent_at, getattr(error, "rate_limit", None))
         if isinstance(error, APIConnectionError):
@@ -317,8 +317,8 @@ class _Engine:
         )
 
     def _hand_on(self, outcome: LookupOutcome) -> LookupOutcome | None:
-        """Count the finished row and give it to ``on_finish``; None when it is not handed on (the caller
-        left, or ``on_finish`` failed: that stops the run)."""
+        """Give the finished row to ``on_finish``; None when not handed on (the caller left, or ``on_finish``
+        failed)."""
         with self._lock:
             if self._left:
                 return None
@@ -343,8 +343,8 @@ class _Engine:
         return done
 
     def _next_row(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
-        """The next row to do; None at the input's end, once the run stopped, or when reading failed (raised
-        once the rows before are done)."""
+        """The next row to do; None at the end, once stopped, or when reading failed (raised after the rows
+        before)."""
         if self._exhausted or self._stopped():
             return None
         try:

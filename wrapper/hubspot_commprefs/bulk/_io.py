@@ -213,8 +213,7 @@ def _kept_columns(keep: str, header: list[str], name: str) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class _Layout:
-    """How an input is read: a CSV (its dialect, the email column's index, the kept columns' indexes and
-    names) or one id per line."""
+    """How an input is read: a CSV (dialect, email column, kept columns and their names) or one id per line."""
 
     is_csv: bool
     dialect: Any = None
@@ -304,8 +303,7 @@ _HEAD_CHARS = 256 * 1024
 
 
 def _read_head(stream: IO[str]) -> str:
-    """The start of ``stream``: the lines up to the first non-blank one, and ``_HEAD_CHARS`` more (to a line's
-    end)."""
+    """The lines of ``stream`` up to the first non-blank one, and ``_HEAD_CHARS`` more (to a line's end)."""
     parts: list[str] = []
     for line in stream:
         parts.append(line)
@@ -488,8 +486,7 @@ def _read_stdin(stream: IO[Any], size: int) -> Any:
 
 
 def _spool(raw: IO[bytes]) -> IO[bytes]:
-    """A copy of ``raw`` in a temporary file without a name; BulkInputError, one sentence, when it cannot be
-    read or written (nothing of it is left)."""
+    """A copy of ``raw`` in a temporary file without a name; BulkInputError, one sentence, when it fails."""
     import tempfile
 
     with contextlib.ExitStack() as on_failure:  # the copy is closed on any failure
@@ -599,8 +596,7 @@ class RecordWriter:
 
 
 def open_writer(output: Path, output_format: OutputFormat, *, resume: bool, **options: Any) -> RecordWriter:
-    """A ``RecordWriter`` to ``output``, appended to on ``resume`` (the header, and mark, only when it is
-    empty)."""
+    """A ``RecordWriter`` to ``output``, appending on ``resume`` (header and mark only when it is empty)."""
     exists = output.exists() and output.stat().st_size > 0
     stream = output.open("a" if resume else "w", encoding="utf-8", newline="")
     return RecordWriter(
@@ -655,8 +651,8 @@ def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
 
 @dataclass(frozen=True)
 class _ReadBack:
-    """A file of records as read back, unchanged: the text of its complete records, and their end ``keep`` (a
-    record cut short by a crash lies beyond, cut by ``cut`` once the file is proven this tool's)."""
+    """A file as read back: its complete records' text, their end ``keep``, and the ``tail`` a crash cut
+    short."""
 
     path: Path
     text: str
@@ -670,8 +666,7 @@ class _ReadBack:
 
 
 def _read_back(path: Path, columns: tuple[str, ...], *, quoted: bool) -> _ReadBack:
-    """Read ``path`` unchanged; ResumeError when it cannot be this tool's: not UTF-8, or (JSON Lines) a last
-    line that does not begin as its records do."""
+    """Read ``path`` unchanged; ResumeError when it is not UTF-8 or (JSON Lines) its last line not a record."""
     data = path.read_bytes()
     ends = _record_ends(data, quoted=quoted)
     keep = ends[-1] if ends else 0

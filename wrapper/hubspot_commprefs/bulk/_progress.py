@@ -98,8 +98,7 @@ class ProgressBar:
         self._draw(self._clock())
 
     def clear(self) -> None:
-        """Erase the line, so that what is printed next starts on a clean line; the next ``advance`` draws it
-        again."""
+        """Erase the line before something else is printed; the next ``advance`` draws it again."""
         if self.enabled and self._width:
             self._write("\r" + " " * self._width + "\r")
             self._width = 0
@@ -115,8 +114,7 @@ class ProgressBar:
         self._width = len(line)
 
     def _write(self, text: str) -> None:
-        """Draw ``text``; a stream that cannot take it (closed, a broken pipe) turns the bar off, never the
-        run."""
+        """Draw ``text``; a stream that cannot take it (closed, a broken pipe) turns the bar off, not the run."""
         if not self.enabled:
             return
         try:

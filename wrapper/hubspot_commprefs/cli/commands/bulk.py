@@ -84,8 +84,7 @@ class _OutputLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Lock, or raise _Usage naming the run that holds it; nothing to lock for standard output or a
-        device."""
+        """Lock, or raise _Usage naming the holder; nothing to lock for standard output or a device."""
         output, path = self.output, self.path
         if output is None or path is None or (output.exists() and not output.is_file()):
             return
