@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import signal
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from hubspot_commprefs.bulk._io import iter_rows_from_ids
+from hubspot_commprefs.bulk import _io
+from hubspot_commprefs.bulk._io import InputSource, iter_rows_from_ids
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
+    from hubspot_commprefs.bulk._dedup import SeenIds
     from hubspot_commprefs.bulk._io import InputRow
 
 LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
@@ -44,6 +47,25 @@ def wait_until(condition: Callable[[], bool], *, seconds: float = 10.0) -> None:
 def rows_from_ids(ids: Iterable[object]) -> list[InputRow]:
     """The rows of ``ids`` as ``lookup_many`` numbers and marks them, as a list."""
     return list(iter_rows_from_ids(ids))
+
+
+def parse_input(
+    text: str, *, column: str | None = None, suffix: str = "", name: str = "input", header: bool = True
+) -> list[InputRow]:
+    """The rows of ``text`` as ``InputSource`` reads a file of that suffix (a CSV or one id per line)."""
+    layout = _io._layout(text, column=column, suffix=suffix, name=name, header=header)
+    return list(_io._numbered(_io._ids(io.StringIO(text, newline=""), layout, name)))
+
+
+def read_input(source: str, **options: Any) -> list[InputRow]:
+    """Every row of ``InputSource(source, **options)``, as a list."""
+    with InputSource(source, **options) as reader:
+        return list(reader.rows())
+
+
+def table_bytes(seen: SeenIds) -> int:
+    """The bytes ``SeenIds``' table holds (both arrays)."""
+    return sum(len(table) * table.itemsize for table in (seen._digests, seen._rows))
 
 
 @contextlib.contextmanager

@@ -56,7 +56,7 @@ def test_csv_in_csv_out_one_row_per_input_row(env: FakeHubSpot, tmp_path: Path) 
         "Again,ALICE@example.com\nNobody,\n"
     )
     output = tmp_path / "out.csv"
-    assert run(str(source), "-o", str(output), "--rate", FAST) == 1  # an invalid id is a failed row
+    assert run(str(source), "-o", str(output), "--rate", FAST) == 0  # rows not checked are no failure
     rows = list(csv.DictReader(io.StringIO(output.read_text())))
     assert tuple(rows[0]) == COLUMNS
     assert [(r["row"], r["subscriber"], r["outcome"]) for r in rows] == [
@@ -84,7 +84,11 @@ def test_stdin_to_stdout_jsonl(
     records = [json.loads(line) for line in captured.out.splitlines()]
     assert [r["subscriber"] for r in records] == IDS[:5]
     assert all(r["statuses"] is None and r["unsubscribed_from_all"] is False for r in records)
-    assert "5 of 5 rows finished (5 ok)" in captured.err
+    assert "5 of 5 rows done in " in captured.err
+    assert (
+        "5 checked: 5 may email, 0 opted out; not checked: 0 empty, 0 invalid, 0 duplicate; 0 errors, "
+        in (captured.err)
+    )
     assert len(env.requests) == 5
 
 
@@ -152,7 +156,7 @@ def test_resume_on_a_finished_output_says_there_is_nothing_to_do(
     capsys.readouterr()
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 0
     err = capsys.readouterr().err
-    assert "nothing to do: all 3 rows were done already (0 failed" in err
+    assert "nothing to do: all 3 rows were done already (0 errors or cannot tell" in err
     assert "0 of 0" not in err
     assert output.read_bytes() == before
 
@@ -217,7 +221,8 @@ def test_ctrl_c_then_resume_gives_every_row_once_in_order_without_repeating_look
     else:
         assert 1 <= len([r for r in first if r <= 40]) < 40
     env.state.requests.clear()
-    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 1  # bad-id is a failed row
+    # --strict: bad-id and the duplicate, done before the Ctrl-C, are rows not checked
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume", "--strict") == 1
     again = set(looked_up(env))
     assert not again & {subscriber for row, subscriber in first.items() if row <= 40}
     if output_format == "csv":
@@ -291,21 +296,21 @@ def test_resume_after_a_crash_and_on_a_finished_output_whatever_a_cell_holds(
             [["name", "email"], ["Al", IDS[0]], ["Bob", odd], ["Cy", IDS[1]], ["Di", IDS[2]]]
         )
     output = tmp_path / f"out.{output_format}"
-    assert run(str(source), "-o", str(output), "--rate", FAST) == 1  # row 2 is an invalid id
+    assert run(str(source), "-o", str(output), "--rate", FAST) == 0  # row 2 is an invalid id
     finished = output.read_bytes()
     records = read_output(output, output_format)
     assert [r["subscriber"] for r in records] == [IDS[0], odd, IDS[1], IDS[2]]  # the cell as written
     assert [r["outcome"] for r in records] == ["ok", "invalid", "ok", "ok"]
 
     env.state.requests.clear()
-    assert run(str(source), "-o", str(output), "--rate", FAST, "--resume") == 1  # finished: nothing to do
+    assert run(str(source), "-o", str(output), "--rate", FAST, "--resume") == 0  # finished: nothing to do
     assert env.requests == []
     assert output.read_bytes() == finished
 
     # A crash while writing row 2, just after its line break, with row 4 done and waiting in the journal.
     output.write_bytes(finished[: finished.index(b"bob") + 3 + len(line_break.encode())])
     journal_path(output).write_text(json.dumps(records[3]) + "\n", encoding="utf-8")
-    assert run(str(source), "-o", str(output), "--rate", FAST, "--resume") == 1
+    assert run(str(source), "-o", str(output), "--rate", FAST, "--resume") == 0
     assert looked_up(env) == [IDS[1], IDS[1]]  # row 3 only, once per operation
     assert output.read_bytes() == finished
     assert not journal_path(output).exists()
@@ -486,7 +491,7 @@ def test_resume_reads_the_journal_when_output_is_still_empty(
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(IDS[:6]) + "\nbad1\nbad2\n")
     output = tmp_path / f"out{suffix}"
-    assert run(str(ids), "-o", str(output), "--rate", FAST, "--check", "unsubscribe-all") == 1
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--check", "unsubscribe-all") == 0
     complete = output.read_text()
     # What an interrupted run leaves while row 1 is slow: nothing in OUTPUT (JSON Lines has no header; a
     # crash before the CSV header's flush), every later row in the journal.
@@ -496,9 +501,10 @@ def test_resume_reads_the_journal_when_output_is_still_empty(
     output.write_text("")
     env.state.requests.clear()
     capsys.readouterr()
-    assert run(str(ids), "-o", str(output), "--rate", FAST, "--check", "unsubscribe-all", "--resume") == 1
+    argv = [str(ids), "-o", str(output), "--rate", FAST, "--check", "unsubscribe-all", "--resume"]
+    assert run(*argv, "--strict") == 1  # bad1 and bad2, done before, are not checked
     assert looked_up(env) == [IDS[0]]
-    assert "7 rows done before (2 failed)" in capsys.readouterr().err
+    assert "7 rows done before (0 errors or cannot tell, 2 not checked)" in capsys.readouterr().err
     assert output.read_text() == complete
     assert not journal_path(output).exists()
 
@@ -554,7 +560,7 @@ def test_retry_errors_looks_the_error_rows_up_again_and_rewrites_output_in_order
     ids = tmp_path / "ids.txt"
     ids.write_text("\n".join(IDS[:6]) + "\nbad\n")
     output = tmp_path / f"out{suffix}"
-    assert run(str(ids), "-o", str(output), "--rate", FAST) == 1
+    assert run(str(ids), "-o", str(output), "--rate", FAST) == 0
     clean = output.read_text()
     # Rows 2 and 5 failed in that run (an outage), and row 6 is still in the journal.
     lines = clean.splitlines(keepends=True)
@@ -568,7 +574,7 @@ def test_retry_errors_looks_the_error_rows_up_again_and_rewrites_output_in_order
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume") == 1
     assert looked_up(env) == []  # without --retry-errors, error rows stay done
     assert [r["outcome"] for r in _records(output)] == ["ok", "error", "ok", "ok", "error", "ok", "invalid"]
-    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume", "--retry-errors") == 1
+    assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume", "--retry-errors") == 0
     assert sorted(looked_up(env)) == sorted([IDS[1], IDS[4]] * 2)
     assert output.read_text() == clean
     assert not journal_path(output).exists()
@@ -709,7 +715,8 @@ def test_the_summary_counts_finished_rows_of_how_many(
     ids.write_text(IDS[0] + "\n")
     assert run(str(ids), "-o", str(tmp_path / "one.csv"), "--rate", FAST) == 0
     err = capsys.readouterr().err
-    assert "1 of 1 row finished (1 ok)" in err
+    assert "1 of 1 row done in " in err
+    assert ": 1 checked: 1 may email, 0 opted out; " in err
     assert "done before" not in err
 
 

@@ -72,7 +72,8 @@ def test_rows_that_cannot_tell_are_never_false_and_are_named_apart(
     assert [(r["outcome"], r["unsubscribed_from_all"]) for r in rows] == [("cannot-tell", "")] * 3
     assert all("Business unit 1 does not exist" in r["error"] for r in rows)
     err = capsys.readouterr().err
-    assert "3 of 3 rows finished (3 cannot-tell)" in err
+    assert "3 of 3 rows done in " in err
+    assert "; 0 errors, 3 cannot tell; " in err
     assert "cannot tell for 3 rows" in err
     # --retry-errors asks again for the rows that could not tell: with the default business unit, they can.
     assert run(str(ids), "-o", str(output), "--rate", FAST, "--resume", "--retry-errors") == 0

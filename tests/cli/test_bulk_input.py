@@ -9,8 +9,10 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
-from hubspot_commprefs.bulk._io import BulkInputError, parse_input, read_input
+from hubspot_commprefs.bulk._io import BulkInputError
 from hubspot_commprefs.cli import main
+
+from tests.bulk_helpers import parse_input, read_input
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -171,7 +173,8 @@ def test_a_directory_as_input_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_column_zero_says_columns_start_at_one(tmp_path) -> None:
     from hubspot_commprefs.bulk import BulkInputError
-    from hubspot_commprefs.bulk._io import parse_input
+
+    from tests.bulk_helpers import parse_input
 
     with pytest.raises(BulkInputError, match="--column 0: columns are numbered from 1"):
         parse_input("name,email\nAlice,alice@example.com\n", column="0")

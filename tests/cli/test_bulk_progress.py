@@ -10,13 +10,12 @@ import time
 from typing import TYPE_CHECKING
 
 from hubspot_commprefs.bulk import ThreadedBulkLookup
-from hubspot_commprefs.bulk._io import rows_from_ids
 from hubspot_commprefs.bulk._limiter import Limiter, Rate
 from hubspot_commprefs.bulk._progress import ProgressBar
 from hubspot_commprefs.cli import main
 from hubspot_commprefs.cli.commands import bulk as bulk_command
 
-from tests.bulk_helpers import wait_until
+from tests.bulk_helpers import rows_from_ids, wait_until
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -65,11 +64,11 @@ def test_the_bar_says_it_waits_for_the_rate_limit_and_counts_outcomes_apart() ->
     held = [0.0]
     stream = io.StringIO()
     bar = ProgressBar(10, stream=stream, enabled=True, clock=lambda: moment[0], waiting=lambda: held[0])
-    for outcome in ("ok", "invalid", "invalid", "duplicate", "error", "ok"):
+    for outcome in ("may email", "invalid", "invalid", "duplicate", "error", "empty"):
         moment[0] += 1
         bar.advance(outcome=outcome)
     line = bar.line()
-    assert ", 1 duplicate, 1 error, 2 invalid" in line
+    assert ", 1 empty, 2 invalid, 1 duplicate, 1 error " in line  # the summary's words and order
     assert "failed" not in line
     assert "waiting" not in line
     held[0] = 7.2
@@ -117,16 +116,17 @@ def test_rows_on_the_same_terminal_never_have_the_bar_between_them(
     monkeypatch.setattr(sys, "stdout", terminal)
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(bulk_command, "PROGRESS_REFRESH", 0.001)
-    assert main(["bulk", str(source), "--rate", FAST, "--check", "unsubscribe-all"]) == 1
+    assert main(["bulk", str(source), "--rate", FAST, "--check", "unsubscribe-all"]) == 0
     lines = visible_lines(terminal.getvalue())
     rows = [line for line in lines if line[:1].isdigit() or line.startswith("row,")]
     assert len(rows) == 1 + 30 + 4  # the header and one row per input row
     assert all("ETA" not in row and "[#" not in row for row in rows)
     bar = next(line for line in lines if "ETA" in line)
     assert lines.index(bar) > max(lines.index(row) for row in rows)  # drawn below the last row
-    summary = next(line for line in lines if "finished" in line)
-    assert "(1 duplicate, 1 invalid, 32 ok)" in summary
-    assert "1 duplicate, 1 invalid" in bar  # the summary's words
+    summary = next(line for line in lines if "rows done in" in line)
+    assert ": 32 checked: " in summary
+    assert "; not checked: 0 empty, 1 invalid, 1 duplicate; 0 errors, 0 cannot tell;" in summary
+    assert "1 invalid, 1 duplicate" in bar  # the summary's words
 
 
 def test_the_bar_goes_to_stderr_only(
@@ -137,13 +137,13 @@ def test_the_bar_goes_to_stderr_only(
     out, err = io.StringIO(), Terminal()
     monkeypatch.setattr(sys, "stdout", out)
     monkeypatch.setattr(sys, "stderr", err)
-    assert main(["bulk", str(source), "--rate", FAST, "--check", "unsubscribe-all"]) == 1
+    assert main(["bulk", str(source), "--rate", FAST, "--check", "unsubscribe-all"]) == 0
     assert "ETA" not in out.getvalue()
     assert "\r" not in out.getvalue()
     assert "ETA" in err.getvalue()
     quiet = io.StringIO()  # stderr not a terminal: no bar
     monkeypatch.setattr(sys, "stderr", quiet)
-    assert main(["bulk", str(source), "--rate", FAST, "--check", "unsubscribe-all"]) == 1
+    assert main(["bulk", str(source), "--rate", FAST, "--check", "unsubscribe-all"]) == 0
     assert "ETA" not in quiet.getvalue()
 
 

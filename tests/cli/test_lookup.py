@@ -253,7 +253,7 @@ def test_single_lookups_follow_the_same_id_rule_as_bulk(
 ) -> None:
     """``unsubscribe-all "bob@example.com "`` used to send the space and answer "not unsubscribed" for a
     contact who opted out; the CLI now strips it as bulk does, and refuses what bulk calls invalid."""
-    from hubspot_commprefs.bulk._io import rows_from_ids
+    from tests.bulk_helpers import rows_from_ids
 
     (row,) = rows_from_ids([subscriber])
     code = main(["unsubscribe-all", subscriber, "--json"])

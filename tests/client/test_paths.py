@@ -140,7 +140,7 @@ def test_unusual_but_safe_ids_arrive_exactly_over_a_socket(server, monkeypatch):
 )
 def test_one_rule_for_an_id_in_single_lookups_and_bulk(given_id: str, problem: str) -> None:
     """The client, ``lookup_many`` and ``bulk`` (through ``rows_from_ids``) refuse an id with one message."""
-    from hubspot_commprefs.bulk._io import rows_from_ids
+    from tests.bulk_helpers import rows_from_ids
 
     client, recorder = sync_client(ok())
     with pytest.raises(InvalidSubscriberIdError) as refused:

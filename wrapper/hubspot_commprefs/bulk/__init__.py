@@ -1,17 +1,16 @@
-"""Many lookups at once: ``_engine`` (the bulk engine: its decisions, its outcomes, its thread and
-asyncio drivers), ``_api`` (driving it with a client: ``lookup_many`` and the call adapters),
-``_limiter`` (the rolling-window rate limiter), ``_io`` (input, output, journal and resume), ``_dedup`` (duplicate
-detection), ``_progress`` (the progress bar).
-
-Bulk depends on the client (through ``hubspot_commprefs.client``), never the reverse: the clients'
-``lookup_many`` import this package lazily, when first called.
+"""Many lookups at once: ``_engine`` (decisions, outcomes, thread and asyncio drivers), ``_api``
+(``lookup_many``), ``_limiter`` (the rate limiter), ``_io`` (input, output, journal, resume), ``_dedup``
+(duplicates), ``_progress`` (the bar and the words of the counts). Bulk depends on the client, never the
+reverse: the clients' ``lookup_many`` import it lazily.
 """
 
 from hubspot_commprefs.bulk._api import lookup_many, lookup_many_async, sync_call
 from hubspot_commprefs.bulk._engine import BulkLookup, Check, LookupOutcome, ThreadedBulkLookup
 from hubspot_commprefs.bulk._io import (
+    COLUMNS,
     BulkInputError,
     DoneRows,
+    InputRow,
     InputSource,
     OrderedSink,
     RecordWriter,
@@ -21,17 +20,20 @@ from hubspot_commprefs.bulk._io import (
     load_resume,
     open_writer,
     output_format_for,
-    read_input,
     retry_errors,
 )
 from hubspot_commprefs.bulk._limiter import Rate
-from hubspot_commprefs.bulk._progress import ProgressBar
+from hubspot_commprefs.bulk._progress import FAILED, NOT_CHECKED, ProgressBar, counted, kind
 
 __all__ = [
+    "COLUMNS",
+    "FAILED",
+    "NOT_CHECKED",
     "BulkInputError",
     "BulkLookup",
     "Check",
     "DoneRows",
+    "InputRow",
     "InputSource",
     "LookupOutcome",
     "OrderedSink",
@@ -41,13 +43,14 @@ __all__ = [
     "ResumeError",
     "ResumeState",
     "ThreadedBulkLookup",
+    "counted",
     "journal_path",
+    "kind",
     "load_resume",
     "lookup_many",
     "lookup_many_async",
     "open_writer",
     "output_format_for",
-    "read_input",
     "retry_errors",
     "sync_call",
 ]

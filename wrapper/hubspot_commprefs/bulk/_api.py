@@ -1,9 +1,6 @@
-"""The Python face of bulk lookups: many ids in, one ``LookupOutcome`` per id out, in input order.
-
-``CommPrefs.lookup_many`` and ``AsyncCommPrefs.lookup_many`` call these: ``ThreadedBulkLookup`` in worker
-threads for the blocking client, ``BulkLookup`` on the caller's event loop for the async one. Each lookup
-is one request through the client's public methods with its retries off (``max_retries=0``): the bulk
-engine decides when a request is sent again, so that no request escapes its limiter.
+"""The Python face of bulk lookups, which ``CommPrefs.lookup_many`` and ``AsyncCommPrefs.lookup_many``
+call: each lookup is one request through the client's public methods with its retries off, so that the
+engine decides when a request is sent again and none escapes its limiter.
 """
 
 from __future__ import annotations
@@ -27,12 +24,9 @@ if TYPE_CHECKING:
 
     from hubspot_commprefs.client import AsyncCommPrefs, CommPrefs
 
-__all__ = ["async_call", "lookup_many", "lookup_many_async", "sync_call"]
-
 
 def sync_call(client: CommPrefs, *, business_unit_id: int | None = None) -> Callable[[Operation, str], Any]:
-    """One request per call, no retries, the typed result or the typed error: what ``ThreadedBulkLookup``
-    needs."""
+    """One request per call, no retries, the typed result or error: what ``ThreadedBulkLookup`` needs."""
     once = client.with_options(max_retries=0)
 
     def call(operation: Operation, subscriber: str) -> Any:

@@ -1,23 +1,12 @@
 """Duplicate detection for bulk lookups in a few bytes per id: ``SeenIds``.
 
-A bulk run must tell, for every id, whether an earlier row held the same id (emails compare without case)
-and which row that was, without keeping the ids themselves: a Python ``str`` of a typical address costs
-70 to 90 bytes before any set or dict around it, and the input may hold millions of rows.
-
-``SeenIds`` keeps, per distinct id, a 64-bit keyed digest of the casefolded id and the row number that
-first held it, in an open-addressing hash table made of two flat arrays (8 bytes of digest and 4 of row
-number a slot, 8 once a row number needs more than 32 bits; linear probing, at most 70 % full, doubled
-when it would be fuller). Right after a doubling the table is 35 % full: 34 bytes per id at worst, about
-23 on average; while it doubles, the old and the new table live together for a moment (17 + 34 = 51 bytes
-per id at worst), under the 80 bytes per id allowed to ``bulk``.
-
-Why a digest and not the id: two different ids whose digests are equal would make the later one a false
-``duplicate`` (not looked up). The digest is BLAKE2b keyed with 16 random bytes drawn per ``SeenIds``, so
-nobody can craft colliding ids (not even with ``PYTHONHASHSEED`` fixed: Python's own ``hash`` is not used),
-and for n distinct ids the chance that any two collide is about n² / 2^65: 3e-8 for a million ids, 3e-6
-for ten million, 7e-5 for fifty million, far below the odds of a row lost to anything else (a crashed
-disk, a mistyped address). Ids are compared after ``str.casefold`` (as before), encoded as UTF-8 with lone
-surrogates kept (``surrogatepass``), so that every distinct str has its own bytes.
+A bulk run must tell whether an earlier row held the same id (without case), and which, without keeping
+the ids (a ``str`` costs 70 to 90 bytes). ``SeenIds`` keeps, per distinct id, a 64-bit keyed digest of the
+casefolded id (UTF-8, lone surrogates kept) and its first row number, in an open-addressing table of two
+flat arrays (linear probing, at most 70 % full, doubled when fuller): 34 bytes per id at worst, 51 while
+it doubles, under the 80 allowed. Two ids with one digest would make the later a false duplicate: BLAKE2b
+keyed with 16 random bytes per ``SeenIds`` cannot be made to collide, and n ids collide by chance with a
+probability about n² / 2^65 (3e-6 for ten million).
 """
 
 from __future__ import annotations
@@ -95,8 +84,3 @@ class SeenIds:
 
     def __len__(self) -> int:
         return self.count
-
-    @property
-    def nbytes(self) -> int:
-        """The bytes the table holds (both arrays), for the benchmark and the tests."""
-        return len(self._digests) * self._digests.itemsize + len(self._rows) * self._rows.itemsize

@@ -1,24 +1,17 @@
 """Bulk lookups: many subscribers, one outcome each, in input order, at HubSpot's rate-limit ceiling and
 never over it.
 
-Every request goes through one limiter (``_limiter``), which holds the configured rate and slows down on
-HubSpot's rate-limit headers and 429s. Each lookup is one request (the client's own retries are off, so
-that no request escapes the limiter); ``_Engine`` decides on every answer: a row rate limited, or met by a
-502/503/504 or a broken connection, is sent again; a row that fails otherwise carries its error. A
-rejected token (401, 403), an exhausted daily allowance or a ``Retry-After`` over ``MAX_SERVER_DELAY``
-stops the run: every other row would fail or wait the same way. So does a server that looks down:
-``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer.
+Every request goes through one limiter (``_limiter``); each lookup is one request (the client's retries are
+off), and ``_Engine`` decides on every answer: a row rate limited, or met by a 502/503/504 or a broken
+connection, is sent again; a row that fails otherwise carries its error. A refused token (401, 403), a
+used-up daily allowance, a ``Retry-After`` over ``MAX_SERVER_DELAY`` or a server that looks down
+(``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer) stops the run: no further
+request, and a row in flight that needs another is left undone (never handed on with half its checks).
 
-A stopped run sends no further request. A row in flight finishes its request; if it needs another, it is
-left undone (for ``--resume``): no row is ever handed on with half its checks.
-
-Two drivers over the same decisions: ``ThreadedBulkLookup`` (what ``CommPrefs.lookup_many`` and the
-``bulk`` command run) looks rows up in a ``ThreadPoolExecutor`` of ``concurrency`` threads, while the
-caller's thread only reads the input, waits and yields: Ctrl-C lands there, never inside httpx.
-``BulkLookup`` does the same with asyncio tasks, ``concurrency`` at once. Both keep the rows taken from
-the input in a deque, at most ``read_ahead`` of them, and yield from its head: input order, bounded
-memory, whatever the input's length. ``on_finish`` sees each outcome the moment its row finishes (one
-at a time), so that a caller that records rows (the ``bulk`` command) loses none when the run stops.
+``ThreadedBulkLookup`` (``lookup_many``, the ``bulk`` command) runs rows in a ``ThreadPoolExecutor``
+while the caller's thread reads the input, waits and yields (Ctrl-C lands there, never inside httpx);
+``BulkLookup`` runs them as asyncio tasks. Both hold at most ``read_ahead`` rows and yield from the head:
+input order, bounded memory. ``on_finish`` sees each outcome the moment its row finishes, one at a time.
 """
 
 from __future__ import annotations
@@ -32,7 +25,7 @@ from collections import deque
 from collections.abc import Set as AbstractSet
 from collections.abc import Sized
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from hubspot_commprefs._errors import (
@@ -63,63 +56,31 @@ if TYPE_CHECKING:
 
     from hubspot_commprefs.client import RateLimitInfo, SubscriptionStatuses, UnsubscribeAllStatus
 
-__all__ = [
-    "CHECKS",
-    "DEFAULT_CONCURRENCY",
-    "BulkLookup",
-    "BulkStats",
-    "Check",
-    "LookupOutcome",
-    "Operation",
-    "ThreadedBulkLookup",
-    "check_options",
-    "input_rows",
-]
-
 Check = Literal["both", "unsubscribe-all", "statuses"]
 CHECKS: tuple[Check, ...] = ("both", "unsubscribe-all", "statuses")
 Operation = Literal["statuses", "unsubscribe-all"]
 CANNOT_TELL = "cannot-tell"
-"""The outcome of a row whose answer tells nothing (see ``LookupOutcome``)."""
 
 DEFAULT_CONCURRENCY = 10
 """Requests in flight at once: enough to hold 250 per 10 s at up to 400 ms per answer."""
 
-MAX_RATE_LIMITED = 10
-"""How many 429s one request may meet before its row is given up (each pauses the whole run first)."""
-
-MAX_FAILURES = 3
-"""Retries of one request after a 502/503/504, a broken connection or a timeout."""
-
+MAX_RATE_LIMITED = 10  # 429s one request may meet (each pausing the whole run) before its row is given up
+MAX_FAILURES = 3  # retries of one request after a 502/503/504, a broken connection or a timeout
+# Rows taken ahead of the oldest not yet yielded: enough for the others to go on while one waits.
 READ_AHEAD_PER_WORKER = 32
-"""Rows taken from the input ahead of the oldest not yet yielded, per ``concurrency`` (and at least
-``MIN_READ_AHEAD``): enough for the others to go on while one row waits out a backoff."""
-
 MIN_READ_AHEAD = 256
-
-MIN_UNREACHABLE = 10
-"""Requests in a row without an answer that stop the run (at least; twice the concurrency when larger)."""
-
-SIGNAL_CHECK = 0.1
-"""Seconds the caller's thread waits at most before it looks again (Ctrl-C, ``interrupt()``, ``tick``)."""
-
-LEAVING_WAIT = 5.0
-"""Seconds the caller's thread, leaving on Ctrl-C, waits for a row being handed on to be done."""
-
+MIN_UNREACHABLE = 10  # requests in a row without an answer that stop the run (or twice the concurrency)
+SIGNAL_CHECK = 0.1  # seconds the caller's thread waits at most before it looks again (Ctrl-C, tick)
+LEAVING_WAIT = 5.0  # seconds it waits, leaving on Ctrl-C, for a row being handed on
+# The client's one retry rule with bulk's limits; 429s pause the whole run through the limiter instead.
 RETRY = RetryPolicy(max_retries=MAX_FAILURES, retry_statuses=frozenset({502, 503, 504}))
-"""Bulk's limits on the client's one retry rule (429s are not among its statuses: they pause the whole run
-through the limiter instead, at most ``MAX_RATE_LIMITED`` times per request)."""
 
 
 @dataclass(frozen=True)
 class LookupOutcome:
-    """What one input row came to.
-
-    ``outcome`` is ``ok``, ``error`` (the lookup failed: ``error`` says why), ``cannot-tell`` (an answer
-    whose ``cannot_tell`` says why it tells nothing: an operation that is not COMPLETE, that lists or
-    counts errors, or a wide status this client does not know; ``error`` is an ``IncompleteResultError``
-    saying so, and the answer is kept), ``invalid`` or ``duplicate`` (not looked up: ``problem`` says why).
-    """
+    """What one input row came to: ``outcome`` is ``ok``, ``error`` (``error`` says why), ``cannot-tell``
+    (the answer, kept, tells nothing: ``error`` is an ``IncompleteResultError`` saying why), ``invalid`` or
+    ``duplicate`` (not looked up: ``problem`` says why)."""
 
     row: int
     subscriber: str
@@ -146,8 +107,8 @@ class LookupOutcome:
 
     @property
     def unsubscribed_from_all(self) -> bool | None:
-        """Whether the contact opted out of all email; None when that was not asked, or when the answer
-        cannot tell (its ``cannot_tell``: never a False that would say "may email" without knowing)."""
+        """Whether the contact opted out of all email; None when not asked or when the answer cannot tell
+        (never a False that would say "may email" without knowing)."""
         wide = self.unsubscribe_all
         return None if wide is None or wide.cannot_tell is not None else wide.verdict
 
@@ -205,11 +166,8 @@ class BulkStats:
     """Counts of one run, for the summary line and the benchmark."""
 
     rows: int = 0
-    looked_up: int = 0
-    failed: int = 0
     requests: int = 0
     rate_limited: int = 0
-    by_outcome: dict[str, int] = field(default_factory=dict)
 
 
 def check_options(
@@ -237,10 +195,10 @@ class _Stopped(Exception):  # noqa: N818 - a control-flow signal inside this mod
 
 
 def _stops_the_run(error: CommPrefsError) -> bool:
-    if isinstance(error, (AuthenticationError, PermissionDeniedError)):
-        return True
-    # The daily limit used up, or a wait over MAX_SERVER_DELAY: not waited for, as by the client.
-    return isinstance(error, RateLimitError) and RETRY.waiting_cannot_help(error)
+    """A refused token, the daily limit used up, or a wait over MAX_SERVER_DELAY (not waited, as by the client)."""
+    return isinstance(error, (AuthenticationError, PermissionDeniedError)) or (
+        isinstance(error, RateLimitError) and RETRY.waiting_cannot_help(error)
+    )
 
 
 @dataclass
@@ -253,9 +211,8 @@ class _Attempts:
 
 
 class _Engine:
-    """What both drivers share: the options, the counts, the read-ahead, and every decision (retry, back
-    off, give the row up, stop the run) taken on one request's answer or error. The drivers add only the
-    running side by side and the waiting."""
+    """What both drivers share: the options, the counts, the read-ahead, and every decision taken on one
+    request's answer or error (retry, back off, give the row up, stop the run)."""
 
     limiter: Limiter | AsyncLimiter
 
@@ -280,9 +237,8 @@ class _Engine:
         self._unanswered = 0  # requests in a row that got no answer
 
     def interrupt(self) -> None:
-        """Stop the run gently (what the ``bulk`` command's first Ctrl-C calls): no further request; the
-        rows in flight end and are handed on; ``outcomes()`` then raises ``KeyboardInterrupt``. A flag
-        only: safe in a signal handler."""
+        """Stop gently (the ``bulk`` command's first Ctrl-C): no further request, the rows in flight end,
+        then ``outcomes()`` raises ``KeyboardInterrupt``. A flag: safe in a signal handler."""
         self._interrupted = True
 
     def _stopped(self) -> bool:
@@ -314,8 +270,8 @@ class _Engine:
         self._observe(sent_at, getattr(result, "rate_limit", None))
 
     def _failed(self, sent_at: float, attempts: _Attempts, error: CommPrefsError) -> float:
-        """One request failed (holding the lock): the seconds to wait before it is sent again (0: at once,
-        the limiter holds it after a 429), or raise: the row's error, or ``_Stopped`` once the run stopped."""
+        """One request failed (under the lock): seconds to wait before sending it again, or raise (its error;
+        ``_Stopped``)."""
         self.stats.requests += 1
         self._observe(sent_at, getattr(error, "rate_limit", None))
         if isinstance(error, APIConnectionError):
@@ -344,37 +300,25 @@ class _Engine:
         raise error
 
     @staticmethod
-    def _given_up(row: InputRow, failure: Exception, results: dict[str, Any], requests: int) -> LookupOutcome:
-        """The outcome of a row one of whose lookups raised ``failure``."""
+    def _outcome(
+        row: InputRow, results: dict[str, Any], requests: int, failure: Exception | None = None
+    ) -> LookupOutcome:
+        """The outcome of a row whose lookups were answered, or one of which raised ``failure``."""
         if isinstance(failure, InvalidSubscriberIdError):
-            # The client refused the id before sending anything: the row's id is invalid, like one the
-            # input check refuses. Only this class: an error met while reading an answer is an error.
+            # The client refused the id before sending anything: an invalid id, as the input check finds.
             return LookupOutcome(row.number, row.subscriber, problem=str(failure))
         return LookupOutcome(
             row=row.number,
             subscriber=row.subscriber,
             statuses=results.get("statuses"),
             unsubscribe_all=results.get("unsubscribe-all"),
-            error=failure,
+            error=failure or _answer_problem(results),
             requests=requests,
         )
 
-    @staticmethod
-    def _answered_row(row: InputRow, results: dict[str, Any], requests: int) -> LookupOutcome:
-        """The outcome of a row whose every lookup was answered (``cannot-tell`` when the answers do not
-        tell: see ``_answer_problem``)."""
-        return LookupOutcome(
-            row=row.number,
-            subscriber=row.subscriber,
-            statuses=results.get("statuses"),
-            unsubscribe_all=results.get("unsubscribe-all"),
-            error=_answer_problem(results),
-            requests=requests,
-        )
-
-    def _hand_on(self, outcome: LookupOutcome, *, looked_up: bool) -> LookupOutcome | None:
-        """Count the finished row and give it to ``on_finish``; None when it is not handed on (the caller
-        left, or ``on_finish`` failed: that stops the run, e.g. a disk full)."""
+    def _hand_on(self, outcome: LookupOutcome) -> LookupOutcome | None:
+        """Give the finished row to ``on_finish``; None when not handed on (the caller left, or ``on_finish``
+        failed)."""
         with self._lock:
             if self._left:
                 return None
@@ -384,12 +328,6 @@ class _Engine:
                 except Exception as error:  # noqa: BLE001 - raised by outcomes() once the rows in flight end
                     self._stop(error)
                     return None
-            if looked_up:
-                self.stats.looked_up += 1
-            name = outcome.outcome
-            self.stats.by_outcome[name] = self.stats.by_outcome.get(name, 0) + 1
-            if name == "error":
-                self.stats.failed += 1
         return outcome
 
     def _skip_of(
@@ -405,8 +343,8 @@ class _Engine:
         return done
 
     def _next_row(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
-        """The next row to do; None at the end of the input, once the run stopped, or when reading the
-        input failed (its error is raised once the rows before it are done)."""
+        """The next row to do; None at the end, once stopped, or when reading failed (raised after the rows
+        before)."""
         if self._exhausted or self._stopped():
             return None
         try:
@@ -422,9 +360,8 @@ class _Engine:
 
 
 class ThreadedBulkLookup(_Engine):
-    """Looks many subscribers up through ``call(operation, subscriber)``, a blocking single lookup
-    (``"statuses"`` or ``"unsubscribe-all"``) that makes exactly one request and raises the client's
-    typed errors, in ``concurrency`` threads. ``check`` picks which of the two each row asks."""
+    """Looks many subscribers up in ``concurrency`` threads through ``call(operation, subscriber)``: one
+    blocking request that raises the client's typed errors. ``check`` picks the operations."""
 
     def __init__(
         self,
@@ -456,17 +393,12 @@ class ThreadedBulkLookup(_Engine):
         tick: Callable[[], None] | None = None,
         tick_every: float = 0.5,
     ) -> Generator[LookupOutcome, None, None]:
-        """Yield one outcome per row not in ``skip`` (row numbers), in input order.
-
-        Rows with a problem (invalid, duplicate) finish when they are read, without a request. ``total``
-        (the number of rows, when ``rows`` has no length) is only for ``stats.rows``. ``tick`` is called
-        every ``tick_every`` seconds or so (in this thread, holding the lock ``on_finish`` runs under): for
-        a progress display. When the run stops (401, 403, the daily limit, ``interrupt()``, a failing
-        input or ``on_finish``), the rows in flight end, the finished rows up to the first undone one are
-        yielded, then the error is raised. When the caller stops iterating (``close()``), no further
-        request is sent and the rows in flight end; on Ctrl-C here, it leaves at once (the requests in
-        flight end in their threads; no row is handed on any more).
-        """
+        """Yield one outcome per row not in ``skip``, in input order; rows with a problem finish when read.
+        ``total`` (when ``rows`` has no length) is for ``stats.rows``; ``tick`` is called every
+        ``tick_every`` s or so, under the lock ``on_finish`` runs under. When the run stops (401, 403, the
+        daily limit, ``interrupt()``, a failing input or ``on_finish``), the rows in flight end, the
+        finished rows up to the first undone one are yielded, then the error is raised; ``close()`` sends
+        no further request; on Ctrl-C it leaves at once, handing on no row any more."""
         done = self._skip_of(skip, rows, total)
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="bulk-lookup")
         wait = True
@@ -507,7 +439,7 @@ class ThreadedBulkLookup(_Engine):
                     future.add_done_callback(finished.put)
                 else:
                     future = Future()
-                    future.set_result(self._hand_on(_unlooked(row), looked_up=False))
+                    future.set_result(self._hand_on(_unlooked(row)))
                 taken.append(future)
             if not taken:
                 return
@@ -547,11 +479,9 @@ class ThreadedBulkLookup(_Engine):
             except _Stopped:
                 return None
             except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
-                return self._hand_on(
-                    self._given_up(row, failure, results, requests + attempts.requests), looked_up=True
-                )
+                return self._hand_on(self._outcome(row, results, requests + attempts.requests, failure))
             requests += attempts.requests
-        return self._hand_on(self._answered_row(row, results, requests), looked_up=True)
+        return self._hand_on(self._outcome(row, results, requests))
 
     def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
         """One lookup, sent again as the module says (``attempts`` counts its requests)."""
@@ -579,9 +509,8 @@ class ThreadedBulkLookup(_Engine):
 
 
 class BulkLookup(_Engine):
-    """``ThreadedBulkLookup`` for an awaitable ``call(operation, subscriber)``, in asyncio tasks (at most
-    ``concurrency`` at once); ``outcomes()`` an async generator. A stop cancels the rows in flight (they are
-    left undone)."""
+    """``ThreadedBulkLookup`` for an awaitable ``call``, in asyncio tasks; a stop cancels the rows in flight
+    (left undone)."""
 
     def __init__(
         self,
@@ -628,7 +557,7 @@ class BulkLookup(_Engine):
                         taken.append(asyncio.ensure_future(self._look_up(row, turns)))
                     else:
                         future = loop.create_future()
-                        future.set_result(self._hand_on(_unlooked(row), looked_up=False))
+                        future.set_result(self._hand_on(_unlooked(row)))
                         taken.append(future)
                 if not taken:
                     break
@@ -658,10 +587,9 @@ class BulkLookup(_Engine):
                 except _Stopped:
                     return None
                 except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or run
-                    outcome = self._given_up(row, failure, results, requests + attempts.requests)
-                    return self._hand_on(outcome, looked_up=True)
+                    return self._hand_on(self._outcome(row, results, requests + attempts.requests, failure))
                 requests += attempts.requests
-        return self._hand_on(self._answered_row(row, results, requests), looked_up=True)
+        return self._hand_on(self._outcome(row, results, requests))
 
     async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
         while True:
@@ -693,9 +621,8 @@ def _unlooked(row: InputRow) -> LookupOutcome:
 
 
 def input_rows(subscribers: Iterable[object]) -> Iterator[InputRow]:
-    """Number the ids of the Python API's bulk methods and mark invalid and duplicate ones (an item that
-    is not a str is an invalid row, not an error), lazily. An argument that is not an iterable of ids is
-    refused here, at once."""
+    """The rows of the Python API's ``subscriber_ids``, lazily; an argument that is not an iterable of ids is
+    refused at once."""
     if isinstance(subscribers, (str, bytes, bytearray)):
         raise TypeError("subscriber_ids must be an iterable of subscriber ids, not one string")
     try:

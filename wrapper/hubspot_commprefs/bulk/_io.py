@@ -1,22 +1,14 @@
 """Reading the subscribers of a bulk lookup, and writing one output row per input row, crash-safe.
 
-Input: a CSV file whose email column is found by name (or given), a file with one id per line (blank
-lines skipped), or ``-`` for standard input; either kind is recognised from its first line. Each input row
-becomes an ``InputRow``; an id that cannot be looked up, or that repeats an earlier row, says so on its row.
+Input: a CSV file whose email column is found by name (or given), a file of one id per line, or ``-``
+(standard input), recognised from its first line; each input row becomes an ``InputRow``. Output: CSV or
+JSON Lines, one record per input row, in input order, on disk at once: in OUTPUT when every row before
+it is written, else in ``OUTPUT.journal``, from which ``--resume`` takes it. ``load_resume`` proves both
+this tool's and the input's before it writes anything.
 
-Output: CSV or JSON Lines, one record per input row, in input order. A finished row is on disk at once:
-in order in the output when every row before it is written, otherwise in a journal beside the output
-(``OUTPUT.journal``), from which the next ``--resume`` takes it. ``load_resume`` reads both back and
-proves them this tool's and the input's before it writes anything (then it cuts a last record cut short
-by a crash): a resumed run looks up only the rows not yet done, and a file that is not an output is left
-as it was.
-
-Every cell is written as it is, line breaks included, so that it reads back equal to the input row it
-came from (else ``--resume`` could not tell that the output belongs to the input). A CSV record may
-therefore span several lines: a line break inside a quoted cell is part of the cell, and only a ``\\n``
-outside quotes ends a record (``_record_ends``). A JSON Lines record is one line ending in ``\\n``: JSON
-escapes ``\\n`` and ``\\r``, while ``\\x85``, ``\\u2028`` and ``\\u2029`` stay as they are, so lines are split
-on ``\\n`` alone, never with ``str.splitlines``.
+Cells are written as they are, line breaks included, so that they read back equal to the input. A CSV
+record may span lines (only a ``\n`` outside quotes ends it: ``_record_ends``); a JSON Lines record is
+one line, split on ``\n`` alone (JSON leaves ``\x85``, ``\u2028``, ``\u2029`` unescaped).
 """
 
 from __future__ import annotations
@@ -24,8 +16,8 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import difflib
 import io
-import itertools
 import json
 import os
 import re
@@ -37,42 +29,14 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Self
 from hubspot_commprefs._errors import InvalidSubscriberIdError
 from hubspot_commprefs._logging import escape_surrogates, scrub_value
 from hubspot_commprefs.bulk._dedup import SeenIds
-from hubspot_commprefs.client import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
+from hubspot_commprefs.client import MAX_ID_LENGTH, normalise_subscriber_id
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator
 
-__all__ = [
-    "COLUMNS",
-    "DEFAULT_ENCODING",
-    "EMAIL_COLUMN_NAMES",
-    "MAX_ID_LENGTH",
-    "BulkInputError",
-    "DoneRows",
-    "InputRow",
-    "InputSource",
-    "OrderedSink",
-    "OutputFormat",
-    "RecordWriter",
-    "ResumeError",
-    "ResumeState",
-    "check_encoding",
-    "id_problem",
-    "iter_rows_from_ids",
-    "journal_path",
-    "load_resume",
-    "open_writer",
-    "output_format_for",
-    "parse_input",
-    "read_input",
-    "retry_errors",
-    "rows_from_ids",
-]
-
 OutputFormat = Literal["csv", "jsonl"]
 
-# The output's fields, in order: the input row's number (1-based, the header not counted), its id, what
-# happened, the answers, and the error of a row that failed.
+# The check's columns: the input row's number (from 1) and id, then what a server's answer fills.
 COLUMNS = (
     "row",
     "subscriber",
@@ -84,8 +48,7 @@ COLUMNS = (
     "statuses",
     "error",
 )
-INPUT_COLUMNS = frozenset({"row", "subscriber"})
-"""The columns that come from the input, not from a server."""
+ANSWER_COLUMNS = COLUMNS[2:]
 # Header names that hold the subscriber's id, compared case-insensitively without spaces, '-' and '_'.
 EMAIL_COLUMN_NAMES = (
     "email",
@@ -99,9 +62,7 @@ EMAIL_COLUMN_NAMES = (
 )
 _CSV_SUFFIXES = (".csv", ".tsv")
 _EMAIL_LIKE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
-_FAILED_OUTCOMES = ("error", "cannot-tell", "invalid")
-_RETRIED_OUTCOMES = ("error", "cannot-tell")
-"""What ``--retry-errors`` looks up again: rows without an answer that tells."""
+_RETRIED_OUTCOMES = ("error", "cannot-tell")  # what --retry-errors looks up again
 
 
 class BulkInputError(ValueError):
@@ -114,12 +75,14 @@ class ResumeError(ValueError):
 
 @dataclass(frozen=True)
 class InputRow:
-    """One input row: its number (1-based), the id as written, and why it is not looked up (if so)."""
+    """One input row: its number (from 1), the id as written, why it is not looked up (if so), and its
+    ``--keep`` cells."""
 
     number: int
     subscriber: str
     problem: str | None = None
     duplicate_of: int | None = None
+    kept: tuple[str, ...] = ()
 
 
 def _normalise_header(name: str) -> str:
@@ -127,8 +90,7 @@ def _normalise_header(name: str) -> str:
 
 
 class DoneRows:
-    """The rows an earlier run finished, without a set of every number: rows 1..``written`` (in the output)
-    and those of ``journaled`` (beside it)."""
+    """The rows an earlier run finished: 1..``written`` (in the output) and ``journaled``, without a set."""
 
     __slots__ = ("journaled", "written")
 
@@ -154,32 +116,28 @@ def _not_a_str(number: int, raw: object) -> InputRow:
 
 
 def iter_rows_from_ids(ids: Iterable[object]) -> Iterator[InputRow]:
-    """Number ``ids`` and mark the invalid and repeated ones (case-insensitively: emails are), lazily: one
-    id is taken from ``ids`` per row asked for.
+    """Number ``ids`` lazily and mark the invalid ones (an item that is not a str too) and the repeated ones
+    (without case), found with ``SeenIds``: a few bytes per id."""
+    return _numbered((raw, ()) for raw in ids)
 
-    An item that is not a str is an invalid row (its ``subscriber`` is the item as text, "" for None).
-    Repeats are found with ``SeenIds``: a few bytes per distinct id, not the ids themselves.
-    """
+
+def _numbered(items: Iterable[tuple[object, tuple[str, ...]]]) -> Iterator[InputRow]:
+    """``iter_rows_from_ids`` of ``(id, kept cells)`` pairs."""
     seen = SeenIds()
-    for number, raw in enumerate(ids, start=1):
+    for number, (raw, kept) in enumerate(items, start=1):
         if not isinstance(raw, str):
             yield _not_a_str(number, raw)
             continue
         try:
             subscriber = normalise_subscriber_id(raw)
         except InvalidSubscriberIdError as invalid:  # the client's own rule, with its message
-            yield InputRow(number, raw.strip(), str(invalid))
+            yield InputRow(number, raw.strip(), str(invalid), kept=kept)
             continue
         first = seen.first_row(subscriber, number)
         if first is not None:
-            yield InputRow(number, subscriber, f"duplicate of row {first}", first)
+            yield InputRow(number, subscriber, f"duplicate of row {first}", first, kept)
             continue
-        yield InputRow(number, subscriber)
-
-
-def rows_from_ids(ids: Iterable[object]) -> list[InputRow]:
-    """``iter_rows_from_ids`` as a list."""
-    return list(iter_rows_from_ids(ids))
+        yield InputRow(number, subscriber, kept=kept)
 
 
 def _dialect(first_line: str, *, suffix: str) -> type[csv.Dialect] | csv.Dialect:
@@ -197,8 +155,7 @@ def _looks_like_email(cell: str) -> bool:
 
 
 def _column_index(column: str, header: list[str] | None, width: int, name: str) -> int:
-    """The 0-based index of ``--column``: a header's name (compared as the automatic detection does), else
-    a 1-based number."""
+    """The 0-based index of ``--column``: a header's name (compared as detection does), else a number from 1."""
     if header is not None:
         names = [_normalise_header(cell) for cell in header]
         if _normalise_header(column) in names:
@@ -233,26 +190,46 @@ def _no_email_column(header: list[str], name: str) -> BulkInputError:
     return BulkInputError(message)
 
 
+def _kept_columns(keep: str, header: list[str], name: str) -> tuple[int, ...]:
+    """The indexes of the columns ``--keep`` names (``all``, or header names), in the header's order;
+    BulkInputError for a name the header lacks or holds twice, or one the output has."""
+    names = [cell.strip() for cell in header]
+    wanted = names if keep.strip() == "all" else [part.strip() for part in keep.split(",")]
+    for wanted_name in wanted:
+        if wanted_name not in names:
+            close = difflib.get_close_matches(wanted_name, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise BulkInputError(
+                f"{name}: --keep: no column named {wanted_name!r}{hint}; its columns are {', '.join(names)}"
+            )
+        if names.count(wanted_name) > 1 or wanted_name in COLUMNS:
+            where = "the header names it twice" if wanted_name not in COLUMNS else "the output has one"
+            raise BulkInputError(
+                f"{name}: --keep: cannot keep the column {wanted_name!r}: {where}, and an output row never "
+                f"holds two columns of one name ({', '.join(COLUMNS)} are the check's)"
+            )
+    return tuple(sorted({names.index(wanted_name) for wanted_name in wanted}))
+
+
 @dataclass(frozen=True)
 class _Layout:
-    """How an input is read, found from its first non-blank record: a CSV (its dialect and the index of
-    the email column) or one id per line."""
+    """How an input is read: a CSV (dialect, email column, kept columns and their names) or one id per line."""
 
     is_csv: bool
     dialect: Any = None
     index: int = 0
     header: bool = True
+    keep: tuple[int, ...] = ()
+    kept_names: tuple[str, ...] = ()
 
 
-def _layout(head: str, *, column: str | None, suffix: str, name: str, header: bool) -> _Layout | None:
-    """The layout of an input whose text starts with ``head`` (None: it holds no non-blank line).
-
-    ``head`` holds at least the input's first non-blank line; a first record whose quoted cells span more
-    than ``head`` is read as its first line alone, as a record that never ends is.
-    """
+def _layout(
+    head: str, *, column: str | None, suffix: str, name: str, header: bool, keep: str | None = None
+) -> _Layout:
+    """The layout of an input whose text starts with ``head`` (at least its first non-blank line)."""
     first = next((line for line in head.splitlines() if line.strip()), None)
-    if first is None:
-        return None
+    if first is None:  # no row at all
+        return _Layout(is_csv=False)
     dialect = _dialect(first, suffix=suffix)
     try:  # the first record, whose quoted cells may hold line breaks
         first_row = next(csv.reader(io.StringIO(head[head.index(first) :], newline=""), dialect))
@@ -265,6 +242,9 @@ def _layout(head: str, *, column: str | None, suffix: str, name: str, header: bo
         or len(first_row) > 1
         or (header and names[0] in EMAIL_COLUMN_NAMES)
     )
+    if keep is not None and not (is_csv and header):
+        what = "a first row that is data (--no-header)" if is_csv else "a plain list of ids, with no header"
+        raise BulkInputError(f"{name}: --keep names columns of a CSV header, and this input is {what}")
     if not is_csv:
         return _Layout(is_csv=False)
     if column is not None:
@@ -282,23 +262,29 @@ def _layout(head: str, *, column: str | None, suffix: str, name: str, header: bo
                 "number with --column N (from 1)"
             )
         index = found[0]
-    return _Layout(is_csv=True, dialect=dialect, index=index, header=header)
+    kept = () if keep is None else _kept_columns(keep, first_row, name)
+    return _Layout(
+        is_csv=True,
+        dialect=dialect,
+        index=index,
+        header=header,
+        keep=kept,
+        kept_names=tuple(first_row[i].strip() for i in kept),
+    )
 
 
-def _ids(stream: IO[str], layout: _Layout, name: str) -> Iterator[str]:
-    """The ids of ``stream`` (text read with ``newline=""``), one per input row, as they are read.
-
-    One id per line: lines split as ``str.splitlines`` splits them, blank ones skipped. CSV: the email
-    column's cell of each record that is not blank, after the header.
-    """
+def _ids(stream: IO[str], layout: _Layout, name: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """The ids of ``stream`` (read with ``newline=""``), one per input row, each with its kept cells: one per
+    non-blank line (as ``str.splitlines`` splits), or the email cell of each non-blank CSV record after the
+    header."""
     if not layout.is_csv:
         for line in stream:
             for piece in line.splitlines():
                 if piece.strip():
-                    yield piece
+                    yield piece, ()
         return
     reader = csv.reader(stream, layout.dialect)
-    index, skip_header = layout.index, layout.header
+    index, skip_header, keep = layout.index, layout.header, layout.keep
     try:
         for record in reader:
             if not any(cell.strip() for cell in record):
@@ -306,7 +292,8 @@ def _ids(stream: IO[str], layout: _Layout, name: str) -> Iterator[str]:
             if skip_header:
                 skip_header = False
                 continue
-            yield record[index] if index < len(record) else ""
+            width = len(record)
+            yield record[index] if index < width else "", tuple(record[i] if i < width else "" for i in keep)
     except csv.Error as error:
         raise BulkInputError(f"{name}: not a readable CSV file (line {reader.line_num}): {error}") from None
 
@@ -316,8 +303,7 @@ _HEAD_CHARS = 256 * 1024
 
 
 def _read_head(stream: IO[str]) -> str:
-    """The start of ``stream``: every line up to the first non-blank one, and up to ``_HEAD_CHARS`` more
-    (to the end of a line)."""
+    """The lines of ``stream`` up to the first non-blank one, and ``_HEAD_CHARS`` more (to a line's end)."""
     parts: list[str] = []
     for line in stream:
         parts.append(line)
@@ -326,26 +312,6 @@ def _read_head(stream: IO[str]) -> str:
             parts.append(stream.readline())
             break
     return "".join(parts)
-
-
-def parse_input(
-    text: str,
-    *,
-    column: str | None = None,
-    suffix: str = "",
-    name: str = "input",
-    header: bool = True,
-) -> list[InputRow]:
-    """Read the subscribers of ``text``: a CSV with a header, or one id per line.
-
-    ``column`` names the CSV's email column by its header, or by its number (from 1). ``header=False``
-    (``--no-header``): the first row is data; the column is ``column`` (a number), else the first one whose
-    first cell looks like an email address.
-    """
-    layout = _layout(text, column=column, suffix=suffix, name=name, header=header)
-    if layout is None:
-        return []
-    return rows_from_ids(_ids(io.StringIO(text, newline=""), layout, name))
 
 
 DEFAULT_ENCODING = "utf-8-sig"
@@ -358,8 +324,7 @@ SAVE_AS_UTF8 = (
 
 
 def check_encoding(encoding: str | None) -> str:
-    """The codec to read input with: ``encoding`` when Python knows it (UTF-8 also strips a byte-order
-    mark), else the default. Raises BulkInputError naming an unknown one."""
+    """The codec to read input with (UTF-8 strips a byte-order mark); BulkInputError naming an unknown one."""
     if encoding is None:
         return DEFAULT_ENCODING
     try:
@@ -371,67 +336,40 @@ def check_encoding(encoding: str | None) -> str:
     return DEFAULT_ENCODING if info.name == "utf-8" else info.name
 
 
-def _decode_error_offset(chunks: Iterable[bytes], codec: str) -> int | None:
-    """The offset of the first byte of ``chunks`` that is not ``codec`` text, or None."""
-    bom = codecs.BOM_UTF8 if codec == DEFAULT_ENCODING else b""
-    decoder = codecs.getincrementaldecoder("utf-8" if bom else codec)()
-    offset = 0
-    first = bool(bom)
-    for chunk in itertools.chain(chunks, [b""]):  # the empty chunk ends the text
-        data = chunk
-        if first and data:
-            first = False
-            if data.startswith(bom):  # a byte-order mark is not text, and not an error either
-                data, offset = data[len(bom) :], len(bom)
-        pending = len(decoder.getstate()[0])
-        try:
-            decoder.decode(data, final=not chunk)
-        except UnicodeDecodeError as error:  # its start counts from the bytes the decoder held back
-            return offset - pending + error.start
-        offset += len(data)
-    return None
-
-
 class InputSource:
-    """The subscribers of the file ``source``, or of standard input when it is ``-``, read as they are
-    needed: ``rows()`` reads the input afresh each time and yields one ``InputRow`` per input row; ``count()``
-    reads it through once and returns how many rows it holds, raising ``BulkInputError`` for what
-    ``read_input`` would refuse (a byte that is not text, a CSV that cannot be read), so that a caller can
-    refuse a bad input before any lookup without holding it. Standard input, which can be read once, is
-    copied as it is first read to a temporary file (on disk, not in memory) that has no name: the system
-    removes it when it is closed, whatever ends the process (SIGTERM and SIGKILL included), so that no
-    copy of the input is ever left behind. ``close()`` closes it. One reader at a time (a ``rows()`` read
-    through before the next starts): the readers of that copy share its position.
-
-    See ``parse_input`` for ``column`` and ``header``; ``encoding`` is the input's, UTF-8 by default.
-    """
+    """The rows of the file ``source``, or of standard input (``-``), read as needed: ``rows()`` reads the
+    input afresh each time; ``count()`` reads it through once and refuses an input that cannot be read,
+    before any lookup. Once read, ``bom``, ``newline`` and ``kept_names`` say whether it starts with a
+    UTF-8 byte-order mark, how its first line ends and which columns ``keep`` names. Standard input is
+    copied as read to a temporary file without a name (never left behind, whatever ends the process);
+    ``close()`` closes it."""
 
     def __init__(
         self,
         source: str,
         *,
         column: str | None = None,
-        stdin: IO[str] | None = None,
         header: bool = True,
         encoding: str | None = None,
+        keep: str | None = None,
     ) -> None:
         self.codec = check_encoding(encoding)  # an unknown one is refused before anything is read
-        self.encoding = encoding
         self.column = column
         self.header = header
-        self._text: str | None = None  # a standard input given as text only (no bytes under it)
+        self.keep = keep
+        self.bom = False
+        self.newline = "\n"
         self._spool: IO[bytes] | None = None
         self.path: Path | None = None
         if source == "-":
             self.name, self.suffix = "standard input", ""
-            stream = stdin if stdin is not None else sys.stdin
-            if stream is None:  # the command was started with its standard input closed (``<&-``)
+            if sys.stdin is None:  # the command was started with its standard input closed (``<&-``)
                 raise BulkInputError(_STDIN_CLOSED)
-            raw = getattr(stream, "buffer", None) if stdin is None else None
-            if raw is None:
-                self._text = _read_stdin(stream, -1)
-            else:  # the bytes: decoded as a file is (no newline translation, same encoding)
-                self._spool = _spool(raw)
+            # The bytes, decoded as a file's are (a text stream without them: its text, in the codec).
+            raw = getattr(sys.stdin, "buffer", None)
+            self._spool = _spool(
+                raw or io.BytesIO(_read_stdin(sys.stdin, -1).encode(self.codec.removesuffix("-sig")))
+            )
         else:
             self.name, self.suffix = source, Path(source).suffix.lower()
             self.path = Path(source)
@@ -444,8 +382,11 @@ class InputSource:
                 raise BulkInputError(f"{source}: is a directory, not a file") from None
             except OSError as error:
                 raise BulkInputError(f"{source}: cannot be read ({error.strerror})") from None
-        self._layout: _Layout | None = None
-        self._layout_known = False
+        self._layout: _Layout | None = None  # once read
+
+    @property
+    def kept_names(self) -> tuple[str, ...]:
+        return () if self._layout is None else self._layout.kept_names
 
     def close(self) -> None:
         if self._spool is not None:
@@ -468,8 +409,6 @@ class InputSource:
         return self.path.open("rb")
 
     def _open(self) -> IO[str]:
-        if self._text is not None:
-            return io.StringIO(self._text, newline="")
         try:
             # No newline translation: a quoted cell keeps its "\r" or "\r\n" as written (csv needs it
             # so, and the output then holds the cell exactly as the input does).
@@ -477,55 +416,58 @@ class InputSource:
         except OSError as error:
             raise BulkInputError(f"{self.name}: cannot be read ({error.strerror})") from None
 
+    def _undecodable(self, codec: str) -> tuple[int, bytes] | None:
+        """The line (from 1) and the value of the input's first byte that is not ``codec`` text, or None."""
+        decoder = codecs.getincrementaldecoder(codec)()
+        line = 1
+        with self._bytes() as handle:
+            while True:
+                chunk = handle.read(_SPOOL_CHUNK)
+                try:
+                    decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError as error:  # its object: the bytes held back, then the chunk
+                    return line + error.object[: error.start].count(b"\n"), error.object[error.start :][:1]
+                if not chunk:
+                    return None
+                line += chunk.count(b"\n")
+
     def _not_text(self) -> BulkInputError:
         """The error for a byte that is not text: its line, and how to save the file as UTF-8."""
-
-        def chunks() -> Iterator[bytes]:
-            with self._bytes() as handle:
-                while chunk := handle.read(1024 * 1024):
-                    yield chunk
-
-        offset = _decode_error_offset(chunks(), self.codec)
-        if offset is None:  # cannot happen: the text reader refused a byte
-            return BulkInputError(f"{self.name}: not {self.codec} text: {SAVE_AS_UTF8}")
-        line, seen = 1, 0
-        byte = b""
-        for chunk in chunks():
-            if seen + len(chunk) > offset:
-                line += chunk[: offset - seen].count(b"\n")
-                byte = chunk[offset - seen : offset - seen + 1]
-                break
-            line += chunk.count(b"\n")
-            seen += len(chunk)
+        line, byte = self._undecodable(self.codec) or (0, b"")
         what = "UTF-8" if self.codec == DEFAULT_ENCODING else self.codec
         hint = SAVE_AS_UTF8
-        if self.codec == DEFAULT_ENCODING and _decode_error_offset(chunks(), "cp1252") is None:
+        if self.codec == DEFAULT_ENCODING and self._undecodable("cp1252") is None:
             hint += " (it reads as Windows' cp1252: --encoding cp1252)"  # what Excel writes on Windows
         return BulkInputError(f"{self.name}: line {line} is not {what} text (byte 0x{byte.hex()}): {hint}")
 
-    def _ids(self) -> Iterator[str]:
+    def _ids(self) -> Iterator[tuple[str, tuple[str, ...]]]:
         with self._open() as stream:
             try:
-                if not self._layout_known:
+                if self._layout is None:
                     head = _read_head(stream)
                     self._layout = _layout(
-                        head, column=self.column, suffix=self.suffix, name=self.name, header=self.header
+                        head,
+                        column=self.column,
+                        suffix=self.suffix,
+                        name=self.name,
+                        header=self.header,
+                        keep=self.keep,
                     )
-                    self._layout_known = True
+                    self.newline = "\r\n" if head.partition("\n")[0].endswith("\r") else "\n"
+                    if self.codec == DEFAULT_ENCODING:
+                        with self._bytes() as raw:
+                            self.bom = raw.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
                     stream.seek(0)
-                if self._layout is None:
-                    return
                 yield from _ids(stream, self._layout, self.name)
             except UnicodeDecodeError:
                 raise self._not_text() from None
 
     def rows(self) -> Iterator[InputRow]:
         """One ``InputRow`` per input row, read as asked for (invalid and repeated ids marked)."""
-        return iter_rows_from_ids(self._ids())
+        return _numbered(self._ids())
 
     def count(self) -> int:
-        """How many rows the input holds, reading it through once (and refusing it as ``read_input``
-        would)."""
+        """How many rows the input holds, reading it through once (refusing an input that cannot be read)."""
         return sum(1 for _ in self._ids())
 
 
@@ -544,9 +486,7 @@ def _read_stdin(stream: IO[Any], size: int) -> Any:
 
 
 def _spool(raw: IO[bytes]) -> IO[bytes]:
-    """A copy of ``raw`` (standard input) in a temporary file without a name (see ``InputSource``);
-    BulkInputError, one sentence, when standard input cannot be read or the copy cannot be written (a
-    full or unwritable temporary directory): nothing of it is left."""
+    """A copy of ``raw`` in a temporary file without a name; BulkInputError, one sentence, when it fails."""
     import tempfile
 
     with contextlib.ExitStack() as on_failure:  # the copy is closed on any failure
@@ -564,29 +504,13 @@ def _spool(raw: IO[bytes]) -> IO[bytes]:
     return spool
 
 
-def read_input(
-    source: str,
-    *,
-    column: str | None = None,
-    stdin: IO[str] | None = None,
-    header: bool = True,
-    encoding: str | None = None,
-) -> list[InputRow]:
-    """Read the subscribers of the file ``source``, or of standard input when it is ``-`` (see
-    ``parse_input`` for ``column`` and ``header``; ``encoding`` is the input's, UTF-8 by default)."""
-    with InputSource(source, column=column, stdin=stdin, header=header, encoding=encoding) as source_:
-        return list(source_.rows())
-
-
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
 def output_format_for(path: str | None, chosen: str | None) -> OutputFormat:
-    """The output format: the one chosen, else from the output's suffix (.jsonl, .ndjson, .json; .csv or
-    none for CSV); another suffix (say .xlsx) is refused unless the format is chosen."""
+    """The output format: the one chosen, else from the output's suffix (.jsonl, .ndjson, .json; .csv or none
+    for CSV; another is refused)."""
     if chosen is not None:
-        if chosen not in ("csv", "jsonl"):
-            raise BulkInputError(f"unknown output format {chosen!r}: choose csv or jsonl")
         return "jsonl" if chosen == "jsonl" else "csv"
     suffix = Path(path).suffix.lower() if path is not None and path != "-" else ""
     if suffix in _JSONL_SUFFIXES:
@@ -624,35 +548,44 @@ def _csv_cell(value: Any) -> str:
 
 
 def _needs_quotes(cells: list[str]) -> bool:
-    """Whether a row holds a ``\\r`` that csv's minimal quoting would leave bare.
-
-    With ``lineterminator="\\n"`` the csv module quotes a cell holding ``\\n`` but not one holding only
-    ``\\r``, which its reader then takes for the end of the record: such a row is written fully quoted.
-    """
+    """Whether a row holds a ``\r``, which the csv module's minimal quoting with a ``\n`` terminator leaves
+    bare (its reader would end the record there): then it is written fully quoted."""
     return any("\r" in cell for cell in cells)
 
 
 class RecordWriter:
-    """Writes records (dicts keyed by ``COLUMNS``) as CSV or JSON Lines, flushing after each."""
+    """Writes records (dicts keyed by ``columns``) as CSV or JSON Lines ending lines with ``newline``,
+    flushing after each; a CSV with a header starts with a byte-order mark when ``bom`` (JSON text never
+    does: RFC 8259)."""
 
     def __init__(
-        self, stream: IO[str], output_format: OutputFormat, *, write_header: bool, owns_stream: bool = False
+        self,
+        stream: IO[str],
+        output_format: OutputFormat,
+        *,
+        write_header: bool,
+        owns_stream: bool = False,
+        columns: tuple[str, ...] = COLUMNS,
+        newline: str = "\n",
+        bom: bool = False,
     ) -> None:
         self.stream = stream
         self.owns_stream = owns_stream
-        self.format = output_format
-        self._csv = csv.writer(stream, lineterminator="\n") if output_format == "csv" else None
-        self._quoted = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        self.columns = columns
+        self.newline = newline
+        self._csv = csv.writer(stream, lineterminator=newline) if output_format == "csv" else None
+        self._quoted = csv.writer(stream, lineterminator=newline, quoting=csv.QUOTE_ALL)
         if self._csv is not None and write_header:
-            self._csv.writerow(COLUMNS)
+            stream.write("\ufeff" if bom else "")
+            self._csv.writerow(columns)
             stream.flush()
 
     def write(self, record: dict[str, Any]) -> None:
         if self._csv is not None:
-            cells = [_csv_cell(record.get(name)) for name in COLUMNS]
+            cells = [_csv_cell(record.get(name)) for name in self.columns]
             (self._quoted if _needs_quotes(cells) else self._csv).writerow(cells)
         else:
-            self.stream.write(_json({name: record.get(name) for name in COLUMNS}) + "\n")
+            self.stream.write(_json({name: record.get(name) for name in self.columns}) + self.newline)
         self.stream.flush()
 
     def close(self) -> None:
@@ -662,35 +595,33 @@ class RecordWriter:
             self.stream.flush()
 
 
-def open_writer(output: Path, output_format: OutputFormat, *, resume: bool) -> RecordWriter:
+def open_writer(output: Path, output_format: OutputFormat, *, resume: bool, **options: Any) -> RecordWriter:
+    """A ``RecordWriter`` to ``output``, appending on ``resume`` (header and mark only when it is empty)."""
     exists = output.exists() and output.stat().st_size > 0
     stream = output.open("a" if resume else "w", encoding="utf-8", newline="")
-    return RecordWriter(stream, output_format, write_header=not exists or not resume, owns_stream=True)
+    return RecordWriter(
+        stream, output_format, write_header=not (exists and resume), owns_stream=True, **options
+    )
 
 
 @dataclass
 class ResumeState:
-    """What an earlier run left: rows 1..``written`` are in the output, ``journaled`` rows beside it."""
+    """What an earlier run left: rows 1..``written`` in the output (``records``), ``journaled`` rows beside
+    it, and the ``--check`` of its ``ok`` rows."""
 
     written: int
     journaled: dict[int, dict[str, Any]]
-    failed: int = 0
-    """Rows already done whose outcome is ``error`` or ``invalid``."""
     checks: frozenset[str] = frozenset()
-    """The ``--check`` of the done ``ok`` rows (from which answers they hold): one, unless mixed."""
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """The records of rows 1..``written``, as read back."""
 
     @property
     def done(self) -> int:
         return self.written + len(self.journaled)
 
-    @property
-    def errors(self) -> int:
-        """Rows already done whose outcome is ``error`` or ``cannot-tell`` (what ``--retry-errors`` looks up
-        again)."""
+    def count(self, *outcomes: str) -> int:
+        """The rows already done whose outcome is one of ``outcomes``."""
         rows = (*self.records.values(), *self.journaled.values())
-        return sum(record.get("outcome") in _RETRIED_OUTCOMES for record in rows)
+        return sum(record.get("outcome") in outcomes for record in rows)
 
 
 def _check_of(record: dict[str, Any]) -> str | None:
@@ -703,12 +634,9 @@ def _check_of(record: dict[str, Any]) -> str | None:
 
 
 def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
-    """The offset just after each complete record of ``data``: after each ``\\n``, or for CSV (``quoted``)
-    after each ``\\n`` outside quotes.
-
-    The CSV this tool writes quotes every cell that holds a ``"`` (doubled inside), ``\\n`` or ``\\r``, so a
-    ``\\n`` is outside quotes exactly when an even number of ``"`` come before it.
-    """
+    """The offset after each complete record of ``data``: after each ``\n`` (for CSV, ``quoted``, outside
+    quotes: the CSV this tool writes quotes every cell holding a ``"``, ``\n`` or ``\r``, so an even number
+    of ``"`` comes before such a ``\n``)."""
     ends: list[int] = []
     offset = 0
     inside = False
@@ -721,16 +649,10 @@ def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
     return ends
 
 
-_CSV_HEADER = (",".join(COLUMNS) + "\n").encode()
-_JSON_RECORD_START = b'{"row": '
-"""How every JSON Lines record of this tool begins (``_json`` of a record, whose first key is ``row``)."""
-
-
 @dataclass(frozen=True)
 class _ReadBack:
-    """A file of records as read back, nothing changed: the text of its complete records, and where they
-    end (``keep``; a last record cut short by a crash lies beyond, and is cut only once the file is
-    proven to be this tool's: ``cut``)."""
+    """A file as read back: its complete records' text, their end ``keep``, and the ``tail`` a crash cut
+    short."""
 
     path: Path
     text: str
@@ -743,159 +665,124 @@ class _ReadBack:
                 handle.truncate(self.keep)
 
 
-def _read_back(path: Path, *, quoted: bool) -> _ReadBack:
-    """Read ``path`` without changing it; ResumeError when it cannot be a file of this tool's records:
-    not UTF-8, or (JSON Lines) a last line that does not begin as this tool's records do."""
+def _read_back(path: Path, columns: tuple[str, ...], *, quoted: bool) -> _ReadBack:
+    """Read ``path`` unchanged; ResumeError when it is not UTF-8 or (JSON Lines) its last line not a record."""
     data = path.read_bytes()
     ends = _record_ends(data, quoted=quoted)
     keep = ends[-1] if ends else 0
     tail = data[keep:]
-    if not quoted and not (tail.startswith(_JSON_RECORD_START) or _JSON_RECORD_START.startswith(tail)):
+    start = _json({columns[0]: 0})[:-2].encode()  # '{"row": ' for a record whose first key is row
+    if not quoted and not (tail.startswith(start) or start.startswith(tail)):
         raise ResumeError(f"{path}: not a JSON Lines file of this tool (its last line is not a record)")
     try:
-        text = data[:keep].decode("utf-8")
+        text = data[:keep].decode("utf-8-sig")  # a byte-order mark (a CSV OUTPUT of a CSV INPUT with one)
     except UnicodeDecodeError as error:
         raise ResumeError(f"{path}: not UTF-8 text (byte {error.start})") from None
     return _ReadBack(path, text, keep, tail)
 
 
 def _json_lines(text: str) -> list[str]:
-    """The lines of JSON Lines text: split on ``\\n`` only (``str.splitlines`` also breaks a line at a
-    ``\\x85``, ``\\u2028`` or ``\\u2029`` that JSON keeps unescaped inside a string)."""
+    """The lines of JSON Lines text, split on ``\n`` only."""
     return [line for line in text.split("\n") if line.strip()]
 
 
-def _record_from_csv(cells: list[str]) -> dict[str, Any]:
-    return dict(zip(COLUMNS, cells, strict=False))
+def _row_of(path: Path, record: Any, expected: int | None, columns: tuple[str, ...]) -> int:
+    """The row number of a record read back; ResumeError when it is not one of this tool's."""
+    if not isinstance(record, dict):
+        raise ResumeError(f"{path}: a line is not a record of this tool")
+    if set(record) - set(columns) or any(name not in record for name in columns if name not in COLUMNS):
+        raise ResumeError(f"{path}: its records hold other columns (was it made with another --keep?)")
+    try:
+        number = int(record["row"])
+    except (KeyError, TypeError, ValueError):
+        raise ResumeError(f"{path}: a record has no row number") from None
+    if expected is not None and number != expected:
+        raise ResumeError(f"{path}: row {expected} expected, found row {number}")
+    return number
 
 
-def _written_subscriber(row: InputRow, *, as_csv: bool) -> str:
-    """The id of ``row`` as it reads back from the output: a CSV cell holds a lone surrogate escaped."""
-    return _csv_cell(row.subscriber) if as_csv else row.subscriber
+def _verify(checks: list[tuple[Path, int, Any, bool]], rows: Iterable[InputRow]) -> None:
+    """Read ``rows`` through (keeping only the ids of the rows read back): each record's row must exist in
+    the input and hold the same id (a CSV cell holds a lone surrogate escaped)."""
+    wanted = {number for _, number, _, _ in checks}
+    ids: dict[int, str] = {}
+    count = 0
+    for row in rows:
+        count = row.number
+        if row.number in wanted:
+            ids[row.number] = row.subscriber
+    for path, number, subscriber, as_csv in checks:
+        if not 1 <= number <= count or subscriber != (_csv_cell(ids[number]) if as_csv else ids[number]):
+            raise ResumeError(
+                f"{path}: row {number} does not match the input (was the input changed since that run?)"
+            )
 
 
-class _RowChecks:
-    """The checks of the records read back, made once the input has been read through (it is streamed, not
-    held): each record's row must exist in the input and hold the same id. A failure is raised as
-    ``ResumeError`` in the order the records were read, as when each was checked on reading it."""
-
-    def __init__(self) -> None:
-        self._items: list[tuple[Path, int, Any, bool] | ResumeError] = []
-
-    def fail(self, error: ResumeError) -> None:
-        self._items.append(error)
-
-    def row(self, path: Path, record: Any, expected: int | None, *, as_csv: bool = False) -> int | None:
-        """The row number of ``record`` (None when it has none: the failure is kept for ``verify``)."""
-        if not isinstance(record, dict):
-            self.fail(ResumeError(f"{path}: a line is not a record of this tool"))
-            return None
-        try:
-            number = int(record["row"])
-        except (KeyError, TypeError, ValueError):
-            self.fail(ResumeError(f"{path}: a record has no row number"))
-            return None
-        if expected is not None and number != expected:
-            self.fail(ResumeError(f"{path}: row {expected} expected, found row {number}"))
-        self._items.append((path, number, record.get("subscriber"), as_csv))
-        return number
-
-    def verify(self, rows: Iterable[InputRow]) -> None:
-        """Read ``rows`` through (keeping only the ids of the rows read back) and raise the first failure."""
-        wanted = {item[1] for item in self._items if isinstance(item, tuple)}
-        ids: dict[int, str] = {}
-        count = 0
-        for row in rows:
-            count = row.number
-            if row.number in wanted:
-                ids[row.number] = row.subscriber
-        for item in self._items:
-            if isinstance(item, ResumeError):
-                raise item
-            path, number, subscriber, as_csv = item
-            if not 1 <= number <= count or subscriber != _written_subscriber(
-                InputRow(number, ids[number]), as_csv=as_csv
-            ):
-                raise ResumeError(
-                    f"{path}: row {number} does not match the input (was the input changed since that run?)"
-                )
-
-
-def _output_records(read: _ReadBack, *, as_csv: bool) -> list[Any]:
-    """The records of an output read back; ResumeError when its header or a line says it is not this
-    tool's."""
+def _output_records(read: _ReadBack, columns: tuple[str, ...], *, as_csv: bool) -> list[Any]:
+    """The records of an output read back; ResumeError when its header or a line is not this tool's."""
     output = read.path
     if as_csv:
         records = list(csv.reader(io.StringIO(read.text, newline="")))
         # With no record complete, what the file holds must be the start of the header (a crash while
         # writing it); a file that holds other text is not this tool's.
-        if tuple(records[0]) != COLUMNS if records else not _CSV_HEADER.startswith(read.tail):
-            raise ResumeError(f"{output}: not a CSV output of this tool (its header differs)")
-        return [_record_from_csv(cells) for cells in records[1:]]
+        header = ",".join(columns).encode()
+        if (
+            tuple(records[0]) != columns
+            if records
+            else not header.startswith(read.tail.removeprefix(codecs.BOM_UTF8))
+        ):
+            raise ResumeError(
+                f"{output}: not a CSV output of this tool with these columns (its header differs; was it "
+                "made with another --keep?)"
+            )
+        return [dict(zip(columns, cells, strict=False)) for cells in records[1:]]
     try:
         return [json.loads(line) for line in _json_lines(read.text)]
     except json.JSONDecodeError as error:
         raise ResumeError(f"{output}: not a JSON Lines output of this tool ({error.msg})") from None
 
 
-def load_resume(output: Path, output_format: OutputFormat, rows: Iterable[InputRow]) -> ResumeState:
-    """Read back an interrupted run's output and journal, checking both against ``rows`` (read through
-    once, as they come: an ``InputSource``'s rows need not be held).
-
-    Nothing is written until both are proven to be this tool's and to match ``rows``: a file that is not
-    (a typo in ``-o``) is refused as it was; then a last record cut short by a crash is cut from each."""
-    written = failed = 0
+def load_resume(
+    output: Path, output_format: OutputFormat, rows: Iterable[InputRow], columns: tuple[str, ...] = COLUMNS
+) -> ResumeState:
+    """Read back an interrupted run's output and journal, checking both against ``rows`` (read through once)
+    and ``columns``. Nothing is written before both are proven this tool's and the input's (a typo in
+    ``-o`` is left as it was); then a record cut short by a crash is cut."""
+    written = 0
     done: dict[int, dict[str, Any]] = {}
-    checks = _RowChecks()
+    checks: list[tuple[Path, int, Any, bool]] = []
     read: list[_ReadBack] = []
     if output.exists():
         as_csv = output_format == "csv"
-        read.append(_read_back(output, quoted=as_csv))
-        for expected, record in enumerate(_output_records(read[-1], as_csv=as_csv), start=1):
-            number = checks.row(output, record, expected, as_csv=as_csv)
-            if number is None:
-                break
-            written = number
-            failed += record.get("outcome") in _FAILED_OUTCOMES
+        read.append(_read_back(output, columns, quoted=as_csv))
+        for expected, record in enumerate(_output_records(read[-1], columns, as_csv=as_csv), start=1):
+            written = _row_of(output, record, expected, columns)
+            checks.append((output, written, record.get("subscriber"), as_csv))
             done[written] = record
     journaled: dict[int, dict[str, Any]] = {}
     journal = journal_path(output)
     if journal.exists():
-        read.append(_read_back(journal, quoted=False))
+        read.append(_read_back(journal, columns, quoted=False))
         for line in _json_lines(read[-1].text):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
-                checks.fail(ResumeError(f"{journal}: a line is not JSON"))
-                break
-            number = checks.row(journal, record, None)
-            if number is None:
-                break
+                raise ResumeError(f"{journal}: a line is not JSON") from None
+            number = _row_of(journal, record, None, columns)
+            checks.append((journal, number, record.get("subscriber"), False))
             if number > written:
                 journaled[number] = record
-    checks.verify(rows)
+    _verify(checks, rows)
     for proven in read:
         proven.cut()
-    failed += sum(record.get("outcome") in _FAILED_OUTCOMES for record in journaled.values())
     found = {_check_of(record) for record in (*done.values(), *journaled.values())}
-    return ResumeState(
-        written=written,
-        journaled=journaled,
-        failed=failed,
-        checks=frozenset(check for check in found if check is not None),
-        records=done,
-    )
+    return ResumeState(written, journaled, frozenset(check for check in found if check is not None), done)
 
 
 def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) -> ResumeState:
-    """Make the ``error`` and ``cannot-tell`` rows of an earlier run not done, so that the resumed run looks
-    them up again.
-
-    OUTPUT keeps the rows before the first such row; every later row that is not one moves to the
-    journal, from which the resumed run writes it back in order. Crash-safe: the new journal replaces the
-    old one (written beside it, then renamed) before OUTPUT is cut, and a journal row that OUTPUT still
-    holds is ignored on resume, so a crash in between leaves the earlier run as it was.
-    """
+    """Make the ``error`` and ``cannot-tell`` rows undone: OUTPUT keeps the rows before the first such row,
+    every later other row moves to the journal. Crash-safe: the new journal replaces the old one before
+    OUTPUT is cut, and a journal row OUTPUT still holds is ignored on resume."""
     done = {**state.records, **state.journaled}
     errors = sorted(number for number, record in done.items() if record.get("outcome") in _RETRIED_OUTCOMES)
     if not errors:
@@ -921,17 +808,13 @@ def retry_errors(output: Path, output_format: OutputFormat, state: ResumeState) 
             raise ResumeError(f"{output}: changed while being resumed; run again")
         with output.open("r+b") as handle:
             handle.truncate(ends[header + keep - 1] if header + keep else 0)
-    failed = sum(record.get("outcome") in _FAILED_OUTCOMES for record in (*kept.values(), *ready.values()))
-    return ResumeState(written=keep, journaled=ready, failed=failed, checks=state.checks, records=kept)
+    return ResumeState(written=keep, journaled=ready, checks=state.checks, records=kept)
 
 
 class OrderedSink:
-    """Takes finished rows in any order; writes them in input order, journaling the early ones.
-
-    ``secret`` (the access token) is replaced by ``[redacted]`` in the output and the journal wherever a
-    server could have put it: every column but ``INPUT_COLUMNS``, the input's own cells, written as given so
-    that ``--resume`` can match them to the input. ``redacted`` counts the rows where it was.
-    """
+    """Takes finished rows in any order; writes them in input order, journaling the early ones. The access
+    token (``secret``) is replaced by ``[redacted]`` in ``ANSWER_COLUMNS``; ``redacted`` counts the rows
+    where it was."""
 
     def __init__(
         self,
@@ -952,7 +835,7 @@ class OrderedSink:
         self._drain()
 
     def _scrubbed(self, record: dict[str, Any]) -> dict[str, Any]:
-        answered = {name: value for name, value in record.items() if name not in INPUT_COLUMNS}
+        answered = {name: value for name, value in record.items() if name in ANSWER_COLUMNS}
         clean = scrub_value(answered, self._secret)
         if clean is answered:
             return record

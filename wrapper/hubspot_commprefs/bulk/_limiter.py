@@ -1,45 +1,34 @@
 """Keeping bulk requests under HubSpot's rolling-window rate limit.
 
-HubSpot counts the requests an app made in the last *window* seconds (100 to 250 per 10 s) and answers 429
-to the next one. A token bucket does not hold that (a full bucket lets ``limit`` requests through at once
-and has refilled by the end of the window: nearly twice the limit in one window). The rule here: a slot is
-busy while its request is in flight, and for one full window after its answer arrived. HubSpot counts a
-request at some moment between our sending it and our receiving the answer, so a slot frees only after
-HubSpot's window has forgotten its request, whatever the latency: no window of HubSpot's ever holds more
-than ``limit`` of ours. The cost is one round trip per window (50 ms of a 10 s window: 0.5 %).
+HubSpot counts an app's requests over the last *window* seconds and answers 429 past its limit; a token
+bucket would let nearly twice the limit into one window. The rule here: a slot is busy while its request
+is in flight and for one full window after its answer arrived. HubSpot counts a request between our
+sending it and our receiving the answer, so no window of HubSpot's ever holds more than ``limit`` of ours,
+whatever the latency, at the cost of one round trip per window.
 
-The first request goes alone: its answer's headers may announce a lower limit than the configured one.
-A limit announced in ``X-HubSpot-RateLimit-Max`` per ``-Interval-Milliseconds`` that differs is held as
-well (a request must fit in both windows; a window over ``MAX_ANNOUNCED_WINDOW`` is not plausible and is
-ignored); an ``X-HubSpot-RateLimit-Remaining`` lower than what is known to be free (other processes share
-the app's budget) marks the difference busy for a window; a 429 pauses every request for its
-``Retry-After``, else until a window has passed.
-
-``RollingWindow`` is the rule's bookkeeping, driven by the caller's clock readings (property-tested);
-``Limiter`` (threads) and ``AsyncLimiter`` (one event loop) add only the waiting.
+The first request goes alone (its headers may announce a lower limit, which is then held too, unless its
+window is over ``MAX_ANNOUNCED_WINDOW``); a ``Remaining`` lower than what is known to be free marks the
+difference busy for a window; a 429 pauses every request for its ``Retry-After``, else a window.
+``RollingWindow`` is the rule's bookkeeping on the caller's clock (property-tested); ``Limiter`` (threads)
+and ``AsyncLimiter`` (one event loop) add the waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import re
 import threading
 import time
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hubspot_commprefs.client import MAX_SERVER_DELAY
 
-__all__ = [
-    "DEFAULT_RATE",
-    "MAX_ANNOUNCED_WINDOW",
-    "RATE_PRESETS",
-    "AsyncLimiter",
-    "Limiter",
-    "Rate",
-    "RollingWindow",
-]
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # HubSpot's per-app limits per rolling 10 seconds (see the README's table of tiers).
 RATE_PRESETS: dict[str, str] = {
@@ -51,9 +40,9 @@ RATE_PRESETS: dict[str, str] = {
 }
 DEFAULT_RATE = "100/10s"
 
-MAX_ANNOUNCED_WINDOW = MAX_SERVER_DELAY
-"""The longest window announced in HubSpot's headers that is held; a longer one is ignored (holding it
-would wait longer than the client ever waits for HubSpot)."""
+MAX_ANNOUNCED_WINDOW = (
+    MAX_SERVER_DELAY  # a longer announced window would wait longer than the client ever does
+)
 
 _RATE_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(?:(\d+(?:\.\d+)?)\s*(ms|s|m|min)?|(ms|s|m|min))\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, None: 1.0}
@@ -94,9 +83,8 @@ Rate.__module__ = "hubspot_commprefs"  # shown under its public name (see the pa
 
 
 class RollingWindow:
-    """The slots of one rate: ``in_flight`` requests, and when each finished one ended (sorted): it frees
-    a window later. Ended moments are kept two windows more, for ``observe``: at most about three times
-    ``limit`` of them."""
+    """The slots of one rate: ``in_flight`` requests, and when each finished one ended (sorted; it frees a
+    window later, and is kept two windows more for ``observe``)."""
 
     def __init__(self, rate: Rate) -> None:
         self.limit = rate.limit
@@ -113,7 +101,7 @@ class RollingWindow:
         return other
 
     def _freed(self, now: float) -> int:
-        """How many finished slots are free again at ``now`` (the index of the first still busy)."""
+        """How many finished slots are free again at ``now``."""
         ended = self.ended
         forgotten = bisect_right(ended, now - 3 * self.window)
         if forgotten:
@@ -145,9 +133,8 @@ class RollingWindow:
         self.ended[at:at] = [now] * count
 
     def observe(self, now: float, *, sent_at: float, remaining: int) -> int:
-        """Take in HubSpot's count of what is left, from the answer to a request sent at ``sent_at``: mark
-        busy (and return) the requests HubSpot counts that were not ours. Ours are every slot busy now and
-        every slot that freed since ``sent_at`` (HubSpot may have answered before they freed)."""
+        """Take in HubSpot's count of what is left, answering a request sent at ``sent_at``: mark busy (and
+        return) the requests it counts that were not ours (ours: every slot busy now or freed since)."""
         self._freed(now)  # forgets what is too old to matter
         ours = self.in_flight + len(self.ended) - bisect_right(self.ended, sent_at - self.window)
         unknown = self.limit - ours - max(0, remaining)
@@ -168,7 +155,7 @@ class RollingWindow:
 
 class _Windows:
     """What both faces share: the configured window, HubSpot's announced one, the first request going
-    alone, 429 pauses. Not locked: the faces call it under their lock, or from one event loop."""
+    alone, 429 pauses; each change made inside the face's ``_changing()`` (its lock, its wake-up)."""
 
     def __init__(self, rate: Rate, *, probe_first: bool = True) -> None:
         self.rate = rate
@@ -178,6 +165,9 @@ class _Windows:
         self._probing = probe_first  # until the first answer, one request at a time
         self._started = 0
         self._held_until = -math.inf  # while a request waits for the rate: until when
+
+    def _changing(self) -> contextlib.AbstractContextManager[object]:
+        raise NotImplementedError
 
     @property
     def windows(self) -> tuple[RollingWindow, ...]:
@@ -203,40 +193,50 @@ class _Windows:
         return delay
 
     def rate_wait(self) -> float:
-        """Seconds left before a request held back by the rate (a full window, a 429's pause) may go; 0
-        when none is. For a progress display."""
+        """Seconds before a request held back by the rate may go (0: none is); for a progress display."""
         return max(0.0, self._held_until - time.monotonic())
 
-    def _release(self) -> None:
-        self._probing = False
-        now = time.monotonic()
-        for window in self.windows:
-            window.release(now)
+    def release(self) -> None:
+        """A request ended (answered, failed or abandoned)."""
+        with self._changing():
+            self._probing = False
+            now = time.monotonic()
+            for window in self.windows:
+                window.release(now)
 
-    def _observe(
-        self, sent_at: float, remaining: int | None, limit: int | None, interval: float | None
+    def observe(
+        self,
+        sent_at: float,
+        *,
+        remaining: int | None,
+        limit: int | None = None,
+        interval: float | None = None,
     ) -> None:
-        if (
-            limit is not None
-            and interval is not None
-            and (limit, interval) != self._announced
-            and limit >= 1
-            and 0 < interval <= MAX_ANNOUNCED_WINDOW
-        ):
-            self._announced = (limit, interval)
-            announced = Rate(limit, interval)
-            self.hubspot = None if announced == self.rate else self.configured.copy(announced)
-        if remaining is not None:
-            window = self.hubspot or self.configured
-            window.observe(time.monotonic(), sent_at=sent_at, remaining=remaining)
+        """Take in the rate-limit headers of the answer to a request sent at ``sent_at``."""
+        with self._changing():
+            if (
+                limit is not None
+                and interval is not None
+                and (limit, interval) != self._announced
+                and limit >= 1
+                and 0 < interval <= MAX_ANNOUNCED_WINDOW
+            ):
+                self._announced = (limit, interval)
+                announced = Rate(limit, interval)
+                self.hubspot = None if announced == self.rate else self.configured.copy(announced)
+            if remaining is not None:
+                window = self.hubspot or self.configured
+                window.observe(time.monotonic(), sent_at=sent_at, remaining=remaining)
 
-    def _rate_limited(self, retry_after: float | None) -> None:
-        now = time.monotonic()
-        for window in self.windows:
-            if retry_after is not None and 0 <= retry_after < math.inf:
-                window.pause(now, min(retry_after, MAX_SERVER_DELAY))
-            else:
-                window.fill(now)
+    def rate_limited(self, retry_after: float | None = None) -> None:
+        """A 429: pause for its ``Retry-After``, else fill the window."""
+        with self._changing():
+            now = time.monotonic()
+            for window in self.windows:
+                if retry_after is not None and 0 <= retry_after < math.inf:
+                    window.pause(now, min(retry_after, MAX_SERVER_DELAY))
+                else:
+                    window.fill(now)
 
 
 class Limiter(_Windows):
@@ -248,6 +248,12 @@ class Limiter(_Windows):
         super().__init__(rate, probe_first=probe_first)
         self._changed = threading.Condition()
         self._cancelled = False
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        with self._changed:
+            yield
+            self._changed.notify_all()
 
     def acquire(self) -> float | None:
         with self._changed:
@@ -261,31 +267,8 @@ class Limiter(_Windows):
             return None
 
     def cancel(self) -> None:
-        with self._changed:
+        with self._changing():
             self._cancelled = True
-            self._changed.notify_all()
-
-    def release(self) -> None:
-        with self._changed:
-            self._release()
-            self._changed.notify_all()
-
-    def observe(
-        self,
-        sent_at: float,
-        *,
-        remaining: int | None,
-        limit: int | None = None,
-        interval: float | None = None,
-    ) -> None:
-        with self._changed:
-            self._observe(sent_at, remaining, limit, interval)
-            self._changed.notify_all()
-
-    def rate_limited(self, retry_after: float | None = None) -> None:
-        with self._changed:
-            self._rate_limited(retry_after)
-            self._changed.notify_all()
 
 
 class AsyncLimiter(_Windows):
@@ -294,6 +277,11 @@ class AsyncLimiter(_Windows):
     def __init__(self, rate: Rate, *, probe_first: bool = True) -> None:
         super().__init__(rate, probe_first=probe_first)
         self._changed = asyncio.Event()
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        yield
+        self._changed.set()
 
     async def acquire(self) -> float:
         while True:
@@ -309,22 +297,3 @@ class AsyncLimiter(_Windows):
                 pass
             finally:
                 self._held_until = -math.inf
-
-    def release(self) -> None:
-        self._release()
-        self._changed.set()
-
-    def observe(
-        self,
-        sent_at: float,
-        *,
-        remaining: int | None,
-        limit: int | None = None,
-        interval: float | None = None,
-    ) -> None:
-        self._observe(sent_at, remaining, limit, interval)
-        self._changed.set()
-
-    def rate_limited(self, retry_after: float | None = None) -> None:
-        self._rate_limited(retry_after)
-        self._changed.set()

@@ -1,10 +1,7 @@
-"""A one-line progress bar with rate and ETA, drawn on a terminal only (quiet when output is piped).
-
-It counts the rows that did not end ``ok`` by outcome, with the words of the run's summary (``2 error,
-4 invalid, 1 duplicate``), and says when the rate limiter holds the requests back (``waiting for the rate
-limit (8 s)``): its owner calls ``refresh`` now and then, so the line moves while no row finishes. When
-the rows themselves go to the same terminal, ``clear`` erases the bar before a row is printed; the next
-``advance`` draws it again below, so it never stays between rows.
+"""A one-line progress bar with rate and ETA, on a terminal only: it counts the rows by ``kind`` and names
+those not checked or failed with the summary's words (``3 empty, 1 invalid, 2 errors``), and says when the
+rate limiter holds the requests (``waiting for the rate limit (8 s)``; ``refresh`` redraws it meanwhile).
+``clear`` erases it before a row is printed on the same terminal, so it never stays between rows.
 """
 
 from __future__ import annotations
@@ -16,16 +13,36 @@ from collections import Counter, deque
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["ProgressBar", "format_duration"]
+    from hubspot_commprefs.bulk._engine import LookupOutcome
 
 _BAR_WIDTH = 24
 _REDRAW_EVERY = 0.1  # seconds
 _RATE_WINDOW = 10.0  # the rate shown is over the last ten seconds
-_HISTORY_STEP = 0.05  # seconds between two readings kept for the rate (not one per row: a long run's
-# history would hold tens of thousands)
-COUNTED_OUTCOMES = ("cannot-tell", "duplicate", "error", "invalid")  # shown apart, as the summary names them
+_HISTORY_STEP = 0.05  # seconds between two readings kept for the rate (not one per row)
+NOT_CHECKED = ("empty", "invalid", "duplicate")
+FAILED = ("error", "cannot tell")
+
+
+def kind(outcome: LookupOutcome) -> str:
+    """What a row is counted as: ``may email``, ``opted out``, ``checked`` (ok, unsubscribe-all not asked), or
+    one of ``NOT_CHECKED`` and ``FAILED``."""
+    name = outcome.outcome
+    if name == "ok":
+        wide = outcome.unsubscribed_from_all
+        return "checked" if wide is None else "opted out" if wide else "may email"
+    if name == "invalid" and not outcome.subscriber.strip():
+        return "empty"
+    return "cannot tell" if name == "cannot-tell" else name
+
+
+def counted(counts: Mapping[str, int], kinds: Iterable[str], *, zeros: bool = False) -> str:
+    """``3 empty, 1 invalid, 2 errors``: each of ``kinds`` with its count (those at 0 only with ``zeros``)."""
+    words = ((counts.get(name, 0), name) for name in kinds)
+    return ", ".join(
+        f"{n} {name}{'s' if name == 'error' and n != 1 else ''}" for n, name in words if n or zeros
+    )
 
 
 def format_duration(seconds: float) -> str:
@@ -36,10 +53,8 @@ def format_duration(seconds: float) -> str:
 
 
 class ProgressBar:
-    """``done/total, percent, rows per second, ETA`` on one line of ``stream`` (stderr by default).
-
-    ``enabled=None`` draws only when the stream is a terminal.
-    """
+    """``done/total, percent, rows per second, ETA`` on one line of ``stream`` (stderr by default);
+    ``enabled=None``: only on a terminal."""
 
     def __init__(
         self,
@@ -65,10 +80,9 @@ class ProgressBar:
         self._width = 0  # of the line drawn last, for clear()
 
     def advance(self, count: int = 1, *, outcome: str | None = None) -> None:
-        """``count`` more rows finished; ``outcome`` (``error``, ``cannot-tell``, ``invalid``, ``duplicate``) is
-        counted."""
+        """``count`` more rows finished, of the kind ``outcome`` (see ``kind``) when given."""
         self.done += count
-        if outcome in COUNTED_OUTCOMES:
+        if outcome is not None:
             self.outcomes[outcome] += count
         now = self._clock()
         history = self._history
@@ -84,8 +98,7 @@ class ProgressBar:
         self._draw(self._clock())
 
     def clear(self) -> None:
-        """Erase the line, so that what is printed next on the terminal starts on a clean line; the next
-        ``advance`` or ``refresh`` draws it again."""
+        """Erase the line before something else is printed; the next ``advance`` draws it again."""
         if self.enabled and self._width:
             self._write("\r" + " " * self._width + "\r")
             self._width = 0
@@ -101,8 +114,7 @@ class ProgressBar:
         self._width = len(line)
 
     def _write(self, text: str) -> None:
-        """Draw ``text``; a stream that cannot take it (closed, a broken pipe) turns the bar off: a
-        progress display never stops the work it shows."""
+        """Draw ``text``; a stream that cannot take it (closed, a broken pipe) turns the bar off, not the run."""
         if not self.enabled:
             return
         try:
@@ -123,7 +135,8 @@ class ProgressBar:
         filled = int(fraction * _BAR_WIDTH)
         left = self.total - self.done
         eta = format_duration(left / rate) if rate > 0 else "?"
-        counts = "".join(f", {count} {name}" for name, count in sorted(self.outcomes.items()) if count)
+        counts = counted(self.outcomes, (*NOT_CHECKED, *FAILED))
+        counts = f", {counts}" if counts else ""
         held = self.waiting() if self.waiting is not None else 0.0
         wait = f", waiting for the rate limit ({math.ceil(held)} s)" if held > 0 else ""
         return (

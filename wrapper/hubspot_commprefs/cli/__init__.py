@@ -15,8 +15,7 @@ from hubspot_commprefs._logging import unknown_level_warning
 from hubspot_commprefs._version import __version__
 from hubspot_commprefs.cli import commands
 from hubspot_commprefs.cli._arguments import CommandLineParser
-from hubspot_commprefs.cli._parsers import add_checks, add_lookups
-from hubspot_commprefs.cli.commands import bulk
+from hubspot_commprefs.cli._parsers import add_bulk, add_checks, add_lookups
 from hubspot_commprefs.cli.commands._common import (
     BASE_URL_HELP,
     EXIT_FAILED,
@@ -57,7 +56,7 @@ def build_parser() -> CommandLineParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_lookups(subparsers)
-    bulk.register(subparsers)  # its parser and its run, in its own module (stdlib-only at import)
+    add_bulk(subparsers)
     add_checks(subparsers)
     return parser
 
@@ -68,11 +67,7 @@ def _runner(args: argparse.Namespace) -> Callable[[argparse.Namespace], int] | s
         missing = harness_problem(args.command)
         if missing is not None:
             return missing
-    runs: str | None = getattr(args, "runs", None)
-    if runs is None:
-        run: Callable[[argparse.Namespace], int] = args.run
-        return run
-    module, function = runs.split(".")
+    module, function = args.runs.split(".")
     return cast(
         "Callable[[argparse.Namespace], int]",
         getattr(importlib.import_module(f"{commands.__name__}.{module}"), function),

@@ -69,6 +69,96 @@ def add_lookups(subparsers: Subparsers) -> None:
     wide.set_defaults(runs="lookup.run_unsubscribe_all")
 
 
+BULK_DESCRIPTION = f"""\
+Look up every subscriber of INPUT and write one row per input row, in input order: INPUT's --keep columns,
+then the row number, the id, the outcome (ok, error, cannot-tell, invalid, duplicate), whether the contact
+is unsubscribed from all email (empty when HubSpot's answer cannot tell), its subscription statuses and
+the error of a row that failed. INPUT: a CSV whose email column is found by name or given with --column,
+a file of one id per line, or - for stdin. OUTPUT starts with a byte-order mark when a CSV INPUT does, and
+ends its lines as INPUT does. Requests stay under --rate in every rolling window, slowing down on HubSpot's
+rate-limit headers and 429s. Every finished row is on disk at once (early ones in OUTPUT.journal): after
+Ctrl-C or a crash, --resume does only the rows not done. The token is read from {TOKEN_ENV}."""
+BULK_EPILOG = """\
+rates: REQUESTS/WINDOW (100/10s, 50/s, 20/500ms) or a HubSpot tier: free and starter = 100/10s,
+professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100/10s).
+
+exit codes: 0 every row done, none an error or cannot tell (empty, invalid and duplicate ids are counted
+apart: with --strict they make it 1); 1 some rows are errors or cannot tell; 2 a usage error (a bad option
+or --keep column, unreadable INPUT, OUTPUT exists without --resume or --overwrite, is being written by
+another run, does not belong to INPUT or was made with another --check or --keep, or cannot be written);
+3 stopped early, rows not done (the token was refused, the daily limit is used up, a 429 asked to wait
+over 60 s, the server looks down, a row could not be written): run again with --resume; 130 interrupted
+(Ctrl-C): finished rows are on disk, run again with --resume."""
+
+
+def add_bulk(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "bulk",
+        help="look many contacts up, at the rate limit, resumably",
+        description=BULK_DESCRIPTION,
+        epilog=BULK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "input", metavar="INPUT", help="a CSV file, a file of one id per line, or - for stdin"
+    )
+    parser.add_argument("-o", "--output", metavar="OUTPUT", help="where to write the rows (default stdout)")
+    parser.add_argument(
+        "--format",
+        choices=("csv", "jsonl"),
+        help="the output format (default: from OUTPUT's suffix, else csv)",
+    )
+    parser.add_argument(
+        "--column",
+        metavar="NAME|N",
+        help="the CSV column that holds the email address: its header's name, or its number from 1",
+    )
+    parser.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the CSV's first row is data (the email column: --column N, else the first holding an email)",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="COLUMNS",
+        help="copy these columns of INPUT (header names, comma-separated, or all) into each output row, "
+        "before the check's own, in INPUT's order",
+    )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="INPUT's text encoding, e.g. cp1252 for a CSV saved by Excel on Windows (default utf-8)",
+    )
+    parser.add_argument("--rate", default="100/10s", help="at most this many requests per rolling window")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=10,
+        metavar="N",
+        help="the most requests in flight at once (default 10)",
+    )
+    parser.add_argument(
+        "--check",
+        choices=("both", "unsubscribe-all", "statuses"),
+        default="both",
+        help="what to ask per contact (default both: two requests per contact)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 also when a row holds an empty, invalid or duplicate id"
+    )
+    parser.add_argument("--resume", action="store_true", help="continue OUTPUT: do only the rows not done")
+    parser.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="with --resume: look the error and cannot-tell rows up again",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="start OUTPUT over if it exists")
+    add_progress_option(parser, shows="the progress bar")
+    add_record_option(parser)
+    add_global_options(parser)
+    parser.set_defaults(runs="bulk.run")
+
+
 def add_json_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print HubSpot's JSON body as received, byte for byte"

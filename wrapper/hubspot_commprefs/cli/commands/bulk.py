@@ -1,171 +1,90 @@
-"""``hubspot-commprefs bulk INPUT``: look many contacts up at HubSpot's rate-limit ceiling, resumably."""
+"""``hubspot-commprefs bulk INPUT``: look many contacts up at HubSpot's rate-limit ceiling, resumably (its
+parser: ``cli._parsers.add_bulk``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from hubspot_commprefs import CommPrefs, CommPrefsError, bulk
+from hubspot_commprefs._errors import AuthenticationError, PermissionDeniedError
 from hubspot_commprefs._logging import REDACTED, secret_from
+from hubspot_commprefs.bulk import (
+    COLUMNS,
+    FAILED,
+    NOT_CHECKED,
+    BulkInputError,
+    InputSource,
+    OrderedSink,
+    Rate,
+    RecordWriter,
+    ResumeState,
+    counted,
+    journal_path,
+    kind,
+    load_resume,
+    open_writer,
+    output_format_for,
+    retry_errors,
+)
 from hubspot_commprefs.cli.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_STOPPED,
     EXIT_USAGE,
     TOKEN_ENV,
-    add_global_options,
-    add_record_option,
     client_options,
     fail,
     stdout_to_devnull,
     warn,
 )
+from hubspot_commprefs.client import MAX_SERVER_DELAY
+from hubspot_commprefs.client._options import check_int64
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Iterator
 
-ORDER = 30
-DESCRIPTION = f"""\
-Look up every subscriber of INPUT and write one row per input row, in input order: the row number, the
-id, the outcome (ok, error, cannot-tell, invalid, duplicate), whether the contact is unsubscribed from all
-email (empty when HubSpot's answer cannot tell: not COMPLETE, with errors, or a wide status this client does
-not know), its subscription statuses, and the error of a row that failed. INPUT is a CSV file whose email column is found
-by name (email, e-mail, email address, subscriber...) or given with --column (a name, or a number from 1;
---no-header when the first row is data), a file with one id per line, or - for standard input. INPUT is
-read as UTF-8 unless --encoding names another. The token is read from {TOKEN_ENV}.
-
-Requests are paced under --rate in every rolling window, as HubSpot counts them; the pace slows down when
-HubSpot's rate-limit headers or a 429 say so, and rate-limited rows are retried. Every finished row is on
-disk at once (rows that finish early wait in OUTPUT.journal), so after Ctrl-C or a crash, --resume does
-only the rows not yet done, with the same --check as the run it continues. Rows whose outcome is error
-or cannot-tell stay done unless --retry-errors is given too: then they are looked up again and OUTPUT is
-rewritten in input order (invalid and duplicate rows stay as they are). A server that looks down (20 requests in a row
-without an answer, or twice --concurrency when larger) stops the run instead of failing every row."""
-EPILOG = """\
-rates: REQUESTS/WINDOW (100/10s, 50/s, 20/500ms) or a HubSpot tier: free and starter = 100/10s,
-professional and enterprise = 190/10s, api-limit-increase = 250/10s (default 100/10s).
-
-exit codes: 0 every row looked up; 1 some rows failed, cannot tell or hold an invalid id (each says why
-on its row); 2 a usage error (bad option, a --record DIR that cannot be written, unreadable INPUT: - with standard
-input closed, or a temporary directory too full to copy it; OUTPUT exists without --resume or
---overwrite, OUTPUT is being written by another run (named by its pid), an OUTPUT that does not belong
-to INPUT or was made with another --check (left as it was), an OUTPUT that cannot be written: a
-directory, a missing permission, a full disk, an unknown suffix without --format); 3 stopped early, with
-rows not done: every further lookup would fail the same way (the token was refused, 401/403, the daily
-limit is used up, a 429 asked to wait longer than 60 s, the server looks down), or a row could not be
-written (disk full, standard output closed), or an unexpected error: finished rows are on disk, run
-again with --resume; 130 interrupted (Ctrl-C): finished rows are on disk, run again with --resume."""
-
-
-def register(subparsers: Any) -> None:
-    import argparse
-
-    parser = subparsers.add_parser(
-        "bulk",
-        help="look many contacts up, at the rate limit, resumably",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "input", metavar="INPUT", help="a CSV file, a file of one id per line, or - for stdin"
-    )
-    parser.add_argument("-o", "--output", metavar="OUTPUT", help="where to write the rows (default stdout)")
-    parser.add_argument(
-        "--format",
-        choices=("csv", "jsonl"),
-        help="the output format (default: from OUTPUT's suffix, else csv)",
-    )
-    parser.add_argument(
-        "--column",
-        metavar="NAME|N",
-        help="the CSV column that holds the email address: its header's name, or its number from 1",
-    )
-    parser.add_argument(
-        "--no-header",
-        action="store_true",
-        help="the CSV's first row is data, not a header (the email column is --column N, else the first "
-        "whose first cell looks like an email address)",
-    )
-    parser.add_argument(
-        "--encoding",
-        metavar="NAME",
-        help="INPUT's text encoding, e.g. cp1252 for a CSV saved by Excel on Windows (default utf-8, "
-        "with or without a byte-order mark)",
-    )
-    parser.add_argument("--rate", default="100/10s", help="at most this many requests per rolling window")
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=10,
-        metavar="N",
-        help="the most requests in flight at once: the number of worker threads (default 10)",
-    )
-    parser.add_argument(
-        "--check",
-        choices=("both", "unsubscribe-all", "statuses"),
-        default="both",
-        help="what to ask per contact (default both: two requests per contact)",
-    )
-    parser.add_argument(
-        "--resume", action="store_true", help="continue OUTPUT: do only the rows not yet done"
-    )
-    parser.add_argument(
-        "--retry-errors",
-        action="store_true",
-        help="with --resume: look the rows whose outcome is error or cannot-tell up again (without it they "
-        "stay done)",
-    )
-    parser.add_argument("--overwrite", action="store_true", help="start OUTPUT over if it exists")
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument(
-        "--progress", action="store_true", default=None, help="draw the progress bar (default: on a terminal)"
-    )
-    progress.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
-    add_record_option(parser)
-    add_global_options(parser)
-    parser.set_defaults(run=run)
+    from hubspot_commprefs.bulk import InputRow
 
 
 class _Plan(NamedTuple):
-    rate: Any
-    source: Any  # an InputSource: the rows are read as the run needs them, never held
+    rate: Rate
+    source: InputSource  # the rows are read as the run needs them, never held
     total: int  # the input's rows, counted in a first pass that also refuses an unreadable input
     output: Path | None
     output_format: Any
-    resume: Any
+    resume: ResumeState
     lock: _OutputLock  # held until the run ends: OUTPUT is this run's alone
+    columns: tuple[str, ...]  # the kept columns of INPUT, then the check's
 
 
 class _Usage(Exception):  # noqa: N818 - a control-flow signal inside this module
     pass
 
 
-LOCK_ATTEMPTS = 5
-"""Times a run opens ``OUTPUT.lock`` again when the one it locked was removed meanwhile by the run that
-held it (ending): each time, another run got the file first, so this bounds a race, not a wait."""
+LOCK_ATTEMPTS = 5  # opening OUTPUT.lock again after the run that held it removed it: a race, not a wait
 
 
 class _OutputLock:
     """``OUTPUT.lock`` held with ``fcntl.flock`` while the run reads and writes OUTPUT, so that a second run
-    on the same OUTPUT (a cron job started twice) is refused at once instead of writing every row again.
-    The lock is the kernel's: it goes with the process on any exit, SIGKILL included, so a lock file left
-    by a killed run never blocks the next. The file holds the pid of the run, for the refusal to name;
-    it is removed (while still locked) when the run ends. Without ``fcntl`` (Windows) there is no lock."""
+    on it (a cron job started twice) is refused at once. The kernel's lock goes with the process on any
+    exit, so a file left by a killed run never blocks the next; it holds the run's pid, for the refusal,
+    and is removed (still locked) when the run ends. Without ``fcntl`` (Windows), no lock."""
 
     def __init__(self, output: Path | None) -> None:
         self.output = output
+        self.path = None if output is None else output.with_name(output.name + ".lock")
         self._fd: int | None = None
 
-    @property
-    def path(self) -> Path | None:
-        return None if self.output is None else self.output.with_name(self.output.name + ".lock")
-
     def acquire(self) -> None:
-        """Lock, or raise _Usage naming the run that holds the lock. Nothing to lock for standard output
-        or an OUTPUT that is not a file (a device)."""
+        """Lock, or raise _Usage naming the holder; nothing to lock for standard output or a device."""
         output, path = self.output, self.path
         if output is None or path is None or (output.exists() and not output.is_file()):
             return
@@ -193,22 +112,14 @@ class _OutputLock:
             os.close(fd)  # the run that held it removed it as it ended: lock the file there now
         raise _Usage(f"OUTPUT {output}: other runs keep taking it over; run again when they end")
 
-    def release(self) -> None:
+    def close(self) -> None:
         if self._fd is not None and self.path is not None:
             self.path.unlink(missing_ok=True)  # still locked: a run that opened it meanwhile tries again
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-HOLDER_READS = 50
-"""Times (10 ms apart) a refused run reads the lock file for the pid of the run that holds it: that run
-writes it just after taking the lock, over the pid of a killed run that left the file."""
+HOLDER_READS = 50  # reads, 10 ms apart, of the pid the holder writes just after taking the lock
 
 
 def _holder(fd: int) -> str:
@@ -227,7 +138,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's
-        return True
+        pass
     return True
 
 
@@ -252,24 +163,17 @@ def _check_output(output: Path) -> None:
             break
 
 
-def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, source: Any) -> Any:
-    from hubspot_commprefs.bulk import (
-        ResumeState,
-        journal_path,
-        load_resume,
-        retry_errors,
-    )
-
+def _resume_state(args: argparse.Namespace, plan: _Plan) -> ResumeState:
+    output, output_format, source = plan.output, plan.output_format, plan.source
+    assert output is not None
     journal = journal_path(output)
     # A JSON Lines OUTPUT is empty until row 1 finishes, while later rows already wait in the journal.
     started = any(path.exists() and path.stat().st_size > 0 for path in (output, journal))
-    if not started:
+    if not started or (args.overwrite and not args.resume):
         return ResumeState(written=0, journaled={})
     if not args.resume:
-        if args.overwrite:
-            return ResumeState(written=0, journaled={})
         raise _Usage(f"{output} exists: --resume to continue it, or --overwrite to start it over")
-    resume = load_resume(output, output_format, source.rows())
+    resume = load_resume(output, output_format, source.rows(), plan.columns)
     other = sorted(resume.checks - {args.check})
     if other:
         raise _Usage(
@@ -284,8 +188,6 @@ def _resume_state(args: argparse.Namespace, output: Path, output_format: Any, so
 def _check_options(args: argparse.Namespace) -> None:
     if args.concurrency < 1:
         raise _Usage(f"--concurrency must be at least 1, not {args.concurrency}")
-    from hubspot_commprefs.client._options import check_int64
-
     try:  # the client's check, now: else every row would be refused alike
         check_int64("--business-unit-id", args.business_unit_id)
     except ValueError as error:
@@ -302,15 +204,6 @@ def _check_options(args: argparse.Namespace) -> None:
 
 def _plan(args: argparse.Namespace) -> _Plan:
     """Check the options and read the input; raise _Usage with the message for a usage error."""
-    from hubspot_commprefs.bulk import (
-        BulkInputError,
-        InputSource,
-        Rate,
-        ResumeError,
-        ResumeState,
-        output_format_for,
-    )
-
     _check_options(args)
     output = Path(args.output) if args.output not in (None, "-") else None
     try:
@@ -321,7 +214,7 @@ def _plan(args: argparse.Namespace) -> _Plan:
                 raise _Usage("OUTPUT is INPUT: choose another output file")
             _check_output(output)
         source = InputSource(
-            args.input, column=args.column, header=not args.no_header, encoding=args.encoding
+            args.input, column=args.column, header=not args.no_header, encoding=args.encoding, keep=args.keep
         )
     except (ValueError, BulkInputError) as error:
         raise _Usage(str(error)) from None
@@ -332,37 +225,35 @@ def _plan(args: argparse.Namespace) -> _Plan:
             lock.acquire()  # before OUTPUT is read: no other run writes it from now on
         except OSError as error:
             raise _Usage(f"cannot write {_where(output)}: {error.strerror or error}") from None
-        resume = ResumeState(written=0, journaled={})
+        plan = _Plan(rate, source, total, output, output_format, ResumeState(0, {}), lock, ())
+        plan = plan._replace(columns=(*source.kept_names, *COLUMNS))
         if output is not None:
-            resume = _resume_state(args, output, output_format, source)
-    except (ValueError, BulkInputError, ResumeError, _Usage) as error:
-        lock.release()
+            plan = plan._replace(resume=_resume_state(args, plan))
+    except (ValueError, OSError, _Usage) as error:  # BulkInputError and ResumeError are ValueErrors
+        lock.close()
         source.close()
+        if isinstance(error, OSError):  # e.g. OUTPUT's journal cannot be read or rewritten
+            raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
         raise _Usage(str(error)) from None
-    except OSError as error:  # e.g. OUTPUT's journal cannot be read or rewritten
-        lock.release()
-        source.close()
-        raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
-    return _Plan(rate, source, total, output, output_format, resume, lock)
+    return plan
 
 
 def _where(output: Path | None) -> str:
     return f"OUTPUT {output}" if output is not None else "standard output"
 
 
-def _open_sink(args: argparse.Namespace, plan: _Plan) -> Any:
+def _open_sink(args: argparse.Namespace, plan: _Plan) -> OrderedSink:
     """The sink the rows go to; OSError when OUTPUT cannot be created or its header written."""
-    from hubspot_commprefs.bulk import OrderedSink, RecordWriter, journal_path, open_writer
-
-    output, resume = plan.output, plan.resume
+    output, resume, source = plan.output, plan.resume, plan.source
     secret = secret_from(os.environ.get(TOKEN_ENV))  # never written, whatever a server echoes
-    if output is None:
-        writer = RecordWriter(sys.stdout, plan.output_format, write_header=True)
+    options: dict[str, Any] = {"columns": plan.columns, "newline": source.newline}
+    if output is None:  # no byte-order mark on standard output
+        writer = RecordWriter(sys.stdout, plan.output_format, write_header=True, **options)
         return OrderedSink(writer, journal=None, secret=secret)
     output.parent.mkdir(parents=True, exist_ok=True)
     if args.overwrite:  # the journal of the run being overwritten must not come back on a later --resume
         journal_path(output).unlink(missing_ok=True)
-    writer = open_writer(output, plan.output_format, resume=args.resume)
+    writer = open_writer(output, plan.output_format, resume=args.resume, bom=source.bom, **options)
     try:
         return OrderedSink(
             writer,
@@ -382,9 +273,7 @@ def run(args: argparse.Namespace) -> int:
         plan = _plan(args)
     except (_Usage, ValueError) as error:
         return fail(str(error), EXIT_USAGE)
-    from hubspot_commprefs import CommPrefs, CommPrefsError
-
-    with plan.source, plan.lock:
+    with plan.source, contextlib.closing(plan.lock):
         try:
             client = CommPrefs(**options)
         except (CommPrefsError, ValueError) as error:
@@ -399,21 +288,28 @@ def run(args: argparse.Namespace) -> int:
         return _run(args, client, plan, sink)
 
 
-def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
-    from hubspot_commprefs import bulk
-
-    rate, source, total, output, _, resume, _ = plan
+def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: OrderedSink) -> int:
+    rate, source, total, output, _, resume, _, columns = plan
     done = bulk.DoneRows(resume.written, resume.journaled)
     # On stderr only. Rows printed to a terminal (no -o) share it with the bar: it is erased before each
     # row is written and drawn again below it, so it never stays between rows.
     progress = bulk.ProgressBar(total, done=len(done), enabled=args.progress, stream=sys.stderr)
     rows_on_terminal = output is None and progress.enabled and _isatty(sys.stdout)
+    kept_names = columns[: len(columns) - len(COLUMNS)]
+    kept: dict[int, tuple[str, ...]] = {}  # the --keep cells of the rows taken and not yet finished
+
+    def rows() -> Iterator[InputRow]:
+        for row in source.rows():
+            if row.kept and row.number not in done:
+                kept[row.number] = row.kept
+            yield row
 
     def record(outcome: Any) -> None:
         if rows_on_terminal:
             progress.clear()
-        sink.finish(outcome.row, outcome.to_record())
-        progress.advance(outcome=outcome.outcome)
+        cells = dict(zip(kept_names, kept.pop(outcome.row, ()), strict=False))
+        sink.finish(outcome.row, {**cells, **outcome.to_record()})
+        progress.advance(outcome=kind(outcome))
 
     engine = bulk.ThreadedBulkLookup(
         bulk.sync_call(client, business_unit_id=args.business_unit_id),
@@ -427,7 +323,7 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
     gentle_ctrl_c = _first_ctrl_c_finishes_the_rows_in_flight(engine)
     stopped: str | None = "interrupted"
     tick = progress.refresh if progress.enabled else None  # redrawn while the rate limit holds every row
-    outcomes = engine.outcomes(source.rows(), skip=done, total=total, tick=tick, tick_every=PROGRESS_REFRESH)
+    outcomes = engine.outcomes(rows(), skip=done, total=total, tick=tick, tick_every=PROGRESS_REFRESH)
     try:
         stopped = _drain(outcomes, _where(output))
     finally:
@@ -442,25 +338,29 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: Any) -> int:
         if output is None and stopped is not None and "cannot write" in stopped:
             stdout_to_devnull()  # a closed pipe: the interpreter's last flush must not fail again
         progress.close()
-        _print_summary(engine.stats, plan, sink, time.monotonic() - started, args=args, complete=complete)
+        _print_summary(
+            engine.stats,
+            progress.outcomes,
+            plan,
+            sink,
+            time.monotonic() - started,
+            args=args,
+            complete=complete,
+        )
     if stopped is not None:
         return fail(f"stopped: {stopped}", EXIT_STOPPED)
     if not complete:  # never exit 0 with rows missing from the output
-        missing = total - sink.next_row + 1
-        return fail(f"stopped: {_rows(missing)} not written", EXIT_STOPPED)
-    by_outcome = engine.stats.by_outcome
-    failed = sum(by_outcome.get(name, 0) for name in ("error", "cannot-tell", "invalid")) + resume.failed
-    return EXIT_FAILED if failed else EXIT_OK
+        return fail(f"stopped: {_rows(total - sink.next_row + 1)} not written", EXIT_STOPPED)
+    counts = progress.outcomes
+    errors = sum(counts[name] for name in FAILED) + resume.count("error", "cannot-tell")
+    unchecked = sum(counts[name] for name in NOT_CHECKED) + resume.count("invalid", "duplicate")
+    return EXIT_FAILED if errors or (args.strict and unchecked) else EXIT_OK
 
 
 def _first_ctrl_c_finishes_the_rows_in_flight(engine: Any) -> Any:
-    """While the run goes, the first Ctrl-C stops it gently: no further request, the rows in flight end
-    (each within the client's timeout) and are written, then the command exits 130 as on any Ctrl-C. A
-    second Ctrl-C stops it at once (the rows it abandons are looked up again by ``--resume``). Only from
-    the main thread, and only over Python's own handler; returns what puts that handler back."""
-    import signal
-    import threading
-
+    """The first Ctrl-C stops the run gently (no further request; the rows in flight end and are written; exit
+    130), a second at once. Only from the main thread, over Python's own handler; returns what puts it
+    back."""
     if (
         threading.current_thread() is not threading.main_thread()
         or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
@@ -475,8 +375,7 @@ def _first_ctrl_c_finishes_the_rows_in_flight(engine: Any) -> Any:
     return lambda: signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-PROGRESS_REFRESH = 0.5
-"""Seconds between two redraws of the bar while no row finishes."""
+PROGRESS_REFRESH = 0.5  # seconds between two redraws of the bar while no row finishes
 
 
 def _isatty(stream: Any) -> bool:
@@ -488,9 +387,6 @@ def _isatty(stream: Any) -> bool:
 
 def _drain(outcomes: Any, where: str) -> str | None:
     """Run the lookups to the end: None when nothing stopped them, else why they stopped."""
-    from hubspot_commprefs._errors import AuthenticationError, CommPrefsError, PermissionDeniedError
-    from hubspot_commprefs.client import MAX_SERVER_DELAY
-
     try:
         for _ in outcomes:
             pass  # each row was recorded by on_finish the moment it finished
@@ -528,36 +424,39 @@ def _rows(count: int) -> str:
 
 
 def _print_summary(
-    stats: Any, plan: _Plan, sink: Any, elapsed: float, *, args: argparse.Namespace, complete: bool
+    stats: Any, counts: Any, plan: _Plan, sink: OrderedSink, elapsed: float, *, args: Any, complete: bool
 ) -> None:
-    from hubspot_commprefs.bulk import journal_path
-
+    """One line on stderr: the rows done, each kind counted by name, the requests; then what to know."""
     output, resume, total = plan.output, plan.resume, plan.total
     where = f"{output}: " if output is not None else ""
-    finished = sum(stats.by_outcome.values())
-    counts = ", ".join(f"{count} {name}" for name, count in sorted(stats.by_outcome.items()))
+    errors_before = resume.count("error", "cannot-tell")
     if args.resume and stats.rows == 0 and complete:
         print(
             f"hubspot-commprefs: {where}nothing to do: all {_rows(total)} were done already "
-            f"({resume.failed} failed; --retry-errors looks those up again)",
+            f"({errors_before} errors or cannot tell; --retry-errors looks those up again)",
             file=sys.stderr,
         )
         return
+    checked = counts["may email"] + counts["opted out"] + counts["checked"]
+    split = f": {counted(counts, ('may email', 'opted out'), zeros=True)}" if args.check != "statuses" else ""
     before = ""
     if args.resume:
-        before = f"; {_rows(resume.done)} done before ({resume.failed} failed), {total} in all"
+        unchecked_before = resume.count("invalid", "duplicate")
+        before = (
+            f"; {_rows(resume.done)} done before ({errors_before} errors or cannot tell, {unchecked_before} "
+            f"not checked), {total} in all"
+        )
     print(
-        f"hubspot-commprefs: {where}{finished} of {_rows(stats.rows)} finished"
-        f"{f' ({counts})' if counts else ''} in {elapsed:.1f} s: "
-        f"{stats.requests} requests ({stats.requests / elapsed if elapsed else 0:.1f}/s), "
-        f"{stats.rate_limited} answered 429{before}",
+        f"hubspot-commprefs: {where}{sum(counts.values())} of {_rows(stats.rows)} done in {elapsed:.1f} s: "
+        f"{checked} checked{split}; not checked: {counted(counts, NOT_CHECKED, zeros=True)}; "
+        f"{counted(counts, FAILED, zeros=True)}; {stats.requests} requests "
+        f"({stats.requests / elapsed if elapsed else 0:.1f}/s), {stats.rate_limited} answered 429{before}",
         file=sys.stderr,
     )
-    cannot_tell = stats.by_outcome.get("cannot-tell", 0)
-    if cannot_tell:
+    if counts["cannot tell"]:
         print(
-            f"hubspot-commprefs: cannot tell for {_rows(cannot_tell)} (outcome cannot-tell): HubSpot's answer "
-            "was not COMPLETE, held errors or a status this client does not know; their "
+            f"hubspot-commprefs: cannot tell for {_rows(counts['cannot tell'])} (outcome cannot-tell): HubSpot's "
+            "answer was not COMPLETE, held errors or a status this client does not know; their "
             "unsubscribed_from_all is left empty, never false",
             file=sys.stderr,
         )
