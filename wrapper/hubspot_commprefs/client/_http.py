@@ -24,7 +24,7 @@ import anyio
 import httpcore
 import httpx
 
-from hubspot_commprefs._errors import APIError, APITimeoutError, ResponseTooLargeError
+from hubspot_commprefs._errors import APITimeoutError, ResponseTooLargeError
 from hubspot_commprefs._logging import logger, redact_headers, secret_of
 from hubspot_commprefs.client._results import (
     answer_error,
@@ -265,62 +265,64 @@ def read_body(response: httpx.Response, limit: int, at: float | None) -> bytes:
     return read_chunks(response.iter_raw(), response.headers, limit, at)
 
 
-_READING_ERRORS = (
-    BodyTooLargeError,
-    UnsupportedEncodingError,
-    BadEncodingError,
-    DeadlinePassedError,
-    httpx.HTTPError,
-)
+@contextlib.contextmanager
+def _sending(client: BaseClient[Any], request: httpx.Request) -> Iterator[None]:
+    """Turn a failure to send ``request`` into its typed error."""
+    try:
+        yield
+    except httpx.HTTPStatusError as exc:  # an answer, which the caller's own response hook raised for
+        if client.recorder is not None:  # recorded if the hook read its body (httpx closed it after the hook)
+            client.recorder.record_response(request, exc.response)
+        raise answer_error(exc.response) from exc
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, request) from exc
+    except RuntimeError:
+        if client._http.is_closed:  # closed, maybe by another thread meanwhile
+            raise closed_error(client) from None
+        raise
 
 
-def _reading_error(
-    client: BaseClient[Any],
-    response: httpx.Response,
-    request: httpx.Request,
-    error: BodyTooLargeError
-    | UnsupportedEncodingError
-    | BadEncodingError
-    | DeadlinePassedError
-    | httpx.HTTPError,
-    seconds: float | None,
-) -> APIError:
-    """The typed error for a failure while the body of ``response`` was read."""
-    if isinstance(error, BodyTooLargeError):
+@contextlib.contextmanager
+def _reading(
+    client: BaseClient[Any], request: httpx.Request, response: httpx.Response, seconds: float | None
+) -> Iterator[None]:
+    """Turn a failure while the body of ``response`` was read into its typed error."""
+    try:
+        yield
+    except BodyTooLargeError as error:
         limit = client.max_response_bytes
-        return ResponseTooLargeError(
+        raise ResponseTooLargeError(
             f"HTTP {response.status_code} with a body over the client's limit of {limit:,} bytes "
             f"(max_response_bytes): reading stopped after {error.read:,} bytes "
             f"(Content-Encoding: {response.headers.get('content-encoding', 'none')})",
             status_code=response.status_code,
             headers=response.headers,
             limit=limit,
-        )
-    if isinstance(error, UnsupportedEncodingError):
-        return unexpected(
+        ) from error
+    except UnsupportedEncodingError as error:
+        raise unexpected(
             response,
             f"HTTP {response.status_code} with Content-Encoding {str(error)!r}, which the client did not ask "
             f"for (it accepts {ACCEPT_ENCODING})",
-        )
-    if isinstance(error, BadEncodingError):
-        return unexpected(
-            response, f"HTTP {response.status_code} with a body that cannot be decoded ({error})"
-        )
-    if isinstance(error, DeadlinePassedError):
-        return APITimeoutError(
+        ) from error
+    except BadEncodingError as error:
+        message = f"HTTP {response.status_code} with a body that cannot be decoded ({error})"
+        raise unexpected(response, message) from error
+    except DeadlinePassedError as error:
+        raise APITimeoutError(
             f"no complete answer in time from {request_line(request)}: the attempt's limit of {seconds:g} s passed"
-        )
-    return transport_error(error, request)
+        ) from error
+    except httpx.HTTPError as error:
+        raise transport_error(error, request) from error
 
 
-def _already_read(response: httpx.Response, limit: int) -> bytes | None:
-    """The body when an event hook of the caller's client read it already (httpx decoded it, unbounded)."""
+def _already_read(response: httpx.Response, limit: int) -> bool:
+    """Whether an event hook of the caller's client read the body already (httpx decoded it, unbounded)."""
     if not response.is_stream_consumed:
-        return None
-    content = response.content
-    if len(content) > limit:
-        raise BodyTooLargeError(len(content))
-    return content
+        return False
+    if len(response.content) > limit:
+        raise BodyTooLargeError(len(response.content))
+    return True
 
 
 def _log_request(request: httpx.Request) -> None:
@@ -344,28 +346,14 @@ def send(client: BaseClient[httpx.Client], request: httpx.Request, seconds: floa
     """Send ``request`` and read the answer within ``seconds`` (None: no limit) and the client's size cap,
     or raise a typed error. Redirects are never followed, whatever the caller's HTTP client says."""
     _log_request(request)
-    http = client._http
     limit = client.max_response_bytes
     with deadline(seconds) as at:
+        with _sending(client, request):
+            response = client._http.send(request, stream=True, follow_redirects=False)
         try:
-            response = http.send(request, stream=True, follow_redirects=False)
-        except httpx.HTTPStatusError as exc:  # an answer, which the caller's own response hook raised for
-            with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
-                exc.response.read()
-                if client.recorder is not None:
-                    client.recorder.record_response(request, exc.response)
-            raise answer_error(exc.response) from exc
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, request) from exc
-        except RuntimeError:
-            if http.is_closed:  # closed, maybe by another thread meanwhile
-                raise closed_error(client) from None
-            raise
-        try:
-            if _already_read(response, limit) is None:
-                response._content = read_body(response, limit, at)  # so that .content and .text work
-        except _READING_ERRORS as exc:
-            raise _reading_error(client, response, request, exc, seconds) from exc
+            with _reading(client, request, response, seconds):
+                if not _already_read(response, limit):
+                    response._content = read_body(response, limit, at)  # so that .content and .text work
         finally:
             response.close()
     return _received(client, request, response)
@@ -376,33 +364,19 @@ async def asend(
 ) -> httpx.Response:
     """``send`` for an ``httpx.AsyncClient``; the deadline also bounds the whole attempt (``anyio``)."""
     _log_request(request)
-    http = client._http
     limit = client.max_response_bytes
     with deadline(seconds) as at:
         try:
             with anyio.fail_after(seconds):
+                with _sending(client, request):
+                    response = await client._http.send(request, stream=True, follow_redirects=False)
                 try:
-                    response = await http.send(request, stream=True, follow_redirects=False)
-                except httpx.HTTPStatusError as exc:
-                    with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
-                        await exc.response.aread()
-                        if client.recorder is not None:
-                            client.recorder.record_response(request, exc.response)
-                    raise answer_error(exc.response) from exc
-                except httpx.HTTPError as exc:
-                    raise transport_error(exc, request) from exc
-                except RuntimeError:
-                    if http.is_closed:
-                        raise closed_error(client) from None
-                    raise
-                try:
-                    if _already_read(response, limit) is None:
-                        body = _BoundedBody(response.headers, limit)
-                        async for raw in response.aiter_raw():
-                            body.feed(raw, at)
-                        response._content = body.finish()
-                except _READING_ERRORS as exc:
-                    raise _reading_error(client, response, request, exc, seconds) from exc
+                    with _reading(client, request, response, seconds):
+                        if not _already_read(response, limit):
+                            body = _BoundedBody(response.headers, limit)
+                            async for raw in response.aiter_raw():
+                                body.feed(raw, at)
+                            response._content = body.finish()
                 finally:
                     await response.aclose()
         except TimeoutError as exc:  # anyio's: the attempt's deadline passed
