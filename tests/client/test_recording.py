@@ -8,9 +8,9 @@ import base64
 import gzip
 import json
 import logging
-import os
 import threading
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,9 +19,6 @@ from hubspot_commprefs.client._recording import RECORDING_FILE, Recorder, Record
 
 from tests.client_fixtures import STATUSES_BODY, TOKEN, async_client, ok, sync_client, wide_item
 from tests.spec_helpers import operations
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 STATUSES_PATH = operations()["getStatuses"][0].format(subscriberIdString="alice%40example.com")
 
@@ -242,10 +239,10 @@ def test_a_write_that_fails_changes_nothing_and_is_logged_once(
 ) -> None:
     client, _ = sync_client(ok(), record_to=tmp_path)
 
-    def full(fd: int, data: Any) -> int:
+    def full(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "write", full)
+    monkeypatch.setattr(Path, "open", full)
     with client, caplog.at_level(logging.WARNING, logger="hubspot_commprefs"):
         for _ in range(3):
             assert client.get_statuses("alice@example.com").is_complete

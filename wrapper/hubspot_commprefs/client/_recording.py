@@ -1,8 +1,5 @@
-"""Recordings: every answer a client (or the conformance suite) received, saved for ``mock-server --replay``.
-
-A recording is the directory ``DIR`` holding one file, ``DIR/recording.jsonl``: JSON Lines, one answer per
-line, appended in the order the answers arrived (so when a request was recorded twice, the later line is the
-latest answer). Each line is an object:
+"""Recordings: every answer a client (or the conformance suite) received, saved for ``mock-server --replay``
+in ``DIR/recording.jsonl``, one JSON object per answer, appended in arrival order (docs/harness.md):
 
     {"recording": 1, "recorded_at": "2026-05-02T10:11:12Z",
      "request": {"method": "GET", "path": "/communication-preferences/<version>/statuses/alice%40example.com",
@@ -10,23 +7,11 @@ latest answer). Each line is an object:
      "response": {"status": 200, "headers": {"content-type": "application/json;charset=utf-8", ...},
                   "body": "{\\"status\\":\\"COMPLETE\\", ...}", "base64": false}}
 
-- ``path`` and ``query`` are as sent on the wire (percent-encoded); ``with_token`` says whether the request
-  carried the token of the client or suite that recorded it (the token itself is never written), false for
-  the suite's requests without one or with a wrong one.
-- ``headers`` keeps only those that matter to a client: ``content-type``, ``retry-after``,
-  ``x-hubspot-correlation-id`` and every ``x-hubspot-ratelimit-*`` (names in lower case; the value as the
-  bytes arrived, read as Latin-1). ``Authorization`` is a request header and is never written.
-- ``body`` is the body exactly as received after its ``Content-Encoding`` (gzip...) was decoded: as text
-  when it is valid UTF-8, else base64 with ``"base64": true``. The one change: if the server echoed the
-  token (8 characters or more) anywhere, it is written as ``[redacted]``, there and in every header value,
-  whether it came raw or with JSON's escapes (``=`` as ``\\u003d``): a JSON string literal that decodes to
-  a text holding the token is written again with ``[redacted]`` in its place (``scrub``, the one rule), so
-  that no ``json.loads`` of the line or of the body gives it back.
-
-Writes are safe from many threads and tasks: one lock per file in this process, and each line goes to the
-file in one append (``O_APPEND``), flushed at once. A line cut short by a crash is left alone (the next
-writer starts on a new line) and skipped, with a warning, by ``read_recording``. A write that fails (a full
-disk) never changes what the call does: it is logged as a warning once per recorder, and counted.
+``path`` and ``query`` are as sent; ``headers`` keeps those that matter to a client (``KEPT_HEADERS`` and
+``x-hubspot-ratelimit-*``); ``body`` is the decoded body, as text when UTF-8, else base64. The token is never
+written: where the server echoed it, it becomes ``[redacted]`` (``scrub``). Each line is one ``O_APPEND``
+write under a per-file lock; a line cut short by a crash is skipped when read; a failed write never changes
+what the call does (one warning per recorder, counted in ``failed``).
 """
 
 from __future__ import annotations
@@ -168,14 +153,8 @@ class Recorder:
                 },
             }
             line = json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
-            with self._lock:
-                descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                try:
-                    view = memoryview(line)
-                    while view:
-                        view = view[os.write(descriptor, view) :]
-                finally:
-                    os.close(descriptor)
+            with self._lock, self.path.open("ab") as file:  # O_APPEND: one line, at the end
+                file.write(line)
         except (OSError, ValueError, TypeError) as exc:  # recording must never change what a call does
             self.failed += 1
             if self.failed == 1:
