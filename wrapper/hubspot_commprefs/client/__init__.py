@@ -17,11 +17,7 @@ from hubspot_commprefs.client._http import (
     read_body,
     read_chunks,
 )
-from hubspot_commprefs.client._ids import (
-    MAX_ID_LENGTH,
-    id_problem,
-    normalise_subscriber_id,
-)
+from hubspot_commprefs.client._ids import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
 from hubspot_commprefs.client._options import (
     DEFAULT_BASE_URL,
     DEFAULT_CHANNEL,

@@ -1,9 +1,7 @@
-"""The clients: ``BaseClient`` (options, operations and request building), and ``CommPrefs`` and
-``AsyncCommPrefs``, which differ only in how they send and sleep.
-
-The operations come from the generated client, loaded with the first request (it and attrs cost more than
-the rest of this package): paths and parameters from its endpoints' ``_get_kwargs``, bodies parsed into its
-models, so a client regenerated for another API version works with no change here.
+"""The clients: ``BaseClient`` (options and request building), and ``CommPrefs`` and ``AsyncCommPrefs``,
+which differ only in how they send and sleep. Paths, parameters and models come from the generated client
+(loaded with the first request: it costs more than the rest of this package), so a client regenerated for
+another API version works with no change here.
 """
 
 from __future__ import annotations
@@ -66,8 +64,7 @@ ResultT = TypeVar("ResultT", bound="_ActionResult[Any, Any]")
 
 @dataclass(frozen=True, slots=True)
 class Operation(Generic[ResultT]):
-    """One operation: the generated endpoint's ``_get_kwargs`` ((subscriber id, channel=..., ...) ->
-    request kwargs), the generated model of its 200 body and the result type made of it."""
+    """One operation: the generated endpoint's ``_get_kwargs``, the model of its 200 body, its result type."""
 
     get_kwargs: Any
     model: Any
@@ -84,10 +81,7 @@ class Operations:
 
 @functools.cache
 def load_operations() -> Operations:
-    from hubspot_commprefs_client.api.subscription_statuses import (
-        get_statuses,
-        get_unsubscribe_all_status,
-    )
+    from hubspot_commprefs_client.api.subscription_statuses import get_statuses, get_unsubscribe_all_status
     from hubspot_commprefs_client.models import (
         ActionResponseWithResultsPublicStatus,
         ActionResponseWithResultsPublicWideStatus,
@@ -114,7 +108,7 @@ HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
 
 def _with_headers(headers: httpx.Headers, extra: object, option: str) -> httpx.Headers:
-    """A copy of ``headers`` with the headers of the option ``option`` (checked) set over them, ignoring case."""
+    """``headers`` with those of the option ``option`` (checked) set over them, names ignoring case."""
     merged = httpx.Headers(headers)
     for name, value in check_headers(extra, option).items():
         merged[name] = value
@@ -122,19 +116,11 @@ def _with_headers(headers: httpx.Headers, extra: object, option: str) -> httpx.H
 
 
 class BaseClient(Generic[HttpT]):
-    """What ``CommPrefs`` and ``AsyncCommPrefs`` share: the constructor and its options, ``with_options``,
-    and building a request.
-
-    ``access_token`` defaults to ``$HUBSPOT_ACCESS_TOKEN``; ``base_url`` to ``$HUBSPOT_BASE_URL`` or
-    ``https://api.hubapi.com``; ``timeout`` to ``DEFAULT_TIMEOUT`` (with ``http_client``, that client's own);
-    ``max_retries`` to 2. An ``http_client`` you pass is never closed here. ``default_headers`` go with every
-    request. ``max_response_bytes`` (10 MiB) caps an answer's decoded body (``ResponseTooLargeError``).
-    ``record_to`` (a directory) saves every answer for ``FakeHubSpot(replay=DIR)``, never the token.
-
-    Bounds: one attempt (connect, headers and the whole body) ends within the largest part of ``timeout``
-    in ``APITimeoutError``; a call makes at most ``max_retries + 1`` attempts, waiting at most 8.5 s
-    (backoff) or 60 s (what the server asks) between them: with the defaults, within 3 x 10 s + 2 x 60 s.
-    """
+    """The options and request building both clients share (options: docs/client.md). ``access_token``
+    defaults to ``$HUBSPOT_ACCESS_TOKEN``, ``base_url`` to ``$HUBSPOT_BASE_URL`` or HubSpot's host; an
+    ``http_client`` you pass is never closed here. Bounds: one attempt ends within the largest part of
+    ``timeout``; a call makes at most ``max_retries + 1`` attempts, waiting at most 8.5 s (backoff) or 60 s
+    (the server's delay) between them."""
 
     _http_type: type[HttpT]
     max_retries: int
@@ -195,9 +181,8 @@ class BaseClient(Generic[HttpT]):
         extra_headers: Mapping[str, str] | None = None,
         **extra: Any,
     ) -> httpx.Request:
-        """Check the arguments and build the request: TypeError/ValueError (``InvalidSubscriberIdError``
-        naming the id as given) before any I/O, CommPrefsError when this client cannot send. The timeout
-        travels in the request (httpx writes it there) and sets the attempt's deadline."""
+        """Check the arguments and build the request (before any I/O: TypeError/ValueError, or CommPrefsError
+        when this client cannot send); the timeout travels in the request and sets the attempt's deadline."""
         call_timeout = self.timeout if timeout is NOT_GIVEN else resolve_timeout(timeout)
         headers = self._headers
         if extra_headers is not None:
@@ -253,9 +238,8 @@ class BaseClient(Generic[HttpT]):
         default_headers: Mapping[str, str] | None = None,
         max_response_bytes: int | None = None,
     ) -> Self:
-        """A copy with some options changed (one not given, or None, is kept; ``timeout=None``: no limit),
-        checked as the constructor checks them; ``default_headers`` are merged over this client's. The copy
-        shares this client's HTTP client (and pool) without owning it: closing the copy closes nothing."""
+        """A copy with some options changed (one not given or None is kept; ``timeout=None``: no limit), its
+        ``default_headers`` merged over these; it shares this client's HTTP client without owning it."""
         copy = _copy.copy(self)
         copy._owns_http = False
         if base_url is not None:
@@ -355,10 +339,8 @@ class CommPrefs(BaseClient[httpx.Client]):
         concurrency: int = 10,
         check: Check = "both",
     ) -> Iterator[LookupOutcome]:
-        """Look many subscribers up, one ``LookupOutcome`` per id, in input order, under ``rate`` in every
-        rolling window (``"100/10s"``, ``"50/s"`` or a tier: ``starter``, ``professional``...). Invalid and
-        repeated ids are outcomes of their own; a refused token or an exhausted daily limit raises its
-        error after the outcomes before it. ``check``: ``both``, ``unsubscribe-all`` or ``statuses``."""
+        """One ``LookupOutcome`` per id, in input order, under ``rate`` in every rolling window (``"100/10s"``,
+        ``"50/s"`` or a tier); ``check``: ``both``, ``unsubscribe-all`` or ``statuses`` (docs/client.md)."""
         from hubspot_commprefs.bulk import lookup_many
 
         return lookup_many(
@@ -378,7 +360,6 @@ class CommPrefs(BaseClient[httpx.Client]):
         business_unit_id: int | None,
         **extra: Any,
     ) -> ResultT:
-        """One lookup, with retries: the typed result, or a typed error (arguments are checked first)."""
         request = self._build(operation, subscriber_id, channel, business_unit_id, **extra)
         seconds = attempt_seconds(request.extensions["timeout"])
 
@@ -402,11 +383,10 @@ class CommPrefs(BaseClient[httpx.Client]):
         self.close()
 
 
+# The event loop each HTTP client was first used in: per HTTP client, so that copies share the binding.
 _LOOPS: weakref.WeakKeyDictionary[httpx.AsyncClient, weakref.ref[asyncio.AbstractEventLoop]] = (
     weakref.WeakKeyDictionary()
 )
-"""The event loop each HTTP client was first used in, kept per HTTP client so that the copies
-``with_options`` makes, which share it, share its binding too."""
 
 
 class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
@@ -506,7 +486,6 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
         business_unit_id: int | None,
         **extra: Any,
     ) -> ResultT:
-        """One lookup, with retries: the typed result, or a typed error (arguments are checked first)."""
         request = self._build(operation, subscriber_id, channel, business_unit_id, **extra)
         seconds = attempt_seconds(request.extensions["timeout"])
 

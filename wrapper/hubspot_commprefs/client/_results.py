@@ -1,12 +1,7 @@
-"""Answers: an HTTP answer turned into the typed result of a 200 or the typed error of anything else, the
-results themselves, and HubSpot's rate-limit headers (``RateLimitInfo``). Pure (no I/O), shared by both
-clients and the bulk engine.
-
-A 200 is decoded once, refused when an object holds a key twice (``DuplicateKeyError``) and checked against
-the spec (``hubspot_commprefs.schemas``); the generated ``model`` is built only when a result first needs it.
-A 200 is an *operation* that may not be COMPLETE or may carry ``errors``: ``is_complete``,
-``raise_if_incomplete()`` and ``cannot_tell`` (the one "cannot tell" rule of ``lookup_many``, ``bulk`` and
-the command line) say so. Unknown enum values and fields are kept, never fatal.
+"""Answers: an HTTP answer turned into the typed result of a 200 (checked against the spec, its generated
+model built on first use) or the typed error of anything else; the results, with the one "cannot tell" rule
+(``cannot_tell``); HubSpot's rate-limit headers (``RateLimitInfo``). Pure (no I/O): shared by both clients
+and the bulk engine. Unknown enum values and fields are kept, never fatal.
 """
 
 from __future__ import annotations
@@ -98,8 +93,7 @@ class RateLimitInfo:
 
 
 def header_count(value: str | None, maximum: int | None = INT64_MAX) -> int | None:
-    """A count from a header (ASCII digits, at most ``maximum``), or None when absent or implausible. At
-    most 19 digits are read: Python's int() refuses long strings (4300 digits) with a ValueError."""
+    """A count from a header (at most 19 ASCII digits and ``maximum``), or None when absent or implausible."""
     if value is None:
         return None
     value = value.strip()
@@ -109,7 +103,7 @@ def header_count(value: str | None, maximum: int | None = INT64_MAX) -> int | No
     return number if maximum is None or number <= maximum else None
 
 
-def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date); ``None`` if malformed."""
     if value is None:
         return None
@@ -128,8 +122,7 @@ def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> f
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    now = now or dt.datetime.now(dt.UTC)
-    return max((when - now).total_seconds(), 0.0)
+    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
 
 
 COMPLETE = "COMPLETE"
@@ -139,10 +132,8 @@ NOT_SPECIFIED = "NOT_SPECIFIED"
 PORTAL_WIDE = "PORTAL_WIDE"
 BUSINESS_UNIT_WIDE = "BUSINESS_UNIT_WIDE"
 ERRORS_FIELD = "errors"
-_SHOWN = 200
-"""The most characters of a server's text shown in a message."""
-_MODEL_LOCK = threading.Lock()
-"""Held while a result's model is built, so that every thread sees the one model of a result."""
+_SHOWN = 200  # the most characters of a server's text shown in a message
+_MODEL_LOCK = threading.Lock()  # held while a result's model is built: every thread sees the one model
 
 
 def _text(value: object) -> str | None:
@@ -287,7 +278,6 @@ class _ActionResult(Sequence[ItemT], Generic[ModelT, ItemT]):
 
     @property
     def _shown_status(self) -> str:
-        """The operation's status for a repr (the server's text: the token scrubbed)."""
         return repr(scrub(str(self.model.status.value), secret_of(self._request)))
 
     @property
@@ -365,19 +355,13 @@ class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"
         """The status for the subscription type of this name (exact match first, then ignoring case)."""
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, not {type(name).__name__}")
-        results = self.model.results
-        found = next((s for s in results if s.subscription_name == name), None)
-        if found is not None:
-            return found
         folded = name.casefold()
-        return next(
-            (
-                s
-                for s in results
-                if isinstance(s.subscription_name, str) and s.subscription_name.casefold() == folded
-            ),
-            None,
-        )
+        matches = [
+            s
+            for s in self.model.results
+            if isinstance(s.subscription_name, str) and s.subscription_name.casefold() == folded
+        ]
+        return next((s for s in matches if s.subscription_name == name), next(iter(matches), None))
 
     @property
     def subscribed(self) -> list[PublicStatus]:
@@ -466,38 +450,32 @@ class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideSta
         return scrub(message, secret_of(self._request))
 
     def _unknown_of_type(self, wide_status_type: str) -> bool:
-        """Whether a wide status of this type (or of an unknown type) has a status this client does not know."""
         return any(
             not w.status.is_known
             and (w.wide_status_type == wide_status_type or not w.wide_status_type.is_known)
             for w in self.model.results
         )
 
-    def _known_or_raise(self, found: bool, wide_status_type: str, what: str) -> bool:
-        """``found`` when it is a yes or when every wide status of that type is known; else "cannot tell"."""
-        if found or not self._unknown_of_type(wide_status_type):
-            return found
-        raise self._cannot_tell(what)
+    def _opted_out_of(self, wide_status_type: str, what: str) -> bool:
+        """Whether a wide status of this type says UNSUBSCRIBED; "cannot tell" rather than a no when one
+        (of this type or an unknown one) has a status this client does not know."""
+        if any(w.wide_status_type == wide_status_type for w in self.opted_out):
+            return True
+        if self._unknown_of_type(wide_status_type):
+            raise self._cannot_tell(what)
+        return False
 
     @property
     def is_portal_wide(self) -> bool:
-        """Whether the contact opted out of all email of the whole portal; ``IncompleteResultError`` rather
-        than a no when a wide status is unknown to this client."""
-        return self._known_or_raise(
-            any(w.wide_status_type == PORTAL_WIDE for w in self.opted_out),
-            PORTAL_WIDE,
-            "of all email portal-wide",
-        )
+        """Whether the contact opted out of all email of the whole portal (``IncompleteResultError`` rather
+        than a no when a wide status is unknown to this client)."""
+        return self._opted_out_of(PORTAL_WIDE, "of all email portal-wide")
 
     @property
     def is_business_unit_wide(self) -> bool:
-        """Whether the contact opted out of all email of a business unit (see ``business_unit_ids``);
-        ``IncompleteResultError`` rather than a no when a wide status is unknown to this client."""
-        return self._known_or_raise(
-            any(w.wide_status_type == BUSINESS_UNIT_WIDE for w in self.opted_out),
-            BUSINESS_UNIT_WIDE,
-            "of all email of a business unit",
-        )
+        """Whether the contact opted out of all email of a business unit (see ``business_unit_ids``;
+        ``IncompleteResultError`` rather than a no when a wide status is unknown to this client)."""
+        return self._opted_out_of(BUSINESS_UNIT_WIDE, "of all email of a business unit")
 
     @property
     def business_unit_ids(self) -> list[int]:
