@@ -1,14 +1,9 @@
 """One attempt's I/O: send a request and read its answer within the attempt's deadline and size cap
-(``send``, ``asend``); a failure becomes a typed error.
-
-httpx's timeouts bound each read, not the exchange (a server trickling a byte every two seconds keeps
-``timeout=5`` waiting forever), so each attempt has a deadline, the largest part of its timeout. The HTTP
-clients this package creates (``bounded_http_client``) hold every socket operation to it by wrapping
-httpcore's network backend (two private attributes, as httpx has no public hook: httpx is pinned below 0.29
-and a test fails if the wrapping stops taking effect); ``anyio.fail_after`` bounds an async attempt; a
-caller's sync ``http_client`` is checked between the reads of the body. The body is read raw and decoded
-here with ``zlib``'s ``max_length``, so that a gzip bomb never expands past the cap (httpx would decode a
-whole chunk at once); the client asks for ``gzip, deflate`` only.
+(``send``, ``asend``); a failure becomes a typed error. httpx's timeouts bound each read, not the exchange,
+so the HTTP clients made here wrap httpcore's network backend (private attributes: httpx has no public hook;
+it is pinned below 0.29 and a test fails if the wrapping stops taking effect) to hold every socket operation
+to the deadline; ``anyio.fail_after`` bounds an async attempt. The body is read raw and decoded here with
+``zlib``'s ``max_length``, so that a gzip bomb never expands past the cap.
 """
 
 from __future__ import annotations
@@ -142,12 +137,6 @@ class _DeadlineBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         bounded = _until_deadline(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        bounded = _until_deadline(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)

@@ -32,7 +32,7 @@ import httpx
 from hubspot_commprefs._logging import MIN_SECRET_LENGTH, REDACTED, logger, scrub, secret_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
 RECORDING_FILE = "recording.jsonl"
 FORMAT_VERSION = 1
@@ -69,9 +69,8 @@ def _as_path(directory: object, option: str) -> Path:
 
 
 def prepare_recording_dir(directory: object, option: str = "record_to") -> Path:
-    """The recording file in ``directory``, which is created if missing; ``RecordingError`` naming
-    ``option`` when it is not a directory or the file cannot be written. A last line cut short by a
-    crash is ended here, so that the next answer starts on a line of its own."""
+    """The recording file in ``directory`` (created if missing; ``RecordingError`` naming ``option`` when it
+    cannot be); a last line cut short by a crash is ended, so that the next answer starts a line."""
     path = _as_path(directory, option)
     if path.exists() and not path.is_dir():
         raise RecordingError(f"{option}: {str(path)!r} is not a directory")
@@ -112,8 +111,7 @@ def _body_fields(body: bytes, secret: str | None) -> dict[str, Any]:
 
 
 class Recorder:
-    """Appends answers to ``DIR/recording.jsonl`` (see the module's docstring); ``directory`` is created
-    when missing. ``failed`` counts the answers that could not be written."""
+    """Appends answers to ``DIR/recording.jsonl``; ``failed`` counts the answers that could not be written."""
 
     def __init__(self, directory: str | os.PathLike[str], *, option: str = "record_to") -> None:
         self.path = prepare_recording_dir(directory, option)
@@ -204,7 +202,7 @@ class RecordedAnswer:
 
 
 class _BadLineError(Exception):
-    """Internal signal: the line is skipped with this reason."""
+    """The line is skipped for this reason."""
 
 
 def _field(mapping: Any, name: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -269,27 +267,9 @@ def parse_line(raw: bytes, number: int) -> RecordedAnswer:
     )
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) for every line; None for a line over ``MAX_LINE_BYTES`` (not kept in memory)."""
-    with path.open("rb") as file:
-        number = 0
-        while True:
-            raw = file.readline(MAX_LINE_BYTES + 1)
-            if not raw:
-                return
-            number += 1
-            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                while raw and not raw.endswith(b"\n"):  # skip the rest of it, a bounded piece at a time
-                    raw = file.readline(MAX_LINE_BYTES)
-                yield number, None
-                continue
-            yield number, raw
-
-
 def read_recording(directory: object, option: str = "replay") -> tuple[list[RecordedAnswer], list[str]]:
-    """Every answer of the recording in ``directory``, in file order, and why each line that could not be
-    read was skipped (``line 7: not a complete JSON object...``). ``RecordingError`` naming ``option`` when
-    there is no recording there."""
+    """Every answer of the recording in ``directory``, in file order, and why each line that could not be read
+    was skipped (``line 7: ...``); ``RecordingError`` naming ``option`` when there is no recording there."""
     path = _as_path(directory, option)
     if not path.exists():
         raise RecordingError(f"{option}: {str(path)!r} does not exist")
@@ -303,16 +283,18 @@ def read_recording(directory: object, option: str = "replay") -> tuple[list[Reco
     answers: list[RecordedAnswer] = []
     skipped: list[str] = []
     try:
-        for number, raw in _lines(target):
-            if raw is None:
-                skipped.append(f"line {number}: longer than {MAX_LINE_BYTES:,} bytes")
-                continue
-            if not raw.strip():
-                continue
-            try:
-                answers.append(parse_line(raw, number))
-            except _BadLineError as why:
-                skipped.append(f"line {number}: {why}")
+        with target.open("rb") as file:
+            for number, raw in enumerate(iter(lambda: file.readline(MAX_LINE_BYTES + 1), b""), 1):
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):  # not kept in memory
+                    rest = raw
+                    while rest and not rest.endswith(b"\n"):  # skip the rest, a bounded piece at a time
+                        rest = file.readline(MAX_LINE_BYTES)
+                    skipped.append(f"line {number}: longer than {MAX_LINE_BYTES:,} bytes")
+                elif raw.strip():
+                    try:
+                        answers.append(parse_line(raw, number))
+                    except _BadLineError as why:
+                        skipped.append(f"line {number}: {why}")
     except OSError as exc:
         raise RecordingError(f"{option}: cannot read {str(target)!r}: {exc.strerror or exc}") from None
     return answers, skipped
