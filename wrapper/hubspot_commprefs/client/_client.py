@@ -105,6 +105,7 @@ MAX_URL_LENGTH = 65536
 setup_logging()
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+_policy = functools.cache(RetryPolicy)  # one policy per max_retries, not one per call
 
 
 def _with_headers(headers: httpx.Headers, extra: object, option: str) -> httpx.Headers:
@@ -366,7 +367,7 @@ class CommPrefs(BaseClient[httpx.Client]):
         def attempt() -> ResultT:
             return parse_response(send(self, request, seconds), operation)
 
-        policy = RetryPolicy(self.max_retries)
+        policy = _policy(self.max_retries)
         return call_with_retries(attempt, policy, attempt_seconds=seconds)
 
     def close(self) -> None:
@@ -492,7 +493,7 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
         async def attempt() -> ResultT:
             return parse_response(await asend(self, request, seconds), operation)
 
-        policy = RetryPolicy(self.max_retries)
+        policy = _policy(self.max_retries)
         return await async_call_with_retries(attempt, policy, attempt_seconds=seconds)
 
     def _check_usable(self) -> None:

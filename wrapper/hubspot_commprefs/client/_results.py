@@ -618,18 +618,27 @@ def answer_error(response: httpx.Response) -> APIError:
     )
 
 
+class _Fractions(threading.local):
+    seen = False
+
+
+_FRACTIONS = _Fractions()
+
+
+def _fraction(text: str) -> float:
+    _FRACTIONS.seen = True
+    return float(text)
+
+
+_DECODER = json.JSONDecoder(parse_float=_fraction)  # one for every answer: the per-call benchmark needs it
+
+
 def _decode(content: bytes) -> tuple[Any, bool]:
-    """The decoded JSON, and whether it holds a number with a fraction part (the decoder calls back only
-    for those)."""
-    fractions = False
-
-    def fraction(text: str) -> float:
-        nonlocal fractions
-        fractions = True
-        return float(text)
-
-    body = json.loads(content, parse_float=fraction)
-    return body, fractions
+    """The decoded JSON (as ``json.loads`` reads bytes), and whether it holds a number with a fraction part
+    (the decoder calls back only for those; the flag is the thread's own)."""
+    _FRACTIONS.seen = False
+    body = _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
+    return body, _FRACTIONS.seen
 
 
 def _unreadable(response: httpx.Response, exc: ValueError | RecursionError) -> UnexpectedResponseError:
