@@ -16,6 +16,8 @@ from hubspot_commprefs import (
     MissingTokenError,
     ResponseTooLargeError,
 )
+from hubspot_commprefs.client._client import load_operations
+from hubspot_commprefs.client._http import attempt_seconds
 
 from tests.client_fixtures import (
     TOKEN,
@@ -107,15 +109,16 @@ async def test_a_bad_per_call_timeout_is_refused_before_any_request(timeout, err
 
 def test_the_per_call_timeout_sets_the_deadline_of_its_attempts():
     client, _ = sync_client(ok(), timeout=1.0)
-    op = client._ops.get_statuses
-    longer = client._build(client._http, op, "alice@example.com", "EMAIL", None, timeout=30)
-    shorter = client._build(client._http, op, "alice@example.com", "EMAIL", None, timeout=0.25)
-    unlimited = client._build(client._http, op, "alice@example.com", "EMAIL", None, timeout=None)
-    default = client._build(client._http, op, "alice@example.com", "EMAIL", None)
-    assert client.attempt_seconds(client._http, longer) == 30
-    assert client.attempt_seconds(client._http, shorter) == 0.25
-    assert client.attempt_seconds(client._http, unlimited) is None
-    assert client.attempt_seconds(client._http, default) == 1.0
+    op = load_operations().get_statuses
+
+    def seconds(**timeout):
+        request = client._build(op, "alice@example.com", "EMAIL", None, **timeout)
+        return attempt_seconds(request.extensions["timeout"])
+
+    assert seconds(timeout=30) == 30
+    assert seconds(timeout=0.25) == 0.25
+    assert seconds(timeout=None) is None
+    assert seconds() == 1.0
 
 
 def test_a_small_per_call_timeout_ends_a_trickled_answer_in_time_sync():

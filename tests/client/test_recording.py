@@ -8,20 +8,18 @@ import base64
 import gzip
 import json
 import logging
-import os
 import threading
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from hubspot_commprefs import CommPrefs, InternalServerError, NotFoundError, UnexpectedResponseError
+from hubspot_commprefs.client import _recording
 from hubspot_commprefs.client._recording import RECORDING_FILE, Recorder, RecordingError, read_recording
 
 from tests.client_fixtures import STATUSES_BODY, TOKEN, async_client, ok, sync_client, wide_item
 from tests.spec_helpers import operations
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 STATUSES_PATH = operations()["getStatuses"][0].format(subscriberIdString="alice%40example.com")
 
@@ -237,15 +235,30 @@ def test_a_line_cut_short_by_a_crash_stays_apart_and_is_skipped_when_read(tmp_pa
     assert skipped[0].startswith("line 2: not a complete JSON object")
 
 
+def test_a_line_over_the_limit_is_skipped_and_the_next_one_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _ = sync_client(ok(), record_to=tmp_path)
+    with client:
+        client.get_statuses("alice@example.com")
+    path = tmp_path / RECORDING_FILE
+    whole = path.read_bytes()
+    monkeypatch.setattr(_recording, "MAX_LINE_BYTES", len(whole))
+    path.write_bytes(whole + b"x" * (3 * len(whole)) + b"\n" + whole)
+    answers, skipped = read_recording(tmp_path)
+    assert [a.line for a in answers] == [1, 3]
+    assert skipped == [f"line 2: longer than {len(whole):,} bytes"]
+
+
 def test_a_write_that_fails_changes_nothing_and_is_logged_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     client, _ = sync_client(ok(), record_to=tmp_path)
 
-    def full(fd: int, data: Any) -> int:
+    def full(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "write", full)
+    monkeypatch.setattr(Path, "open", full)
     with client, caplog.at_level(logging.WARNING, logger="hubspot_commprefs"):
         for _ in range(3):
             assert client.get_statuses("alice@example.com").is_complete

@@ -1,15 +1,6 @@
-"""The client: ``CommPrefs`` and ``AsyncCommPrefs``, and what other sub-packages may use of it.
-
-One module per concept: ``_client`` (the clients: options, operations and request building shared by the
-sync and async ones), ``_http`` (one attempt's I/O, bounded in time and size), ``_ids`` (what a
-subscriber id may be), ``_retry`` (the retry policy and its two loops), ``_results`` (an answer turned
-into a typed result or error; the results; HubSpot's rate-limit headers), ``_options`` (named defaults
-and the option checkers) and ``_recording`` (answers saved for replay, loaded only when used). Token
-redaction and the logger are ``hubspot_commprefs._logging``, shared with the other sub-packages.
-
-Other sub-packages (bulk, cli, conformance, testing) import from here, never from those private modules.
-The client imports ``hubspot_commprefs.bulk`` only in ``lookup_many`` (bulk depends on the client, not
-the reverse).
+"""The client: ``CommPrefs`` and ``AsyncCommPrefs``, and what other sub-packages (bulk, cli, conformance,
+testing) may use of it; they import from here, never from its private modules (one per concept, see
+docs/architecture.md). The recording names load with their first use.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -25,13 +16,8 @@ from hubspot_commprefs.client._http import (
     deadline,
     read_body,
     read_chunks,
-    send,
 )
-from hubspot_commprefs.client._ids import (
-    MAX_ID_LENGTH,
-    id_problem,
-    normalise_subscriber_id,
-)
+from hubspot_commprefs.client._ids import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
 from hubspot_commprefs.client._options import (
     DEFAULT_BASE_URL,
     DEFAULT_CHANNEL,
@@ -69,7 +55,6 @@ _RECORDING = frozenset(
 
 
 def __getattr__(name: str) -> Any:
-    """The recording names load with their first use (only a client with ``record_to`` needs them)."""
     if name in _RECORDING:
         from hubspot_commprefs.client import _recording
 
@@ -117,5 +102,4 @@ __all__ = [
     "read_chunks",
     "read_recording",
     "resolve_base_url",
-    "send",
 ]

@@ -1,33 +1,16 @@
-"""HTTP for one attempt: send a request and read its answer within the attempt's deadline and size cap
-(``send`` for ``httpx.Client``, ``asend`` for ``httpx.AsyncClient``); a failure becomes a typed error.
-
-**Deadline.** httpx's timeouts bound each read, not the exchange: a server that sends its headers and
-then one byte every two seconds keeps a call with ``timeout=5`` waiting forever. Each attempt therefore
-gets a deadline (``attempt_seconds``: the largest part of its timeout, so 10 s by default), enforced:
-
-- for the HTTP clients this package creates, at every socket operation: ``bounded_http_client`` wraps the
-  httpcore network backend of each of the client's transports so that every connect, read and write waits
-  at most until the deadline (held in a context variable for the current thread or task), then raises
-  httpcore's own timeout, which httpx turns into ``httpx.ReadTimeout`` and the client into
-  ``APITimeoutError``. That reaches into two private attributes (``HTTPTransport._pool`` and the pool's
-  ``_network_backend``), because httpx has no public hook for a network backend; httpx is pinned below
-  0.29, and a test fails if the wrapping stops taking effect;
-- for the async client, whatever its HTTP client, also by ``anyio.fail_after`` around the attempt;
-- for a sync ``http_client`` the caller passed, between the reads of the body (so within the deadline plus
-  one read timeout).
-
-**Size cap.** The decoded body is capped while it is read (``max_response_bytes``, 10 MiB by default;
-HubSpot's answers are a few KB). httpx would decode a whole chunk of a gzip bomb at once (a 2.5 KB body
-sent with ``Content-Encoding: gzip, gzip`` expands to 1 GiB in one call), so the body is read raw and
-decoded here, layer by layer, with ``zlib``'s ``max_length``: no step produces more than ``_STEP`` bytes,
-and reading stops as soon as the cap is passed. The client asks for ``gzip, deflate`` only; another
-encoding is an ``UnexpectedResponseError``.
+"""One attempt's I/O: send a request and read its answer within the attempt's deadline and size cap
+(``send``, ``asend``); a failure becomes a typed error. httpx's timeouts bound each read, not the exchange,
+so the HTTP clients made here wrap httpcore's network backend (private attributes: httpx has no public hook;
+it is pinned below 0.29 and a test fails if the wrapping stops taking effect) to hold every socket operation
+to the deadline; ``anyio.fail_after`` bounds an async attempt. The body is read raw and decoded here with
+``zlib``'s ``max_length``, so that a gzip bomb never expands past the cap.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import time
 import zlib
 from typing import TYPE_CHECKING, Any
@@ -36,14 +19,12 @@ import anyio
 import httpcore
 import httpx
 
-from hubspot_commprefs._errors import (
-    APIError,
-    APITimeoutError,
-    ResponseTooLargeError,
-)
+from hubspot_commprefs._errors import APITimeoutError, ResponseTooLargeError
+from hubspot_commprefs._logging import logger, redact_headers, secret_of
 from hubspot_commprefs.client._results import (
+    answer_error,
     closed_error,
-    hook_error,
+    header_count,
     request_line,
     transport_error,
     unexpected,
@@ -90,7 +71,7 @@ class DeadlinePassedError(Exception):
 
 def attempt_seconds(timeout: Mapping[str, float | None]) -> float | None:
     """How long one attempt may take in all: the largest part of ``timeout`` (an ``httpx.Timeout``'s
-    ``as_dict()``, or the dict httpx writes into a request); None when a part has no limit."""
+    ``as_dict()``, as httpx writes it into every request it builds); None when a part has no limit."""
     parts = timeout.values()
     return None if None in parts else max(part for part in parts if part is not None)
 
@@ -157,40 +138,24 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         bounded = _until_deadline(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._backend.connect_tcp(host, port, bounded, local_address, socket_options))
 
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        bounded = _until_deadline(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
-
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
 
 
-def _wrap_backends(client: httpx.Client) -> None:
-    """Wrap the network backend of every transport of ``client``."""
+def bounded_http_client() -> httpx.Client:
+    """The ``httpx.Client`` a ``CommPrefs`` creates: redirects off, and every socket operation of each of
+    its transports (proxies' included) bounded by the attempt's deadline."""
+    client = httpx.Client(follow_redirects=False)
     for transport in [client._transport, *client._mounts.values()]:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(backend, _DeadlineBackend):
+        if isinstance(backend, httpcore.NetworkBackend):
             pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
-
-
-def bounded_http_client() -> httpx.Client:
-    """The ``httpx.Client`` a ``CommPrefs`` creates: redirects off, and every socket operation bounded by
-    the attempt's deadline."""
-    client = httpx.Client(follow_redirects=False)
-    _wrap_backends(client)
     return client
 
 
-def _check_deadline(at: float | None) -> None:
-    if at is not None and time.monotonic() > at:
-        raise DeadlinePassedError
-
-
 class _Layer:
-    """One ``Content-Encoding`` layer, decoded with a bound on each step's output."""
+    """One ``Content-Encoding`` layer, decoded at most ``_STEP`` bytes at a time."""
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
@@ -204,7 +169,6 @@ class _Layer:
             raise UnsupportedEncodingError(encoding)
 
     def decode(self, data: bytes) -> Iterator[bytes]:
-        """The decoded bytes of ``data``, at most ``_STEP`` bytes at a time."""
         while data:
             try:
                 chunk = self.decoder.decompress(data, _STEP)
@@ -222,26 +186,24 @@ class _Layer:
                 return
 
     def flush(self) -> Iterator[bytes]:
-        if self.decoder.eof:
-            return
-        while True:
-            chunk = self.decoder.decompress(b"", _STEP)
-            if not chunk:
-                break
+        while not self.decoder.eof and (chunk := self.decoder.decompress(b"", _STEP)):
             yield chunk
 
 
-class BoundedBody:
-    """Collects a body from its raw chunks: decoded through every ``Content-Encoding`` layer, capped at
+class _BoundedBody:
+    """A body collected from its raw chunks: decoded through every ``Content-Encoding`` layer, capped at
     ``limit`` decoded (and raw) bytes."""
 
-    def __init__(self, content_encoding: str | None, limit: int) -> None:
-        names = [name.strip().lower() for name in (content_encoding or "").split(",")]
+    def __init__(self, headers: Mapping[str, str], limit: int) -> None:
+        names = [name.strip().lower() for name in headers.get("content-encoding", "").split(",")]
         self.layers = [_Layer(name) for name in reversed(names) if name and name != "identity"]
         self.limit = limit
         self.chunks: list[bytes] = []
         self.size = 0
         self.raw = 0
+        length = header_count(headers.get("content-length"), maximum=None)
+        if length is not None and length > limit:
+            raise BodyTooLargeError(length)
 
     def _through(self, index: int, data: bytes) -> None:
         if index == len(self.layers):
@@ -255,17 +217,20 @@ class BoundedBody:
             self._through(index + 1, chunk)
 
     def _release(self) -> None:
-        """Drop what was read: an error's traceback keeps this object alive (a caller may keep the error
-        for its report), and it must not keep the decoded bytes with it."""
+        """Drop what was read: the error's traceback keeps this object alive (a caller may keep the error),
+        and it must not keep the decoded bytes with it."""
         self.chunks = []
         self.layers = []
 
-    def feed(self, raw: bytes) -> None:
+    def feed(self, raw: bytes, at: float | None) -> None:
+        """Take one raw chunk; ``DeadlinePassedError`` once the deadline ``at`` has passed."""
         self.raw += len(raw)
         if self.raw > self.limit:
             self._release()
             raise BodyTooLargeError(self.raw)
         self._through(0, raw)
+        if at is not None and time.monotonic() > at:
+            raise DeadlinePassedError
 
     def finish(self) -> bytes:
         for index, layer in enumerate(self.layers):
@@ -274,30 +239,13 @@ class BoundedBody:
         return b"".join(self.chunks)
 
 
-def declared_length(headers: Mapping[str, str]) -> int | None:
-    """The ``Content-Length`` of an answer's ``headers`` when it is a plausible number, else None."""
-    value = headers.get("content-length", "").strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 19:
-        return None
-    return int(value)
-
-
-def _start(headers: Mapping[str, str], limit: int) -> BoundedBody:
-    body = BoundedBody(headers.get("content-encoding"), limit)
-    length = declared_length(headers)
-    if length is not None and length > limit:
-        raise BodyTooLargeError(length)
-    return body
-
-
 def read_chunks(chunks: Iterable[bytes], headers: Mapping[str, str], limit: int, at: float | None) -> bytes:
-    """The body made of an answer's raw ``chunks`` (whichever HTTP library read them; ``headers`` give its
-    encoding and length, looked up ignoring case): decoded, capped at ``limit`` and, between reads,
-    checked against the deadline ``at``. Raises the internal signals above, or what reading raises."""
-    body = _start(headers, limit)
+    """The body made of an answer's raw ``chunks`` (whichever HTTP library read them; ``headers``, looked up
+    ignoring case, give its encoding and length): decoded, capped at ``limit`` and, between reads, checked
+    against the deadline ``at``. Raises the internal signals above, or what reading raises."""
+    body = _BoundedBody(headers, limit)
     for raw in chunks:
-        body.feed(raw)
-        _check_deadline(at)
+        body.feed(raw, at)
     return body.finish()
 
 
@@ -306,157 +254,122 @@ def read_body(response: httpx.Response, limit: int, at: float | None) -> bytes:
     return read_chunks(response.iter_raw(), response.headers, limit, at)
 
 
-async def aread_body(response: httpx.Response, limit: int, at: float | None) -> bytes:
-    """``read_body`` for a response of an ``httpx.AsyncClient``."""
-    body = _start(response.headers, limit)
-    async for raw in response.aiter_raw():
-        body.feed(raw)
-        _check_deadline(at)
-    return body.finish()
+@contextlib.contextmanager
+def _sending(client: BaseClient[Any], request: httpx.Request) -> Iterator[None]:
+    """Turn a failure to send ``request`` into its typed error."""
+    try:
+        yield
+    except httpx.HTTPStatusError as exc:  # an answer, which the caller's own response hook raised for
+        if client.recorder is not None:  # recorded if the hook read its body (httpx closed it after the hook)
+            client.recorder.record_response(request, exc.response)
+        raise answer_error(exc.response) from exc
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, request) from exc
+    except RuntimeError:
+        if client._http.is_closed:  # closed, maybe by another thread meanwhile
+            raise closed_error(client) from None
+        raise
 
 
-_READING_ERRORS = (
-    BodyTooLargeError,
-    UnsupportedEncodingError,
-    BadEncodingError,
-    DeadlinePassedError,
-    httpx.HTTPError,
-)
-
-
-def _reading_error(
-    client: BaseClient[Any],
-    response: httpx.Response,
-    request: httpx.Request,
-    error: Exception,
-    seconds: float | None,
-) -> APIError:
-    """The typed error for a failure while the body of ``response`` was read (see ``_transport``)."""
-    if isinstance(error, BodyTooLargeError):
+@contextlib.contextmanager
+def _reading(
+    client: BaseClient[Any], request: httpx.Request, response: httpx.Response, seconds: float | None
+) -> Iterator[None]:
+    """Turn a failure while the body of ``response`` was read into its typed error."""
+    try:
+        yield
+    except BodyTooLargeError as error:
         limit = client.max_response_bytes
-        return ResponseTooLargeError(
+        raise ResponseTooLargeError(
             f"HTTP {response.status_code} with a body over the client's limit of {limit:,} bytes "
             f"(max_response_bytes): reading stopped after {error.read:,} bytes "
             f"(Content-Encoding: {response.headers.get('content-encoding', 'none')})",
             status_code=response.status_code,
             headers=response.headers,
             limit=limit,
-        )
-    if isinstance(error, UnsupportedEncodingError):
-        return unexpected(
+        ) from error
+    except UnsupportedEncodingError as error:
+        raise unexpected(
             response,
             f"HTTP {response.status_code} with Content-Encoding {str(error)!r}, which the client did not ask "
             f"for (it accepts {ACCEPT_ENCODING})",
-        )
-    if isinstance(error, BadEncodingError):
-        return unexpected(
-            response, f"HTTP {response.status_code} with a body that cannot be decoded ({error})"
-        )
-    if isinstance(error, DeadlinePassedError):
-        return APITimeoutError(
+        ) from error
+    except BadEncodingError as error:
+        message = f"HTTP {response.status_code} with a body that cannot be decoded ({error})"
+        raise unexpected(response, message) from error
+    except DeadlinePassedError as error:
+        raise APITimeoutError(
             f"no complete answer in time from {request_line(request)}: the attempt's limit of {seconds:g} s passed"
-        )
-    if isinstance(error, httpx.HTTPError):
-        return transport_error(error, request)
-    raise error
+        ) from error
+    except httpx.HTTPError as error:
+        raise transport_error(error, request) from error
 
 
-def _keep(response: httpx.Response, content: bytes) -> None:
-    # httpx keeps a body read through ``read()`` in ``_content``; this one was read and decoded here, with
-    # the bounds of ``_transport``, so that ``response.content`` and ``response.text`` still work.
-    response._content = content
-
-
-def _already_read(response: httpx.Response, limit: int) -> bytes | None:
-    """The body when an event hook of the caller's client read it already (httpx decoded it, unbounded)."""
+def _already_read(response: httpx.Response, limit: int) -> bool:
+    """Whether an event hook of the caller's client read the body already (httpx decoded it, unbounded)."""
     if not response.is_stream_consumed:
-        return None
-    content = response.content
-    if len(content) > limit:
-        raise BodyTooLargeError(len(content))
-    return content
+        return False
+    if len(response.content) > limit:
+        raise BodyTooLargeError(len(response.content))
+    return True
 
 
-def send(client: BaseClient[Any], http: httpx.Client, request: httpx.Request) -> httpx.Response:
-    """Send ``request`` and read the answer within the attempt's deadline and size cap, or raise a typed
-    error (``client`` names the error of a closed client). Redirects are never followed, whatever the
-    caller's client says."""
-    if http.is_closed:
-        raise closed_error(client)
-    seconds = client.attempt_seconds(http, request)
-    with deadline(seconds) as at:
-        try:
-            response = http.send(request, stream=True, follow_redirects=False)
-        except httpx.HTTPStatusError as exc:
-            with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
-                exc.response.read()
-                if client.recorder is not None:  # an answer, which the caller's own hook raised for
-                    client.recorder.record_response(request, exc.response)
-            raise hook_error(exc) from exc
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, request) from exc
-        except RuntimeError:
-            if http.is_closed:  # closed by another thread meanwhile
-                raise closed_error(client) from None
-            raise
-        try:
-            content = _already_read(response, client.max_response_bytes)
-            if content is None:
-                _keep(response, read_body(response, client.max_response_bytes, at))
-        except _READING_ERRORS as exc:
-            raise _reading_error(client, response, request, exc, seconds) from exc
-        finally:
-            response.close()
-    if client.recorder is not None:  # the body as received, decoded: after the reading above
+def _log_request(request: httpx.Request) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        headers = redact_headers(request.headers.items(), secret_of(request))
+        logger.debug("request: %s %s headers=%s", request.method, request.url, headers)
+
+
+def _received(client: BaseClient[Any], request: httpx.Request, response: httpx.Response) -> httpx.Response:
+    """Record and log an answer whose body was read (the body as received, decoded)."""
+    if client.recorder is not None:
         client.recorder.record_response(request, response)
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("%s %s -> %s", request.method, request.url, response.status_code)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("response headers=%s", redact_headers(response.headers.items(), secret_of(request)))
     return response
 
 
-async def asend(client: BaseClient[Any], http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+def send(client: BaseClient[httpx.Client], request: httpx.Request, seconds: float | None) -> httpx.Response:
+    """Send ``request`` and read the answer within ``seconds`` (None: no limit) and the client's size cap,
+    or raise a typed error. Redirects are never followed, whatever the caller's HTTP client says."""
+    _log_request(request)
+    limit = client.max_response_bytes
+    with deadline(seconds) as at:
+        with _sending(client, request):
+            response = client._http.send(request, stream=True, follow_redirects=False)
+        try:
+            with _reading(client, request, response, seconds):
+                if not _already_read(response, limit):
+                    response._content = read_body(response, limit, at)  # so that .content and .text work
+        finally:
+            response.close()
+    return _received(client, request, response)
+
+
+async def asend(
+    client: BaseClient[httpx.AsyncClient], request: httpx.Request, seconds: float | None
+) -> httpx.Response:
     """``send`` for an ``httpx.AsyncClient``; the deadline also bounds the whole attempt (``anyio``)."""
-    if http.is_closed:
-        raise closed_error(client)
-    seconds = client.attempt_seconds(http, request)
+    _log_request(request)
+    limit = client.max_response_bytes
     with deadline(seconds) as at:
         try:
             with anyio.fail_after(seconds):
-                response = await _asend_and_read(client, http, request, at, seconds)
+                with _sending(client, request):
+                    response = await client._http.send(request, stream=True, follow_redirects=False)
+                try:
+                    with _reading(client, request, response, seconds):
+                        if not _already_read(response, limit):
+                            body = _BoundedBody(response.headers, limit)
+                            async for raw in response.aiter_raw():
+                                body.feed(raw, at)
+                            response._content = body.finish()
+                finally:
+                    await response.aclose()
         except TimeoutError as exc:  # anyio's: the attempt's deadline passed
             raise APITimeoutError(
                 f"no answer in time from {request_line(request)}: the attempt's limit of {seconds:g} s passed"
             ) from exc
-    if client.recorder is not None:  # the body as received, decoded: after the reading above
-        client.recorder.record_response(request, response)
-    return response
-
-
-async def _asend_and_read(
-    client: BaseClient[Any],
-    http: httpx.AsyncClient,
-    request: httpx.Request,
-    at: float | None,
-    seconds: float | None,
-) -> httpx.Response:
-    try:
-        response = await http.send(request, stream=True, follow_redirects=False)
-    except httpx.HTTPStatusError as exc:
-        with contextlib.suppress(httpx.HTTPError, httpx.StreamError, RuntimeError):
-            await exc.response.aread()
-            if client.recorder is not None:  # an answer, which the caller's own hook raised for
-                client.recorder.record_response(request, exc.response)
-        raise hook_error(exc) from exc
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, request) from exc
-    except RuntimeError:
-        if http.is_closed:
-            raise closed_error(client) from None
-        raise
-    try:
-        content = _already_read(response, client.max_response_bytes)
-        if content is None:
-            _keep(response, await aread_body(response, client.max_response_bytes, at))
-    except _READING_ERRORS as exc:
-        raise _reading_error(client, response, request, exc, seconds) from exc
-    finally:
-        await response.aclose()
-    return response
+    return _received(client, request, response)

@@ -1,16 +1,8 @@
-"""A subscriber id: the one rule for what may be looked up, applied alike by single lookups (Python and
-the CLI), ``bulk``, ``lookup_many`` and the conformance suite, with the same messages; and the check that
-a request's path is the one the generated endpoint built.
-
-A subscriber id is the contact's email address (the API's ``subscriberIdString``). Surrounding whitespace
-is removed first (a space copied along with an address is not part of it). The id is then refused with
-``InvalidSubscriberIdError`` when it is empty; is ``.`` or ``..``; is longer than ``MAX_ID_LENGTH``; holds a lone surrogate,
-whitespace, or a control or format character; or is not of the form ``local@domain``.
-
-That rule also keeps the path safe: the generated endpoints encode the id with ``quote(safe="")``, which
-leaves ``.`` alone, and httpx removes dot segments, so ``..`` would silently request another URL. An id
-holding ``@`` is never ``.`` or ``..``, nor decodes to either (``%2e%2e``), so the email rule refuses them
-all; ``check_request_path`` then makes sure that nothing rewrote the built request's path.
+"""A subscriber id: the one rule for what may be looked up (single lookups, the CLI, ``bulk``,
+``lookup_many`` and the conformance suite, with the same messages), and the check that a request's path is
+the one the generated endpoint built. An id is the contact's email address, stripped of surrounding
+whitespace. The email rule also keeps the path safe: the generated endpoints leave ``.`` unencoded and httpx
+removes dot segments, but an id holding ``@`` is never ``.``/``..`` nor decodes to one (``%2e%2e``).
 """
 
 from __future__ import annotations
@@ -59,11 +51,8 @@ def id_problem(subscriber: str) -> str | None:
 
 
 def normalise_subscriber_id(subscriber_id: object) -> str:
-    """The id to send: ``subscriber_id`` without surrounding whitespace, checked by the rule above.
-
-    Raises ``TypeError`` for a value that is not a str and ``InvalidSubscriberIdError`` (a ``ValueError``)
-    naming the problem otherwise.
-    """
+    """The id to send: ``subscriber_id`` stripped and checked; ``TypeError`` for a value that is not a str,
+    ``InvalidSubscriberIdError`` (a ``ValueError``) naming the problem otherwise."""
     if not isinstance(subscriber_id, str):
         raise TypeError(f"subscriber id must be a str, not {type(subscriber_id).__name__}")
     subscriber = subscriber_id.strip()

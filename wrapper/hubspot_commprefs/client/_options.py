@@ -1,6 +1,5 @@
-"""The client's options: the named defaults (every option a caller does not give comes from here) and the
-checkers that turn a bad option into a ``TypeError`` or ``ValueError`` naming it, in the constructor, in
-``with_options`` and per call."""
+"""The client's options: the named defaults, and the checkers that turn a bad option into a ``TypeError`` or
+``ValueError`` naming it (in the constructor, in ``with_options`` and per call)."""
 
 from __future__ import annotations
 
@@ -23,8 +22,7 @@ ENV_ACCESS_TOKEN = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 - the variable's name, n
 ENV_BASE_URL = "HUBSPOT_BASE_URL"
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
-"""The longest one attempt takes by default, in seconds: the largest part of ``DEFAULT_TIMEOUT``, and the
-default of the command line's ``--timeout`` and of the conformance suite's per-request timeout."""
+"""The longest one attempt takes by default (the largest part of ``DEFAULT_TIMEOUT``; the CLI's default)."""
 
 DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=5.0)
 """10 s to read, write or wait for a pooled connection, 5 s to connect: one lookup is a small GET."""
@@ -45,15 +43,12 @@ RETRY_JITTER = 0.5
 """Up to this many seconds of random jitter are added to each computed backoff."""
 
 MAX_SERVER_DELAY = 60.0
-"""The longest wait the client accepts from the server (``Retry-After`` or a rate-limit window); a longer
-one is not waited for: the error is raised at once, carrying the server's delay."""
+"""The longest wait the client accepts from the server; for a longer one the error is raised at once."""
 
 DEFAULT_CHANNEL = "EMAIL"
 """The only channel the API supports today; every call sends it unless told otherwise."""
 
 USER_AGENT = f"hubspot-commprefs/{__version__}"
-
-# --- the option checkers: a bad option is a TypeError or ValueError naming it ---
 
 TimeoutTypes = httpx.Timeout | float | None
 NOT_GIVEN: Any = object()
@@ -130,8 +125,6 @@ def resolve_base_url(base_url: object) -> str:
     port = port_problem(url)
     if port is not None:
         raise ValueError(f"base_url {shown} has an invalid port ({port})")
-    if parsed.userinfo:
-        raise ValueError("base_url must not hold a user name or password (user:password@host)")
     return str(parsed).rstrip("/")
 
 

@@ -1,8 +1,5 @@
-"""Recordings: every answer a client (or the conformance suite) received, saved for ``mock-server --replay``.
-
-A recording is the directory ``DIR`` holding one file, ``DIR/recording.jsonl``: JSON Lines, one answer per
-line, appended in the order the answers arrived (so when a request was recorded twice, the later line is the
-latest answer). Each line is an object:
+"""Recordings: every answer a client (or the conformance suite) received, saved for ``mock-server --replay``
+in ``DIR/recording.jsonl``, one JSON object per answer, appended in arrival order (docs/harness.md):
 
     {"recording": 1, "recorded_at": "2026-05-02T10:11:12Z",
      "request": {"method": "GET", "path": "/communication-preferences/<version>/statuses/alice%40example.com",
@@ -10,23 +7,11 @@ latest answer). Each line is an object:
      "response": {"status": 200, "headers": {"content-type": "application/json;charset=utf-8", ...},
                   "body": "{\\"status\\":\\"COMPLETE\\", ...}", "base64": false}}
 
-- ``path`` and ``query`` are as sent on the wire (percent-encoded); ``with_token`` says whether the request
-  carried the token of the client or suite that recorded it (the token itself is never written), false for
-  the suite's requests without one or with a wrong one.
-- ``headers`` keeps only those that matter to a client: ``content-type``, ``retry-after``,
-  ``x-hubspot-correlation-id`` and every ``x-hubspot-ratelimit-*`` (names in lower case; the value as the
-  bytes arrived, read as Latin-1). ``Authorization`` is a request header and is never written.
-- ``body`` is the body exactly as received after its ``Content-Encoding`` (gzip...) was decoded: as text
-  when it is valid UTF-8, else base64 with ``"base64": true``. The one change: if the server echoed the
-  token (8 characters or more) anywhere, it is written as ``[redacted]``, there and in every header value,
-  whether it came raw or with JSON's escapes (``=`` as ``\\u003d``): a JSON string literal that decodes to
-  a text holding the token is written again with ``[redacted]`` in its place (``scrub``, the one rule), so
-  that no ``json.loads`` of the line or of the body gives it back.
-
-Writes are safe from many threads and tasks: one lock per file in this process, and each line goes to the
-file in one append (``O_APPEND``), flushed at once. A line cut short by a crash is left alone (the next
-writer starts on a new line) and skipped, with a warning, by ``read_recording``. A write that fails (a full
-disk) never changes what the call does: it is logged as a warning once per recorder, and counted.
+``path`` and ``query`` are as sent; ``headers`` keeps those that matter to a client (``KEPT_HEADERS`` and
+``x-hubspot-ratelimit-*``); ``body`` is the decoded body, as text when UTF-8, else base64. The token is never
+written: where the server echoed it, it becomes ``[redacted]`` (``scrub``). Each line is one ``O_APPEND``
+write under a per-file lock; a line cut short by a crash is skipped when read; a failed write never changes
+what the call does (one warning per recorder, counted in ``failed``).
 """
 
 from __future__ import annotations
@@ -47,7 +32,7 @@ import httpx
 from hubspot_commprefs._logging import MIN_SECRET_LENGTH, REDACTED, logger, scrub, secret_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
 RECORDING_FILE = "recording.jsonl"
 FORMAT_VERSION = 1
@@ -84,9 +69,8 @@ def _as_path(directory: object, option: str) -> Path:
 
 
 def prepare_recording_dir(directory: object, option: str = "record_to") -> Path:
-    """The recording file in ``directory``, which is created if missing; ``RecordingError`` naming
-    ``option`` when it is not a directory or the file cannot be written. A last line cut short by a
-    crash is ended here, so that the next answer starts on a line of its own."""
+    """The recording file in ``directory`` (created if missing; ``RecordingError`` naming ``option`` when it
+    cannot be); a last line cut short by a crash is ended, so that the next answer starts a line."""
     path = _as_path(directory, option)
     if path.exists() and not path.is_dir():
         raise RecordingError(f"{option}: {str(path)!r} is not a directory")
@@ -127,8 +111,7 @@ def _body_fields(body: bytes, secret: str | None) -> dict[str, Any]:
 
 
 class Recorder:
-    """Appends answers to ``DIR/recording.jsonl`` (see the module's docstring); ``directory`` is created
-    when missing. ``failed`` counts the answers that could not be written."""
+    """Appends answers to ``DIR/recording.jsonl``; ``failed`` counts the answers that could not be written."""
 
     def __init__(self, directory: str | os.PathLike[str], *, option: str = "record_to") -> None:
         self.path = prepare_recording_dir(directory, option)
@@ -168,14 +151,8 @@ class Recorder:
                 },
             }
             line = json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
-            with self._lock:
-                descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                try:
-                    view = memoryview(line)
-                    while view:
-                        view = view[os.write(descriptor, view) :]
-                finally:
-                    os.close(descriptor)
+            with self._lock, self.path.open("ab") as file:  # O_APPEND: one line, at the end
+                file.write(line)
         except (OSError, ValueError, TypeError) as exc:  # recording must never change what a call does
             self.failed += 1
             if self.failed == 1:
@@ -225,7 +202,7 @@ class RecordedAnswer:
 
 
 class _BadLineError(Exception):
-    """Internal signal: the line is skipped with this reason."""
+    """The line is skipped for this reason."""
 
 
 def _field(mapping: Any, name: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -290,27 +267,9 @@ def parse_line(raw: bytes, number: int) -> RecordedAnswer:
     )
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) for every line; None for a line over ``MAX_LINE_BYTES`` (not kept in memory)."""
-    with path.open("rb") as file:
-        number = 0
-        while True:
-            raw = file.readline(MAX_LINE_BYTES + 1)
-            if not raw:
-                return
-            number += 1
-            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                while raw and not raw.endswith(b"\n"):  # skip the rest of it, a bounded piece at a time
-                    raw = file.readline(MAX_LINE_BYTES)
-                yield number, None
-                continue
-            yield number, raw
-
-
 def read_recording(directory: object, option: str = "replay") -> tuple[list[RecordedAnswer], list[str]]:
-    """Every answer of the recording in ``directory``, in file order, and why each line that could not be
-    read was skipped (``line 7: not a complete JSON object...``). ``RecordingError`` naming ``option`` when
-    there is no recording there."""
+    """Every answer of the recording in ``directory``, in file order, and why each line that could not be read
+    was skipped (``line 7: ...``); ``RecordingError`` naming ``option`` when there is no recording there."""
     path = _as_path(directory, option)
     if not path.exists():
         raise RecordingError(f"{option}: {str(path)!r} does not exist")
@@ -324,16 +283,18 @@ def read_recording(directory: object, option: str = "replay") -> tuple[list[Reco
     answers: list[RecordedAnswer] = []
     skipped: list[str] = []
     try:
-        for number, raw in _lines(target):
-            if raw is None:
-                skipped.append(f"line {number}: longer than {MAX_LINE_BYTES:,} bytes")
-                continue
-            if not raw.strip():
-                continue
-            try:
-                answers.append(parse_line(raw, number))
-            except _BadLineError as why:
-                skipped.append(f"line {number}: {why}")
+        with target.open("rb") as file:
+            for number, raw in enumerate(iter(lambda: file.readline(MAX_LINE_BYTES + 1), b""), 1):
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):  # not kept in memory
+                    rest = raw
+                    while rest and not rest.endswith(b"\n"):  # skip the rest, a bounded piece at a time
+                        rest = file.readline(MAX_LINE_BYTES)
+                    skipped.append(f"line {number}: longer than {MAX_LINE_BYTES:,} bytes")
+                elif raw.strip():
+                    try:
+                        answers.append(parse_line(raw, number))
+                    except _BadLineError as why:
+                        skipped.append(f"line {number}: {why}")
     except OSError as exc:
         raise RecordingError(f"{option}: cannot read {str(target)!r}: {exc.strerror or exc}") from None
     return answers, skipped

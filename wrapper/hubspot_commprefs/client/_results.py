@@ -1,21 +1,7 @@
-"""Answers: an HTTP answer turned into the typed result of a 200 or the typed error of anything else
-(``parse_response``, ``status_error``, ``transport_error``), the typed results themselves, and HubSpot's
-rate-limit headers (``RateLimitInfo``) that every result and error carries. Pure: no I/O, shared by both
-clients and the bulk engine.
-
-A 200 is read once (``_decode``), refused when an object of it holds a key twice (``DuplicateKeyError``:
-which of the two counts is anyone's guess) and checked against the spec; each step's cost is bounded
-by the body's size, never by how many problems it holds (see ``hubspot_commprefs.schemas``).
-
-A 200 answer is an *operation* whose ``status`` may be other than COMPLETE and that may carry ``errors``;
-``is_complete`` says whether it is a clean answer and ``raise_if_incomplete()`` turns the other case into
-an ``IncompleteResultError``; ``cannot_tell`` says why an answer tells nothing about the contact (the one
-rule that ``lookup_many``, ``bulk`` and the command line apply). Unknown enum values and fields never fail:
-each generated enum member keeps its raw ``value`` (``is_known`` is False for a value the spec does not
-list) and ``extra_fields`` holds what the spec does not name. ``null`` in an optional field is taken as
-absent (the field is ``UNSET`` in the model); ``body`` keeps the decoded JSON exactly as received, nulls
-included. The generated ``model`` is built when a result first needs it: a caller that reads only ``body``
-(or drops the result) never pays for it.
+"""Answers: an HTTP answer turned into the typed result of a 200 (checked against the spec, its generated
+model built on first use) or the typed error of anything else; the results, with the one "cannot tell" rule
+(``cannot_tell``); HubSpot's rate-limit headers (``RateLimitInfo``). Pure (no I/O): shared by both clients
+and the bulk engine. Unknown enum values and fields are kept, never fatal.
 """
 
 from __future__ import annotations
@@ -24,7 +10,6 @@ import copy
 import datetime as dt
 import email.utils
 import json
-import logging
 import math
 import operator
 import threading
@@ -50,7 +35,7 @@ from hubspot_commprefs._errors import (
     RateLimitError,
     UnexpectedResponseError,
 )
-from hubspot_commprefs._logging import logger, redact_headers, scrub, secret_of
+from hubspot_commprefs._logging import scrub, secret_of
 from hubspot_commprefs.schemas import INT64_MAX, BodyMismatch, build, check, duplicate_key, field_path
 
 if TYPE_CHECKING:
@@ -67,22 +52,10 @@ if TYPE_CHECKING:
     from hubspot_commprefs.client._client import Operation
 
 
-# Lower-case, as looked up.
-MAX_HEADER = "x-hubspot-ratelimit-max"
-REMAINING_HEADER = "x-hubspot-ratelimit-remaining"
-INTERVAL_HEADER = "x-hubspot-ratelimit-interval-milliseconds"
-DAILY_HEADER = "x-hubspot-ratelimit-daily"
-DAILY_REMAINING_HEADER = "x-hubspot-ratelimit-daily-remaining"
-RETRY_AFTER_HEADER = "retry-after"
-
-
 @dataclass(frozen=True, slots=True)
 class RateLimitInfo:
-    """What HubSpot said about its rate limits in one answer. A header that is absent or malformed is
-    ``None``; HubSpot does not send the daily ones for OAuth calls.
-
-    ``retry_after`` is in seconds (``Retry-After`` as a number or an HTTP date, never negative).
-    """
+    """What HubSpot said about its rate limits in one answer; a header that is absent or malformed is
+    ``None`` (HubSpot sends no daily ones for OAuth calls). ``retry_after`` is in seconds, never negative."""
 
     max: int | None = None
     remaining: int | None = None
@@ -93,25 +66,19 @@ class RateLimitInfo:
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str] | httpx.Headers) -> RateLimitInfo:
-        """Parse the headers of one answer (one pass over an ``httpx.Headers``' raw list, which is
-        much cheaper than six lookups that mostly miss)."""
-        found: dict[str, str] = {}
+        """Parse the headers of one answer (of a repeated header, the first counts)."""
         if isinstance(headers, httpx.Headers):
-            for name, value in headers.raw:
-                key = name.lower()
-                if key.startswith(b"x-hubspot-ratelimit-") or key == b"retry-after":
-                    found.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+            pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in reversed(headers.raw)]
         else:
-            found = {k.lower(): v for k, v in headers.items()}
-        if not found:
-            return EMPTY_RATE_LIMIT
+            pairs = list(headers.items())
+        found = {name.lower(): value for name, value in pairs}
         return cls(
-            max=_count(found.get(MAX_HEADER)),
-            remaining=_count(found.get(REMAINING_HEADER)),
-            interval_ms=_count(found.get(INTERVAL_HEADER)),
-            daily=_count(found.get(DAILY_HEADER)),
-            daily_remaining=_count(found.get(DAILY_REMAINING_HEADER)),
-            retry_after=parse_retry_after(found.get(RETRY_AFTER_HEADER)),
+            max=header_count(found.get("x-hubspot-ratelimit-max")),
+            remaining=header_count(found.get("x-hubspot-ratelimit-remaining")),
+            interval_ms=header_count(found.get("x-hubspot-ratelimit-interval-milliseconds")),
+            daily=header_count(found.get("x-hubspot-ratelimit-daily")),
+            daily_remaining=header_count(found.get("x-hubspot-ratelimit-daily-remaining")),
+            retry_after=parse_retry_after(found.get("retry-after")),
         )
 
     @property
@@ -125,35 +92,23 @@ class RateLimitInfo:
         return self.daily_remaining is not None and self.daily_remaining <= 0
 
 
-EMPTY_RATE_LIMIT = RateLimitInfo()
-
-
-_MAX_COUNT_DIGITS = 19
-"""A count longer than this is not a count HubSpot sends (an int64 has 19 digits); parsing it would also
-meet Python's limit on int() of long strings (4300 digits), which raises ValueError."""
-_MAX_COUNT = INT64_MAX
-
-
-def _count(value: str | None) -> int | None:
-    """A non-negative count from a header, or None when it is absent or not a plausible count."""
+def header_count(value: str | None, maximum: int | None = INT64_MAX) -> int | None:
+    """A count from a header (at most 19 ASCII digits and ``maximum``), or None when absent or implausible."""
     if value is None:
         return None
     value = value.strip()
-    if not value.isascii() or not value.isdigit() or len(value) > _MAX_COUNT_DIGITS:
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
         return None
     number = int(value)
-    return number if number <= _MAX_COUNT else None
+    return number if maximum is None or number <= maximum else None
 
 
-_MAX_RETRY_AFTER_LENGTH = 64
-
-
-def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date); ``None`` if malformed."""
     if value is None:
         return None
     value = value.strip()
-    if len(value) > _MAX_RETRY_AFTER_LENGTH:  # no delay or HTTP date is this long
+    if len(value) > 64:  # no delay or HTTP date is this long
         return None
     try:
         seconds = float(value)
@@ -167,8 +122,7 @@ def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> f
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    now = now or dt.datetime.now(dt.UTC)
-    return max((when - now).total_seconds(), 0.0)
+    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
 
 
 COMPLETE = "COMPLETE"
@@ -178,23 +132,22 @@ NOT_SPECIFIED = "NOT_SPECIFIED"
 PORTAL_WIDE = "PORTAL_WIDE"
 BUSINESS_UNIT_WIDE = "BUSINESS_UNIT_WIDE"
 ERRORS_FIELD = "errors"
-_SHOWN = 200
-"""The most characters of a server's text shown in a message."""
-T = TypeVar("T")
-ResultT = TypeVar("ResultT", bound="_ActionResult[Any]")
-_MODEL_LOCK = threading.Lock()
-"""Held while a result's model is built, so that every thread sees the one model of a result."""
+_SHOWN = 200  # the most characters of a server's text shown in a message
+_MODEL_LOCK = threading.Lock()  # held while a result's model is built: every thread sees the one model
 
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+
+
 @dataclass(frozen=True, slots=True)
 class ReportedError:
-    """One item of ``errors`` in a 200 answer, read tolerantly: HubSpot says every field of an error body
-    is optional, so each attribute is None when the item lacks it (or, for the text ones, when it is not a
-    string). ``raw`` is the item exactly as received."""
+    """One item of ``errors`` in a 200 answer, read tolerantly: each attribute is None when the item lacks it
+    (or, for the text ones, when it is not a string); ``raw`` is the item exactly as received."""
 
     message: str | None
     category: str | None
@@ -227,37 +180,28 @@ class ReportedError:
         return self.message if self.message is not None else _cut(repr(self.raw))
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+ItemT = TypeVar("ItemT")
 
 
-def _item(items: list[T], index: object, owner: str) -> T | list[T]:
-    """``items[index]`` for a result's ``__getitem__``, with errors that name the result."""
-    if isinstance(index, slice):
-        return items[index]
-    if isinstance(index, bool) or not isinstance(index, SupportsIndex):
-        raise TypeError(f"{owner} indices must be integers or slices, not {type(index).__name__}")
-    position = operator.index(index)
-    try:
-        return items[position]
-    except IndexError:
-        raise IndexError(f"{owner} index {position} is out of range ({len(items)} results)") from None
-
-
-class _ActionResponse(Protocol):
+class _ActionResponse(Protocol[ItemT]):
     @property
     def status(self) -> ActionResponseStatus: ...
     @property
     def errors(self) -> Any: ...
     @property
+    def results(self) -> list[ItemT]: ...
+    @property
     def additional_properties(self) -> dict[str, Any]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 
-ModelT = TypeVar("ModelT", bound=_ActionResponse)
+ModelT = TypeVar("ModelT", bound=_ActionResponse[Any])
 
 
-class _ActionResult(Generic[ModelT]):
+class _ActionResult(Sequence[ItemT], Generic[ModelT, ItemT]):
+    """What both results share: the answer, the operation's status and errors, and the sequence of its
+    ``results`` (iterate, index, slice as a list, ``len()``)."""
+
     __slots__ = ("_build", "_model", "_request", "body", "content", "headers", "rate_limit")
 
     def __init__(
@@ -286,9 +230,8 @@ class _ActionResult(Generic[ModelT]):
         """The body's bytes as received (gzip or deflate undone): the text ``body`` was decoded from."""
 
     def to_dict(self) -> dict[str, Any]:
-        """HubSpot's body as received: its keys and values as the server sent them (``null`` values and fields
-        the spec does not name included), as a new dict each time. A result built from a model alone gives
-        the model's ``to_dict()``."""
+        """HubSpot's body as received (``null`` values and unknown fields included), a new dict each time; a
+        result built from a model alone gives the model's ``to_dict()``."""
         if isinstance(self.body, dict):
             return copy.deepcopy(self.body)
         return self.model.to_dict()
@@ -305,6 +248,29 @@ class _ActionResult(Generic[ModelT]):
                 model = self._model
         return model  # type: ignore[return-value]
 
+    def __iter__(self) -> Iterator[ItemT]:
+        return iter(self.model.results)
+
+    def __len__(self) -> int:
+        return len(self.model.results)
+
+    @overload
+    def __getitem__(self, index: int) -> ItemT: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ItemT]: ...
+    def __getitem__(self, index: int | slice) -> ItemT | list[ItemT]:
+        items: list[ItemT] = self.model.results
+        owner = type(self).__name__
+        if isinstance(index, slice):
+            return items[index]
+        if isinstance(index, bool) or not isinstance(index, SupportsIndex):
+            raise TypeError(f"{owner} indices must be integers or slices, not {type(index).__name__}")
+        position = operator.index(index)
+        try:
+            return items[position]
+        except IndexError:
+            raise IndexError(f"{owner} index {position} is out of range ({len(items)} results)") from None
+
     @property
     def status(self) -> ActionResponseStatus:
         """The operation's status (COMPLETE, PENDING, PROCESSING, CANCELED, or a raw unknown value)."""
@@ -312,7 +278,6 @@ class _ActionResult(Generic[ModelT]):
 
     @property
     def _shown_status(self) -> str:
-        """The operation's status for a repr (the server's text: the token scrubbed)."""
         return repr(scrub(str(self.model.status.value), secret_of(self._request)))
 
     @property
@@ -336,8 +301,7 @@ class _ActionResult(Generic[ModelT]):
 
     @property
     def is_complete(self) -> bool:
-        """True only for a clean answer: the operation is COMPLETE, carries no errors and does not count
-        any (``numErrors`` absent or 0)."""
+        """True only for a clean answer: the operation is COMPLETE, lists no errors and counts none."""
         return self.model.status == COMPLETE and not self._raw_errors and not self.num_errors
 
     @property
@@ -350,10 +314,8 @@ class _ActionResult(Generic[ModelT]):
 
     @property
     def cannot_tell(self) -> str | None:
-        """The one rule of "cannot tell", which ``lookup_many``, ``bulk`` and the command line apply: None
-        when this answer tells the contact's state, otherwise why it does not (one sentence). An operation
-        that is not COMPLETE, lists errors or counts them (``numErrors`` > 0) cannot tell: what it holds may
-        be partial, so neither a yes nor a no is read from it. ``UnsubscribeAllStatus`` adds its own case."""
+        """None when this answer tells the contact's state, else why not (one sentence): an operation that is
+        not ``is_complete`` may be partial, so neither a yes nor a no is read from it."""
         return None if self.is_complete else self._incomplete_message()
 
     def raise_if_incomplete(self) -> Self:
@@ -363,7 +325,6 @@ class _ActionResult(Generic[ModelT]):
         raise IncompleteResultError(self._incomplete_message(), result=self)
 
     def _incomplete_message(self) -> str:
-        """What is wrong with an answer that is not ``is_complete`` (the token scrubbed)."""
         problems = [f"operation status {self.model.status.value}"] if self.model.status != COMPLETE else []
         secret = secret_of(self._request)
         errors = self.errors
@@ -373,12 +334,9 @@ class _ActionResult(Generic[ModelT]):
         return scrub("HubSpot's answer is not a clean one: " + "; ".join(problems), secret)
 
 
-class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"], Sequence["PublicStatus"]):
-    """A contact's status for every subscription type (the answer of ``get_statuses``).
-
-    A sequence of ``PublicStatus``, in HubSpot's order: iterate, index (``statuses[0]``), slice
-    (``statuses[1:]``, a list) and ``len()``; ``to_dict()`` gives the body as received.
-    """
+class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus", "PublicStatus"]):
+    """A contact's status for every subscription type (the answer of ``get_statuses``): a sequence of
+    ``PublicStatus`` in HubSpot's order; ``to_dict()`` gives the body as received."""
 
     __slots__ = ()
 
@@ -386,19 +344,6 @@ class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"
     def all(self) -> list[PublicStatus]:
         """Every subscription status, in HubSpot's order."""
         return self.model.results
-
-    def __iter__(self) -> Iterator[PublicStatus]:
-        return iter(self.model.results)
-
-    def __len__(self) -> int:
-        return len(self.model.results)
-
-    @overload
-    def __getitem__(self, index: int) -> PublicStatus: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[PublicStatus]: ...
-    def __getitem__(self, index: int | slice) -> PublicStatus | list[PublicStatus]:
-        return _item(self.model.results, index, type(self).__name__)
 
     def by_id(self, subscription_id: int) -> PublicStatus | None:
         """The status for one subscription type id, or None if the answer has none."""
@@ -410,19 +355,13 @@ class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"
         """The status for the subscription type of this name (exact match first, then ignoring case)."""
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, not {type(name).__name__}")
-        results = self.model.results
-        found = next((s for s in results if s.subscription_name == name), None)
-        if found is None:
-            folded = name.casefold()
-            found = next(
-                (
-                    s
-                    for s in results
-                    if isinstance(s.subscription_name, str) and s.subscription_name.casefold() == folded
-                ),
-                None,
-            )
-        return found
+        folded = name.casefold()
+        matches = [
+            s
+            for s in self.model.results
+            if isinstance(s.subscription_name, str) and s.subscription_name.casefold() == folded
+        ]
+        return next((s for s in matches if s.subscription_name == name), next(iter(matches), None))
 
     @property
     def subscribed(self) -> list[PublicStatus]:
@@ -452,15 +391,9 @@ class SubscriptionStatuses(_ActionResult["ActionResponseWithResultsPublicStatus"
         )
 
 
-class UnsubscribeAllStatus(
-    _ActionResult["ActionResponseWithResultsPublicWideStatus"], Sequence["PublicWideStatus"]
-):
-    """Whether a contact opted out of all email (the answer of ``get_unsubscribe_all_status``).
-
-    A sequence of ``PublicWideStatus`` (iterate, index, slice, ``len()``); ``to_dict()`` gives the body as
-    received. HubSpot answers with no wide status at all when the contact has not opted out (unless
-    ``verbose``).
-    """
+class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideStatus", "PublicWideStatus"]):
+    """Whether a contact opted out of all email (the answer of ``get_unsubscribe_all_status``): a sequence
+    of ``PublicWideStatus``, empty when the contact has not opted out (unless ``verbose``)."""
 
     __slots__ = ()
 
@@ -468,19 +401,6 @@ class UnsubscribeAllStatus(
     def wide_statuses(self) -> list[PublicWideStatus]:
         """The wide statuses of the answer (empty when the contact has not opted out, without ``verbose``)."""
         return self.model.results
-
-    def __iter__(self) -> Iterator[PublicWideStatus]:
-        return iter(self.model.results)
-
-    def __len__(self) -> int:
-        return len(self.model.results)
-
-    @overload
-    def __getitem__(self, index: int) -> PublicWideStatus: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[PublicWideStatus]: ...
-    def __getitem__(self, index: int | slice) -> PublicWideStatus | list[PublicWideStatus]:
-        return _item(self.model.results, index, type(self).__name__)
 
     @property
     def opted_out(self) -> list[PublicWideStatus]:
@@ -495,31 +415,25 @@ class UnsubscribeAllStatus(
 
     @property
     def verdict(self) -> bool | None:
-        """The rule of "unknown wide statuses get no yes or no", which ``is_unsubscribed_from_all`` and
-        ``cannot_tell`` apply: True when any wide status says UNSUBSCRIBED; otherwise None when one has a
-        status this client does not know (False would say "may email" without knowing); otherwise False. It
-        does not look at ``is_complete`` (``cannot_tell`` does)."""
+        """True when any wide status says UNSUBSCRIBED; otherwise None when one has a status this client
+        does not know (False would say "may email" without knowing); otherwise False. It does not look at
+        ``is_complete`` (``cannot_tell`` does)."""
         if self.opted_out:
             return True
         return None if self.unknown_wide_statuses else False
 
     @property
     def cannot_tell(self) -> str | None:
-        """Why this answer cannot tell whether the contact opted out of all email, or None when it can: it
-        is not a clean operation (see ``_ActionResult.cannot_tell``), or ``verdict`` is None (a wide status
-        this client does not know, and none says UNSUBSCRIBED)."""
-        incomplete = self._incomplete_message() if not self.is_complete else None
-        if incomplete is not None or self.verdict is not None:
-            return incomplete
-        return self._unknown_message("of all email")
+        """Why this answer cannot tell whether the contact opted out of all email (not ``is_complete``, or
+        ``verdict`` is None), or None when it can."""
+        if not self.is_complete:
+            return self._incomplete_message()
+        return None if self.verdict is not None else self._unknown_message("of all email")
 
     @property
     def is_unsubscribed_from_all(self) -> bool:
-        """Whether any wide status says UNSUBSCRIBED (portal-wide or for a business unit).
-
-        Raises ``IncompleteResultError`` naming the value when none does but one has a status this client
-        does not know (HubSpot added one; see ``verdict``). The raw value is ``wide_status.status.value``.
-        """
+        """Whether any wide status says UNSUBSCRIBED (portal-wide or for a business unit); raises
+        ``IncompleteResultError`` when none does but one has a status this client does not know."""
         verdict = self.verdict
         if verdict is None:
             raise self._cannot_tell("of all email")
@@ -536,40 +450,32 @@ class UnsubscribeAllStatus(
         return scrub(message, secret_of(self._request))
 
     def _unknown_of_type(self, wide_status_type: str) -> bool:
-        """Whether a wide status of this type (or of a type this client does not know) has a status this
-        client does not know."""
         return any(
             not w.status.is_known
             and (w.wide_status_type == wide_status_type or not w.wide_status_type.is_known)
             for w in self.model.results
         )
 
-    def _known_or_raise(self, found: bool, wide_status_type: str, what: str) -> bool:
-        """``found`` when it is a yes, or when every wide status of that type is known; else "cannot tell"
-        (a no would say "may email" without knowing)."""
-        if found or not self._unknown_of_type(wide_status_type):
-            return found
-        raise self._cannot_tell(what)
+    def _opted_out_of(self, wide_status_type: str, what: str) -> bool:
+        """Whether a wide status of this type says UNSUBSCRIBED; "cannot tell" rather than a no when one
+        (of this type or an unknown one) has a status this client does not know."""
+        if any(w.wide_status_type == wide_status_type for w in self.opted_out):
+            return True
+        if self._unknown_of_type(wide_status_type):
+            raise self._cannot_tell(what)
+        return False
 
     @property
     def is_portal_wide(self) -> bool:
-        """Whether the contact opted out of all email of the whole portal; ``IncompleteResultError`` rather
-        than a no when a wide status is unknown to this client."""
-        return self._known_or_raise(
-            any(w.wide_status_type == PORTAL_WIDE for w in self.opted_out),
-            PORTAL_WIDE,
-            "of all email portal-wide",
-        )
+        """Whether the contact opted out of all email of the whole portal (``IncompleteResultError`` rather
+        than a no when a wide status is unknown to this client)."""
+        return self._opted_out_of(PORTAL_WIDE, "of all email portal-wide")
 
     @property
     def is_business_unit_wide(self) -> bool:
-        """Whether the contact opted out of all email of a business unit (see ``business_unit_ids``);
-        ``IncompleteResultError`` rather than a no when a wide status is unknown to this client."""
-        return self._known_or_raise(
-            any(w.wide_status_type == BUSINESS_UNIT_WIDE for w in self.opted_out),
-            BUSINESS_UNIT_WIDE,
-            "of all email of a business unit",
-        )
+        """Whether the contact opted out of all email of a business unit (see ``business_unit_ids``;
+        ``IncompleteResultError`` rather than a no when a wide status is unknown to this client)."""
+        return self._opted_out_of(BUSINESS_UNIT_WIDE, "of all email of a business unit")
 
     @property
     def business_unit_ids(self) -> list[int]:
@@ -588,18 +494,15 @@ class UnsubscribeAllStatus(
         return next((w for w in self.model.results if w.business_unit_id == business_unit_id), None)
 
     def __repr__(self) -> str:
-        try:
-            unsubscribed: object = self.is_unsubscribed_from_all
-        except IncompleteResultError:
-            unsubscribed = "unknown"
-        try:
-            portal_wide: object = self.is_portal_wide
-        except IncompleteResultError:
-            portal_wide = "unknown"
+        shown: list[object] = []
+        for name in ("is_unsubscribed_from_all", "is_portal_wide"):
+            try:
+                shown.append(getattr(self, name))
+            except IncompleteResultError:
+                shown.append("unknown")
         return (
             f"<UnsubscribeAllStatus status={self._shown_status} "
-            f"unsubscribed_from_all={unsubscribed} portal_wide={portal_wide} "
-            f"errors={len(self._raw_errors)}>"
+            f"unsubscribed_from_all={shown[0]} portal_wide={shown[1]} errors={len(self._raw_errors)}>"
         )
 
 
@@ -610,9 +513,6 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     404: NotFoundError,
     429: RateLimitError,
 }
-
-
-_CORRELATION_HEADER = "X-HubSpot-Correlation-Id"
 
 
 def request_of(response: httpx.Response) -> httpx.Request | None:
@@ -664,7 +564,7 @@ def status_error(response: httpx.Response) -> APIStatusError:
         category=text_field("category"),
         sub_category=text_field("subCategory"),
         correlation_id=text_field("correlationId")
-        or scrub(response.headers.get(_CORRELATION_HEADER) or "", secret)
+        or scrub(response.headers.get("X-HubSpot-Correlation-Id") or "", secret)
         or None,
         body=body if body is not None else text,
         headers=response.headers,
@@ -708,6 +608,16 @@ def unexpected(response: httpx.Response, message: str) -> UnexpectedResponseErro
     )
 
 
+def answer_error(response: httpx.Response) -> APIError:
+    """The typed error of an answer that is not a 200 (the API answers 200 or a 4xx/5xx)."""
+    code = response.status_code
+    if 400 <= code <= 599:
+        return status_error(response)
+    return unexpected(
+        response, f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here"
+    )
+
+
 class _Fractions(threading.local):
     seen = False
 
@@ -720,17 +630,27 @@ def _fraction(text: str) -> float:
     return float(text)
 
 
-_DECODER = json.JSONDecoder(parse_float=_fraction)
-"""One decoder for every answer (``json.loads`` with an argument makes one per call)."""
+_DECODER = json.JSONDecoder(parse_float=_fraction)  # one for every answer: the per-call benchmark needs it
 
 
 def _decode(content: bytes) -> tuple[Any, bool]:
-    """The decoded JSON (read as ``json.loads`` reads bytes), and whether it holds a number with a
-    fraction part (the decoder calls back only for those, so looking costs nothing when there is none;
-    the flag is the thread's own, and a decoding never yields to another task)."""
+    """The decoded JSON (as ``json.loads`` reads bytes), and whether it holds a number with a fraction part
+    (the decoder calls back only for those; the flag is the thread's own)."""
     _FRACTIONS.seen = False
     body = _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
     return body, _FRACTIONS.seen
+
+
+def _unreadable(response: httpx.Response, exc: ValueError | RecursionError) -> UnexpectedResponseError:
+    if isinstance(exc, RecursionError):
+        why = "JSON nested too deeply to read"
+    elif not isinstance(exc, json.JSONDecodeError):
+        # Python's own limits: an integer of over 4300 digits, say
+        why = f"JSON that cannot be read ({str(exc).split(';', 1)[0]})"
+    else:
+        why = f"a body that is not JSON ({response.headers.get('content-type', 'no content type')})"
+    text = _snippet(_response_text(response), secret_of(request_of(response)))
+    return unexpected(response, f"HTTP 200 with {why}: {text!r}")
 
 
 def _duplicated(response: httpx.Response, path: tuple[str | int, ...]) -> DuplicateKeyError:
@@ -748,97 +668,65 @@ def _duplicated(response: httpx.Response, path: tuple[str | int, ...]) -> Duplic
     )
 
 
-def _model_builder(response: httpx.Response, operation: Operation[Any], body: Any) -> Any:
-    """Builds the generated model of a checked 200 body when the result first needs it (see
-    ``hubspot_commprefs.schemas``: once checked, building does not fail; were it to, the error is the same as for a
-    body that fails the check)."""
+ResultT = TypeVar("ResultT", bound=_ActionResult[Any, Any])
+
+
+def parse_response(response: httpx.Response, operation: Operation[ResultT]) -> ResultT:
+    """The typed result of a 200 answer, or the typed error of any other."""
+    if response.status_code != 200:
+        raise answer_error(response)
+    try:
+        body, fractions = _decode(response.content)
+    except (ValueError, RecursionError) as exc:
+        raise _unreadable(response, exc) from None
+    repeated = duplicate_key(response.content, body)
+    if repeated is not None:
+        raise _duplicated(response, repeated)
+    try:
+        check(operation.model, body, whole_integers=fractions)
+    except BodyMismatch as exc:
+        secret = secret_of(request_of(response))
+        raise unexpected(
+            response, f"HTTP 200 with a body the spec does not allow: {exc.describe(secret)}"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # jsonschema-rs' own limits, if a body ever meets them
+        raise unexpected(
+            response, f"HTTP 200 with a body that cannot be checked ({type(exc).__name__})"
+        ) from None
 
     def build_model() -> Any:
+        # Once checked, building does not fail; were it to, the error is that of a body that fails the check.
         try:
             return build(operation.model, body, nulls=b"null" in response.content)
         except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
             raise unexpected(response, f"HTTP 200 with a body the spec does not allow: {exc}") from None
 
-    return build_model
-
-
-def parse_response(response: httpx.Response, operation: Operation[ResultT]) -> ResultT:
-    """The typed result of a 200 answer, or the typed error of any other."""
-    code = response.status_code
-    if code == 200:
-        try:
-            body, fractions = _decode(response.content)
-        except (ValueError, RecursionError) as exc:
-            secret = secret_of(request_of(response))
-            content_type = response.headers.get("content-type", "no content type")
-            if isinstance(exc, ValueError) and not isinstance(exc, json.JSONDecodeError):
-                # Python's own limits: an integer of over 4300 digits, say (nesting is a RecursionError)
-                why = f"JSON that cannot be read ({str(exc).split(';', 1)[0]})"
-            elif isinstance(exc, RecursionError):
-                why = "JSON nested too deeply to read"
-            else:
-                why = f"a body that is not JSON ({content_type})"
-            raise unexpected(
-                response, f"HTTP 200 with {why}: {_snippet(_response_text(response), secret)!r}"
-            ) from None
-        repeated = duplicate_key(response.content, body)
-        if repeated is not None:
-            raise _duplicated(response, repeated)
-        try:
-            check(operation.model, body, whole_integers=fractions)
-        except BodyMismatch as exc:
-            secret = secret_of(request_of(response))
-            raise unexpected(
-                response, f"HTTP 200 with a body the spec does not allow: {exc.describe(secret)}"
-            ) from None
-        except (ValueError, RecursionError) as exc:  # jsonschema-rs' own limits, if a body ever meets them
-            raise unexpected(
-                response, f"HTTP 200 with a body that cannot be checked ({type(exc).__name__})"
-            ) from None
-        return operation.result_type(
-            build=_model_builder(response, operation, body),
-            rate_limit=RateLimitInfo.from_headers(response.headers),
-            headers=response.headers,
-            request=request_of(response),
-            body=body,
-            content=response.content,
-        )
-    if 400 <= code <= 599:
-        raise status_error(response)
-    raise unexpected(
-        response, f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here"
+    return operation.result_type(
+        build=build_model,
+        rate_limit=RateLimitInfo.from_headers(response.headers),
+        headers=response.headers,
+        request=request_of(response),
+        body=body,
+        content=response.content,
     )
 
 
 def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIError:
     """The typed error for an httpx failure: no answer (``APIConnectionError``, retried), or an answer
-    whose body could not be decoded, or that a response hook of the caller's client raised for."""
-    if isinstance(exc, httpx.HTTPStatusError):
-        return hook_error(exc)
+    whose body a response hook of the caller's client could not decode."""
     if isinstance(exc, httpx.DecodingError):
-        # Without the response (``send`` keeps it; this path does not): the status is unknown, 0.
+        # Without the response: the status is unknown, 0.
         return UnexpectedResponseError(
             f"an answer whose body cannot be decoded: {type(exc).__name__}",
             status_code=0,
             text="",
             headers=None,
         )
-    secret = secret_of(request)
     where = request_line(request)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"no answer in time from {where}: {type(exc).__name__}")
-    return APIConnectionError(scrub(f"no answer from {where}: {type(exc).__name__}: {exc}", secret))
-
-
-def hook_error(exc: httpx.HTTPStatusError) -> APIError:
-    """The typed error for the answer a response hook of the caller's client raised for (typically
-    ``raise_for_status``): the same error as if the hook had not been there."""
-    response = exc.response
-    code = response.status_code
-    if 400 <= code <= 599:
-        return status_error(response)
-    return unexpected(
-        response, f"HTTP {code}: the API answers 200 or an error (4xx/5xx); {code} is not expected here"
+    return APIConnectionError(
+        scrub(f"no answer from {where}: {type(exc).__name__}: {exc}", secret_of(request))
     )
 
 
@@ -850,10 +738,3 @@ def closed_error(client: object) -> CommPrefsError:
 
 def request_line(request: httpx.Request) -> str:
     return f"{request.method} {request.url.copy_with(query=None)}"
-
-
-def log_response(request: httpx.Request, response: httpx.Response) -> None:
-    if logger.isEnabledFor(logging.INFO):
-        logger.info("%s %s -> %s", request.method, request.url, response.status_code)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("response headers=%s", redact_headers(response.headers.items(), secret_of(request)))

@@ -1,18 +1,8 @@
-"""Retries: the one rule of which failures are retried and how long to wait, for the client and the bulk
-engine alike (each with its own limits, a ``RetryPolicy``), and the client's two retry loops.
-
-Retried: the policy's statuses (the client's: 429, 502, 503, 504), connection errors and timeouts;
-nothing else. Waits: the server's ``Retry-After`` when given; on a 429 without it, the rest of HubSpot's
-rate-limit window when its headers say the window is used up; otherwise exponential backoff with jitter
-(0.5 s doubling, plus up to 0.5 s of random jitter, the sum capped at 8 s). A server delay over
-``max_server_delay`` (60 s) and an exhausted daily limit (``is_daily_limit``) are not waited for: the
-error is raised at once (its ``rate_limit`` says why).
-
-Every decision is the policy's (``next_wait``); ``call_with_retries`` and ``async_call_with_retries`` only
-make the attempts and sleep. The loop is our own rather than stamina's, whose instrumentation is global
-(it logs every retry through its own logger, which cannot be switched off for our calls alone): each
-retry is logged (INFO) through the ``hubspot_commprefs`` logger. Waits go through ``time.sleep`` and
-``asyncio.sleep``, looked up at each wait, so tests can replace them.
+"""Retries: the one rule of which failures are retried and how long to wait (``RetryPolicy``, with the
+client's limits or the bulk engine's), and the client's two retry loops, which only make the attempts and
+sleep. Retried: the policy's statuses, connection errors and timeouts. Waits: the server's ``Retry-After``;
+on a 429 without it, the rest of a used-up rate-limit window; else backoff with jitter. A server delay over
+``max_server_delay`` and an exhausted daily limit are not waited for: the error is raised at once.
 """
 
 from __future__ import annotations
@@ -44,15 +34,13 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 RETRYABLE_STATUS_CODES = frozenset({429, 502, 503, 504})
-DAILY_POLICY = "DAILY"
 _MAX_DOUBLINGS = 32  # 0.5 s * 2**32 is far past any cap; keeps the power from overflowing a float
 
 
 def is_daily_limit(error: RateLimitError) -> bool:
-    """Whether HubSpot's daily limit refused the request: its ``policyName`` is DAILY (in any case), or
-    its daily-remaining header is 0. Waiting cannot help before the next day."""
+    """Whether HubSpot's daily limit refused the request (``policyName`` DAILY, or no daily request left)."""
     policy = (error.policy_name or "").strip().upper()
-    return policy == DAILY_POLICY or error.rate_limit.daily_exhausted
+    return policy == "DAILY" or error.rate_limit.daily_exhausted
 
 
 def server_delay(error: APIStatusError) -> float | None:
@@ -69,8 +57,7 @@ def server_delay(error: APIStatusError) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """The limits of the one retry rule: the client's are the defaults (with its ``max_retries``); the
-    bulk engine passes its own (it leaves 429s to its rate limiter, so they are not among its statuses)."""
+    """The limits of the one retry rule: the client's are the defaults; the bulk engine passes its own."""
 
     max_retries: int
     retry_statuses: frozenset[int] = RETRYABLE_STATUS_CODES
@@ -86,8 +73,7 @@ class RetryPolicy:
         return isinstance(error, APIStatusError) and error.status_code in self.retry_statuses
 
     def waiting_cannot_help(self, error: APIStatusError) -> bool:
-        """Whether the server asks for a wait longer than ``max_server_delay`` (or the daily limit is used
-        up): such an error is raised at once, not waited for."""
+        """Whether the server asks for a wait over ``max_server_delay`` (or the daily limit is used up)."""
         delay = server_delay(error)
         return delay is not None and delay > self.max_server_delay
 
@@ -95,9 +81,7 @@ class RetryPolicy:
         """False (do not retry), True (exponential backoff) or the seconds the server asks to wait."""
         if not self.retryable(error):
             return False
-        if not isinstance(error, APIStatusError):
-            return True
-        delay = server_delay(error)
+        delay = server_delay(error) if isinstance(error, APIStatusError) else None
         if delay is None:
             return True
         return delay if delay <= self.max_server_delay else False
@@ -129,9 +113,8 @@ class RetryPolicy:
 
 
 def name_attempts(error: APIError, attempts: int, seconds: float, attempt_seconds: float | None) -> None:
-    """End a no-answer error's message with the attempts made and the time they took (``...; 3 attempts
-    over 8.3 s (timeout 2 s each)``), when there were several: one attempt's words alone ("no answer in
-    time") would not tell why the call took four times its timeout."""
+    """End a no-answer error's message with the attempts made and their time (``...; 3 attempts over 8.3 s
+    (timeout 2 s each)``) when there were several: it says why the call took longer than its timeout."""
     if attempts <= 1 or not isinstance(error, APIConnectionError):
         return
     each = (
