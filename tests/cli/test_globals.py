@@ -170,9 +170,16 @@ def test_bulk_takes_the_base_url_after_the_command(
     assert ",alice@example.com,ok," in capsys.readouterr().out
 
 
-def test_conformance_takes_the_timeout_from_either_place() -> None:
-    from hubspot_commprefs.cli.commands.conformance import _settings
+def test_conformance_takes_the_timeout_from_either_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hubspot_commprefs.cli.commands.conformance as command
 
-    for argv in (["conformance", "--timeout", "3"], ["--timeout", "3", "conformance"]):
-        assert _settings(build_parser().parse_args(argv))["timeout"] == 3.0
-    assert _settings(build_parser().parse_args(["conformance"]))["timeout"] == 10.0
+    seen: list[float] = []
+
+    def capture(options, progress=None):
+        seen.append(options.timeout)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(command, "run_conformance", capture)
+    for argv in (["conformance", "--timeout", "3"], ["--timeout", "3", "conformance"], ["conformance"]):
+        assert main([*argv, "--no-progress"]) == 2
+    assert seen == [3.0, 3.0, 10.0]
