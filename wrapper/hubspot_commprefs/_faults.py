@@ -45,14 +45,6 @@ class Fault(enum.StrEnum):
     ABSURD_NUMBER_HEADER = "absurd-number-header"
     ABSURD_RETRY_AFTER = "absurd-retry-after"
 
-    @property
-    def is_drift(self) -> bool:
-        return self in DRIFT_FIELDS
-
-    @property
-    def is_network(self) -> bool:
-        return self in NETWORK_FAULTS
-
 
 # The faults that send the body badly, in the order they win when several are configured.
 BODY_FAULTS = (
@@ -62,7 +54,6 @@ BODY_FAULTS = (
     Fault.OVERSIZED_BODY,
     Fault.TRICKLE,
 )
-NETWORK_FAULTS = frozenset({*BODY_FAULTS, Fault.ABSURD_NUMBER_HEADER, Fault.ABSURD_RETRY_AFTER})
 
 # The field each drift fault breaks, as the conformance suite names it (``[*]``: every item of the array).
 DRIFT_FIELDS: dict[Fault, str] = {

@@ -1,16 +1,14 @@
 """Run the fake server: uvicorn in a background thread, on 127.0.0.1 and a free port by default.
 
-uvicorn 0.54 lets a slowloris client hold a connection for ever (its keep-alive timeout starts after an
-answer; ``limit_concurrency`` turns everyone away), so ``HeadDeadlineProtocol``, its h11 protocol, adds two
-rules: a request's head must be in within ``HEAD_TIMEOUT`` seconds (of the connection's opening, or of a
-next request's first byte); beyond ``connection_limit()`` open connections, the one that has waited
-longest for a head is closed. That limit is a quarter of the file descriptors (asyncio accepts a backlog,
-half of it, per turn and counts them later: running out must never happen, Python 3.11's asyncio then
-starves in retried accepts).
+uvicorn lets a slowloris client hold a connection for ever, so ``HeadDeadlineProtocol`` closes one whose
+request head is not in within ``HEAD_TIMEOUT`` seconds, and beyond ``connection_limit()`` (a quarter of the
+file descriptors: asyncio accepts a backlog per turn, and running out starves it) closes the one that has
+waited longest for a head.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import resource
 import socket
@@ -54,13 +52,12 @@ MAX_CONNECTIONS = 1000
 
 
 def connection_limit() -> int:
-    """How many connections the fake server keeps open at most (see the module's docstring)."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return MAX_CONNECTIONS if soft == resource.RLIM_INFINITY else max(1, min(MAX_CONNECTIONS, soft // 4))
 
 
 def accept_backlog() -> int:
-    """The listening socket's backlog, which is also how many connections asyncio accepts in one turn."""
+    """The listening socket's backlog, also how many connections asyncio accepts in one turn."""
     return max(1, connection_limit() // 2)
 
 
@@ -265,12 +262,12 @@ class FakeHubSpot:
         oversized_body_size: int | None = None,
     ) -> None:
         """Change faults, their frequency, the latency or the network faults' settings while the server runs."""
-        now = self.state.network
-        network = NetworkFaultSettings(  # a ValueError names a bad one
-            now.trickle_interval if trickle_interval is None else trickle_interval,
-            now.bomb_size if bomb_size is None else bomb_size,
-            now.oversized_body_size if oversized_body_size is None else oversized_body_size,
-        )
+        sizes = {
+            "trickle_interval": trickle_interval,
+            "bomb_size": bomb_size,
+            "oversized_body_size": oversized_body_size,
+        }
+        network = dataclasses.replace(self.state.network, **{k: v for k, v in sizes.items() if v is not None})
         with self.state.lock:
             self.state.network = network
             if faults is not None:
@@ -283,9 +280,7 @@ class FakeHubSpot:
     def bind(self) -> socket.socket:
         """Bind and listen (the port is known, and connections wait in the backlog, before serving)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(
-            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
-        )  # asyncio sets TCP_NODELAY on each connection
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self._port))
             sock.listen(accept_backlog())
@@ -301,7 +296,7 @@ class FakeHubSpot:
             app = logging_requests(app, self.request_log, lambda: list(self.state.tokens))
         config = uvicorn.Config(
             app,
-            http=HeadDeadlineProtocol,  # a deadline on each request's head, a bound on connections
+            http=HeadDeadlineProtocol,
             backlog=accept_backlog(),
             lifespan="off",
             log_level="error",
