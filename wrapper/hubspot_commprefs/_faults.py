@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 DEFAULT_TRICKLE_INTERVAL = 2.0
-MAX_TRICKLE_INTERVAL = 3600.0
+MAX_TRICKLE_INTERVAL = 3600
 DEFAULT_BOMB_SIZE = 2**30
 MAX_BOMB_SIZE = 2**36  # 64 GiB of spaces take about two minutes to compress
 DEFAULT_OVERSIZED_BODY_SIZE = 300_000_000

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 DEFAULT_HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 15.0
 UNKNOWN_CONTACT = "nobody@example.com"
-PACE_MARGIN = 0.9
+PACE_MARGIN = 0.9  # of the rate limit's pace: requests may arrive closer than they left
 SHUTDOWN_TIMEOUT = 10.0
 MAX_PORT = 65535
 HEAD_TIMEOUT = 10.0  # seconds to send a request's head (its line and headers)
@@ -65,7 +65,7 @@ class HeadDeadlineProtocol(H11Protocol):
     """uvicorn's h11 protocol, with a deadline on each request's head and a bound on open connections."""
 
     deadline: asyncio.TimerHandle | None = None
-    waiting_since = 0.0  # when the connection began to wait for the head it waits for (the loop's clock)
+    waiting_since = 0.0  # the loop's time when the connection began to wait for a head
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -229,9 +229,8 @@ class FakeHubSpot:
             return list(self.state.requests)
 
     def conformance_options(self, **overrides: Any) -> ConformanceOptions:
-        """Options to run the conformance suite against this (running, fresh) server, as fast as is safe:
-        a contact of each kind plus an unknown one, every business unit, a budget under the rate limit
-        (a larger ``max_requests`` is paced under it instead); ``overrides``: any other option."""
+        """Options to run the conformance suite against this running server, as fast as its rate limit
+        allows: a contact of each kind, every business unit; ``overrides``: any other option."""
         from hubspot_commprefs.conformance import DEFAULT_MAX_REQUESTS, UNGUARDED_PROBES, ConformanceOptions
 
         limit = self.state.rate_limit
@@ -247,7 +246,6 @@ class FakeHubSpot:
         }
         if "rate" not in overrides:
             fits = settings["max_requests"] + UNGUARDED_PROBES <= limit.max_requests
-            # Under the limit's own pace, with a margin for requests that arrive closer than they left.
             settings["rate"] = None if fits else PACE_MARGIN * limit.max_requests * 1000 / limit.interval_ms
         return ConformanceOptions(**settings)
 
@@ -334,7 +332,7 @@ class FakeHubSpot:
         return self
 
     def stop(self) -> None:
-        """Stop serving and release the port; safe to call twice."""
+        """Stop serving and release the port (safe to call twice)."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
