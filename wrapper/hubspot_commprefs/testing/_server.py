@@ -8,7 +8,6 @@ waited longest for a head.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import resource
 import socket
@@ -260,12 +259,12 @@ class FakeHubSpot:
         oversized_body_size: int | None = None,
     ) -> None:
         """Change faults, their frequency, the latency or the network faults' settings while the server runs."""
-        sizes = {
-            "trickle_interval": trickle_interval,
-            "bomb_size": bomb_size,
-            "oversized_body_size": oversized_body_size,
-        }
-        network = dataclasses.replace(self.state.network, **{k: v for k, v in sizes.items() if v is not None})
+        now = self.state.network
+        network = NetworkFaultSettings(  # a ValueError names a bad one
+            now.trickle_interval if trickle_interval is None else trickle_interval,
+            now.bomb_size if bomb_size is None else bomb_size,
+            now.oversized_body_size if oversized_body_size is None else oversized_body_size,
+        )
         with self.state.lock:
             self.state.network = network
             if faults is not None:
