@@ -277,9 +277,8 @@ def _checked(hint: Any, name: str, value: Any, where: str) -> Any:
 
 def dataset_from_dict(data: Any) -> Dataset:
     """A :class:`Dataset` from the JSON shape of :meth:`Dataset.to_dict`; raises :class:`DatasetError`."""
-    if not isinstance(data, dict):
-        raise DatasetError(f"$: expected an object, got {type(data).__name__}")
-    dataset = _from_json(Dataset, {"businessUnits": [], "subscriptionTypes": [], "contacts": [], **data}, "$")
+    empty: dict[str, Any] = {"businessUnits": [], "subscriptionTypes": [], "contacts": []}
+    dataset = _from_json(Dataset, {**empty, **data} if isinstance(data, dict) else data, "$")
     units = dataset.business_units
     if not any(u.id == DEFAULT_BUSINESS_UNIT_ID for u in units):
         units = (BusinessUnit(DEFAULT_BUSINESS_UNIT_ID, "Default"), *units)
