@@ -1,8 +1,6 @@
 """The fake server's Starlette app: both endpoints of the spec, HubSpot's errors, rate limit and faults,
 checked in HubSpot's order: path (404), method (405), token (401, 403 without the scope), rate limit (429),
-query (400), then the answer (200). ``logging_requests`` logs each request (never a header; an accepted
-token in a URL redacted; what is not printable escaped, so that a path cannot write to the terminal).
-"""
+query (400), then the answer (200); and ``logging_requests``, its request log."""
 
 from __future__ import annotations
 
@@ -99,8 +97,7 @@ def _query(request: Request, name: str) -> str | None:
 
 
 def _validate(request: Request, *, with_verbose: bool) -> tuple[int, bool] | dict[str, Any]:
-    """(businessUnitId, verbose) from the query, or the body of HubSpot's 400 naming the bad parameter
-    (what each may be comes from its schema in the spec, checked as the spec's schemas are everywhere)."""
+    """(businessUnitId, verbose) from the query (as the spec's schemas allow), or HubSpot's 400 body."""
     parameters = query_parameters()
     channel = _query(request, "channel")
     if channel is None or not parameters["channel"].compiled.is_valid(channel):
@@ -246,29 +243,15 @@ def build_app(state: ServerState) -> Starlette:
 
 
 def _printable(text: str) -> str:
+    """``text`` with what is not printable escaped, so that a path cannot write to the terminal."""
     return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
-
-
-def _log_line(
-    scope: Scope, status: int | None, seconds: float, *, cut_short: bool, secrets: Iterable[str]
-) -> str:
-    """Method, path with query, status (``-`` when none was sent) and duration of one request."""
-    raw: Any = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
-    query = scope.get("query_string", b"").decode("latin-1")
-    target = raw.decode("latin-1").split("?", 1)[0] + (f"?{query}" if query else "")
-    for secret in secrets:
-        if len(secret) >= MIN_SCRUBBED_TOKEN:
-            target = target.replace(secret, REDACTED)
-    shown = "-" if status is None else str(status)
-    line = f"{_printable(str(scope.get('method', '?')))} {_printable(target)} -> {shown} ({seconds * 1000:.1f} ms)"
-    return line + " (answer cut short)" if cut_short else line
 
 
 def logging_requests(
     app: ASGIApp, write: Callable[[str], object], secrets: Callable[[], Iterable[str]]
 ) -> ASGIApp:
-    """``app``, calling ``write`` with one line per request once its answer is over (or broken off);
-    ``secrets()`` gives the tokens to redact, read at each request."""
+    """``app``, calling ``write`` with one line per request once its answer is over (or broken off): method,
+    path and query (the tokens of ``secrets()`` redacted; never a header), status (``-``: none) and time."""
 
     async def logged(scope: Scope, receive: Receive, send: Send) -> None:  # HTTP only: lifespan is off
         started = time.perf_counter()
@@ -286,7 +269,15 @@ def logging_requests(
         try:
             await app(scope, receive, sending)
         finally:
-            seconds = time.perf_counter() - started
-            write(_log_line(scope, status, seconds, cut_short=not finished, secrets=secrets()))
+            milliseconds = (time.perf_counter() - started) * 1000
+            raw: Any = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
+            query = scope.get("query_string", b"").decode("latin-1")
+            target = raw.decode("latin-1").split("?", 1)[0] + (f"?{query}" if query else "")
+            for secret in secrets():
+                if len(secret) >= MIN_SCRUBBED_TOKEN:
+                    target = target.replace(secret, REDACTED)
+            shown = "-" if status is None else str(status)
+            line = f"{_printable(str(scope.get('method', '?')))} {_printable(target)} -> {shown} ({milliseconds:.1f} ms)"
+            write(line + ("" if finished else " (answer cut short)"))
 
     return logged

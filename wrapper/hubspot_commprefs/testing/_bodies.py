@@ -48,7 +48,6 @@ def unknown_business_unit(business_unit_id: int) -> dict[str, Any]:
 
 
 def _opt_outs(contact: Contact | None, business_unit_id: int) -> list[OptOut]:
-    """The contact's wide opt-outs that cover the business unit."""
     opt_outs = contact.opt_outs if contact else ()
     return [
         o for o in opt_outs if o.wide_status_type == "PORTAL_WIDE" or o.business_unit_id == business_unit_id

@@ -17,8 +17,7 @@ from hubspot_commprefs.schemas import DATE_TIME_EXAMPLE, INT64_MAX, is_date_time
 
 DEFAULT_SEED = 2026
 DEFAULT_BUSINESS_UNIT_ID = 0
-# The timestamp of statuses nobody has set (NOT_SPECIFIED).
-DEFAULT_EPOCH = "2025-01-01T00:00:00Z"
+DEFAULT_EPOCH = "2025-01-01T00:00:00Z"  # the timestamp of statuses nobody has set (NOT_SPECIFIED)
 _T = TypeVar("_T")
 
 
@@ -99,21 +98,18 @@ class Dataset:
 
 
 def _camel(name: str) -> str:
-    """A field's name as the spec writes it: ``business_unit_id`` is ``businessUnitId``."""
+    """``business_unit_id`` as the spec writes it: ``businessUnitId``."""
     first, *rest = name.split("_")
     return first + "".join(word.title() for word in rest)
 
 
 def _to_json(obj: Any) -> dict[str, Any]:
     """A dataclass of this module as JSON, with the spec's names (a field that is None left out)."""
-    json_fields: dict[str, Any] = {}
-    for field in dataclasses.fields(obj):
-        value = getattr(obj, field.name)
-        if field.init and value is not None:
-            json_fields[_camel(field.name)] = (
-                [_to_json(v) for v in value] if isinstance(value, tuple) else value
-            )
-    return json_fields
+    return {
+        _camel(field.name): [_to_json(v) for v in value] if isinstance(value, tuple) else value
+        for field in dataclasses.fields(obj)
+        if field.init and (value := getattr(obj, field.name)) is not None
+    }
 
 
 _BUSINESS_UNITS = (BusinessUnit(0, "Default"), BusinessUnit(1021, "Acme Europe"))
@@ -133,9 +129,27 @@ _SOURCES = (
     "API",
 )
 _NAMES = (
-    "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj", "olivia",
-    "peggy", "rupert", "sybil", "trent", "victor", "walter", "xena", "yusuf", "zoe", "quentin",
-)  # fmt: skip
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "niaj",
+    "olivia",
+    "peggy",
+    "rupert",
+    "sybil",
+    "trent",
+    "victor",
+    "walter",
+    "xena",
+    "yusuf",
+    "zoe",
+    "quentin",
+)
 
 
 def _timestamp(rng: random.Random) -> str:
@@ -263,9 +277,8 @@ def _checked(hint: Any, name: str, value: Any, where: str) -> Any:
 
 def dataset_from_dict(data: Any) -> Dataset:
     """A :class:`Dataset` from the JSON shape of :meth:`Dataset.to_dict`; raises :class:`DatasetError`."""
-    if not isinstance(data, dict):
-        raise DatasetError(f"$: expected an object, got {type(data).__name__}")
-    dataset = _from_json(Dataset, {"businessUnits": [], "subscriptionTypes": [], "contacts": [], **data}, "$")
+    empty: dict[str, Any] = {"businessUnits": [], "subscriptionTypes": [], "contacts": []}
+    dataset = _from_json(Dataset, {**empty, **data} if isinstance(data, dict) else data, "$")
     units = dataset.business_units
     if not any(u.id == DEFAULT_BUSINESS_UNIT_ID for u in units):
         units = (BusinessUnit(DEFAULT_BUSINESS_UNIT_ID, "Default"), *units)

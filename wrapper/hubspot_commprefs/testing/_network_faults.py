@@ -1,10 +1,8 @@
 """Network faults: what broken proxies, CDNs and overloaded servers do to an answer that would be a 200
 (``FAULT_HELP`` says what each does). Nothing a client gets decoded is held whole in memory: a gzip bomb's
-padding is compressed once per size (and cached with the compressor's state), an oversized body streamed.
-
-The reset needs the socket, which ASGI does not expose: it takes uvicorn's transport from ``receive`` (a
-method of uvicorn's per-request cycle, which nothing between uvicorn and the answer wraps here), sets
-``SO_LINGER`` (on, 0 s) and aborts it, so the kernel sends an RST. Served otherwise, the body is cut short.
+padding is compressed once per size (cached with the compressor's state), an oversized body streamed.
+The reset takes uvicorn's transport from ``receive`` (ASGI does not expose the socket) and aborts it with
+``SO_LINGER`` 0 s, so the kernel sends an RST; served otherwise, the body is cut short.
 """
 
 from __future__ import annotations
@@ -47,19 +45,16 @@ class NetworkFaultSettings:
     oversized_body_size: int = _faults.DEFAULT_OVERSIZED_BODY_SIZE
 
     def __post_init__(self) -> None:
-        interval = self.trickle_interval
-        is_number = isinstance(interval, (int, float)) and not isinstance(interval, bool)
-        most = _faults.MAX_TRICKLE_INTERVAL
-        if not is_number or not 0 <= interval <= most:  # NaN too
-            raise ValueError(
-                f"trickle_interval must be a number of seconds from 0 to {most:g}, not {interval!r}"
-            )
-        for name, value, most_bytes in (
-            ("bomb_size", self.bomb_size, _faults.MAX_BOMB_SIZE),
-            ("oversized_body_size", self.oversized_body_size, _faults.MAX_OVERSIZED_BODY_SIZE),
+        for name, kinds, what, least, most in (
+            ("trickle_interval", (int, float), "a number of seconds", 0, _faults.MAX_TRICKLE_INTERVAL),
+            ("bomb_size", int, "an int of bytes", 1, _faults.MAX_BOMB_SIZE),
+            ("oversized_body_size", int, "an int of bytes", 1, _faults.MAX_OVERSIZED_BODY_SIZE),
         ):
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most_bytes:
-                raise ValueError(f"{name} must be an int of bytes from 1 to {most_bytes}, not {value!r}")
+            value = getattr(self, name)
+            if (
+                not isinstance(value, kinds) or isinstance(value, bool) or not least <= value <= most
+            ):  # NaN too
+                raise ValueError(f"{name} must be {what} from {least} to {most}, not {value!r}")
 
 
 async def network_answer(

@@ -1,11 +1,10 @@
 """Replay a recording: each recorded request gets its recorded answer, byte for byte, with its headers.
 
-A request matches by method, path (segments with percent-encoding undone) and query (decoded pairs, in
-any order); the latest line wins. Not served: answers sent without the token (the server's own check
-answers those) or outside the spec (``Replay.ignored``), unreadable lines (``Replay.unreadable``). Refused
-at load time, naming each line: what HTTP forbids sending as recorded (``ReplayError``: framing headers, a
-1xx, a 204/304 with a body, a ``content-encoding`` the body does not decode with), and drift, a failure of
-the conformance suite's ``SpecChecker`` (``ReplayDriftError``), unless ``allow_drift`` (``Replay.drift``).
+A request matches by method, path (percent-decoded segments) and query (decoded pairs, in any order); the
+latest line wins. Not served: answers sent without the token or outside the spec (``Replay.ignored``),
+unreadable lines (``Replay.unreadable``). Refused at load time, naming each line: what HTTP forbids sending
+as recorded (``ReplayError``: framing headers, a 1xx, a 204/304 with a body, a ``content-encoding`` the
+body does not decode with), and drift (``ReplayDriftError``), unless ``allow_drift`` (``Replay.drift``).
 """
 
 from __future__ import annotations
@@ -51,7 +50,6 @@ class ReplayWarning(UserWarning):
 
 
 def request_key(method: str, raw_path: str, query: str) -> RequestKey:
-    """What two requests must share to get the same recorded answer (see the module's docstring)."""
     segments = tuple(unquote(segment, errors="surrogateescape") for segment in raw_path.split("/"))
     pairs = parse_qsl(query, keep_blank_values=True, errors="surrogateescape")
     return method.upper(), segments, tuple(sorted(pairs))
@@ -79,7 +77,7 @@ def _endpoint_of(answer: RecordedAnswer) -> str | None:
 
 
 def _drift(answers: list[RecordedAnswer]) -> list[str]:
-    """Why the spec does not allow each answer, read decoded: one line per failure of the suite's check."""
+    """One line per failure of the conformance suite's check of each (decoded) answer."""
     from hubspot_commprefs.conformance import Exchange, Kind, Severity, SpecChecker
 
     checker = SpecChecker(load_spec())
@@ -105,7 +103,7 @@ def _drift(answers: list[RecordedAnswer]) -> list[str]:
 
 
 def _inflated(data: bytes, coding: str) -> bytes:
-    """``data`` decoded from gzip or deflate (zlib-wrapped or raw, as clients accept), or a ValueError."""
+    """``data`` decoded from gzip or deflate (zlib-wrapped or raw, as clients accept)."""
     for wbits in (_GZIP,) if coding in {"gzip", "x-gzip"} else (_ZLIB, _RAW_DEFLATE):
         decoder = zlib.decompressobj(wbits)
         try:
@@ -120,7 +118,7 @@ def _inflated(data: bytes, coding: str) -> bytes:
 
 
 def _decoded_body(answer: RecordedAnswer) -> bytes:
-    """The body as a client reads it, after the recorded ``content-encoding``, or a ValueError."""
+    """The body as a client reads it, after the recorded ``content-encoding``."""
     body = answer.body
     encodings = [value for name, value in answer.headers if name.lower() == "content-encoding"]
     codings = [c.strip().lower() for value in encodings for c in value.split(",") if c.strip()]
@@ -133,7 +131,7 @@ def _decoded_body(answer: RecordedAnswer) -> bytes:
 
 
 def _unsendable(answer: RecordedAnswer) -> str | None:
-    """Why HTTP forbids sending ``answer`` as recorded (see the module's docstring), or None."""
+    """Why HTTP forbids sending ``answer`` as recorded, or None."""
     framing = sorted({name.lower() for name, _ in answer.headers} & CONNECTION_HEADERS)
     if framing:
         return (
@@ -163,8 +161,7 @@ def _listed(problems: list[str], separator: str) -> str:
 def load_replay(
     directory: str | os.PathLike[str], *, allow_drift: bool = False, option: str = "replay"
 ) -> Replay:
-    """Load the recording in ``directory``; ``ReplayError`` (naming ``option``) or ``ReplayDriftError``
-    as the module's docstring says."""
+    """Load the recording in ``directory``; ``ReplayError`` (naming ``option``) or ``ReplayDriftError``."""
     try:
         recorded, unreadable = read_recording(directory, option)
     except RecordingError as exc:

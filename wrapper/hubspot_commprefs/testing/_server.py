@@ -1,12 +1,9 @@
 """Run the fake server: uvicorn in a background thread, on 127.0.0.1 and a free port by default.
 
-uvicorn 0.54 lets a slowloris client hold a connection for ever (its keep-alive timeout starts after an
-answer; ``limit_concurrency`` turns everyone away), so ``HeadDeadlineProtocol``, its h11 protocol, adds two
-rules: a request's head must be in within ``HEAD_TIMEOUT`` seconds (of the connection's opening, or of a
-next request's first byte); beyond ``connection_limit()`` open connections, the one that has waited
-longest for a head is closed. That limit is a quarter of the file descriptors (asyncio accepts a backlog,
-half of it, per turn and counts them later: running out must never happen, Python 3.11's asyncio then
-starves in retried accepts).
+uvicorn lets a slowloris client hold a connection for ever, so ``HeadDeadlineProtocol`` closes one whose
+request head is not in within ``HEAD_TIMEOUT`` seconds, and beyond ``connection_limit()`` (a quarter of the
+file descriptors: asyncio accepts a backlog per turn, and running out starves it) closes the one that has
+waited longest for a head.
 """
 
 from __future__ import annotations
@@ -46,7 +43,7 @@ if TYPE_CHECKING:
 DEFAULT_HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 15.0
 UNKNOWN_CONTACT = "nobody@example.com"
-PACE_MARGIN = 0.9
+PACE_MARGIN = 0.9  # of the rate limit's pace: requests may arrive closer than they left
 SHUTDOWN_TIMEOUT = 10.0
 MAX_PORT = 65535
 HEAD_TIMEOUT = 10.0  # seconds to send a request's head (its line and headers)
@@ -54,13 +51,12 @@ MAX_CONNECTIONS = 1000
 
 
 def connection_limit() -> int:
-    """How many connections the fake server keeps open at most (see the module's docstring)."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return MAX_CONNECTIONS if soft == resource.RLIM_INFINITY else max(1, min(MAX_CONNECTIONS, soft // 4))
 
 
 def accept_backlog() -> int:
-    """The listening socket's backlog, which is also how many connections asyncio accepts in one turn."""
+    """The listening socket's backlog, also how many connections asyncio accepts in one turn."""
     return max(1, connection_limit() // 2)
 
 
@@ -68,7 +64,7 @@ class HeadDeadlineProtocol(H11Protocol):
     """uvicorn's h11 protocol, with a deadline on each request's head and a bound on open connections."""
 
     deadline: asyncio.TimerHandle | None = None
-    waiting_since = 0.0  # when the connection began to wait for the head it waits for (the loop's clock)
+    waiting_since = 0.0  # the loop's time when the connection began to wait for a head
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -232,9 +228,8 @@ class FakeHubSpot:
             return list(self.state.requests)
 
     def conformance_options(self, **overrides: Any) -> ConformanceOptions:
-        """Options to run the conformance suite against this (running, fresh) server, as fast as is safe:
-        a contact of each kind plus an unknown one, every business unit, a budget under the rate limit
-        (a larger ``max_requests`` is paced under it instead); ``overrides``: any other option."""
+        """Options to run the conformance suite against this running server, as fast as its rate limit
+        allows: a contact of each kind, every business unit; ``overrides``: any other option."""
         from hubspot_commprefs.conformance import DEFAULT_MAX_REQUESTS, UNGUARDED_PROBES, ConformanceOptions
 
         limit = self.state.rate_limit
@@ -250,7 +245,6 @@ class FakeHubSpot:
         }
         if "rate" not in overrides:
             fits = settings["max_requests"] + UNGUARDED_PROBES <= limit.max_requests
-            # Under the limit's own pace, with a margin for requests that arrive closer than they left.
             settings["rate"] = None if fits else PACE_MARGIN * limit.max_requests * 1000 / limit.interval_ms
         return ConformanceOptions(**settings)
 
@@ -283,9 +277,7 @@ class FakeHubSpot:
     def bind(self) -> socket.socket:
         """Bind and listen (the port is known, and connections wait in the backlog, before serving)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(
-            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
-        )  # asyncio sets TCP_NODELAY on each connection
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self._port))
             sock.listen(accept_backlog())
@@ -301,7 +293,7 @@ class FakeHubSpot:
             app = logging_requests(app, self.request_log, lambda: list(self.state.tokens))
         config = uvicorn.Config(
             app,
-            http=HeadDeadlineProtocol,  # a deadline on each request's head, a bound on connections
+            http=HeadDeadlineProtocol,
             backlog=accept_backlog(),
             lifespan="off",
             log_level="error",
@@ -339,7 +331,7 @@ class FakeHubSpot:
         return self
 
     def stop(self) -> None:
-        """Stop serving and release the port; safe to call twice."""
+        """Stop serving and release the port (safe to call twice)."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
