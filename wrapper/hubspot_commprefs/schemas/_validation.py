@@ -11,9 +11,10 @@ building the model of a checked body does not fail, and can wait until the model
 
 from __future__ import annotations
 
+import functools
 import sys
-import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs._logging import scrub
@@ -38,15 +39,14 @@ if TYPE_CHECKING:
 _EXCERPT = 40
 
 
+@dataclass(eq=False)
 class BodyMismatch(Exception):  # noqa: N818 - internal signal, turned into UnexpectedResponseError
     """``problem`` never holds the value; ``shown`` is the (string) value quoted in the message, cut to
     ``_EXCERPT`` characters by ``describe`` after the token is scrubbed from it."""
 
-    def __init__(self, path: str, problem: str, shown: str | None = None) -> None:
-        super().__init__(path, problem, shown)
-        self.path = path
-        self.problem = problem
-        self.shown = shown
+    path: str
+    problem: str
+    shown: str | None = None
 
     def describe(self, secret: str | None = None) -> str:
         """``path: problem``, with the value quoted (the token scrubbed from it before it is cut)."""
@@ -177,28 +177,19 @@ def parse_errors(model: type, items: list[Any]) -> list[Any] | None:
 
 Stripper = Callable[[Any], Any]
 """Returns its argument, or a copy of it without what the models cannot read (copying only what held it)."""
-_STRIPPERS: dict[str, Stripper | None] = {}
-"""By component name (None: nothing to strip below it); published under ``_LOCK``, complete."""
-_LOCK = threading.Lock()
 
 
 def strip_for_model(name: str, value: Any) -> Any:
     """``value`` (of component ``name``, checked) without ``null`` in the optional fields the spec does not
     declare nullable, and with each date-time as ``python_date_time`` reads it: a copy only where something
     changed (``value`` itself is never changed)."""
-    strip = _STRIPPERS.get(name, _missing)
-    if strip is _missing:
-        with _LOCK:
-            strip = _STRIPPERS.get(name, _missing)
-            if strip is _missing:
-                building: dict[str, Stripper | None] = {}
-                strip = _component_stripper(name, building)
-                _STRIPPERS.update(building)
+    strip = _component(name)
     return value if strip is None else strip(value)
 
 
-def _missing(value: Any) -> Any:  # a marker: no stripper built yet
-    return value
+@functools.cache  # a thread that misses builds its own, equal stripper: nothing half-built is shared
+def _component(name: str) -> Stripper | None:
+    return _component_stripper(name, {})
 
 
 def _allows_null(schema: Any, components: Mapping[str, Any]) -> bool:
@@ -211,7 +202,8 @@ def _component_stripper(name: str, building: dict[str, Stripper | None]) -> Stri
     if name in building:  # being built: a component that holds itself
 
         def later(value: Any) -> Any:
-            return (building[name] or _missing)(value)
+            strip = building[name]
+            return value if strip is None else strip(value)
 
         return later
     building[name] = None
