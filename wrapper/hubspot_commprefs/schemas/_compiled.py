@@ -58,8 +58,6 @@ _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs")
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """How a set of schemas is read: see the module docstring."""
-
     tolerant: bool = False
     closed: bool = False
     whole_integers: bool = False
@@ -92,7 +90,6 @@ def types_of(node: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _transform_node(node: dict[str, Any], reading: Reading) -> None:
-    """Rewrite one schema node, and every node below it, in place for ``reading``."""
     for child in list(_subschemas(node)):
         _transform_node(child, reading)
     types = types_of(node)
@@ -177,7 +174,6 @@ class Problem:
 
 
 def value_at(instance: Any, path: tuple[str | int, ...]) -> Any:
-    """The value at ``path`` in ``instance`` (None when there is none)."""
     for part in path:
         try:
             instance = instance[part]
@@ -337,7 +333,6 @@ class SpecSchemas:
         self._compiled: dict[tuple[str, Reading], Compiled] = {}
 
     def schema(self, name: str) -> dict[str, Any]:
-        """The spec's component schema ``name``, as written."""
         try:
             schema: dict[str, Any] = self.components[name]
         except KeyError:

@@ -155,7 +155,6 @@ RECORD_HELP = (
 
 
 def add_record_option(parser: argparse.ArgumentParser) -> None:
-    """``--record DIR``, on every command that talks to a server."""
     parser.add_argument("--record", metavar="DIR", default=None, help=RECORD_HELP)
 
 
