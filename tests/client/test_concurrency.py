@@ -117,7 +117,7 @@ def test_a_validator_being_compiled_is_never_seen_by_another_thread(monkeypatch)
     from hubspot_commprefs_client.models import ActionResponseWithResultsPublicStatus as Model
 
     monkeypatch.setattr(_schemas, "_BUNDLED", [])  # a fresh reading of schemas.json, nothing compiled yet
-    monkeypatch.setattr(_validation, "_STRIPPERS", {})
+    _validation._component.cache_clear()
     real = _schemas._compile
     compiled = []
 

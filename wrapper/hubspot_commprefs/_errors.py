@@ -79,18 +79,8 @@ class DuplicateKeyError(UnexpectedResponseError):
     "SUBSCRIBED"}``): JSON readers differ on which one counts, so the answer says nothing for sure and is
     not read. ``key`` is the repeated key, ``path`` where it is (``results[0].status``)."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        key: str,
-        path: str,
-        status_code: int,
-        text: str,
-        headers: httpx.Headers | None,
-        content: bytes = b"",
-    ) -> None:
-        super().__init__(message, status_code=status_code, text=text, headers=headers, content=content)
+    def __init__(self, message: str, *, key: str, path: str, **response: Any) -> None:
+        super().__init__(message, **response)
         self.key = key
         self.path = path
 

@@ -7,7 +7,7 @@ imported until a fixture is used, so the plugin never breaks a project that inst
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pytest
@@ -40,15 +40,12 @@ class HubSpotTarget:
     """Where requests go: ``base_url`` and ``token`` (never shown in the repr), and whether it is ``live``."""
 
     base_url: str
-    token: str
+    token: str = field(repr=False)
     live: bool
 
     def client(self, **options: object) -> CommPrefs:
         """A ``CommPrefs`` for this target (close it, or use it in a ``with`` block)."""
         return CommPrefs(access_token=self.token, base_url=self.base_url, **options)  # type: ignore[arg-type]
-
-    def __repr__(self) -> str:
-        return f"HubSpotTarget(base_url={self.base_url!r}, live={self.live})"
 
 
 def _start_fake() -> FakeHubSpot:

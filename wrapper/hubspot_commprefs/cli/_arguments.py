@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 
 def _name(word: str) -> str:
-    """The option's name in ``--name=value``."""
     return word.split("=", 1)[0]
 
 
@@ -31,7 +30,6 @@ class CommandLineParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` (its sub-commands' too) read with ``parse_command_line``."""
 
     def commands(self) -> dict[str, CommandLineParser]:
-        """The sub-commands' parsers, by name."""
         for action in self._actions:
             if isinstance(action.choices, dict):  # the sub-parsers' action: name -> parser
                 return dict(action.choices)

@@ -39,34 +39,42 @@ EXIT_CODES = (
 
 
 def add_lookups(subparsers: Subparsers) -> None:
-    statuses = subparsers.add_parser(
-        "statuses",
-        help="a contact's status for every subscription type",
-        description="Ask HubSpot for SUBSCRIBER's status for every subscription type (email channel). "
-        f"The token is read from {TOKEN_ENV}.",
-        epilog=EXIT_CODES,
-    )
-    statuses.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
-    add_json_options(statuses)
-    add_record_option(statuses)
-    add_global_options(statuses)
-    statuses.set_defaults(runs="lookup.run_statuses")
-
-    wide = subparsers.add_parser(
-        "unsubscribe-all",
-        help="whether a contact opted out of all email",
-        description="Ask HubSpot whether SUBSCRIBER opted out of all email, portal-wide or for a business "
-        f"unit. The token is read from {TOKEN_ENV}.",
-        epilog=EXIT_CODES,
-    )
-    wide.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
-    wide.add_argument(
-        "--verbose", action="store_true", help="ask HubSpot for the wide statuses even when not opted out"
-    )
-    add_json_options(wide)
-    add_record_option(wide)
-    add_global_options(wide)
-    wide.set_defaults(runs="lookup.run_unsubscribe_all")
+    for name, summary, description in (
+        (
+            "statuses",
+            "a contact's status for every subscription type",
+            "Ask HubSpot for SUBSCRIBER's status for every subscription type (email channel).",
+        ),
+        (
+            "unsubscribe-all",
+            "whether a contact opted out of all email",
+            "Ask HubSpot whether SUBSCRIBER opted out of all email, portal-wide or for a business unit.",
+        ),
+    ):
+        parser = subparsers.add_parser(
+            name,
+            help=summary,
+            description=f"{description} The token is read from {TOKEN_ENV}.",
+            epilog=EXIT_CODES,
+        )
+        parser.add_argument("subscriber", metavar="SUBSCRIBER", help="the contact's email address")
+        if name == "unsubscribe-all":
+            parser.add_argument(
+                "--verbose",
+                action="store_true",
+                help="ask HubSpot for the wide statuses even when not opted out",
+            )
+        parser.add_argument(
+            "--json", action="store_true", help="print HubSpot's JSON body as received, byte for byte"
+        )
+        parser.add_argument(
+            "--pretty",
+            action="store_true",
+            help="print HubSpot's JSON body indented (its keys in their order, its values as sent; implies --json)",
+        )
+        add_record_option(parser)
+        add_global_options(parser)
+        parser.set_defaults(runs="lookup.run_" + name.replace("-", "_"))
 
 
 BULK_DESCRIPTION = f"""\
@@ -157,17 +165,6 @@ def add_bulk(subparsers: Subparsers) -> None:
     add_record_option(parser)
     add_global_options(parser)
     parser.set_defaults(runs="bulk.run")
-
-
-def add_json_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--json", action="store_true", help="print HubSpot's JSON body as received, byte for byte"
-    )
-    parser.add_argument(
-        "--pretty",
-        action="store_true",
-        help="print HubSpot's JSON body indented (its keys in their order, its values as sent; implies --json)",
-    )
 
 
 def _conformance(subparsers: Subparsers) -> None:

@@ -8,22 +8,15 @@ import functools
 import re
 from dataclasses import dataclass
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from hubspot_commprefs.schemas import Compiled
 
 import yaml
 
 from hubspot_commprefs._refs import References
 from hubspot_commprefs.schemas import STRICT, SpecSchemas
-
-SPEC_PACKAGE = "hubspot_commprefs_client"
-SPEC_RESOURCE = "openapi.yaml"
-STATUSES_OPERATION_ID = "getStatuses"
-UNSUBSCRIBE_ALL_OPERATION_ID = "getUnsubscribeAllStatus"
 
 
 class SpecError(Exception):
@@ -44,22 +37,17 @@ class Endpoint:
         return None if found is None else found.groupdict()
 
 
-@dataclass(frozen=True, slots=True)
-class SpecEndpoints:
+class SpecEndpoints(NamedTuple):
     statuses: Endpoint
     unsubscribe_all: Endpoint
-
-    def __iter__(self) -> Iterator[Endpoint]:
-        return iter((self.statuses, self.unsubscribe_all))
 
 
 @functools.cache
 def load_spec() -> dict[str, Any]:
     """The spec as a dict, read once from the installed generated package."""
-    text = (files(SPEC_PACKAGE) / SPEC_RESOURCE).read_text(encoding="utf-8")
-    spec = yaml.safe_load(text)
+    spec = yaml.safe_load((files("hubspot_commprefs_client") / "openapi.yaml").read_text(encoding="utf-8"))
     if not isinstance(spec, dict):
-        raise SpecError(f"{SPEC_PACKAGE}/{SPEC_RESOURCE} is not an OpenAPI document")
+        raise SpecError("hubspot_commprefs_client/openapi.yaml is not an OpenAPI document")
     return spec
 
 
@@ -85,7 +73,7 @@ def endpoints(spec: dict[str, Any] | None = None) -> SpecEndpoints:
             raise SpecError(f"the spec has no GET operation with operationId {operation_id!r}")
         return Endpoint(operation_id, found[operation_id], _compile(found[operation_id]))
 
-    return SpecEndpoints(endpoint(STATUSES_OPERATION_ID), endpoint(UNSUBSCRIBE_ALL_OPERATION_ID))
+    return SpecEndpoints(endpoint("getStatuses"), endpoint("getUnsubscribeAllStatus"))
 
 
 def enum_values(schema_name: str, spec: dict[str, Any] | None = None) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """The one reading of the spec's schemas, for the client, the fake server and the conformance suite
-(``_compiled``: the schemas compiled, formats and ranges; ``_validation``: a 200 body checked and its model
-built; ``_duplicates``: a key held twice). Core dependencies only: no YAML."""
+(``_compiled``: the schemas compiled, formats and ranges; ``_validation``: a 200 body checked, a key held
+twice found, and its model built). Core dependencies only: no YAML."""
 
 from hubspot_commprefs.schemas._compiled import (
     CLOSED,
@@ -20,8 +20,7 @@ from hubspot_commprefs.schemas._compiled import (
     types_of,
     value_at,
 )
-from hubspot_commprefs.schemas._duplicates import duplicate_key
-from hubspot_commprefs.schemas._validation import BodyMismatch, build, check, field_path
+from hubspot_commprefs.schemas._validation import BodyMismatch, build, check, duplicate_key, field_path
 
 __all__ = [
     "CLOSED",

@@ -1,21 +1,16 @@
-"""The spec's own schemas, compiled once with jsonschema-rs: the one reading of what an answer may hold,
-for the client, the conformance suite and the fake server (``scripts/regenerate`` writes them as
-``schemas.json`` into the generated package).
+"""The spec's own schemas, compiled once with jsonschema-rs: the one reading of what an answer may hold, for
+the client, the conformance suite and the fake server (from the generated package's ``schemas.json``).
 
-The spec's formats are defined here, once, as compiled keywords: ``int32``/``int64`` as a ``minimum`` and
-``maximum`` (``INT_RANGES``); ``date-time`` as jsonschema-rs's RFC 3339 format (a leap second at 23:59 UTC
-only), and ``not`` year 0000, which Python's ``datetime`` cannot hold (``python_date_time`` reads a leap second
-as the microsecond before it); ``uuid`` as jsonschema-rs's own format. A valid answer calls no Python per field.
+Formats are compiled keywords, so a valid answer calls no Python per field: ``int32``/``int64`` a
+``minimum`` and ``maximum`` (``INT_RANGES``); ``date-time`` RFC 3339 (a leap second at 23:59 UTC only) and
+``not`` year 0000, which ``datetime`` cannot hold; ``uuid`` jsonschema-rs's own. A failing body is described
+by its first problem, where jsonschema-rs stops (it checks a node's ``type`` first, the most telling);
+``problems`` lists a bounded number for the conformance report.
 
-A body that fails is described by its first problem: jsonschema-rs stops there (a list of 300,000 empty
-objects has 1.5 million problems), and it checks a node's ``type`` first, so that problem is the most
-telling one of its place. ``problems`` lists a bounded number of them for the conformance report.
-
-Readings (``transform``): ``STRICT``, exactly the spec; ``CLOSED``, objects also refuse fields the spec does
-not list (``ProblemKind.EXTRA``); ``CLIENT``, the client's forward-compatible tolerances (any string in a
-string enum, ``null`` in an optional property, the root's ``errors`` items unchecked); ``CLIENT_WHOLE``,
-``CLIENT`` where ``1.0`` is no integer (used only for an answer that holds such a number: it calls Python
-per integer). Each validator is compiled once, under ``_LOCK``; jsonschema-rs is imported on first use.
+Readings: ``STRICT``, the spec; ``CLOSED``, also refusing fields the spec does not list; ``CLIENT``, the
+client's tolerances (any string in a string enum, ``null`` in an optional property, the root's ``errors``
+items unchecked); ``CLIENT_WHOLE``, ``CLIENT`` where ``1.0`` is no integer (only for an answer holding such
+a number). Each validator is compiled once, under ``_LOCK``; jsonschema-rs is imported on first use.
 """
 
 from __future__ import annotations
@@ -63,8 +58,6 @@ _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs")
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """How a set of schemas is read: see the module docstring."""
-
     tolerant: bool = False
     closed: bool = False
     whole_integers: bool = False
@@ -97,7 +90,6 @@ def types_of(node: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _transform_node(node: dict[str, Any], reading: Reading) -> None:
-    """Rewrite one schema node, and every node below it, in place for ``reading``."""
     for child in list(_subschemas(node)):
         _transform_node(child, reading)
     types = types_of(node)
@@ -182,7 +174,6 @@ class Problem:
 
 
 def value_at(instance: Any, path: tuple[str | int, ...]) -> Any:
-    """The value at ``path`` in ``instance`` (None when there is none)."""
     for part in path:
         try:
             instance = instance[part]
@@ -342,7 +333,6 @@ class SpecSchemas:
         self._compiled: dict[tuple[str, Reading], Compiled] = {}
 
     def schema(self, name: str) -> dict[str, Any]:
-        """The spec's component schema ``name``, as written."""
         try:
             schema: dict[str, Any] = self.components[name]
         except KeyError:

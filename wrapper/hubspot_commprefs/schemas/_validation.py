@@ -7,13 +7,21 @@ read is mapped by ``strip_for_model`` (a copy only where something changes; the 
 what was received): ``null`` in an optional field is taken as absent (``UNSET``), and a leap second as the
 last microsecond before it. The ``errors`` items of a 200 are read tolerantly (``parse_errors``). So
 building the model of a checked body does not fail, and can wait until the model is first used.
+
+``json.loads`` keeps the last of two equal keys without a word (``{"status": "UNSUBSCRIBED", "status":
+"SUBSCRIBED"}`` reads as subscribed): ``duplicate_key`` finds such a key at the cost of a count of the
+text's commas, which outside strings separate members (n members, n - 1 commas): when they number no more
+than the separators of the decoded body's first two levels, no key was lost. Otherwise (rarely) the text is
+read again with every key seen (``object_pairs_hook``), which names the repeated key.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import sys
-import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hubspot_commprefs._logging import scrub
@@ -38,15 +46,14 @@ if TYPE_CHECKING:
 _EXCERPT = 40
 
 
+@dataclass(eq=False)
 class BodyMismatch(Exception):  # noqa: N818 - internal signal, turned into UnexpectedResponseError
     """``problem`` never holds the value; ``shown`` is the (string) value quoted in the message, cut to
     ``_EXCERPT`` characters by ``describe`` after the token is scrubbed from it."""
 
-    def __init__(self, path: str, problem: str, shown: str | None = None) -> None:
-        super().__init__(path, problem, shown)
-        self.path = path
-        self.problem = problem
-        self.shown = shown
+    path: str
+    problem: str
+    shown: str | None = None
 
     def describe(self, secret: str | None = None) -> str:
         """``path: problem``, with the value quoted (the token scrubbed from it before it is cut)."""
@@ -177,28 +184,19 @@ def parse_errors(model: type, items: list[Any]) -> list[Any] | None:
 
 Stripper = Callable[[Any], Any]
 """Returns its argument, or a copy of it without what the models cannot read (copying only what held it)."""
-_STRIPPERS: dict[str, Stripper | None] = {}
-"""By component name (None: nothing to strip below it); published under ``_LOCK``, complete."""
-_LOCK = threading.Lock()
 
 
 def strip_for_model(name: str, value: Any) -> Any:
     """``value`` (of component ``name``, checked) without ``null`` in the optional fields the spec does not
     declare nullable, and with each date-time as ``python_date_time`` reads it: a copy only where something
     changed (``value`` itself is never changed)."""
-    strip = _STRIPPERS.get(name, _missing)
-    if strip is _missing:
-        with _LOCK:
-            strip = _STRIPPERS.get(name, _missing)
-            if strip is _missing:
-                building: dict[str, Stripper | None] = {}
-                strip = _component_stripper(name, building)
-                _STRIPPERS.update(building)
+    strip = _component(name)
     return value if strip is None else strip(value)
 
 
-def _missing(value: Any) -> Any:  # a marker: no stripper built yet
-    return value
+@functools.cache  # a thread that misses builds its own, equal stripper: nothing half-built is shared
+def _component(name: str) -> Stripper | None:
+    return _component_stripper(name, {})
 
 
 def _allows_null(schema: Any, components: Mapping[str, Any]) -> bool:
@@ -211,7 +209,8 @@ def _component_stripper(name: str, building: dict[str, Stripper | None]) -> Stri
     if name in building:  # being built: a component that holds itself
 
         def later(value: Any) -> Any:
-            return (building[name] or _missing)(value)
+            strip = building[name]
+            return value if strip is None else strip(value)
 
         return later
     building[name] = None
@@ -275,3 +274,56 @@ _DROP = object()
 
 def _date_time(value: Any) -> Any:
     return python_date_time(value) if isinstance(value, str) else value
+
+
+Path = tuple[str | int, ...]
+
+
+def duplicate_key(content: bytes, body: Any) -> Path | None:
+    """The path of a key that an object of ``content``, the JSON text ``body`` was decoded from, holds
+    more than once (of the first such object in the text; the key's name last), or None when there is
+    none."""
+    if content.count(b",") == _separators(body):
+        return None
+    repeated: dict[int, str] = {}
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    repeated[id(obj)] = key
+                    break
+                seen.add(key)
+        return obj
+
+    every_key = json.loads(content, object_pairs_hook=pairs_hook)
+    return _first(every_key, repeated) if repeated else None
+
+
+def _separators(value: Any, depth: int = 2) -> int:
+    """The separators between the members of ``value`` and of its containers ``depth`` levels down (a type
+    json.loads does not make counts as a value without members, which keeps the count a lower bound)."""
+    kind = type(value)
+    if not value or (kind is not dict and kind is not list):
+        return 0
+    total = len(value) - 1
+    if depth:
+        for child in value.values() if kind is dict else value:
+            total += _separators(child, depth - 1)
+    return total
+
+
+def _first(value: Any, repeated: dict[int, str]) -> Path:
+    """The path, in ``value``, of the first object ``repeated`` names (by id), with its repeated key."""
+    stack: list[tuple[Any, Path]] = [(value, ())]
+    while stack:
+        current, path = stack.pop()
+        if isinstance(current, dict):
+            if id(current) in repeated:
+                return (*path, repeated[id(current)])
+            stack += reversed([(v, (*path, k)) for k, v in current.items()])
+        elif isinstance(current, list):
+            stack += reversed([(v, (*path, i)) for i, v in enumerate(current)])
+    raise AssertionError("a repeated key was seen by the pairs hook")  # pragma: no cover

@@ -55,22 +55,16 @@ def shown(text: str) -> str:
     return text if text.isprintable() else repr(text)
 
 
-def base_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a base URL the CLI accepts, or None (the client checks the rest)."""
-    if not url.strip():
-        return "the base URL is empty: leave the option out for the default (see --help)"
-    port = port_problem(url)
-    if port is not None:
-        return f"the base URL {shown(url)} has an invalid port ({port})"
-    return None
-
-
 def base_url_option(value: str) -> str:
     """``--base-url``: refused when empty (the client would fall back to HubSpot's host and send the token
     there) or when its port is not a port; the client checks the rest."""
-    problem = base_url_problem(value)
-    if problem is not None:
-        raise argparse.ArgumentTypeError(problem)
+    if not value.strip():
+        raise argparse.ArgumentTypeError(
+            "the base URL is empty: leave the option out for the default (see --help)"
+        )
+    port = port_problem(value)
+    if port is not None:
+        raise argparse.ArgumentTypeError(f"the base URL {shown(value)} has an invalid port ({port})")
     return value
 
 
@@ -161,7 +155,6 @@ RECORD_HELP = (
 
 
 def add_record_option(parser: argparse.ArgumentParser) -> None:
-    """``--record DIR``, on every command that talks to a server."""
     parser.add_argument("--record", metavar="DIR", default=None, help=RECORD_HELP)
 
 
@@ -187,8 +180,10 @@ def client_options(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
         options["base_url"] = args.base_url.strip()
     else:
         from_env = os.environ.get(BASE_URL_ENV, "")
-        problem = base_url_problem(from_env) if from_env.strip() else None
-        if problem is not None:
-            raise ValueError(f"{BASE_URL_ENV}: {problem}")
+        if from_env.strip():
+            try:
+                base_url_option(from_env)
+            except argparse.ArgumentTypeError as error:
+                raise ValueError(f"{BASE_URL_ENV}: {error}") from None
         resolve_base_url(None)  # the client's own checks of it (set but empty, say), before any work
     return options

@@ -54,7 +54,6 @@ def _text(value: Any) -> str:
 
 
 def _rows(items: Iterable[Any], fields: Sequence[str]) -> list[tuple[str, ...]]:
-    """Each item's ``fields``, as a table shows them."""
     return [tuple(_text(getattr(item, field)) for field in fields) for item in items]
 
 
