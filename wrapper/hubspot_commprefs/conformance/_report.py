@@ -213,7 +213,7 @@ def _verdict(result: ConformanceResult) -> str:
 
 def console_report(result: ConformanceResult) -> str:
     options = result.options
-    sources = ", ".join(f"{phase} {count}" for phase, count in requests_by_phase(result).items())
+    sources = ", ".join(f"{phase} {count}" for phase, count in result.requests_by_phase.items())
     pace = "unpaced" if options.rate is None else f"at most {options.rate:g} requests/s"
     target = f" ({options.target_label})" if options.target_label else ""
     lines = [
@@ -270,13 +270,6 @@ def console_report(result: ConformanceResult) -> str:
     return redact("\n".join(lines), options.token)
 
 
-def requests_by_phase(result: ConformanceResult) -> dict[str, int]:
-    """Requests sent (answered or not) per phase, in the order the phases run; they add up to the total."""
-    sent = dict(result.requests_by_phase)
-    ordered = {phase: sent.pop(phase) for phase in PHASES if phase in sent}
-    return ordered | sent
-
-
 def _finding_json(group: FindingGroup, options: ConformanceOptions) -> dict[str, Any]:
     finding = group.first
     exchange = finding.exchange
@@ -310,7 +303,7 @@ def summary(result: ConformanceResult) -> dict[str, Any]:
         "requests": {
             "sent": result.requests_sent,
             "methods": sorted({e.method for e in result.exchanges}),
-            "by_source": requests_by_phase(result),
+            "by_source": result.requests_by_phase,
             "by_endpoint": {f"GET {k}": v for k, v in result.requests_by("endpoint").items()},
             "budget": options.max_requests,
             "budget_exhausted": result.budget_exhausted,

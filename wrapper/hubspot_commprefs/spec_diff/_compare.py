@@ -53,6 +53,17 @@ _LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems")
 _SHOWN_VALUES = 10
 _SHOWN_CHARACTERS = 80
 _KEEP_OURS = "keep ours (every value theirs allows fits it)"
+# (direction, or "theirs" when only theirs requires it outside a request; whether ours requires it)
+_REQUIRED: dict[tuple[str, bool], tuple[Effect, str]] = {
+    ("request", False): ("breaking", "required in theirs, optional in ours: the client may leave it out"),
+    ("request", True): ("tolerated", "optional in theirs, required in ours"),
+    ("response", True): (
+        "breaking",
+        "required in ours, optional in theirs: an answer without it fails the client's validation",
+    ),
+    ("error", True): ("tolerated", "required in ours, optional in theirs (error bodies are read tolerantly)"),
+    ("theirs", False): ("informational", f"required in theirs, optional in ours: {_KEEP_OURS}"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +241,7 @@ class _Comparer:
         self.ours = ours
         self.theirs = theirs
         self.marks = read_markers(ours)
-        self.markers: list[Marker] = []  # the markers over what is being compared, innermost last
+        self.markers: list[Marker | None] = []  # of the nodes being compared, innermost last
         self.found: list[Difference] = []
         self.operation = DOCUMENT
         self.budget = Budget(theirs.name)
@@ -240,27 +251,21 @@ class _Comparer:
     ) -> None:
         """Record a difference at ``where``; ``own`` is the marker of the node it reports missing from theirs."""
         accepting = [own] if own is not None and own.accepts(kind, values[1], own=True) else []
-        accepting += [m for m in reversed(self.markers) if m.accepts(kind, values[1], own=False)]
-        if effect == "cosmetic" or not accepting:
-            difference = Difference(kind, effect, effect, self.operation, where, *values, message)
-        else:
-            difference = Difference(
-                kind, "deliberate", effect, self.operation, where, *values, message, accepting[0].reason
-            )
-        self.found.append(difference)
+        accepting += [m for m in reversed(self.markers) if m and m.accepts(kind, values[1], own=False)]
+        reason = accepting[0].reason if accepting and effect != "cosmetic" else None
+        severity: Severity = effect if reason is None else "deliberate"
+        self.found.append(Difference(kind, severity, effect, self.operation, where, *values, message, reason))
 
     @contextmanager
     def marked(self, node: Any) -> Iterator[Marker | None]:
         """Compare under the marker of ``node`` of ours (resolved, or a schema's view), if it has one."""
         raw = node.marker if isinstance(node, SchemaView) else as_mapping(node).get(MARKER)
         own = self.marks.get(id(raw))
-        if own is not None:
-            self.markers.append(own)
+        self.markers.append(own)
         try:
             yield own
         finally:
-            if own is not None:
-                self.markers.pop()
+            self.markers.pop()
 
     def _operations(self, doc: Document) -> dict[tuple[str, str], _Operation]:
         found = {}
@@ -566,23 +571,8 @@ class _Comparer:
 
     def _required(self, required: tuple[bool, bool], location: str, direction: Direction) -> None:
         """Ours requires a field (or parameter) and theirs not (``required``: ours, theirs), or the reverse."""
-        effect: Effect = "tolerated"
-        if direction == "request":
-            message = "optional in theirs, required in ours"
-            if required[1]:
-                effect, message = (
-                    "breaking",
-                    "required in theirs, optional in ours: the client may leave it out",
-                )
-        elif required[0]:
-            message = "required in ours, optional in theirs (error bodies are read tolerantly)"
-            if direction == "response":
-                effect = "breaking"
-                message = (
-                    "required in ours, optional in theirs: an answer without it fails the client's validation"
-                )
-        else:
-            effect, message = "informational", f"required in theirs, optional in ours: {_KEEP_OURS}"
+        key = direction if direction == "request" or required[0] else "theirs"
+        effect, message = _REQUIRED[key, required[0]]
         self.add("required", effect, location, required, message)
 
     def _types(
