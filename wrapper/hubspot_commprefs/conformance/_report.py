@@ -347,17 +347,15 @@ def junit_xml(result: ConformanceResult) -> str:
                 finding = group.first
                 where = f": {finding.subject}" if finding.subject else ""
                 body = " (in an error body)" if finding.in_error_body else ""
-                case = ET.SubElement(
-                    suite, "testcase", classname=name, name=f"{check}: {finding.kind.value}{where}{body}"
-                )
+                title = f"{check}: {finding.kind.value}{where}{body}"
+                case = ET.SubElement(suite, "testcase", classname=name, name=title)
                 message = f"{finding.kind.value} ({_plural(group.count, 'answer')})"
                 failure = ET.SubElement(case, "failure", message=message, type="drift")
                 failure.text = "\n".join(_group_lines(group, result.options))
         notes = [g for g in mine if g.severity is Severity.NOTE]
         if notes:
-            ET.SubElement(suite, "system-out").text = "\n".join(
-                "\n".join(_group_lines(g, result.options)) for g in notes
-            )
+            notes_text = ("\n".join(_group_lines(g, result.options)) for g in notes)
+            ET.SubElement(suite, "system-out").text = "\n".join(notes_text)
         _count_cases(suite)
     problems = sorted(set(result.errors))
     if result.no_answer is not None:

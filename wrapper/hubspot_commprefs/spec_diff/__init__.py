@@ -123,9 +123,8 @@ class SpecDiff:
                     for d in group:
                         line = f"    {d.location}: {d.message}"
                         if d.reason is not None:
-                            line += (
-                                f" [would be {d.effect}; see [{notes.setdefault(d.reason, len(notes) + 1)}]]"
-                            )
+                            number = notes.setdefault(d.reason, len(notes) + 1)
+                            line += f" [would be {d.effect}; see [{number}]]"
                         lines.append(line)
         if notes:
             lines += ["", "Why, as our spec's x-deliberate-difference markers say:"]

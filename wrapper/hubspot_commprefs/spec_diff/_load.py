@@ -114,9 +114,8 @@ def _too_deep(name: str) -> SpecDocumentError:
 def _check_shape(root: dict[str, Any], name: str) -> None:
     """Refuse ``root`` when nested too deeply (a node holding itself is endlessly deep) or repeating itself
     through YAML aliases."""
-    done: dict[
-        int, tuple[int, int]
-    ] = {}  # id -> (levels at and under it, objects and lists, aliases repeated)
+    # id -> (levels at and under it, objects and lists under it counted once per path: aliases repeated)
+    done: dict[int, tuple[int, int]] = {}
 
     def shape(node: Any, depth: int) -> tuple[int, int]:
         if id(node) in done:
