@@ -213,9 +213,7 @@ def plan(spec: dict[str, Any], options: ConformanceOptions) -> list[TargetedCase
     for subscriber in options.subscribers:
         for unit in options.business_unit_ids:
             query = {"channel": "EMAIL"} | ({} if unit is None else {"businessUnitId": str(unit)})
-            cases += [
-                TargetedCase(path, subscriber, query, *_expected(spec, path)) for path in (statuses, wide)
-            ]
+            cases += [TargetedCase(p, subscriber, query, *_expected(spec, p)) for p in (statuses, wide)]
         verbose = {"channel": "EMAIL", "verbose": "true"}
         cases.append(TargetedCase(wide, subscriber, verbose, *_expected(spec, wide)))
     for first in options.subscribers[:1]:
@@ -264,8 +262,7 @@ def run_targeted(
                 errors.append(f"GET {url}: {unreadable(exc)}")
                 continue
             guard.answered()
-            status, content_type = response.status_code, response.headers.get("content-type")
-            body = response.content
+            status, body = response.status_code, response.content
             if recorder is not None:
                 recorder.record(
                     method="GET",
@@ -277,6 +274,7 @@ def run_targeted(
                     body=body,
                     secret=options.token,
                 )
+            content_type = response.headers.get("content-type")
             exchange = Exchange(
                 case.endpoint, "GET", url, status, content_type, body, SOURCE, case.with_token
             )

@@ -160,9 +160,8 @@ def hypothesis_home() -> Iterator[Path | None]:
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         yield None
         return
-    path = (
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hubspot-commprefs" / "hypothesis"
-    )
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    path = cache / "hubspot-commprefs" / "hypothesis"
     with contextlib.ExitStack() as stack:
         with contextlib.suppress(OSError):
             path.mkdir(parents=True, exist_ok=True)

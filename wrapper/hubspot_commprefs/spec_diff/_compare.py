@@ -510,12 +510,7 @@ class _Comparer:
             self.add("scope", "tolerated", "security", values, message)
 
     def _schema(
-        self,
-        nodes: Pair,
-        field: str,
-        *,
-        required: tuple[bool, bool] | None = None,
-        stack: Stack = frozenset(),
+        self, nodes: Pair, field: str, required: tuple[bool, bool] | None = None, stack: Stack = frozenset()
     ) -> None:
         """Compare the schemas ``nodes`` (ours, theirs) at ``field`` of ``self.prefix``; ``required``: whether
         each side requires the field; ``stack``: the schema pairs being compared further up."""

@@ -18,17 +18,8 @@ from typing import Any
 from hubspot_commprefs._refs import References, RefError
 
 MARKER = "x-deliberate-difference"
-CONSTRAINT_KEYS = (
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "minLength",
-    "maxLength",
-    "minItems",
-    "maxItems",
-    "pattern",
-)
+_NUMBER_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+CONSTRAINT_KEYS = (*_NUMBER_BOUNDS, "minLength", "maxLength", "minItems", "maxItems", "pattern")
 SUPPORTED_VERSIONS = ("3.0", "3.1")
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_NESTING = 100
