@@ -166,8 +166,7 @@ def _group_lines(group: FindingGroup, options: ConformanceOptions) -> list[str]:
     # "field the spec does not list: status (in an error body)": the field is named as a field, never
     # "... at status", which reads like an HTTP status.
     where = f": {finding.field_pattern}" if finding.field else ""
-    if finding.in_error_body:
-        where += " (in an error body)"
+    where += " (in an error body)" if finding.in_error_body else ""
     noun = "request" if finding.kind is Kind.TRANSPORT else "answer"
     context = []
     if exchange.status and finding.kind not in STATUS_KINDS:  # those name the status already
