@@ -249,22 +249,18 @@ def console_report(result: ConformanceResult) -> str:
         lines += ["", "Errors (requests that got no answer, or a run that could not finish):"]
         lines += [f"  {error}" for error in dict.fromkeys(result.errors)]
     if result.no_answer is not None:
-        lines += [
-            "",
-            (
-                f"The server did not answer: {result.no_answer}. The run stopped there; is the URL right, the "
-                "server up, the network reachable? (An answer cut short, reset or slower than --timeout counts "
-                "as no answer too.)"
-            ),
-        ]
+        stopped = (
+            f"The server did not answer: {result.no_answer}. The run stopped there; is the URL right, the "
+            "server up, the network reachable? (An answer cut short, reset or slower than --timeout counts "
+            "as no answer too.)"
+        )
+        lines += ["", stopped]
     if result.budget_exhausted:
-        lines += [
-            "",
-            (
-                f"The run stopped at its budget of {options.max_requests} requests before it finished: raise "
-                "--max-requests, or lower --max-examples."
-            ),
-        ]
+        stopped = (
+            f"The run stopped at its budget of {options.max_requests} requests before it finished: raise "
+            "--max-requests, or lower --max-examples."
+        )
+        lines += ["", stopped]
     lines += ["", _verdict(result)]
     return redact("\n".join(lines), options.token)
 
