@@ -298,11 +298,8 @@ def run_conformance(
     are checked, from the thread that sends or checks."""
     spec = load_spec() if spec is None else spec
     checker = SpecChecker(spec)
-    result = ConformanceResult(
-        options=options,
-        spec_version=str(spec.get("info", {}).get("version", "?")),
-        endpoints=[e.path_template for e in endpoints(spec)],
-    )
+    version = str(spec.get("info", {}).get("version", "?"))
+    result = ConformanceResult(options, version, [e.path_template for e in endpoints(spec)])
     found: dict[Severity, set[Any]] = {Severity.FAILURE: set(), Severity.NOTE: set()}
 
     def report() -> None:
