@@ -154,10 +154,8 @@ class SpecChecker:
         keys = [str(status), f"{status // 100}XX", *(["default"] if status >= ERROR_STATUS else [])]
         key = next((key for key in keys if key in responses), None)
         if key is None:
-            listed = ", ".join(responses)
-            add(
-                Kind.UNDOCUMENTED_STATUS, "", f"one of the documented statuses ({listed})", f"status {status}"
-            )
+            listed = f"one of the documented statuses ({', '.join(responses)})"
+            add(Kind.UNDOCUMENTED_STATUS, "", listed, f"status {status}")
             return findings
         content = self._refs.resolve(responses[key], f"response {key}")[0].get("content", {})
         if not content:
@@ -165,19 +163,14 @@ class SpecChecker:
         declared = {media_type.lower(): media_type for media_type in content}
         media_type = (exchange.content_type or "").split(";", 1)[0].strip().lower()
         if media_type not in declared:
-            add(
-                Kind.CONTENT_TYPE, "", f"Content-Type {' or '.join(content)}", exchange.content_type or "none"
-            )
+            declared_types = f"Content-Type {' or '.join(content)}"
+            add(Kind.CONTENT_TYPE, "", declared_types, exchange.content_type or "none")
             return findings
         try:
             body = json.loads(exchange.body)
         except (UnicodeDecodeError, json.JSONDecodeError):
-            add(
-                Kind.NOT_JSON,
-                "",
-                "a JSON body",
-                _shown(exchange.body[:_MAX_SHOWN].decode("utf-8", "replace")),
-            )
+            start = exchange.body[:_MAX_SHOWN].decode("utf-8", "replace")
+            add(Kind.NOT_JSON, "", "a JSON body", _shown(start))
             return findings
         repeated = duplicate_key(exchange.body, body)
         if repeated is not None:

@@ -166,8 +166,7 @@ def _group_lines(group: FindingGroup, options: ConformanceOptions) -> list[str]:
     # "field the spec does not list: status (in an error body)": the field is named as a field, never
     # "... at status", which reads like an HTTP status.
     where = f": {finding.field_pattern}" if finding.field else ""
-    if finding.in_error_body:
-        where += " (in an error body)"
+    where += " (in an error body)" if finding.in_error_body else ""
     noun = "request" if finding.kind is Kind.TRANSPORT else "answer"
     context = []
     if exchange.status and finding.kind not in STATUS_KINDS:  # those name the status already
@@ -213,7 +212,7 @@ def _verdict(result: ConformanceResult) -> str:
 
 def console_report(result: ConformanceResult) -> str:
     options = result.options
-    sources = ", ".join(f"{phase} {count}" for phase, count in requests_by_phase(result).items())
+    sources = ", ".join(f"{phase} {count}" for phase, count in result.requests_by_phase.items())
     pace = "unpaced" if options.rate is None else f"at most {options.rate:g} requests/s"
     target = f" ({options.target_label})" if options.target_label else ""
     lines = [
@@ -250,31 +249,20 @@ def console_report(result: ConformanceResult) -> str:
         lines += ["", "Errors (requests that got no answer, or a run that could not finish):"]
         lines += [f"  {error}" for error in dict.fromkeys(result.errors)]
     if result.no_answer is not None:
-        lines += [
-            "",
-            (
-                f"The server did not answer: {result.no_answer}. The run stopped there; is the URL right, the "
-                "server up, the network reachable? (An answer cut short, reset or slower than --timeout counts "
-                "as no answer too.)"
-            ),
-        ]
+        stopped = (
+            f"The server did not answer: {result.no_answer}. The run stopped there; is the URL right, the "
+            "server up, the network reachable? (An answer cut short, reset or slower than --timeout counts "
+            "as no answer too.)"
+        )
+        lines += ["", stopped]
     if result.budget_exhausted:
-        lines += [
-            "",
-            (
-                f"The run stopped at its budget of {options.max_requests} requests before it finished: raise "
-                "--max-requests, or lower --max-examples."
-            ),
-        ]
+        stopped = (
+            f"The run stopped at its budget of {options.max_requests} requests before it finished: raise "
+            "--max-requests, or lower --max-examples."
+        )
+        lines += ["", stopped]
     lines += ["", _verdict(result)]
     return redact("\n".join(lines), options.token)
-
-
-def requests_by_phase(result: ConformanceResult) -> dict[str, int]:
-    """Requests sent (answered or not) per phase, in the order the phases run; they add up to the total."""
-    sent = dict(result.requests_by_phase)
-    ordered = {phase: sent.pop(phase) for phase in PHASES if phase in sent}
-    return ordered | sent
 
 
 def _finding_json(group: FindingGroup, options: ConformanceOptions) -> dict[str, Any]:
@@ -310,7 +298,7 @@ def summary(result: ConformanceResult) -> dict[str, Any]:
         "requests": {
             "sent": result.requests_sent,
             "methods": sorted({e.method for e in result.exchanges}),
-            "by_source": requests_by_phase(result),
+            "by_source": result.requests_by_phase,
             "by_endpoint": {f"GET {k}": v for k, v in result.requests_by("endpoint").items()},
             "budget": options.max_requests,
             "budget_exhausted": result.budget_exhausted,
@@ -354,17 +342,15 @@ def junit_xml(result: ConformanceResult) -> str:
                 finding = group.first
                 where = f": {finding.subject}" if finding.subject else ""
                 body = " (in an error body)" if finding.in_error_body else ""
-                case = ET.SubElement(
-                    suite, "testcase", classname=name, name=f"{check}: {finding.kind.value}{where}{body}"
-                )
+                title = f"{check}: {finding.kind.value}{where}{body}"
+                case = ET.SubElement(suite, "testcase", classname=name, name=title)
                 message = f"{finding.kind.value} ({_plural(group.count, 'answer')})"
                 failure = ET.SubElement(case, "failure", message=message, type="drift")
                 failure.text = "\n".join(_group_lines(group, result.options))
         notes = [g for g in mine if g.severity is Severity.NOTE]
         if notes:
-            ET.SubElement(suite, "system-out").text = "\n".join(
-                "\n".join(_group_lines(g, result.options)) for g in notes
-            )
+            notes_text = ("\n".join(_group_lines(g, result.options)) for g in notes)
+            ET.SubElement(suite, "system-out").text = "\n".join(notes_text)
         _count_cases(suite)
     problems = sorted(set(result.errors))
     if result.no_answer is not None:

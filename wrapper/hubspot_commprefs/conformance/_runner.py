@@ -28,7 +28,7 @@ from hubspot_commprefs.client import (
     read_body,
 )
 from hubspot_commprefs.conformance._checks import Exchange, Finding, Kind, Severity, SpecChecker
-from hubspot_commprefs.conformance._report import STARTING, Progress
+from hubspot_commprefs.conformance._report import PHASES, STARTING, Progress
 from hubspot_commprefs.conformance._schemathesis import (
     MAX_ANSWER_BYTES,
     UNREADABLE,
@@ -117,8 +117,7 @@ class ConformanceResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     requests_sent: int = 0
-    requests_by_phase: dict[str, int] = field(default_factory=dict)  # sent, answered or not
-    requests_refused: int = 0
+    requests_by_phase: dict[str, int] = field(default_factory=dict)  # sent, answered or not, in phase order
     budget_exhausted: bool = False
     no_answer: str | None = None  # why the run stopped early: the server did not answer
     elapsed: float = 0.0
@@ -157,9 +156,8 @@ class ConformanceResult:
         failures = self.failures
         return {
             "failures": len(failures),  # findings: one kind at one field of one endpoint
-            "failure_kinds": len(
-                {g.first.group_key[1:] for g in failures}
-            ),  # one drift on both endpoints: one
+            # one drift on two endpoints: one kind
+            "failure_kinds": len({g.first.group_key[1:] for g in failures}),
             "failing_endpoints": len({g.first.endpoint for g in failures}),
             "failing_answers": len({id(f.exchange) for f in self.findings if f.severity is Severity.FAILURE}),
             "notes": len(self.notes),
@@ -215,9 +213,7 @@ def plan(spec: dict[str, Any], options: ConformanceOptions) -> list[TargetedCase
     for subscriber in options.subscribers:
         for unit in options.business_unit_ids:
             query = {"channel": "EMAIL"} | ({} if unit is None else {"businessUnitId": str(unit)})
-            cases += [
-                TargetedCase(path, subscriber, query, *_expected(spec, path)) for path in (statuses, wide)
-            ]
+            cases += [TargetedCase(p, subscriber, query, *_expected(spec, p)) for p in (statuses, wide)]
         verbose = {"channel": "EMAIL", "verbose": "true"}
         cases.append(TargetedCase(wide, subscriber, verbose, *_expected(spec, wide)))
     for first in options.subscribers[:1]:
@@ -266,8 +262,7 @@ def run_targeted(
                 errors.append(f"GET {url}: {unreadable(exc)}")
                 continue
             guard.answered()
-            status, content_type = response.status_code, response.headers.get("content-type")
-            body = response.content
+            status, body = response.status_code, response.content
             if recorder is not None:
                 recorder.record(
                     method="GET",
@@ -279,6 +274,7 @@ def run_targeted(
                     body=body,
                     secret=options.token,
                 )
+            content_type = response.headers.get("content-type")
             exchange = Exchange(
                 case.endpoint, "GET", url, status, content_type, body, SOURCE, case.with_token
             )
@@ -302,11 +298,8 @@ def run_conformance(
     are checked, from the thread that sends or checks."""
     spec = load_spec() if spec is None else spec
     checker = SpecChecker(spec)
-    result = ConformanceResult(
-        options=options,
-        spec_version=str(spec.get("info", {}).get("version", "?")),
-        endpoints=[e.path_template for e in endpoints(spec)],
-    )
+    version = str(spec.get("info", {}).get("version", "?"))
+    result = ConformanceResult(options, version, [e.path_template for e in endpoints(spec)])
     found: dict[Severity, set[Any]] = {Severity.FAILURE: set(), Severity.NOTE: set()}
 
     def report() -> None:
@@ -336,8 +329,8 @@ def run_conformance(
     for exchange in exchanges:
         check(exchange, [])
     result.requests_sent = guard.sent
-    result.requests_by_phase = dict(guard.sent_by_phase)
-    result.requests_refused = guard.refused
+    sent = guard.sent_by_phase  # in the order the phases run; they add up to the total
+    result.requests_by_phase = {p: sent[p] for p in PHASES if p in sent} | dict(sent)
     result.budget_exhausted = guard.refused > 0
     if guard.no_answer is not None:
         # One verdict, not a list of failures: every unanswered request says the same thing.

@@ -125,15 +125,14 @@ class RequestGuard:
 
     def admit(self, method: str, *, phase: str = "other") -> None:
         """Wait for this request's turn (counted under ``phase``); raises instead when it must not be sent."""
+        method = method.upper()
         with self._lock:
             if self.no_answer is not None:  # not counted as refused: the budget is not why
                 raise ServerNotAnsweringError(f"the server did not answer: {self.no_answer}")
-            if method.upper() != "GET":
+            if method != "GET":
                 self.refused += 1
-                raise UnsafeRequestError(
-                    f"refused to send {method.upper()}: the suite sends GET requests only"
-                )
-            if self.sent >= self.max_requests:
+                raise UnsafeRequestError(f"refused to send {method}: the suite sends GET requests only")
+            if self.exhausted:
                 self.refused += 1
                 raise RequestBudgetExhaustedError(
                     f"the run's budget of {self.max_requests} requests is spent"
@@ -160,9 +159,8 @@ def hypothesis_home() -> Iterator[Path | None]:
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         yield None
         return
-    path = (
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hubspot-commprefs" / "hypothesis"
-    )
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    path = cache / "hubspot-commprefs" / "hypothesis"
     with contextlib.ExitStack() as stack:
         with contextlib.suppress(OSError):
             path.mkdir(parents=True, exist_ok=True)

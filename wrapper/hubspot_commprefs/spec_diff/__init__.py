@@ -123,9 +123,8 @@ class SpecDiff:
                     for d in group:
                         line = f"    {d.location}: {d.message}"
                         if d.reason is not None:
-                            line += (
-                                f" [would be {d.effect}; see [{notes.setdefault(d.reason, len(notes) + 1)}]]"
-                            )
+                            number = notes.setdefault(d.reason, len(notes) + 1)
+                            line += f" [would be {d.effect}; see [{number}]]"
                         lines.append(line)
         if notes:
             lines += ["", "Why, as our spec's x-deliberate-difference markers say:"]
@@ -135,9 +134,8 @@ class SpecDiff:
 
     def verdict(self) -> str:
         summary = ", ".join(f"{n} {s}" for s, n in self.counts().items() if n) or "no difference"
-        if self.needs_edit:
-            return f"The spec needs an edit: {summary}."
-        return f"Nothing to change: {summary}."
+        verdict = "The spec needs an edit" if self.needs_edit else "Nothing to change"
+        return f"{verdict}: {summary}."
 
 
 def _document(source: str | Path | dict[str, Any] | Document, name: str, max_bytes: int) -> Document:

@@ -53,6 +53,17 @@ _LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems")
 _SHOWN_VALUES = 10
 _SHOWN_CHARACTERS = 80
 _KEEP_OURS = "keep ours (every value theirs allows fits it)"
+# (direction, or "theirs" when only theirs requires it outside a request; whether ours requires it)
+_REQUIRED: dict[tuple[str, bool], tuple[Effect, str]] = {
+    ("request", False): ("breaking", "required in theirs, optional in ours: the client may leave it out"),
+    ("request", True): ("tolerated", "optional in theirs, required in ours"),
+    ("response", True): (
+        "breaking",
+        "required in ours, optional in theirs: an answer without it fails the client's validation",
+    ),
+    ("error", True): ("tolerated", "required in ours, optional in theirs (error bodies are read tolerantly)"),
+    ("theirs", False): ("informational", f"required in theirs, optional in ours: {_KEEP_OURS}"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +166,6 @@ def _types_within(narrow: frozenset[str] | None, wide: frozenset[str] | None) ->
     return narrow is not None and all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
 
 
-def _fit(direction: Direction, fits: bool) -> Effect:
-    """The effect of a difference in what a value may be: breaking when the sender's values may not fit
-    the reader's; else tolerated in what the client sends, informational (keep ours) in what they send."""
-    if not fits:
-        return "breaking"
-    return "tolerated" if direction == "request" else "informational"
-
-
 def _format_within(narrow: str | None, wide: str | None) -> bool:
     return wide is None or narrow == wide or (narrow is not None and wide in _WIDER_FORMATS.get(narrow, ()))
 
@@ -230,9 +233,12 @@ class _Comparer:
         self.ours = ours
         self.theirs = theirs
         self.marks = read_markers(ours)
-        self.markers: list[Marker] = []  # the markers over what is being compared, innermost last
+        self.markers: list[Marker | None] = []  # of the nodes being compared, innermost last
         self.found: list[Difference] = []
+        # Where the comparison is: the operation, the parameter or response in it, and what it carries.
         self.operation = DOCUMENT
+        self.prefix = ""
+        self.direction: Direction = "request"
         self.budget = Budget(theirs.name)
 
     def add(
@@ -240,27 +246,21 @@ class _Comparer:
     ) -> None:
         """Record a difference at ``where``; ``own`` is the marker of the node it reports missing from theirs."""
         accepting = [own] if own is not None and own.accepts(kind, values[1], own=True) else []
-        accepting += [m for m in reversed(self.markers) if m.accepts(kind, values[1], own=False)]
-        if effect == "cosmetic" or not accepting:
-            difference = Difference(kind, effect, effect, self.operation, where, *values, message)
-        else:
-            difference = Difference(
-                kind, "deliberate", effect, self.operation, where, *values, message, accepting[0].reason
-            )
-        self.found.append(difference)
+        accepting += [m for m in reversed(self.markers) if m and m.accepts(kind, values[1], own=False)]
+        reason = accepting[0].reason if accepting and effect != "cosmetic" else None
+        severity: Severity = effect if reason is None else "deliberate"
+        self.found.append(Difference(kind, severity, effect, self.operation, where, *values, message, reason))
 
     @contextmanager
     def marked(self, node: Any) -> Iterator[Marker | None]:
         """Compare under the marker of ``node`` of ours (resolved, or a schema's view), if it has one."""
         raw = node.marker if isinstance(node, SchemaView) else as_mapping(node).get(MARKER)
         own = self.marks.get(id(raw))
-        if own is not None:
-            self.markers.append(own)
+        self.markers.append(own)
         try:
             yield own
         finally:
-            if own is not None:
-                self.markers.pop()
+            self.markers.pop()
 
     def _operations(self, doc: Document) -> dict[tuple[str, str], _Operation]:
         found = {}
@@ -363,6 +363,7 @@ class _Comparer:
             name = name or theirs_name
             shown = f"{{{name}}}" if where == "path" else name
             location = f"parameter {shown} ({where})"
+            self.prefix, self.direction = location, "request"
             ours_required, theirs_required = (
                 p.get("required") is True or where == "path" for p in (ours_parameter, theirs_parameter)
             )
@@ -380,11 +381,11 @@ class _Comparer:
                     self.add("parameter", effect, location, (None, name), message)
                     continue
                 if ours_required != theirs_required:
-                    self._required((ours_required, theirs_required), location, "request")
+                    self._required((ours_required, theirs_required), location)
                 descriptions = (ours_parameter.get("description"), theirs_parameter.get("description"))
                 self._text("description", *descriptions, location)
                 schemas = (_parameter_schema(ours_parameter), _parameter_schema(theirs_parameter))
-                self._schema(schemas, location, "", "request")
+                self._schema(schemas, "")
 
     def _request_body(self, operation: dict[str, Any], theirs_operation: dict[str, Any]) -> None:
         where = f"{self.operation} requestBody"
@@ -426,12 +427,10 @@ class _Comparer:
                 else:
                     theirs_response, _ = self.theirs.resolve(theirs[code], f"{self.operation} {location}")
                     if isinstance(ours_response, dict) and isinstance(theirs_response, dict):
-                        direction: Direction = "response" if code.startswith("2") else "error"
-                        self._response(ours_response, theirs_response, location, direction)
+                        self.direction = "response" if code.startswith("2") else "error"
+                        self._response(ours_response, theirs_response, location)
 
-    def _response(
-        self, ours: dict[str, Any], theirs: dict[str, Any], location: str, direction: Direction
-    ) -> None:
+    def _response(self, ours: dict[str, Any], theirs: dict[str, Any], location: str) -> None:
         self._text("description", ours.get("description"), theirs.get("description"), location)
         ours_content, theirs_content = (
             {str(k).split(";", 1)[0].strip().lower(): v for k, v in as_mapping(r.get("content")).items()}
@@ -440,7 +439,7 @@ class _Comparer:
         if ours_content.keys() != theirs_content.keys():
             added = theirs_content.keys() - ours_content.keys()
             json_left = any(_is_json(m) for m in theirs_content) or not ours_content
-            fits = direction == "error" or (json_left and all(_is_json(m) for m in added))
+            fits = self.direction == "error" or (json_left and all(_is_json(m) for m in added))
             listed = [", ".join(sorted(content)) or "none" for content in (ours_content, theirs_content)]
             message = f"their document lists the content types {listed[1]}, ours {listed[0]}"
             if not fits:
@@ -449,7 +448,8 @@ class _Comparer:
             self.add("content-type", "tolerated" if fits else "breaking", location, values, message)
         schemas = (_body_schema(ours_content), _body_schema(theirs_content))
         if schemas[0] is not None and schemas[1] is not None:
-            self._schema(schemas, location, "", direction)
+            self.prefix = location
+            self._schema(schemas, "")
         ours_headers = {str(k).lower(): (str(k), v) for k, v in as_mapping(ours.get("headers")).items()}
         theirs_headers = {str(k).lower(): str(k) for k in as_mapping(theirs.get("headers"))}
         for header in sorted(ours_headers.keys() ^ theirs_headers.keys()):
@@ -510,17 +510,11 @@ class _Comparer:
             self.add("scope", "tolerated", "security", values, message)
 
     def _schema(
-        self,
-        nodes: Pair,
-        prefix: str,
-        field: str,
-        direction: Direction,
-        *,
-        required: tuple[bool, bool] | None = None,
-        stack: Stack = frozenset(),
+        self, nodes: Pair, field: str, required: tuple[bool, bool] | None = None, stack: Stack = frozenset()
     ) -> None:
-        """Compare the schemas ``nodes`` (ours, theirs) at ``field`` of ``prefix``; ``required``: whether
+        """Compare the schemas ``nodes`` (ours, theirs) at ``field`` of ``self.prefix``; ``required``: whether
         each side requires the field; ``stack``: the schema pairs being compared further up."""
+        prefix = self.prefix
         where = f"{self.operation} {prefix} {field}".strip()
         if len(stack) >= MAX_SCHEMA_DEPTH:
             raise SpecDocumentError(
@@ -538,13 +532,13 @@ class _Comparer:
                 message = f"the schema is named {theirs.name or '(inline)'} in theirs, {ours.name} in ours"
                 self.add("schema-name", "cosmetic", location, (ours.name, theirs.name), message)
             if required is not None and required[0] != required[1]:
-                self._required(required, location, direction)
-            self._types(ours.types, theirs.types, location, direction)
+                self._required(required, location)
+            self._types(ours.types, theirs.types, location)
             if ours.nullable != theirs.nullable:
                 nullable = (ours.nullable, theirs.nullable)
-                self._nullable(nullable, location, direction, required is None or required[0])
-            self._format(ours.format, theirs.format, location, direction)
-            self._enum(ours.enum, theirs.enum, location, direction)
+                self._nullable(nullable, location, required is None or required[0])
+            self._format(ours.format, theirs.format, location)
+            self._enum(ours.enum, theirs.enum, location)
             if ours.default != theirs.default:
                 defaults = [None if d is NO_DEFAULT else d for d in (ours.default, theirs.default)]
                 message = (
@@ -552,46 +546,34 @@ class _Comparer:
                     "generated client always sends the spec's default)"
                 )
                 self.add("default", "tolerated", location, (defaults[0], defaults[1]), message)
-            self._constraints(ours.constraints, theirs.constraints, location, direction)
+            self._constraints(ours.constraints, theirs.constraints, location)
             self._text("description", ours.description, theirs.description, location)
             if all(t is None or "object" in t for t in (ours.types, theirs.types)):
-                self._properties(ours, theirs, prefix, field, direction, stack=stack)
+                self._properties(ours, theirs, field, stack)
                 if isinstance(ours.additional, dict) and isinstance(theirs.additional, dict):
-                    self._schema(
-                        (ours.additional, theirs.additional), prefix, f"{field}{{}}", direction, stack=stack
-                    )
+                    self._schema((ours.additional, theirs.additional), f"{field}{{}}", stack=stack)
             arrays = all(t is not None and "array" in t for t in (ours.types, theirs.types))
             if arrays and ours.items is not None and theirs.items is not None:
-                self._schema((ours.items, theirs.items), prefix, f"{field}[]", direction, stack=stack)
+                self._schema((ours.items, theirs.items), f"{field}[]", stack=stack)
 
-    def _required(self, required: tuple[bool, bool], location: str, direction: Direction) -> None:
+    def _fit(self, fits: bool) -> Effect:
+        """The effect of a difference in what a value may be: breaking when the sender's values may not fit
+        the reader's; else tolerated in what the client sends, informational (keep ours) in what they send."""
+        if not fits:
+            return "breaking"
+        return "tolerated" if self.direction == "request" else "informational"
+
+    def _required(self, required: tuple[bool, bool], location: str) -> None:
         """Ours requires a field (or parameter) and theirs not (``required``: ours, theirs), or the reverse."""
-        effect: Effect = "tolerated"
-        if direction == "request":
-            message = "optional in theirs, required in ours"
-            if required[1]:
-                effect, message = (
-                    "breaking",
-                    "required in theirs, optional in ours: the client may leave it out",
-                )
-        elif required[0]:
-            message = "required in ours, optional in theirs (error bodies are read tolerantly)"
-            if direction == "response":
-                effect = "breaking"
-                message = (
-                    "required in ours, optional in theirs: an answer without it fails the client's validation"
-                )
-        else:
-            effect, message = "informational", f"required in theirs, optional in ours: {_KEEP_OURS}"
+        key = self.direction if self.direction == "request" or required[0] else "theirs"
+        effect, message = _REQUIRED[key, required[0]]
         self.add("required", effect, location, required, message)
 
-    def _types(
-        self, ours: frozenset[str] | None, theirs: frozenset[str] | None, where: str, direction: Direction
-    ) -> None:
+    def _types(self, ours: frozenset[str] | None, theirs: frozenset[str] | None, where: str) -> None:
         if ours == theirs:
             return
-        sends = direction != "request"
-        effect = _fit(direction, _types_within(theirs, ours) if sends else _types_within(ours, theirs))
+        sends = self.direction != "request"
+        effect = self._fit(_types_within(theirs, ours) if sends else _types_within(ours, theirs))
         why = {
             "informational": _KEEP_OURS,
             "tolerated": "what the client sends still fits",
@@ -600,11 +582,10 @@ class _Comparer:
         types = (_types_text(ours), _types_text(theirs))
         self.add("type", effect, where, types, f"type {types[1]} in theirs, {types[0]} in ours: {why}")
 
-    def _nullable(
-        self, nullable: tuple[bool, bool], where: str, direction: Direction, required: bool
-    ) -> None:
+    def _nullable(self, nullable: tuple[bool, bool], where: str, required: bool) -> None:
         """``required``: ours requires the field."""
         effect: Effect = "tolerated"
+        direction = self.direction
         if nullable[1] and required and direction == "response":
             effect = "breaking"
             message = "theirs allows null, ours does not, and ours requires the field: null fails the client"
@@ -618,11 +599,11 @@ class _Comparer:
             message = "ours allows null, theirs does not"
         self.add("nullable", effect, where, nullable, message)
 
-    def _format(self, ours: str | None, theirs: str | None, where: str, direction: Direction) -> None:
+    def _format(self, ours: str | None, theirs: str | None, where: str) -> None:
         if ours == theirs:
             return
-        request = direction == "request"
-        effect = _fit(direction, _format_within(ours, theirs) if request else _format_within(theirs, ours))
+        request = self.direction == "request"
+        effect = self._fit(_format_within(ours, theirs) if request else _format_within(theirs, ours))
         why = {
             "tolerated": "what the client sends still fits",
             "informational": f"{_KEEP_OURS[:-1]}; narrowed, it would refuse real values beyond theirs)",
@@ -633,10 +614,8 @@ class _Comparer:
         message = f"format {theirs or '(none)'} in theirs, {ours or '(none)'} in ours: {why}"
         self.add("format", effect, where, (ours, theirs), message)
 
-    def _enum(
-        self, ours: tuple[Any, ...] | None, theirs: tuple[Any, ...] | None, where: str, direction: Direction
-    ) -> None:
-        request = direction == "request"
+    def _enum(self, ours: tuple[Any, ...] | None, theirs: tuple[Any, ...] | None, where: str) -> None:
+        request = self.direction == "request"
         if ours is None and theirs is not None:
             message = f"an enum in theirs ({_shown_values(theirs)}), any value in ours"
             if not request:
@@ -656,29 +635,20 @@ class _Comparer:
                 message = f"their enum no longer has {_shown_values([value])}{why}"
                 self.add("enum", "breaking" if request else "informational", where, (value, None), message)
 
-    def _constraints(
-        self, ours: dict[str, Any], theirs: dict[str, Any], where: str, direction: Direction
-    ) -> None:
+    def _constraints(self, ours: dict[str, Any], theirs: dict[str, Any], where: str) -> None:
         for key in sorted(ours.keys() | theirs.keys()):
             values = (ours.get(key), theirs.get(key))
             if values[0] != values[1]:
                 stricter = _stricter(key, values[1], values[0])  # None: not comparable, so it may not fit
-                effect = _fit(direction, stricter is not None and stricter == (direction != "request"))
+                request = self.direction == "request"
+                effect = self._fit(stricter is not None and stricter != request)
                 message = f"{key} is {_shown(values[1])} in theirs, {_shown(values[0])} in ours"
                 if effect == "informational":
                     message += f": {_KEEP_OURS}"
                 self.add(key, effect, where, values, message)
 
-    def _properties(
-        self,
-        ours: SchemaView,
-        theirs: SchemaView,
-        prefix: str,
-        field: str,
-        direction: Direction,
-        *,
-        stack: Stack,
-    ) -> None:
+    def _properties(self, ours: SchemaView, theirs: SchemaView, field: str, stack: Stack) -> None:
+        prefix = self.prefix
         names = sorted(ours.properties.keys() | theirs.properties.keys())
         self.budget.spend(len(names), f"{self.operation} {prefix} {field}")
         for name in names:
@@ -687,20 +657,20 @@ class _Comparer:
             if name in ours.properties and name in theirs.properties:
                 nodes = (ours.properties[name], theirs.properties[name])
                 both = (name in ours.required, name in theirs.required)
-                self._schema(nodes, prefix, child, direction, required=both, stack=stack)
+                self._schema(nodes, child, required=both, stack=stack)
             elif name in ours.properties:
                 node, _ = self.ours.resolve(ours.properties[name], f"{self.operation} {location}")
                 required = "required" if name in ours.required else "optional"
                 message = f"their document no longer has the {required} field {child}"
                 effect: Effect = "tolerated"
-                if required == "required" and direction == "response":
+                if required == "required" and self.direction == "response":
                     effect = "breaking"
                     message += ": an answer without it fails the client's validation"
                 with self.marked(node) as own:
                     self.add("field", effect, location, (required, None), message, own=own)
             else:
                 required = "required" if name in theirs.required else "optional"
-                closed = ours.additional is False and direction != "request"
+                closed = ours.additional is False and self.direction != "request"
                 why = ": ours forbids other fields" if closed else " (the client keeps unknown fields)"
                 message = f"their document adds the {required} field {child}{why}"
                 self.add("field", "breaking" if closed else "tolerated", location, (None, required), message)

@@ -18,17 +18,8 @@ from typing import Any
 from hubspot_commprefs._refs import References, RefError
 
 MARKER = "x-deliberate-difference"
-CONSTRAINT_KEYS = (
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "minLength",
-    "maxLength",
-    "minItems",
-    "maxItems",
-    "pattern",
-)
+_NUMBER_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+CONSTRAINT_KEYS = (*_NUMBER_BOUNDS, "minLength", "maxLength", "minItems", "maxItems", "pattern")
 SUPPORTED_VERSIONS = ("3.0", "3.1")
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_NESTING = 100
@@ -114,9 +105,8 @@ def _too_deep(name: str) -> SpecDocumentError:
 def _check_shape(root: dict[str, Any], name: str) -> None:
     """Refuse ``root`` when nested too deeply (a node holding itself is endlessly deep) or repeating itself
     through YAML aliases."""
-    done: dict[
-        int, tuple[int, int]
-    ] = {}  # id -> (levels at and under it, objects and lists, aliases repeated)
+    # id -> (levels at and under it, objects and lists under it counted once per path: aliases repeated)
+    done: dict[int, tuple[int, int]] = {}
 
     def shape(node: Any, depth: int) -> tuple[int, int]:
         if id(node) in done:

@@ -80,12 +80,8 @@ def run(args: argparse.Namespace) -> int:
     settings = {name: value for name, value in chosen.items() if value is not None}
     # The flags only, never HUBSPOT_BASE_URL: without --base-url the suite checks the bundled fake server.
     base_url = (args.base_url or "").strip()
-    if base_url:
-        return _against(args, base_url, settings)
-    return _against_fake_server(args, settings)
-
-
-def _against(args: argparse.Namespace, base_url: str, settings: dict[str, Any]) -> int:
+    if not base_url:
+        return _against_fake_server(args, settings)
     if args.fault:
         return _usage("--fault applies to the bundled fake server only; leave out --base-url")
     token = os.environ.get(TOKEN_ENV, "").strip()
