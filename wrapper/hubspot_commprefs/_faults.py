@@ -97,27 +97,22 @@ def parse_faults(names: Iterable[Fault | str]) -> tuple[Fault, ...]:
     return tuple(Fault(name) for name in given)
 
 
-def _break_item(item: dict[str, Any], fault: Fault) -> None:
-    if fault is Fault.ENUM_VALUE and "channel" in item:
-        item["channel"] = "WHATSAPP"
-    elif fault is Fault.WRONG_TYPE and "subscriptionId" in item:
-        item["subscriptionId"] = str(item["subscriptionId"])
-    elif fault is Fault.MISSING_FIELD:
-        item.pop("timestamp", None)
-    elif fault is Fault.BAD_DATE_TIME and "timestamp" in item:
-        item["timestamp"] = "1742289242000"
-    elif fault is Fault.INT64_OVERFLOW and "subscriptionId" in item:
-        item["subscriptionId"] = INT64_MAX + 1
-    elif fault is Fault.EXTRA_FIELD:
-        item["preferenceGroupId"] = 42
-
-
 def apply_drift(body: dict[str, Any], faults: tuple[Fault, ...]) -> dict[str, Any]:
     """The 200 body with every drift fault of ``faults`` applied (the body is changed in place)."""
+    if Fault.INT32_OVERFLOW in faults:
+        body["numErrors"] = INT32_MAX + 1
     for fault in faults:
-        if fault is Fault.INT32_OVERFLOW:
-            body["numErrors"] = INT32_MAX + 1
-            continue
         for item in body.get("results", []):
-            _break_item(item, fault)
+            if fault is Fault.ENUM_VALUE and "channel" in item:
+                item["channel"] = "WHATSAPP"
+            elif fault is Fault.WRONG_TYPE and "subscriptionId" in item:
+                item["subscriptionId"] = str(item["subscriptionId"])
+            elif fault is Fault.MISSING_FIELD:
+                item.pop("timestamp", None)
+            elif fault is Fault.BAD_DATE_TIME and "timestamp" in item:
+                item["timestamp"] = "1742289242000"
+            elif fault is Fault.INT64_OVERFLOW and "subscriptionId" in item:
+                item["subscriptionId"] = INT64_MAX + 1
+            elif fault is Fault.EXTRA_FIELD:
+                item["preferenceGroupId"] = 42
     return body

@@ -13,11 +13,9 @@ CHANNEL = "EMAIL"
 SCOPES = ("communication_preferences.read", "communication_preferences.read_write")
 
 
-def _action_response(
-    results: list[dict[str, Any]], errors: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
+def _action_response(results: list[dict[str, Any]]) -> dict[str, Any]:
     now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    body: dict[str, Any] = {
+    return {
         "status": "COMPLETE",
         "requestedAt": now,
         "startedAt": now,
@@ -25,10 +23,6 @@ def _action_response(
         "results": results,
         "links": {},
     }
-    if errors:
-        body["errors"] = errors
-        body["numErrors"] = len(errors)
-    return body
 
 
 def unknown_business_unit(business_unit_id: int) -> dict[str, Any]:
@@ -44,7 +38,7 @@ def unknown_business_unit(business_unit_id: int) -> dict[str, Any]:
         "links": {},
         "subCategory": {},
     }
-    return _action_response([], [error])
+    return _action_response([]) | {"errors": [error], "numErrors": 1}
 
 
 def _opt_outs(contact: Contact | None, business_unit_id: int) -> list[OptOut]:

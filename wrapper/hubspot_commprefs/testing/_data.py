@@ -98,7 +98,6 @@ class Dataset:
 
 
 def _camel(name: str) -> str:
-    """``business_unit_id`` as the spec writes it: ``businessUnitId``."""
     first, *rest = name.split("_")
     return first + "".join(word.title() for word in rest)
 

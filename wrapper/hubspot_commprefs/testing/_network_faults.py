@@ -50,10 +50,8 @@ class NetworkFaultSettings:
             ("bomb_size", int, "an int of bytes", 1, _faults.MAX_BOMB_SIZE),
             ("oversized_body_size", int, "an int of bytes", 1, _faults.MAX_OVERSIZED_BODY_SIZE),
         ):
-            value = getattr(self, name)
-            if (
-                not isinstance(value, kinds) or isinstance(value, bool) or not least <= value <= most
-            ):  # NaN too
+            value = getattr(self, name)  # NaN fails the range too
+            if isinstance(value, bool) or not isinstance(value, kinds) or not least <= value <= most:
                 raise ValueError(f"{name} must be {what} from {least} to {most}, not {value!r}")
 
 

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from types import TracebackType
 
-    from starlette.applications import Starlette
     from starlette.types import ASGIApp
 
     from hubspot_commprefs.conformance import ConformanceOptions
@@ -113,8 +112,7 @@ class FakeServerError(RuntimeError):
 
 
 def one_of_each_kind(dataset: Dataset) -> list[str]:
-    """Contacts of every kind the dataset holds (not opted out, opted out portal-wide, opted out of one
-    business unit), and an address it does not know."""
+    """A contact of each kind in ``dataset`` (by its wide opt-outs), and an address it does not know."""
     kinds: dict[str, str] = {}
     for contact in dataset.contacts:
         kind = ",".join(sorted({o.wide_status_type for o in contact.opt_outs})) or "none"
@@ -196,11 +194,6 @@ class FakeHubSpot:
     def replay(self) -> Replay | None:
         """The recording being replayed (its answers, and the lines left out), or None."""
         return self.state.replay
-
-    @property
-    def app(self) -> Starlette:
-        """The ASGI app, for in-process use without a socket."""
-        return build_app(self.state)
 
     @property
     def token(self) -> str:
@@ -287,7 +280,9 @@ class FakeHubSpot:
         self._socket = sock
         return sock
 
-    def _uvicorn(self) -> uvicorn.Server:
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted (what ``hubspot-commprefs mock-server`` does)."""
+        sock = self._socket or self.bind()
         app: ASGIApp = build_app(self.state)
         if self.request_log is not None:
             app = logging_requests(app, self.request_log, lambda: list(self.state.tokens))
@@ -301,13 +296,8 @@ class FakeHubSpot:
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
-        return self._server
-
-    def serve_forever(self) -> None:
-        """Serve in this thread until interrupted (what ``hubspot-commprefs mock-server`` does)."""
-        sock = self._socket or self.bind()
         try:
-            self._uvicorn().run(sockets=[sock])
+            self._server.run(sockets=[sock])
         finally:
             sock.close()
             self._socket = None
@@ -316,14 +306,11 @@ class FakeHubSpot:
         """Serve in a background thread; returns once the server accepts connections."""
         if self._thread is not None:
             raise FakeServerError("the fake server is already running")
-        sock = self.bind()
-        server = self._uvicorn()
-        self._thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="fake-hubspot", daemon=True
-        )
+        self.bind()
+        self._thread = threading.Thread(target=self.serve_forever, name="fake-hubspot", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not server.started:
+        while self._server is None or not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
                 raise FakeServerError("the fake server did not start")

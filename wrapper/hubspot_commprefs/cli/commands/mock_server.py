@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from hubspot_commprefs.testing import Dataset, Replay
 
 
+# FakeHubSpot's arguments that are the flags of the same name; and the RateLimit's, named otherwise.
+_AS_GIVEN = ("fault_every", "latency", "trickle_interval", "bomb_size", "oversized_body_size", "host", "port")
 _FLAGS = {"max_requests": "--rate-limit", "interval_ms": "--rate-limit-window-ms"}
-_SETTINGS = {"fault_every", "latency", "trickle_interval", "bomb_size", "oversized_body_size", *_FLAGS}
+_SETTINGS = {*_AS_GIVEN, *_FLAGS}
 
 
 def _in_flags(message: str) -> str:
@@ -109,17 +111,11 @@ def run(args: argparse.Namespace) -> int:
             dataset=dataset,
             tokens={env_token or DEFAULT_TOKEN: (testing.SCOPES[0],), DEFAULT_TOKEN_WITHOUT_SCOPE: ()},
             faults=args.fault,
-            fault_every=args.fault_every,
-            latency=args.latency,
-            trickle_interval=args.trickle_interval,
-            bomb_size=args.bomb_size,
-            oversized_body_size=args.oversized_body_size,
             rate_limit=testing.RateLimit(max_requests=args.rate_limit, interval_ms=args.rate_limit_window_ms),
-            host=args.host,
-            port=args.port,
             replay=replay,
             replay_strict=args.replay_strict,
             request_log=None if args.quiet else functools.partial(print, file=sys.stderr, flush=True),
+            **{name: getattr(args, name) for name in _AS_GIVEN},
         )
         server.bind()
     except (ValueError, testing.FakeServerError) as exc:  # a DatasetError, a ReplayError too
