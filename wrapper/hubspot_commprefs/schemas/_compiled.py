@@ -51,9 +51,6 @@ _LEAP_SECOND = re.compile(r"^(.{17})60[.0-9]*", re.DOTALL)
 _WHOLE_INTEGER = "x-hubspot-commprefs-whole-integer"
 _NULL = {"type": "null"}
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
-_SUBSCHEMA_KEYWORDS = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
-_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +67,12 @@ CLIENT_WHOLE = Reading(tolerant=True, whole_integers=True)
 
 
 def _subschemas(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for keyword in _SUBSCHEMA_KEYWORDS:
+    for keyword in ("items", "additionalProperties", "not", "if", "then", "else", "contains"):
         if isinstance(node.get(keyword), dict):
             yield node[keyword]
-    for keyword in _SUBSCHEMA_LISTS:
+    for keyword in ("allOf", "anyOf", "oneOf", "prefixItems"):
         yield from (s for s in node.get(keyword, ()) if isinstance(s, dict))
-    for keyword in _SUBSCHEMA_MAPS:
+    for keyword in ("properties", "patternProperties", "$defs"):
         yield from (s for s in node.get(keyword, {}).values() if isinstance(s, dict))
 
 
@@ -99,10 +96,7 @@ def _transform_node(node: dict[str, Any], reading: Reading) -> None:
         node["minimum"] = max(node.get("minimum", low), low)
         node["maximum"] = min(node.get("maximum", high), high)
     elif "string" in types and fmt == "date-time":
-        if "not" in node:
-            node["allOf"] = [*node.get("allOf", ()), {"not": copy.deepcopy(_YEAR_ZERO)}]
-        else:
-            node["not"] = copy.deepcopy(_YEAR_ZERO)
+        node["allOf"] = [*node.get("allOf", ()), {"not": _YEAR_ZERO}]
     if reading.tolerant and "enum" in node and types and set(types) <= {"string", "null"}:
         del node["enum"]  # an unknown value is kept, not refused
     if reading.whole_integers and "integer" in types:
