@@ -1,16 +1,13 @@
 """The spec's own schemas, compiled once with jsonschema-rs: the one reading of what an answer may hold, for
 the client, the conformance suite and the fake server (from the generated package's ``schemas.json``).
 
-Formats are compiled keywords, so a valid answer calls no Python per field: ``int32``/``int64`` a
-``minimum`` and ``maximum`` (``INT_RANGES``); ``date-time`` RFC 3339 (a leap second at 23:59 UTC only) and
-``not`` year 0000, which ``datetime`` cannot hold; ``uuid`` jsonschema-rs's own. A failing body is described
-by its first problem, where jsonschema-rs stops (it checks a node's ``type`` first, the most telling);
-``problems`` lists a bounded number for the conformance report.
-
-Readings: ``STRICT``, the spec; ``CLOSED``, also refusing fields the spec does not list; ``CLIENT``, the
-client's tolerances (any string in a string enum, ``null`` in an optional property, the root's ``errors``
-items unchecked); ``CLIENT_WHOLE``, ``CLIENT`` where ``1.0`` is no integer (only for an answer holding such
-a number). Each validator is compiled once, under ``_LOCK``; jsonschema-rs is imported on first use.
+Formats are compiled keywords, so a valid answer calls no Python per field: ``int32``/``int64`` a ``minimum``
+and ``maximum``; ``date-time`` RFC 3339 (a leap second at 23:59 UTC only) and ``not`` year 0000, which
+``datetime`` cannot hold. A failing body is described by its first problem, where jsonschema-rs stops (it
+checks a node's ``type`` first); ``problems`` lists a bounded number for the conformance report. Readings:
+``STRICT``, the spec; ``CLOSED``, also refusing fields the spec does not list; ``CLIENT``, the client's
+tolerances (any string in a string enum, ``null`` in an optional property, the root's ``errors`` items
+unchecked); ``CLIENT_WHOLE``, ``CLIENT`` where ``1.0`` is no integer.
 """
 
 from __future__ import annotations

@@ -1,18 +1,12 @@
 """Check a 200 body the client's way (the spec's ``CLIENT`` reading, compiled in ``_compiled``), and build
-its generated model once it passed.
+its generated model once it passed: a body that breaks the spec raises ``BodyMismatch`` (the field path and
+its first problem); a valid one costs one call into compiled code. ``strip_for_model`` maps what the models
+cannot read (``null`` in an optional field is absent, a leap second the last microsecond before it), copying
+only what changes; the ``errors`` items of a 200 are read tolerantly (``parse_errors``).
 
-A body that breaks the spec raises ``BodyMismatch``, naming the field path (``results[0].subscriptionId``)
-and its first problem; a valid body costs one call into compiled code. What the generated models cannot
-read is mapped by ``strip_for_model`` (a copy only where something changes; the result's ``body`` keeps
-what was received): ``null`` in an optional field is taken as absent (``UNSET``), and a leap second as the
-last microsecond before it. The ``errors`` items of a 200 are read tolerantly (``parse_errors``). So
-building the model of a checked body does not fail, and can wait until the model is first used.
-
-``json.loads`` keeps the last of two equal keys without a word (``{"status": "UNSUBSCRIBED", "status":
-"SUBSCRIBED"}`` reads as subscribed): ``duplicate_key`` finds such a key at the cost of a count of the
-text's commas, which outside strings separate members (n members, n - 1 commas): when they number no more
-than the separators of the decoded body's first two levels, no key was lost. Otherwise (rarely) the text is
-read again with every key seen (``object_pairs_hook``), which names the repeated key.
+``json.loads`` keeps the last of two equal keys without a word: ``duplicate_key`` counts the text's commas
+(n members, n - 1 commas); only when they outnumber the separators of the decoded body's first two levels is
+the text read again with every key seen (``object_pairs_hook``), which names the repeated key.
 """
 
 from __future__ import annotations
