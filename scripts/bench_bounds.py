@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from hubspot_commprefs.client._recording import Recorder
-from hubspot_commprefs.openapi._document import endpoints
+from hubspot_commprefs.openapi import endpoints
 from hubspot_commprefs.testing import FakeHubSpot
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ configuration is nearest), and formatting is done here with the pinned ruff in i
 Besides the generator's output the package gets ``py.typed``, a copy of the spec as ``openapi.yaml``, so
 that an installed package carries the very spec it was generated from (the fake server and the conformance
 suite read it from there), and ``schemas.json``: the spec's component schemas as JSON, which
-``hubspot_commprefs.schemas._compiled`` compiles into the validators of the client, the fake server and the
+``hubspot_commprefs.schemas`` compiles into the validators of the client, the fake server and the
 conformance suite (JSON, so that the client reads it without a YAML parser). Its ``$ref``s are the spec's
 own (``#/components/schemas/...``), so a schema taken from the spec resolves against it unchanged.
 

@@ -4,7 +4,7 @@ hypothesis-jsonschema is broken with current hypothesis (see the toolchain notes
 so this module compiles the subset of JSON Schema the spec uses (objects, arrays, enums, strings with the
 date-time and uuid formats, integers with int32/int64, booleans, ``$ref``). A keyword it does not know
 raises, so a spec that grows a new construct fails loudly here instead of being generated wrongly. The
-ranges of the integer formats are the ones the client checks (``hubspot_commprefs.schemas._compiled``).
+ranges of the integer formats are the ones the client checks (``hubspot_commprefs.schemas``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from hubspot_commprefs.schemas._compiled import INT_RANGES
+from hubspot_commprefs.schemas import INT_RANGES
 from hypothesis import strategies as st
 
 from tests.spec_helpers import load_spec

@@ -13,9 +13,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import hubspot_commprefs.schemas as _schemas
 import pytest
-from hubspot_commprefs.schemas import _compiled as _schemas
-from hubspot_commprefs.schemas import _validation
 from hubspot_commprefs.testing import FakeHubSpot, RateLimit
 
 from tests.client_fixtures import action_body, status_item
@@ -117,7 +116,7 @@ def test_a_validator_being_compiled_is_never_seen_by_another_thread(monkeypatch)
     from hubspot_commprefs_client.models import ActionResponseWithResultsPublicStatus as Model
 
     monkeypatch.setattr(_schemas, "_BUNDLED", [])  # a fresh reading of schemas.json, nothing compiled yet
-    _validation._component.cache_clear()
+    _schemas._component.cache_clear()
     real = _schemas._compile
     compiled = []
 
@@ -132,8 +131,8 @@ def test_a_validator_being_compiled_is_never_seen_by_another_thread(monkeypatch)
 
     def check_and_build(_: int) -> object:
         barrier.wait()
-        _validation.check(Model, body)
-        return _validation.build(Model, body)
+        _schemas.check(Model, body)
+        return _schemas.build(Model, body)
 
     with ThreadPoolExecutor(THREADS) as pool:
         models = list(pool.map(check_and_build, range(THREADS)))  # raises the first thread's error, if any

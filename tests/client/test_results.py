@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from hubspot_commprefs import IncompleteResultError, StandardError, UnexpectedResponseError
-from hubspot_commprefs.schemas._compiled import CLIENT, INT_RANGES, STRICT, ProblemKind, bundled
+from hubspot_commprefs.schemas import CLIENT, INT_RANGES, STRICT, ProblemKind, bundled
 from hubspot_commprefs_client.types import UNSET
 
 from tests.client_fixtures import (

@@ -15,7 +15,7 @@ import pytest
 from hubspot_commprefs.client._recording import Recorder
 from hubspot_commprefs.conformance import Exchange, Kind, Severity, SpecChecker, run_conformance
 from hubspot_commprefs.conformance._schemathesis import MAX_ANSWER_BYTES
-from hubspot_commprefs.schemas._compiled import MAX_PROBLEMS
+from hubspot_commprefs.schemas import MAX_PROBLEMS
 from hubspot_commprefs.testing import FakeHubSpot, ReplayDriftError, load_replay
 
 from tests.client_fixtures import action_body, status_item

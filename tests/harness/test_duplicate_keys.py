@@ -1,4 +1,4 @@
-"""A key an object holds twice (``hubspot_commprefs.schemas._validation``): found in every JSON text, whatever
+"""A key an object holds twice (``hubspot_commprefs.schemas``): found in every JSON text, whatever
 its whitespace, escapes or encoding, and never where there is none; the count that spares the second
 reading is right for the answers HubSpot sends."""
 

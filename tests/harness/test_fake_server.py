@@ -15,7 +15,7 @@ import httpx
 import pytest
 from hubspot_commprefs import testing
 from hubspot_commprefs.openapi import endpoints, load_spec
-from hubspot_commprefs.schemas._compiled import STRICT, Compiled, bundled
+from hubspot_commprefs.schemas import STRICT, Compiled, bundled
 from hubspot_commprefs.testing import (
     DRIFT_FIELDS,
     DatasetError,

@@ -1,4 +1,4 @@
-"""The one reading of the spec (``hubspot_commprefs.schemas._compiled``): its date-time rule is RFC 3339's and
+"""The one reading of the spec (``hubspot_commprefs.schemas``): its date-time rule is RFC 3339's and
 what the generated models can read, the client's tolerances are the ones it always had, what the client
 checks is what it builds, without changing the body it keeps, and a body's problems are found at a cost
 bounded whatever the body holds."""
@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hubspot_commprefs import UnexpectedResponseError
-from hubspot_commprefs.schemas._compiled import (
+from hubspot_commprefs.schemas import (
     CLIENT,
     CLIENT_WHOLE,
     CLOSED,
@@ -25,9 +25,9 @@ from hubspot_commprefs.schemas._compiled import (
     bundled,
     is_date_time,
     python_date_time,
+    strip_for_model,
     transform,
 )
-from hubspot_commprefs.schemas._validation import strip_for_model
 from hypothesis import example, given
 from hypothesis import strategies as st
 

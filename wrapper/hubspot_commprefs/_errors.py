@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,21 +22,28 @@ class MissingTokenError(CommPrefsError, ValueError):
     message says which, never showing a token). A ``ValueError`` too, as every bad constructor argument."""
 
 
-class InvalidSubscriberIdError(ValueError):
+@dataclass(eq=False, repr=False)
+class _FieldsError(Exception):
+    """The exceptions below as dataclasses (each field a keyword, but the message), whose ``str()`` and
+    ``repr()`` stay an exception's."""
+
+    message: str
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+
+@dataclass(eq=False, repr=False, kw_only=True)
+class InvalidSubscriberIdError(_FieldsError, ValueError):
     """The client refuses this subscriber id before any request (``str(error)`` says why; ``subscriber_id``
     is the id as given). ``bulk`` and ``lookup_many`` file such a row as ``invalid``."""
 
-    def __init__(self, message: str, *, subscriber_id: str) -> None:
-        super().__init__(message)
-        self.subscriber_id = subscriber_id
+    subscriber_id: str
 
 
-class APIError(CommPrefsError):
+@dataclass(eq=False, repr=False)
+class APIError(_FieldsError, CommPrefsError):
     """Something went wrong talking to HubSpot."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class APIConnectionError(APIError):
@@ -46,70 +54,48 @@ class APITimeoutError(APIConnectionError):
     """No HTTP answer arrived within the timeout."""
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
 class UnexpectedResponseError(APIError):
     """HubSpot answered with something the spec does not allow: ``status_code``, ``text`` (the body with the
     access token scrubbed) and ``content`` (the body as received) show it."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        text: str,
-        headers: httpx.Headers | None,
-        content: bytes = b"",
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.text = text
-        self.headers = headers
-        self.content = content
+    status_code: int
+    text: str
+    headers: httpx.Headers | None
+    content: bytes = b""
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
 class ResponseTooLargeError(UnexpectedResponseError):
     """The answer's body passed ``max_response_bytes`` (``limit``) once decoded: reading stopped there."""
 
-    def __init__(self, message: str, *, status_code: int, headers: httpx.Headers | None, limit: int) -> None:
-        super().__init__(message, status_code=status_code, text="", headers=headers)
-        self.limit = limit
+    text: str = field(default="", init=False)
+    limit: int
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
 class DuplicateKeyError(UnexpectedResponseError):
     """A 200 whose body holds a key twice in one object (``{"status": "UNSUBSCRIBED", "status":
     "SUBSCRIBED"}``): JSON readers differ on which one counts, so the answer says nothing for sure and is
     not read. ``key`` is the repeated key, ``path`` where it is (``results[0].status``)."""
 
-    def __init__(self, message: str, *, key: str, path: str, **response: Any) -> None:
-        super().__init__(message, **response)
-        self.key = key
-        self.path = path
+    key: str
+    path: str
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
 class APIStatusError(APIError):
     """HubSpot answered with a 4xx or 5xx status. What the (all optional) error body lacks is ``None``;
     ``message``, ``category``, ``sub_category`` and ``correlation_id`` have the access token scrubbed,
     ``body`` and ``headers`` are as received."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        category: str | None,
-        sub_category: str | None,
-        correlation_id: str | None,
-        body: Any,
-        headers: httpx.Headers,
-        rate_limit: RateLimitInfo,
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.category = category
-        self.sub_category = sub_category
-        self.correlation_id = correlation_id
-        self.body = body
-        self.headers = headers
-        self.rate_limit = rate_limit
+    status_code: int
+    category: str | None
+    sub_category: str | None
+    correlation_id: str | None
+    body: Any
+    headers: httpx.Headers
+    rate_limit: RateLimitInfo
 
     def __str__(self) -> str:
         text = f"{self._heading()}: {self.message}"
@@ -166,11 +152,10 @@ class InternalServerError(APIStatusError):
     """500-599: HubSpot (or a proxy in front of it) failed."""
 
 
-class IncompleteResultError(CommPrefsError):
+@dataclass(eq=False, repr=False, kw_only=True)
+class IncompleteResultError(_FieldsError, CommPrefsError):
     """A 200 whose operation is not COMPLETE, or carries or counts ``errors``, or whose wide statuses cannot
     answer "unsubscribed from all?" (an unknown status). Raised by ``result.raise_if_incomplete()`` and by
     ``is_unsubscribed_from_all``; ``result`` is the whole typed result."""
 
-    def __init__(self, message: str, *, result: Any) -> None:
-        super().__init__(message)
-        self.result = result
+    result: Any

@@ -48,23 +48,21 @@ class HubSpotTarget:
         return CommPrefs(access_token=self.token, base_url=self.base_url, **options)  # type: ignore[arg-type]
 
 
-def _start_fake() -> FakeHubSpot:
-    from hubspot_commprefs.testing import FakeHubSpot
-
-    return FakeHubSpot()
-
-
 @pytest.fixture
 def fake_hubspot() -> Iterator[FakeHubSpot]:
     """A running :class:`FakeHubSpot` on 127.0.0.1 and a free port, stopped after the test."""
-    with _start_fake() as server:
+    from hubspot_commprefs.testing import FakeHubSpot
+
+    with FakeHubSpot() as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def fake_hubspot_session() -> Iterator[FakeHubSpot]:
     """One :class:`FakeHubSpot` for the whole session (do not change its faults: other tests share it)."""
-    with _start_fake() as server:
+    from hubspot_commprefs.testing import FakeHubSpot
+
+    with FakeHubSpot() as server:
         yield server
 
 

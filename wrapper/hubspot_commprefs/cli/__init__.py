@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, cast
 from hubspot_commprefs._extras import harness_problem
 from hubspot_commprefs._logging import unknown_level_warning
 from hubspot_commprefs._version import __version__
-from hubspot_commprefs.cli import commands
+from hubspot_commprefs.cli import _parsers, commands
 from hubspot_commprefs.cli._arguments import CommandLineParser
-from hubspot_commprefs.cli._parsers import add_bulk, add_checks, add_lookups
 from hubspot_commprefs.cli.commands._common import (
     BASE_URL_HELP,
     EXIT_FAILED,
@@ -55,9 +54,11 @@ def build_parser() -> CommandLineParser:
         timeout_help=TIMEOUT_HELP + " (statuses, unsubscribe-all, bulk, conformance)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_lookups(subparsers)
-    add_bulk(subparsers)
-    add_checks(subparsers)
+    _parsers.add_lookups(subparsers)
+    _parsers.add_bulk(subparsers)
+    _parsers.add_conformance(subparsers)
+    _parsers.add_spec_diff(subparsers)
+    _parsers.add_mock_server(subparsers)
     return parser
 
 

@@ -167,7 +167,7 @@ def add_bulk(subparsers: Subparsers) -> None:
     parser.set_defaults(runs="bulk.run")
 
 
-def _conformance(subparsers: Subparsers) -> None:
+def add_conformance(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "conformance",
         help="check that HubSpot (or the fake server) still answers as the spec says (needs the harness extra)",
@@ -229,7 +229,7 @@ MIB = 1024 * 1024
 MAX_MIB = 1024
 
 
-def _spec_diff(subparsers: Subparsers) -> None:
+def add_spec_diff(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "spec-diff",
         help="compare the bundled spec with another OpenAPI document (HubSpot's next definitions; needs the harness extra)",
@@ -297,7 +297,7 @@ _FAULTS = "; ".join(f"{fault.value} ({FAULT_HELP[fault]})" for fault in Fault)
 """The fault list of ``--help``, from the one list (``hubspot_commprefs._faults``)."""
 
 
-def _mock_server(subparsers: Subparsers) -> None:
+def add_mock_server(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "mock-server",
         help="run a fake HubSpot server, driven by the spec, for offline tests (needs the harness extra)",
@@ -379,10 +379,3 @@ def _mock_server(subparsers: Subparsers) -> None:
         "status and duration; never a header or the token)",
     )
     parser.set_defaults(runs="mock_server.run", needs_harness=True)
-
-
-def add_checks(subparsers: Subparsers) -> None:
-    """Add the parsers of conformance, spec-diff and mock-server (in ``--help``'s order)."""
-    _conformance(subparsers)
-    _spec_diff(subparsers)
-    _mock_server(subparsers)

@@ -76,11 +76,10 @@ def endpoints(spec: dict[str, Any] | None = None) -> SpecEndpoints:
     return SpecEndpoints(endpoint("getStatuses"), endpoint("getUnsubscribeAllStatus"))
 
 
-def enum_values(schema_name: str, spec: dict[str, Any] | None = None) -> tuple[str, ...]:
-    """The values of the enum ``#/components/schemas/<schema_name>``."""
-    spec = load_spec() if spec is None else spec
+def enum_values(schema_name: str) -> tuple[str, ...]:
+    """The values of the enum ``#/components/schemas/<schema_name>`` of the installed spec."""
     try:
-        values = spec["components"]["schemas"][schema_name]["enum"]
+        values = load_spec()["components"]["schemas"][schema_name]["enum"]
     except KeyError:
         raise SpecError(f"the spec has no enum schema {schema_name!r}") from None
     return tuple(str(value) for value in values)
