@@ -83,18 +83,14 @@ class RequestGuard:
         *,
         max_requests: int,
         rate: float | None,
-        max_unanswered: int = DEFAULT_MAX_UNANSWERED,
         on_admit: Callable[[], None] | None = None,
     ) -> None:
-        if max_unanswered < 1:
-            raise ValueError("max_unanswered must be at least 1")
         if max_requests < 1:
             raise ValueError("max_requests must be at least 1")
         if rate is not None and rate <= 0:
             raise ValueError("the rate must be more than 0 requests per second")
         self.max_requests = max_requests
         self.rate = rate
-        self.max_unanswered = max_unanswered
         self.on_admit = on_admit
         self.sent = 0
         self.sent_by_phase: Counter[str] = Counter()
@@ -118,7 +114,7 @@ class RequestGuard:
         """The last request got no answer (``problem`` says why); enough in a row stop the run."""
         with self._lock:
             self.unanswered_in_a_row += 1
-            if self.no_answer is None and self.unanswered_in_a_row >= self.max_unanswered:
+            if self.no_answer is None and self.unanswered_in_a_row >= DEFAULT_MAX_UNANSWERED:
                 self.no_answer = (
                     f"{self.unanswered_in_a_row} requests in a row got no answer (last: {problem})"
                 )
