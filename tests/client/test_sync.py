@@ -20,7 +20,7 @@ from hubspot_commprefs import (
     SubscriptionStatus,
     UnexpectedResponseError,
 )
-from hubspot_commprefs.client._client import load_operations
+from hubspot_commprefs.client._client import STATUSES, generated
 from hubspot_commprefs.client._options import INITIAL_RETRY_DELAY, MAX_RETRY_DELAY, RETRY_JITTER
 
 from tests.client_fixtures import (
@@ -34,11 +34,9 @@ from tests.client_fixtures import (
     wide_item,
 )
 
-API_VERSION_PATH = (
-    load_operations()
-    .get_statuses.get_kwargs("x", channel=load_operations().channel("EMAIL"))["url"]
-    .removesuffix("/x")
-)
+API_VERSION_PATH = STATUSES.get_kwargs("x", channel=generated("models", "Channel")("EMAIL"))[
+    "url"
+].removesuffix("/x")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy as _copy
 import functools
+import importlib
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -64,39 +65,33 @@ ResultT = TypeVar("ResultT", bound="_ActionResult[Any, Any]")
 
 @dataclass(frozen=True, slots=True)
 class Operation(Generic[ResultT]):
-    """One operation: the generated endpoint's ``_get_kwargs``, the model of its 200 body, its result type."""
+    """One operation: its generated endpoint and the model of its 200 body, by name (imported with the first
+    request), and its result type."""
 
-    get_kwargs: Any
-    model: Any
+    endpoint: str
+    model_name: str
     result_type: type[ResultT]
 
+    @property
+    def get_kwargs(self) -> Any:
+        """The generated endpoint's ``_get_kwargs``."""
+        return generated(f"api.subscription_statuses.{self.endpoint}", "_get_kwargs")
 
-@dataclass(frozen=True, slots=True)
-class Operations:
-    get_statuses: Operation[SubscriptionStatuses]
-    get_unsubscribe_all_status: Operation[UnsubscribeAllStatus]
-    channel: Any
-    """The generated ``Channel`` enum."""
+    @property
+    def model(self) -> Any:
+        return generated("models", self.model_name)
 
 
 @functools.cache
-def load_operations() -> Operations:
-    from hubspot_commprefs_client.api.subscription_statuses import get_statuses, get_unsubscribe_all_status
-    from hubspot_commprefs_client.models import (
-        ActionResponseWithResultsPublicStatus,
-        ActionResponseWithResultsPublicWideStatus,
-        Channel,
-    )
+def generated(module: str, name: str) -> Any:
+    """``name`` of the generated client's ``module``."""
+    return getattr(importlib.import_module(f"hubspot_commprefs_client.{module}"), name)
 
-    return Operations(
-        Operation(get_statuses._get_kwargs, ActionResponseWithResultsPublicStatus, SubscriptionStatuses),
-        Operation(
-            get_unsubscribe_all_status._get_kwargs,
-            ActionResponseWithResultsPublicWideStatus,
-            UnsubscribeAllStatus,
-        ),
-        Channel,
-    )
+
+STATUSES = Operation("get_statuses", "ActionResponseWithResultsPublicStatus", SubscriptionStatuses)
+WIDE = Operation(
+    "get_unsubscribe_all_status", "ActionResponseWithResultsPublicWideStatus", UnsubscribeAllStatus
+)
 
 
 MAX_URL_LENGTH = 65536
@@ -195,10 +190,9 @@ class BaseClient(Generic[HttpT]):
         subscriber = normalise_subscriber_id(subscriber_id)
         if not isinstance(channel, str):
             raise TypeError(f"channel must be a str, not {type(channel).__name__}")
-        ops = load_operations()
         kwargs = operation.get_kwargs(
             subscriber,
-            channel=ops.channel(channel),
+            channel=generated("models", "Channel")(channel),
             business_unit_id=check_int64("business_unit_id", business_unit_id),
             **extra,
         )
@@ -281,12 +275,7 @@ class CommPrefs(BaseClient[httpx.Client]):
         """The contact's status for every subscription type (of one business unit, if given).
         ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
         return self._call(
-            load_operations().get_statuses,
-            subscriber_id,
-            channel,
-            business_unit_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            STATUSES, subscriber_id, channel, business_unit_id, timeout=timeout, extra_headers=extra_headers
         )
 
     def get_unsubscribe_all_status(
@@ -302,7 +291,7 @@ class CommPrefs(BaseClient[httpx.Client]):
         """Whether the contact opted out of all email, portal-wide or for a business unit.
         ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
         return self._call(
-            load_operations().get_unsubscribe_all_status,
+            WIDE,
             subscriber_id,
             channel,
             business_unit_id,
@@ -322,12 +311,8 @@ class CommPrefs(BaseClient[httpx.Client]):
     ) -> bool:
         """Whether the contact opted out of all email; ``IncompleteResultError`` rather than an answer
         from an operation that is not COMPLETE or that carries errors."""
-        status = self.get_unsubscribe_all_status(
-            subscriber_id,
-            business_unit_id=business_unit_id,
-            channel=channel,
-            timeout=timeout,
-            extra_headers=extra_headers,
+        status = self._call(
+            WIDE, subscriber_id, channel, business_unit_id, timeout=timeout, extra_headers=extra_headers
         )
         return status.raise_if_incomplete().is_unsubscribed_from_all
 
@@ -353,15 +338,8 @@ class CommPrefs(BaseClient[httpx.Client]):
             check=check,
         )
 
-    def _call(
-        self,
-        operation: Operation[ResultT],
-        subscriber_id: str,
-        channel: str,
-        business_unit_id: int | None,
-        **extra: Any,
-    ) -> ResultT:
-        request = self._build(operation, subscriber_id, channel, business_unit_id, **extra)
+    def _call(self, operation: Operation[ResultT], *args: Any, **extra: Any) -> ResultT:
+        request = self._build(operation, *args, **extra)
         seconds = attempt_seconds(request.extensions["timeout"])
 
         def attempt() -> ResultT:
@@ -410,12 +388,7 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
     ) -> SubscriptionStatuses:
         """See ``CommPrefs.get_statuses``."""
         return await self._call(
-            load_operations().get_statuses,
-            subscriber_id,
-            channel,
-            business_unit_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            STATUSES, subscriber_id, channel, business_unit_id, timeout=timeout, extra_headers=extra_headers
         )
 
     async def get_unsubscribe_all_status(
@@ -430,7 +403,7 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
     ) -> UnsubscribeAllStatus:
         """See ``CommPrefs.get_unsubscribe_all_status``."""
         return await self._call(
-            load_operations().get_unsubscribe_all_status,
+            WIDE,
             subscriber_id,
             channel,
             business_unit_id,
@@ -449,12 +422,8 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
         """See ``CommPrefs.is_unsubscribed_from_all``."""
-        status = await self.get_unsubscribe_all_status(
-            subscriber_id,
-            business_unit_id=business_unit_id,
-            channel=channel,
-            timeout=timeout,
-            extra_headers=extra_headers,
+        status = await self._call(
+            WIDE, subscriber_id, channel, business_unit_id, timeout=timeout, extra_headers=extra_headers
         )
         return status.raise_if_incomplete().is_unsubscribed_from_all
 
@@ -479,15 +448,8 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
             check=check,
         )
 
-    async def _call(
-        self,
-        operation: Operation[ResultT],
-        subscriber_id: str,
-        channel: str,
-        business_unit_id: int | None,
-        **extra: Any,
-    ) -> ResultT:
-        request = self._build(operation, subscriber_id, channel, business_unit_id, **extra)
+    async def _call(self, operation: Operation[ResultT], *args: Any, **extra: Any) -> ResultT:
+        request = self._build(operation, *args, **extra)
         seconds = attempt_seconds(request.extensions["timeout"])
 
         async def attempt() -> ResultT:
