@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from hubspot_commprefs._logging import MIN_SECRET_LENGTH, REDACTED, logger, scrub, secret_of
+from hubspot_commprefs.client._options import HEADER_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -41,7 +42,6 @@ KEPT_HEADER_PREFIX = "x-hubspot-ratelimit-"
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """A longer line is skipped when read: a 10 MiB body (the client's cap) written as escaped JSON fits."""
 
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _LOCKS: dict[Path, threading.Lock] = {}
 _LOCKS_LOCK = threading.Lock()
@@ -235,7 +235,7 @@ def parse_line(raw: bytes, number: int) -> RecordedAnswer:
     headers = _field(response, "headers", dict, "response")
     for name, value in headers.items():
         if (
-            not _HEADER_NAME.fullmatch(name)
+            not HEADER_NAME.fullmatch(name)
             or not isinstance(value, str)
             or not _HEADER_VALUE.fullmatch(value)
         ):

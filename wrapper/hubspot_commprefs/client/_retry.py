@@ -21,12 +21,7 @@ from hubspot_commprefs._errors import (
     RateLimitError,
 )
 from hubspot_commprefs._logging import logger
-from hubspot_commprefs.client._options import (
-    INITIAL_RETRY_DELAY,
-    MAX_RETRY_DELAY,
-    MAX_SERVER_DELAY,
-    RETRY_JITTER,
-)
+from hubspot_commprefs.client._options import MAX_SERVER_DELAY
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -57,13 +52,15 @@ def server_delay(error: APIStatusError) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """The limits of the one retry rule: the client's are the defaults; the bulk engine passes its own."""
+    """The limits of the one retry rule: the client's are the defaults; the bulk engine passes its own.
+    Backoff: ``first_backoff`` seconds before the first retry, doubling with each, plus up to ``jitter``
+    seconds, capped at ``max_backoff``."""
 
     max_retries: int
     retry_statuses: frozenset[int] = RETRYABLE_STATUS_CODES
-    first_backoff: float = INITIAL_RETRY_DELAY
-    max_backoff: float = MAX_RETRY_DELAY
-    jitter: float = RETRY_JITTER
+    first_backoff: float = 0.5
+    max_backoff: float = 8.0
+    jitter: float = 0.5
     max_server_delay: float = MAX_SERVER_DELAY
 
     def retryable(self, error: Exception) -> bool:
@@ -87,8 +84,7 @@ class RetryPolicy:
         return delay if delay <= self.max_server_delay else False
 
     def backoff(self, retry: int) -> float:
-        """The wait before retry number ``retry`` (1 for the first): doubling from ``first_backoff``, plus
-        up to ``jitter`` seconds, the sum capped at ``max_backoff``."""
+        """The wait before retry number ``retry`` (1 for the first)."""
         base = self.first_backoff * 2.0 ** min(retry - 1, _MAX_DOUBLINGS)
         jitter = random.uniform(0, self.jitter)  # noqa: S311 - jitter, not cryptography
         return min(self.max_backoff, base + jitter)
