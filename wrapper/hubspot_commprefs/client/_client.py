@@ -74,7 +74,6 @@ class Operation(Generic[ResultT]):
 
     @property
     def get_kwargs(self) -> Any:
-        """The generated endpoint's ``_get_kwargs``."""
         return generated(f"api.subscription_statuses.{self.endpoint}", "_get_kwargs")
 
     @property
@@ -84,7 +83,6 @@ class Operation(Generic[ResultT]):
 
 @functools.cache
 def generated(module: str, name: str) -> Any:
-    """``name`` of the generated client's ``module``."""
     return getattr(importlib.import_module(f"hubspot_commprefs_client.{module}"), name)
 
 
@@ -100,7 +98,6 @@ MAX_URL_LENGTH = 65536
 setup_logging()
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
-_policy = functools.cache(RetryPolicy)  # one policy per max_retries, not one per call
 
 
 def _with_headers(headers: httpx.Headers, extra: object, option: str) -> httpx.Headers:
@@ -345,8 +342,7 @@ class CommPrefs(BaseClient[httpx.Client]):
         def attempt() -> ResultT:
             return parse_response(send(self, request, seconds), operation)
 
-        policy = _policy(self.max_retries)
-        return call_with_retries(attempt, policy, attempt_seconds=seconds)
+        return call_with_retries(attempt, RetryPolicy(self.max_retries), attempt_seconds=seconds)
 
     def close(self) -> None:
         """Close the HTTP client, unless it was passed in (its owner closes it)."""
@@ -455,8 +451,7 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
         async def attempt() -> ResultT:
             return parse_response(await asend(self, request, seconds), operation)
 
-        policy = _policy(self.max_retries)
-        return await async_call_with_retries(attempt, policy, attempt_seconds=seconds)
+        return await async_call_with_retries(attempt, RetryPolicy(self.max_retries), attempt_seconds=seconds)
 
     def _check_usable(self) -> None:
         """Refuse a second event loop: httpx's pooled connections belong to the loop that opened them."""

@@ -17,7 +17,6 @@ what the call does (one warning per recorder, counted in ``failed``).
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import json
 import os
@@ -244,7 +243,7 @@ def parse_line(raw: bytes, number: int) -> RecordedAnswer:
     if _field(response, "base64", bool, "response"):
         try:
             body = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
+        except ValueError:  # binascii.Error is a ValueError
             raise _BadLineError("response.body is not valid base64") from None
     else:
         try:
