@@ -35,11 +35,11 @@ from hubspot_commprefs.client._options import (
     USER_AGENT,
     TimeoutTypes,
     check_count,
-    check_headers,
     check_int64,
     resolve_base_url,
     resolve_timeout,
     resolve_token,
+    with_headers,
 )
 from hubspot_commprefs.client._results import (
     SubscriptionStatuses,
@@ -100,14 +100,6 @@ setup_logging()
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
 
-def _with_headers(headers: httpx.Headers, extra: object, option: str) -> httpx.Headers:
-    """``headers`` with those of the option ``option`` (checked) set over them, names ignoring case."""
-    merged = httpx.Headers(headers)
-    for name, value in check_headers(extra, option).items():
-        merged[name] = value
-    return merged
-
-
 class BaseClient(Generic[HttpT]):
     """The options and request building both clients share (options: docs/client.md). ``access_token``
     defaults to ``$HUBSPOT_ACCESS_TOKEN``, ``base_url`` to ``$HUBSPOT_BASE_URL`` or HubSpot's host; an
@@ -150,7 +142,7 @@ class BaseClient(Generic[HttpT]):
         headers = httpx.Headers(
             {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
         )
-        self._headers = _with_headers(headers, default_headers, "default_headers")
+        self._headers = with_headers(headers, default_headers, "default_headers")
         self._headers["Authorization"] = f"Bearer {token}"
         self.recorder: Recorder | None = None
         if record_to is not None:
@@ -179,7 +171,7 @@ class BaseClient(Generic[HttpT]):
         call_timeout = self.timeout if timeout is NOT_GIVEN else resolve_timeout(timeout)
         headers = self._headers
         if extra_headers is not None:
-            headers = _with_headers(headers, extra_headers, "extra_headers")
+            headers = with_headers(headers, extra_headers, "extra_headers")
         self._check_usable()
         verbose = extra.get("verbose", False)
         if not isinstance(verbose, bool):  # the generated code would send any value as the query's text
@@ -242,7 +234,7 @@ class BaseClient(Generic[HttpT]):
             copy.max_retries = check_count("max_retries", max_retries, 0)
         if max_response_bytes is not None:
             copy.max_response_bytes = check_count("max_response_bytes", max_response_bytes, 1)
-        copy._headers = _with_headers(self._headers, default_headers, "default_headers")
+        copy._headers = with_headers(self._headers, default_headers, "default_headers")
         if access_token is not None:
             copy._headers["Authorization"] = f"Bearer {resolve_token(access_token)}"
         return copy

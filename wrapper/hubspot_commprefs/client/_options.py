@@ -155,14 +155,15 @@ def check_count(name: str, value: object, minimum: int) -> int:
     return int.__index__(value)
 
 
-def check_headers(headers: object, option: str = "default_headers") -> dict[str, str]:
-    """Check ``headers`` (the option named ``option``); never echo a value (it may be a credential)."""
-    if headers is None:
-        return {}
-    if not isinstance(headers, Mapping):
-        raise TypeError(f"{option} must be a mapping, not {type(headers).__name__}")
-    checked: dict[str, str] = {}
-    for name, value in headers.items():
+def with_headers(headers: httpx.Headers, extra: object, option: str) -> httpx.Headers:
+    """``headers`` with those of the option named ``option`` set over them (names ignoring case), each checked;
+    never echo a value (it may be a credential)."""
+    merged = httpx.Headers(headers)
+    if extra is None:
+        return merged
+    if not isinstance(extra, Mapping):
+        raise TypeError(f"{option} must be a mapping, not {type(extra).__name__}")
+    for name, value in extra.items():
         if not isinstance(name, str):
             raise TypeError(f"{option}: a header name must be a str, not {type(name).__name__}")
         if not HEADER_NAME.fullmatch(name):
@@ -179,8 +180,8 @@ def check_headers(headers: object, option: str = "default_headers") -> dict[str,
                 f"{option}[{name!r}] holds a character a header cannot carry "
                 "(only printable ASCII, spaces and tabs; no CR or LF)"
             )
-        checked[name] = value
-    return checked
+        merged[name] = value
+    return merged
 
 
 def check_int64(name: str, value: object) -> int | None:

@@ -42,8 +42,7 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 """A longer line is skipped when read: a 10 MiB body (the client's cap) written as escaped JSON fits."""
 
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
-_LOCKS: dict[Path, threading.Lock] = {}
-_LOCKS_LOCK = threading.Lock()
+_LOCKS: dict[Path, threading.Lock] = {}  # one per recording file (dict.setdefault is atomic)
 
 
 class RecordingError(ValueError):
@@ -51,11 +50,6 @@ class RecordingError(ValueError):
 
 
 RecordingError.__module__ = "hubspot_commprefs"  # shown under its public name (see the package's __init__)
-
-
-def _lock_for(path: Path) -> threading.Lock:
-    with _LOCKS_LOCK:
-        return _LOCKS.setdefault(path, threading.Lock())
 
 
 def _as_path(directory: object, option: str) -> Path:
@@ -76,7 +70,7 @@ def prepare_recording_dir(directory: object, option: str = "record_to") -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
         target = path / RECORDING_FILE
-        with _lock_for(target.resolve()), target.open("a+b") as file:
+        with _LOCKS.setdefault(target.resolve(), threading.Lock()), target.open("a+b") as file:
             if file.tell() > 0:
                 file.seek(-1, os.SEEK_END)
                 if file.read(1) != b"\n":
@@ -114,7 +108,7 @@ class Recorder:
 
     def __init__(self, directory: str | os.PathLike[str], *, option: str = "record_to") -> None:
         self.path = prepare_recording_dir(directory, option)
-        self._lock = _lock_for(self.path.resolve())
+        self._lock = _LOCKS.setdefault(self.path.resolve(), threading.Lock())
         self.failed = 0
 
     def __repr__(self) -> str:
