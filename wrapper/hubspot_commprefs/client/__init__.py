@@ -14,7 +14,6 @@ from hubspot_commprefs.client._http import (
     UnsupportedEncodingError,
     bounded_http_client,
     deadline,
-    read_body,
     read_chunks,
 )
 from hubspot_commprefs.client._ids import MAX_ID_LENGTH, normalise_subscriber_id
@@ -96,7 +95,6 @@ __all__ = [
     "normalise_subscriber_id",
     "port_problem",
     "prepare_recording_dir",
-    "read_body",
     "read_chunks",
     "read_recording",
     "resolve_base_url",

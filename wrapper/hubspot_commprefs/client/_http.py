@@ -249,11 +249,6 @@ def read_chunks(chunks: Iterable[bytes], headers: Mapping[str, str], limit: int,
     return body.finish()
 
 
-def read_body(response: httpx.Response, limit: int, at: float | None) -> bytes:
-    """``read_chunks`` for a streamed ``httpx`` answer."""
-    return read_chunks(response.iter_raw(), response.headers, limit, at)
-
-
 @contextlib.contextmanager
 def _sending(client: BaseClient[Any], request: httpx.Request) -> Iterator[None]:
     """Turn a failure to send ``request`` into its typed error."""
@@ -342,7 +337,7 @@ def send(client: BaseClient[httpx.Client], request: httpx.Request, seconds: floa
         try:
             with _reading(client, request, response, seconds):
                 if not _already_read(response, limit):
-                    response._content = read_body(response, limit, at)  # so that .content and .text work
+                    response._content = read_chunks(response.iter_raw(), response.headers, limit, at)
         finally:
             response.close()
     return _received(client, request, response)

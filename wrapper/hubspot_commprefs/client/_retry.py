@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-RETRYABLE_STATUS_CODES = frozenset({429, 502, 503, 504})
-_MAX_DOUBLINGS = 32  # 0.5 s * 2**32 is far past any cap; keeps the power from overflowing a float
-
 
 def is_daily_limit(error: RateLimitError) -> bool:
     """Whether HubSpot's daily limit refused the request (``policyName`` DAILY, or no daily request left)."""
@@ -57,7 +54,7 @@ class RetryPolicy:
     seconds, capped at ``max_backoff``."""
 
     max_retries: int
-    retry_statuses: frozenset[int] = RETRYABLE_STATUS_CODES
+    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
     first_backoff: float = 0.5
     max_backoff: float = 8.0
     jitter: float = 0.5
@@ -85,7 +82,8 @@ class RetryPolicy:
 
     def backoff(self, retry: int) -> float:
         """The wait before retry number ``retry`` (1 for the first)."""
-        base = self.first_backoff * 2.0 ** min(retry - 1, _MAX_DOUBLINGS)
+        # 2**32 times the first backoff is far past any cap; the bound keeps the power from overflowing a float
+        base = self.first_backoff * 2.0 ** min(retry - 1, 32)
         jitter = random.uniform(0, self.jitter)  # noqa: S311 - jitter, not cryptography
         return min(self.max_backoff, base + jitter)
 
