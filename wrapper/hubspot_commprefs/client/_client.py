@@ -42,6 +42,7 @@ from hubspot_commprefs.client._options import (
     with_headers,
 )
 from hubspot_commprefs.client._results import (
+    ResultT,
     SubscriptionStatuses,
     UnsubscribeAllStatus,
     closed_error,
@@ -57,10 +58,6 @@ if TYPE_CHECKING:
 
     from hubspot_commprefs.bulk import Check, LookupOutcome, Rate
     from hubspot_commprefs.client._recording import Recorder
-    from hubspot_commprefs.client._results import _ActionResult
-
-
-ResultT = TypeVar("ResultT", bound="_ActionResult[Any, Any]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,8 +67,7 @@ class RateLimitInfo:
     @classmethod
     def from_headers(cls, headers: Mapping[str, str] | httpx.Headers) -> RateLimitInfo:
         """Parse the headers of one answer (of a repeated header, the first counts)."""
-        pairs = headers.multi_items() if isinstance(headers, httpx.Headers) else list(headers.items())
-        found = {name.lower(): value for name, value in reversed(pairs)}
+        found = dict(reversed(httpx.Headers(headers).multi_items()))  # names in lower case
         return cls(
             max=header_count(found.get("x-hubspot-ratelimit-max")),
             remaining=header_count(found.get("x-hubspot-ratelimit-remaining")),
