@@ -67,7 +67,8 @@ class RateLimitInfo:
     @classmethod
     def from_headers(cls, headers: Mapping[str, str] | httpx.Headers) -> RateLimitInfo:
         """Parse the headers of one answer (of a repeated header, the first counts)."""
-        found = dict(reversed(httpx.Headers(headers).multi_items()))  # names in lower case
+        pairs = headers.multi_items() if isinstance(headers, httpx.Headers) else list(headers.items())
+        found = {name.lower(): value for name, value in reversed(pairs)}
         return cls(
             max=header_count(found.get("x-hubspot-ratelimit-max")),
             remaining=header_count(found.get("x-hubspot-ratelimit-remaining")),
