@@ -67,8 +67,11 @@ class RateLimitInfo:
     @classmethod
     def from_headers(cls, headers: Mapping[str, str] | httpx.Headers) -> RateLimitInfo:
         """Parse the headers of one answer (of a repeated header, the first counts)."""
-        pairs = headers.multi_items() if isinstance(headers, httpx.Headers) else list(headers.items())
-        found = {name.lower(): value for name, value in reversed(pairs)}
+        if isinstance(headers, httpx.Headers):
+            pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in reversed(headers.raw)]
+        else:
+            pairs = list(headers.items())
+        found = {name.lower(): value for name, value in pairs}
         return cls(
             max=header_count(found.get("x-hubspot-ratelimit-max")),
             remaining=header_count(found.get("x-hubspot-ratelimit-remaining")),
