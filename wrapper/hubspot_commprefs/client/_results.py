@@ -184,14 +184,11 @@ ItemT = TypeVar("ItemT")
 
 
 class _ActionResponse(Protocol[ItemT]):
-    @property
-    def status(self) -> ActionResponseStatus: ...
-    @property
-    def errors(self) -> Any: ...
-    @property
-    def results(self) -> list[ItemT]: ...
-    @property
-    def additional_properties(self) -> dict[str, Any]: ...
+    status: ActionResponseStatus
+    errors: Any
+    results: list[ItemT]
+    additional_properties: dict[str, Any]
+
     def to_dict(self) -> dict[str, Any]: ...
 
 
