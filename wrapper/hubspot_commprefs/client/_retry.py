@@ -29,16 +29,13 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def is_daily_limit(error: RateLimitError) -> bool:
-    """Whether HubSpot's daily limit refused the request (``policyName`` DAILY, or no daily request left)."""
-    policy = (error.policy_name or "").strip().upper()
-    return policy == "DAILY" or error.rate_limit.daily_exhausted
-
-
 def server_delay(error: APIStatusError) -> float | None:
-    """The wait the server asks for, in seconds (``math.inf`` when waiting cannot help), or None."""
+    """The wait the server asks for, in seconds, or None; ``math.inf`` (waiting cannot help) when HubSpot's
+    daily limit refused the request (``policyName`` DAILY, or no daily request left)."""
     limits = error.rate_limit
-    if isinstance(error, RateLimitError) and is_daily_limit(error):
+    if isinstance(error, RateLimitError) and (
+        (error.policy_name or "").strip().upper() == "DAILY" or limits.daily_exhausted
+    ):
         return math.inf
     if limits.retry_after is not None:
         return limits.retry_after
