@@ -129,12 +129,8 @@ class BaseClient(Generic[HttpT]):
         self.base_url = resolve_base_url(base_url)
         self.max_retries = check_count("max_retries", max_retries, 0)
         self.max_response_bytes = check_count("max_response_bytes", max_response_bytes, 1)
-        if timeout is NOT_GIVEN:
-            self.timeout: TimeoutTypes | Any = (
-                DEFAULT_TIMEOUT if http_client is None else httpx.USE_CLIENT_DEFAULT
-            )
-        else:
-            self.timeout = resolve_timeout(timeout)
+        default = DEFAULT_TIMEOUT if http_client is None else httpx.USE_CLIENT_DEFAULT
+        self.timeout: TimeoutTypes | Any = default if timeout is NOT_GIVEN else resolve_timeout(timeout)
         # httpx.Headers hides the Authorization value in its repr, and replaces names ignoring case.
         headers = httpx.Headers(
             {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
@@ -451,10 +447,7 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
             loop = asyncio.get_running_loop()
         except RuntimeError:  # another async library (trio): nothing to compare
             return
-        binding = _LOOPS.get(self._http)
-        if binding is None:
-            _LOOPS[self._http] = weakref.ref(loop)
-        elif binding() is not loop:
+        if _LOOPS.setdefault(self._http, weakref.ref(loop))() is not loop:
             raise CommPrefsError(
                 f"this {type(self).__name__} is bound to the event loop it was first used in (its connections "
                 "belong to that loop), and this is another one: create one AsyncCommPrefs per event loop "
