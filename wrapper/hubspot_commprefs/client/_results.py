@@ -304,10 +304,8 @@ class _ActionResult(Sequence[ItemT], Generic[ModelT, ItemT]):
     @property
     def extra_fields(self) -> dict[str, Any]:
         """Top-level fields of the body that the spec does not name (kept, never fatal)."""
-        extra = self.model.additional_properties
-        if ERRORS_FIELD in extra:  # errors that did not match the spec, kept there for to_dict()
-            return {k: v for k, v in extra.items() if k != ERRORS_FIELD}
-        return extra
+        # Errors that did not match the spec are kept there too, for to_dict().
+        return {k: v for k, v in self.model.additional_properties.items() if k != ERRORS_FIELD}
 
     @property
     def cannot_tell(self) -> str | None:
