@@ -132,10 +132,8 @@ class BaseClient(Generic[HttpT]):
         default = DEFAULT_TIMEOUT if http_client is None else httpx.USE_CLIENT_DEFAULT
         self.timeout: TimeoutTypes | Any = default if timeout is NOT_GIVEN else resolve_timeout(timeout)
         # httpx.Headers hides the Authorization value in its repr, and replaces names ignoring case.
-        headers = httpx.Headers(
-            {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
-        )
-        self._headers = with_headers(headers, default_headers, "default_headers")
+        base = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
+        self._headers = with_headers(base, default_headers, "default_headers")
         self._headers["Authorization"] = f"Bearer {token}"
         self.recorder: Recorder | None = None
         if record_to is not None:
@@ -162,9 +160,7 @@ class BaseClient(Generic[HttpT]):
         """Check the arguments and build the request (before any I/O: TypeError/ValueError, or CommPrefsError
         when this client cannot send); the timeout travels in the request and sets the attempt's deadline."""
         call_timeout = self.timeout if timeout is NOT_GIVEN else resolve_timeout(timeout)
-        headers = self._headers
-        if extra_headers is not None:
-            headers = with_headers(headers, extra_headers, "extra_headers")
+        headers = with_headers(self._headers, extra_headers, "extra_headers")
         self._check_usable()
         verbose = extra.get("verbose", False)
         if not isinstance(verbose, bool):  # the generated code would send any value as the query's text

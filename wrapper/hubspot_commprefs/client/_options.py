@@ -155,7 +155,7 @@ def check_count(name: str, value: object, minimum: int) -> int:
     return int.__index__(value)
 
 
-def with_headers(headers: httpx.Headers, extra: object, option: str) -> httpx.Headers:
+def with_headers(headers: Mapping[str, str], extra: object, option: str) -> httpx.Headers:
     """``headers`` with those of the option named ``option`` set over them (names ignoring case), each checked;
     never echo a value (it may be a credential)."""
     merged = httpx.Headers(headers)
