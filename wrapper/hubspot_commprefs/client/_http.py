@@ -319,10 +319,9 @@ def _received(client: BaseClient[Any], request: httpx.Request, response: httpx.R
     """Record and log an answer whose body was read (the body as received, decoded)."""
     if client.recorder is not None:
         client.recorder.record_response(request, response)
-    if logger.isEnabledFor(logging.INFO):
-        logger.info("%s %s -> %s", request.method, request.url, response.status_code)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("response headers=%s", redact_headers(response.headers.items(), secret_of(request)))
+    logger.info("%s %s -> %s", request.method, request.url, response.status_code)
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("response headers=%s", redact_headers(response.headers.items(), secret_of(request)))
     return response
 
 
