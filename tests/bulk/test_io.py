@@ -23,7 +23,7 @@ from hubspot_commprefs.bulk._io import (
 )
 from hubspot_commprefs.bulk._progress import ProgressBar, format_duration
 from hubspot_commprefs.cli import main
-from hubspot_commprefs.client import id_problem
+from hubspot_commprefs.client._ids import id_problem
 
 from tests.bulk_helpers import LINE_BREAKS, parse_input, read_input, rows_from_ids
 

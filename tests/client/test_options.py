@@ -16,7 +16,7 @@ from hubspot_commprefs import (
     MissingTokenError,
     ResponseTooLargeError,
 )
-from hubspot_commprefs.client._client import load_operations
+from hubspot_commprefs.client._client import STATUSES
 from hubspot_commprefs.client._http import attempt_seconds
 
 from tests.client_fixtures import (
@@ -109,7 +109,7 @@ async def test_a_bad_per_call_timeout_is_refused_before_any_request(timeout, err
 
 def test_the_per_call_timeout_sets_the_deadline_of_its_attempts():
     client, _ = sync_client(ok(), timeout=1.0)
-    op = load_operations().get_statuses
+    op = STATUSES
 
     def seconds(**timeout):
         request = client._build(op, "alice@example.com", "EMAIL", None, **timeout)

@@ -11,7 +11,7 @@ import pytest
 from hubspot_commprefs import APIConnectionError, APITimeoutError, RateLimitError
 from hubspot_commprefs.bulk import _engine
 from hubspot_commprefs.client._results import status_error
-from hubspot_commprefs.client._retry import RetryPolicy, is_daily_limit, server_delay
+from hubspot_commprefs.client._retry import RetryPolicy, server_delay
 
 from tests.client_fixtures import async_client, patch_sleeps, sync_client
 
@@ -37,14 +37,14 @@ def _429(body: dict[str, object], **headers: str) -> RateLimitError:
 )
 def test_client_and_bulk_agree_on_the_daily_limit(policy: str | None, daily: bool) -> None:
     error = _429({} if policy is None else {"policyName": policy})
-    assert is_daily_limit(error) is daily
+    assert (server_delay(error) == math.inf) is daily
     assert (RetryPolicy(2).decision(error) is False) is daily  # the client does not wait for it
     assert _engine._stops_the_run(error) is daily  # bulk stops the run (resumably)
 
 
 def test_the_daily_remaining_header_at_zero_is_the_daily_limit_too() -> None:
     error = _429({"policyName": "TEN_SECONDLY_ROLLING"}, **{"X-HubSpot-RateLimit-Daily-Remaining": "0"})
-    assert is_daily_limit(error)
+    assert server_delay(error) == math.inf
     assert RetryPolicy(2).decision(error) is False
     assert _engine._stops_the_run(error)
 

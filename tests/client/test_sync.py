@@ -20,8 +20,8 @@ from hubspot_commprefs import (
     SubscriptionStatus,
     UnexpectedResponseError,
 )
-from hubspot_commprefs.client._client import load_operations
-from hubspot_commprefs.client._options import INITIAL_RETRY_DELAY, MAX_RETRY_DELAY, RETRY_JITTER
+from hubspot_commprefs.client import RetryPolicy
+from hubspot_commprefs.client._client import STATUSES, generated
 
 from tests.client_fixtures import (
     STATUSES_BODY,
@@ -34,11 +34,15 @@ from tests.client_fixtures import (
     wide_item,
 )
 
-API_VERSION_PATH = (
-    load_operations()
-    .get_statuses.get_kwargs("x", channel=load_operations().channel("EMAIL"))["url"]
-    .removesuffix("/x")
+_DEFAULTS = RetryPolicy(0)  # the client's backoff
+INITIAL_RETRY_DELAY, MAX_RETRY_DELAY, RETRY_JITTER = (
+    _DEFAULTS.first_backoff,
+    _DEFAULTS.max_backoff,
+    _DEFAULTS.jitter,
 )
+API_VERSION_PATH = STATUSES.get_kwargs("x", channel=generated("models", "Channel")("EMAIL"))[
+    "url"
+].removesuffix("/x")
 
 
 @pytest.fixture

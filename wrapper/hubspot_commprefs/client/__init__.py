@@ -14,10 +14,9 @@ from hubspot_commprefs.client._http import (
     UnsupportedEncodingError,
     bounded_http_client,
     deadline,
-    read_body,
     read_chunks,
 )
-from hubspot_commprefs.client._ids import MAX_ID_LENGTH, id_problem, normalise_subscriber_id
+from hubspot_commprefs.client._ids import MAX_ID_LENGTH, normalise_subscriber_id
 from hubspot_commprefs.client._options import (
     DEFAULT_BASE_URL,
     DEFAULT_CHANNEL,
@@ -38,7 +37,7 @@ from hubspot_commprefs.client._results import (
     SubscriptionStatuses,
     UnsubscribeAllStatus,
 )
-from hubspot_commprefs.client._retry import RetryPolicy, is_daily_limit
+from hubspot_commprefs.client._retry import RetryPolicy
 
 if TYPE_CHECKING:
     from hubspot_commprefs.client._recording import (
@@ -93,12 +92,9 @@ __all__ = [
     "UnsupportedEncodingError",
     "bounded_http_client",
     "deadline",
-    "id_problem",
-    "is_daily_limit",
     "normalise_subscriber_id",
     "port_problem",
     "prepare_recording_dir",
-    "read_body",
     "read_chunks",
     "read_recording",
     "resolve_base_url",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy as _copy
 import functools
+import importlib
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -34,13 +35,14 @@ from hubspot_commprefs.client._options import (
     USER_AGENT,
     TimeoutTypes,
     check_count,
-    check_headers,
     check_int64,
     resolve_base_url,
     resolve_timeout,
     resolve_token,
+    with_headers,
 )
 from hubspot_commprefs.client._results import (
+    ResultT,
     SubscriptionStatuses,
     UnsubscribeAllStatus,
     closed_error,
@@ -56,47 +58,35 @@ if TYPE_CHECKING:
 
     from hubspot_commprefs.bulk import Check, LookupOutcome, Rate
     from hubspot_commprefs.client._recording import Recorder
-    from hubspot_commprefs.client._results import _ActionResult
-
-
-ResultT = TypeVar("ResultT", bound="_ActionResult[Any, Any]")
 
 
 @dataclass(frozen=True, slots=True)
 class Operation(Generic[ResultT]):
-    """One operation: the generated endpoint's ``_get_kwargs``, the model of its 200 body, its result type."""
+    """One operation: its generated endpoint and the model of its 200 body, by name (imported with the first
+    request), and its result type."""
 
-    get_kwargs: Any
-    model: Any
+    endpoint: str
+    model_name: str
     result_type: type[ResultT]
 
+    @property
+    def get_kwargs(self) -> Any:
+        return generated(f"api.subscription_statuses.{self.endpoint}", "_get_kwargs")
 
-@dataclass(frozen=True, slots=True)
-class Operations:
-    get_statuses: Operation[SubscriptionStatuses]
-    get_unsubscribe_all_status: Operation[UnsubscribeAllStatus]
-    channel: Any
-    """The generated ``Channel`` enum."""
+    @property
+    def model(self) -> Any:
+        return generated("models", self.model_name)
 
 
 @functools.cache
-def load_operations() -> Operations:
-    from hubspot_commprefs_client.api.subscription_statuses import get_statuses, get_unsubscribe_all_status
-    from hubspot_commprefs_client.models import (
-        ActionResponseWithResultsPublicStatus,
-        ActionResponseWithResultsPublicWideStatus,
-        Channel,
-    )
+def generated(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(f"hubspot_commprefs_client.{module}"), name)
 
-    return Operations(
-        Operation(get_statuses._get_kwargs, ActionResponseWithResultsPublicStatus, SubscriptionStatuses),
-        Operation(
-            get_unsubscribe_all_status._get_kwargs,
-            ActionResponseWithResultsPublicWideStatus,
-            UnsubscribeAllStatus,
-        ),
-        Channel,
-    )
+
+STATUSES = Operation("get_statuses", "ActionResponseWithResultsPublicStatus", SubscriptionStatuses)
+WIDE = Operation(
+    "get_unsubscribe_all_status", "ActionResponseWithResultsPublicWideStatus", UnsubscribeAllStatus
+)
 
 
 MAX_URL_LENGTH = 65536
@@ -105,15 +95,6 @@ MAX_URL_LENGTH = 65536
 setup_logging()
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
-_policy = functools.cache(RetryPolicy)  # one policy per max_retries, not one per call
-
-
-def _with_headers(headers: httpx.Headers, extra: object, option: str) -> httpx.Headers:
-    """``headers`` with those of the option ``option`` (checked) set over them, names ignoring case."""
-    merged = httpx.Headers(headers)
-    for name, value in check_headers(extra, option).items():
-        merged[name] = value
-    return merged
 
 
 class BaseClient(Generic[HttpT]):
@@ -148,17 +129,11 @@ class BaseClient(Generic[HttpT]):
         self.base_url = resolve_base_url(base_url)
         self.max_retries = check_count("max_retries", max_retries, 0)
         self.max_response_bytes = check_count("max_response_bytes", max_response_bytes, 1)
-        if timeout is NOT_GIVEN:
-            self.timeout: TimeoutTypes | Any = (
-                DEFAULT_TIMEOUT if http_client is None else httpx.USE_CLIENT_DEFAULT
-            )
-        else:
-            self.timeout = resolve_timeout(timeout)
+        default = DEFAULT_TIMEOUT if http_client is None else httpx.USE_CLIENT_DEFAULT
+        self.timeout: TimeoutTypes | Any = default if timeout is NOT_GIVEN else resolve_timeout(timeout)
         # httpx.Headers hides the Authorization value in its repr, and replaces names ignoring case.
-        headers = httpx.Headers(
-            {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
-        )
-        self._headers = _with_headers(headers, default_headers, "default_headers")
+        base = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
+        self._headers = with_headers(base, default_headers, "default_headers")
         self._headers["Authorization"] = f"Bearer {token}"
         self.recorder: Recorder | None = None
         if record_to is not None:
@@ -185,9 +160,7 @@ class BaseClient(Generic[HttpT]):
         """Check the arguments and build the request (before any I/O: TypeError/ValueError, or CommPrefsError
         when this client cannot send); the timeout travels in the request and sets the attempt's deadline."""
         call_timeout = self.timeout if timeout is NOT_GIVEN else resolve_timeout(timeout)
-        headers = self._headers
-        if extra_headers is not None:
-            headers = _with_headers(headers, extra_headers, "extra_headers")
+        headers = with_headers(self._headers, extra_headers, "extra_headers")
         self._check_usable()
         verbose = extra.get("verbose", False)
         if not isinstance(verbose, bool):  # the generated code would send any value as the query's text
@@ -195,10 +168,9 @@ class BaseClient(Generic[HttpT]):
         subscriber = normalise_subscriber_id(subscriber_id)
         if not isinstance(channel, str):
             raise TypeError(f"channel must be a str, not {type(channel).__name__}")
-        ops = load_operations()
         kwargs = operation.get_kwargs(
             subscriber,
-            channel=ops.channel(channel),
+            channel=generated("models", "Channel")(channel),
             business_unit_id=check_int64("business_unit_id", business_unit_id),
             **extra,
         )
@@ -251,7 +223,7 @@ class BaseClient(Generic[HttpT]):
             copy.max_retries = check_count("max_retries", max_retries, 0)
         if max_response_bytes is not None:
             copy.max_response_bytes = check_count("max_response_bytes", max_response_bytes, 1)
-        copy._headers = _with_headers(self._headers, default_headers, "default_headers")
+        copy._headers = with_headers(self._headers, default_headers, "default_headers")
         if access_token is not None:
             copy._headers["Authorization"] = f"Bearer {resolve_token(access_token)}"
         return copy
@@ -281,12 +253,7 @@ class CommPrefs(BaseClient[httpx.Client]):
         """The contact's status for every subscription type (of one business unit, if given).
         ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
         return self._call(
-            load_operations().get_statuses,
-            subscriber_id,
-            channel,
-            business_unit_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            STATUSES, subscriber_id, channel, business_unit_id, timeout=timeout, extra_headers=extra_headers
         )
 
     def get_unsubscribe_all_status(
@@ -302,7 +269,7 @@ class CommPrefs(BaseClient[httpx.Client]):
         """Whether the contact opted out of all email, portal-wide or for a business unit.
         ``timeout`` and ``extra_headers`` apply to this call only (see ``with_options``)."""
         return self._call(
-            load_operations().get_unsubscribe_all_status,
+            WIDE,
             subscriber_id,
             channel,
             business_unit_id,
@@ -322,12 +289,8 @@ class CommPrefs(BaseClient[httpx.Client]):
     ) -> bool:
         """Whether the contact opted out of all email; ``IncompleteResultError`` rather than an answer
         from an operation that is not COMPLETE or that carries errors."""
-        status = self.get_unsubscribe_all_status(
-            subscriber_id,
-            business_unit_id=business_unit_id,
-            channel=channel,
-            timeout=timeout,
-            extra_headers=extra_headers,
+        status = self._call(
+            WIDE, subscriber_id, channel, business_unit_id, timeout=timeout, extra_headers=extra_headers
         )
         return status.raise_if_incomplete().is_unsubscribed_from_all
 
@@ -353,22 +316,14 @@ class CommPrefs(BaseClient[httpx.Client]):
             check=check,
         )
 
-    def _call(
-        self,
-        operation: Operation[ResultT],
-        subscriber_id: str,
-        channel: str,
-        business_unit_id: int | None,
-        **extra: Any,
-    ) -> ResultT:
-        request = self._build(operation, subscriber_id, channel, business_unit_id, **extra)
+    def _call(self, operation: Operation[ResultT], *args: Any, **extra: Any) -> ResultT:
+        request = self._build(operation, *args, **extra)
         seconds = attempt_seconds(request.extensions["timeout"])
 
         def attempt() -> ResultT:
             return parse_response(send(self, request, seconds), operation)
 
-        policy = _policy(self.max_retries)
-        return call_with_retries(attempt, policy, attempt_seconds=seconds)
+        return call_with_retries(attempt, RetryPolicy(self.max_retries), attempt_seconds=seconds)
 
     def close(self) -> None:
         """Close the HTTP client, unless it was passed in (its owner closes it)."""
@@ -410,12 +365,7 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
     ) -> SubscriptionStatuses:
         """See ``CommPrefs.get_statuses``."""
         return await self._call(
-            load_operations().get_statuses,
-            subscriber_id,
-            channel,
-            business_unit_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
+            STATUSES, subscriber_id, channel, business_unit_id, timeout=timeout, extra_headers=extra_headers
         )
 
     async def get_unsubscribe_all_status(
@@ -430,7 +380,7 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
     ) -> UnsubscribeAllStatus:
         """See ``CommPrefs.get_unsubscribe_all_status``."""
         return await self._call(
-            load_operations().get_unsubscribe_all_status,
+            WIDE,
             subscriber_id,
             channel,
             business_unit_id,
@@ -449,12 +399,8 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
         """See ``CommPrefs.is_unsubscribed_from_all``."""
-        status = await self.get_unsubscribe_all_status(
-            subscriber_id,
-            business_unit_id=business_unit_id,
-            channel=channel,
-            timeout=timeout,
-            extra_headers=extra_headers,
+        status = await self._call(
+            WIDE, subscriber_id, channel, business_unit_id, timeout=timeout, extra_headers=extra_headers
         )
         return status.raise_if_incomplete().is_unsubscribed_from_all
 
@@ -479,22 +425,14 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
             check=check,
         )
 
-    async def _call(
-        self,
-        operation: Operation[ResultT],
-        subscriber_id: str,
-        channel: str,
-        business_unit_id: int | None,
-        **extra: Any,
-    ) -> ResultT:
-        request = self._build(operation, subscriber_id, channel, business_unit_id, **extra)
+    async def _call(self, operation: Operation[ResultT], *args: Any, **extra: Any) -> ResultT:
+        request = self._build(operation, *args, **extra)
         seconds = attempt_seconds(request.extensions["timeout"])
 
         async def attempt() -> ResultT:
             return parse_response(await asend(self, request, seconds), operation)
 
-        policy = _policy(self.max_retries)
-        return await async_call_with_retries(attempt, policy, attempt_seconds=seconds)
+        return await async_call_with_retries(attempt, RetryPolicy(self.max_retries), attempt_seconds=seconds)
 
     def _check_usable(self) -> None:
         """Refuse a second event loop: httpx's pooled connections belong to the loop that opened them."""
@@ -505,10 +443,7 @@ class AsyncCommPrefs(BaseClient[httpx.AsyncClient]):
             loop = asyncio.get_running_loop()
         except RuntimeError:  # another async library (trio): nothing to compare
             return
-        binding = _LOOPS.get(self._http)
-        if binding is None:
-            _LOOPS[self._http] = weakref.ref(loop)
-        elif binding() is not loop:
+        if _LOOPS.setdefault(self._http, weakref.ref(loop))() is not loop:
             raise CommPrefsError(
                 f"this {type(self).__name__} is bound to the event loop it was first used in (its connections "
                 "belong to that loop), and this is another one: create one AsyncCommPrefs per event loop "

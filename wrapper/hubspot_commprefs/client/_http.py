@@ -249,11 +249,6 @@ def read_chunks(chunks: Iterable[bytes], headers: Mapping[str, str], limit: int,
     return body.finish()
 
 
-def read_body(response: httpx.Response, limit: int, at: float | None) -> bytes:
-    """``read_chunks`` for a streamed ``httpx`` answer."""
-    return read_chunks(response.iter_raw(), response.headers, limit, at)
-
-
 @contextlib.contextmanager
 def _sending(client: BaseClient[Any], request: httpx.Request) -> Iterator[None]:
     """Turn a failure to send ``request`` into its typed error."""
@@ -324,10 +319,9 @@ def _received(client: BaseClient[Any], request: httpx.Request, response: httpx.R
     """Record and log an answer whose body was read (the body as received, decoded)."""
     if client.recorder is not None:
         client.recorder.record_response(request, response)
-    if logger.isEnabledFor(logging.INFO):
-        logger.info("%s %s -> %s", request.method, request.url, response.status_code)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("response headers=%s", redact_headers(response.headers.items(), secret_of(request)))
+    logger.info("%s %s -> %s", request.method, request.url, response.status_code)
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("response headers=%s", redact_headers(response.headers.items(), secret_of(request)))
     return response
 
 
@@ -342,7 +336,7 @@ def send(client: BaseClient[httpx.Client], request: httpx.Request, seconds: floa
         try:
             with _reading(client, request, response, seconds):
                 if not _already_read(response, limit):
-                    response._content = read_body(response, limit, at)  # so that .content and .text work
+                    response._content = read_chunks(response.iter_raw(), response.headers, limit, at)
         finally:
             response.close()
     return _received(client, request, response)

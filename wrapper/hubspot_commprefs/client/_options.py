@@ -33,15 +33,6 @@ MAX_TIMEOUT = 86400.0
 DEFAULT_MAX_RETRIES = 2
 """Retries after the first attempt (so at most three requests per call)."""
 
-INITIAL_RETRY_DELAY = 0.5
-"""Seconds before the first retry; the delay doubles with each retry."""
-
-MAX_RETRY_DELAY = 8.0
-"""The longest backoff the client computes itself."""
-
-RETRY_JITTER = 0.5
-"""Up to this many seconds of random jitter are added to each computed backoff."""
-
 MAX_SERVER_DELAY = 60.0
 """The longest wait the client accepts from the server; for a longer one the error is raised at once."""
 
@@ -55,7 +46,7 @@ NOT_GIVEN: Any = object()
 """The default of an option whose ``None`` means something (``timeout=None``: no limit)."""
 
 _USERINFO = re.compile(r"[^:/?#]*://[^/?#]*@")
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 _RESERVED_HEADERS = frozenset({"authorization", "proxy-authorization"})
 
@@ -164,17 +155,18 @@ def check_count(name: str, value: object, minimum: int) -> int:
     return int.__index__(value)
 
 
-def check_headers(headers: object, option: str = "default_headers") -> dict[str, str]:
-    """Check ``headers`` (the option named ``option``); never echo a value (it may be a credential)."""
-    if headers is None:
-        return {}
-    if not isinstance(headers, Mapping):
-        raise TypeError(f"{option} must be a mapping, not {type(headers).__name__}")
-    checked: dict[str, str] = {}
-    for name, value in headers.items():
+def with_headers(headers: Mapping[str, str], extra: object, option: str) -> httpx.Headers:
+    """``headers`` with those of the option named ``option`` set over them (names ignoring case), each checked;
+    never echo a value (it may be a credential)."""
+    merged = httpx.Headers(headers)
+    if extra is None:
+        return merged
+    if not isinstance(extra, Mapping):
+        raise TypeError(f"{option} must be a mapping, not {type(extra).__name__}")
+    for name, value in extra.items():
         if not isinstance(name, str):
             raise TypeError(f"{option}: a header name must be a str, not {type(name).__name__}")
-        if not _HEADER_NAME.fullmatch(name):
+        if not HEADER_NAME.fullmatch(name):
             raise ValueError(f"{option}: {name!r} is not a valid header name")
         if name.lower() in _RESERVED_HEADERS:
             raise ValueError(
@@ -188,8 +180,8 @@ def check_headers(headers: object, option: str = "default_headers") -> dict[str,
                 f"{option}[{name!r}] holds a character a header cannot carry "
                 "(only printable ASCII, spaces and tabs; no CR or LF)"
             )
-        checked[name] = value
-    return checked
+        merged[name] = value
+    return merged
 
 
 def check_int64(name: str, value: object) -> int | None:

@@ -17,7 +17,6 @@ what the call does (one warning per recorder, counted in ``failed``).
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import json
 import os
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from hubspot_commprefs._logging import MIN_SECRET_LENGTH, REDACTED, logger, scrub, secret_of
+from hubspot_commprefs.client._options import HEADER_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -41,10 +41,8 @@ KEPT_HEADER_PREFIX = "x-hubspot-ratelimit-"
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """A longer line is skipped when read: a 10 MiB body (the client's cap) written as escaped JSON fits."""
 
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
-_LOCKS: dict[Path, threading.Lock] = {}
-_LOCKS_LOCK = threading.Lock()
+_LOCKS: dict[Path, threading.Lock] = {}  # one per recording file (dict.setdefault is atomic)
 
 
 class RecordingError(ValueError):
@@ -52,11 +50,6 @@ class RecordingError(ValueError):
 
 
 RecordingError.__module__ = "hubspot_commprefs"  # shown under its public name (see the package's __init__)
-
-
-def _lock_for(path: Path) -> threading.Lock:
-    with _LOCKS_LOCK:
-        return _LOCKS.setdefault(path, threading.Lock())
 
 
 def _as_path(directory: object, option: str) -> Path:
@@ -77,7 +70,7 @@ def prepare_recording_dir(directory: object, option: str = "record_to") -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
         target = path / RECORDING_FILE
-        with _lock_for(target.resolve()), target.open("a+b") as file:
+        with _LOCKS.setdefault(target.resolve(), threading.Lock()), target.open("a+b") as file:
             if file.tell() > 0:
                 file.seek(-1, os.SEEK_END)
                 if file.read(1) != b"\n":
@@ -115,7 +108,7 @@ class Recorder:
 
     def __init__(self, directory: str | os.PathLike[str], *, option: str = "record_to") -> None:
         self.path = prepare_recording_dir(directory, option)
-        self._lock = _lock_for(self.path.resolve())
+        self._lock = _LOCKS.setdefault(self.path.resolve(), threading.Lock())
         self.failed = 0
 
     def __repr__(self) -> str:
@@ -235,7 +228,7 @@ def parse_line(raw: bytes, number: int) -> RecordedAnswer:
     headers = _field(response, "headers", dict, "response")
     for name, value in headers.items():
         if (
-            not _HEADER_NAME.fullmatch(name)
+            not HEADER_NAME.fullmatch(name)
             or not isinstance(value, str)
             or not _HEADER_VALUE.fullmatch(value)
         ):
@@ -244,7 +237,7 @@ def parse_line(raw: bytes, number: int) -> RecordedAnswer:
     if _field(response, "base64", bool, "response"):
         try:
             body = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
+        except ValueError:  # binascii.Error is a ValueError
             raise _BadLineError("response.body is not valid base64") from None
     else:
         try:

@@ -184,14 +184,11 @@ ItemT = TypeVar("ItemT")
 
 
 class _ActionResponse(Protocol[ItemT]):
-    @property
-    def status(self) -> ActionResponseStatus: ...
-    @property
-    def errors(self) -> Any: ...
-    @property
-    def results(self) -> list[ItemT]: ...
-    @property
-    def additional_properties(self) -> dict[str, Any]: ...
+    status: ActionResponseStatus
+    errors: Any
+    results: list[ItemT]
+    additional_properties: dict[str, Any]
+
     def to_dict(self) -> dict[str, Any]: ...
 
 
@@ -307,10 +304,8 @@ class _ActionResult(Sequence[ItemT], Generic[ModelT, ItemT]):
     @property
     def extra_fields(self) -> dict[str, Any]:
         """Top-level fields of the body that the spec does not name (kept, never fatal)."""
-        extra = self.model.additional_properties
-        if ERRORS_FIELD in extra:  # errors that did not match the spec, kept there for to_dict()
-            return {k: v for k, v in extra.items() if k != ERRORS_FIELD}
-        return extra
+        # Errors that did not match the spec are kept there too, for to_dict().
+        return {k: v for k, v in self.model.additional_properties.items() if k != ERRORS_FIELD}
 
     @property
     def cannot_tell(self) -> str | None:
@@ -436,11 +431,8 @@ class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideSta
         ``IncompleteResultError`` when none does but one has a status this client does not know."""
         verdict = self.verdict
         if verdict is None:
-            raise self._cannot_tell("of all email")
+            raise IncompleteResultError(self._unknown_message("of all email"), result=self)
         return verdict
-
-    def _cannot_tell(self, what: str) -> IncompleteResultError:
-        return IncompleteResultError(self._unknown_message(what), result=self)
 
     def _unknown_message(self, what: str) -> str:
         message = (
@@ -462,7 +454,7 @@ class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideSta
         if any(w.wide_status_type == wide_status_type for w in self.opted_out):
             return True
         if self._unknown_of_type(wide_status_type):
-            raise self._cannot_tell(what)
+            raise IncompleteResultError(self._unknown_message(what), result=self)
         return False
 
     @property
@@ -482,7 +474,8 @@ class UnsubscribeAllStatus(_ActionResult["ActionResponseWithResultsPublicWideSta
         """The business units the contact opted out of all email of; ``IncompleteResultError`` when a wide
         status is unknown to this client (the list could leave out a unit the contact opted out of)."""
         if self._unknown_of_type(BUSINESS_UNIT_WIDE):
-            raise self._cannot_tell("of all email of which business units")
+            what = "of all email of which business units"
+            raise IncompleteResultError(self._unknown_message(what), result=self)
         return [
             w.business_unit_id
             for w in self.opted_out
@@ -592,19 +585,26 @@ def _scopes(fields: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def unexpected(response: httpx.Response, message: str) -> UnexpectedResponseError:
-    """An ``UnexpectedResponseError`` for ``response``: the token scrubbed from the message and ``text``."""
+def unexpected(
+    response: httpx.Response,
+    message: str,
+    cls: type[UnexpectedResponseError] = UnexpectedResponseError,
+    **fields: Any,
+) -> UnexpectedResponseError:
+    """An ``UnexpectedResponseError`` (or ``cls``) for ``response``: the token scrubbed from the message and
+    ``text``."""
     secret = secret_of(request_of(response))
     try:
         content = response.content
     except httpx.ResponseNotRead:
         content = b""
-    return UnexpectedResponseError(
+    return cls(
         scrub(message, secret),
         status_code=response.status_code,
         text=scrub(_response_text(response), secret),
         headers=response.headers,
         content=content,
+        **fields,
     )
 
 
@@ -618,11 +618,7 @@ def answer_error(response: httpx.Response) -> APIError:
     )
 
 
-class _Fractions(threading.local):
-    seen = False
-
-
-_FRACTIONS = _Fractions()
+_FRACTIONS = threading.local()
 
 
 def _fraction(text: str) -> float:
@@ -641,33 +637,6 @@ def _decode(content: bytes) -> tuple[Any, bool]:
     return body, _FRACTIONS.seen
 
 
-def _unreadable(response: httpx.Response, exc: ValueError | RecursionError) -> UnexpectedResponseError:
-    if isinstance(exc, RecursionError):
-        why = "JSON nested too deeply to read"
-    elif not isinstance(exc, json.JSONDecodeError):
-        # Python's own limits: an integer of over 4300 digits, say
-        why = f"JSON that cannot be read ({str(exc).split(';', 1)[0]})"
-    else:
-        why = f"a body that is not JSON ({response.headers.get('content-type', 'no content type')})"
-    text = _snippet(_response_text(response), secret_of(request_of(response)))
-    return unexpected(response, f"HTTP 200 with {why}: {text!r}")
-
-
-def _duplicated(response: httpx.Response, path: tuple[str | int, ...]) -> DuplicateKeyError:
-    secret = secret_of(request_of(response))
-    where = _snippet(field_path(path), secret)
-    return DuplicateKeyError(
-        f"HTTP 200 with a body that holds a key twice in one object, {where}: which one counts is not "
-        "known, so the answer is not read",
-        key=scrub(str(path[-1]), secret),
-        path=where,
-        status_code=response.status_code,
-        text=scrub(_response_text(response), secret),
-        headers=response.headers,
-        content=response.content,
-    )
-
-
 ResultT = TypeVar("ResultT", bound=_ActionResult[Any, Any])
 
 
@@ -678,10 +647,27 @@ def parse_response(response: httpx.Response, operation: Operation[ResultT]) -> R
     try:
         body, fractions = _decode(response.content)
     except (ValueError, RecursionError) as exc:
-        raise _unreadable(response, exc) from None
+        if isinstance(exc, RecursionError):
+            why = "JSON nested too deeply to read"
+        elif not isinstance(exc, json.JSONDecodeError):
+            # Python's own limits: an integer of over 4300 digits, say
+            why = f"JSON that cannot be read ({str(exc).split(';', 1)[0]})"
+        else:
+            why = f"a body that is not JSON ({response.headers.get('content-type', 'no content type')})"
+        text = _snippet(_response_text(response), secret_of(request_of(response)))
+        raise unexpected(response, f"HTTP 200 with {why}: {text!r}") from None
     repeated = duplicate_key(response.content, body)
     if repeated is not None:
-        raise _duplicated(response, repeated)
+        secret = secret_of(request_of(response))
+        where = _snippet(field_path(repeated), secret)
+        raise unexpected(
+            response,
+            f"HTTP 200 with a body that holds a key twice in one object, {where}: which one counts is not "
+            "known, so the answer is not read",
+            DuplicateKeyError,
+            key=scrub(str(repeated[-1]), secret),
+            path=where,
+        )
     try:
         check(operation.model, body, whole_integers=fractions)
     except BodyMismatch as exc:

@@ -21,32 +21,21 @@ from hubspot_commprefs._errors import (
     RateLimitError,
 )
 from hubspot_commprefs._logging import logger
-from hubspot_commprefs.client._options import (
-    INITIAL_RETRY_DELAY,
-    MAX_RETRY_DELAY,
-    MAX_SERVER_DELAY,
-    RETRY_JITTER,
-)
+from hubspot_commprefs.client._options import MAX_SERVER_DELAY
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
 T = TypeVar("T")
 
-RETRYABLE_STATUS_CODES = frozenset({429, 502, 503, 504})
-_MAX_DOUBLINGS = 32  # 0.5 s * 2**32 is far past any cap; keeps the power from overflowing a float
-
-
-def is_daily_limit(error: RateLimitError) -> bool:
-    """Whether HubSpot's daily limit refused the request (``policyName`` DAILY, or no daily request left)."""
-    policy = (error.policy_name or "").strip().upper()
-    return policy == "DAILY" or error.rate_limit.daily_exhausted
-
 
 def server_delay(error: APIStatusError) -> float | None:
-    """The wait the server asks for, in seconds (``math.inf`` when waiting cannot help), or None."""
+    """The wait the server asks for, in seconds, or None; ``math.inf`` (waiting cannot help) when HubSpot's
+    daily limit refused the request (``policyName`` DAILY, or no daily request left)."""
     limits = error.rate_limit
-    if isinstance(error, RateLimitError) and is_daily_limit(error):
+    if isinstance(error, RateLimitError) and (
+        (error.policy_name or "").strip().upper() == "DAILY" or limits.daily_exhausted
+    ):
         return math.inf
     if limits.retry_after is not None:
         return limits.retry_after
@@ -57,13 +46,15 @@ def server_delay(error: APIStatusError) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """The limits of the one retry rule: the client's are the defaults; the bulk engine passes its own."""
+    """The limits of the one retry rule: the client's are the defaults; the bulk engine passes its own.
+    Backoff: ``first_backoff`` seconds before the first retry, doubling with each, plus up to ``jitter``
+    seconds, capped at ``max_backoff``."""
 
     max_retries: int
-    retry_statuses: frozenset[int] = RETRYABLE_STATUS_CODES
-    first_backoff: float = INITIAL_RETRY_DELAY
-    max_backoff: float = MAX_RETRY_DELAY
-    jitter: float = RETRY_JITTER
+    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    first_backoff: float = 0.5
+    max_backoff: float = 8.0
+    jitter: float = 0.5
     max_server_delay: float = MAX_SERVER_DELAY
 
     def retryable(self, error: Exception) -> bool:
@@ -87,9 +78,9 @@ class RetryPolicy:
         return delay if delay <= self.max_server_delay else False
 
     def backoff(self, retry: int) -> float:
-        """The wait before retry number ``retry`` (1 for the first): doubling from ``first_backoff``, plus
-        up to ``jitter`` seconds, the sum capped at ``max_backoff``."""
-        base = self.first_backoff * 2.0 ** min(retry - 1, _MAX_DOUBLINGS)
+        """The wait before retry number ``retry`` (1 for the first)."""
+        # 2**32 times the first backoff is far past any cap; the bound keeps the power from overflowing a float
+        base = self.first_backoff * 2.0 ** min(retry - 1, 32)
         jitter = random.uniform(0, self.jitter)  # noqa: S311 - jitter, not cryptography
         return min(self.max_backoff, base + jitter)
 

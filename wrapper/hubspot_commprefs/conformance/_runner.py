@@ -25,7 +25,7 @@ from hubspot_commprefs.client import (
     deadline,
     normalise_subscriber_id,
     prepare_recording_dir,
-    read_body,
+    read_chunks,
 )
 from hubspot_commprefs.conformance._checks import Exchange, Finding, Kind, Severity, SpecChecker
 from hubspot_commprefs.conformance._report import PHASES, STARTING, Progress
@@ -248,7 +248,9 @@ def run_targeted(
                     request = client.build_request("GET", url, headers=headers, timeout=options.timeout)
                     response = client.send(request, stream=True)
                     try:
-                        response._content = read_body(response, MAX_ANSWER_BYTES, at)
+                        response._content = read_chunks(
+                            response.iter_raw(), response.headers, MAX_ANSWER_BYTES, at
+                        )
                     finally:
                         response.close()
             except (httpx.HTTPError, DeadlinePassedError) as exc:
