@@ -1,17 +1,18 @@
 """Bulk lookups: many subscribers, one outcome each, in input order, at HubSpot's rate-limit ceiling and
 never over it.
 
-Every request goes through one limiter (``_limiter``); each lookup is one request (the client's retries are
-off), and ``_Engine`` decides on every answer: a row rate limited, or met by a 502/503/504 or a broken
+Every request goes through one limiter (``_limiter``), one request per lookup (the client's retries are
+off). ``_Engine`` decides on every answer: a row rate limited, or met by a 502/503/504 or a broken
 connection, is sent again; a row that fails otherwise carries its error. A refused token (401, 403), a
 used-up daily allowance, a ``Retry-After`` over ``MAX_SERVER_DELAY`` or a server that looks down
-(``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer) stops the run: no further
-request, and a row in flight that needs another is left undone (never handed on with half its checks).
+(``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer) stops the run; a row in
+flight that needs another request is left undone (never handed on with half its checks).
 
-``ThreadedBulkLookup`` (``lookup_many``, the ``bulk`` command) runs rows in a ``ThreadPoolExecutor``
-while the caller's thread reads the input, waits and yields (Ctrl-C lands there, never inside httpx);
-``BulkLookup`` runs them as asyncio tasks. Both hold at most ``read_ahead`` rows and yield from the head:
-input order, bounded memory. ``on_finish`` sees each outcome the moment its row finishes, one at a time.
+Both drivers run ``_Engine._look_up`` per row and differ only in how they wait: ``ThreadedBulkLookup``
+(``lookup_many``, the ``bulk`` command) in a ``ThreadPoolExecutor`` while the caller's thread reads the
+input and yields (Ctrl-C lands there, never inside httpx); ``BulkLookup`` in asyncio tasks. Both hold at
+most ``read_ahead`` rows and yield from the head: input order, bounded memory. ``on_finish`` sees each
+outcome the moment its row finishes, one at a time.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Set as AbstractSet
 from collections.abc import Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from hubspot_commprefs._errors import (
     APIConnectionError,
@@ -215,6 +216,11 @@ class _Engine:
     request's answer or error (retry, back off, give the row up, stop the run)."""
 
     limiter: Limiter | AsyncLimiter
+    # What the drivers do for ``_request``: take a slot (None once cancelled), send one request, wait a
+    # backoff out (True when the run stopped meanwhile).
+    _acquire: Callable[[], Awaitable[float | None]]
+    _send: Callable[[Operation, str], Awaitable[Any]]
+    _wait: Callable[[float], Awaitable[bool]]
 
     def __init__(
         self, *, concurrency: int, check: Check, on_finish: Callable[[LookupOutcome], None] | None
@@ -358,6 +364,73 @@ class _Engine:
         self._exhausted = True
         return None
 
+    def _take(
+        self,
+        taken: deque[Any],
+        pending: Iterator[InputRow],
+        done: Container[int],
+        start: Callable[[InputRow], Any],
+        ready: Callable[[], Any],
+    ) -> None:
+        """Take rows up to the read-ahead: ``start(row)`` looks one up; a row with a problem finishes now, in
+        a ``ready()`` future."""
+        while len(taken) < self.read_ahead and (row := self._next_row(pending, done)) is not None:
+            if row.problem is None:
+                taken.append(start(row))
+                continue
+            future = ready()
+            future.set_result(self._hand_on(_unlooked(row)))
+            taken.append(future)
+
+    def _result(self, future: Future[LookupOutcome | None] | asyncio.Future[LookupOutcome | None]) -> Any:
+        """The outcome of a finished row's future; None when it is undone (the run stops on its error)."""
+        if future.cancelled():
+            return None
+        error = future.exception()
+        if error is not None:
+            self._stop(error)
+            return None
+        return future.result()
+
+    async def _look_up(self, row: InputRow) -> LookupOutcome | None:
+        """Look ``row`` up and hand it on; None when the run stopped before it was done."""
+        results: dict[str, Any] = {}
+        requests = 0
+        for operation in self.operations:
+            attempts = _Attempts()
+            try:
+                results[operation] = await self._request(operation, row.subscriber, attempts)
+            except _Stopped:
+                return None
+            except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
+                return self._hand_on(self._outcome(row, results, requests + attempts.requests, failure))
+            requests += attempts.requests
+        return self._hand_on(self._outcome(row, results, requests))
+
+    async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
+        """One lookup, sent again as the module says (``attempts`` counts its requests)."""
+        while True:
+            sent_at = None if self._stopped() else await self._acquire()
+            if sent_at is None:
+                raise _Stopped
+            try:
+                if self._stopped():  # stopped while this request waited for its slot
+                    raise _Stopped
+                attempts.requests += 1
+                try:
+                    result = await self._send(operation, subscriber)
+                except CommPrefsError as error:
+                    with self._lock:
+                        backoff = self._failed(sent_at, attempts, error)
+                else:
+                    with self._lock:
+                        self._answered(sent_at, result)
+                    return result
+            finally:
+                self.limiter.release()
+            if backoff and await self._wait(backoff):
+                raise _Stopped
+
 
 class ThreadedBulkLookup(_Engine):
     """Looks many subscribers up in ``concurrency`` threads through ``call(operation, subscriber)``: one
@@ -432,15 +505,7 @@ class ThreadedBulkLookup(_Engine):
         while True:
             if self._interrupted:
                 self._stop(KeyboardInterrupt())
-            while len(taken) < self.read_ahead and (row := self._next_row(pending, done)) is not None:
-                future: Future[LookupOutcome | None]
-                if row.problem is None:
-                    future = pool.submit(self._look_up, row)
-                    future.add_done_callback(finished.put)
-                else:
-                    future = Future()
-                    future.set_result(self._hand_on(_unlooked(row)))
-                taken.append(future)
+            self._take(taken, pending, done, lambda row: self._submit(pool, row, finished), Future)
             if not taken:
                 return
             if taken[0].done():
@@ -459,53 +524,30 @@ class ThreadedBulkLookup(_Engine):
                     except (OSError, ValueError):  # a display that fails stops drawing, not the run
                         tick = None
 
-    def _result(self, future: Future[LookupOutcome | None]) -> LookupOutcome | None:
-        if future.cancelled():
-            return None
-        error = future.exception()
-        if error is not None:
-            self._stop(error)
-            return None
-        return future.result()
+    def _submit(
+        self, pool: ThreadPoolExecutor, row: InputRow, finished: queue.SimpleQueue[object]
+    ) -> Future[LookupOutcome | None]:
+        future = pool.submit(self._run_row, row)
+        future.add_done_callback(finished.put)
+        return future
 
-    def _look_up(self, row: InputRow) -> LookupOutcome | None:
-        """Look ``row`` up and hand it on; None when the run stopped before it was done."""
-        results: dict[str, Any] = {}
-        requests = 0
-        for operation in self.operations:
-            attempts = _Attempts()
-            try:
-                results[operation] = self._request(operation, row.subscriber, attempts)
-            except _Stopped:
-                return None
-            except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
-                return self._hand_on(self._outcome(row, results, requests + attempts.requests, failure))
-            requests += attempts.requests
-        return self._hand_on(self._outcome(row, results, requests))
+    def _run_row(self, row: InputRow) -> LookupOutcome | None:
+        """``_look_up`` in this thread: nothing in it suspends."""
+        steps = self._look_up(row)
+        try:
+            while True:
+                steps.send(None)
+        except StopIteration as finished:
+            return cast("LookupOutcome | None", finished.value)
 
-    def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
-        """One lookup, sent again as the module says (``attempts`` counts its requests)."""
-        while True:
-            sent_at = None if self._stopped() else self._limiter.acquire()
-            if sent_at is None:
-                raise _Stopped
-            try:
-                if self._stopped():  # stopped while this request waited for its slot
-                    raise _Stopped
-                attempts.requests += 1
-                try:
-                    result = self.call(operation, subscriber)
-                except CommPrefsError as error:
-                    with self._lock:
-                        backoff = self._failed(sent_at, attempts, error)
-                else:
-                    with self._lock:
-                        self._answered(sent_at, result)
-                    return result
-            finally:
-                self._limiter.release()
-            if backoff and self._stopping.wait(backoff):
-                raise _Stopped
+    async def _acquire(self) -> float | None:
+        return self._limiter.acquire()
+
+    async def _send(self, operation: Operation, subscriber: str) -> Any:
+        return self.call(operation, subscriber)
+
+    async def _wait(self, seconds: float) -> bool:
+        return self._stopping.wait(seconds)
 
 
 class BulkLookup(_Engine):
@@ -552,21 +594,20 @@ class BulkLookup(_Engine):
         loop = asyncio.get_running_loop()
         try:
             while True:
-                while len(taken) < self.read_ahead and (row := self._next_row(pending, done)) is not None:
-                    if row.problem is None:
-                        taken.append(asyncio.ensure_future(self._look_up(row, turns)))
-                    else:
-                        future = loop.create_future()
-                        future.set_result(self._hand_on(_unlooked(row)))
-                        taken.append(future)
+                self._take(
+                    taken,
+                    pending,
+                    done,
+                    lambda row: loop.create_task(self._turn(row, turns)),
+                    loop.create_future,
+                )
                 if not taken:
                     break
                 head = taken[0]
                 if not head.done():
                     await asyncio.wait([head])
                     continue
-                taken.popleft()
-                outcome = None if head.cancelled() else head.result()
+                outcome = self._result(taken.popleft())
                 if outcome is None:
                     break
                 yield outcome
@@ -576,43 +617,19 @@ class BulkLookup(_Engine):
             await asyncio.gather(*taken, return_exceptions=True)
         self._raise_why()
 
-    async def _look_up(self, row: InputRow, turns: asyncio.Semaphore) -> LookupOutcome | None:
-        results: dict[str, Any] = {}
-        requests = 0
+    async def _turn(self, row: InputRow, turns: asyncio.Semaphore) -> LookupOutcome | None:
         async with turns:
-            for operation in self.operations:
-                attempts = _Attempts()
-                try:
-                    results[operation] = await self._request(operation, row.subscriber, attempts)
-                except _Stopped:
-                    return None
-                except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or run
-                    return self._hand_on(self._outcome(row, results, requests + attempts.requests, failure))
-                requests += attempts.requests
-        return self._hand_on(self._outcome(row, results, requests))
+            return await self._look_up(row)
 
-    async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
-        while True:
-            if self._stopped():
-                raise _Stopped
-            sent_at = await self._limiter.acquire()
-            try:
-                if self._stopped():
-                    raise _Stopped
-                attempts.requests += 1
-                try:
-                    result = await self.call(operation, subscriber)
-                except CommPrefsError as error:
-                    with self._lock:
-                        backoff = self._failed(sent_at, attempts, error)
-                else:
-                    with self._lock:
-                        self._answered(sent_at, result)
-                    return result
-            finally:
-                self._limiter.release()
-            if backoff:
-                await self._sleep(backoff)
+    async def _acquire(self) -> float | None:
+        return await self._limiter.acquire()
+
+    async def _send(self, operation: Operation, subscriber: str) -> Any:
+        return await self.call(operation, subscriber)
+
+    async def _wait(self, seconds: float) -> bool:
+        await self._sleep(seconds)
+        return False
 
 
 def _unlooked(row: InputRow) -> LookupOutcome:
