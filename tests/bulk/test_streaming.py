@@ -12,7 +12,7 @@ from hubspot_commprefs.bulk import _api as _bulk_api
 from hubspot_commprefs.bulk import _io as _bulk_io
 from hubspot_commprefs.bulk._dedup import SeenIds
 from hubspot_commprefs.bulk._engine import MIN_READ_AHEAD, BulkLookup
-from hubspot_commprefs.bulk._io import DoneRows, InputSource, iter_rows_from_ids
+from hubspot_commprefs.bulk._io import InputSource, ResumeState, iter_rows_from_ids
 
 from tests.bulk.test_engine import FAST, Portal
 from tests.bulk_helpers import parse_input, table_bytes
@@ -92,7 +92,7 @@ def test_rows_from_ids_marks_duplicates_as_before() -> None:
 
 
 def test_done_rows_is_a_range_and_the_journal() -> None:
-    done = DoneRows(3, {5, 7, 2})
+    done = ResumeState(3, {5: {}, 7: {}, 2: {}})
     assert [n for n in range(9) if n in done] == [1, 2, 3, 5, 7]
     assert len(done) == 5
     assert "1" not in done

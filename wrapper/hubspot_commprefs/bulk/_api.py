@@ -20,35 +20,29 @@ from hubspot_commprefs.bulk._engine import (
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
     from hubspot_commprefs.client import AsyncCommPrefs, CommPrefs
 
 
-def sync_call(client: CommPrefs, *, business_unit_id: int | None = None) -> Callable[[Operation, str], Any]:
-    """One request per call, no retries, the typed result or error: what ``ThreadedBulkLookup`` needs."""
+def sync_call(
+    client: CommPrefs | AsyncCommPrefs, *, business_unit_id: int | None = None
+) -> Callable[[Operation, str], Any]:
+    """One request per call, no retries, the typed result or error (to await, from an ``AsyncCommPrefs``):
+    the ``call`` of ``ThreadedBulkLookup`` and of ``BulkLookup``."""
     once = client.with_options(max_retries=0)
+    methods: dict[str, Callable[..., Any]] = {
+        "statuses": once.get_statuses,
+        "unsubscribe-all": once.get_unsubscribe_all_status,
+    }
 
     def call(operation: Operation, subscriber: str) -> Any:
-        if operation == "statuses":
-            return once.get_statuses(subscriber, business_unit_id=business_unit_id)
-        return once.get_unsubscribe_all_status(subscriber, business_unit_id=business_unit_id)
+        return methods[operation](subscriber, business_unit_id=business_unit_id)
 
     return call
 
 
-def async_call(
-    client: AsyncCommPrefs, *, business_unit_id: int | None = None
-) -> Callable[[Operation, str], Awaitable[Any]]:
-    """The awaitable twin of ``sync_call``, for ``BulkLookup``."""
-    once = client.with_options(max_retries=0)
-
-    async def call(operation: Operation, subscriber: str) -> Any:
-        if operation == "statuses":
-            return await once.get_statuses(subscriber, business_unit_id=business_unit_id)
-        return await once.get_unsubscribe_all_status(subscriber, business_unit_id=business_unit_id)
-
-    return call
+async_call = sync_call  # an AsyncCommPrefs's methods return what BulkLookup awaits
 
 
 def lookup_many_async(
@@ -64,7 +58,7 @@ def lookup_many_async(
     check_options(rate=rate, concurrency=concurrency, check=check, business_unit_id=business_unit_id)
     rows = input_rows(subscriber_ids)
     engine = BulkLookup(
-        async_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
+        sync_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
     )
     return engine.outcomes(rows)
 

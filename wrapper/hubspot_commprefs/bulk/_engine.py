@@ -38,7 +38,7 @@ from hubspot_commprefs._errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from hubspot_commprefs.bulk._io import DoneRows, InputRow, iter_rows_from_ids
+from hubspot_commprefs.bulk._io import InputRow, ResumeState, iter_rows_from_ids
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, AsyncLimiter, Limiter, Rate
 from hubspot_commprefs.client import RetryPolicy
 from hubspot_commprefs.client._options import check_int64
@@ -337,10 +337,10 @@ class _Engine:
         return outcome
 
     def _skip_of(
-        self, skip: DoneRows | Collection[int] | Iterable[int], rows: object, total: int | None
+        self, skip: ResumeState | Collection[int] | Iterable[int], rows: object, total: int | None
     ) -> Container[int]:
         """Count the rows to do (``stats.rows``) and return the row numbers to skip, as a container."""
-        done = skip if isinstance(skip, (AbstractSet, range, DoneRows)) else set(skip)
+        done = skip if isinstance(skip, (AbstractSet, range, ResumeState)) else set(skip)
         if total is None and isinstance(rows, Sized):
             total = len(rows)
         self._count_rows = total is None
@@ -461,7 +461,7 @@ class ThreadedBulkLookup(_Engine):
         self,
         rows: Iterable[InputRow],
         *,
-        skip: DoneRows | Collection[int] | Iterable[int] = (),
+        skip: ResumeState | Collection[int] | Iterable[int] = (),
         total: int | None = None,
         tick: Callable[[], None] | None = None,
         tick_every: float = 0.5,
@@ -583,7 +583,7 @@ class BulkLookup(_Engine):
         self,
         rows: Iterable[InputRow],
         *,
-        skip: DoneRows | Collection[int] | Iterable[int] = (),
+        skip: ResumeState | Collection[int] | Iterable[int] = (),
         total: int | None = None,
     ) -> AsyncGenerator[LookupOutcome, None]:
         """``ThreadedBulkLookup.outcomes``, awaited."""

@@ -29,7 +29,7 @@ from hubspot_commprefs.bulk._dedup import SeenIds
 from hubspot_commprefs.client import MAX_ID_LENGTH, normalise_subscriber_id
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Iterator
+    from collections.abc import Iterable, Iterator
 
 OutputFormat = Literal["csv", "jsonl"]
 
@@ -83,22 +83,6 @@ class InputRow:
 
 def _normalise_header(name: str) -> str:
     return "".join(ch for ch in name.strip().lower() if ch not in " -_")
-
-
-class DoneRows:
-    """The rows an earlier run finished: 1..``written`` (in the output) and ``journaled``, without a set."""
-
-    __slots__ = ("journaled", "written")
-
-    def __init__(self, written: int, journaled: Collection[int] = ()) -> None:
-        self.written = written
-        self.journaled = journaled
-
-    def __contains__(self, number: object) -> bool:
-        return isinstance(number, int) and (1 <= number <= self.written or number in self.journaled)
-
-    def __len__(self) -> int:
-        return self.written + sum(1 for number in self.journaled if number > self.written)
 
 
 def _not_a_str(number: int, raw: object) -> InputRow:
@@ -600,9 +584,12 @@ class ResumeState:
     checks: frozenset[str] = frozenset()
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
 
-    @property
-    def done(self) -> int:
-        return self.written + len(self.journaled)
+    def __contains__(self, number: object) -> bool:
+        """Whether row ``number`` is done: in 1..``written`` or journaled (a container without a set)."""
+        return isinstance(number, int) and (1 <= number <= self.written or number in self.journaled)
+
+    def __len__(self) -> int:
+        return self.written + sum(1 for number in self.journaled if number > self.written)
 
     def count(self, *outcomes: str) -> int:
         """The rows already done whose outcome is one of ``outcomes``."""

@@ -73,10 +73,9 @@ LOCK_ATTEMPTS = 5  # opening OUTPUT.lock again after the run that held it remove
 
 
 class _OutputLock:
-    """``OUTPUT.lock`` held with ``fcntl.flock`` while the run reads and writes OUTPUT, so that a second run
-    on it (a cron job started twice) is refused at once. The kernel's lock goes with the process on any
-    exit, so a file left by a killed run never blocks the next; it holds the run's pid, for the refusal,
-    and is removed (still locked) when the run ends. Without ``fcntl`` (Windows), no lock."""
+    """``OUTPUT.lock``, held with ``fcntl.flock`` while the run reads and writes OUTPUT: a second run on it is
+    refused at once. The kernel's lock ends with the process, so a file a killed run left never blocks the
+    next; it holds the pid, for the refusal, and is removed (still locked) at the end. Windows: no lock."""
 
     def __init__(self, output: Path | None) -> None:
         self.output = output
@@ -225,8 +224,8 @@ def _plan(args: argparse.Namespace) -> _Plan:
             lock.acquire()  # before OUTPUT is read: no other run writes it from now on
         except OSError as error:
             raise _Usage(f"cannot write {_where(output)}: {error.strerror or error}") from None
-        plan = _Plan(rate, source, total, output, output_format, ResumeState(0, {}), lock, ())
-        plan = plan._replace(columns=(*source.kept_names, *COLUMNS))
+        columns = (*source.kept_names, *COLUMNS)
+        plan = _Plan(rate, source, total, output, output_format, ResumeState(0, {}), lock, columns)
         if output is not None:
             plan = plan._replace(resume=_resume_state(args, plan))
     except (ValueError, OSError, _Usage) as error:  # BulkInputError and ResumeError are ValueErrors
@@ -290,17 +289,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: OrderedSink) -> int:
     rate, source, total, output, _, resume, _, columns = plan
-    done = bulk.DoneRows(resume.written, resume.journaled)
-    # On stderr only. Rows printed to a terminal (no -o) share it with the bar: it is erased before each
-    # row is written and drawn again below it, so it never stays between rows.
-    progress = bulk.ProgressBar(total, done=len(done), enabled=args.progress, stream=sys.stderr)
+    # Rows printed to the bar's terminal (no -o): the bar is erased before each row, drawn again below it.
+    progress = bulk.ProgressBar(total, done=len(resume), enabled=args.progress, stream=sys.stderr)
     rows_on_terminal = output is None and progress.enabled and _isatty(sys.stdout)
     kept_names = columns[: len(columns) - len(COLUMNS)]
     kept: dict[int, tuple[str, ...]] = {}  # the --keep cells of the rows taken and not yet finished
 
     def rows() -> Iterator[InputRow]:
         for row in source.rows():
-            if row.kept and row.number not in done:
+            if row.kept and row.number not in resume:
                 kept[row.number] = row.kept
             yield row
 
@@ -323,7 +320,7 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: OrderedSink) 
     gentle_ctrl_c = _first_ctrl_c_finishes_the_rows_in_flight(engine)
     stopped: str | None = "interrupted"
     tick = progress.refresh if progress.enabled else None  # redrawn while the rate limit holds every row
-    outcomes = engine.outcomes(rows(), skip=done, total=total, tick=tick, tick_every=PROGRESS_REFRESH)
+    outcomes = engine.outcomes(rows(), skip=resume, total=total, tick=tick, tick_every=PROGRESS_REFRESH)
     try:
         stopped = _drain(outcomes, _where(output))
     finally:
@@ -443,7 +440,7 @@ def _print_summary(
     if args.resume:
         unchecked_before = resume.count("invalid", "duplicate")
         before = (
-            f"; {_rows(resume.done)} done before ({errors_before} errors or cannot tell, {unchecked_before} "
+            f"; {_rows(len(resume))} done before ({errors_before} errors or cannot tell, {unchecked_before} "
             f"not checked), {total} in all"
         )
     print(
