@@ -14,10 +14,10 @@ from hubspot_commprefs.bulk._engine import (
     LookupOutcome,
     Operation,
     ThreadedBulkLookup,
-    check_options,
     input_rows,
 )
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate
+from hubspot_commprefs.client._options import check_int64
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -55,12 +55,11 @@ def lookup_many_async(
     check: Check = "both",
 ) -> AsyncIterator[LookupOutcome]:
     # A plain function, so that bad options and ids are refused at the call, not at the first ``async for``.
-    check_options(rate=rate, concurrency=concurrency, check=check, business_unit_id=business_unit_id)
-    rows = input_rows(subscriber_ids)
     engine = BulkLookup(
         sync_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
     )
-    return engine.outcomes(rows)
+    check_int64("business_unit_id", business_unit_id)
+    return engine.outcomes(input_rows(subscriber_ids))
 
 
 def lookup_many(
@@ -72,10 +71,9 @@ def lookup_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     check: Check = "both",
 ) -> Iterator[LookupOutcome]:
-    # The options are checked here, at the call; nothing starts (no thread) until the caller iterates.
-    check_options(rate=rate, concurrency=concurrency, check=check, business_unit_id=business_unit_id)
-    rows = input_rows(subscriber_ids)
+    # The options and ids are checked here, at the call; nothing starts (no thread) until one iterates.
     engine = ThreadedBulkLookup(
         sync_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
     )
-    return engine.outcomes(rows)
+    check_int64("business_unit_id", business_unit_id)
+    return engine.outcomes(input_rows(subscriber_ids))

@@ -5,7 +5,7 @@ Every request goes through one limiter (``_limiter``), one request per lookup (t
 off). ``_Engine`` decides on every answer: a row rate limited, or met by a 502/503/504 or a broken
 connection, is sent again; a row that fails otherwise carries its error. A refused token (401, 403), a
 used-up daily allowance, a ``Retry-After`` over ``MAX_SERVER_DELAY`` or a server that looks down
-(``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer) stops the run; a row in
+(``max(MIN_UNREACHABLE, 2 * self.concurrency)`` requests in a row without an answer) stops the run; a row in
 flight that needs another request is left undone (never handed on with half its checks).
 
 Both drivers run ``_Engine._look_up`` per row and differ only in how they wait: ``ThreadedBulkLookup``
@@ -41,7 +41,6 @@ from hubspot_commprefs._errors import (
 from hubspot_commprefs.bulk._io import InputRow, ResumeState, iter_rows_from_ids
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, AsyncLimiter, Limiter, Rate
 from hubspot_commprefs.client import RetryPolicy
-from hubspot_commprefs.client._options import check_int64
 
 if TYPE_CHECKING:
     from collections.abc import (
@@ -171,15 +170,11 @@ class BulkStats:
     rate_limited: int = 0
 
 
-def check_options(
-    *, rate: object, concurrency: object, check: object, business_unit_id: object = None
-) -> tuple[Rate, int, Check]:
+def check_options(*, rate: object, concurrency: object, check: object) -> tuple[Rate, int, Check]:
     """Check the bulk options before anything starts; raise TypeError/ValueError naming the option."""
     if isinstance(rate, str):
-        parsed = Rate.parse(rate)
-    elif isinstance(rate, Rate):
-        parsed = rate
-    else:
+        rate = Rate.parse(rate)
+    if not isinstance(rate, Rate):
         raise TypeError(f"rate must be a Rate or a str such as '100/10s', not {type(rate).__name__}")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int):
         raise TypeError(f"concurrency must be an int, not {type(concurrency).__name__}")
@@ -187,8 +182,7 @@ def check_options(
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
     if check not in CHECKS:
         raise ValueError(f"check must be one of {', '.join(CHECKS)}, not {check!r}")
-    check_int64("business_unit_id", business_unit_id)
-    return parsed, concurrency, check
+    return rate, concurrency, check
 
 
 class _Stopped(Exception):  # noqa: N818 - a control-flow signal inside this module
@@ -223,15 +217,22 @@ class _Engine:
     _wait: Callable[[float], Awaitable[bool]]
 
     def __init__(
-        self, *, concurrency: int, check: Check, on_finish: Callable[[LookupOutcome], None] | None
+        self,
+        call: Callable[[Operation, str], Any],
+        *,
+        rate: Rate | str,
+        concurrency: int,
+        check: Check,
+        on_finish: Callable[[LookupOutcome], None] | None,
     ) -> None:
-        self.concurrency = concurrency
+        self.rate, self.concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
+        self.call = call
         self.operations: tuple[Operation, ...] = (
             ("unsubscribe-all", "statuses") if check == "both" else (check,)
         )
         self.stats = BulkStats()
-        self.unreachable_limit = max(MIN_UNREACHABLE, 2 * concurrency)
-        self.read_ahead = max(MIN_READ_AHEAD, READ_AHEAD_PER_WORKER * concurrency)
+        self.unreachable_limit = max(MIN_UNREACHABLE, 2 * self.concurrency)
+        self.read_ahead = max(MIN_READ_AHEAD, READ_AHEAD_PER_WORKER * self.concurrency)
         self._on_finish = on_finish
         self._lock = threading.Lock()  # the counts, the decisions, ``on_finish``
         self._stop_error: BaseException | None = None  # why the run stopped, raised by ``outcomes``
@@ -446,10 +447,8 @@ class ThreadedBulkLookup(_Engine):
         limiter: Limiter | None = None,
         on_finish: Callable[[LookupOutcome], None] | None = None,
     ) -> None:
-        parsed, concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
-        super().__init__(concurrency=concurrency, check=check, on_finish=on_finish)
-        self.call = call
-        self.limiter = self._limiter = limiter or Limiter(parsed)
+        super().__init__(call, rate=rate, concurrency=concurrency, check=check, on_finish=on_finish)
+        self.limiter = self._limiter = limiter or Limiter(self.rate)
         self._stopping = threading.Event()  # what a row waiting out a backoff waits on
 
     def _stop(self, error: BaseException) -> None:
@@ -473,10 +472,34 @@ class ThreadedBulkLookup(_Engine):
         finished rows up to the first undone one are yielded, then the error is raised; ``close()`` sends
         no further request; on Ctrl-C it leaves at once, handing on no row any more."""
         done = self._skip_of(skip, rows, total)
+        pending = iter(rows)
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="bulk-lookup")
+        taken: deque[Future[LookupOutcome | None]] = deque()
+        finished: queue.SimpleQueue[object] = queue.SimpleQueue()  # wakes this thread when a row ends
+        next_tick = time.monotonic() + tick_every
         wait = True
         try:
-            yield from self._in_order(iter(rows), done, pool, tick, tick_every)
+            while True:
+                if self._interrupted:
+                    self._stop(KeyboardInterrupt())
+                self._take(taken, pending, done, lambda row: self._submit(pool, row, finished), Future)
+                if not taken:
+                    break
+                if taken[0].done():
+                    outcome = self._result(taken.popleft())
+                    if outcome is None:  # undone: the run stopped; nothing after it comes out of order
+                        break
+                    yield outcome
+                    continue
+                with contextlib.suppress(queue.Empty):
+                    finished.get(timeout=SIGNAL_CHECK)
+                if tick is not None and time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + tick_every
+                    with self._lock:
+                        try:
+                            tick()
+                        except (OSError, ValueError):  # a display that fails stops drawing, not the run
+                            tick = None
         except BaseException as error:
             self._stop(error)
             wait = isinstance(error, (Exception, GeneratorExit))
@@ -490,39 +513,6 @@ class ThreadedBulkLookup(_Engine):
             self._stop(_Stopped())  # the run is over: idle threads and waits end now
             pool.shutdown(wait=wait, cancel_futures=True)
         self._raise_why()
-
-    def _in_order(
-        self,
-        pending: Iterator[InputRow],
-        done: Container[int],
-        pool: ThreadPoolExecutor,
-        tick: Callable[[], None] | None,
-        tick_every: float,
-    ) -> Generator[LookupOutcome, None, None]:
-        taken: deque[Future[LookupOutcome | None]] = deque()
-        finished: queue.SimpleQueue[object] = queue.SimpleQueue()  # wakes this thread when a row ends
-        next_tick = time.monotonic() + tick_every
-        while True:
-            if self._interrupted:
-                self._stop(KeyboardInterrupt())
-            self._take(taken, pending, done, lambda row: self._submit(pool, row, finished), Future)
-            if not taken:
-                return
-            if taken[0].done():
-                outcome = self._result(taken.popleft())
-                if outcome is None:  # undone: the run stopped; nothing after it comes out of order
-                    return
-                yield outcome
-                continue
-            with contextlib.suppress(queue.Empty):
-                finished.get(timeout=SIGNAL_CHECK)
-            if tick is not None and time.monotonic() >= next_tick:
-                next_tick = time.monotonic() + tick_every
-                with self._lock:
-                    try:
-                        tick()
-                    except (OSError, ValueError):  # a display that fails stops drawing, not the run
-                        tick = None
 
     def _submit(
         self, pool: ThreadPoolExecutor, row: InputRow, finished: queue.SimpleQueue[object]
@@ -565,10 +555,8 @@ class BulkLookup(_Engine):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_finish: Callable[[LookupOutcome], None] | None = None,
     ) -> None:
-        parsed, concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
-        super().__init__(concurrency=concurrency, check=check, on_finish=on_finish)
-        self.call = call
-        self.limiter = self._limiter = limiter or AsyncLimiter(parsed)
+        super().__init__(call, rate=rate, concurrency=concurrency, check=check, on_finish=on_finish)
+        self.limiter = self._limiter = limiter or AsyncLimiter(self.rate)
         self._sleep = sleep
         self._tasks: deque[asyncio.Future[LookupOutcome | None]] = deque()
 
