@@ -158,18 +158,6 @@ def _column_index(column: str, header: list[str] | None, width: int, name: str) 
     )
 
 
-def _no_email_column(header: list[str], name: str) -> BulkInputError:
-    emails = [cell for cell in header if _looks_like_email(cell)]
-    message = f"{name}: no email column among {', '.join(header)}; name it with --column"
-    if emails:
-        number = header.index(emails[0]) + 1
-        message = (
-            f"{name}: the first row looks like data, not a header ({emails[0]} is an email address): "
-            f"add --no-header (and --column {number} if the ids are not in the first such column)"
-        )
-    return BulkInputError(message)
-
-
 def _kept_columns(keep: str, header: list[str], name: str) -> tuple[int, ...]:
     """The indexes of the columns ``--keep`` names (``all``, or header names), in the header's order;
     BulkInputError for a name the header lacks or holds twice, or one the output has."""
@@ -227,21 +215,25 @@ def _layout(
         raise BulkInputError(f"{name}: --keep names columns of a CSV header, and this input is {what}")
     if not is_csv:
         return _Layout(is_csv=False)
+    emails = [i for i, cell in enumerate(first_row) if _looks_like_email(cell)]
+    found = [i for i, cell in enumerate(names) if cell in EMAIL_COLUMN_NAMES] if header else emails
     if column is not None:
         index = _column_index(column, first_row if header else None, len(first_row), name)
-    elif header:
-        found = [i for i, cell in enumerate(names) if cell in EMAIL_COLUMN_NAMES]
-        if not found:
-            raise _no_email_column(first_row, name)
+    elif found:
         index = found[0]
+    elif not header:
+        raise BulkInputError(
+            f"{name}: no cell of the first row looks like an email address; give the column's "
+            "number with --column N (from 1)"
+        )
+    elif emails:
+        raise BulkInputError(
+            f"{name}: the first row looks like data, not a header ({first_row[emails[0]]} is an email "
+            f"address): add --no-header (and --column {emails[0] + 1} if the ids are not in the first such "
+            "column)"
+        )
     else:
-        found = [i for i, cell in enumerate(first_row) if _looks_like_email(cell)]
-        if not found:
-            raise BulkInputError(
-                f"{name}: no cell of the first row looks like an email address; give the column's "
-                "number with --column N (from 1)"
-            )
-        index = found[0]
+        raise BulkInputError(f"{name}: no email column among {', '.join(first_row)}; name it with --column")
     kept = () if keep is None else _kept_columns(keep, first_row, name)
     return _Layout(
         is_csv=True,

@@ -1,7 +1,6 @@
-"""A one-line progress bar with rate and ETA, on a terminal only: it counts the rows by ``kind`` and names
-those not checked or failed with the summary's words (``3 empty, 1 invalid, 2 errors``), and says when the
-rate limiter holds the requests (``waiting for the rate limit (8 s)``; ``refresh`` redraws it meanwhile).
-``clear`` erases it before a row is printed on the same terminal, so it never stays between rows.
+"""A one-line progress bar with rate and ETA, on a terminal only: rows counted by ``kind``, those not checked
+or failed named in the summary's words (``3 empty, 1 invalid, 2 errors``), and the rate limiter's hold
+(``waiting for the rate limit (8 s)``). ``clear`` erases it before a row is printed on its terminal.
 """
 
 from __future__ import annotations
@@ -69,8 +68,7 @@ class ProgressBar:
         self.total = total
         self.done = done
         self.outcomes: Counter[str] = Counter()
-        self.waiting = waiting
-        """Seconds the rate limiter still holds requests back (0: it does not), read at each redraw."""
+        self.waiting = waiting  # seconds the rate limiter still holds requests back, read at each redraw
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self._clock = clock
