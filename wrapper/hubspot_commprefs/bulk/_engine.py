@@ -210,8 +210,7 @@ class _Engine:
     request's answer or error (retry, back off, give the row up, stop the run)."""
 
     limiter: Limiter | AsyncLimiter
-    # What the drivers do for ``_request``: take a slot (None once cancelled), send one request, wait a
-    # backoff out (True when the run stopped meanwhile).
+    # How a driver takes a slot (None once cancelled), sends a request, waits (True: the run stopped).
     _acquire: Callable[[], Awaitable[float | None]]
     _send: Callable[[Operation, str], Awaitable[Any]]
     _wait: Callable[[float], Awaitable[bool]]
@@ -277,8 +276,7 @@ class _Engine:
         self._observe(sent_at, getattr(result, "rate_limit", None))
 
     def _failed(self, sent_at: float, attempts: _Attempts, error: CommPrefsError) -> float:
-        """One request failed (under the lock): seconds to wait before sending it again, or raise (its error;
-        ``_Stopped``)."""
+        """One request failed (under the lock): seconds to wait before sending it again, or raise."""
         self.stats.requests += 1
         self._observe(sent_at, getattr(error, "rate_limit", None))
         if isinstance(error, APIConnectionError):
@@ -324,8 +322,7 @@ class _Engine:
         )
 
     def _hand_on(self, outcome: LookupOutcome) -> LookupOutcome | None:
-        """Give the finished row to ``on_finish``; None when not handed on (the caller left, or ``on_finish``
-        failed)."""
+        """Give the row to ``on_finish``; None when not handed on (the caller left, ``on_finish`` failed)."""
         with self._lock:
             if self._left:
                 return None
@@ -350,8 +347,7 @@ class _Engine:
         return done
 
     def _next_row(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
-        """The next row to do; None at the end, once stopped, or when reading failed (raised after the rows
-        before)."""
+        """The next row to do; None at the end, once stopped, or when reading failed (raised later)."""
         if self._exhausted or self._stopped():
             return None
         try:
