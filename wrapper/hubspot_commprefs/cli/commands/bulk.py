@@ -19,7 +19,6 @@ from hubspot_commprefs.bulk import (
     COLUMNS,
     FAILED,
     NOT_CHECKED,
-    BulkInputError,
     InputSource,
     OrderedSink,
     Rate,
@@ -65,10 +64,6 @@ class _Plan(NamedTuple):
     columns: tuple[str, ...]  # the kept columns of INPUT, then the check's
 
 
-class _Usage(Exception):  # noqa: N818 - a control-flow signal inside this module
-    pass
-
-
 LOCK_ATTEMPTS = 5  # opening OUTPUT.lock again after the run that held it removed it: a race, not a wait
 
 
@@ -83,7 +78,7 @@ class _OutputLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Lock, or raise _Usage naming the holder; nothing to lock for standard output or a device."""
+        """Lock, or raise ValueError naming the holder; nothing to lock for standard output or a device."""
         output, path = self.output, self.path
         if output is None or path is None or (output.exists() and not output.is_file()):
             return
@@ -99,7 +94,7 @@ class _OutputLock:
             except BlockingIOError:
                 holder = _holder(fd)
                 os.close(fd)
-                raise _Usage(
+                raise ValueError(
                     f"OUTPUT {output} is being written by another run of this command ({holder}): "
                     "wait for it to end, or stop it, then run again"
                 ) from None
@@ -109,7 +104,7 @@ class _OutputLock:
                 os.write(fd, f"{os.getpid()}\n".encode())
                 return
             os.close(fd)  # the run that held it removed it as it ended: lock the file there now
-        raise _Usage(f"OUTPUT {output}: other runs keep taking it over; run again when they end")
+        raise ValueError(f"OUTPUT {output}: other runs keep taking it over; run again when they end")
 
     def close(self) -> None:
         if self._fd is not None and self.path is not None:
@@ -154,11 +149,11 @@ def _same_file(path: Path, fd: int) -> bool:
 def _check_output(output: Path) -> None:
     """Refuse up front an OUTPUT that cannot be a file: a directory, or a path under a file."""
     if output.is_dir():
-        raise _Usage(f"OUTPUT {output} is a directory: name a file")
+        raise ValueError(f"OUTPUT {output} is a directory: name a file")
     for parent in output.parents:  # the nearest existing one must be a directory
         if parent.exists():
             if not parent.is_dir():
-                raise _Usage(f"cannot write OUTPUT {output}: {parent} is not a directory")
+                raise ValueError(f"cannot write OUTPUT {output}: {parent} is not a directory")
             break
 
 
@@ -171,11 +166,11 @@ def _resume_state(args: argparse.Namespace, plan: _Plan) -> ResumeState:
     if not started or (args.overwrite and not args.resume):
         return ResumeState(written=0, journaled={})
     if not args.resume:
-        raise _Usage(f"{output} exists: --resume to continue it, or --overwrite to start it over")
+        raise ValueError(f"{output} exists: --resume to continue it, or --overwrite to start it over")
     resume = load_resume(output, output_format, source.rows(), plan.columns)
     other = sorted(resume.checks - {args.check})
     if other:
-        raise _Usage(
+        raise ValueError(
             f"{output} was made with --check {' and '.join(other)}, not {args.check}: resume it with the "
             "same --check, or --overwrite to start it over"
         )
@@ -186,54 +181,49 @@ def _resume_state(args: argparse.Namespace, plan: _Plan) -> ResumeState:
 
 def _check_options(args: argparse.Namespace) -> None:
     if args.concurrency < 1:
-        raise _Usage(f"--concurrency must be at least 1, not {args.concurrency}")
-    try:  # the client's check, now: else every row would be refused alike
-        check_int64("--business-unit-id", args.business_unit_id)
-    except ValueError as error:
-        raise _Usage(str(error)) from None
+        raise ValueError(f"--concurrency must be at least 1, not {args.concurrency}")
+    check_int64("--business-unit-id", args.business_unit_id)  # now: else every row would be refused alike
     if args.resume and args.overwrite:
-        raise _Usage("--resume and --overwrite contradict each other")
+        raise ValueError("--resume and --overwrite contradict each other")
     if args.retry_errors and not args.resume:
-        raise _Usage(
+        raise ValueError(
             "--retry-errors goes with --resume: it looks up again the error and cannot-tell rows of OUTPUT"
         )
     if args.output in (None, "-") and args.resume:
-        raise _Usage("--resume needs --output: there is nothing to resume on standard output")
+        raise ValueError("--resume needs --output: there is nothing to resume on standard output")
 
 
 def _plan(args: argparse.Namespace) -> _Plan:
-    """Check the options and read the input; raise _Usage with the message for a usage error."""
+    """Check the options and read the input; raise ValueError with the message for a usage error."""
     _check_options(args)
     output = Path(args.output) if args.output not in (None, "-") else None
-    try:
-        rate = Rate.parse(args.rate)
-        output_format = output_format_for(args.output, args.format)
-        if output is not None:
-            if args.input != "-" and output.resolve() == Path(args.input).resolve():
-                raise _Usage("OUTPUT is INPUT: choose another output file")
-            _check_output(output)
-        source = InputSource(
-            args.input, column=args.column, header=not args.no_header, encoding=args.encoding, keep=args.keep
-        )
-    except (ValueError, BulkInputError) as error:
-        raise _Usage(str(error)) from None
+    rate = Rate.parse(args.rate)
+    output_format = output_format_for(args.output, args.format)
+    if output is not None:
+        if args.input != "-" and output.resolve() == Path(args.input).resolve():
+            raise ValueError("OUTPUT is INPUT: choose another output file")
+        _check_output(output)
+    source = InputSource(
+        args.input, column=args.column, header=not args.no_header, encoding=args.encoding, keep=args.keep
+    )
     lock = _OutputLock(output)
     try:
         total = source.count()  # the whole input is read once, and refused now if it cannot be
         try:
             lock.acquire()  # before OUTPUT is read: no other run writes it from now on
         except OSError as error:
-            raise _Usage(f"cannot write {_where(output)}: {error.strerror or error}") from None
+            raise ValueError(f"cannot write {_where(output)}: {error.strerror or error}") from None
         columns = (*source.kept_names, *COLUMNS)
         plan = _Plan(rate, source, total, output, output_format, ResumeState(0, {}), lock, columns)
         if output is not None:
             plan = plan._replace(resume=_resume_state(args, plan))
-    except (ValueError, OSError, _Usage) as error:  # BulkInputError and ResumeError are ValueErrors
+    except (ValueError, OSError) as error:  # BulkInputError and ResumeError are ValueErrors
         lock.close()
         source.close()
-        if isinstance(error, OSError):  # e.g. OUTPUT's journal cannot be read or rewritten
-            raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
-        raise _Usage(str(error)) from None
+        if isinstance(error, ValueError):
+            raise
+        # e.g. OUTPUT's journal cannot be read or rewritten
+        raise ValueError(f"cannot resume {output}: {error.strerror or error}") from None
     return plan
 
 
@@ -270,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = client_options(args)  # no token, a bad HUBSPOT_BASE_URL: before reading INPUT
         plan = _plan(args)
-    except (_Usage, ValueError) as error:
+    except ValueError as error:  # a usage error: its message
         return fail(str(error), EXIT_USAGE)
     with plan.source, contextlib.closing(plan.lock):
         try:
