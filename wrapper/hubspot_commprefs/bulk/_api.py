@@ -14,8 +14,8 @@ from hubspot_commprefs.bulk._engine import (
     LookupOutcome,
     Operation,
     ThreadedBulkLookup,
-    input_rows,
 )
+from hubspot_commprefs.bulk._io import iter_rows_from_ids
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate
 from hubspot_commprefs.client._options import check_int64
 
@@ -59,7 +59,7 @@ def lookup_many_async(
         sync_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
     )
     check_int64("business_unit_id", business_unit_id)
-    return engine.outcomes(input_rows(subscriber_ids))
+    return engine.outcomes(iter_rows_from_ids(subscriber_ids))
 
 
 def lookup_many(
@@ -76,4 +76,4 @@ def lookup_many(
         sync_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
     )
     check_int64("business_unit_id", business_unit_id)
-    return engine.outcomes(input_rows(subscriber_ids))
+    return engine.outcomes(iter_rows_from_ids(subscriber_ids))

@@ -38,7 +38,7 @@ from hubspot_commprefs._errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from hubspot_commprefs.bulk._io import InputRow, ResumeState, iter_rows_from_ids
+from hubspot_commprefs.bulk._io import InputRow, ResumeState
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, AsyncLimiter, Limiter, Rate
 from hubspot_commprefs.client import RetryPolicy
 
@@ -619,17 +619,3 @@ class BulkLookup(_Engine):
 def _unlooked(row: InputRow) -> LookupOutcome:
     """The outcome of a row with a problem (invalid, duplicate): no request."""
     return LookupOutcome(row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of)
-
-
-def input_rows(subscribers: Iterable[object]) -> Iterator[InputRow]:
-    """The rows of the Python API's ``subscriber_ids``, lazily; an argument that is not an iterable of ids is
-    refused at once."""
-    if isinstance(subscribers, (str, bytes, bytearray)):
-        raise TypeError("subscriber_ids must be an iterable of subscriber ids, not one string")
-    try:
-        items = iter(subscribers)
-    except TypeError:
-        raise TypeError(
-            f"subscriber_ids must be an iterable of subscriber ids, not {type(subscribers).__name__}"
-        ) from None
-    return iter_rows_from_ids(items)

@@ -96,9 +96,17 @@ def _not_a_str(number: int, raw: object) -> InputRow:
 
 
 def iter_rows_from_ids(ids: Iterable[object]) -> Iterator[InputRow]:
-    """Number ``ids`` lazily and mark the invalid ones (an item that is not a str too) and the repeated ones
-    (without case), found with ``SeenIds``: a few bytes per id."""
-    return _numbered((raw, ()) for raw in ids)
+    """Number ``ids`` lazily, marking the invalid ones (an item that is not a str too) and the repeated ones
+    (without case, with ``SeenIds``: a few bytes per id); what is not an iterable of ids is refused at once."""
+    if isinstance(ids, (str, bytes, bytearray)):
+        raise TypeError("subscriber_ids must be an iterable of subscriber ids, not one string")
+    try:
+        items = iter(ids)
+    except TypeError:
+        raise TypeError(
+            f"subscriber_ids must be an iterable of subscriber ids, not {type(ids).__name__}"
+        ) from None
+    return _numbered((raw, ()) for raw in items)
 
 
 def _numbered(items: Iterable[tuple[object, tuple[str, ...]]]) -> Iterator[InputRow]:
