@@ -47,7 +47,7 @@ def test_seen_ids_names_the_first_row_without_case() -> None:
     assert seen.first_row("SS@x.com", 5) == 4  # casefold, as the rows compared before
     assert seen.first_row("\ud800@x.com", 6) is None  # a lone surrogate is an id like another here
     assert seen.first_row("\ud800@x.com", 7) == 6
-    assert len(seen) == 4
+    assert seen.count == 4
 
 
 def test_seen_ids_grows_keeps_every_first_row_and_stays_under_80_bytes_per_id() -> None:
@@ -61,7 +61,7 @@ def test_seen_ids_grows_keeps_every_first_row_and_stays_under_80_bytes_per_id() 
     # while it doubles, the old table (70 % full) and the new one live together: at most 17 + 34 B per id
     assert worst <= 80 * 2 / 3
     assert all(seen.first_row(f"USER{n}@example.com", 0) == n for n in range(1, count + 1, 997))
-    assert len(seen) == count
+    assert seen.count == count
 
 
 def test_seen_ids_keeps_row_numbers_past_32_bits() -> None:

@@ -79,6 +79,3 @@ class SeenIds:
                     slot = (slot + 1) & mask
                 new_digests[slot] = digest
                 new_rows[slot] = rows[old_slot]
-
-    def __len__(self) -> int:
-        return self.count

@@ -548,12 +548,11 @@ class BulkLookup(_Engine):
         concurrency: int = DEFAULT_CONCURRENCY,
         check: Check = "both",
         limiter: AsyncLimiter | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_finish: Callable[[LookupOutcome], None] | None = None,
     ) -> None:
         super().__init__(call, rate=rate, concurrency=concurrency, check=check, on_finish=on_finish)
         self.limiter = self._limiter = limiter or AsyncLimiter(self.rate)
-        self._sleep = sleep
+        self._sleep = asyncio.sleep  # what a backoff waits with
         self._tasks: deque[asyncio.Future[LookupOutcome | None]] = deque()
 
     def _stop(self, error: BaseException) -> None:

@@ -518,12 +518,6 @@ def _csv_cell(value: Any) -> str:
     return escape_surrogates(str(value))
 
 
-def _needs_quotes(cells: list[str]) -> bool:
-    """Whether a row holds a ``\r``, which the csv module's minimal quoting with a ``\n`` terminator leaves
-    bare (its reader would end the record there): then it is written fully quoted."""
-    return any("\r" in cell for cell in cells)
-
-
 class RecordWriter:
     """Writes records (dicts keyed by ``columns``) as CSV or JSON Lines, lines ending with ``newline``, each
     flushed; a CSV header starts with a byte-order mark when ``bom`` (JSON text never does: RFC 8259)."""
@@ -553,7 +547,9 @@ class RecordWriter:
     def write(self, record: dict[str, Any]) -> None:
         if self._csv is not None:
             cells = [_csv_cell(record.get(name)) for name in self.columns]
-            (self._quoted if _needs_quotes(cells) else self._csv).writerow(cells)
+            # csv's minimal quoting leaves a "\r" bare with a "\n" terminator (its reader would end the record
+            # there): such a row is written fully quoted.
+            (self._quoted if any("\r" in cell for cell in cells) else self._csv).writerow(cells)
         else:
             self.stream.write(_json({name: record.get(name) for name in self.columns}) + self.newline)
         self.stream.flush()

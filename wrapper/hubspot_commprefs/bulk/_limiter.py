@@ -154,12 +154,12 @@ class _Windows:
 
     _changing: Callable[[], contextlib.AbstractContextManager[object]]
 
-    def __init__(self, rate: Rate, *, probe_first: bool = True) -> None:
+    def __init__(self, rate: Rate) -> None:
         self.rate = rate
         self.configured = RollingWindow(rate)
         self.hubspot: RollingWindow | None = None  # HubSpot's own limit, once its headers name one
         self._announced: tuple[int, float] | None = None
-        self._probing = probe_first  # until the first answer, one request at a time
+        self._probing = True  # until the first answer, one request at a time
         self._started = 0
         self._held_until = -math.inf  # while a request waits for the rate: until when
 
@@ -238,8 +238,8 @@ class Limiter(_Windows):
     (None once ``cancel()`` was called), ``release()`` after it, ``observe`` the answer's rate-limit
     headers, ``rate_limited`` on a 429."""
 
-    def __init__(self, rate: Rate, *, probe_first: bool = True) -> None:
-        super().__init__(rate, probe_first=probe_first)
+    def __init__(self, rate: Rate) -> None:
+        super().__init__(rate)
         self._changed = threading.Condition()
         self._cancelled = False
 
@@ -268,8 +268,8 @@ class Limiter(_Windows):
 class AsyncLimiter(_Windows):
     """``Limiter`` for the tasks of one event loop: ``sent_at = await acquire()``."""
 
-    def __init__(self, rate: Rate, *, probe_first: bool = True) -> None:
-        super().__init__(rate, probe_first=probe_first)
+    def __init__(self, rate: Rate) -> None:
+        super().__init__(rate)
         self._changed = asyncio.Event()
 
     @contextlib.contextmanager
