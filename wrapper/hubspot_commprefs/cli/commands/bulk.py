@@ -325,15 +325,8 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: OrderedSink) 
         if output is None and stopped is not None and "cannot write" in stopped:
             stdout_to_devnull()  # a closed pipe: the interpreter's last flush must not fail again
         progress.close()
-        _print_summary(
-            engine.stats,
-            progress.outcomes,
-            plan,
-            sink,
-            time.monotonic() - started,
-            args=args,
-            complete=complete,
-        )
+        elapsed = time.monotonic() - started
+        _print_summary(engine.stats, progress.outcomes, plan, sink, elapsed, args=args, complete=complete)
     if stopped is not None:
         return fail(f"stopped: {stopped}", EXIT_STOPPED)
     if not complete:  # never exit 0 with rows missing from the output
