@@ -99,7 +99,7 @@ def error(status: int, **body: Any) -> httpx.Response:
 
 class _InstantWait(threading.Event):
     """What ``ThreadedBulkLookup`` waits a backoff out on (its run's end), recording each backoff and
-    returning at once as if the time had passed: the asyncio driver's ``sleep=`` for the threaded one."""
+    returning at once as if the time had passed: the asyncio driver's ``_sleep`` for the threaded one."""
 
     def __init__(self, waits: list[float]) -> None:
         super().__init__()
@@ -163,7 +163,8 @@ class Driver:
                 async def call(operation: Operation, subscriber: str) -> Any:
                     return answer(operation, subscriber)
 
-            self.engine = engine = BulkLookup(call, sleep=no_sleep, **options)
+            self.engine = engine = BulkLookup(call, **options)
+            engine._sleep = no_sleep
             outcomes = engine.outcomes(rows)
             try:
                 async for outcome in outcomes:

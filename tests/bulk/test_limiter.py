@@ -184,7 +184,8 @@ async def test_a_limit_hubspot_announces_is_held_as_well_as_the_configured_one()
 
 
 async def test_the_async_limiter_holds_the_rate() -> None:
-    limiter = AsyncLimiter(Rate(3, 0.2), probe_first=False)
+    limiter = AsyncLimiter(Rate(3, 0.2))
+    limiter._probing = False
     sent: list[float] = []
     for _ in range(7):
         sent.append(await limiter.acquire())
@@ -208,7 +209,8 @@ async def test_a_waiting_request_wakes_when_one_in_flight_ends() -> None:
 def test_a_429_pauses_for_retry_after_or_a_window_never_longer_than_the_longest_server_delay(
     retry_after: float | None, paused: float
 ) -> None:
-    limiter = Limiter(Rate(100, 10.0), probe_first=False)
+    limiter = Limiter(Rate(100, 10.0))
+    limiter._probing = False
     limiter.rate_limited(retry_after)
     assert limiter.configured.wait_time(time.monotonic()) == pytest.approx(paused, abs=0.5)
 
@@ -287,5 +289,6 @@ def test_the_threaded_limiters_first_request_goes_alone_until_its_answer_is_in()
 
 
 def test_without_probing_the_threaded_limiters_first_requests_go_together() -> None:
-    limiter = Limiter(Rate(100, 10.0), probe_first=False)
+    limiter = Limiter(Rate(100, 10.0))
+    limiter._probing = False
     assert None not in [limiter.acquire() for _ in range(3)]  # none released: would wait when probing

@@ -12,7 +12,7 @@ from hubspot_commprefs.bulk import _api as _bulk_api
 from hubspot_commprefs.bulk import _io as _bulk_io
 from hubspot_commprefs.bulk._dedup import SeenIds
 from hubspot_commprefs.bulk._engine import MIN_READ_AHEAD, BulkLookup
-from hubspot_commprefs.bulk._io import DoneRows, InputSource, iter_rows_from_ids
+from hubspot_commprefs.bulk._io import InputSource, ResumeState, iter_rows_from_ids
 
 from tests.bulk.test_engine import FAST, Portal
 from tests.bulk_helpers import parse_input, table_bytes
@@ -47,7 +47,7 @@ def test_seen_ids_names_the_first_row_without_case() -> None:
     assert seen.first_row("SS@x.com", 5) == 4  # casefold, as the rows compared before
     assert seen.first_row("\ud800@x.com", 6) is None  # a lone surrogate is an id like another here
     assert seen.first_row("\ud800@x.com", 7) == 6
-    assert len(seen) == 4
+    assert seen.count == 4
 
 
 def test_seen_ids_grows_keeps_every_first_row_and_stays_under_80_bytes_per_id() -> None:
@@ -61,7 +61,7 @@ def test_seen_ids_grows_keeps_every_first_row_and_stays_under_80_bytes_per_id() 
     # while it doubles, the old table (70 % full) and the new one live together: at most 17 + 34 B per id
     assert worst <= 80 * 2 / 3
     assert all(seen.first_row(f"USER{n}@example.com", 0) == n for n in range(1, count + 1, 997))
-    assert len(seen) == count
+    assert seen.count == count
 
 
 def test_seen_ids_keeps_row_numbers_past_32_bits() -> None:
@@ -92,7 +92,7 @@ def test_rows_from_ids_marks_duplicates_as_before() -> None:
 
 
 def test_done_rows_is_a_range_and_the_journal() -> None:
-    done = DoneRows(3, {5, 7, 2})
+    done = ResumeState(3, {5: {}, 7: {}, 2: {}})
     assert [n for n in range(9) if n in done] == [1, 2, 3, 5, 7]
     assert len(done) == 5
     assert "1" not in done

@@ -29,7 +29,8 @@ INPUT = "alice@example.com\nnot-an-email\nALICE@example.com\nbob@example.com\n"
 
 
 def test_the_limiter_says_how_long_it_holds_requests_for_the_rate() -> None:
-    limiter = Limiter(Rate(2, 10.0), probe_first=False)
+    limiter = Limiter(Rate(2, 10.0))
+    limiter._probing = False
     for _ in range(2):
         limiter.acquire()
         limiter.release()
@@ -46,7 +47,8 @@ def test_the_limiter_says_how_long_it_holds_requests_for_the_rate() -> None:
 
 
 def test_a_429_pause_shows_as_held_too() -> None:
-    limiter = Limiter(Rate(100, 10.0), probe_first=False)
+    limiter = Limiter(Rate(100, 10.0))
+    limiter._probing = False
     limiter.rate_limited(retry_after=3.0)
     waiting = threading.Thread(target=limiter.acquire)
     waiting.start()

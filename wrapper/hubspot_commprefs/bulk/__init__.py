@@ -9,7 +9,6 @@ from hubspot_commprefs.bulk._engine import BulkLookup, Check, LookupOutcome, Thr
 from hubspot_commprefs.bulk._io import (
     COLUMNS,
     BulkInputError,
-    DoneRows,
     InputRow,
     InputSource,
     OrderedSink,
@@ -32,7 +31,6 @@ __all__ = [
     "BulkInputError",
     "BulkLookup",
     "Check",
-    "DoneRows",
     "InputRow",
     "InputSource",
     "LookupOutcome",

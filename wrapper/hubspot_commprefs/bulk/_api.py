@@ -14,41 +14,35 @@ from hubspot_commprefs.bulk._engine import (
     LookupOutcome,
     Operation,
     ThreadedBulkLookup,
-    check_options,
-    input_rows,
 )
+from hubspot_commprefs.bulk._io import iter_rows_from_ids
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, Rate
+from hubspot_commprefs.client._options import check_int64
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
     from hubspot_commprefs.client import AsyncCommPrefs, CommPrefs
 
 
-def sync_call(client: CommPrefs, *, business_unit_id: int | None = None) -> Callable[[Operation, str], Any]:
-    """One request per call, no retries, the typed result or error: what ``ThreadedBulkLookup`` needs."""
+def sync_call(
+    client: CommPrefs | AsyncCommPrefs, *, business_unit_id: int | None = None
+) -> Callable[[Operation, str], Any]:
+    """One request per call, no retries, the typed result or error (to await, from an ``AsyncCommPrefs``):
+    the ``call`` of ``ThreadedBulkLookup`` and of ``BulkLookup``."""
     once = client.with_options(max_retries=0)
+    methods: dict[str, Callable[..., Any]] = {
+        "statuses": once.get_statuses,
+        "unsubscribe-all": once.get_unsubscribe_all_status,
+    }
 
     def call(operation: Operation, subscriber: str) -> Any:
-        if operation == "statuses":
-            return once.get_statuses(subscriber, business_unit_id=business_unit_id)
-        return once.get_unsubscribe_all_status(subscriber, business_unit_id=business_unit_id)
+        return methods[operation](subscriber, business_unit_id=business_unit_id)
 
     return call
 
 
-def async_call(
-    client: AsyncCommPrefs, *, business_unit_id: int | None = None
-) -> Callable[[Operation, str], Awaitable[Any]]:
-    """The awaitable twin of ``sync_call``, for ``BulkLookup``."""
-    once = client.with_options(max_retries=0)
-
-    async def call(operation: Operation, subscriber: str) -> Any:
-        if operation == "statuses":
-            return await once.get_statuses(subscriber, business_unit_id=business_unit_id)
-        return await once.get_unsubscribe_all_status(subscriber, business_unit_id=business_unit_id)
-
-    return call
+async_call = sync_call  # an AsyncCommPrefs's methods return what BulkLookup awaits
 
 
 def lookup_many_async(
@@ -61,12 +55,11 @@ def lookup_many_async(
     check: Check = "both",
 ) -> AsyncIterator[LookupOutcome]:
     # A plain function, so that bad options and ids are refused at the call, not at the first ``async for``.
-    check_options(rate=rate, concurrency=concurrency, check=check, business_unit_id=business_unit_id)
-    rows = input_rows(subscriber_ids)
     engine = BulkLookup(
-        async_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
+        sync_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
     )
-    return engine.outcomes(rows)
+    check_int64("business_unit_id", business_unit_id)
+    return engine.outcomes(iter_rows_from_ids(subscriber_ids))
 
 
 def lookup_many(
@@ -78,10 +71,9 @@ def lookup_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     check: Check = "both",
 ) -> Iterator[LookupOutcome]:
-    # The options are checked here, at the call; nothing starts (no thread) until the caller iterates.
-    check_options(rate=rate, concurrency=concurrency, check=check, business_unit_id=business_unit_id)
-    rows = input_rows(subscriber_ids)
+    # The options and ids are checked here, at the call; nothing starts (no thread) until one iterates.
     engine = ThreadedBulkLookup(
         sync_call(client, business_unit_id=business_unit_id), rate=rate, concurrency=concurrency, check=check
     )
-    return engine.outcomes(rows)
+    check_int64("business_unit_id", business_unit_id)
+    return engine.outcomes(iter_rows_from_ids(subscriber_ids))

@@ -1,12 +1,10 @@
 """Duplicate detection for bulk lookups in a few bytes per id: ``SeenIds``.
 
-A bulk run must tell whether an earlier row held the same id (without case), and which, without keeping
-the ids (a ``str`` costs 70 to 90 bytes). ``SeenIds`` keeps, per distinct id, a 64-bit keyed digest of the
-casefolded id (UTF-8, lone surrogates kept) and its first row number, in an open-addressing table of two
-flat arrays (linear probing, at most 70 % full, doubled when fuller): 34 bytes per id at worst, 51 while
-it doubles, under the 80 allowed. Two ids with one digest would make the later a false duplicate: BLAKE2b
-keyed with 16 random bytes per ``SeenIds`` cannot be made to collide, and n ids collide by chance with a
-probability about n² / 2^65 (3e-6 for ten million).
+A bulk run must tell whether an earlier row held the same id (without case), and which, without keeping the
+ids (a ``str`` costs 70 to 90 bytes): per distinct id, a 64-bit BLAKE2b digest of the casefolded id, keyed
+with 16 random bytes per ``SeenIds`` (no one can make two collide; n ids do by chance with a probability
+about n² / 2^65), and its first row, in two flat arrays (linear probing, at most 70 % full, doubled when
+fuller): 34 bytes per id at worst, 51 while it doubles, under the 80 allowed.
 """
 
 from __future__ import annotations
@@ -81,6 +79,3 @@ class SeenIds:
                     slot = (slot + 1) & mask
                 new_digests[slot] = digest
                 new_rows[slot] = rows[old_slot]
-
-    def __len__(self) -> int:
-        return self.count

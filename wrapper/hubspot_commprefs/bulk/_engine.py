@@ -1,17 +1,18 @@
 """Bulk lookups: many subscribers, one outcome each, in input order, at HubSpot's rate-limit ceiling and
 never over it.
 
-Every request goes through one limiter (``_limiter``); each lookup is one request (the client's retries are
-off), and ``_Engine`` decides on every answer: a row rate limited, or met by a 502/503/504 or a broken
+Every request goes through one limiter (``_limiter``), one request per lookup (the client's retries are
+off). ``_Engine`` decides on every answer: a row rate limited, or met by a 502/503/504 or a broken
 connection, is sent again; a row that fails otherwise carries its error. A refused token (401, 403), a
 used-up daily allowance, a ``Retry-After`` over ``MAX_SERVER_DELAY`` or a server that looks down
-(``max(MIN_UNREACHABLE, 2 * concurrency)`` requests in a row without an answer) stops the run: no further
-request, and a row in flight that needs another is left undone (never handed on with half its checks).
+(``max(MIN_UNREACHABLE, 2 * self.concurrency)`` requests in a row without an answer) stops the run; a row in
+flight that needs another request is left undone (never handed on with half its checks).
 
-``ThreadedBulkLookup`` (``lookup_many``, the ``bulk`` command) runs rows in a ``ThreadPoolExecutor``
-while the caller's thread reads the input, waits and yields (Ctrl-C lands there, never inside httpx);
-``BulkLookup`` runs them as asyncio tasks. Both hold at most ``read_ahead`` rows and yield from the head:
-input order, bounded memory. ``on_finish`` sees each outcome the moment its row finishes, one at a time.
+Both drivers run ``_Engine._look_up`` per row and differ only in how they wait: ``ThreadedBulkLookup``
+(``lookup_many``, the ``bulk`` command) in a ``ThreadPoolExecutor`` while the caller's thread reads the
+input and yields (Ctrl-C lands there, never inside httpx); ``BulkLookup`` in asyncio tasks. Both hold at
+most ``read_ahead`` rows and yield from the head: input order, bounded memory. ``on_finish`` sees each
+outcome the moment its row finishes, one at a time.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Set as AbstractSet
 from collections.abc import Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from hubspot_commprefs._errors import (
     APIConnectionError,
@@ -37,10 +38,9 @@ from hubspot_commprefs._errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from hubspot_commprefs.bulk._io import DoneRows, InputRow, iter_rows_from_ids
+from hubspot_commprefs.bulk._io import InputRow, ResumeState
 from hubspot_commprefs.bulk._limiter import DEFAULT_RATE, AsyncLimiter, Limiter, Rate
 from hubspot_commprefs.client import RetryPolicy
-from hubspot_commprefs.client._options import check_int64
 
 if TYPE_CHECKING:
     from collections.abc import (
@@ -170,15 +170,11 @@ class BulkStats:
     rate_limited: int = 0
 
 
-def check_options(
-    *, rate: object, concurrency: object, check: object, business_unit_id: object = None
-) -> tuple[Rate, int, Check]:
+def check_options(*, rate: object, concurrency: object, check: object) -> tuple[Rate, int, Check]:
     """Check the bulk options before anything starts; raise TypeError/ValueError naming the option."""
     if isinstance(rate, str):
-        parsed = Rate.parse(rate)
-    elif isinstance(rate, Rate):
-        parsed = rate
-    else:
+        rate = Rate.parse(rate)
+    if not isinstance(rate, Rate):
         raise TypeError(f"rate must be a Rate or a str such as '100/10s', not {type(rate).__name__}")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int):
         raise TypeError(f"concurrency must be an int, not {type(concurrency).__name__}")
@@ -186,8 +182,7 @@ def check_options(
         raise ValueError(f"concurrency must be at least 1, not {concurrency}")
     if check not in CHECKS:
         raise ValueError(f"check must be one of {', '.join(CHECKS)}, not {check!r}")
-    check_int64("business_unit_id", business_unit_id)
-    return parsed, concurrency, check
+    return rate, concurrency, check
 
 
 class _Stopped(Exception):  # noqa: N818 - a control-flow signal inside this module
@@ -215,17 +210,28 @@ class _Engine:
     request's answer or error (retry, back off, give the row up, stop the run)."""
 
     limiter: Limiter | AsyncLimiter
+    # How a driver takes a slot (None once cancelled), sends a request, waits (True: the run stopped).
+    _acquire: Callable[[], Awaitable[float | None]]
+    _send: Callable[[Operation, str], Awaitable[Any]]
+    _wait: Callable[[float], Awaitable[bool]]
 
     def __init__(
-        self, *, concurrency: int, check: Check, on_finish: Callable[[LookupOutcome], None] | None
+        self,
+        call: Callable[[Operation, str], Any],
+        *,
+        rate: Rate | str,
+        concurrency: int,
+        check: Check,
+        on_finish: Callable[[LookupOutcome], None] | None,
     ) -> None:
-        self.concurrency = concurrency
+        self.rate, self.concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
+        self.call = call
         self.operations: tuple[Operation, ...] = (
             ("unsubscribe-all", "statuses") if check == "both" else (check,)
         )
         self.stats = BulkStats()
-        self.unreachable_limit = max(MIN_UNREACHABLE, 2 * concurrency)
-        self.read_ahead = max(MIN_READ_AHEAD, READ_AHEAD_PER_WORKER * concurrency)
+        self.unreachable_limit = max(MIN_UNREACHABLE, 2 * self.concurrency)
+        self.read_ahead = max(MIN_READ_AHEAD, READ_AHEAD_PER_WORKER * self.concurrency)
         self._on_finish = on_finish
         self._lock = threading.Lock()  # the counts, the decisions, ``on_finish``
         self._stop_error: BaseException | None = None  # why the run stopped, raised by ``outcomes``
@@ -270,8 +276,7 @@ class _Engine:
         self._observe(sent_at, getattr(result, "rate_limit", None))
 
     def _failed(self, sent_at: float, attempts: _Attempts, error: CommPrefsError) -> float:
-        """One request failed (under the lock): seconds to wait before sending it again, or raise (its error;
-        ``_Stopped``)."""
+        """One request failed (under the lock): seconds to wait before sending it again, or raise."""
         self.stats.requests += 1
         self._observe(sent_at, getattr(error, "rate_limit", None))
         if isinstance(error, APIConnectionError):
@@ -317,8 +322,7 @@ class _Engine:
         )
 
     def _hand_on(self, outcome: LookupOutcome) -> LookupOutcome | None:
-        """Give the finished row to ``on_finish``; None when not handed on (the caller left, or ``on_finish``
-        failed)."""
+        """Give the row to ``on_finish``; None when not handed on (the caller left, ``on_finish`` failed)."""
         with self._lock:
             if self._left:
                 return None
@@ -331,10 +335,10 @@ class _Engine:
         return outcome
 
     def _skip_of(
-        self, skip: DoneRows | Collection[int] | Iterable[int], rows: object, total: int | None
+        self, skip: ResumeState | Collection[int] | Iterable[int], rows: object, total: int | None
     ) -> Container[int]:
         """Count the rows to do (``stats.rows``) and return the row numbers to skip, as a container."""
-        done = skip if isinstance(skip, (AbstractSet, range, DoneRows)) else set(skip)
+        done = skip if isinstance(skip, (AbstractSet, range, ResumeState)) else set(skip)
         if total is None and isinstance(rows, Sized):
             total = len(rows)
         self._count_rows = total is None
@@ -343,8 +347,7 @@ class _Engine:
         return done
 
     def _next_row(self, pending: Iterator[InputRow], done: Container[int]) -> InputRow | None:
-        """The next row to do; None at the end, once stopped, or when reading failed (raised after the rows
-        before)."""
+        """The next row to do; None at the end, once stopped, or when reading failed (raised later)."""
         if self._exhausted or self._stopped():
             return None
         try:
@@ -357,6 +360,73 @@ class _Engine:
             self._input_error = error
         self._exhausted = True
         return None
+
+    def _take(
+        self,
+        taken: deque[Any],
+        pending: Iterator[InputRow],
+        done: Container[int],
+        start: Callable[[InputRow], Any],
+        ready: Callable[[], Any],
+    ) -> None:
+        """Take rows up to the read-ahead: ``start(row)`` looks one up; a row with a problem finishes now, in
+        a ``ready()`` future."""
+        while len(taken) < self.read_ahead and (row := self._next_row(pending, done)) is not None:
+            if row.problem is None:
+                taken.append(start(row))
+                continue
+            future = ready()
+            future.set_result(self._hand_on(_unlooked(row)))
+            taken.append(future)
+
+    def _result(self, future: Future[LookupOutcome | None] | asyncio.Future[LookupOutcome | None]) -> Any:
+        """The outcome of a finished row's future; None when it is undone (the run stops on its error)."""
+        if future.cancelled():
+            return None
+        error = future.exception()
+        if error is not None:
+            self._stop(error)
+            return None
+        return future.result()
+
+    async def _look_up(self, row: InputRow) -> LookupOutcome | None:
+        """Look ``row`` up and hand it on; None when the run stopped before it was done."""
+        results: dict[str, Any] = {}
+        requests = 0
+        for operation in self.operations:
+            attempts = _Attempts()
+            try:
+                results[operation] = await self._request(operation, row.subscriber, attempts)
+            except _Stopped:
+                return None
+            except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
+                return self._hand_on(self._outcome(row, results, requests + attempts.requests, failure))
+            requests += attempts.requests
+        return self._hand_on(self._outcome(row, results, requests))
+
+    async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
+        """One lookup, sent again as the module says (``attempts`` counts its requests)."""
+        while True:
+            sent_at = None if self._stopped() else await self._acquire()
+            if sent_at is None:
+                raise _Stopped
+            try:
+                if self._stopped():  # stopped while this request waited for its slot
+                    raise _Stopped
+                attempts.requests += 1
+                try:
+                    result = await self._send(operation, subscriber)
+                except CommPrefsError as error:
+                    with self._lock:
+                        backoff = self._failed(sent_at, attempts, error)
+                else:
+                    with self._lock:
+                        self._answered(sent_at, result)
+                    return result
+            finally:
+                self.limiter.release()
+            if backoff and await self._wait(backoff):
+                raise _Stopped
 
 
 class ThreadedBulkLookup(_Engine):
@@ -373,10 +443,8 @@ class ThreadedBulkLookup(_Engine):
         limiter: Limiter | None = None,
         on_finish: Callable[[LookupOutcome], None] | None = None,
     ) -> None:
-        parsed, concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
-        super().__init__(concurrency=concurrency, check=check, on_finish=on_finish)
-        self.call = call
-        self.limiter = self._limiter = limiter or Limiter(parsed)
+        super().__init__(call, rate=rate, concurrency=concurrency, check=check, on_finish=on_finish)
+        self.limiter = self._limiter = limiter or Limiter(self.rate)
         self._stopping = threading.Event()  # what a row waiting out a backoff waits on
 
     def _stop(self, error: BaseException) -> None:
@@ -388,7 +456,7 @@ class ThreadedBulkLookup(_Engine):
         self,
         rows: Iterable[InputRow],
         *,
-        skip: DoneRows | Collection[int] | Iterable[int] = (),
+        skip: ResumeState | Collection[int] | Iterable[int] = (),
         total: int | None = None,
         tick: Callable[[], None] | None = None,
         tick_every: float = 0.5,
@@ -400,10 +468,34 @@ class ThreadedBulkLookup(_Engine):
         finished rows up to the first undone one are yielded, then the error is raised; ``close()`` sends
         no further request; on Ctrl-C it leaves at once, handing on no row any more."""
         done = self._skip_of(skip, rows, total)
+        pending = iter(rows)
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="bulk-lookup")
+        taken: deque[Future[LookupOutcome | None]] = deque()
+        finished: queue.SimpleQueue[object] = queue.SimpleQueue()  # wakes this thread when a row ends
+        next_tick = time.monotonic() + tick_every
         wait = True
         try:
-            yield from self._in_order(iter(rows), done, pool, tick, tick_every)
+            while True:
+                if self._interrupted:
+                    self._stop(KeyboardInterrupt())
+                self._take(taken, pending, done, lambda row: self._submit(pool, row, finished), Future)
+                if not taken:
+                    break
+                if taken[0].done():
+                    outcome = self._result(taken.popleft())
+                    if outcome is None:  # undone: the run stopped; nothing after it comes out of order
+                        break
+                    yield outcome
+                    continue
+                with contextlib.suppress(queue.Empty):
+                    finished.get(timeout=SIGNAL_CHECK)
+                if tick is not None and time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + tick_every
+                    with self._lock:
+                        try:
+                            tick()
+                        except (OSError, ValueError):  # a display that fails stops drawing, not the run
+                            tick = None
         except BaseException as error:
             self._stop(error)
             wait = isinstance(error, (Exception, GeneratorExit))
@@ -418,94 +510,30 @@ class ThreadedBulkLookup(_Engine):
             pool.shutdown(wait=wait, cancel_futures=True)
         self._raise_why()
 
-    def _in_order(
-        self,
-        pending: Iterator[InputRow],
-        done: Container[int],
-        pool: ThreadPoolExecutor,
-        tick: Callable[[], None] | None,
-        tick_every: float,
-    ) -> Generator[LookupOutcome, None, None]:
-        taken: deque[Future[LookupOutcome | None]] = deque()
-        finished: queue.SimpleQueue[object] = queue.SimpleQueue()  # wakes this thread when a row ends
-        next_tick = time.monotonic() + tick_every
-        while True:
-            if self._interrupted:
-                self._stop(KeyboardInterrupt())
-            while len(taken) < self.read_ahead and (row := self._next_row(pending, done)) is not None:
-                future: Future[LookupOutcome | None]
-                if row.problem is None:
-                    future = pool.submit(self._look_up, row)
-                    future.add_done_callback(finished.put)
-                else:
-                    future = Future()
-                    future.set_result(self._hand_on(_unlooked(row)))
-                taken.append(future)
-            if not taken:
-                return
-            if taken[0].done():
-                outcome = self._result(taken.popleft())
-                if outcome is None:  # undone: the run stopped; nothing after it comes out of order
-                    return
-                yield outcome
-                continue
-            with contextlib.suppress(queue.Empty):
-                finished.get(timeout=SIGNAL_CHECK)
-            if tick is not None and time.monotonic() >= next_tick:
-                next_tick = time.monotonic() + tick_every
-                with self._lock:
-                    try:
-                        tick()
-                    except (OSError, ValueError):  # a display that fails stops drawing, not the run
-                        tick = None
+    def _submit(
+        self, pool: ThreadPoolExecutor, row: InputRow, finished: queue.SimpleQueue[object]
+    ) -> Future[LookupOutcome | None]:
+        future = pool.submit(self._run_row, row)
+        future.add_done_callback(finished.put)
+        return future
 
-    def _result(self, future: Future[LookupOutcome | None]) -> LookupOutcome | None:
-        if future.cancelled():
-            return None
-        error = future.exception()
-        if error is not None:
-            self._stop(error)
-            return None
-        return future.result()
+    def _run_row(self, row: InputRow) -> LookupOutcome | None:
+        """``_look_up`` in this thread: nothing in it suspends."""
+        steps = self._look_up(row)
+        try:
+            while True:
+                steps.send(None)
+        except StopIteration as finished:
+            return cast("LookupOutcome | None", finished.value)
 
-    def _look_up(self, row: InputRow) -> LookupOutcome | None:
-        """Look ``row`` up and hand it on; None when the run stopped before it was done."""
-        results: dict[str, Any] = {}
-        requests = 0
-        for operation in self.operations:
-            attempts = _Attempts()
-            try:
-                results[operation] = self._request(operation, row.subscriber, attempts)
-            except _Stopped:
-                return None
-            except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or a lost run
-                return self._hand_on(self._outcome(row, results, requests + attempts.requests, failure))
-            requests += attempts.requests
-        return self._hand_on(self._outcome(row, results, requests))
+    async def _acquire(self) -> float | None:
+        return self._limiter.acquire()
 
-    def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
-        """One lookup, sent again as the module says (``attempts`` counts its requests)."""
-        while True:
-            sent_at = None if self._stopped() else self._limiter.acquire()
-            if sent_at is None:
-                raise _Stopped
-            try:
-                if self._stopped():  # stopped while this request waited for its slot
-                    raise _Stopped
-                attempts.requests += 1
-                try:
-                    result = self.call(operation, subscriber)
-                except CommPrefsError as error:
-                    with self._lock:
-                        backoff = self._failed(sent_at, attempts, error)
-                else:
-                    with self._lock:
-                        self._answered(sent_at, result)
-                    return result
-            finally:
-                self._limiter.release()
-            if backoff and self._stopping.wait(backoff):
-                raise _Stopped
+    async def _send(self, operation: Operation, subscriber: str) -> Any:
+        return self.call(operation, subscriber)
+
+    async def _wait(self, seconds: float) -> bool:
+        return self._stopping.wait(seconds)
 
 
 class BulkLookup(_Engine):
@@ -520,14 +548,11 @@ class BulkLookup(_Engine):
         concurrency: int = DEFAULT_CONCURRENCY,
         check: Check = "both",
         limiter: AsyncLimiter | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_finish: Callable[[LookupOutcome], None] | None = None,
     ) -> None:
-        parsed, concurrency, check = check_options(rate=rate, concurrency=concurrency, check=check)
-        super().__init__(concurrency=concurrency, check=check, on_finish=on_finish)
-        self.call = call
-        self.limiter = self._limiter = limiter or AsyncLimiter(parsed)
-        self._sleep = sleep
+        super().__init__(call, rate=rate, concurrency=concurrency, check=check, on_finish=on_finish)
+        self.limiter = self._limiter = limiter or AsyncLimiter(self.rate)
+        self._sleep = asyncio.sleep  # what a backoff waits with
         self._tasks: deque[asyncio.Future[LookupOutcome | None]] = deque()
 
     def _stop(self, error: BaseException) -> None:
@@ -541,7 +566,7 @@ class BulkLookup(_Engine):
         self,
         rows: Iterable[InputRow],
         *,
-        skip: DoneRows | Collection[int] | Iterable[int] = (),
+        skip: ResumeState | Collection[int] | Iterable[int] = (),
         total: int | None = None,
     ) -> AsyncGenerator[LookupOutcome, None]:
         """``ThreadedBulkLookup.outcomes``, awaited."""
@@ -552,21 +577,20 @@ class BulkLookup(_Engine):
         loop = asyncio.get_running_loop()
         try:
             while True:
-                while len(taken) < self.read_ahead and (row := self._next_row(pending, done)) is not None:
-                    if row.problem is None:
-                        taken.append(asyncio.ensure_future(self._look_up(row, turns)))
-                    else:
-                        future = loop.create_future()
-                        future.set_result(self._hand_on(_unlooked(row)))
-                        taken.append(future)
+                self._take(
+                    taken,
+                    pending,
+                    done,
+                    lambda row: loop.create_task(self._turn(row, turns)),
+                    loop.create_future,
+                )
                 if not taken:
                     break
                 head = taken[0]
                 if not head.done():
                     await asyncio.wait([head])
                     continue
-                taken.popleft()
-                outcome = None if head.cancelled() else head.result()
+                outcome = self._result(taken.popleft())
                 if outcome is None:
                     break
                 yield outcome
@@ -576,59 +600,21 @@ class BulkLookup(_Engine):
             await asyncio.gather(*taken, return_exceptions=True)
         self._raise_why()
 
-    async def _look_up(self, row: InputRow, turns: asyncio.Semaphore) -> LookupOutcome | None:
-        results: dict[str, Any] = {}
-        requests = 0
+    async def _turn(self, row: InputRow, turns: asyncio.Semaphore) -> LookupOutcome | None:
         async with turns:
-            for operation in self.operations:
-                attempts = _Attempts()
-                try:
-                    results[operation] = await self._request(operation, row.subscriber, attempts)
-                except _Stopped:
-                    return None
-                except Exception as failure:  # noqa: BLE001 - a row that failed, never a lost row or run
-                    return self._hand_on(self._outcome(row, results, requests + attempts.requests, failure))
-                requests += attempts.requests
-        return self._hand_on(self._outcome(row, results, requests))
+            return await self._look_up(row)
 
-    async def _request(self, operation: Operation, subscriber: str, attempts: _Attempts) -> Any:
-        while True:
-            if self._stopped():
-                raise _Stopped
-            sent_at = await self._limiter.acquire()
-            try:
-                if self._stopped():
-                    raise _Stopped
-                attempts.requests += 1
-                try:
-                    result = await self.call(operation, subscriber)
-                except CommPrefsError as error:
-                    with self._lock:
-                        backoff = self._failed(sent_at, attempts, error)
-                else:
-                    with self._lock:
-                        self._answered(sent_at, result)
-                    return result
-            finally:
-                self._limiter.release()
-            if backoff:
-                await self._sleep(backoff)
+    async def _acquire(self) -> float | None:
+        return await self._limiter.acquire()
+
+    async def _send(self, operation: Operation, subscriber: str) -> Any:
+        return await self.call(operation, subscriber)
+
+    async def _wait(self, seconds: float) -> bool:
+        await self._sleep(seconds)
+        return False
 
 
 def _unlooked(row: InputRow) -> LookupOutcome:
     """The outcome of a row with a problem (invalid, duplicate): no request."""
     return LookupOutcome(row.number, row.subscriber, problem=row.problem, duplicate_of=row.duplicate_of)
-
-
-def input_rows(subscribers: Iterable[object]) -> Iterator[InputRow]:
-    """The rows of the Python API's ``subscriber_ids``, lazily; an argument that is not an iterable of ids is
-    refused at once."""
-    if isinstance(subscribers, (str, bytes, bytearray)):
-        raise TypeError("subscriber_ids must be an iterable of subscriber ids, not one string")
-    try:
-        items = iter(subscribers)
-    except TypeError:
-        raise TypeError(
-            f"subscriber_ids must be an iterable of subscriber ids, not {type(subscribers).__name__}"
-        ) from None
-    return iter_rows_from_ids(items)

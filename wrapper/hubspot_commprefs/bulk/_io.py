@@ -1,14 +1,11 @@
 """Reading the subscribers of a bulk lookup, and writing one output row per input row, crash-safe.
 
-Input: a CSV file whose email column is found by name (or given), a file of one id per line, or ``-``
-(standard input), recognised from its first line; each input row becomes an ``InputRow``. Output: CSV or
-JSON Lines, one record per input row, in input order, on disk at once: in OUTPUT when every row before
-it is written, else in ``OUTPUT.journal``, from which ``--resume`` takes it. ``load_resume`` proves both
-this tool's and the input's before it writes anything.
-
-Cells are written as they are, line breaks included, so that they read back equal to the input. A CSV
-record may span lines (only a ``\n`` outside quotes ends it: ``_record_ends``); a JSON Lines record is
-one line, split on ``\n`` alone (JSON leaves ``\x85``, ``\u2028``, ``\u2029`` unescaped).
+Input: a CSV file (its email column found by name, or given), a file of one id per line, or ``-`` (standard
+input), told apart by its first line. Output: CSV or JSON Lines, one record per input row, in input order,
+on disk at once: in OUTPUT when every row before it is written, else in ``OUTPUT.journal``, which
+``--resume`` takes back once ``load_resume`` has proven both this tool's and the input's. Cells are written
+as they are, line breaks included: a CSV record ends at a ``\n`` outside quotes, a JSON Lines one at a
+``\n`` (JSON leaves ``\x85``, ``\u2028``, ``\u2029`` unescaped).
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ from hubspot_commprefs.bulk._dedup import SeenIds
 from hubspot_commprefs.client import MAX_ID_LENGTH, normalise_subscriber_id
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Iterator
+    from collections.abc import Iterable, Iterator
 
 OutputFormat = Literal["csv", "jsonl"]
 
@@ -75,8 +72,7 @@ class ResumeError(ValueError):
 
 @dataclass(frozen=True)
 class InputRow:
-    """One input row: its number (from 1), the id as written, why it is not looked up (if so), and its
-    ``--keep`` cells."""
+    """One input row: its number (from 1), its id, why it is not looked up (if so), its ``--keep`` cells."""
 
     number: int
     subscriber: str
@@ -87,22 +83,6 @@ class InputRow:
 
 def _normalise_header(name: str) -> str:
     return "".join(ch for ch in name.strip().lower() if ch not in " -_")
-
-
-class DoneRows:
-    """The rows an earlier run finished: 1..``written`` (in the output) and ``journaled``, without a set."""
-
-    __slots__ = ("journaled", "written")
-
-    def __init__(self, written: int, journaled: Collection[int] = ()) -> None:
-        self.written = written
-        self.journaled = journaled
-
-    def __contains__(self, number: object) -> bool:
-        return isinstance(number, int) and (1 <= number <= self.written or number in self.journaled)
-
-    def __len__(self) -> int:
-        return self.written + sum(1 for number in self.journaled if number > self.written)
 
 
 def _not_a_str(number: int, raw: object) -> InputRow:
@@ -116,9 +96,17 @@ def _not_a_str(number: int, raw: object) -> InputRow:
 
 
 def iter_rows_from_ids(ids: Iterable[object]) -> Iterator[InputRow]:
-    """Number ``ids`` lazily and mark the invalid ones (an item that is not a str too) and the repeated ones
-    (without case), found with ``SeenIds``: a few bytes per id."""
-    return _numbered((raw, ()) for raw in ids)
+    """Number ``ids`` lazily, marking the invalid ones (an item that is not a str too) and the repeated ones
+    (without case, with ``SeenIds``: a few bytes per id); what is not an iterable of ids is refused at once."""
+    if isinstance(ids, (str, bytes, bytearray)):
+        raise TypeError("subscriber_ids must be an iterable of subscriber ids, not one string")
+    try:
+        items = iter(ids)
+    except TypeError:
+        raise TypeError(
+            f"subscriber_ids must be an iterable of subscriber ids, not {type(ids).__name__}"
+        ) from None
+    return _numbered((raw, ()) for raw in items)
 
 
 def _numbered(items: Iterable[tuple[object, tuple[str, ...]]]) -> Iterator[InputRow]:
@@ -178,18 +166,6 @@ def _column_index(column: str, header: list[str] | None, width: int, name: str) 
     )
 
 
-def _no_email_column(header: list[str], name: str) -> BulkInputError:
-    emails = [cell for cell in header if _looks_like_email(cell)]
-    message = f"{name}: no email column among {', '.join(header)}; name it with --column"
-    if emails:
-        number = header.index(emails[0]) + 1
-        message = (
-            f"{name}: the first row looks like data, not a header ({emails[0]} is an email address): "
-            f"add --no-header (and --column {number} if the ids are not in the first such column)"
-        )
-    return BulkInputError(message)
-
-
 def _kept_columns(keep: str, header: list[str], name: str) -> tuple[int, ...]:
     """The indexes of the columns ``--keep`` names (``all``, or header names), in the header's order;
     BulkInputError for a name the header lacks or holds twice, or one the output has."""
@@ -247,21 +223,25 @@ def _layout(
         raise BulkInputError(f"{name}: --keep names columns of a CSV header, and this input is {what}")
     if not is_csv:
         return _Layout(is_csv=False)
+    emails = [i for i, cell in enumerate(first_row) if _looks_like_email(cell)]
+    found = [i for i, cell in enumerate(names) if cell in EMAIL_COLUMN_NAMES] if header else emails
     if column is not None:
         index = _column_index(column, first_row if header else None, len(first_row), name)
-    elif header:
-        found = [i for i, cell in enumerate(names) if cell in EMAIL_COLUMN_NAMES]
-        if not found:
-            raise _no_email_column(first_row, name)
+    elif found:
         index = found[0]
+    elif not header:
+        raise BulkInputError(
+            f"{name}: no cell of the first row looks like an email address; give the column's "
+            "number with --column N (from 1)"
+        )
+    elif emails:
+        raise BulkInputError(
+            f"{name}: the first row looks like data, not a header ({first_row[emails[0]]} is an email "
+            f"address): add --no-header (and --column {emails[0] + 1} if the ids are not in the first such "
+            "column)"
+        )
     else:
-        found = [i for i, cell in enumerate(first_row) if _looks_like_email(cell)]
-        if not found:
-            raise BulkInputError(
-                f"{name}: no cell of the first row looks like an email address; give the column's "
-                "number with --column N (from 1)"
-            )
-        index = found[0]
+        raise BulkInputError(f"{name}: no email column among {', '.join(first_row)}; name it with --column")
     kept = () if keep is None else _kept_columns(keep, first_row, name)
     return _Layout(
         is_csv=True,
@@ -298,8 +278,7 @@ def _ids(stream: IO[str], layout: _Layout, name: str) -> Iterator[tuple[str, tup
         raise BulkInputError(f"{name}: not a readable CSV file (line {reader.line_num}): {error}") from None
 
 
-_HEAD_CHARS = 256 * 1024
-"""Text read beyond the first non-blank line to find the input's layout (its first record may span lines)."""
+_HEAD_CHARS = 256 * 1024  # read beyond the first non-blank line for the layout: a record may span lines
 
 
 def _read_head(stream: IO[str]) -> str:
@@ -314,8 +293,7 @@ def _read_head(stream: IO[str]) -> str:
     return "".join(parts)
 
 
-DEFAULT_ENCODING = "utf-8-sig"
-"""How input files are read by default: UTF-8, with or without the byte-order mark Excel writes."""
+DEFAULT_ENCODING = "utf-8-sig"  # UTF-8, with or without the byte-order mark Excel writes
 
 SAVE_AS_UTF8 = (
     "save it as UTF-8 (Excel: File > Save As > 'CSV UTF-8 (Comma delimited)'; LibreOffice: Save As, "
@@ -337,12 +315,10 @@ def check_encoding(encoding: str | None) -> str:
 
 
 class InputSource:
-    """The rows of the file ``source``, or of standard input (``-``), read as needed: ``rows()`` reads the
-    input afresh each time; ``count()`` reads it through once and refuses an input that cannot be read,
-    before any lookup. Once read, ``bom``, ``newline`` and ``kept_names`` say whether it starts with a
-    UTF-8 byte-order mark, how its first line ends and which columns ``keep`` names. Standard input is
-    copied as read to a temporary file without a name (never left behind, whatever ends the process);
-    ``close()`` closes it."""
+    """The rows of the file ``source``, or of standard input (``-``: copied to a temporary file without a
+    name, never left behind), read afresh by each ``rows()``; ``count()`` reads it through once, refusing
+    an input that cannot be read. Once read, ``bom``, ``newline`` and ``kept_names`` say whether it starts
+    with a UTF-8 byte-order mark, how its first line ends and which columns ``keep`` names."""
 
     def __init__(
         self,
@@ -410,8 +386,7 @@ class InputSource:
 
     def _open(self) -> IO[str]:
         try:
-            # No newline translation: a quoted cell keeps its "\r" or "\r\n" as written (csv needs it
-            # so, and the output then holds the cell exactly as the input does).
+            # No newline translation: a quoted cell keeps its "\r" or "\r\n" as written (as csv needs)
             return io.TextIOWrapper(self._bytes(), encoding=self.codec, newline="")
         except OSError as error:
             raise BulkInputError(f"{self.name}: cannot be read ({error.strerror})") from None
@@ -527,14 +502,10 @@ def journal_path(output: Path) -> Path:
     return output.with_name(output.name + ".journal")
 
 
-# Made once: ``json.dumps`` with any option makes an encoder a call.
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
-_COMPACT_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def _json(value: Any, *, compact: bool = False) -> str:
-    """JSON text of ``value``: non-ASCII kept readable, lone surrogates escaped (see above)."""
-    return escape_surrogates((_COMPACT_ENCODER if compact else _ENCODER).encode(value))
+    """JSON text of ``value``: non-ASCII kept readable, lone surrogates escaped."""
+    separators = (",", ":") if compact else None
+    return escape_surrogates(json.dumps(value, ensure_ascii=False, separators=separators))
 
 
 def _csv_cell(value: Any) -> str:
@@ -547,16 +518,9 @@ def _csv_cell(value: Any) -> str:
     return escape_surrogates(str(value))
 
 
-def _needs_quotes(cells: list[str]) -> bool:
-    """Whether a row holds a ``\r``, which the csv module's minimal quoting with a ``\n`` terminator leaves
-    bare (its reader would end the record there): then it is written fully quoted."""
-    return any("\r" in cell for cell in cells)
-
-
 class RecordWriter:
-    """Writes records (dicts keyed by ``columns``) as CSV or JSON Lines ending lines with ``newline``,
-    flushing after each; a CSV with a header starts with a byte-order mark when ``bom`` (JSON text never
-    does: RFC 8259)."""
+    """Writes records (dicts keyed by ``columns``) as CSV or JSON Lines, lines ending with ``newline``, each
+    flushed; a CSV header starts with a byte-order mark when ``bom`` (JSON text never does: RFC 8259)."""
 
     def __init__(
         self,
@@ -583,7 +547,9 @@ class RecordWriter:
     def write(self, record: dict[str, Any]) -> None:
         if self._csv is not None:
             cells = [_csv_cell(record.get(name)) for name in self.columns]
-            (self._quoted if _needs_quotes(cells) else self._csv).writerow(cells)
+            # csv's minimal quoting leaves a "\r" bare with a "\n" terminator (its reader would end the record
+            # there): such a row is written fully quoted.
+            (self._quoted if any("\r" in cell for cell in cells) else self._csv).writerow(cells)
         else:
             self.stream.write(_json({name: record.get(name) for name in self.columns}) + self.newline)
         self.stream.flush()
@@ -614,9 +580,12 @@ class ResumeState:
     checks: frozenset[str] = frozenset()
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
 
-    @property
-    def done(self) -> int:
-        return self.written + len(self.journaled)
+    def __contains__(self, number: object) -> bool:
+        """Whether row ``number`` is done: in 1..``written`` or journaled (a container without a set)."""
+        return isinstance(number, int) and (1 <= number <= self.written or number in self.journaled)
+
+    def __len__(self) -> int:
+        return self.written + sum(1 for number in self.journaled if number > self.written)
 
     def count(self, *outcomes: str) -> int:
         """The rows already done whose outcome is one of ``outcomes``."""
@@ -649,41 +618,35 @@ def _record_ends(data: bytes, *, quoted: bool) -> list[int]:
     return ends
 
 
-@dataclass(frozen=True)
-class _ReadBack:
-    """A file as read back: its complete records' text, their end ``keep``, and the ``tail`` a crash cut
-    short."""
-
-    path: Path
-    text: str
-    keep: int
-    tail: bytes
-
-    def cut(self) -> None:
-        if self.tail:
-            with self.path.open("r+b") as handle:
-                handle.truncate(self.keep)
-
-
-def _read_back(path: Path, columns: tuple[str, ...], *, quoted: bool) -> _ReadBack:
-    """Read ``path`` unchanged; ResumeError when it is not UTF-8 or (JSON Lines) its last line not a record."""
+def _read_back(path: Path, columns: tuple[str, ...], *, as_csv: bool) -> tuple[list[Any], int, bytes]:
+    """The complete records of ``path`` (read unchanged), where they end, and the ``tail`` a crash cut short;
+    ResumeError when it is not UTF-8 text or not this tool's (its CSV header, its JSON lines)."""
     data = path.read_bytes()
-    ends = _record_ends(data, quoted=quoted)
+    ends = _record_ends(data, quoted=as_csv)
     keep = ends[-1] if ends else 0
     tail = data[keep:]
     start = _json({columns[0]: 0})[:-2].encode()  # '{"row": ' for a record whose first key is row
-    if not quoted and not (tail.startswith(start) or start.startswith(tail)):
+    if not as_csv and not (tail.startswith(start) or start.startswith(tail)):
         raise ResumeError(f"{path}: not a JSON Lines file of this tool (its last line is not a record)")
     try:
         text = data[:keep].decode("utf-8-sig")  # a byte-order mark (a CSV OUTPUT of a CSV INPUT with one)
     except UnicodeDecodeError as error:
         raise ResumeError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    return _ReadBack(path, text, keep, tail)
-
-
-def _json_lines(text: str) -> list[str]:
-    """The lines of JSON Lines text, split on ``\n`` only."""
-    return [line for line in text.split("\n") if line.strip()]
+    if not as_csv:
+        try:
+            return [json.loads(line) for line in text.split("\n") if line.strip()], keep, tail
+        except json.JSONDecodeError as error:
+            raise ResumeError(f"{path}: not a JSON Lines output of this tool ({error.msg})") from None
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    # With no record complete, what the file holds must be the start of the header (a crash while writing
+    # it); a file that holds other text is not this tool's.
+    header = ",".join(columns).encode()
+    if tuple(records[0]) != columns if records else not header.startswith(tail.removeprefix(codecs.BOM_UTF8)):
+        raise ResumeError(
+            f"{path}: not a CSV output of this tool with these columns (its header differs; was it made "
+            "with another --keep?)"
+        )
+    return [dict(zip(columns, cells, strict=False)) for cells in records[1:]], keep, tail
 
 
 def _row_of(path: Path, record: Any, expected: int | None, columns: tuple[str, ...]) -> int:
@@ -718,30 +681,6 @@ def _verify(checks: list[tuple[Path, int, Any, bool]], rows: Iterable[InputRow])
             )
 
 
-def _output_records(read: _ReadBack, columns: tuple[str, ...], *, as_csv: bool) -> list[Any]:
-    """The records of an output read back; ResumeError when its header or a line is not this tool's."""
-    output = read.path
-    if as_csv:
-        records = list(csv.reader(io.StringIO(read.text, newline="")))
-        # With no record complete, what the file holds must be the start of the header (a crash while
-        # writing it); a file that holds other text is not this tool's.
-        header = ",".join(columns).encode()
-        if (
-            tuple(records[0]) != columns
-            if records
-            else not header.startswith(read.tail.removeprefix(codecs.BOM_UTF8))
-        ):
-            raise ResumeError(
-                f"{output}: not a CSV output of this tool with these columns (its header differs; was it "
-                "made with another --keep?)"
-            )
-        return [dict(zip(columns, cells, strict=False)) for cells in records[1:]]
-    try:
-        return [json.loads(line) for line in _json_lines(read.text)]
-    except json.JSONDecodeError as error:
-        raise ResumeError(f"{output}: not a JSON Lines output of this tool ({error.msg})") from None
-
-
 def load_resume(
     output: Path, output_format: OutputFormat, rows: Iterable[InputRow], columns: tuple[str, ...] = COLUMNS
 ) -> ResumeState:
@@ -750,31 +689,27 @@ def load_resume(
     ``-o`` is left as it was); then a record cut short by a crash is cut."""
     written = 0
     done: dict[int, dict[str, Any]] = {}
-    checks: list[tuple[Path, int, Any, bool]] = []
-    read: list[_ReadBack] = []
-    if output.exists():
-        as_csv = output_format == "csv"
-        read.append(_read_back(output, columns, quoted=as_csv))
-        for expected, record in enumerate(_output_records(read[-1], columns, as_csv=as_csv), start=1):
-            written = _row_of(output, record, expected, columns)
-            checks.append((output, written, record.get("subscriber"), as_csv))
-            done[written] = record
     journaled: dict[int, dict[str, Any]] = {}
-    journal = journal_path(output)
-    if journal.exists():
-        read.append(_read_back(journal, columns, quoted=False))
-        for line in _json_lines(read[-1].text):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                raise ResumeError(f"{journal}: a line is not JSON") from None
-            number = _row_of(journal, record, None, columns)
-            checks.append((journal, number, record.get("subscriber"), False))
-            if number > written:
+    checks: list[tuple[Path, int, Any, bool]] = []
+    cuts: list[tuple[Path, int, bytes]] = []
+    for path, as_csv in ((output, output_format == "csv"), (journal_path(output), False)):
+        if not path.exists():
+            continue
+        records, keep, tail = _read_back(path, columns, as_csv=as_csv)
+        cuts.append((path, keep, tail))
+        for expected, record in enumerate(records, start=1):
+            number = _row_of(path, record, expected if path is output else None, columns)
+            checks.append((path, number, record.get("subscriber"), as_csv))
+            if path is output:
+                written = number
+                done[number] = record
+            elif number > written:
                 journaled[number] = record
     _verify(checks, rows)
-    for proven in read:
-        proven.cut()
+    for path, keep, tail in cuts:
+        if tail:
+            with path.open("r+b") as handle:
+                handle.truncate(keep)
     found = {_check_of(record) for record in (*done.values(), *journaled.values())}
     return ResumeState(written, journaled, frozenset(check for check in found if check is not None), done)
 

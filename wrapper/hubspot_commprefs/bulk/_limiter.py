@@ -1,16 +1,13 @@
-"""Keeping bulk requests under HubSpot's rolling-window rate limit.
+"""Keeping bulk requests under HubSpot's rolling-window rate limit (a token bucket would let nearly twice
+the limit into one window).
 
-HubSpot counts an app's requests over the last *window* seconds and answers 429 past its limit; a token
-bucket would let nearly twice the limit into one window. The rule here: a slot is busy while its request
-is in flight and for one full window after its answer arrived. HubSpot counts a request between our
-sending it and our receiving the answer, so no window of HubSpot's ever holds more than ``limit`` of ours,
-whatever the latency, at the cost of one round trip per window.
-
-The first request goes alone (its headers may announce a lower limit, which is then held too, unless its
-window is over ``MAX_ANNOUNCED_WINDOW``); a ``Remaining`` lower than what is known to be free marks the
-difference busy for a window; a 429 pauses every request for its ``Retry-After``, else a window.
-``RollingWindow`` is the rule's bookkeeping on the caller's clock (property-tested); ``Limiter`` (threads)
-and ``AsyncLimiter`` (one event loop) add the waiting.
+A slot is busy while its request is in flight and for one full window after its answer: HubSpot counts a
+request somewhere between our sending it and our receiving the answer, so no window of HubSpot's holds more
+than ``limit`` of ours, whatever the latency. The first request goes alone (its headers may announce a lower
+limit, then held too, unless its window is over ``MAX_ANNOUNCED_WINDOW``); a ``Remaining`` lower than what
+is known to be free marks the difference busy for a window; a 429 pauses every request for its
+``Retry-After``, else a window. ``RollingWindow`` keeps the books on the caller's clock; ``Limiter``
+(threads) and ``AsyncLimiter`` (one event loop) add the waiting.
 """
 
 from __future__ import annotations
@@ -28,7 +25,7 @@ from typing import TYPE_CHECKING
 from hubspot_commprefs.client import MAX_SERVER_DELAY
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 # HubSpot's per-app limits per rolling 10 seconds (see the README's table of tiers).
 RATE_PRESETS: dict[str, str] = {
@@ -40,9 +37,7 @@ RATE_PRESETS: dict[str, str] = {
 }
 DEFAULT_RATE = "100/10s"
 
-MAX_ANNOUNCED_WINDOW = (
-    MAX_SERVER_DELAY  # a longer announced window would wait longer than the client ever does
-)
+MAX_ANNOUNCED_WINDOW = MAX_SERVER_DELAY  # a longer one would wait longer than the client ever does
 
 _RATE_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(?:(\d+(?:\.\d+)?)\s*(ms|s|m|min)?|(ms|s|m|min))\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, None: 1.0}
@@ -157,17 +152,16 @@ class _Windows:
     """What both faces share: the configured window, HubSpot's announced one, the first request going
     alone, 429 pauses; each change made inside the face's ``_changing()`` (its lock, its wake-up)."""
 
-    def __init__(self, rate: Rate, *, probe_first: bool = True) -> None:
+    _changing: Callable[[], contextlib.AbstractContextManager[object]]
+
+    def __init__(self, rate: Rate) -> None:
         self.rate = rate
         self.configured = RollingWindow(rate)
         self.hubspot: RollingWindow | None = None  # HubSpot's own limit, once its headers name one
         self._announced: tuple[int, float] | None = None
-        self._probing = probe_first  # until the first answer, one request at a time
+        self._probing = True  # until the first answer, one request at a time
         self._started = 0
         self._held_until = -math.inf  # while a request waits for the rate: until when
-
-    def _changing(self) -> contextlib.AbstractContextManager[object]:
-        raise NotImplementedError
 
     @property
     def windows(self) -> tuple[RollingWindow, ...]:
@@ -244,8 +238,8 @@ class Limiter(_Windows):
     (None once ``cancel()`` was called), ``release()`` after it, ``observe`` the answer's rate-limit
     headers, ``rate_limited`` on a 429."""
 
-    def __init__(self, rate: Rate, *, probe_first: bool = True) -> None:
-        super().__init__(rate, probe_first=probe_first)
+    def __init__(self, rate: Rate) -> None:
+        super().__init__(rate)
         self._changed = threading.Condition()
         self._cancelled = False
 
@@ -274,8 +268,8 @@ class Limiter(_Windows):
 class AsyncLimiter(_Windows):
     """``Limiter`` for the tasks of one event loop: ``sent_at = await acquire()``."""
 
-    def __init__(self, rate: Rate, *, probe_first: bool = True) -> None:
-        super().__init__(rate, probe_first=probe_first)
+    def __init__(self, rate: Rate) -> None:
+        super().__init__(rate)
         self._changed = asyncio.Event()
 
     @contextlib.contextmanager

@@ -1,7 +1,6 @@
-"""A one-line progress bar with rate and ETA, on a terminal only: it counts the rows by ``kind`` and names
-those not checked or failed with the summary's words (``3 empty, 1 invalid, 2 errors``), and says when the
-rate limiter holds the requests (``waiting for the rate limit (8 s)``; ``refresh`` redraws it meanwhile).
-``clear`` erases it before a row is printed on the same terminal, so it never stays between rows.
+"""A one-line progress bar with rate and ETA, on a terminal only: rows counted by ``kind``, those not checked
+or failed named in the summary's words (``3 empty, 1 invalid, 2 errors``), and the rate limiter's hold
+(``waiting for the rate limit (8 s)``). ``clear`` erases it before a row is printed on its terminal.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
 _BAR_WIDTH = 24
 _REDRAW_EVERY = 0.1  # seconds
-_RATE_WINDOW = 10.0  # the rate shown is over the last ten seconds
+_RATE_WINDOW = 10.0  # seconds
 _HISTORY_STEP = 0.05  # seconds between two readings kept for the rate (not one per row)
 NOT_CHECKED = ("empty", "invalid", "duplicate")
 FAILED = ("error", "cannot tell")
@@ -69,8 +68,7 @@ class ProgressBar:
         self.total = total
         self.done = done
         self.outcomes: Counter[str] = Counter()
-        self.waiting = waiting
-        """Seconds the rate limiter still holds requests back (0: it does not), read at each redraw."""
+        self.waiting = waiting  # seconds the rate limiter still holds requests back, read at each redraw
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self._clock = clock
@@ -79,11 +77,11 @@ class ProgressBar:
         self._drawn_at = -float("inf")
         self._width = 0  # of the line drawn last, for clear()
 
-    def advance(self, count: int = 1, *, outcome: str | None = None) -> None:
-        """``count`` more rows finished, of the kind ``outcome`` (see ``kind``) when given."""
-        self.done += count
+    def advance(self, *, outcome: str | None = None) -> None:
+        """One more row finished, of the kind ``outcome`` (see ``kind``) when given."""
+        self.done += 1
         if outcome is not None:
-            self.outcomes[outcome] += count
+            self.outcomes[outcome] += 1
         now = self._clock()
         history = self._history
         if now - history[-1][0] >= _HISTORY_STEP or len(history) == 1:
@@ -123,14 +121,10 @@ class ProgressBar:
         except (OSError, ValueError):
             self.enabled = False
 
-    def rate(self, now: float | None = None) -> float:
-        now = self._clock() if now is None else now
-        since, done_then = self._history[0]
-        elapsed = now - since
-        return (self.done - done_then) / elapsed if elapsed > 0 else 0.0
-
     def line(self, now: float | None = None) -> str:
-        rate = self.rate(now)
+        now = self._clock() if now is None else now
+        since, done_then = self._history[0]  # the rate is over the last ten seconds or so
+        rate = (self.done - done_then) / (now - since) if now > since else 0.0
         fraction = self.done / self.total if self.total else 1.0
         filled = int(fraction * _BAR_WIDTH)
         left = self.total - self.done

@@ -19,7 +19,6 @@ from hubspot_commprefs.bulk import (
     COLUMNS,
     FAILED,
     NOT_CHECKED,
-    BulkInputError,
     InputSource,
     OrderedSink,
     Rate,
@@ -65,18 +64,13 @@ class _Plan(NamedTuple):
     columns: tuple[str, ...]  # the kept columns of INPUT, then the check's
 
 
-class _Usage(Exception):  # noqa: N818 - a control-flow signal inside this module
-    pass
-
-
 LOCK_ATTEMPTS = 5  # opening OUTPUT.lock again after the run that held it removed it: a race, not a wait
 
 
 class _OutputLock:
-    """``OUTPUT.lock`` held with ``fcntl.flock`` while the run reads and writes OUTPUT, so that a second run
-    on it (a cron job started twice) is refused at once. The kernel's lock goes with the process on any
-    exit, so a file left by a killed run never blocks the next; it holds the run's pid, for the refusal,
-    and is removed (still locked) when the run ends. Without ``fcntl`` (Windows), no lock."""
+    """``OUTPUT.lock``, held with ``fcntl.flock`` while the run reads and writes OUTPUT: a second run on it is
+    refused at once. The kernel's lock ends with the process, so a file a killed run left never blocks the
+    next; it holds the pid, for the refusal, and is removed (still locked) at the end. Windows: no lock."""
 
     def __init__(self, output: Path | None) -> None:
         self.output = output
@@ -84,7 +78,7 @@ class _OutputLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Lock, or raise _Usage naming the holder; nothing to lock for standard output or a device."""
+        """Lock, or raise ValueError naming the holder; nothing to lock for standard output or a device."""
         output, path = self.output, self.path
         if output is None or path is None or (output.exists() and not output.is_file()):
             return
@@ -100,7 +94,7 @@ class _OutputLock:
             except BlockingIOError:
                 holder = _holder(fd)
                 os.close(fd)
-                raise _Usage(
+                raise ValueError(
                     f"OUTPUT {output} is being written by another run of this command ({holder}): "
                     "wait for it to end, or stop it, then run again"
                 ) from None
@@ -110,7 +104,7 @@ class _OutputLock:
                 os.write(fd, f"{os.getpid()}\n".encode())
                 return
             os.close(fd)  # the run that held it removed it as it ended: lock the file there now
-        raise _Usage(f"OUTPUT {output}: other runs keep taking it over; run again when they end")
+        raise ValueError(f"OUTPUT {output}: other runs keep taking it over; run again when they end")
 
     def close(self) -> None:
         if self._fd is not None and self.path is not None:
@@ -155,11 +149,11 @@ def _same_file(path: Path, fd: int) -> bool:
 def _check_output(output: Path) -> None:
     """Refuse up front an OUTPUT that cannot be a file: a directory, or a path under a file."""
     if output.is_dir():
-        raise _Usage(f"OUTPUT {output} is a directory: name a file")
+        raise ValueError(f"OUTPUT {output} is a directory: name a file")
     for parent in output.parents:  # the nearest existing one must be a directory
         if parent.exists():
             if not parent.is_dir():
-                raise _Usage(f"cannot write OUTPUT {output}: {parent} is not a directory")
+                raise ValueError(f"cannot write OUTPUT {output}: {parent} is not a directory")
             break
 
 
@@ -172,11 +166,11 @@ def _resume_state(args: argparse.Namespace, plan: _Plan) -> ResumeState:
     if not started or (args.overwrite and not args.resume):
         return ResumeState(written=0, journaled={})
     if not args.resume:
-        raise _Usage(f"{output} exists: --resume to continue it, or --overwrite to start it over")
+        raise ValueError(f"{output} exists: --resume to continue it, or --overwrite to start it over")
     resume = load_resume(output, output_format, source.rows(), plan.columns)
     other = sorted(resume.checks - {args.check})
     if other:
-        raise _Usage(
+        raise ValueError(
             f"{output} was made with --check {' and '.join(other)}, not {args.check}: resume it with the "
             "same --check, or --overwrite to start it over"
         )
@@ -187,54 +181,49 @@ def _resume_state(args: argparse.Namespace, plan: _Plan) -> ResumeState:
 
 def _check_options(args: argparse.Namespace) -> None:
     if args.concurrency < 1:
-        raise _Usage(f"--concurrency must be at least 1, not {args.concurrency}")
-    try:  # the client's check, now: else every row would be refused alike
-        check_int64("--business-unit-id", args.business_unit_id)
-    except ValueError as error:
-        raise _Usage(str(error)) from None
+        raise ValueError(f"--concurrency must be at least 1, not {args.concurrency}")
+    check_int64("--business-unit-id", args.business_unit_id)  # now: else every row would be refused alike
     if args.resume and args.overwrite:
-        raise _Usage("--resume and --overwrite contradict each other")
+        raise ValueError("--resume and --overwrite contradict each other")
     if args.retry_errors and not args.resume:
-        raise _Usage(
+        raise ValueError(
             "--retry-errors goes with --resume: it looks up again the error and cannot-tell rows of OUTPUT"
         )
     if args.output in (None, "-") and args.resume:
-        raise _Usage("--resume needs --output: there is nothing to resume on standard output")
+        raise ValueError("--resume needs --output: there is nothing to resume on standard output")
 
 
 def _plan(args: argparse.Namespace) -> _Plan:
-    """Check the options and read the input; raise _Usage with the message for a usage error."""
+    """Check the options and read the input; raise ValueError with the message for a usage error."""
     _check_options(args)
     output = Path(args.output) if args.output not in (None, "-") else None
-    try:
-        rate = Rate.parse(args.rate)
-        output_format = output_format_for(args.output, args.format)
-        if output is not None:
-            if args.input != "-" and output.resolve() == Path(args.input).resolve():
-                raise _Usage("OUTPUT is INPUT: choose another output file")
-            _check_output(output)
-        source = InputSource(
-            args.input, column=args.column, header=not args.no_header, encoding=args.encoding, keep=args.keep
-        )
-    except (ValueError, BulkInputError) as error:
-        raise _Usage(str(error)) from None
+    rate = Rate.parse(args.rate)
+    output_format = output_format_for(args.output, args.format)
+    if output is not None:
+        if args.input != "-" and output.resolve() == Path(args.input).resolve():
+            raise ValueError("OUTPUT is INPUT: choose another output file")
+        _check_output(output)
+    source = InputSource(
+        args.input, column=args.column, header=not args.no_header, encoding=args.encoding, keep=args.keep
+    )
     lock = _OutputLock(output)
     try:
         total = source.count()  # the whole input is read once, and refused now if it cannot be
         try:
             lock.acquire()  # before OUTPUT is read: no other run writes it from now on
         except OSError as error:
-            raise _Usage(f"cannot write {_where(output)}: {error.strerror or error}") from None
-        plan = _Plan(rate, source, total, output, output_format, ResumeState(0, {}), lock, ())
-        plan = plan._replace(columns=(*source.kept_names, *COLUMNS))
+            raise ValueError(f"cannot write {_where(output)}: {error.strerror or error}") from None
+        columns = (*source.kept_names, *COLUMNS)
+        plan = _Plan(rate, source, total, output, output_format, ResumeState(0, {}), lock, columns)
         if output is not None:
             plan = plan._replace(resume=_resume_state(args, plan))
-    except (ValueError, OSError, _Usage) as error:  # BulkInputError and ResumeError are ValueErrors
+    except (ValueError, OSError) as error:  # BulkInputError and ResumeError are ValueErrors
         lock.close()
         source.close()
-        if isinstance(error, OSError):  # e.g. OUTPUT's journal cannot be read or rewritten
-            raise _Usage(f"cannot resume {output}: {error.strerror or error}") from None
-        raise _Usage(str(error)) from None
+        if isinstance(error, ValueError):
+            raise
+        # e.g. OUTPUT's journal cannot be read or rewritten
+        raise ValueError(f"cannot resume {output}: {error.strerror or error}") from None
     return plan
 
 
@@ -271,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = client_options(args)  # no token, a bad HUBSPOT_BASE_URL: before reading INPUT
         plan = _plan(args)
-    except (_Usage, ValueError) as error:
+    except ValueError as error:  # a usage error: its message
         return fail(str(error), EXIT_USAGE)
     with plan.source, contextlib.closing(plan.lock):
         try:
@@ -290,17 +279,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: OrderedSink) -> int:
     rate, source, total, output, _, resume, _, columns = plan
-    done = bulk.DoneRows(resume.written, resume.journaled)
-    # On stderr only. Rows printed to a terminal (no -o) share it with the bar: it is erased before each
-    # row is written and drawn again below it, so it never stays between rows.
-    progress = bulk.ProgressBar(total, done=len(done), enabled=args.progress, stream=sys.stderr)
+    # Rows printed to the bar's terminal (no -o): the bar is erased before each row, drawn again below it.
+    progress = bulk.ProgressBar(total, done=len(resume), enabled=args.progress, stream=sys.stderr)
     rows_on_terminal = output is None and progress.enabled and _isatty(sys.stdout)
     kept_names = columns[: len(columns) - len(COLUMNS)]
     kept: dict[int, tuple[str, ...]] = {}  # the --keep cells of the rows taken and not yet finished
 
     def rows() -> Iterator[InputRow]:
         for row in source.rows():
-            if row.kept and row.number not in done:
+            if row.kept and row.number not in resume:
                 kept[row.number] = row.kept
             yield row
 
@@ -323,7 +310,7 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: OrderedSink) 
     gentle_ctrl_c = _first_ctrl_c_finishes_the_rows_in_flight(engine)
     stopped: str | None = "interrupted"
     tick = progress.refresh if progress.enabled else None  # redrawn while the rate limit holds every row
-    outcomes = engine.outcomes(rows(), skip=done, total=total, tick=tick, tick_every=PROGRESS_REFRESH)
+    outcomes = engine.outcomes(rows(), skip=resume, total=total, tick=tick, tick_every=PROGRESS_REFRESH)
     try:
         stopped = _drain(outcomes, _where(output))
     finally:
@@ -338,15 +325,8 @@ def _run(args: argparse.Namespace, client: Any, plan: _Plan, sink: OrderedSink) 
         if output is None and stopped is not None and "cannot write" in stopped:
             stdout_to_devnull()  # a closed pipe: the interpreter's last flush must not fail again
         progress.close()
-        _print_summary(
-            engine.stats,
-            progress.outcomes,
-            plan,
-            sink,
-            time.monotonic() - started,
-            args=args,
-            complete=complete,
-        )
+        elapsed = time.monotonic() - started
+        _print_summary(engine.stats, progress.outcomes, plan, sink, elapsed, args=args, complete=complete)
     if stopped is not None:
         return fail(f"stopped: {stopped}", EXIT_STOPPED)
     if not complete:  # never exit 0 with rows missing from the output
@@ -443,7 +423,7 @@ def _print_summary(
     if args.resume:
         unchecked_before = resume.count("invalid", "duplicate")
         before = (
-            f"; {_rows(resume.done)} done before ({errors_before} errors or cannot tell, {unchecked_before} "
+            f"; {_rows(len(resume))} done before ({errors_before} errors or cannot tell, {unchecked_before} "
             f"not checked), {total} in all"
         )
     print(
