@@ -20,6 +20,7 @@ from hubspot_commprefs.testing import (
     one_of_each_kind,
 )
 
+from tests.processes import started
 from tests.spec_helpers import ROOT
 
 if TYPE_CHECKING:
@@ -100,21 +101,18 @@ def test_the_contacts_come_from_the_data_served() -> None:
 def test_the_banner_never_prints_the_users_own_token() -> None:
     secret = "pat-na1-first-minutes-secret"
     env = {**os.environ, "HUBSPOT_ACCESS_TOKEN": secret}
-    process = subprocess.Popen(
+    with started(
         [sys.executable, "-m", "hubspot_commprefs.cli", "mock-server", "--port", "0", "--quiet"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         env=env,
-    )
-    try:
+    ) as process:
         assert process.stdout is not None
         banner = []
         for line in process.stdout:
             banner.append(line)
             if line.startswith("Try: "):
                 break
-    finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     text = "".join(banner) + out + err

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import httpx
 from hubspot_commprefs.testing import DEFAULT_TOKEN, FakeHubSpot, _server
 
+from tests.processes import started as started_child
 from tests.spec_helpers import operations
 
 if TYPE_CHECKING:
@@ -125,13 +126,11 @@ def test_with_256_file_descriptors_300_slow_connections_do_not_turn_requests_awa
         "resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1])); "
         "from hubspot_commprefs.cli import main; sys.exit(main(sys.argv[1:]))"
     )
-    process = subprocess.Popen(
+    with started_child(
         [sys.executable, "-c", limit, "mock-server", "--port", "0", "--quiet"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    ) as process:
         assert process.stdout is not None
         first = process.stdout.readline()
         found = re.search(r"http://127\.0\.0\.1:(\d+)", first)
@@ -146,7 +145,6 @@ def test_with_256_file_descriptors_300_slow_connections_do_not_turn_requests_awa
             assert time.monotonic() - started < _server.HEAD_TIMEOUT  # not after the slow ones went
             closed = _closed_by_server(sockets, 2.0)  # the evicted ones are closed already
             assert len(closed) >= SLOW - 256 // 4
-    finally:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)
     assert "Too many open files" not in err
