@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy as _copy
 import functools
 import importlib
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -78,9 +79,15 @@ class Operation(Generic[ResultT]):
         return generated("models", self.model_name)
 
 
+_IMPORTING = threading.Lock()
+
+
 @functools.cache
 def generated(module: str, name: str) -> Any:
-    return getattr(importlib.import_module(f"hubspot_commprefs_client.{module}"), name)
+    # One import at a time: threads making their first calls at once would import the generated models'
+    # circular imports together, which Python's import system may refuse as a deadlock.
+    with _IMPORTING:
+        return getattr(importlib.import_module(f"hubspot_commprefs_client.{module}"), name)
 
 
 STATUSES = Operation("get_statuses", "ActionResponseWithResultsPublicStatus", SubscriptionStatuses)
